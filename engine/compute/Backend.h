@@ -1,0 +1,125 @@
+#pragma once
+// compute::Backend: the only door to a device. Backends are made by createBackend() (Registry.h);
+// nothing outside compute/ names a backend's types. All calls come from one thread (the Session's
+// training thread, or a test's), unless a backend says otherwise.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "compute/Graph.h"
+
+namespace nsb::compute {
+
+// GPU or CPU time spent in one op of a Program's last submit.
+struct OpTiming {
+  std::string label;
+  double microseconds = 0.0;  // per replay (averaged over the repeats of the last submit)
+  double flops = 0.0;         // per replay
+};
+
+// A Graph compiled for one backend: recorded once, replayed by submit().
+class Program {
+public:
+  virtual ~Program() = default;
+  // Runs the graph `repeats` times in order; may return before the device has finished
+  // (Backend::synchronize() waits).
+  virtual void submit(std::uint32_t repeats = 1) = 0;
+  // Per-op times of the last submit (empty if the backend was created without timing).
+  virtual std::vector<OpTiming> timings() = 0;
+  // How many times the backend recorded this program's commands (1 unless rebuilt).
+  virtual std::uint32_t recordings() const { return 1; }
+};
+
+class Backend;
+
+// Owns a backend buffer; move-only.
+class Buffer {
+public:
+  Buffer() = default;
+  Buffer(Backend* backend, BufferId id, std::size_t bytes) : mBackend(backend), mId(id), mBytes(bytes) {}
+  Buffer(Buffer&& other) noexcept { *this = std::move(other); }
+  Buffer& operator=(Buffer&& other) noexcept;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { reset(); }
+
+  void reset();
+  BufferId id() const { return mId; }
+  std::size_t bytes() const { return mBytes; }
+  explicit operator bool() const { return static_cast<bool>(mId); }
+  // A tensor view into this buffer.
+  Tensor tensor(std::vector<std::size_t> shape, DType dtype = DType::F32, std::size_t offset = 0) const {
+    return Tensor{mId, offset, std::move(shape), dtype};
+  }
+
+private:
+  Backend* mBackend = nullptr;
+  BufferId mId;
+  std::size_t mBytes = 0;
+};
+
+class Backend {
+public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;        // "cpu", "vulkan", "cuda"
+  virtual std::string deviceName() const = 0;  // what runs it, for reports
+  virtual bool supports(OpKind kind) const = 0;
+  // Threads the backend computes with (OpenBLAS threads on the CPU), for reports.
+  virtual int threads() const { return 1; }
+
+  // A zero-filled buffer of `bytes`.
+  Buffer allocate(std::size_t bytes) { return Buffer(this, allocateId(bytes), bytes); }
+  // Copies between host and a buffer. Waits for submitted work first.
+  virtual void upload(BufferId buffer, std::size_t byteOffset, std::span<const std::byte> data) = 0;
+  virtual void download(BufferId buffer, std::size_t byteOffset, std::span<std::byte> data) = 0;
+
+  virtual std::unique_ptr<Program> compile(const Graph& graph) = 0;
+  virtual void synchronize() = 0;
+
+  // Bytes moved by upload/download since creation (the editor's zero-copy test counts them).
+  std::uint64_t bytesTransferred() const { return mBytesTransferred; }
+
+  // Typed helpers over upload/download.
+  template <typename T>
+  void write(const Tensor& tensor, std::span<const T> values) {
+    upload(tensor.buffer, tensor.byteOffset(), std::as_bytes(values));
+  }
+  template <typename T>
+  std::vector<T> read(const Tensor& tensor) {
+    std::vector<T> values(tensor.bytes() / sizeof(T));
+    download(tensor.buffer, tensor.byteOffset(), std::as_writable_bytes(std::span<T>(values)));
+    return values;
+  }
+
+protected:
+  virtual BufferId allocateId(std::size_t bytes) = 0;
+  virtual void release(BufferId buffer) = 0;
+  std::uint64_t mBytesTransferred = 0;
+
+  friend class Buffer;
+};
+
+inline Buffer& Buffer::operator=(Buffer&& other) noexcept {
+  if (this != &other) {
+    reset();
+    mBackend = other.mBackend;
+    mId = other.mId;
+    mBytes = other.mBytes;
+    other.mBackend = nullptr;
+    other.mId = {};
+    other.mBytes = 0;
+  }
+  return *this;
+}
+
+inline void Buffer::reset() {
+  if (mBackend && mId) mBackend->release(mId);
+  mBackend = nullptr;
+  mId = {};
+  mBytes = 0;
+}
+
+}  // namespace nsb::compute
