@@ -41,7 +41,8 @@ inline float scheduledLearningRate(const float* hyper, int step) {
   }
   if (schedule == 2) {
     const float total = hyper[HYPER_TOTAL_STEPS];
-    const float progress = total > 0.0f ? std::fmin(static_cast<float>(step) / total, 1.0f) : 1.0f;
+    if (total <= 0.0f) return lr;  // no run length known: constant
+    const float progress = std::fmin(static_cast<float>(step) / total, 1.0f);
     const float minLr = lr * hyper[HYPER_MIN_FACTOR];
     return minLr + 0.5f * (lr - minLr) * (1.0f + std::cos(3.14159265358979f * progress));
   }

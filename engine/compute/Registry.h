@@ -7,6 +7,10 @@
 #include "compute/Backend.h"
 #include "core/Result.h"
 
+namespace nsb::gpu {
+class VulkanContext;
+}
+
 namespace nsb::compute {
 
 struct BackendOptions {
@@ -14,6 +18,9 @@ struct BackendOptions {
   int threads = 0;          // CPU threads; 0 chooses (1 on machines with up to 2 cores, else cores / 2)
   bool timing = false;      // record per-op times
   bool validation = false;  // Vulkan validation layer
+  // When set, "vulkan" and "auto" make the Vulkan backend on this context (the renderer's), so that
+  // training and drawing share one VkDevice and one queue lock.
+  std::shared_ptr<gpu::VulkanContext> context;
 };
 
 // "cpu", "vulkan", "cuda" or "auto" (Vulkan when a device exists, else CPU with a one-line notice).
@@ -21,5 +28,14 @@ core::Result<std::unique_ptr<Backend>> createBackend(const std::string& kind, co
 
 // The backend kinds compiled into this build.
 std::vector<std::string> availableBackends();
+
+// One device a backend can run on, for `neural-sandbox devices`.
+struct DeviceDescription {
+  std::string backend;  // "cpu", "vulkan", "cuda"
+  int index = 0;        // the --device value
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> properties;  // type, driver, limits that matter
+};
+std::vector<DeviceDescription> listDevices();
 
 }  // namespace nsb::compute

@@ -36,6 +36,12 @@ public:
     return value;
   }
 
+  // Waits up to `timeout` until an item is there, without taking it.
+  bool waitFor(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mMutex);
+    return mReady.wait_for(lock, timeout, [&] { return !mItems.empty(); });
+  }
+
   bool empty() const {
     std::lock_guard lock(mMutex);
     return mItems.empty();

@@ -1,0 +1,259 @@
+#include "bench/BenchRunner.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/Embedded.h"
+#include "core/Timer.h"
+
+namespace nsb::bench {
+
+using nlohmann::json;
+
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double peakRssMb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+std::string cpuModel() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown CPU";
+}
+
+struct Measured {
+  BenchEntry entry;
+  std::vector<float> weights;
+};
+
+core::Result<Measured> measure(const BenchConfig& config, const std::string& backend, std::size_t batch) {
+  train::TrainerConfig c = config.base;
+  c.backend = backend;
+  c.hyperparams.batchSize = batch;
+  c.metricsEvery = 1u << 30;  // no metric steps inside the timed blocks
+  auto created = train::Trainer::create(c, config.dataset);
+  if (!created) return created.error();
+  train::Trainer& t = *created.value();
+  Measured m;
+  m.entry.backend = t.backend().name();
+  m.entry.device = t.backend().deviceName();
+  m.entry.threads = t.backend().threads();
+  m.entry.batch = t.batchSize();
+  t.run(std::min<std::uint64_t>(config.steps, 20));  // warm-up: caches, lazy compilation
+  for (int r = 0; r < config.repeats; ++r) {
+    core::Timer timer;
+    t.run(config.steps);
+    t.backend().synchronize();
+    m.entry.blockSamplesPerSec.push_back(static_cast<double>(config.steps * t.batchSize()) / timer.seconds());
+  }
+  m.entry.samplesPerSec = median(m.entry.blockSamplesPerSec);
+  m.entry.finalLoss = t.lastLoss();
+  m.weights = t.parameters();
+
+  // Per-op times from a second trainer with timing on (timing may cost a little itself).
+  c.backendOptions.timing = true;
+  auto timed = train::Trainer::create(c, config.dataset);
+  if (!timed) return timed.error();
+  timed.value()->run(std::min<std::uint64_t>(config.steps, 50));
+  for (const auto& op : timed.value()->timings()) {
+    const double gflops = op.microseconds > 0 ? op.flops / (op.microseconds * 1e3) : 0.0;
+    m.entry.ops.push_back({op.label, op.microseconds, gflops});
+    m.entry.opMicrosecondsTotal += op.microseconds;
+  }
+  return m;
+}
+
+// Trains the same model with PyTorch through engine/bench/torch_reference.py.
+void runTorch(const BenchConfig& config, BenchReport& report, const BenchLog& log) {
+  if (::access(config.python.c_str(), X_OK) != 0) {
+    report.torchNote = config.python + " not found";
+    return;
+  }
+  if (std::system((config.python + " -c 'import torch' >/dev/null 2>&1").c_str()) != 0) {
+    report.torchNote = "python3-torch is not importable by " + config.python;
+    return;
+  }
+  const data::Dataset& d = *config.dataset;
+  if (d.task != data::Task::Classification) {
+    report.torchNote = "the PyTorch reference covers classification only";
+    return;
+  }
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("nsb-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream x(dir / "x.f32", std::ios::binary);
+    std::vector<float> row(d.features);
+    for (std::size_t i = 0; i < d.train.count; ++i) {
+      for (std::size_t j = 0; j < d.features; ++j) {
+        row[j] = d.u8 ? static_cast<float>(d.train.pixels[i * d.features + j]) * d.normalisation.scale
+                      : d.train.values[i * d.features + j];
+      }
+      x.write(reinterpret_cast<const char*>(row.data()), static_cast<std::streamsize>(row.size() * 4));
+    }
+    std::ofstream y(dir / "y.i32", std::ios::binary);
+    y.write(reinterpret_cast<const char*>(d.train.labels.data()), static_cast<std::streamsize>(d.train.labels.size() * 4));
+    const auto& scripts = core::embeddedBenchScripts();
+    std::ofstream script(dir / "torch_reference.py");
+    script << scripts.front().text;
+  }
+  const auto& h = config.base.hyperparams;
+  for (std::size_t batch : config.batches) {
+    TorchEntry best;
+    for (int threads : {1, 2}) {
+      json spec = config.base.spec.toJson();
+      spec["optimizer"] = compute::optimizerName(h.optimizer);
+      spec["lr"] = h.learningRate;
+      spec["beta1"] = h.beta1;
+      spec["beta2"] = h.beta2;
+      spec["epsilon"] = h.epsilon;
+      spec["batch"] = batch;
+      spec["steps"] = config.steps;
+      spec["repeats"] = config.repeats;
+      spec["threads"] = threads;
+      spec["seed"] = config.base.seed;
+      std::ofstream(dir / "spec.json") << spec.dump();
+      const std::string command = "OPENBLAS_NUM_THREADS=" + std::to_string(threads) + " OMP_NUM_THREADS=" +
+                                  std::to_string(threads) + " " + config.python + " " + (dir / "torch_reference.py").string() +
+                                  " " + dir.string() + " 2>&1";
+      log("pytorch: batch " + std::to_string(batch) + ", " + std::to_string(threads) + " thread(s)");
+      FILE* pipe = ::popen(command.c_str(), "r");
+      if (!pipe) continue;
+      std::string output, lastLine;
+      char buffer[4096];
+      while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+      ::pclose(pipe);
+      std::istringstream lines(output);
+      for (std::string line; std::getline(lines, line);) {
+        if (!line.empty() && line.front() == '{') lastLine = line;
+      }
+      json result = json::parse(lastLine, nullptr, false);
+      if (result.is_discarded() || !result.contains("samples_per_sec")) {
+        report.torchNote = "the PyTorch reference failed: " + output.substr(0, 300);
+        continue;
+      }
+      TorchEntry e{batch, threads, result["samples_per_sec"].get<double>(), result.value("torch", std::string())};
+      report.torchAll.push_back(e);
+      if (e.samplesPerSec > best.samplesPerSec) best = e;
+    }
+    if (best.samplesPerSec > 0) report.torch.push_back(best);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+core::Result<BenchReport> runBench(const BenchConfig& config, const BenchLog& log) {
+  BenchReport report;
+  report.model = "";
+  for (const auto& l : config.base.spec.hidden) report.model += std::to_string(l.width) + "-";
+  report.model = std::to_string(config.base.spec.inputs) + "-" + report.model + std::to_string(config.base.spec.outputs);
+  report.dataset = config.dataset->name;
+  report.machine = cpuModel() + ", " + std::to_string(::sysconf(_SC_NPROCESSORS_ONLN)) + " cores";
+  for (std::size_t batch : config.batches) {
+    std::vector<float> cpuWeights;
+    double cpuLoss = 0.0;
+    std::vector<std::string> order = config.backends;
+    // The CPU runs first: it is the reference the others' drift is measured against.
+    std::stable_partition(order.begin(), order.end(), [](const std::string& b) { return b == "cpu"; });
+    for (const auto& backend : order) {
+      log(backend + ": batch " + std::to_string(batch));
+      auto measured = measure(config, backend, batch);
+      if (!measured) return measured.error();
+      Measured& m = measured.value();
+      if (backend == "cpu") {
+        cpuWeights = m.weights;
+        cpuLoss = m.entry.finalLoss;
+      } else if (!cpuWeights.empty()) {
+        m.entry.lossDrift = std::fabs(m.entry.finalLoss - cpuLoss);
+        for (std::size_t i = 0; i < cpuWeights.size(); ++i) {
+          m.entry.weightDrift = std::max(m.entry.weightDrift, static_cast<double>(std::fabs(m.weights[i] - cpuWeights[i])));
+        }
+      }
+      report.entries.push_back(std::move(m.entry));
+    }
+  }
+  report.peakRssMb = peakRssMb();
+  if (config.torch) runTorch(config, report, log);
+  return report;
+}
+
+json BenchReport::toJson() const {
+  json entriesJson = json::array();
+  for (const auto& e : entries) {
+    json ops = json::array();
+    for (const auto& op : e.ops) ops.push_back({{"op", op.label}, {"us", op.microseconds}, {"gflops", op.gflops}});
+    entriesJson.push_back({{"backend", e.backend},
+                           {"device", e.device},
+                           {"batch", e.batch},
+                           {"threads", e.threads},
+                           {"samples_per_sec", e.samplesPerSec},
+                           {"blocks_samples_per_sec", e.blockSamplesPerSec},
+                           {"ops", ops},
+                           {"op_us_total", e.opMicrosecondsTotal},
+                           {"loss_drift_vs_cpu", e.lossDrift},
+                           {"weight_drift_vs_cpu", e.weightDrift}});
+  }
+  json torchJson = json::array();
+  for (const auto& t : torchAll) {
+    torchJson.push_back({{"batch", t.batch}, {"threads", t.threads}, {"samples_per_sec", t.samplesPerSec}, {"torch", t.version}});
+  }
+  json j = {{"model", model}, {"dataset", dataset}, {"machine", machine}, {"peak_rss_mb", peakRssMb},
+            {"entries", entriesJson}, {"pytorch", torchJson}};
+  if (!torchNote.empty()) j["pytorch_note"] = torchNote;
+  return j;
+}
+
+std::string BenchReport::toText() const {
+  std::ostringstream out;
+  char line[512];
+  out << "model " << model << " on " << dataset << ", " << machine << "\n";
+  std::snprintf(line, sizeof line, "%-8s %6s %8s %14s %12s %12s %s\n", "backend", "batch", "threads", "samples/s",
+                "loss drift", "w drift", "vs PyTorch");
+  out << line;
+  for (const auto& e : entries) {
+    std::string ratio = "-";
+    for (const auto& t : torch) {
+      if (t.batch == e.batch && t.samplesPerSec > 0) {
+        char r[64];
+        std::snprintf(r, sizeof r, "%.2fx (%.0f/s, %d thr)", e.samplesPerSec / t.samplesPerSec, t.samplesPerSec, t.threads);
+        ratio = r;
+      }
+    }
+    std::snprintf(line, sizeof line, "%-8s %6zu %8d %14.0f %12.2e %12.2e %s\n", e.backend.c_str(), e.batch, e.threads,
+                  e.samplesPerSec, e.lossDrift, e.weightDrift, ratio.c_str());
+    out << line;
+  }
+  for (const auto& e : entries) {
+    out << "\nper-op times, " << e.backend << " batch " << e.batch << " (us per step; total " << e.opMicrosecondsTotal << ")\n";
+    for (const auto& op : e.ops) {
+      std::snprintf(line, sizeof line, "  %-32s %10.1f us %8.2f GFLOP/s\n", op.label.c_str(), op.microseconds, op.gflops);
+      out << line;
+    }
+  }
+  if (!torchNote.empty()) out << "\nPyTorch: " << torchNote << "\n";
+  std::snprintf(line, sizeof line, "\npeak resident memory %.0f MB\n", peakRssMb);
+  out << line;
+  return out.str();
+}
+
+}  // namespace nsb::bench

@@ -1,0 +1,70 @@
+#pragma once
+// The backend comparison: the same network, seed and batches on each backend, timed in one run.
+// Reports median samples/s, per-op times and GFLOP/s, drift against the CPU backend after the same
+// steps, thread counts and peak memory; and, when Debian's python3-torch is importable, PyTorch
+// training the same model with the same hyperparameters and batch size as the opponent.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/Result.h"
+#include "train/Trainer.h"
+
+namespace nsb::bench {
+
+struct BenchConfig {
+  train::TrainerConfig base;                  // spec and hyperparameters (batch is overridden)
+  std::shared_ptr<const data::Dataset> dataset;
+  std::vector<std::string> backends = {"cpu"};
+  std::vector<std::size_t> batches = {32, 256};
+  std::uint64_t steps = 300;   // steps per timed block
+  int repeats = 5;             // timed blocks; the median is reported
+  bool torch = true;
+  std::string python = "/usr/bin/python3";
+};
+
+struct OpStat {
+  std::string label;
+  double microseconds = 0.0;
+  double gflops = 0.0;
+};
+
+struct BenchEntry {
+  std::string backend, device;
+  std::size_t batch = 0;
+  int threads = 1;
+  double samplesPerSec = 0.0;  // median over blocks
+  std::vector<double> blockSamplesPerSec;
+  std::vector<OpStat> ops;
+  double opMicrosecondsTotal = 0.0;
+  double lossDrift = 0.0;    // |loss - cpu loss| after the same steps
+  double weightDrift = 0.0;  // max |w - w_cpu|
+  double finalLoss = 0.0;
+};
+
+struct TorchEntry {
+  std::size_t batch = 0;
+  int threads = 1;
+  double samplesPerSec = 0.0;
+  std::string version;
+};
+
+struct BenchReport {
+  std::string model, dataset, machine;
+  std::vector<BenchEntry> entries;
+  std::vector<TorchEntry> torch;  // best thread count per batch
+  std::vector<TorchEntry> torchAll;
+  std::string torchNote;          // why there is no PyTorch figure, if none
+  double peakRssMb = 0.0;
+
+  nlohmann::json toJson() const;
+  std::string toText() const;
+};
+
+using BenchLog = std::function<void(const std::string&)>;
+core::Result<BenchReport> runBench(const BenchConfig& config, const BenchLog& log);
+
+}  // namespace nsb::bench

@@ -1,0 +1,92 @@
+// The CPU backend: host buffers, synchronous programs, OpenBLAS for GEMM. Its thread count is set
+// explicitly at creation (OpenBLAS's default of every core fights the training and render threads).
+#include "compute/cpu/CpuBackend.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include "compute/cpu/CpuBufferTable.h"
+#include "compute/cpu/CpuProgram.h"
+#include "core/Check.h"
+
+namespace nsb::compute {
+namespace {
+
+std::string cpuModel() {
+  std::ifstream file("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const std::size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        std::size_t start = line.find_first_not_of(" \t", colon + 1);
+        if (start != std::string::npos) return line.substr(start);
+      }
+    }
+  }
+  return "unknown CPU";
+}
+
+int chooseThreads(int requested) {
+  if (requested > 0) return requested;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return cores <= 2 ? 1 : static_cast<int>(cores / 2);
+}
+
+class CpuBackend final : public Backend {
+public:
+  explicit CpuBackend(const BackendOptions& options)
+      : mThreads(chooseThreads(options.threads)), mTiming(options.timing) {
+    openblas_set_num_threads(mThreads);
+    const char* config = openblas_get_config();
+    mDeviceName = cpuModel() + ", OpenBLAS " + (config ? config : "?");
+  }
+
+  std::string name() const override { return "cpu"; }
+  std::string deviceName() const override { return mDeviceName; }
+  bool supports(OpKind kind) const override { return kind < OP_KIND_COUNT; }
+  int threads() const override { return mThreads; }
+
+  void upload(BufferId buffer, std::size_t byteOffset, std::span<const std::byte> data) override {
+    NSB_CHECK(byteOffset + data.size() <= mBuffers.bytes(buffer))
+        << "cpu backend: upload of " << data.size() << " bytes at " << byteOffset << " overruns buffer "
+        << buffer.value << " of " << mBuffers.bytes(buffer) << " bytes";
+    if (!data.empty()) std::memcpy(mBuffers.data(buffer) + byteOffset, data.data(), data.size());
+    mBytesTransferred += data.size();
+  }
+
+  void download(BufferId buffer, std::size_t byteOffset, std::span<std::byte> data) override {
+    NSB_CHECK(byteOffset + data.size() <= mBuffers.bytes(buffer))
+        << "cpu backend: download of " << data.size() << " bytes at " << byteOffset << " overruns buffer "
+        << buffer.value << " of " << mBuffers.bytes(buffer) << " bytes";
+    if (!data.empty()) std::memcpy(data.data(), mBuffers.data(buffer) + byteOffset, data.size());
+    mBytesTransferred += data.size();
+  }
+
+  std::unique_ptr<Program> compile(const Graph& graph) override {
+    return std::make_unique<cpu::CpuProgram>(mBuffers, graph, mTiming);
+  }
+
+  // Programs run synchronously in submit(), so there is never outstanding work.
+  void synchronize() override {}
+
+protected:
+  BufferId allocateId(std::size_t bytes) override { return mBuffers.allocate(bytes); }
+  void release(BufferId buffer) override { mBuffers.release(buffer); }
+
+private:
+  int mThreads = 1;
+  bool mTiming = false;
+  std::string mDeviceName;
+  cpu::CpuBufferTable mBuffers;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> createCpuBackend(const BackendOptions& options) { return std::make_unique<CpuBackend>(options); }
+
+}  // namespace nsb::compute

@@ -1,0 +1,64 @@
+#pragma once
+// CpuProgram: a Graph compiled for the CPU backend. Construction checks every op's tensors (dtypes,
+// shapes, ranges, allowed aliasing) once; submit() only resolves buffer pointers and runs the kernels.
+// It refers to its backend's buffer table, so it must not outlive the backend.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compute/Backend.h"
+#include "compute/cpu/CpuBufferTable.h"
+#include "compute/cpu/CpuKernels.h"
+
+namespace nsb::compute::cpu {
+
+class CpuProgram final : public Program {
+public:
+  CpuProgram(const CpuBufferTable& buffers, const Graph& graph, bool timing);
+
+  // Runs synchronously on the calling thread.
+  void submit(std::uint32_t repeats = 1) override;
+  std::vector<OpTiming> timings() override;
+
+private:
+  void validate(const GatherOp& op, std::size_t i);
+  void validate(const GemmOp& op, std::size_t i);
+  void validate(const BiasActivationOp& op, std::size_t i);
+  void validate(const ActivationBackwardOp& op, std::size_t i);
+  void validate(const BiasGradOp& op, std::size_t i);
+  void validate(const LossOp& op, std::size_t i);
+  void validate(const ArgmaxOp& op, std::size_t i);
+  void validate(const OptimizerOp& op, std::size_t i);
+  void validate(const AdvanceOp& op, std::size_t i);
+  void validate(const CopyOp& op, std::size_t i);
+  void validate(const SumSquaresOp& op, std::size_t i);
+  void validate(const SpectrumOp& op, std::size_t i);
+
+  void execute(const GatherOp& op, std::size_t i);
+  void execute(const GemmOp& op, std::size_t i);
+  void execute(const BiasActivationOp& op, std::size_t i);
+  void execute(const ActivationBackwardOp& op, std::size_t i);
+  void execute(const BiasGradOp& op, std::size_t i);
+  void execute(const LossOp& op, std::size_t i);
+  void execute(const ArgmaxOp& op, std::size_t i);
+  void execute(const OptimizerOp& op, std::size_t i);
+  void execute(const AdvanceOp& op, std::size_t i);
+  void execute(const CopyOp& op, std::size_t i);
+  void execute(const SumSquaresOp& op, std::size_t i);
+  void execute(const SpectrumOp& op, std::size_t i);
+
+  // Checks that `tensor` is set, has `dtype` and lies inside its buffer; `what` names it in the message.
+  void require(const Tensor& tensor, DType dtype, std::size_t i, const char* what) const;
+  std::string where(std::size_t i) const;
+
+  const CpuBufferTable& mBuffers;
+  std::vector<Op> mOps;
+  std::vector<std::string> mLabels;
+  std::vector<double> mFlops;
+  bool mTiming = false;
+  std::vector<double> mMicroseconds;        // per op, averaged over the last submit's repeats
+  std::vector<SpectrumScratch> mSpectra;    // one per spectrum op, made at compile time
+  std::vector<std::size_t> mSpectrumIndex;  // op index -> mSpectra index
+};
+
+}  // namespace nsb::compute::cpu

@@ -1,0 +1,19 @@
+#pragma once
+// The Vulkan compute backend: every op as a compute shader, a Program recorded once into one command
+// buffer and replayed (the step body repeated `repeats` times per submit), one fence made once.
+// Environment: NSB_VULKAN_GEMM=texel|tiled forces a GEMM variant (default: texel on CPU devices such as
+// lavapipe, tiled on GPUs); NSB_VULKAN_VALIDATION=1 turns the validation layer on.
+#include <memory>
+
+#include "compute/Backend.h"
+#include "compute/Registry.h"
+#include "core/Result.h"
+
+namespace nsb::compute::vulkan {
+
+// On options.context when set (the renderer's: one VkDevice and one queue lock for both), else on a
+// context of its own: a runtime error "--backend vulkan: no Vulkan device (<reason>)" when there is
+// none, bad input when --device is out of range.
+core::Result<std::unique_ptr<Backend>> createVulkanBackend(const BackendOptions& options);
+
+}  // namespace nsb::compute::vulkan

@@ -1,0 +1,203 @@
+// VulkanDevice: buffers by id (suballocated, zero-filled), uploads and downloads through one mapped
+// staging buffer in fixed-size chunks, and the single fence every submit of the backend uses.
+#include "compute/vulkan/VulkanDevice.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "core/Log.h"
+#include "gpu/VkCheck.h"
+
+namespace nsb::compute::vulkan {
+namespace {
+
+constexpr VkDeviceSize STAGING_BYTES = VkDeviceSize{8} << 20;
+constexpr VkBufferUsageFlags BUFFER_USAGE = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+                                            VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+                                            VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+
+// Makes everything earlier on the queue (kernels, copies) visible to transfers and kernels after it.
+void fullBarrier(VkCommandBuffer commands) {
+  VkMemoryBarrier barrier{};
+  barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+  barrier.srcAccessMask = VK_ACCESS_MEMORY_WRITE_BIT;
+  barrier.dstAccessMask = VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT;
+  vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 1, &barrier,
+                       0, nullptr, 0, nullptr);
+}
+
+GemmVariant chooseGemm(const gpu::VulkanContext& context) {
+  const char* forced = std::getenv("NSB_VULKAN_GEMM");
+  if (forced && std::string_view(forced) == "texel") return GemmVariant::Texel;
+  if (forced && std::string_view(forced) == "tiled") return GemmVariant::Tiled;
+  if (forced && *forced) core::log().warn("NSB_VULKAN_GEMM={}: expected texel or tiled; choosing by device", forced);
+  return context.properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? GemmVariant::Texel : GemmVariant::Tiled;
+}
+
+}  // namespace
+
+VulkanDevice::VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, bool timing)
+    : mContext(std::move(context)), mAllocator(mContext), mShaders(mContext), mTiming(timing) {
+  const VkDevice device = mContext->device();
+  VkCommandPoolCreateInfo poolInfo{};
+  poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
+  poolInfo.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+  poolInfo.queueFamilyIndex = mContext->queueFamily();
+  VkCommandPool pool = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreateCommandPool(device, &poolInfo, nullptr, &pool));
+  mPool = gpu::Handle<VkCommandPool>(device, pool, vkDestroyCommandPool);
+
+  VkCommandBufferAllocateInfo allocateInfo{};
+  allocateInfo.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
+  allocateInfo.commandPool = pool;
+  allocateInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  allocateInfo.commandBufferCount = 1;
+  NSB_VK_CHECK(vkAllocateCommandBuffers(device, &allocateInfo, &mTransfer));
+
+  VkFenceCreateInfo fenceInfo{};
+  fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
+  VkFence fence = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreateFence(device, &fenceInfo, nullptr, &fence));
+  mFence = gpu::Handle<VkFence>(device, fence, vkDestroyFence);
+
+  auto staging = gpu::GpuBuffer::create(mAllocator, device, STAGING_BYTES,
+                                        VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                        gpu::MemoryUsage::Staging);
+  NSB_CHECK(staging.ok()) << "vulkan backend: no staging buffer: " << staging.message();
+  mStaging = std::move(*staging);
+  NSB_CHECK(mStaging.mapped()) << "vulkan backend: the staging buffer is not host-visible";
+  mGemmVariant = chooseGemm(*mContext);
+}
+
+VulkanDevice::~VulkanDevice() {
+  wait();
+  mShared.clear();  // before the buffers: a VkFFT plan frees its scratch buffer
+  mBuffers.clear();
+}
+
+void VulkanDevice::wait() {
+  if (!mInFlight) return;
+  const VkFence fence = mFence.get();
+  NSB_VK_CHECK(vkWaitForFences(mContext->device(), 1, &fence, VK_TRUE, UINT64_MAX));
+  mInFlight = false;
+}
+
+void VulkanDevice::submit(VkCommandBuffer commands) {
+  wait();
+  const VkFence fence = mFence.get();
+  NSB_VK_CHECK(vkResetFences(mContext->device(), 1, &fence));
+  VkSubmitInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
+  info.commandBufferCount = 1;
+  info.pCommandBuffers = &commands;
+  NSB_VK_CHECK(mContext->submit(info, fence));
+  mInFlight = true;
+}
+
+template <typename F>
+void VulkanDevice::runNow(F record) {
+  wait();
+  NSB_VK_CHECK(vkResetCommandBuffer(mTransfer, 0));
+  VkCommandBufferBeginInfo begin{};
+  begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
+  begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+  NSB_VK_CHECK(vkBeginCommandBuffer(mTransfer, &begin));
+  fullBarrier(mTransfer);
+  record(mTransfer);
+  fullBarrier(mTransfer);
+  NSB_VK_CHECK(vkEndCommandBuffer(mTransfer));
+  submit(mTransfer);
+  wait();
+}
+
+BufferId VulkanDevice::create(std::size_t bytes) {
+  // Rounded to whole vec4 so that a texel view covers every element.
+  auto made = gpu::GpuBuffer::create(mAllocator, mContext->device(), (bytes + 15) / 16 * 16, BUFFER_USAGE,
+                                     gpu::MemoryUsage::DeviceLocal);
+  NSB_CHECK(made.ok()) << "vulkan backend: " << made.message();
+  const BufferId id{mNextId++};
+  Entry entry;
+  entry.buffer = std::move(*made);
+  entry.bytes = bytes;
+  const VkBuffer buffer = entry.buffer.buffer();
+  mBuffers.emplace(id.value, std::move(entry));
+  runNow([&](VkCommandBuffer commands) { vkCmdFillBuffer(commands, buffer, 0, VK_WHOLE_SIZE, 0); });
+  return id;
+}
+
+void VulkanDevice::destroy(BufferId id) {
+  wait();
+  mBuffers.erase(id.value);
+}
+
+std::size_t VulkanDevice::bytes(BufferId id) const {
+  const auto found = mBuffers.find(id.value);
+  NSB_CHECK(found != mBuffers.end()) << "vulkan backend: buffer " << id.value << " does not exist";
+  return found->second.bytes;
+}
+
+VkBuffer VulkanDevice::buffer(BufferId id) const {
+  const auto found = mBuffers.find(id.value);
+  NSB_CHECK(found != mBuffers.end()) << "vulkan backend: buffer " << id.value << " does not exist";
+  return found->second.buffer.buffer();
+}
+
+VkBufferView VulkanDevice::texelView(BufferId id) {
+  auto found = mBuffers.find(id.value);
+  NSB_CHECK(found != mBuffers.end()) << "vulkan backend: buffer " << id.value << " does not exist";
+  Entry& entry = found->second;
+  if (entry.view) return entry.view.get();
+  const VkDeviceSize texels = entry.buffer.size() / 16;
+  if (texels == 0 || texels > mContext->properties().limits.maxTexelBufferElements) return VK_NULL_HANDLE;
+  VkBufferViewCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO;
+  info.buffer = entry.buffer.buffer();
+  info.format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  info.offset = 0;
+  info.range = texels * 16;
+  VkBufferView view = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreateBufferView(mContext->device(), &info, nullptr, &view));
+  entry.view = gpu::Handle<VkBufferView>(mContext->device(), view, vkDestroyBufferView);
+  return view;
+}
+
+void VulkanDevice::upload(BufferId id, std::size_t offset, const std::byte* data, std::size_t size) {
+  NSB_CHECK(offset + size <= bytes(id)) << "vulkan backend: upload of " << size << " bytes at " << offset
+                                        << " overruns buffer " << id.value << " of " << bytes(id) << " bytes";
+  const VkBuffer target = buffer(id);
+  for (std::size_t done = 0; done < size;) {
+    const std::size_t chunk = std::min<std::size_t>(size - done, STAGING_BYTES);
+    wait();
+    std::memcpy(mStaging.mapped(), data + done, chunk);
+    runNow([&](VkCommandBuffer commands) {
+      const VkBufferCopy region{0, offset + done, chunk};
+      vkCmdCopyBuffer(commands, mStaging.buffer(), target, 1, &region);
+    });
+    done += chunk;
+  }
+}
+
+void VulkanDevice::download(BufferId id, std::size_t offset, std::byte* data, std::size_t size) {
+  NSB_CHECK(offset + size <= bytes(id)) << "vulkan backend: download of " << size << " bytes at " << offset
+                                        << " overruns buffer " << id.value << " of " << bytes(id) << " bytes";
+  const VkBuffer source = buffer(id);
+  for (std::size_t done = 0; done < size;) {
+    const std::size_t chunk = std::min<std::size_t>(size - done, STAGING_BYTES);
+    runNow([&](VkCommandBuffer commands) {
+      const VkBufferCopy region{offset + done, 0, chunk};
+      vkCmdCopyBuffer(commands, source, mStaging.buffer(), 1, &region);
+      VkMemoryBarrier barrier{};
+      barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+      barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+      barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+      vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0,
+                           nullptr, 0, nullptr);
+    });
+    std::memcpy(data + done, mStaging.mapped(), chunk);
+    done += chunk;
+  }
+}
+
+}  // namespace nsb::compute::vulkan

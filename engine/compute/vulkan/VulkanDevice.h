@@ -1,0 +1,86 @@
+#pragma once
+// VulkanDevice: the backend's side that programs use (buffers by id, texel views, pipelines, the one
+// fence and the submit path). Internal to compute/vulkan; everything runs on the backend's thread.
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "compute/Backend.h"
+#include "gpu/GpuBuffer.h"
+#include "gpu/Handle.h"
+#include "gpu/MemoryAllocator.h"
+#include "gpu/ShaderLibrary.h"
+#include "gpu/VulkanContext.h"
+
+namespace nsb::compute::vulkan {
+
+enum class GemmVariant : std::uint8_t { Tiled, Texel };
+
+// State an op keeps beyond recording (VkFFT plans, segment tables); destroyed when the device is idle.
+struct OpResources {
+  virtual ~OpResources() = default;
+};
+
+class VulkanDevice {
+public:
+  VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, bool timing);
+  ~VulkanDevice();
+
+  gpu::VulkanContext& context() const { return *mContext; }
+  VkDevice device() const { return mContext->device(); }
+  gpu::ShaderLibrary& shaders() { return mShaders; }
+  gpu::MemoryAllocator& allocator() { return mAllocator; }
+  VkCommandPool commandPool() const { return mPool.get(); }
+  GemmVariant gemmVariant() const { return mGemmVariant; }
+  bool timing() const { return mTiming; }
+
+  BufferId create(std::size_t bytes);
+  void destroy(BufferId id);
+  bool contains(BufferId id) const { return mBuffers.count(id.value) != 0; }
+  std::size_t bytes(BufferId id) const;
+  VkBuffer buffer(BufferId id) const;
+  // An RGBA32F uniform texel view over the whole buffer (made on first use); VK_NULL_HANDLE when the
+  // buffer is larger than the device's texel-buffer limit.
+  VkBufferView texelView(BufferId id);
+
+  void upload(BufferId id, std::size_t offset, const std::byte* data, std::size_t size);
+  void download(BufferId id, std::size_t offset, std::byte* data, std::size_t size);
+
+  // Submits `commands` with the backend's fence after the previous submit has finished.
+  void submit(VkCommandBuffer commands);
+  // Waits for the last submit (no-op when idle).
+  void wait();
+
+  // Resources shared by every program of this backend (VkFFT plans per shape), made on first use.
+  std::shared_ptr<OpResources>& shared(const std::string& key) { return mShared[key]; }
+
+private:
+  struct Entry {
+    gpu::GpuBuffer buffer;
+    std::size_t bytes = 0;
+    gpu::Handle<VkBufferView> view;
+  };
+  // Records `record` into the transfer command buffer, submits and waits.
+  template <typename F>
+  void runNow(F record);
+
+  std::shared_ptr<gpu::VulkanContext> mContext;
+  gpu::MemoryAllocator mAllocator;
+  gpu::ShaderLibrary mShaders;
+  gpu::Handle<VkCommandPool> mPool;
+  gpu::Handle<VkFence> mFence;
+  VkCommandBuffer mTransfer = VK_NULL_HANDLE;
+  gpu::GpuBuffer mStaging;
+  std::unordered_map<std::uint32_t, Entry> mBuffers;
+  std::map<std::string, std::shared_ptr<OpResources>> mShared;
+  std::uint32_t mNextId = 1;
+  bool mInFlight = false;
+  bool mTiming = false;
+  GemmVariant mGemmVariant = GemmVariant::Tiled;
+};
+
+}  // namespace nsb::compute::vulkan

@@ -1,0 +1,576 @@
+// VulkanProgram: each op of Op.h as one or more commands (compute dispatches or buffer copies), the
+// descriptor sets for all of them made once, and the recording of the step body `repeats` times into
+// one reusable command buffer with timestamps after each op when timing is on.
+#include "compute/vulkan/VulkanProgram.h"
+
+#include <algorithm>
+#include <bit>
+#include <climits>
+#include <cstring>
+
+#include "compute/OptimizerMath.h"
+#include "compute/vulkan/VulkanSpectrum.h"
+#include "core/Check.h"
+#include "gpu/VkCheck.h"
+
+namespace nsb::compute::vulkan {
+namespace {
+
+constexpr std::uint32_t GROUP = 256;
+constexpr std::uint32_t MAX_GROUPS = 65535;
+
+std::uint32_t u32(std::size_t value) {
+  NSB_CHECK(value <= UINT32_MAX) << "vulkan backend: " << value << " does not fit 32 bits";
+  return static_cast<std::uint32_t>(value);
+}
+
+std::uint32_t groupsFor(std::size_t items, std::uint32_t perGroup = GROUP) {
+  const std::size_t groups = (items + perGroup - 1) / perGroup;
+  return static_cast<std::uint32_t>(std::clamp<std::size_t>(groups, 1, MAX_GROUPS));
+}
+
+bool overlaps(const Tensor& a, const Tensor& b) {
+  if (a.buffer != b.buffer) return false;
+  const std::size_t aBegin = a.byteOffset(), aEnd = aBegin + a.bytes();
+  const std::size_t bBegin = b.byteOffset(), bEnd = bBegin + b.bytes();
+  return aBegin < bEnd && bBegin < aEnd;
+}
+
+// Appends the push-constant words of a command in the order the shader's block declares them.
+class Push {
+public:
+  explicit Push(Command& command) : mCommand(command) {}
+  Push& u(std::size_t value) {
+    NSB_CHECK(mCommand.pushWords < mCommand.push.size()) << "too many push constants";
+    mCommand.push[mCommand.pushWords++] = u32(value);
+    return *this;
+  }
+  Push& f(float value) {
+    NSB_CHECK(mCommand.pushWords < mCommand.push.size()) << "too many push constants";
+    mCommand.push[mCommand.pushWords++] = std::bit_cast<std::uint32_t>(value);
+    return *this;
+  }
+
+private:
+  Command& mCommand;
+};
+
+class Compiler {
+public:
+  Compiler(VulkanDevice& device, std::size_t index, const std::string& label, std::vector<BufferId>& owned,
+           std::vector<std::shared_ptr<OpResources>>& resources)
+      : mDevice(device), mIndex(index), mLabel(label), mOwned(owned), mResources(resources) {}
+
+  void operator()(const GatherOp& op) {
+    require(op.src, op.src.dtype, "src");
+    require(op.dst, op.src.dtype == DType::I32 ? DType::I32 : DType::F32, "dst");
+    require(op.index, DType::I32, "index");
+    require(op.counters, DType::I32, "counters");
+    NSB_CHECK(op.counters.elements() >= COUNTER_COUNT) << where() << ": counters needs " << COUNTER_COUNT << " slots";
+    NSB_CHECK(op.src.cols() == op.dst.cols()) << where() << ": src and dst rows differ in length";
+    NSB_CHECK(!overlaps(op.src, op.dst)) << where() << ": src and dst overlap";
+    const std::uint32_t srcType = op.src.dtype == DType::U8 ? 0u : op.src.dtype == DType::F32 ? 1u : 2u;
+    Command& c = dispatch({"compute/gather.comp", 4, 0, {srcType}}, {op.src, op.index, op.counters, op.dst});
+    Push(c)
+        .u(op.src.offset)
+        .u(op.index.offset)
+        .u(op.index.elements())
+        .u(op.counters.offset)
+        .u(op.dst.offset)
+        .u(op.dst.rows())
+        .u(op.dst.cols())
+        .u(op.src.rows())
+        .f(op.scale);
+    c.groups[0] = groupsFor(op.dst.elements());
+    c.writes = {op.dst.buffer};
+  }
+
+  void operator()(const GemmOp& op) {
+    require(op.a, DType::F32, "a");
+    require(op.b, DType::F32, "b");
+    require(op.c, DType::F32, "c");
+    const std::size_t m = op.transA ? op.a.cols() : op.a.rows();
+    const std::size_t k = op.transA ? op.a.rows() : op.a.cols();
+    const std::size_t kb = op.transB ? op.b.cols() : op.b.rows();
+    const std::size_t n = op.transB ? op.b.rows() : op.b.cols();
+    NSB_CHECK(k == kb) << where() << ": op(a) has " << k << " columns but op(b) has " << kb << " rows";
+    NSB_CHECK(op.c.rows() == m && op.c.cols() == n) << where() << ": c is " << op.c.describe();
+    NSB_CHECK(!overlaps(op.c, op.a) && !overlaps(op.c, op.b)) << where() << ": c overlaps an input";
+    if (m == 0 || n == 0) return;
+
+    const bool aligned = op.a.cols() % 4 == 0 && op.a.offset % 4 == 0 && op.b.cols() % 4 == 0 && op.b.offset % 4 == 0;
+    if (mDevice.gemmVariant() == GemmVariant::Texel && aligned && k > 0 && mDevice.texelView(op.a.buffer) &&
+        mDevice.texelView(op.b.buffer)) {
+      constexpr std::uint32_t LOCAL_X = 4, LOCAL_Y = 4;  // invocations; each does an 8x8 block of C
+      Command& c = dispatch({"compute/gemm_texel.comp", 1, 2, {LOCAL_X, LOCAL_Y, op.transA, op.transB}}, {op.c});
+      c.bindings.push_back({op.a.buffer, true});
+      c.bindings.push_back({op.b.buffer, true});
+      Push(c)
+          .u(m)
+          .u(n)
+          .u(k)
+          .u(op.a.offset / 4)
+          .u(op.b.offset / 4)
+          .u(op.c.offset)
+          .f(op.alpha)
+          .f(op.beta)
+          .u(op.a.cols() / 4)
+          .u(op.b.cols() / 4);
+      c.groups = {u32((n + 8 * LOCAL_X - 1) / (8 * LOCAL_X)), u32((m + 8 * LOCAL_Y - 1) / (8 * LOCAL_Y)), 1};
+    } else {
+      constexpr std::uint32_t TX = 16, TY = 16, TM = 4, TN = 4, BK = 16;
+      Command& c =
+          dispatch({"compute/gemm_tiled.comp", 3, 0, {TX, TY, TM, TN, BK, op.transA, op.transB}}, {op.a, op.b, op.c});
+      Push(c).u(m).u(n).u(k).u(op.a.offset).u(op.b.offset).u(op.c.offset).f(op.alpha).f(op.beta);
+      c.groups = {u32((n + TX * TN - 1) / (TX * TN)), u32((m + TY * TM - 1) / (TY * TM)), 1};
+    }
+    Command& c = mOut->commands.back();
+    c.reads = {op.a.buffer, op.b.buffer, op.c.buffer};
+    c.writes = {op.c.buffer};
+    NSB_CHECK(c.groups[0] <= MAX_GROUPS && c.groups[1] <= MAX_GROUPS) << where() << ": matrix too large";
+  }
+
+  void operator()(const BiasActivationOp& op) {
+    require(op.z, DType::F32, "z");
+    require(op.bias, DType::F32, "bias");
+    require(op.a, DType::F32, "a");
+    NSB_CHECK(op.bias.elements() == op.z.cols())
+        << where() << ": bias " << op.bias.describe() << " for z " << op.z.describe();
+    NSB_CHECK(op.a.elements() == op.z.elements()) << where() << ": a and z differ in size";
+    Command& c = dispatch({"compute/bias_activation.comp", 3, 0, {}}, {op.z, op.bias, op.a});
+    Push(c)
+        .u(op.z.offset)
+        .u(op.bias.offset)
+        .u(op.a.offset)
+        .u(op.z.rows())
+        .u(op.z.cols())
+        .u(static_cast<std::uint32_t>(op.activation));
+    c.groups[0] = groupsFor(op.z.elements());
+    c.writes = {op.z.buffer, op.a.buffer};
+  }
+
+  void operator()(const ActivationBackwardOp& op) {
+    require(op.da, DType::F32, "da");
+    require(op.z, DType::F32, "z");
+    require(op.dz, DType::F32, "dz");
+    if (op.a.valid()) require(op.a, DType::F32, "a");
+    NSB_CHECK(op.da.elements() == op.z.elements() && op.dz.elements() == op.z.elements())
+        << where() << ": da, z and dz differ in size";
+    const Tensor& a = op.a.valid() ? op.a : op.z;
+    Command& c = dispatch({"compute/activation_backward.comp", 4, 0, {}}, {op.da, op.z, a, op.dz});
+    Push(c)
+        .u(op.da.offset)
+        .u(op.z.offset)
+        .u(a.offset)
+        .u(op.dz.offset)
+        .u(op.z.elements())
+        .u(static_cast<std::uint32_t>(op.activation))
+        .u(op.a.valid() ? 1 : 0);
+    c.groups[0] = groupsFor(op.z.elements());
+    c.writes = {op.dz.buffer};
+  }
+
+  void operator()(const BiasGradOp& op) {
+    require(op.dz, DType::F32, "dz");
+    require(op.db, DType::F32, "db");
+    NSB_CHECK(op.db.elements() == op.dz.cols())
+        << where() << ": db " << op.db.describe() << " for dz " << op.dz.describe();
+    Command& c = dispatch({"compute/bias_grad.comp", 2, 0, {}}, {op.dz, op.db});
+    Push(c).u(op.dz.offset).u(op.db.offset).u(op.dz.rows()).u(op.dz.cols());
+    c.groups[0] = groupsFor(op.dz.cols(), 64);
+    c.writes = {op.db.buffer};
+  }
+
+  void operator()(const LossOp& op) {
+    const bool supported =
+        (op.head == Head::Softmax && (op.loss_kind == LossKind::CrossEntropy || op.loss_kind == LossKind::Mse)) ||
+        (op.head == Head::Sigmoid && (op.loss_kind == LossKind::BinaryCrossEntropy || op.loss_kind == LossKind::Mse)) ||
+        (op.head == Head::Linear && op.loss_kind == LossKind::Mse);
+    NSB_CHECK(supported) << where() << ": the " << headName(op.head) << " head does not go with the "
+                         << lossName(op.loss_kind) << " loss";
+    require(op.z, DType::F32, "z");
+    require(op.output, DType::F32, "output");
+    require(op.loss, DType::F32, "loss");
+    require(op.dz, DType::F32, "dz");
+    const bool classTarget = op.target.dtype == DType::I32;
+    require(op.target, classTarget ? DType::I32 : DType::F32, "target");
+    const std::size_t rows = op.z.rows(), n = op.z.cols();
+    NSB_CHECK(rows > 0 && n > 0) << where() << ": empty logits";
+    NSB_CHECK(op.target.elements() == (classTarget ? rows : rows * n))
+        << where() << ": target " << op.target.describe();
+    NSB_CHECK(op.output.elements() == rows * n && op.dz.elements() == rows * n) << where() << ": output or dz size";
+    const char* shader = mDevice.context().float64() ? "compute/loss_fp64.comp" : "compute/loss.comp";
+    Command& c = dispatch({shader, 5, 0, {}}, {op.z, op.target, op.output, op.loss, op.dz});
+    const std::uint32_t head = op.head == Head::Linear ? 0u : op.head == Head::Sigmoid ? 1u : 2u;
+    const std::uint32_t kind = op.loss_kind == LossKind::Mse                  ? 0u
+                               : op.loss_kind == LossKind::BinaryCrossEntropy ? 1u
+                                                                              : 2u;
+    Push(c)
+        .u(op.z.offset)
+        .u(op.target.offset)
+        .u(op.output.offset)
+        .u(op.loss.offset)
+        .u(op.dz.offset)
+        .u(rows)
+        .u(n)
+        .u(head)
+        .u(kind)
+        .u(classTarget ? 1 : 0);
+    c.groups[0] = 1;
+    c.writes = {op.z.buffer, op.output.buffer, op.loss.buffer, op.dz.buffer};
+  }
+
+  void operator()(const ArgmaxOp& op) {
+    require(op.z, DType::F32, "z");
+    require(op.predictions, DType::I32, "predictions");
+    NSB_CHECK(op.predictions.elements() == op.z.rows()) << where() << ": predictions for " << op.z.rows() << " rows";
+    Command& c = dispatch({"compute/argmax.comp", 2, 0, {}}, {op.z, op.predictions});
+    Push(c).u(op.z.offset).u(op.predictions.offset).u(op.z.rows()).u(op.z.cols());
+    c.groups[0] = groupsFor(op.z.rows(), 64);
+    c.writes = {op.predictions.buffer};
+  }
+
+  void operator()(const OptimizerOp& op) {
+    require(op.params, DType::F32, "params");
+    require(op.grads, DType::F32, "grads");
+    require(op.hyper, DType::F32, "hyper");
+    require(op.counters, DType::I32, "counters");
+    const std::size_t count = op.params.elements();
+    NSB_CHECK(op.grads.elements() == count && op.regularized <= count) << where() << ": grads or regularized size";
+    NSB_CHECK(op.hyper.elements() >= HYPER_COUNT && op.counters.elements() >= COUNTER_COUNT)
+        << where() << ": hyper or counters too small";
+    const int states = op.kind == OptimizerKind::Gd || op.kind == OptimizerKind::Sgd       ? 0
+                       : op.kind == OptimizerKind::Adam || op.kind == OptimizerKind::AdamW ? 2
+                                                                                           : 1;
+    if (states >= 1) require(op.state1, DType::F32, "state1");
+    if (states >= 2) require(op.state2, DType::F32, "state2");
+    NSB_CHECK(states < 1 || op.state1.elements() == count) << where() << ": state1 must be as large as params";
+    NSB_CHECK(states < 2 || op.state2.elements() == count) << where() << ": state2 must be as large as params";
+    const Tensor& s1 = states >= 1 ? op.state1 : op.params;
+    const Tensor& s2 = states >= 2 ? op.state2 : op.params;
+    Command& c = dispatch({"compute/optimizer.comp", 6, 0, {static_cast<std::uint32_t>(op.kind)}},
+                          {op.params, op.grads, s1, s2, op.hyper, op.counters});
+    Push(c)
+        .u(op.params.offset)
+        .u(op.grads.offset)
+        .u(s1.offset)
+        .u(s2.offset)
+        .u(op.hyper.offset)
+        .u(op.counters.offset)
+        .u(count)
+        .u(op.regularized);
+    c.groups[0] = groupsFor(count);
+    c.writes = {op.params.buffer, s1.buffer, s2.buffer};
+  }
+
+  void operator()(const AdvanceOp& op) {
+    require(op.counters, DType::I32, "counters");
+    NSB_CHECK(op.counters.elements() >= COUNTER_COUNT) << where() << ": counters needs " << COUNTER_COUNT << " slots";
+    Command& c = dispatch({"compute/advance.comp", 1, 0, {}}, {op.counters});
+    Push(c).u(op.counters.offset);
+    c.writes = {op.counters.buffer};
+  }
+
+  void operator()(const CopyOp& op) {
+    require(op.src, op.src.dtype, "src");
+    require(op.dst, op.src.dtype, "dst");
+    NSB_CHECK(op.src.elements() == op.dst.elements()) << where() << ": src and dst differ in size";
+    NSB_CHECK(!overlaps(op.src, op.dst) || (op.src.byteOffset() == op.dst.byteOffset()))
+        << where() << ": src and dst partly overlap";
+    if (op.src.bytes() == 0 || (op.src.buffer == op.dst.buffer && op.src.byteOffset() == op.dst.byteOffset())) return;
+    Command c;
+    c.copySrc = op.src.buffer;
+    c.copyDst = op.dst.buffer;
+    c.copy = VkBufferCopy{op.src.byteOffset(), op.dst.byteOffset(), op.src.bytes()};
+    c.reads = {op.src.buffer};
+    c.writes = {op.dst.buffer};
+    mOut->commands.push_back(std::move(c));
+  }
+
+  void operator()(const SumSquaresOp& op) {
+    require(op.x, DType::F32, "x");
+    require(op.out, DType::F32, "out");
+    if (op.y.valid()) require(op.y, DType::F32, "y");
+    NSB_CHECK(!op.y.valid() || op.y.elements() == op.x.elements()) << where() << ": y and x differ in size";
+    NSB_CHECK(op.out.elements() == op.segments.size()) << where() << ": out for " << op.segments.size() << " segments";
+    if (op.segments.empty()) return;
+    std::vector<std::uint32_t> table;
+    for (const auto& [begin, end] : op.segments) {
+      NSB_CHECK(begin <= end && end <= op.x.elements()) << where() << ": segment outside x";
+      table.push_back(u32(begin));
+      table.push_back(u32(end));
+    }
+    const BufferId segments = mDevice.create(table.size() * sizeof(std::uint32_t));
+    mOwned.push_back(segments);
+    mDevice.upload(segments, 0, reinterpret_cast<const std::byte*>(table.data()), table.size() * sizeof(std::uint32_t));
+    const Tensor& y = op.y.valid() ? op.y : op.x;
+    Command& c = dispatch({"compute/sum_squares.comp", 4, 0, {}}, {op.x, y, op.out});
+    c.bindings.push_back({segments, false});
+    Push(c).u(op.x.offset).u(y.offset).u(op.out.offset).u(op.y.valid() ? 1 : 0);
+    c.groups[0] = u32(op.segments.size());
+    NSB_CHECK(c.groups[0] <= MAX_GROUPS) << where() << ": too many segments";
+    c.writes = {op.out.buffer};
+  }
+
+  void operator()(const SpectrumOp& op) {
+    require(op.images, DType::F32, "images");
+    require(op.magnitude, DType::F32, "magnitude");
+    NSB_CHECK(op.height > 0 && op.width > 0) << where() << ": empty image size";
+    const std::size_t points = op.height * op.width;
+    NSB_CHECK(op.images.elements() % points == 0)
+        << where() << ": images " << op.images.describe() << " are not " << op.height << "x" << op.width;
+    const std::size_t count = op.images.elements() / points;
+    NSB_CHECK(op.magnitude.elements() == count * op.height * (op.width / 2 + 1))
+        << where() << ": magnitude " << op.magnitude.describe();
+    compileSpectrum(mDevice, op, count, *mOut, mOwned, mResources);
+  }
+
+  void compile(const Op& op, CompiledOp& out) {
+    mOut = &out;
+    std::visit(*this, op);
+  }
+
+private:
+  std::string where() const { return "vulkan backend: op " + std::to_string(mIndex) + " (" + mLabel + ")"; }
+
+  void require(const Tensor& tensor, DType dtype, const char* what) const {
+    NSB_CHECK(tensor.valid()) << where() << ": tensor '" << what << "' is not set";
+    NSB_CHECK(tensor.dtype == dtype) << where() << ": tensor '" << what << "' is " << tensor.describe() << ", expected "
+                                     << dtypeName(dtype);
+    NSB_CHECK(mDevice.contains(tensor.buffer))
+        << where() << ": tensor '" << what << "' names buffer " << tensor.buffer.value << ", which does not exist";
+    NSB_CHECK(tensor.byteOffset() + tensor.bytes() <= mDevice.bytes(tensor.buffer))
+        << where() << ": tensor '" << what << "' " << tensor.describe() << " overruns its buffer";
+  }
+
+  Command& dispatch(const gpu::PipelineDesc& desc, std::initializer_list<Tensor> storage) {
+    Command c;
+    c.pipeline = &mDevice.shaders().pipeline(desc);
+    for (const Tensor& tensor : storage) {
+      c.bindings.push_back({tensor.buffer, false});
+      c.reads.push_back(tensor.buffer);
+    }
+    mOut->commands.push_back(std::move(c));
+    return mOut->commands.back();
+  }
+
+  VulkanDevice& mDevice;
+  std::size_t mIndex;
+  const std::string& mLabel;
+  std::vector<BufferId>& mOwned;
+  std::vector<std::shared_ptr<OpResources>>& mResources;
+  CompiledOp* mOut = nullptr;
+};
+
+bool intersects(const std::vector<BufferId>& a, const std::vector<std::uint32_t>& b) {
+  for (const BufferId id : a) {
+    if (std::find(b.begin(), b.end(), id.value) != b.end()) return true;
+  }
+  return false;
+}
+
+void barrier(VkCommandBuffer commands) {
+  VkMemoryBarrier memory{};
+  memory.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+  memory.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  memory.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT |
+                         VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_UNIFORM_READ_BIT;
+  const VkPipelineStageFlags stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
+  vkCmdPipelineBarrier(commands, stages, stages, 0, 1, &memory, 0, nullptr, 0, nullptr);
+}
+
+}  // namespace
+
+VulkanProgram::VulkanProgram(VulkanDevice& device, const Graph& graph) : mDevice(device), mTiming(device.timing()) {
+  mOps.resize(graph.ops.size());
+  for (std::size_t i = 0; i < graph.ops.size(); ++i) {
+    mOps[i].label = graph.label(i);
+    mOps[i].flops = opFlops(graph.ops[i]);
+    Compiler compiler(mDevice, i, mOps[i].label, mOwnedBuffers, mResources);
+    compiler.compile(graph.ops[i], mOps[i]);
+  }
+  createDescriptorSets();
+  VkCommandBufferAllocateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
+  info.commandPool = mDevice.commandPool();
+  info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  info.commandBufferCount = 1;
+  NSB_VK_CHECK(vkAllocateCommandBuffers(mDevice.device(), &info, &mCommands));
+}
+
+VulkanProgram::~VulkanProgram() {
+  mDevice.wait();
+  vkFreeCommandBuffers(mDevice.device(), mDevice.commandPool(), 1, &mCommands);
+  mResources.clear();
+  for (const BufferId id : mOwnedBuffers) mDevice.destroy(id);
+}
+
+void VulkanProgram::createDescriptorSets() {
+  std::uint32_t storage = 0, texel = 0, sets = 0;
+  for (const auto& op : mOps) {
+    for (const auto& command : op.commands) {
+      if (!command.pipeline) continue;
+      ++sets;
+      storage += command.pipeline->storageBuffers;
+      texel += command.pipeline->texelBuffers;
+    }
+  }
+  if (sets == 0) return;
+  std::vector<VkDescriptorPoolSize> sizes;
+  if (storage) sizes.push_back({VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, storage});
+  if (texel) sizes.push_back({VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, texel});
+  VkDescriptorPoolCreateInfo poolInfo{};
+  poolInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
+  poolInfo.maxSets = sets;
+  poolInfo.poolSizeCount = static_cast<std::uint32_t>(sizes.size());
+  poolInfo.pPoolSizes = sizes.data();
+  VkDescriptorPool pool = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreateDescriptorPool(mDevice.device(), &poolInfo, nullptr, &pool));
+  mDescriptorPool = gpu::Handle<VkDescriptorPool>(mDevice.device(), pool, vkDestroyDescriptorPool);
+
+  const VkDeviceSize maxRange = mDevice.context().properties().limits.maxStorageBufferRange;
+  for (auto& op : mOps) {
+    for (auto& command : op.commands) {
+      if (!command.pipeline) continue;
+      VkDescriptorSetLayout layout = command.pipeline->setLayout.get();
+      VkDescriptorSetAllocateInfo allocateInfo{};
+      allocateInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
+      allocateInfo.descriptorPool = pool;
+      allocateInfo.descriptorSetCount = 1;
+      allocateInfo.pSetLayouts = &layout;
+      NSB_VK_CHECK(vkAllocateDescriptorSets(mDevice.device(), &allocateInfo, &command.set));
+      NSB_CHECK(command.bindings.size() == command.pipeline->storageBuffers + command.pipeline->texelBuffers)
+          << "vulkan backend: " << op.label << ": " << command.bindings.size() << " bindings for a pipeline of "
+          << command.pipeline->storageBuffers + command.pipeline->texelBuffers;
+      std::vector<VkDescriptorBufferInfo> buffers(command.bindings.size());
+      std::vector<VkBufferView> views(command.bindings.size());
+      std::vector<VkWriteDescriptorSet> writes;
+      for (std::uint32_t b = 0; b < command.bindings.size(); ++b) {
+        const Binding& binding = command.bindings[b];
+        VkWriteDescriptorSet write{};
+        write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+        write.dstSet = command.set;
+        write.dstBinding = b;
+        write.descriptorCount = 1;
+        if (binding.texel) {
+          views[b] = mDevice.texelView(binding.buffer);
+          write.descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+          write.pTexelBufferView = &views[b];
+        } else {
+          const VkDeviceSize bytes = (mDevice.bytes(binding.buffer) + 15) / 16 * 16;
+          NSB_CHECK(bytes <= maxRange) << "vulkan backend: " << op.label << ": a buffer of " << bytes
+                                       << " bytes exceeds the device's storage-buffer range of " << maxRange;
+          buffers[b] = VkDescriptorBufferInfo{mDevice.buffer(binding.buffer), 0, bytes};
+          write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+          write.pBufferInfo = &buffers[b];
+        }
+        writes.push_back(write);
+      }
+      vkUpdateDescriptorSets(mDevice.device(), static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
+    }
+  }
+}
+
+void VulkanProgram::recordCommand(VkCommandBuffer commands, const Command& command) {
+  if (command.custom) {
+    command.custom(commands);
+  } else if (command.pipeline) {
+    vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, command.pipeline->pipeline.get());
+    vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, command.pipeline->layout.get(), 0, 1,
+                            &command.set, 0, nullptr);
+    if (command.pushWords) {
+      vkCmdPushConstants(commands, command.pipeline->layout.get(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                         command.pushWords * 4, command.push.data());
+    }
+    vkCmdDispatch(commands, command.groups[0], command.groups[1], command.groups[2]);
+  } else {
+    vkCmdCopyBuffer(commands, mDevice.buffer(command.copySrc), mDevice.buffer(command.copyDst), 1, &command.copy);
+  }
+}
+
+void VulkanProgram::record(std::uint32_t repeats) {
+  const std::uint32_t perRepeat = static_cast<std::uint32_t>(mOps.size()) + 1;
+  if (mTiming && mDevice.context().info().timestamps && perRepeat * repeats > mQueryCount) {
+    VkQueryPoolCreateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+    info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    info.queryCount = perRepeat * repeats;
+    VkQueryPool pool = VK_NULL_HANDLE;
+    NSB_VK_CHECK(vkCreateQueryPool(mDevice.device(), &info, nullptr, &pool));
+    mQueries = gpu::Handle<VkQueryPool>(mDevice.device(), pool, vkDestroyQueryPool);
+    mQueryCount = info.queryCount;
+  }
+  const bool timestamps = mTiming && mQueries;
+
+  NSB_VK_CHECK(vkResetCommandBuffer(mCommands, 0));
+  VkCommandBufferBeginInfo begin{};
+  begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
+  NSB_VK_CHECK(vkBeginCommandBuffer(mCommands, &begin));
+  if (timestamps) vkCmdResetQueryPool(mCommands, mQueries.get(), 0, perRepeat * repeats);
+  // Uploads and earlier submits wrote through transfers and kernels: make them visible first.
+  barrier(mCommands);
+  std::vector<std::uint32_t> written, read;  // buffers touched since the last barrier
+  for (std::uint32_t r = 0; r < repeats; ++r) {
+    if (timestamps) {
+      vkCmdWriteTimestamp(mCommands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, mQueries.get(), r * perRepeat);
+    }
+    for (std::size_t i = 0; i < mOps.size(); ++i) {
+      for (const Command& command : mOps[i].commands) {
+        if (intersects(command.reads, written) || intersects(command.writes, written) ||
+            intersects(command.writes, read)) {
+          barrier(mCommands);
+          written.clear();
+          read.clear();
+        }
+        recordCommand(mCommands, command);
+        for (const BufferId id : command.reads) read.push_back(id.value);
+        for (const BufferId id : command.writes) written.push_back(id.value);
+      }
+      if (timestamps) {
+        // Ops are fenced apart when timing so that each timestamp pair brackets one op alone.
+        barrier(mCommands);
+        written.clear();
+        read.clear();
+        vkCmdWriteTimestamp(mCommands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, mQueries.get(),
+                            r * perRepeat + static_cast<std::uint32_t>(i) + 1);
+      }
+    }
+  }
+  NSB_VK_CHECK(vkEndCommandBuffer(mCommands));
+  mRecordedRepeats = repeats;
+  ++mRecordings;
+}
+
+void VulkanProgram::submit(std::uint32_t repeats) {
+  if (repeats == 0) return;
+  if (repeats != mRecordedRepeats) {
+    mDevice.wait();  // the command buffer may still be executing
+    record(repeats);
+  }
+  mDevice.submit(mCommands);
+  mLastRepeats = repeats;
+}
+
+std::vector<OpTiming> VulkanProgram::timings() {
+  std::vector<OpTiming> result;
+  if (!mTiming) return result;
+  for (const auto& op : mOps) result.push_back({op.label, 0.0, op.flops});
+  if (!mQueries || mLastRepeats == 0) return result;
+  mDevice.wait();
+  const std::uint32_t perRepeat = static_cast<std::uint32_t>(mOps.size()) + 1;
+  std::vector<std::uint64_t> ticks(perRepeat * mLastRepeats);
+  NSB_VK_CHECK(vkGetQueryPoolResults(mDevice.device(), mQueries.get(), 0, static_cast<std::uint32_t>(ticks.size()),
+                                     ticks.size() * sizeof(std::uint64_t), ticks.data(), sizeof(std::uint64_t),
+                                     VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
+  const double nanosecondsPerTick = static_cast<double>(mDevice.context().properties().limits.timestampPeriod);
+  for (std::uint32_t r = 0; r < mLastRepeats; ++r) {
+    for (std::size_t i = 0; i < mOps.size(); ++i) {
+      const std::uint64_t start = ticks[r * perRepeat + i], end = ticks[r * perRepeat + i + 1];
+      const double elapsed = end > start ? static_cast<double>(end - start) : 0.0;
+      result[i].microseconds += elapsed * nanosecondsPerTick * 1e-3 / static_cast<double>(mLastRepeats);
+    }
+  }
+  return result;
+}
+
+}  // namespace nsb::compute::vulkan

@@ -1,0 +1,151 @@
+// ShaderLibrary: descriptor-set layouts, pipeline layouts and pipelines for the embedded compute
+// shaders, plus the on-disk VkPipelineCache (written to a temporary file and renamed: never half-written).
+#include "gpu/ShaderLibrary.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include "core/Log.h"
+#include "core/Shaders.h"
+#include "gpu/VkCheck.h"
+
+namespace nsb::gpu {
+namespace {
+
+std::filesystem::path defaultCacheDir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return std::filesystem::path(xdg) / "neural-sandbox";
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::filesystem::path(home) / ".cache" / "neural-sandbox";
+  }
+  return {};
+}
+
+}  // namespace
+
+ShaderLibrary::ShaderLibrary(std::shared_ptr<VulkanContext> context, std::filesystem::path cacheDir)
+    : mContext(std::move(context)) {
+  if (cacheDir.empty()) cacheDir = defaultCacheDir();
+  const auto& properties = mContext->properties();
+  if (!cacheDir.empty()) {
+    mCacheFile = cacheDir / ("vulkan-pipelines-" + std::to_string(properties.vendorID) + "-" +
+                             std::to_string(properties.deviceID) + ".bin");
+  }
+  std::vector<char> data;
+  if (!mCacheFile.empty()) {
+    std::ifstream in(mCacheFile, std::ios::binary);
+    if (in) data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  VkPipelineCacheCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO;
+  info.initialDataSize = data.size();
+  info.pInitialData = data.empty() ? nullptr : data.data();
+  VkPipelineCache cache = VK_NULL_HANDLE;
+  if (vkCreatePipelineCache(mContext->device(), &info, nullptr, &cache) != VK_SUCCESS) {
+    // The driver rejected the file (another driver version): start empty.
+    info.initialDataSize = 0;
+    info.pInitialData = nullptr;
+    data.clear();
+    NSB_VK_CHECK(vkCreatePipelineCache(mContext->device(), &info, nullptr, &cache));
+  }
+  mLoadedCacheBytes = data.size();
+  mCache = Handle<VkPipelineCache>(mContext->device(), cache, vkDestroyPipelineCache);
+}
+
+ShaderLibrary::~ShaderLibrary() { saveCache(); }
+
+void ShaderLibrary::saveCache() const {
+  if (mCacheFile.empty() || !mCache) return;
+  std::size_t size = 0;
+  if (vkGetPipelineCacheData(mContext->device(), mCache.get(), &size, nullptr) != VK_SUCCESS || size == 0) return;
+  std::vector<char> data(size);
+  if (vkGetPipelineCacheData(mContext->device(), mCache.get(), &size, data.data()) != VK_SUCCESS) return;
+  std::error_code error;
+  std::filesystem::create_directories(mCacheFile.parent_path(), error);
+  const auto temporary = mCacheFile.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out.write(data.data(), static_cast<std::streamsize>(size))) {
+      core::log().warn("{}: cannot write the Vulkan pipeline cache", temporary);
+      return;
+    }
+  }
+  std::filesystem::rename(temporary, mCacheFile, error);
+  if (error) core::log().warn("{}: cannot save the Vulkan pipeline cache ({})", mCacheFile.string(), error.message());
+}
+
+const ComputePipeline& ShaderLibrary::pipeline(const PipelineDesc& desc) {
+  if (auto found = mPipelines.find(desc); found != mPipelines.end()) return *found->second;
+  const auto words = shaders::spirv(desc.shader);
+  NSB_CHECK(!words.empty()) << "shader " << desc.shader << " is not embedded in this build";
+  const VkDevice device = mContext->device();
+  auto made = std::make_unique<ComputePipeline>();
+  made->storageBuffers = desc.storageBuffers;
+  made->texelBuffers = desc.texelBuffers;
+
+  std::vector<VkDescriptorSetLayoutBinding> bindings;
+  for (std::uint32_t i = 0; i < desc.storageBuffers + desc.texelBuffers; ++i) {
+    VkDescriptorSetLayoutBinding binding{};
+    binding.binding = i;
+    binding.descriptorType =
+        i < desc.storageBuffers ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+    binding.descriptorCount = 1;
+    binding.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+    bindings.push_back(binding);
+  }
+  VkDescriptorSetLayoutCreateInfo setInfo{};
+  setInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
+  setInfo.bindingCount = static_cast<std::uint32_t>(bindings.size());
+  setInfo.pBindings = bindings.data();
+  VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &setLayout));
+  made->setLayout = Handle<VkDescriptorSetLayout>(device, setLayout, vkDestroyDescriptorSetLayout);
+
+  VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, PUSH_CONSTANT_BYTES};
+  VkPipelineLayoutCreateInfo layoutInfo{};
+  layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
+  layoutInfo.setLayoutCount = 1;
+  layoutInfo.pSetLayouts = &setLayout;
+  layoutInfo.pushConstantRangeCount = 1;
+  layoutInfo.pPushConstantRanges = &push;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &layout));
+  made->layout = Handle<VkPipelineLayout>(device, layout, vkDestroyPipelineLayout);
+
+  VkShaderModuleCreateInfo moduleInfo{};
+
+  moduleInfo.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
+  moduleInfo.codeSize = words.size() * sizeof(std::uint32_t);
+  moduleInfo.pCode = words.data();
+  VkShaderModule module = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreateShaderModule(device, &moduleInfo, nullptr, &module));
+  Handle<VkShaderModule> moduleOwner(device, module, vkDestroyShaderModule);
+
+  std::vector<VkSpecializationMapEntry> entries;
+  for (std::uint32_t i = 0; i < desc.specialization.size(); ++i) {
+    entries.push_back({i, i * static_cast<std::uint32_t>(sizeof(std::uint32_t)), sizeof(std::uint32_t)});
+  }
+  VkSpecializationInfo specialization{};
+  specialization.mapEntryCount = static_cast<std::uint32_t>(entries.size());
+  specialization.pMapEntries = entries.data();
+  specialization.dataSize = desc.specialization.size() * sizeof(std::uint32_t);
+  specialization.pData = desc.specialization.data();
+
+  VkComputePipelineCreateInfo pipelineInfo{};
+
+  pipelineInfo.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
+  pipelineInfo.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
+  pipelineInfo.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+  pipelineInfo.stage.module = module;
+  pipelineInfo.stage.pName = "main";
+  pipelineInfo.stage.pSpecializationInfo = entries.empty() ? nullptr : &specialization;
+  pipelineInfo.layout = layout;
+  VkPipeline pipeline = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreateComputePipelines(device, mCache.get(), 1, &pipelineInfo, nullptr, &pipeline));
+  made->pipeline = Handle<VkPipeline>(device, pipeline, vkDestroyPipeline);
+  return *mPipelines.emplace(desc, std::move(made)).first->second;
+}
+
+}  // namespace nsb::gpu

@@ -1,0 +1,63 @@
+#pragma once
+// ShaderLibrary: compute pipelines from the SPIR-V embedded at build time (core/Shaders.h), each made
+// once per (shader, bindings, specialisation constants) and kept; a VkPipelineCache loaded from and
+// saved to the cache folder so that the second start compiles nothing. Call from one thread.
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gpu/Handle.h"
+#include "gpu/VulkanContext.h"
+
+namespace nsb::gpu {
+
+// Bindings 0..storageBuffers-1 are storage buffers, then texelBuffers uniform texel buffers.
+// Specialisation constant i has constant_id i. Every layout has a 128-byte push-constant range.
+struct PipelineDesc {
+  std::string shader;  // path under shaders/, e.g. "compute/gemm_tiled.comp"
+  std::uint32_t storageBuffers = 0;
+  std::uint32_t texelBuffers = 0;
+  std::vector<std::uint32_t> specialization;
+  auto operator<=>(const PipelineDesc&) const = default;
+};
+
+struct ComputePipeline {
+  Handle<VkDescriptorSetLayout> setLayout;
+  Handle<VkPipelineLayout> layout;
+  Handle<VkPipeline> pipeline;
+  std::uint32_t storageBuffers = 0;
+  std::uint32_t texelBuffers = 0;
+};
+
+class ShaderLibrary {
+public:
+  static constexpr std::uint32_t PUSH_CONSTANT_BYTES = 128;
+
+  // `cacheDir` empty: the default cache folder ($XDG_CACHE_HOME or ~/.cache)/neural-sandbox.
+  explicit ShaderLibrary(std::shared_ptr<VulkanContext> context, std::filesystem::path cacheDir = {});
+  ~ShaderLibrary();  // saves the pipeline cache
+  ShaderLibrary(const ShaderLibrary&) = delete;
+  ShaderLibrary& operator=(const ShaderLibrary&) = delete;
+
+  // Made on first use; aborts if the shader is not embedded (a build error, not user input).
+  const ComputePipeline& pipeline(const PipelineDesc& desc);
+  // Bytes of pipeline-cache data loaded at start (0 on a first start), for tests.
+  std::size_t loadedCacheBytes() const { return mLoadedCacheBytes; }
+  std::size_t pipelinesCreated() const { return mPipelines.size(); }
+  const std::filesystem::path& cacheFile() const { return mCacheFile; }
+  void saveCache() const;
+
+private:
+  std::shared_ptr<VulkanContext> mContext;
+  std::filesystem::path mCacheFile;
+  Handle<VkPipelineCache> mCache;
+  std::size_t mLoadedCacheBytes = 0;
+  std::map<PipelineDesc, std::unique_ptr<ComputePipeline>> mPipelines;
+};
+
+}  // namespace nsb::gpu

@@ -1,0 +1,400 @@
+// VulkanContext: instance, validation messenger, device choice and the locked queue. Device choice
+// prefers discrete over integrated over virtual over CPU (lavapipe) unless --device names one.
+#include "gpu/VulkanContext.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "core/Log.h"
+#include "gpu/VkCheck.h"
+
+namespace nsb::gpu {
+namespace {
+
+constexpr const char* VALIDATION_LAYER = "VK_LAYER_KHRONOS_validation";
+std::atomic<std::uint32_t> gValidationMessages{0};
+
+VKAPI_ATTR VkBool32 VKAPI_CALL onValidationMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                   VkDebugUtilsMessageTypeFlagsEXT type,
+                                                   const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
+  // General messages come from the loader (e.g. "found no drivers", which the caller reports itself).
+  if (!(type & (VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT))) {
+    core::log().debug("vulkan loader: {}", data && data->pMessage ? data->pMessage : "(no message)");
+    return VK_FALSE;
+  }
+  if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
+    gValidationMessages.fetch_add(1);
+    core::log().error("vulkan validation: {}", data && data->pMessage ? data->pMessage : "(no message)");
+  }
+  return VK_FALSE;
+}
+
+bool envFlag(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value && std::string_view(value) != "0";
+}
+
+bool hasLayer(const char* name) {
+  std::uint32_t count = 0;
+  if (vkEnumerateInstanceLayerProperties(&count, nullptr) != VK_SUCCESS) return false;
+  std::vector<VkLayerProperties> layers(count);
+  if (vkEnumerateInstanceLayerProperties(&count, layers.data()) != VK_SUCCESS) return false;
+  for (const auto& layer : layers) {
+    if (std::strcmp(layer.layerName, name) == 0) return true;
+  }
+  return false;
+}
+
+bool hasInstanceExtension(const char* name, const char* layer = nullptr) {
+  std::uint32_t count = 0;
+  if (vkEnumerateInstanceExtensionProperties(layer, &count, nullptr) != VK_SUCCESS) return false;
+  std::vector<VkExtensionProperties> extensions(count);
+  if (vkEnumerateInstanceExtensionProperties(layer, &count, extensions.data()) != VK_SUCCESS) return false;
+  for (const auto& extension : extensions) {
+    if (std::strcmp(extension.extensionName, name) == 0) return true;
+  }
+  return false;
+}
+
+VkDebugUtilsMessengerCreateInfoEXT messengerInfo() {
+  VkDebugUtilsMessengerCreateInfoEXT info{};
+  info.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT;
+  info.messageSeverity =
+      VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+  info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                     VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
+  info.pfnUserCallback = onValidationMessage;
+  return info;
+}
+
+// An instance for enumeration or for a context; VK_NULL_HANDLE with `error` set when there is none.
+VkInstance createInstance(bool validation, bool& debugUtils, std::string& error,
+                          const std::vector<const char*>& extraExtensions = {}) {
+  VkApplicationInfo app{};
+  app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO;
+  app.pApplicationName = "neural-sandbox";
+  app.pEngineName = "neural-sandbox";
+  app.apiVersion = VK_API_VERSION_1_2;
+
+  std::vector<const char*> layers;
+  std::vector<const char*> extensions(extraExtensions.begin(), extraExtensions.end());
+  debugUtils = false;
+  if (validation) {
+    if (hasLayer(VALIDATION_LAYER)) {
+      layers.push_back(VALIDATION_LAYER);
+      if (hasInstanceExtension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME) ||
+          hasInstanceExtension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME, VALIDATION_LAYER)) {
+        bool listed = false;
+        for (const char* name : extensions) listed = listed || std::strcmp(name, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) == 0;
+        if (!listed) extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+        debugUtils = true;
+      }
+    } else {
+      core::log().warn("Vulkan validation requested but {} is not installed", VALIDATION_LAYER);
+    }
+  }
+  VkInstanceCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO;
+  info.pApplicationInfo = &app;
+  info.enabledLayerCount = static_cast<std::uint32_t>(layers.size());
+  info.ppEnabledLayerNames = layers.data();
+  info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
+  info.ppEnabledExtensionNames = extensions.data();
+  const VkDebugUtilsMessengerCreateInfoEXT messenger = messengerInfo();
+  if (debugUtils) info.pNext = &messenger;
+
+  VkInstance instance = VK_NULL_HANDLE;
+  const VkResult result = vkCreateInstance(&info, nullptr, &instance);
+  if (result != VK_SUCCESS) {
+    error = std::string("vkCreateInstance returned ") + vkResultName(result);
+    return VK_NULL_HANDLE;
+  }
+  return instance;
+}
+
+std::vector<VkPhysicalDevice> physicalDevices(VkInstance instance) {
+  std::uint32_t count = 0;
+  if (vkEnumeratePhysicalDevices(instance, &count, nullptr) != VK_SUCCESS) return {};
+  std::vector<VkPhysicalDevice> devices(count);
+  if (vkEnumeratePhysicalDevices(instance, &count, devices.data()) != VK_SUCCESS) return {};
+  devices.resize(count);
+  return devices;
+}
+
+const char* typeName(VkPhysicalDeviceType type) {
+  switch (type) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return "discrete";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return "integrated";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return "virtual";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return "cpu";
+    default:
+      return "other";
+  }
+}
+
+int typeRank(VkPhysicalDeviceType type) {
+  switch (type) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return 4;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return 3;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return 2;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+// The queue family used for everything: compute and graphics when one has both (the renderer
+// shares it), else the first with compute; UINT32_MAX if the device cannot compute.
+std::uint32_t chooseQueueFamily(VkPhysicalDevice device, std::uint32_t* timestampBits = nullptr) {
+  std::uint32_t count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(device, &count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(count);
+  vkGetPhysicalDeviceQueueFamilyProperties(device, &count, families.data());
+  std::uint32_t chosen = UINT32_MAX;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const VkQueueFlags flags = families[i].queueFlags;
+    if (!(flags & VK_QUEUE_COMPUTE_BIT)) continue;
+    if (chosen == UINT32_MAX || (flags & VK_QUEUE_GRAPHICS_BIT)) {
+      chosen = i;
+      if (flags & VK_QUEUE_GRAPHICS_BIT) break;
+    }
+  }
+  if (timestampBits) *timestampBits = chosen == UINT32_MAX ? 0 : families[chosen].timestampValidBits;
+  return chosen;
+}
+
+bool hasDeviceExtension(VkPhysicalDevice device, const char* name) {
+  std::uint32_t count = 0;
+  if (vkEnumerateDeviceExtensionProperties(device, nullptr, &count, nullptr) != VK_SUCCESS) return false;
+  std::vector<VkExtensionProperties> extensions(count);
+  if (vkEnumerateDeviceExtensionProperties(device, nullptr, &count, extensions.data()) != VK_SUCCESS) return false;
+  for (const auto& extension : extensions) {
+    if (std::strcmp(extension.extensionName, name) == 0) return true;
+  }
+  return false;
+}
+
+// With presentation the chosen family must have graphics and the device VK_KHR_swapchain.
+bool usable(VkPhysicalDevice device, bool presentation) {
+  const std::uint32_t family = chooseQueueFamily(device);
+  if (family == UINT32_MAX) return false;
+  if (!presentation) return true;
+  std::uint32_t count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(device, &count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(count);
+  vkGetPhysicalDeviceQueueFamilyProperties(device, &count, families.data());
+  return (families[family].queueFlags & VK_QUEUE_GRAPHICS_BIT) && hasDeviceExtension(device, VK_KHR_SWAPCHAIN_EXTENSION_NAME);
+}
+
+DeviceInfo describe(VkPhysicalDevice device, int index) {
+  VkPhysicalDeviceProperties properties{};
+  vkGetPhysicalDeviceProperties(device, &properties);
+  DeviceInfo info;
+  info.index = index;
+  info.name = properties.deviceName;
+  info.type = typeName(properties.deviceType);
+  info.apiVersion = std::to_string(VK_API_VERSION_MAJOR(properties.apiVersion)) + "." +
+                    std::to_string(VK_API_VERSION_MINOR(properties.apiVersion)) + "." +
+                    std::to_string(VK_API_VERSION_PATCH(properties.apiVersion));
+  info.maxSharedMemory = properties.limits.maxComputeSharedMemorySize;
+  for (int i = 0; i < 3; ++i) info.maxWorkgroupSize[i] = properties.limits.maxComputeWorkGroupSize[i];
+  info.maxWorkgroupInvocations = properties.limits.maxComputeWorkGroupInvocations;
+  info.timestampPeriod = properties.limits.timestampPeriod;
+
+  VkPhysicalDeviceSubgroupProperties subgroup{};
+
+  subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES;
+  VkPhysicalDeviceDriverProperties driver{};
+  driver.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES;
+  const bool hasDriverProperties = properties.apiVersion >= VK_API_VERSION_1_2;
+  if (hasDriverProperties) subgroup.pNext = &driver;
+  VkPhysicalDeviceProperties2 properties2{};
+  properties2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+  properties2.pNext = &subgroup;
+  vkGetPhysicalDeviceProperties2(device, &properties2);
+  info.subgroupSize = subgroup.subgroupSize;
+  if (hasDriverProperties) {
+    info.driver = std::string(driver.driverName) + " " + driver.driverInfo;
+  } else {
+    info.driver = "driver " + std::to_string(properties.driverVersion);
+  }
+  std::uint32_t timestampBits = 0;
+  chooseQueueFamily(device, &timestampBits);
+  info.timestamps = timestampBits > 0 && properties.limits.timestampComputeAndGraphics;
+  return info;
+}
+
+}  // namespace
+
+const char* vkResultName(VkResult result) {
+  switch (result) {
+#define NSB_RESULT_CASE(name) \
+  case name:                  \
+    return #name;
+    NSB_RESULT_CASE(VK_SUCCESS)
+    NSB_RESULT_CASE(VK_NOT_READY)
+    NSB_RESULT_CASE(VK_TIMEOUT)
+    NSB_RESULT_CASE(VK_EVENT_SET)
+    NSB_RESULT_CASE(VK_EVENT_RESET)
+    NSB_RESULT_CASE(VK_INCOMPLETE)
+    NSB_RESULT_CASE(VK_ERROR_OUT_OF_HOST_MEMORY)
+    NSB_RESULT_CASE(VK_ERROR_OUT_OF_DEVICE_MEMORY)
+    NSB_RESULT_CASE(VK_ERROR_INITIALIZATION_FAILED)
+    NSB_RESULT_CASE(VK_ERROR_DEVICE_LOST)
+    NSB_RESULT_CASE(VK_ERROR_MEMORY_MAP_FAILED)
+    NSB_RESULT_CASE(VK_ERROR_LAYER_NOT_PRESENT)
+    NSB_RESULT_CASE(VK_ERROR_EXTENSION_NOT_PRESENT)
+    NSB_RESULT_CASE(VK_ERROR_FEATURE_NOT_PRESENT)
+    NSB_RESULT_CASE(VK_ERROR_INCOMPATIBLE_DRIVER)
+    NSB_RESULT_CASE(VK_ERROR_TOO_MANY_OBJECTS)
+    NSB_RESULT_CASE(VK_ERROR_FORMAT_NOT_SUPPORTED)
+    NSB_RESULT_CASE(VK_ERROR_FRAGMENTED_POOL)
+    NSB_RESULT_CASE(VK_ERROR_OUT_OF_POOL_MEMORY)
+    NSB_RESULT_CASE(VK_ERROR_UNKNOWN)
+#undef NSB_RESULT_CASE
+    default:
+      return "VkResult(unnamed)";
+  }
+}
+
+std::vector<DeviceInfo> listVulkanDevices() {
+  bool debugUtils = false;
+  std::string error;
+  VkInstance instance = createInstance(false, debugUtils, error);
+  if (instance == VK_NULL_HANDLE) return {};
+  std::vector<DeviceInfo> infos;
+  const auto devices = physicalDevices(instance);
+  for (std::size_t i = 0; i < devices.size(); ++i) infos.push_back(describe(devices[i], static_cast<int>(i)));
+  vkDestroyInstance(instance, nullptr);
+  return infos;
+}
+
+core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const ContextOptions& options) {
+  std::shared_ptr<VulkanContext> context(new VulkanContext());
+  bool debugUtils = false;
+  std::string error;
+  context->mInstance = createInstance(options.validation || envFlag("NSB_VULKAN_VALIDATION"), debugUtils, error,
+                                      options.instanceExtensions);
+  if (context->mInstance == VK_NULL_HANDLE) return core::runtimeError(error);
+  if (debugUtils) {
+    auto createMessenger = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
+        vkGetInstanceProcAddr(context->mInstance, "vkCreateDebugUtilsMessengerEXT"));
+    const VkDebugUtilsMessengerCreateInfoEXT info = messengerInfo();
+    if (createMessenger) NSB_VK_CHECK(createMessenger(context->mInstance, &info, nullptr, &context->mMessenger));
+  }
+
+  const auto devices = physicalDevices(context->mInstance);
+  if (devices.empty()) return core::runtimeError("the Vulkan loader lists no device");
+  int chosen = -1;
+  if (options.device >= 0) {
+    if (options.device >= static_cast<int>(devices.size())) {
+      return core::badInput("--device " + std::to_string(options.device) + ": only " + std::to_string(devices.size()) +
+                            " Vulkan device(s)");
+    }
+    if (chooseQueueFamily(devices[options.device]) == UINT32_MAX) {
+      return core::badInput("--device " + std::to_string(options.device) + ": the device has no compute queue");
+    }
+    if (!usable(devices[options.device], options.presentation)) {
+      return core::badInput("--device " + std::to_string(options.device) + ": the device cannot draw to a window");
+    }
+    chosen = options.device;
+  } else {
+    int bestRank = -1;
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      if (!usable(devices[i], options.presentation)) continue;
+      VkPhysicalDeviceProperties properties{};
+      vkGetPhysicalDeviceProperties(devices[i], &properties);
+      if (typeRank(properties.deviceType) > bestRank) {
+        bestRank = typeRank(properties.deviceType);
+        chosen = static_cast<int>(i);
+      }
+    }
+    if (chosen < 0) {
+      return core::runtimeError(options.presentation ? "no Vulkan device has a graphics queue and VK_KHR_swapchain"
+                                                     : "no Vulkan device has a compute queue");
+    }
+  }
+  context->mPhysicalDevice = devices[chosen];
+  context->mQueueFamily = chooseQueueFamily(context->mPhysicalDevice);
+  vkGetPhysicalDeviceProperties(context->mPhysicalDevice, &context->mProperties);
+  vkGetPhysicalDeviceMemoryProperties(context->mPhysicalDevice, &context->mMemory);
+  context->mInfo = describe(context->mPhysicalDevice, chosen);
+
+  const float priority = 1.0f;
+  VkDeviceQueueCreateInfo queueInfo{};
+  queueInfo.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
+  queueInfo.queueFamilyIndex = context->mQueueFamily;
+  queueInfo.queueCount = 1;
+  queueInfo.pQueuePriorities = &priority;
+  VkPhysicalDeviceFeatures supported{};
+  vkGetPhysicalDeviceFeatures(context->mPhysicalDevice, &supported);
+  VkPhysicalDeviceFeatures enabled{};
+  enabled.shaderFloat64 = supported.shaderFloat64;
+  context->mFloat64 = supported.shaderFloat64 == VK_TRUE;
+  VkDeviceCreateInfo deviceInfo{};
+  deviceInfo.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
+  deviceInfo.queueCreateInfoCount = 1;
+  deviceInfo.pQueueCreateInfos = &queueInfo;
+  deviceInfo.pEnabledFeatures = &enabled;
+  const char* swapchainExtension = VK_KHR_SWAPCHAIN_EXTENSION_NAME;
+  if (options.presentation) {
+    deviceInfo.enabledExtensionCount = 1;
+    deviceInfo.ppEnabledExtensionNames = &swapchainExtension;
+  }
+  const VkResult result = vkCreateDevice(context->mPhysicalDevice, &deviceInfo, nullptr, &context->mDevice);
+  if (result != VK_SUCCESS) {
+    return core::runtimeError("Vulkan device '" + context->mInfo.name + "': vkCreateDevice returned " +
+                              vkResultName(result));
+  }
+  vkGetDeviceQueue(context->mDevice, context->mQueueFamily, 0, &context->mQueue);
+  return context;
+}
+
+VulkanContext::~VulkanContext() {
+  if (mDevice != VK_NULL_HANDLE) {
+    vkDeviceWaitIdle(mDevice);
+    vkDestroyDevice(mDevice, nullptr);
+  }
+  if (mMessenger != VK_NULL_HANDLE) {
+    auto destroyMessenger = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
+        vkGetInstanceProcAddr(mInstance, "vkDestroyDebugUtilsMessengerEXT"));
+    if (destroyMessenger) destroyMessenger(mInstance, mMessenger, nullptr);
+  }
+  if (mInstance != VK_NULL_HANDLE) vkDestroyInstance(mInstance, nullptr);
+}
+
+VkResult VulkanContext::submit(const VkSubmitInfo& info, VkFence fence) {
+  std::lock_guard<std::mutex> lock(mQueueMutex);
+  return vkQueueSubmit(mQueue, 1, &info, fence);
+}
+
+std::uint32_t VulkanContext::findMemoryType(std::uint32_t typeBits, VkMemoryPropertyFlags required,
+                                            VkMemoryPropertyFlags preferred) const {
+  std::uint32_t fallback = UINT32_MAX;
+  for (std::uint32_t i = 0; i < mMemory.memoryTypeCount; ++i) {
+    if (!(typeBits & (1u << i))) continue;
+    const VkMemoryPropertyFlags flags = mMemory.memoryTypes[i].propertyFlags;
+    if ((flags & required) != required) continue;
+    if ((flags & preferred) == preferred) return i;
+    if (fallback == UINT32_MAX) fallback = i;
+  }
+  return fallback;
+}
+
+VkMemoryPropertyFlags VulkanContext::memoryTypeFlags(std::uint32_t type) const {
+  return type < mMemory.memoryTypeCount ? mMemory.memoryTypes[type].propertyFlags : 0;
+}
+
+std::uint32_t VulkanContext::validationMessages() { return gValidationMessages.load(); }
+
+}  // namespace nsb::gpu

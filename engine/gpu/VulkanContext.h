@@ -1,0 +1,95 @@
+#pragma once
+// VulkanContext: the instance (with the Khronos validation layer when asked), the chosen physical
+// device, the logical device and its one compute queue. Shared by the compute backend and the
+// renderer; every vkQueueSubmit goes through submit(), which holds the queue lock (lavapipe has one queue).
+#include <vulkan/vulkan.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/Result.h"
+
+namespace nsb::gpu {
+
+struct ContextOptions {
+  int device = -1;          // index into listVulkanDevices(); -1 picks discrete > integrated > virtual > CPU
+  bool validation = false;  // the Khronos validation layer (also on when NSB_VULKAN_VALIDATION=1)
+  // The renderer's needs: instance extensions for a window surface (GLFW's list), and with
+  // `presentation` VK_KHR_swapchain on the device and a queue family that has graphics.
+  std::vector<const char*> instanceExtensions;
+  bool presentation = false;
+};
+
+struct DeviceInfo {
+  int index = 0;
+  std::string name;
+  std::string type;        // "discrete", "integrated", "virtual", "cpu", "other"
+  std::string driver;      // driver name and info, e.g. "llvmpipe Mesa 22.3.6 (LLVM 15.0.6)"
+  std::string apiVersion;  // "1.3.230"
+  std::uint32_t subgroupSize = 0;
+  std::uint32_t maxSharedMemory = 0;  // bytes per workgroup
+  std::array<std::uint32_t, 3> maxWorkgroupSize{};
+  std::uint32_t maxWorkgroupInvocations = 0;
+  float timestampPeriod = 0.0f;  // nanoseconds per timestamp tick
+  bool timestamps = false;       // the compute queue can write timestamps
+};
+
+// Every Vulkan device the loader sees, in its order; empty when there is no loader, driver or device.
+std::vector<DeviceInfo> listVulkanDevices();
+
+class VulkanContext {
+public:
+  // A runtime error (its message is the reason alone, e.g. "vkCreateInstance returned ...") when there is
+  // no driver or device; bad input when --device is out of range.
+  static core::Result<std::shared_ptr<VulkanContext>> create(const ContextOptions& options = {});
+  ~VulkanContext();
+  VulkanContext(const VulkanContext&) = delete;
+  VulkanContext& operator=(const VulkanContext&) = delete;
+
+  VkInstance instance() const { return mInstance; }
+  VkPhysicalDevice physicalDevice() const { return mPhysicalDevice; }
+  VkDevice device() const { return mDevice; }
+  std::uint32_t queueFamily() const { return mQueueFamily; }
+  const VkPhysicalDeviceProperties& properties() const { return mProperties; }
+  const DeviceInfo& info() const { return mInfo; }
+  bool validationEnabled() const { return mMessenger != VK_NULL_HANDLE; }
+  // shaderFloat64 is enabled (kernels that must match the CPU bit for bit use it where they can).
+  bool float64() const { return mFloat64; }
+
+  // Submits under the queue lock; callable from any thread.
+  VkResult submit(const VkSubmitInfo& info, VkFence fence);
+  // For callers that need the queue itself (present, VkFFT's plan building): hold the lock meanwhile.
+  std::unique_lock<std::mutex> lockQueue() { return std::unique_lock<std::mutex>(mQueueMutex); }
+  VkQueue queue() const { return mQueue; }
+
+  // A memory type index allowed by `typeBits` with `required` flags, preferring one that also has
+  // `preferred`; UINT32_MAX if none.
+  std::uint32_t findMemoryType(std::uint32_t typeBits, VkMemoryPropertyFlags required,
+                               VkMemoryPropertyFlags preferred = 0) const;
+  VkMemoryPropertyFlags memoryTypeFlags(std::uint32_t type) const;
+
+  // Validation-layer messages (warnings and errors) seen by any context since the process started;
+  // tests assert that it did not grow.
+  static std::uint32_t validationMessages();
+
+private:
+  VulkanContext() = default;
+
+  VkInstance mInstance = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT mMessenger = VK_NULL_HANDLE;
+  VkPhysicalDevice mPhysicalDevice = VK_NULL_HANDLE;
+  VkDevice mDevice = VK_NULL_HANDLE;
+  VkQueue mQueue = VK_NULL_HANDLE;
+  std::uint32_t mQueueFamily = 0;
+  VkPhysicalDeviceProperties mProperties{};
+  VkPhysicalDeviceMemoryProperties mMemory{};
+  DeviceInfo mInfo;
+  bool mFloat64 = false;
+  std::mutex mQueueMutex;
+};
+
+}  // namespace nsb::gpu

@@ -1,0 +1,114 @@
+#include "nn/Model.h"
+
+#include <string>
+
+namespace nsb::nn {
+
+using compute::DType;
+using compute::Tensor;
+
+Model::Model(compute::Backend& backend, ModelSpec spec) : mBackend(&backend), mSpec(std::move(spec)) {
+  const std::size_t bytes = mSpec.parameterCount() * sizeof(float);
+  mParams = backend.allocate(bytes);
+  mGrads = backend.allocate(bytes);
+  mState1 = backend.allocate(bytes);
+  mState2 = backend.allocate(bytes);
+  mPrevious = backend.allocate(bytes);
+}
+
+Tensor Model::weight(std::size_t layer) const {
+  return mParams.tensor({mSpec.layerOutputs(layer), mSpec.layerInputs(layer)}, DType::F32, mSpec.weightOffset(layer));
+}
+Tensor Model::bias(std::size_t layer) const {
+  return mParams.tensor({mSpec.layerOutputs(layer)}, DType::F32, mSpec.biasOffset(layer));
+}
+Tensor Model::weightGrad(std::size_t layer) const {
+  return mGrads.tensor({mSpec.layerOutputs(layer), mSpec.layerInputs(layer)}, DType::F32, mSpec.weightOffset(layer));
+}
+Tensor Model::biasGrad(std::size_t layer) const {
+  return mGrads.tensor({mSpec.layerOutputs(layer)}, DType::F32, mSpec.biasOffset(layer));
+}
+
+std::vector<float> Model::read(const Tensor& flatTensor) const { return mBackend->read<float>(flatTensor); }
+
+void Model::write(const Tensor& flatTensor, std::span<const float> values) const {
+  NSB_CHECK(values.size() == flatTensor.elements()) << values.size() << " values for " << flatTensor.describe();
+  mBackend->write(flatTensor, values);
+}
+
+Workspace Model::makeWorkspace(std::size_t batch, bool classTargets) const {
+  Workspace ws;
+  ws.batch = batch;
+  const std::size_t layers = mSpec.layerCount();
+  // One buffer holds every per-batch tensor: input, 4 per layer, output, loss, predictions, target.
+  std::size_t total = batch * mSpec.inputs;
+  for (std::size_t l = 0; l < layers; ++l) total += 4 * batch * mSpec.layerOutputs(l);
+  total += batch * mSpec.outputs + 1 + batch + batch * (classTargets ? 1 : mSpec.outputs);
+  ws.buffer = mBackend->allocate(total * 4);
+  std::size_t offset = 0;
+  auto take = [&](std::vector<std::size_t> shape, DType type = DType::F32) {
+    Tensor t = ws.buffer.tensor(std::move(shape), type, offset);
+    offset += t.elements();
+    return t;
+  };
+  ws.input = take({batch, mSpec.inputs});
+  for (std::size_t l = 0; l < layers; ++l) {
+    const std::size_t out = mSpec.layerOutputs(l);
+    ws.z.push_back(take({batch, out}));
+    ws.a.push_back(take({batch, out}));
+    ws.dz.push_back(take({batch, out}));
+    ws.da.push_back(take({batch, out}));
+  }
+  ws.output = take({batch, mSpec.outputs});
+  ws.loss = take({1});
+  ws.predictions = take({batch}, DType::I32);
+  ws.target = classTargets ? take({batch}, DType::I32) : take({batch, mSpec.outputs});
+  return ws;
+}
+
+void Model::addForward(compute::Graph& graph, const Workspace& ws) const {
+  for (std::size_t l = 0; l < mSpec.layerCount(); ++l) {
+    const Tensor& in = l == 0 ? ws.input : ws.a[l - 1];
+    const std::string name = "layers." + std::to_string(l);
+    graph.add(compute::GemmOp{.a = in, .b = weight(l), .c = ws.z[l], .transB = true}, name + ".matmul");
+    graph.add(compute::BiasActivationOp{.z = ws.z[l], .bias = bias(l), .a = ws.a[l],
+                                        .activation = mSpec.layerActivation(l)},
+              name + ".bias_activation");
+  }
+}
+
+void Model::addLossAndBackward(compute::Graph& graph, const Workspace& ws) const {
+  const std::size_t last = mSpec.layerCount() - 1;
+  graph.add(compute::LossOp{.z = ws.a[last], .target = ws.target, .output = ws.output, .loss = ws.loss,
+                            .dz = ws.dz[last], .head = mSpec.head, .loss_kind = mSpec.loss},
+            "loss");
+  for (std::size_t l = last + 1; l-- > 0;) {
+    const std::string name = "layers." + std::to_string(l);
+    const Tensor& in = l == 0 ? ws.input : ws.a[l - 1];
+    graph.add(compute::GemmOp{.a = ws.dz[l], .b = in, .c = weightGrad(l), .transA = true}, name + ".weight_grad");
+    graph.add(compute::BiasGradOp{.dz = ws.dz[l], .db = biasGrad(l)}, name + ".bias_grad");
+    if (l == 0) break;
+    graph.add(compute::GemmOp{.a = ws.dz[l], .b = weight(l), .c = ws.da[l - 1]}, name + ".input_grad");
+    graph.add(compute::ActivationBackwardOp{.da = ws.da[l - 1], .z = ws.z[l - 1], .a = ws.a[l - 1],
+                                            .dz = ws.dz[l - 1], .activation = mSpec.layerActivation(l - 1)},
+              "layers." + std::to_string(l - 1) + ".activation_grad");
+  }
+}
+
+void Model::addOptimizer(compute::Graph& graph, compute::OptimizerKind kind, const Tensor& hyper,
+                         const Tensor& counters) const {
+  graph.add(compute::OptimizerOp{.params = params(), .grads = grads(), .state1 = state1(), .state2 = state2(),
+                                 .hyper = hyper, .counters = counters, .kind = kind,
+                                 .regularized = mSpec.weightCount()},
+            "optimizer");
+}
+
+std::vector<std::pair<std::size_t, std::size_t>> Model::weightSegments() const {
+  std::vector<std::pair<std::size_t, std::size_t>> segments;
+  for (std::size_t l = 0; l < mSpec.layerCount(); ++l) {
+    segments.emplace_back(mSpec.weightOffset(l), mSpec.weightOffset(l + 1));
+  }
+  return segments;
+}
+
+}  // namespace nsb::nn

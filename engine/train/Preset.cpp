@@ -1,0 +1,206 @@
+#include "train/Preset.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/Embedded.h"
+#include "data/Synthetic2D.h"
+
+namespace nsb::train {
+
+using nlohmann::json;
+
+std::vector<std::string> presetNames() {
+  std::vector<std::string> names;
+  for (const auto& file : core::embeddedPresets()) names.emplace_back(file.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+core::Result<nn::ModelSpec> Preset::modelFor(const data::Dataset& d) const {
+  nn::ModelSpec spec;
+  spec.inputs = d.features;
+  spec.hidden = hidden;
+  spec.outputs = d.outputWidth();
+  if (head) {
+    spec.head = *head;
+  } else if (d.task == data::Task::Regression) {
+    spec.head = compute::Head::Linear;
+  } else {
+    spec.head = spec.outputs == 1 ? compute::Head::Sigmoid : compute::Head::Softmax;
+  }
+  if (loss) {
+    spec.loss = *loss;
+  } else {
+    spec.loss = spec.head == compute::Head::Softmax   ? compute::LossKind::CrossEntropy
+                : spec.head == compute::Head::Sigmoid ? compute::LossKind::BinaryCrossEntropy
+                                                      : compute::LossKind::Mse;
+  }
+  if (d.task == data::Task::Regression && spec.head != compute::Head::Linear) {
+    return core::badInput("model: dataset " + d.name + " is a regression: use the linear head");
+  }
+  NSB_TRY(spec.validate());
+  return spec;
+}
+
+json Preset::toJson() const {
+  json layers = json::array();
+  for (const auto& l : hidden) layers.push_back({{"width", l.width}, {"activation", compute::activationName(l.activation)}});
+  json model = {{"hidden", layers}};
+  if (head) model["head"] = compute::headName(*head);
+  if (loss) model["loss"] = compute::lossName(*loss);
+  json training = hyperparams.toJson();
+  training["epochs"] = epochs;
+  training["seed"] = seed;
+  if (stopAtLoss) training["stop_at_loss"] = *stopAtLoss;
+  if (stopAtAccuracy) training["stop_at_accuracy"] = *stopAtAccuracy;
+  json ds = {{"name", dataset.name},
+             {"points", dataset.synthetic.points},
+             {"noise", dataset.synthetic.noise},
+             {"train_ratio", dataset.synthetic.trainRatio},
+             {"features", dataset.features.toString()}};
+  return {{"name", name}, {"description", description}, {"dataset", ds}, {"model", model}, {"training", training}};
+}
+
+core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
+  auto fail = [&](const std::string& what) { return core::badInput(where + ": " + what); };
+  if (!j.is_object()) return fail("expected a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "name" && key != "description" && key != "dataset" && key != "model" && key != "training") {
+      return fail("unknown key '" + key + "'");
+    }
+  }
+  Preset p;
+  if (j.contains("name")) {
+    if (!j["name"].is_string()) return fail("'name' must be a string");
+    p.name = j["name"].get<std::string>();
+  }
+  if (j.contains("description") && j["description"].is_string()) p.description = j["description"].get<std::string>();
+
+  if (!j.contains("dataset") || !j["dataset"].is_object()) return fail("'dataset' must be an object with a 'name'");
+  const json& ds = j["dataset"];
+  if (!ds.contains("name") || !ds["name"].is_string()) return fail("'dataset.name' must be a string");
+  p.dataset.name = ds["name"].get<std::string>();
+  data::parseSyntheticKind(p.dataset.name, p.dataset.synthetic.kind);
+  for (const auto& [key, value] : ds.items()) {
+    if (key == "name") continue;
+    if (key == "features") {
+      if (!value.is_string()) return fail("'dataset.features' must be a string like \"x1,x2\"");
+      auto features = data::FeatureSet::parse(value.get<std::string>());
+      if (!features) return fail(features.message());
+      p.dataset.features = features.value();
+    } else if (key == "points") {
+      if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 10 || value.get<std::uint64_t>() > 1000000) {
+        return fail("'dataset.points' must be an integer between 10 and 1000000");
+      }
+      p.dataset.synthetic.points = value.get<std::size_t>();
+    } else if (key == "noise" || key == "train_ratio") {
+      if (!value.is_number()) return fail("'dataset." + key + "' must be a number");
+      (key == "noise" ? p.dataset.synthetic.noise : p.dataset.synthetic.trainRatio) = value.get<float>();
+      if (key == "train_ratio") p.dataset.csv.trainRatio = value.get<float>();
+    } else if (key == "label_column") {
+      if (!value.is_number_integer()) return fail("'dataset.label_column' must be an integer");
+      p.dataset.csv.labelColumn = value.get<int>();
+    } else if (key == "standardize") {
+      if (!value.is_boolean()) return fail("'dataset.standardize' must be true or false");
+      p.dataset.csv.standardize = value.get<bool>();
+    } else {
+      return fail("unknown key 'dataset." + key + "'");
+    }
+  }
+
+  if (j.contains("model")) {
+    const json& m = j["model"];
+    if (!m.is_object()) return fail("'model' must be an object");
+    json probe = m;
+    probe["inputs"] = 1;
+    probe["outputs"] = 2;
+    if (m.contains("hidden")) {
+      if (!m["hidden"].is_array()) return fail("'model.hidden' must be an array");
+      for (const auto& layer : m["hidden"]) {
+        nn::LayerSpec ls;
+        if (!layer.is_object() || !layer.contains("width") || !layer["width"].is_number_unsigned() ||
+            layer["width"].get<std::uint64_t>() == 0 || layer["width"].get<std::uint64_t>() > 65536) {
+          return fail("each hidden layer needs a 'width' between 1 and 65536");
+        }
+        ls.width = layer["width"].get<std::size_t>();
+        if (layer.contains("activation") && (!layer["activation"].is_string() ||
+                                             !compute::parseActivation(layer["activation"].get<std::string>(), ls.activation))) {
+          return fail("unknown activation " + layer["activation"].dump());
+        }
+        p.hidden.push_back(ls);
+      }
+    }
+    if (m.contains("head")) {
+      compute::Head h;
+      if (!m["head"].is_string() || !compute::parseHead(m["head"].get<std::string>(), h)) return fail("unknown head " + m["head"].dump());
+      p.head = h;
+    }
+    if (m.contains("loss")) {
+      compute::LossKind l;
+      if (!m["loss"].is_string() || !compute::parseLoss(m["loss"].get<std::string>(), l)) return fail("unknown loss " + m["loss"].dump());
+      p.loss = l;
+    }
+  }
+
+  if (j.contains("training")) {
+    const json& t = j["training"];
+    if (!t.is_object()) return fail("'training' must be an object");
+    auto updated = p.hyperparams.update(t);
+    if (!updated) return fail(updated.message());
+    if (t.contains("epochs")) {
+      if (!t["epochs"].is_number_unsigned() || t["epochs"].get<std::uint64_t>() == 0 || t["epochs"].get<std::uint64_t>() > 1000000) {
+        return fail("'training.epochs' must be an integer between 1 and 1000000");
+      }
+      p.epochs = t["epochs"].get<std::uint64_t>();
+    }
+    if (t.contains("seed")) {
+      if (!t["seed"].is_number_unsigned()) return fail("'training.seed' must be a non-negative integer");
+      p.seed = t["seed"].get<std::uint64_t>();
+    }
+    for (const char* key : {"stop_at_loss", "stop_at_accuracy"}) {
+      if (!t.contains(key)) continue;
+      if (!t[key].is_number() || t[key].get<double>() < 0.0 || (std::string(key) == "stop_at_accuracy" && t[key].get<double>() > 1.0)) {
+        return fail(std::string("'training.") + key + "' is out of range");
+      }
+      (std::string(key) == "stop_at_loss" ? p.stopAtLoss : p.stopAtAccuracy) = t[key].get<double>();
+    }
+  }
+  p.dataset.synthetic.seed = p.seed;
+  p.dataset.csv.seed = p.seed;
+  return p;
+}
+
+core::Result<Preset> Preset::load(const std::string& nameOrPath) {
+  std::string text;
+  std::string where = nameOrPath;
+  const std::filesystem::path path = nameOrPath;
+  const bool looksLikePath = nameOrPath.find('/') != std::string::npos || path.extension() == ".json";
+  if (looksLikePath) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return core::badInput("--preset " + nameOrPath + ": cannot open the file");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  } else {
+    const auto& presets = core::embeddedPresets();
+    const auto found = std::find_if(presets.begin(), presets.end(), [&](const auto& f) { return f.name == nameOrPath; });
+    if (found == presets.end()) {
+      std::string known;
+      for (const auto& n : presetNames()) known += (known.empty() ? "" : ", ") + n;
+      return core::badInput("--preset: unknown preset '" + nameOrPath + "' (known: " + known + ")");
+    }
+    text = found->text;
+    where = "preset " + nameOrPath;
+  }
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return core::badInput(where + ": not valid JSON");
+  auto preset = fromJson(j, where);
+  if (preset && preset->name.empty()) preset->name = path.stem().string();
+  return preset;
+}
+
+}  // namespace nsb::train

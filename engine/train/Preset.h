@@ -1,0 +1,43 @@
+#pragma once
+// Preset: a lesson or experiment in one JSON file (assets/presets/NAME.json): the dataset, the
+// network's hidden layers and head, and the training settings. The model's input and output widths
+// come from the dataset when it is loaded. Command-line flags override a preset's values.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/Result.h"
+#include "data/DatasetCatalog.h"
+#include "nn/ModelSpec.h"
+#include "train/Hyperparams.h"
+
+namespace nsb::train {
+
+struct Preset {
+  std::string name;
+  std::string description;
+  data::DatasetRequest dataset;
+  std::vector<nn::LayerSpec> hidden;
+  std::optional<compute::Head> head;      // default: from the dataset's task and classes
+  std::optional<compute::LossKind> loss;  // default: from the head
+  Hyperparams hyperparams;
+  std::uint64_t epochs = 10;
+  std::optional<double> stopAtLoss, stopAtAccuracy;
+  std::uint64_t seed = 1;
+
+  // The network for a loaded dataset (inputs and outputs from it).
+  core::Result<nn::ModelSpec> modelFor(const data::Dataset& dataset) const;
+
+  nlohmann::json toJson() const;
+  static core::Result<Preset> fromJson(const nlohmann::json& json, const std::string& nameForErrors);
+  // NAME (assets/presets/NAME.json, compiled in) or a path to a JSON file.
+  static core::Result<Preset> load(const std::string& nameOrPath);
+};
+
+// The built-in presets.
+std::vector<std::string> presetNames();
+
+}  // namespace nsb::train

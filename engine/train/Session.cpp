@@ -1,0 +1,168 @@
+#include "train/Session.h"
+
+#include <chrono>
+
+#include "core/Timer.h"
+
+namespace nsb::train {
+
+core::Result<std::unique_ptr<Session>> Session::create(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset,
+                                                       bool running) {
+  auto trainer = Trainer::create(std::move(config), std::move(dataset));
+  if (!trainer) return trainer.error();
+  return std::unique_ptr<Session>(new Session(std::move(trainer.value()), running));
+}
+
+Session::Session(std::unique_ptr<Trainer> trainer, bool running) : mTrainer(std::move(trainer)), mRunning(running) {
+  publish(0.0);
+  mThread = std::thread([this] { loop(); });
+}
+
+Session::~Session() {
+  mStop = true;
+  if (mThread.joinable()) mThread.join();
+}
+
+void Session::submit(Command command) {
+  std::uint64_t sequence;
+  {
+    std::lock_guard lock(mSnapshotMutex);
+    sequence = ++mSubmitted;
+  }
+  mCommands.push({sequence, std::move(command)});
+}
+
+std::shared_ptr<const Snapshot> Session::latest() const {
+  std::lock_guard lock(mSnapshotMutex);
+  return mSnapshot;
+}
+
+void Session::sync() {
+  std::unique_lock lock(mSnapshotMutex);
+  const std::uint64_t target = mSubmitted;
+  mApplied.wait(lock, [&] { return mAppliedCount >= target && mPendingSteps == 0; });
+}
+
+void Session::applyProbes(const SetProbes& probes) {
+  for (std::size_t i = 0; i < probes.inputs.size(); ++i) {
+    if (i < mTrainer->probeCount()) {
+      mTrainer->setProbeInputs(i, probes.inputs[i]);
+    } else {
+      mTrainer->addProbe(probes.inputs[i]);
+    }
+  }
+  mProbeCount = probes.inputs.size();
+  mProbesDirty = true;
+}
+
+// Runs the probes again when the weights may have changed: at most every 30 ms while training (the
+// editor's refresh rate), at once otherwise, so that a paused or stepped session is always current.
+void Session::refreshProbes() {
+  if (mProbeCount == 0) return;
+  Trainer& t = *mTrainer;
+  const bool stale = mProbesDirty || !mProbes || mProbes->step != t.step();
+  if (!stale) return;
+  if (mRunning && mProbes && mProbeTimer.seconds() < 0.03) return;
+  mProbeTimer.reset();
+  t.runProbes();
+  auto set = std::make_shared<ProbeSet>();
+  set->step = t.step();
+  set->version = mProbes ? mProbes->version + 1 : 1;
+  const std::size_t layers = t.config().spec.layerCount();
+  for (std::size_t i = 0; i < mProbeCount; ++i) {
+    const nn::Workspace& ws = t.probe(i);
+    ProbeResult result;
+    result.rows = ws.batch;
+    for (std::size_t l = 0; l < layers; ++l) {
+      result.layers.push_back(t.backend().read<float>(l + 1 == layers ? ws.output : ws.a[l]));
+    }
+    set->probes.push_back(std::move(result));
+  }
+  set->parameters = t.parameters();
+  mProbes = std::move(set);
+  mProbesDirty = false;
+}
+
+void Session::publish(double stepsPerSecond) {
+  refreshProbes();
+  auto snapshot = std::make_shared<Snapshot>();
+  const Trainer& t = *mTrainer;
+  snapshot->step = t.step();
+  snapshot->epoch = t.epochProgress();
+  snapshot->running = mRunning;
+  snapshot->backend = mTrainer->backend().name();
+  snapshot->device = mTrainer->backend().deviceName();
+  snapshot->stepsPerSubmit = t.config().stepsPerSubmit;
+  snapshot->lastLoss = t.lastLoss();
+  snapshot->stepsPerSecond = stepsPerSecond;
+  snapshot->spec = t.config().spec;
+  snapshot->hyperparams = t.config().hyperparams;
+  snapshot->history = t.history();
+  snapshot->events = t.events();
+  snapshot->status = mStatus;
+  snapshot->probes = mProbes;
+  std::lock_guard lock(mSnapshotMutex);
+  mSnapshot = std::move(snapshot);
+}
+
+void Session::loop() {
+  using namespace std::chrono_literals;
+  core::Timer rateTimer, publishTimer;
+  std::uint64_t rateSteps = 0;
+  double stepsPerSecond = 0.0;
+  while (!mStop) {
+    std::uint64_t appliedUpTo = 0;
+    // Commands apply between two submits, in order: a Step runs before the commands queued after it.
+    while (mPendingSteps == 0) {
+      auto item = mCommands.tryPop();
+      if (!item) break;
+      appliedUpTo = item->first;
+      const Command& command = item->second;
+      if (std::holds_alternative<Pause>(command)) {
+        mRunning = false;
+      } else if (std::holds_alternative<Resume>(command)) {
+        mRunning = true;
+      } else if (const auto* step = std::get_if<Step>(&command)) {
+        mPendingSteps += step->steps;
+      } else if (const auto* probes = std::get_if<SetProbes>(&command)) {
+        applyProbes(*probes);
+      } else {
+        auto applied = mTrainer->apply(command);
+        if (!applied) mStatus = applied.message();
+        mProbesDirty = true;
+      }
+    }
+    const bool work = mRunning || mPendingSteps > 0;
+    if (work) {
+      const std::uint64_t want = mRunning ? std::uint64_t{mTrainer->config().stepsPerSubmit} : mPendingSteps.load();
+      const std::uint64_t done = mTrainer->run(want);
+      mPendingSteps -= std::min<std::uint64_t>(mPendingSteps, done);
+      rateSteps += done;
+      if (mTrainer->diverged()) {
+        mRunning = false;
+        mPendingSteps = 0;
+        mStatus = "training diverged: paused with the last good weights";
+      }
+      if (rateTimer.seconds() > 0.25) {
+        stepsPerSecond = static_cast<double>(rateSteps) / rateTimer.seconds();
+        rateSteps = 0;
+        rateTimer.reset();
+      }
+    } else {
+      stepsPerSecond = 0.0;
+    }
+    // Snapshots copy the history: publish at most every 15 ms while training.
+    if ((!mRunning && mPendingSteps == 0) || appliedUpTo > 0 || publishTimer.seconds() > 0.015) {
+      publish(stepsPerSecond);
+      publishTimer.reset();
+    }
+    {
+      std::lock_guard lock(mSnapshotMutex);
+      if (appliedUpTo > mAppliedCount) mAppliedCount = appliedUpTo;
+    }
+    mApplied.notify_all();
+    if (!work) mCommands.waitFor(20ms);  // idle: wake for the next command
+  }
+}
+
+}  // namespace nsb::train

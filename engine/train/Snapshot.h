@@ -1,0 +1,46 @@
+#pragma once
+// Snapshot: what the UI and reporters read of a running Session, immutable once published.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/ModelSpec.h"
+#include "train/Command.h"
+#include "train/Hyperparams.h"
+#include "train/Metrics.h"
+
+namespace nsb::train {
+
+// One probe's forward pass (see Trainer::addProbe): per layer [rows, width] row-major, the hidden
+// layers' activations and, for the last layer, the head's output.
+struct ProbeResult {
+  std::size_t rows = 0;
+  std::vector<std::vector<float>> layers;
+};
+
+// What the probes and parameters were at `step`; shared between snapshots until they change.
+struct ProbeSet {
+  std::uint64_t step = 0;
+  std::uint64_t version = 0;  // grows every time the probes are run again
+  std::vector<ProbeResult> probes;
+  std::vector<float> parameters;  // flat layout of nn::ModelSpec
+};
+
+struct Snapshot {
+  std::uint64_t step = 0;
+  double epoch = 0.0;
+  bool running = false;
+  std::string backend, device;
+  std::uint32_t stepsPerSubmit = 1;  // live edits take effect within this many steps
+  double lastLoss = NOT_MEASURED;
+  double stepsPerSecond = 0.0;
+  nn::ModelSpec spec;
+  Hyperparams hyperparams;
+  std::vector<MetricPoint> history;
+  std::vector<Event> events;
+  std::string status;  // the last error or notice, for the UI
+  std::shared_ptr<const ProbeSet> probes;  // null until a SetProbes command arrives
+};
+
+}  // namespace nsb::train

@@ -1,0 +1,548 @@
+#include "train/Trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+#include "compute/OptimizerMath.h"
+#include "core/Log.h"
+#include "core/Rng.h"
+#include "nn/Checkpoint.h"
+#include "nn/Init.h"
+
+namespace nsb::train {
+
+using compute::DType;
+using compute::Tensor;
+
+namespace {
+
+bool isClassification(const data::Dataset& d) { return d.task == data::Task::Classification; }
+
+// Uploads a split's features and targets; returns {x, y} buffers.
+std::pair<compute::Buffer, compute::Buffer> uploadSplit(compute::Backend& backend, const data::Dataset& d,
+                                                        const data::Split& split) {
+  const std::size_t rows = std::max<std::size_t>(split.count, 1);
+  compute::Buffer x = backend.allocate(rows * d.features * (d.u8 ? 1 : 4));
+  if (split.count > 0) {
+    if (d.u8) {
+      backend.upload(x.id(), 0, std::as_bytes(std::span(split.pixels)));
+    } else {
+      backend.upload(x.id(), 0, std::as_bytes(std::span(split.values)));
+    }
+  }
+  const std::size_t yCols = isClassification(d) ? 1 : d.outputs;
+  compute::Buffer y = backend.allocate(rows * yCols * 4);
+  if (split.count > 0) {
+    if (isClassification(d)) {
+      backend.upload(y.id(), 0, std::as_bytes(std::span(split.labels)));
+    } else {
+      backend.upload(y.id(), 0, std::as_bytes(std::span(split.targets)));
+    }
+  }
+  return {std::move(x), std::move(y)};
+}
+
+std::string number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+Trainer::Trainer(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset)
+    : mConfig(std::move(config)), mDataset(std::move(dataset)) {}
+
+Trainer::~Trainer() {
+  if (mBackend) mBackend->synchronize();
+}
+
+core::Result<std::unique_ptr<Trainer>> Trainer::create(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset) {
+  NSB_CHECK(dataset != nullptr);
+  if (dataset->train.count == 0) return core::badInput("dataset " + dataset->name + ": the training split is empty");
+  if (config.spec.inputs != dataset->features) {
+    return core::badInput("model: " + std::to_string(config.spec.inputs) + " inputs, but dataset " + dataset->name +
+                          " has " + std::to_string(dataset->features) + " features");
+  }
+  if (config.spec.outputs != dataset->outputWidth()) {
+    return core::badInput("model: " + std::to_string(config.spec.outputs) + " outputs, but dataset " + dataset->name +
+                          " needs " + std::to_string(dataset->outputWidth()));
+  }
+  NSB_TRY(config.spec.validate());
+  NSB_TRY(config.hyperparams.validate());
+  if (config.stepsPerSubmit == 0) config.stepsPerSubmit = 1;
+  std::unique_ptr<Trainer> trainer(new Trainer(std::move(config), std::move(dataset)));
+  NSB_TRY(trainer->initialise());
+  return trainer;
+}
+
+core::Status Trainer::initialise() {
+  auto backend = compute::createBackend(mConfig.backend, mConfig.backendOptions);
+  if (!backend) return backend.error();
+  mBackend = std::move(backend.value());
+  mModel = std::make_unique<nn::Model>(*mBackend, mConfig.spec);
+  mHyper = mBackend->allocate(compute::HYPER_COUNT * 4);
+  mCounters = mBackend->allocate(compute::COUNTER_COUNT * 4);
+  mEvalCounters = mBackend->allocate(compute::COUNTER_COUNT * 4);
+  mNorms = mBackend->allocate(3 * mConfig.spec.layerCount() * 4);
+  uploadDataset();
+  writeHyperparams();
+  resetWeights();
+  buildPrograms();
+  startEpoch(0, 0);
+  keepGoodState();
+  return core::Ok{};
+}
+
+void Trainer::uploadDataset() {
+  const data::Dataset& d = *mDataset;
+  std::tie(mTrainX, mTrainY) = uploadSplit(*mBackend, d, d.train);
+  std::tie(mTestX, mTestY) = uploadSplit(*mBackend, d, d.test);
+  mTrainIndex = mBackend->allocate(d.train.count * 4);
+  // The test index is the identity, padded to whole evaluation chunks with row 0 (ignored when scored).
+  const std::size_t testRows = std::max<std::size_t>(d.test.count, 1);
+  const std::size_t chunk = std::min(mConfig.evalChunk, testRows);
+  const std::size_t padded = (testRows + chunk - 1) / chunk * chunk;
+  std::vector<std::int32_t> index(padded, 0);
+  for (std::size_t i = 0; i < d.test.count; ++i) index[i] = static_cast<std::int32_t>(i);
+  mTestIndex = mBackend->allocate(padded * 4);
+  mBackend->write(mTestIndex.tensor({padded}, DType::I32), std::span<const std::int32_t>(index));
+}
+
+std::size_t Trainer::effectiveBatch() const {
+  const std::size_t n = mDataset->train.count;
+  const auto& h = mConfig.hyperparams;
+  if (h.optimizer == compute::OptimizerKind::Gd || h.batchSize == 0) return n;
+  return std::min(h.batchSize, n);
+}
+
+void Trainer::buildPrograms() {
+  mBackend->synchronize();
+  const data::Dataset& d = *mDataset;
+  const bool classes = isClassification(d);
+  const std::size_t layers = mConfig.spec.layerCount();
+  mBatch = effectiveBatch();
+  mStepsPerEpoch = std::max<std::uint64_t>(d.train.count / mBatch, 1);
+  const float scale = d.u8 ? d.normalisation.scale : 1.0f;
+  const DType xType = d.u8 ? DType::U8 : DType::F32;
+  const std::size_t yCols = classes ? 1 : d.outputs;
+  const Tensor counters = mCounters.tensor({compute::COUNTER_COUNT}, DType::I32);
+  const Tensor hyper = mHyper.tensor({compute::HYPER_COUNT});
+
+  auto gatherInputs = [&](compute::Graph& g, const compute::Buffer& x, const compute::Buffer& y, std::size_t rows,
+                          const Tensor& index, const Tensor& ctr, const nn::Workspace& ws) {
+    g.add(compute::GatherOp{.src = x.tensor({rows, d.features}, xType), .index = index, .counters = ctr,
+                            .dst = ws.input, .scale = scale},
+          "gather.inputs");
+    const Tensor ySrc = classes ? y.tensor({rows}, DType::I32) : y.tensor({rows, yCols});
+    g.add(compute::GatherOp{.src = ySrc, .index = index, .counters = ctr, .dst = ws.target}, "gather.targets");
+  };
+
+  mTrainWs = mModel->makeWorkspace(mBatch, classes);
+  const Tensor trainIndex = mTrainIndex.tensor({d.train.count}, DType::I32);
+  auto trainGraph = [&](bool metrics) {
+    compute::Graph g;
+    gatherInputs(g, mTrainX, mTrainY, d.train.count, trainIndex, counters, mTrainWs);
+    mModel->addForward(g, mTrainWs);
+    mModel->addLossAndBackward(g, mTrainWs);
+    const auto segments = mModel->weightSegments();
+    if (metrics) {
+      g.add(compute::SumSquaresOp{.x = mModel->grads(), .out = mNorms.tensor({layers}), .segments = segments},
+            "metrics.gradient_norm");
+      g.add(compute::CopyOp{.src = mModel->params(), .dst = mModel->previousParams()}, "metrics.keep_weights");
+    }
+    mModel->addOptimizer(g, mConfig.hyperparams.optimizer, hyper, counters);
+    if (metrics) {
+      g.add(compute::SumSquaresOp{.x = mModel->params(), .y = mModel->previousParams(),
+                                  .out = mNorms.tensor({layers}, DType::F32, layers), .segments = segments},
+            "metrics.update_norm");
+      g.add(compute::SumSquaresOp{.x = mModel->params(), .out = mNorms.tensor({layers}, DType::F32, 2 * layers),
+                                  .segments = segments},
+            "metrics.weight_norm");
+    }
+    g.add(compute::AdvanceOp{.counters = counters}, "advance");
+    return g;
+  };
+  mStepProgram = mBackend->compile(trainGraph(false));
+  mMetricsProgram = mBackend->compile(trainGraph(true));
+
+  const std::size_t testRows = std::max<std::size_t>(d.test.count, 1);
+  const std::size_t chunk = std::min(mConfig.evalChunk, testRows);
+  const std::size_t padded = (testRows + chunk - 1) / chunk * chunk;
+  mEvalWs = mModel->makeWorkspace(chunk, classes);
+  compute::Graph eval;
+  const Tensor evalCounters = mEvalCounters.tensor({compute::COUNTER_COUNT}, DType::I32);
+  gatherInputs(eval, mTestX, mTestY, testRows, mTestIndex.tensor({padded}, DType::I32), evalCounters, mEvalWs);
+  mModel->addForward(eval, mEvalWs);
+  const std::size_t last = layers - 1;
+  eval.add(compute::LossOp{.z = mEvalWs.a[last], .target = mEvalWs.target, .output = mEvalWs.output,
+                           .loss = mEvalWs.loss, .dz = mEvalWs.dz[last], .head = mConfig.spec.head,
+                           .loss_kind = mConfig.spec.loss},
+           "loss");
+  eval.add(compute::ArgmaxOp{.z = mEvalWs.a[last], .predictions = mEvalWs.predictions}, "argmax");
+  eval.add(compute::AdvanceOp{.counters = evalCounters}, "advance");
+  mEvalProgram = mBackend->compile(eval);
+  mHaveNorms = false;
+  for (auto& probe : mProbes) buildProbe(probe);
+}
+
+void Trainer::buildProbe(Probe& probe) {
+  const std::size_t rows = probe.inputs.size() / mConfig.spec.inputs;
+  probe.ws = mModel->makeWorkspace(rows, isClassification(*mDataset));
+  mBackend->write(probe.ws.input, std::span<const float>(probe.inputs));
+  compute::Graph g;
+  mModel->addForward(g, probe.ws);
+  const std::size_t last = mConfig.spec.layerCount() - 1;
+  // The loss op applies the head; its target is all zeros and its loss is not read.
+  g.add(compute::LossOp{.z = probe.ws.a[last], .target = probe.ws.target, .output = probe.ws.output,
+                        .loss = probe.ws.loss, .dz = probe.ws.dz[last], .head = mConfig.spec.head,
+                        .loss_kind = mConfig.spec.loss},
+        "probe.head");
+  probe.program = mBackend->compile(g);
+}
+
+std::size_t Trainer::addProbe(std::vector<float> inputs) {
+  NSB_CHECK(!inputs.empty() && inputs.size() % mConfig.spec.inputs == 0) << inputs.size() << " probe inputs";
+  mProbes.push_back({std::move(inputs), {}, nullptr});
+  buildProbe(mProbes.back());
+  return mProbes.size() - 1;
+}
+
+void Trainer::setProbeInputs(std::size_t index, std::vector<float> inputs) {
+  Probe& probe = mProbes.at(index);
+  NSB_CHECK(inputs.size() % mConfig.spec.inputs == 0) << inputs.size() << " probe inputs";
+  const bool sameShape = inputs.size() == probe.inputs.size();
+  probe.inputs = std::move(inputs);
+  if (sameShape) {
+    mBackend->write(probe.ws.input, std::span<const float>(probe.inputs));
+  } else {
+    buildProbe(probe);
+  }
+}
+
+void Trainer::runProbes() {
+  for (auto& probe : mProbes) probe.program->submit(1);
+}
+
+void Trainer::startEpoch(std::uint64_t epoch, std::uint64_t cursor) {
+  mEpoch = epoch;
+  mCursor = cursor;
+  std::vector<std::int32_t> perm(mDataset->train.count);
+  std::iota(perm.begin(), perm.end(), 0);
+  core::Rng rng(mConfig.seed * 0x9E3779B97F4A7C15ull + epoch + 1);
+  rng.shuffle(perm);
+  mBackend->write(mTrainIndex.tensor({perm.size()}, DType::I32), std::span<const std::int32_t>(perm));
+  writeCounters();
+}
+
+void Trainer::writeCounters() {
+  const std::int32_t values[compute::COUNTER_COUNT] = {static_cast<std::int32_t>(mStep),
+                                                       static_cast<std::int32_t>(mCursor)};
+  mBackend->write(mCounters.tensor({compute::COUNTER_COUNT}, DType::I32), std::span<const std::int32_t>(values));
+}
+
+void Trainer::writeHyperparams() {
+  const auto values = mConfig.hyperparams.deviceValues();
+  mBackend->write(mHyper.tensor({compute::HYPER_COUNT}), std::span<const float>(values));
+}
+
+void Trainer::resetWeights() {
+  const auto initial = nn::initialParameters(mConfig.spec, mConfig.hyperparams.init, mConfig.seed);
+  mModel->write(mModel->params(), initial);
+  const std::vector<float> zeros(initial.size(), 0.0f);
+  mModel->write(mModel->state1(), zeros);
+  mModel->write(mModel->state2(), zeros);
+  mStep = 0;
+  mLastLoss = NOT_MEASURED;
+  mLossSum = 0.0;
+  mLossCount = 0;
+  mDiverged = false;
+}
+
+void Trainer::keepGoodState() {
+  mGood.params = mModel->read(mModel->params());
+  mGood.state1 = mModel->read(mModel->state1());
+  mGood.state2 = mModel->read(mModel->state2());
+  mGood.step = mStep;
+  mGood.epoch = mEpoch;
+  mGood.cursor = mCursor;
+}
+
+void Trainer::restoreGoodState(const std::string& why) {
+  mModel->write(mModel->params(), mGood.params);
+  mModel->write(mModel->state1(), mGood.state1);
+  mModel->write(mModel->state2(), mGood.state2);
+  const std::uint64_t badStep = mStep;
+  mStep = mGood.step;
+  startEpoch(mGood.epoch, mGood.cursor);
+  mDiverged = true;
+  mEvents.push_back({badStep, "diverged", why, "restored the weights of step " + std::to_string(mGood.step)});
+  core::log().warn("training diverged at step {} ({}); restored the weights of step {}", badStep, why, mGood.step);
+}
+
+double Trainer::epochProgress() const {
+  return static_cast<double>(mEpoch) + static_cast<double>(mCursor) / static_cast<double>(mStepsPerEpoch);
+}
+
+std::uint64_t Trainer::run(std::uint64_t steps) {
+  mDiverged = false;
+  std::uint64_t done = 0;
+  const std::uint64_t every = mConfig.metricsEvery ? mConfig.metricsEvery : mStepsPerEpoch;
+  while (done < steps) {
+    if (mCursor >= mStepsPerEpoch) startEpoch(mEpoch + 1, 0);
+    const std::uint64_t toMetrics = every - mStep % every;  // steps until the next metrics step, >= 1
+    std::uint64_t k;
+    const bool metricsStep = toMetrics == 1;
+    if (metricsStep) {
+      mMetricsProgram->submit(1);
+      mHaveNorms = true;
+      k = 1;
+    } else {
+      k = std::min<std::uint64_t>({mConfig.stepsPerSubmit, steps - done, mStepsPerEpoch - mCursor, toMetrics - 1});
+      mStepProgram->submit(static_cast<std::uint32_t>(k));
+    }
+    const float loss = mBackend->read<float>(mTrainWs.loss)[0];
+    mStep += k;
+    mCursor += k;
+    done += k;
+    if (!std::isfinite(loss)) {
+      restoreGoodState("the training loss became " + number(loss));
+      return done;
+    }
+    mLastLoss = loss;
+    mLossSum += loss;
+    ++mLossCount;
+    if (metricsStep) mHistory.push_back(takeMetricPoint());
+  }
+  return done;
+}
+
+Evaluation Trainer::evaluateTest() {
+  const data::Dataset& d = *mDataset;
+  Evaluation result;
+  if (d.test.count == 0) return result;
+  const std::int32_t zero[compute::COUNTER_COUNT] = {0, 0};
+  mBackend->write(mEvalCounters.tensor({compute::COUNTER_COUNT}, DType::I32), std::span<const std::int32_t>(zero));
+  const std::size_t chunk = mEvalWs.batch;
+  const std::size_t n = mConfig.spec.outputs;
+  const bool classes = isClassification(d);
+  double lossSum = 0.0, sqSum = 0.0;
+  std::size_t correct = 0;
+  for (std::size_t start = 0; start < d.test.count; start += chunk) {
+    mEvalProgram->submit(1);
+    const auto output = mBackend->read<float>(mEvalWs.output);
+    const auto predictions = mBackend->read<std::int32_t>(mEvalWs.predictions);
+    const std::size_t rows = std::min(chunk, d.test.count - start);
+    // Scored on the host in double from the head's outputs, so that padded rows are left out.
+    for (std::size_t r = 0; r < rows; ++r) {
+      const float* p = &output[r * n];
+      const std::size_t sample = start + r;
+      if (classes) {
+        const std::int32_t label = d.test.labels[sample];
+        if (predictions[r] == label) ++correct;
+        if (mConfig.spec.loss == compute::LossKind::CrossEntropy) {
+          lossSum -= std::log(std::max(static_cast<double>(p[label]), 1e-30));
+        } else if (mConfig.spec.loss == compute::LossKind::BinaryCrossEntropy) {
+          for (std::size_t j = 0; j < n; ++j) {
+            const double y = n == 1 ? label : (static_cast<std::int32_t>(j) == label ? 1.0 : 0.0);
+            const double q = std::clamp(static_cast<double>(p[j]), 1e-12, 1.0 - 1e-12);
+            lossSum -= (y * std::log(q) + (1.0 - y) * std::log(1.0 - q)) / static_cast<double>(n);
+          }
+        } else {
+          for (std::size_t j = 0; j < n; ++j) {
+            const double y = n == 1 ? label : (static_cast<std::int32_t>(j) == label ? 1.0 : 0.0);
+            lossSum += (p[j] - y) * (p[j] - y) / static_cast<double>(n);
+          }
+        }
+      } else {
+        for (std::size_t j = 0; j < n; ++j) {
+          const double diff = static_cast<double>(p[j]) - static_cast<double>(d.test.targets[sample * n + j]);
+          sqSum += diff * diff / static_cast<double>(n);
+        }
+      }
+    }
+  }
+  const double count = static_cast<double>(d.test.count);
+  result.samples = d.test.count;
+  if (classes) {
+    result.loss = lossSum / count;
+    result.accuracy = static_cast<double>(correct) / count;
+  } else {
+    result.mse = sqSum / count;
+    result.loss = result.mse;
+  }
+  return result;
+}
+
+MetricPoint Trainer::takeMetricPoint() {
+  MetricPoint point;
+  point.step = mStep;
+  point.epoch = epochProgress();
+  point.trainLoss = mLossCount ? mLossSum / static_cast<double>(mLossCount) : NOT_MEASURED;
+  mLossSum = 0.0;
+  mLossCount = 0;
+  point.test = evaluateTest();
+  const auto hyper = mConfig.hyperparams.deviceValues();
+  point.learningRate = compute::scheduledLearningRate(hyper.data(), static_cast<int>(mStep));
+  if (mHaveNorms) {
+    const std::size_t layers = mConfig.spec.layerCount();
+    const auto norms = mBackend->read<float>(mNorms.tensor({3 * layers}));
+    for (std::size_t l = 0; l < layers; ++l) {
+      point.gradientNorm.push_back(std::sqrt(static_cast<double>(norms[l])));
+      const double weight = std::sqrt(static_cast<double>(norms[2 * layers + l]));
+      point.updateRatio.push_back(weight > 0 ? std::sqrt(static_cast<double>(norms[layers + l])) / weight : 0.0);
+    }
+  }
+  keepGoodState();
+  return point;
+}
+
+std::vector<compute::OpTiming> Trainer::timings() { return mStepProgram->timings(); }
+
+void Trainer::record(std::string what, std::string before, std::string after) {
+  mEvents.push_back({mStep, std::move(what), std::move(before), std::move(after)});
+}
+
+core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
+  const std::size_t firstNew = mEvents.size();
+  if (const auto* set = std::get_if<SetHyperparams>(&command)) {
+    NSB_TRY(set->hyperparams.validate());
+    const Hyperparams old = mConfig.hyperparams;
+    const Hyperparams& now = set->hyperparams;
+    const auto oldJson = old.toJson();
+    const auto newJson = now.toJson();
+    for (const auto& [key, value] : newJson.items()) {
+      if (oldJson[key] != value) record(key, oldJson[key].dump(), value.dump());
+    }
+    mConfig.hyperparams = now;
+    writeHyperparams();
+    if (old.optimizer != now.optimizer) {
+      // A new optimizer starts from fresh state.
+      const std::vector<float> zeros(mConfig.spec.parameterCount(), 0.0f);
+      mModel->write(mModel->state1(), zeros);
+      mModel->write(mModel->state2(), zeros);
+    }
+    if (old.optimizer != now.optimizer || effectiveBatch() != mBatch) {
+      const bool newBatch = effectiveBatch() != mBatch;
+      buildPrograms();
+      // At a new batch size the current epoch's permutation starts over.
+      if (newBatch) startEpoch(mEpoch, 0);
+    }
+  } else if (const auto* act = std::get_if<SetActivation>(&command)) {
+    if (act->layer >= mConfig.spec.hidden.size()) {
+      return core::badInput("set activation: layer " + std::to_string(act->layer) + " is not a hidden layer");
+    }
+    auto& layer = mConfig.spec.hidden[act->layer];
+    if (layer.activation != act->activation) {
+      record("layers." + std::to_string(act->layer) + ".activation", std::string(compute::activationName(layer.activation)),
+             std::string(compute::activationName(act->activation)));
+      layer.activation = act->activation;
+      // Weights stay; only the recorded graph changes.
+      const auto params = mModel->read(mModel->params());
+      const auto s1 = mModel->read(mModel->state1());
+      const auto s2 = mModel->read(mModel->state2());
+      mModel = std::make_unique<nn::Model>(*mBackend, mConfig.spec);
+      mModel->write(mModel->params(), params);
+      mModel->write(mModel->state1(), s1);
+      mModel->write(mModel->state2(), s2);
+      buildPrograms();
+    }
+  } else if (const auto* reset = std::get_if<Reset>(&command)) {
+    const std::uint64_t oldSeed = mConfig.seed;
+    if (reset->seed) mConfig.seed = *reset->seed;
+    record("reset", "step " + std::to_string(mStep) + ", seed " + std::to_string(oldSeed),
+           "step 0, seed " + std::to_string(mConfig.seed));
+    resetWeights();
+    startEpoch(0, 0);
+    keepGoodState();
+  } else if (const auto* sw = std::get_if<SwitchBackend>(&command)) {
+    if (sw->backend != mBackend->name()) {
+      auto created = compute::createBackend(sw->backend, mConfig.backendOptions);
+      if (!created) return created.error();
+      const auto params = mModel->read(mModel->params());
+      const auto s1 = mModel->read(mModel->state1());
+      const auto s2 = mModel->read(mModel->state2());
+      const std::string oldName = mBackend->name();
+      // Release every buffer of the old backend before it goes.
+      mStepProgram.reset();
+      mMetricsProgram.reset();
+      mEvalProgram.reset();
+      for (auto& probe : mProbes) {
+        probe.program.reset();
+        probe.ws = {};
+      }
+      mTrainWs = {};
+      mEvalWs = {};
+      mModel.reset();
+      mTrainX = {}, mTrainY = {}, mTestX = {}, mTestY = {}, mTrainIndex = {}, mTestIndex = {};
+      mHyper = {}, mCounters = {}, mEvalCounters = {}, mNorms = {};
+      mBackend = std::move(created.value());
+      mConfig.backend = mBackend->name();
+      mModel = std::make_unique<nn::Model>(*mBackend, mConfig.spec);
+      mModel->write(mModel->params(), params);
+      mModel->write(mModel->state1(), s1);
+      mModel->write(mModel->state2(), s2);
+      mHyper = mBackend->allocate(compute::HYPER_COUNT * 4);
+      mCounters = mBackend->allocate(compute::COUNTER_COUNT * 4);
+      mEvalCounters = mBackend->allocate(compute::COUNTER_COUNT * 4);
+      mNorms = mBackend->allocate(3 * mConfig.spec.layerCount() * 4);
+      uploadDataset();
+      writeHyperparams();
+      buildPrograms();
+      startEpoch(mEpoch, mCursor);
+      record("backend", oldName, mBackend->name());
+    }
+  }
+  // Pause, Resume and Step are the Session's business.
+  return std::vector<Event>(mEvents.begin() + static_cast<std::ptrdiff_t>(firstNew), mEvents.end());
+}
+
+void Trainer::setParameter(std::size_t index, float value) {
+  NSB_CHECK(index < mConfig.spec.parameterCount()) << "parameter " << index;
+  auto params = mModel->read(mModel->params());
+  record("parameter " + std::to_string(index), number(params[index]), number(value));
+  params[index] = value;
+  mModel->write(mModel->params(), params);
+}
+
+void Trainer::setParameters(const std::vector<float>& values) { mModel->write(mModel->params(), values); }
+
+nn::Checkpoint Trainer::checkpoint() const {
+  nn::Checkpoint c;
+  c.spec = mConfig.spec;
+  c.hyperparams = mConfig.hyperparams.toJson();
+  c.normalisation = mDataset->normalisation;
+  c.step = mStep;
+  c.seed = mConfig.seed;
+  c.optimizer = mConfig.hyperparams.optimizer;
+  c.parameters = mModel->read(mModel->params());
+  c.state1 = mModel->read(mModel->state1());
+  c.state2 = mModel->read(mModel->state2());
+  c.extra = {{"epoch", mEpoch}, {"cursor", mCursor}, {"dataset", mDataset->name}, {"batch", mBatch}};
+  return c;
+}
+
+core::Status Trainer::restore(const nn::Checkpoint& c) {
+  if (!(c.spec == mConfig.spec)) return core::badInput("checkpoint: its model does not match this network");
+  if (c.parameters.size() != mConfig.spec.parameterCount()) return core::badInput("checkpoint: wrong parameter count");
+  Hyperparams h = mConfig.hyperparams;
+  NSB_TRY(h.update(c.hyperparams));
+  mConfig.hyperparams = h;
+  mConfig.seed = c.seed;
+  writeHyperparams();
+  buildPrograms();
+  mModel->write(mModel->params(), c.parameters);
+  const std::vector<float> zeros(c.parameters.size(), 0.0f);
+  mModel->write(mModel->state1(), c.state1.empty() ? zeros : c.state1);
+  mModel->write(mModel->state2(), c.state2.empty() ? zeros : c.state2);
+  mStep = c.step;
+  const auto epoch = c.extra.value("epoch", std::uint64_t{0});
+  const auto cursor = c.extra.value("cursor", std::uint64_t{0});
+  startEpoch(epoch, std::min<std::uint64_t>(cursor, mStepsPerEpoch));
+  keepGoodState();
+  return core::Ok{};
+}
+
+}  // namespace nsb::train

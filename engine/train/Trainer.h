@@ -1,0 +1,136 @@
+#pragma once
+// Trainer: training on one backend, driven from one thread. It uploads the dataset once, builds and
+// compiles the step, metrics and evaluation graphs, runs several steps per submit (never across an
+// epoch end, so that each epoch gets its own shuffle), and applies Commands between submits.
+// Session runs a Trainer on its own thread; the headless `train` command drives one directly.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compute/Backend.h"
+#include "compute/Registry.h"
+#include "core/Result.h"
+#include "data/Dataset.h"
+#include "nn/Model.h"
+#include "train/Command.h"
+#include "train/Hyperparams.h"
+#include "train/Metrics.h"
+
+namespace nsb::nn {
+struct Checkpoint;
+}
+
+namespace nsb::train {
+
+struct TrainerConfig {
+  std::string backend = "auto";
+  compute::BackendOptions backendOptions{};
+  nn::ModelSpec spec{};
+  Hyperparams hyperparams{};
+  std::uint64_t seed = 1;
+  std::uint32_t stepsPerSubmit = 16;  // K: live edits take effect within K steps
+  std::uint32_t metricsEvery = 0;     // steps between metric points; 0 = once per epoch
+  std::size_t evalChunk = 2000;       // rows per evaluation submit
+};
+
+class Trainer {
+public:
+  // Creates the backend, uploads the dataset, initialises the weights from the seed.
+  static core::Result<std::unique_ptr<Trainer>> create(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset);
+  ~Trainer();
+
+  // Runs up to `steps` steps (a metric point every metricsEvery steps); stops early when the loss turns NaN/Inf (the last good weights come
+  // back and an event says why: check lastEvent()/diverged()). Returns the steps run.
+  std::uint64_t run(std::uint64_t steps);
+  Evaluation evaluateTest();
+  // The metric point at the current step (test evaluation, and the norms of the last metrics step).
+  // run() takes one after every metrics step into history().
+  MetricPoint takeMetricPoint();
+  const std::vector<MetricPoint>& history() const { return mHistory; }
+
+  // Applies a command between two steps; returns the event it caused (none for no-ops).
+  core::Result<std::vector<Event>> apply(const Command& command);
+
+  std::uint64_t step() const { return mStep; }
+  std::uint64_t epoch() const { return mEpoch; }
+  double epochProgress() const;
+  std::uint64_t stepsPerEpoch() const { return mStepsPerEpoch; }
+  std::size_t batchSize() const { return mBatch; }
+  double lastLoss() const { return mLastLoss; }
+  bool diverged() const { return mDiverged; }
+  const std::vector<Event>& events() const { return mEvents; }
+  const TrainerConfig& config() const { return mConfig; }
+  const data::Dataset& dataset() const { return *mDataset; }
+  compute::Backend& backend() { return *mBackend; }
+  nn::Model& model() { return *mModel; }
+  std::vector<compute::OpTiming> timings();
+
+  std::vector<float> parameters() const { return mModel->read(mModel->params()); }
+  // Puts one parameter value (a weight or a bias, in the flat layout) - the editor's click-to-edit.
+  void setParameter(std::size_t index, float value);
+  void setParameters(const std::vector<float>& values);
+
+  // Probes: forward passes over fixed inputs (the editor's heatmap grids over the input plane),
+  // recorded once, rebuilt with the model, replayed by runProbes(). Inputs are features, f32
+  // [rows, spec().inputs]. Returns the probe's index.
+  std::size_t addProbe(std::vector<float> inputs);
+  void setProbeInputs(std::size_t probe, std::vector<float> inputs);
+  void runProbes();
+  std::size_t probeCount() const { return mProbes.size(); }
+  // The probe's tensors after runProbes(): activations per layer (ws.a) and the head's output.
+  const nn::Workspace& probe(std::size_t index) const { return mProbes[index].ws; }
+
+  nn::Checkpoint checkpoint() const;
+  // Restores weights, optimizer state, step and epoch from a checkpoint of the same model.
+  core::Status restore(const nn::Checkpoint& checkpoint);
+
+private:
+  Trainer(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset);
+  core::Status initialise();
+  void uploadDataset();
+  void buildPrograms();
+  void startEpoch(std::uint64_t epoch, std::uint64_t cursor);
+  void writeCounters();
+  void writeHyperparams();
+  void resetWeights();
+  void keepGoodState();
+  void restoreGoodState(const std::string& why);
+  std::size_t effectiveBatch() const;
+  void record(std::string what, std::string before, std::string after);
+
+  TrainerConfig mConfig;
+  std::shared_ptr<const data::Dataset> mDataset;
+  std::unique_ptr<compute::Backend> mBackend;
+  std::unique_ptr<nn::Model> mModel;
+
+  compute::Buffer mTrainX, mTrainY, mTestX, mTestY, mTrainIndex, mTestIndex;
+  compute::Buffer mHyper, mCounters, mEvalCounters, mNorms;
+  nn::Workspace mTrainWs, mEvalWs;
+  std::unique_ptr<compute::Program> mStepProgram, mMetricsProgram, mEvalProgram;
+
+  std::size_t mBatch = 0;
+  std::uint64_t mStep = 0, mEpoch = 0, mCursor = 0, mStepsPerEpoch = 1;
+  double mLastLoss = NOT_MEASURED;
+  double mLossSum = 0.0;
+  std::uint64_t mLossCount = 0;
+  bool mDiverged = false;
+  bool mHaveNorms = false;
+  std::vector<Event> mEvents;
+  std::vector<MetricPoint> mHistory;
+
+  struct Probe {
+    std::vector<float> inputs;
+    nn::Workspace ws;
+    std::unique_ptr<compute::Program> program;
+  };
+  void buildProbe(Probe& probe);
+  std::vector<Probe> mProbes;
+
+  struct GoodState {
+    std::vector<float> params, state1, state2;
+    std::uint64_t step = 0, epoch = 0, cursor = 0;
+  } mGood;
+};
+
+}  // namespace nsb::train

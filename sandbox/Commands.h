@@ -1,0 +1,25 @@
+#pragma once
+// The subcommands of neural-sandbox. Each add* function declares its flags on `app` and returns the
+// action to run when that subcommand was chosen. Actions return the process exit code
+// (0 success, 2 bad input or flags, 1 runtime failure) and print errors as one line on stderr.
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/Result.h"
+
+namespace nsb::sandbox {
+
+using Action = std::function<int()>;
+
+Action addTrainCommand(CLI::App& app);
+Action addEvalCommand(CLI::App& app);
+Action addBenchCommand(CLI::App& app);
+Action addDatasetsCommand(CLI::App& app);
+Action addDevicesCommand(CLI::App& app);
+
+// Prints "neural-sandbox: MESSAGE" and returns 2 for bad input, 1 for a runtime failure.
+int fail(const core::Error& error);
+
+}  // namespace nsb::sandbox

@@ -1,0 +1,259 @@
+// `neural-sandbox train`: trains a preset (flags override its values) headless on any backend, with a
+// progress bar on a terminal (plain lines otherwise), periodic validation, final test metrics,
+// --metrics FILE (CSV or JSON lines), --save / --resume checkpoints and --json.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "Commands.h"
+#include "core/Log.h"
+#include "core/Timer.h"
+#include "data/Synthetic2D.h"
+#include "nn/Checkpoint.h"
+#include "TrainOptions.h"
+#include "train/Trainer.h"
+
+namespace nsb::sandbox {
+
+using nlohmann::json;
+
+int fail(const core::Error& error) {
+  std::fprintf(stderr, "neural-sandbox: %s\n", error.message.c_str());
+  return error.kind == core::ErrorKind::BadInput ? 2 : 1;
+}
+
+namespace {
+
+json numberOrNull(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+// Writes `text` to `path` atomically (temporary file, then rename), so no half-written file remains.
+core::Status writeFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return core::badInput(path + ": cannot write the file");
+    out << text;
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(tmp);
+      return core::runtimeError(path + ": write failed");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp);
+    return core::runtimeError(path + ": " + ec.message());
+  }
+  return core::Ok{};
+}
+
+std::string metricsText(const std::string& path, const std::vector<train::MetricPoint>& history, std::size_t layers) {
+  const bool csv = std::filesystem::path(path).extension() == ".csv";
+  std::ostringstream out;
+  auto cell = [](double v) { return std::isfinite(v) ? std::to_string(v) : std::string(); };
+  if (csv) {
+    out << "step,epoch,train_loss,test_loss,test_accuracy,test_mse,learning_rate";
+    for (std::size_t l = 0; l < layers; ++l) out << ",grad_norm_" << l << ",update_ratio_" << l;
+    out << "\n";
+  }
+  for (const auto& p : history) {
+    if (csv) {
+      out << p.step << "," << p.epoch << "," << cell(p.trainLoss) << "," << cell(p.test.loss) << ","
+          << cell(p.test.accuracy) << "," << cell(p.test.mse) << "," << p.learningRate;
+      for (std::size_t l = 0; l < layers; ++l) {
+        out << "," << (l < p.gradientNorm.size() ? cell(p.gradientNorm[l]) : "") << ","
+            << (l < p.updateRatio.size() ? cell(p.updateRatio[l]) : "");
+      }
+      out << "\n";
+    } else {
+      out << json{{"step", p.step},
+                  {"epoch", p.epoch},
+                  {"train_loss", numberOrNull(p.trainLoss)},
+                  {"test_loss", numberOrNull(p.test.loss)},
+                  {"test_accuracy", numberOrNull(p.test.accuracy)},
+                  {"test_mse", numberOrNull(p.test.mse)},
+                  {"learning_rate", p.learningRate},
+                  {"gradient_norm", p.gradientNorm},
+                  {"update_ratio", p.updateRatio}}
+                 .dump()
+          << "\n";
+    }
+  }
+  return out.str();
+}
+
+class Progress {
+public:
+  Progress(std::uint64_t totalSteps, bool quiet) : mTotal(totalSteps), mTty(::isatty(STDERR_FILENO) == 1), mQuiet(quiet) {}
+
+  void update(const train::Trainer& t) {
+    if (mQuiet || !mTty || mTimer.seconds() < 0.1) return;
+    mTimer.reset();
+    const double fraction = mTotal ? static_cast<double>(t.step()) / static_cast<double>(mTotal) : 0.0;
+    const int width = 30;
+    const int filled = static_cast<int>(fraction * width);
+    std::fprintf(stderr, "\r[%-*s] %3.0f%% step %llu epoch %.2f loss %.4f %.0f steps/s ", width,
+                 std::string(static_cast<std::size_t>(std::max(0, filled)), '#').c_str(), 100.0 * fraction,
+                 static_cast<unsigned long long>(t.step()), t.epochProgress(), t.lastLoss(), rate(t));
+    mDirty = true;
+  }
+
+  void point(const train::Trainer& t, const train::MetricPoint& p) {
+    if (mQuiet) return;
+    clear();
+    std::fprintf(stderr, "epoch %.2f step %llu: train loss %.4f, test loss %.4f", p.epoch,
+                 static_cast<unsigned long long>(p.step), p.trainLoss, p.test.loss);
+    if (std::isfinite(p.test.accuracy)) std::fprintf(stderr, ", test accuracy %.2f%%", 100.0 * p.test.accuracy);
+    if (std::isfinite(p.test.mse)) std::fprintf(stderr, ", test mse %.5f", p.test.mse);
+    std::fprintf(stderr, ", %.0f steps/s\n", rate(t));
+  }
+
+  void clear() {
+    if (mDirty) std::fprintf(stderr, "\r%80s\r", "");
+    mDirty = false;
+  }
+
+private:
+  double rate(const train::Trainer& t) const {
+    const double s = mStart.seconds();
+    return s > 0 ? static_cast<double>(t.step() - mFirstStep) / s : 0.0;
+  }
+
+public:
+  std::uint64_t mFirstStep = 0;
+
+private:
+  std::uint64_t mTotal;
+  bool mTty, mQuiet;
+  bool mDirty = false;
+  core::Timer mTimer, mStart;
+};
+
+}  // namespace
+
+Action addTrainCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "Train a network headless (the default without a subcommand)");
+  auto options = std::make_shared<TrainOptions>();
+  addTrainOptions(*cmd, *options);
+  auto json_ = std::make_shared<bool>(false);
+  auto metricsPath = std::make_shared<std::string>();
+  auto savePath = std::make_shared<std::string>();
+  auto resumePath = std::make_shared<std::string>();
+  cmd->add_option("--metrics", *metricsPath, "Write the metric history to FILE (.csv, else JSON lines)");
+  cmd->add_option("--save", *savePath, "Save a checkpoint (safetensors) at the end");
+  cmd->add_option("--resume", *resumePath, "Continue from a checkpoint saved with --save");
+  cmd->add_flag("--json", *json_, "Print one JSON object with the results as the last line of stdout");
+
+  return [=]() -> int {
+    // Outputs are checked before training, so that a typo does not cost a whole run.
+    for (const auto& [flag, path] : {std::pair{"--save", *savePath}, std::pair{"--metrics", *metricsPath}}) {
+      if (path.empty()) continue;
+      const auto parent = std::filesystem::absolute(path).parent_path();
+      if (!std::filesystem::is_directory(parent)) {
+        return fail(core::badInput(std::string(flag) + " " + path + ": the folder " + parent.string() + " does not exist"));
+      }
+      if (std::filesystem::is_directory(path)) return fail(core::badInput(std::string(flag) + " " + path + ": is a folder"));
+    }
+    std::optional<nn::Checkpoint> resume;
+    if (!resumePath->empty()) {
+      auto loaded = nn::loadCheckpoint(*resumePath);
+      if (!loaded) return fail(loaded.error());
+      resume = std::move(loaded.value());
+    }
+    auto setup = buildTraining(*options, resume ? &*resume : nullptr);
+    if (!setup) return fail(setup.error());
+    Training& run = setup.value();
+    auto created = train::Trainer::create(run.config, run.dataset);
+    if (!created) return fail(created.error());
+    train::Trainer& trainer = *created.value();
+    if (resume) {
+      auto restored = trainer.restore(*resume);
+      if (!restored) return fail(restored.error());
+    }
+
+    const std::uint64_t totalSteps = run.epochs * trainer.stepsPerEpoch();
+    Progress progress(totalSteps, false);
+    progress.mFirstStep = trainer.step();
+    if (!*json_ || ::isatty(STDERR_FILENO)) {
+      std::fprintf(stderr, "training %s on %s (%s): %zu train / %zu test samples, batch %zu, %llu epochs\n",
+                   run.presetName.c_str(), trainer.backend().name().c_str(), trainer.backend().deviceName().c_str(),
+                   run.dataset->train.count, run.dataset->test.count, trainer.batchSize(),
+                   static_cast<unsigned long long>(run.epochs));
+    }
+    core::Timer timer;
+    const std::uint64_t startStep = trainer.step();
+    std::size_t seenPoints = trainer.history().size();
+    bool stopped = false;
+    while (trainer.step() < totalSteps && !stopped) {
+      const std::uint64_t chunk = std::min<std::uint64_t>(totalSteps - trainer.step(), 64);
+      trainer.run(chunk);
+      if (trainer.diverged()) {
+        progress.clear();
+        const auto& e = trainer.events().back();
+        std::fprintf(stderr, "neural-sandbox: training diverged at step %llu (%s); stopped\n",
+                     static_cast<unsigned long long>(e.step), e.before.c_str());
+        return 1;
+      }
+      while (seenPoints < trainer.history().size()) {
+        const auto& p = trainer.history()[seenPoints++];
+        progress.point(trainer, p);
+        const double loss = std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss;
+        if (run.stopAtLoss && loss <= *run.stopAtLoss) stopped = true;
+        if (run.stopAtAccuracy && std::isfinite(p.test.accuracy) && p.test.accuracy >= *run.stopAtAccuracy) stopped = true;
+      }
+      progress.update(trainer);
+    }
+    const double seconds = timer.seconds();
+    progress.clear();
+    const train::Evaluation test = trainer.evaluateTest();
+    const std::uint64_t steps = trainer.step() - startStep;
+    const double samplesPerSec = seconds > 0 ? static_cast<double>(steps * trainer.batchSize()) / seconds : 0.0;
+    double trainLoss = trainer.lastLoss();
+    if (!trainer.history().empty() && std::isfinite(trainer.history().back().trainLoss)) {
+      trainLoss = trainer.history().back().trainLoss;
+    }
+    std::fprintf(stderr, "done: %llu steps in %.2f s (%.0f samples/s); test loss %.4f", static_cast<unsigned long long>(steps),
+                 seconds, samplesPerSec, test.loss);
+    if (std::isfinite(test.accuracy)) std::fprintf(stderr, ", test accuracy %.2f%%", 100.0 * test.accuracy);
+    if (std::isfinite(test.mse)) std::fprintf(stderr, ", test mse %.5f", test.mse);
+    std::fprintf(stderr, "\n");
+
+    if (!metricsPath->empty()) {
+      auto written = writeFileAtomically(*metricsPath, metricsText(*metricsPath, trainer.history(), run.config.spec.layerCount()));
+      if (!written) return fail(written.error());
+    }
+    if (!savePath->empty()) {
+      auto checkpoint = trainer.checkpoint();
+      checkpoint.extra["preset"] = run.presetName;
+      checkpoint.extra["features"] = run.featureList;
+      auto saved = nn::saveCheckpoint(*savePath, checkpoint);
+      if (!saved) return fail(saved.error());
+    }
+    if (*json_) {
+      const bool regression = run.dataset->task == data::Task::Regression;
+      json result = {{"backend", trainer.backend().name()},
+                     {"device", trainer.backend().deviceName()},
+                     {"steps", trainer.step()},
+                     {"epochs", trainer.epochProgress()},
+                     {"seconds", seconds},
+                     {"samples_per_sec", samplesPerSec},
+                     {"train_loss", numberOrNull(trainLoss)},
+                     {"test_loss", numberOrNull(test.loss)},
+                     {"test_accuracy", regression ? json(nullptr) : numberOrNull(test.accuracy)},
+                     {"test_mse", regression ? numberOrNull(test.mse) : json(nullptr)}};
+      std::printf("%s\n", result.dump().c_str());
+    }
+    return 0;
+  };
+}
+
+}  // namespace nsb::sandbox

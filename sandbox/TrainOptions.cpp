@@ -1,0 +1,170 @@
+#include "TrainOptions.h"
+
+#include <sstream>
+
+#include "data/DatasetCatalog.h"
+#include "data/Synthetic2D.h"
+#include "train/Preset.h"
+
+namespace nsb::sandbox {
+
+void addTrainOptions(CLI::App& app, TrainOptions& o) {
+  app.add_option("--preset", o.preset, "Preset name or JSON file (see assets/presets)")->capture_default_str();
+  app.add_option("--dataset", o.dataset, "Dataset name (see `datasets`) or a path to IDX or CSV data");
+  app.add_option("--label-column", o.labelColumn, "CSV: 0-based label column (default: the last)");
+  app.add_option("--task", o.task, "CSV: classification or regression (default: inferred)")
+      ->check(CLI::IsMember({"classification", "regression"}));
+  app.add_flag("--standardize", o.standardize, "CSV: standardise features with the training split's mean and std");
+  app.add_option("--backend", o.backend, "auto, cpu, vulkan or cuda")->capture_default_str();
+  app.add_option("--device", o.device, "GPU index for vulkan/cuda (see `devices`)");
+  app.add_option("--threads", o.threads, "CPU backend threads (0: chosen for this machine)");
+  app.add_option("--hidden", o.hidden, "Hidden layer widths, e.g. 64,64 (empty: no hidden layer)");
+  app.add_option("--activation", o.activation, "Hidden activation: relu, tanh, sigmoid, linear, leaky-relu, gelu");
+  app.add_option("--loss", o.loss, "mse, bce or ce (default: from the head)");
+  app.add_option("--optimizer", o.optimizer, "gd, sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw");
+  app.add_option("--lr", o.lr, "Learning rate");
+  app.add_option("--schedule", o.schedule, "Learning-rate schedule: constant, step or cosine");
+  app.add_option("--init", o.init, "Weight init: xavier, he, uniform or zeros");
+  app.add_option("--batch", o.batch, "Batch size (gd always uses the whole training set)");
+  app.add_option("--epochs", o.epochs, "Epochs to train");
+  app.add_option("--stop-at-loss", o.stopAtLoss, "Stop when the test loss reaches this value");
+  app.add_option("--stop-at-accuracy", o.stopAtAccuracy, "Stop when the test accuracy (0-1) reaches this value");
+  app.add_option("--l1", o.l1, "L1 regularisation strength");
+  app.add_option("--l2", o.l2, "L2 regularisation strength");
+  app.add_option("--seed", o.seed, "Seed of the weights, the shuffles and generated data");
+  app.add_option("--noise", o.noise, "2D data: noise, 0 to 0.5");
+  app.add_option("--points", o.points, "2D data: number of points");
+  app.add_option("--train-ratio", o.trainRatio, "Share of the data used for training, 0.1 to 0.9");
+  app.add_option("--features", o.features, "2D data: inputs, e.g. x1,x2,x1^2,x2^2,x1x2,sin-x1,sin-x2");
+  app.add_option("--steps-per-submit", o.stepsPerSubmit, "Steps per backend submit (live edits apply within this many)")
+      ->capture_default_str();
+  app.add_option("--metrics-every", o.metricsEvery, "Steps between metric points (0: once per epoch)");
+}
+
+namespace {
+
+template <typename T, typename Parse>
+core::Status parseFlag(const std::optional<std::string>& value, const char* flag, Parse parse, T& out) {
+  if (value && !parse(*value, out)) return core::badInput(std::string(flag) + ": unknown value '" + *value + "'");
+  return core::Ok{};
+}
+
+}  // namespace
+
+core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint* resume) {
+  std::string presetName = o.preset;
+  if (resume && resume->extra.contains("preset") && resume->extra["preset"].is_string() && o.preset == "spiral") {
+    presetName = resume->extra["preset"].get<std::string>();
+  }
+  auto loaded = train::Preset::load(presetName);
+  if (!loaded) return loaded.error();
+  train::Preset preset = std::move(loaded.value());
+
+  // Dataset.
+  data::DatasetRequest& request = preset.dataset;
+  if (o.dataset) {
+    request.name = *o.dataset;
+    data::parseSyntheticKind(request.name, request.synthetic.kind);
+  }
+  const std::uint64_t seed = o.seed ? *o.seed : resume ? resume->seed : preset.seed;
+  request.synthetic.seed = seed;
+  request.csv.seed = seed;
+  if (o.noise) request.synthetic.noise = *o.noise;
+  if (o.points) request.synthetic.points = *o.points;
+  if (o.trainRatio) {
+    request.synthetic.trainRatio = *o.trainRatio;
+    request.csv.trainRatio = *o.trainRatio;
+  }
+  if (resume && resume->extra.contains("features") && resume->extra["features"].is_string() && !o.features) {
+    auto features = data::FeatureSet::parse(resume->extra["features"].get<std::string>());
+    if (features) request.features = features.value();
+  }
+  if (o.features) {
+    auto features = data::FeatureSet::parse(*o.features);
+    if (!features) return core::badInput("--features: " + features.message());
+    request.features = features.value();
+  }
+  if (o.labelColumn) request.csv.labelColumn = *o.labelColumn;
+  if (o.standardize) request.csv.standardize = true;
+  if (o.task) request.csv.task = *o.task == "regression" ? data::Task::Regression : data::Task::Classification;
+  auto dataset = data::loadDataset(request);
+  if (!dataset) return dataset.error();
+  auto shared = std::make_shared<const data::Dataset>(std::move(dataset.value()));
+
+  // Network.
+  if (o.hidden) {
+    preset.hidden.clear();
+    std::stringstream list(*o.hidden);
+    std::string item;
+    while (std::getline(list, item, ',')) {
+      if (item.empty()) continue;
+      std::size_t width = 0;
+      try {
+        std::size_t used = 0;
+        width = std::stoul(item, &used);
+        if (used != item.size()) throw std::invalid_argument(item);
+      } catch (const std::exception&) {
+        return core::badInput("--hidden: '" + item + "' is not a layer width");
+      }
+      if (width == 0 || width > 65536) return core::badInput("--hidden: widths must be between 1 and 65536");
+      preset.hidden.push_back({width, preset.hidden.empty() ? compute::Activation::Relu : preset.hidden.back().activation});
+    }
+  }
+  if (o.activation) {
+    compute::Activation a;
+    if (!compute::parseActivation(*o.activation, a)) return core::badInput("--activation: unknown activation '" + *o.activation + "'");
+    for (auto& layer : preset.hidden) layer.activation = a;
+  }
+  if (o.loss) {
+    compute::LossKind loss;
+    if (!compute::parseLoss(*o.loss, loss)) return core::badInput("--loss: unknown loss '" + *o.loss + "'");
+    preset.loss = loss;
+    if (loss == compute::LossKind::CrossEntropy) preset.head = compute::Head::Softmax;
+    if (loss == compute::LossKind::BinaryCrossEntropy) preset.head = compute::Head::Sigmoid;
+  }
+  auto spec = preset.modelFor(*shared);
+  if (!spec) return spec.error();
+
+  // Hyperparameters.
+  train::Hyperparams h = preset.hyperparams;
+  if (resume) NSB_TRY(h.update(resume->hyperparams));
+  NSB_TRY(parseFlag(o.optimizer, "--optimizer", compute::parseOptimizer, h.optimizer));
+  NSB_TRY(parseFlag(o.schedule, "--schedule", train::parseSchedule, h.schedule));
+  NSB_TRY(parseFlag(o.init, "--init", nn::parseInit, h.init));
+  if (o.lr) h.learningRate = *o.lr;
+  if (o.l1) h.l1 = *o.l1;
+  if (o.l2) h.l2 = *o.l2;
+  if (o.batch) {
+    if (*o.batch == 0) return core::badInput("--batch: must be at least 1");
+    h.batchSize = *o.batch;
+  }
+  NSB_TRY(h.validate());
+
+  Training t;
+  t.config.backend = o.backend;
+  t.config.backendOptions.device = o.device;
+  t.config.backendOptions.threads = o.threads;
+  t.config.spec = resume ? resume->spec : spec.value();
+  t.config.seed = seed;
+  t.config.stepsPerSubmit = o.stepsPerSubmit;
+  t.config.metricsEvery = o.metricsEvery;
+  t.epochs = o.epochs ? *o.epochs : preset.epochs;
+  if (t.epochs == 0 || t.epochs > 1000000) return core::badInput("--epochs: must be between 1 and 1000000");
+  if (h.schedule == train::Schedule::Cosine && h.totalSteps == 0) {
+    const std::size_t batch = h.optimizer == compute::OptimizerKind::Gd ? shared->train.count
+                                                                        : std::min(h.batchSize, shared->train.count);
+    h.totalSteps = static_cast<int>(t.epochs * std::max<std::size_t>(shared->train.count / batch, 1));
+  }
+  t.config.hyperparams = h;
+  t.stopAtLoss = o.stopAtLoss ? o.stopAtLoss : preset.stopAtLoss;
+  t.stopAtAccuracy = o.stopAtAccuracy ? o.stopAtAccuracy : preset.stopAtAccuracy;
+  if (t.stopAtAccuracy && (*t.stopAtAccuracy < 0 || *t.stopAtAccuracy > 1)) {
+    return core::badInput("--stop-at-accuracy: must be between 0 and 1");
+  }
+  t.dataset = std::move(shared);
+  t.presetName = preset.name;
+  t.featureList = request.features.toString();
+  return t;
+}
+
+}  // namespace nsb::sandbox

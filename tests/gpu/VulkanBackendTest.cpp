@@ -1,0 +1,289 @@
+// The Vulkan compute backend under the validation layer: record once and replay (a learning-rate edit
+// lands without re-recording), both GEMM variants forced against the CPU backend, per-op timestamps,
+// and "no Vulkan device" (a child process with VK_ICD_FILENAMES pointing nowhere).
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "GpuTestSupport.h"
+#include "compute/OptimizerMath.h"
+#include "compute/Registry.h"
+#include "core/Rng.h"
+
+extern char** environ;
+
+namespace nsb::gpu::test {
+namespace {
+
+using namespace nsb::compute;
+
+std::unique_ptr<Backend> makeVulkan(BackendOptions options = {}) {
+  options.validation = true;
+  auto backend = createBackend("vulkan", options);
+  if (!backend) return nullptr;
+  return std::move(*backend);
+}
+
+std::vector<float> randomValues(core::Rng& rng, std::size_t count) {
+  std::vector<float> values(count);
+  for (float& v : values) v = rng.uniform(-1.0f, 1.0f);
+  return values;
+}
+
+class VulkanBackendTest : public GpuTest {};
+
+TEST_F(VulkanBackendTest, LearningRateEditTakesEffectWithoutRerecording) {
+  auto backend = makeVulkan();
+  ASSERT_TRUE(backend);
+  EXPECT_EQ(backend->name(), "vulkan");
+  Buffer params = backend->allocate(4 * sizeof(float));
+  Buffer grads = backend->allocate(4 * sizeof(float));
+  Buffer hyper = backend->allocate(HYPER_COUNT * sizeof(float));
+  Buffer counters = backend->allocate(COUNTER_COUNT * sizeof(std::int32_t));
+  const Tensor w = params.tensor({4}), g = grads.tensor({4}), h = hyper.tensor({HYPER_COUNT});
+  const Tensor c = counters.tensor({COUNTER_COUNT}, DType::I32);
+  backend->write<float>(w, std::vector<float>{1, 2, 3, 4});
+  backend->write<float>(g, std::vector<float>{1, 1, -1, 0.5f});
+  std::vector<float> hyperValues(HYPER_COUNT, 0.0f);
+  hyperValues[HYPER_LR] = 0.1f;
+  backend->write<float>(h, hyperValues);
+
+  Graph graph;
+  graph.add(OptimizerOp{w, g, {}, {}, h, c, OptimizerKind::Sgd, 0}, "sgd");
+  graph.add(AdvanceOp{c}, "advance");
+  auto program = backend->compile(graph);
+  program->submit(1);
+  backend->synchronize();
+  auto values = backend->read<float>(w);
+  // 1 - 0.1 * 1 etc.; float arithmetic of one multiply-subtract: 1e-6 absolute.
+  EXPECT_NEAR(values[0], 0.9f, 1e-6f);
+  EXPECT_NEAR(values[2], 3.1f, 1e-6f);
+
+  hyperValues[HYPER_LR] = 1.0f;  // the live edit: a write to the hyper tensor, no recompile
+  backend->write<float>(h, hyperValues);
+  program->submit(1);
+  values = backend->read<float>(w);
+  EXPECT_NEAR(values[0], -0.1f, 1e-6f) << "the new learning rate applies at the next submit";
+  EXPECT_NEAR(values[3], 3.45f, 1e-6f);
+  EXPECT_EQ(program->recordings(), 1u) << "an edit of the hyper buffer must not re-record";
+  EXPECT_EQ(backend->read<std::int32_t>(c)[COUNTER_STEP], 2) << "Advance counts steps on the device";
+
+  program->submit(3);  // a new repeat count records once more (3 step bodies in one command buffer)
+  program->submit(3);
+  EXPECT_EQ(program->recordings(), 2u);
+  const auto counterValues = backend->read<std::int32_t>(c);
+  EXPECT_EQ(counterValues[COUNTER_STEP], 8);
+  EXPECT_EQ(counterValues[COUNTER_CURSOR], 8);
+  values = backend->read<float>(w);
+  EXPECT_NEAR(values[0], -0.1f - 6.0f, 1e-5f) << "six more steps of lr 1";
+}
+
+// C = alpha op(A) op(B) + beta C on the forced variant, against the CPU backend. Relative error of a
+// K-term float dot product in a different order: ~sqrt(K) * 6e-8, so NMSE <= 1e-10 with a wide margin.
+void checkGemm(Backend& vulkan, Backend& cpu, std::size_t m, std::size_t n, std::size_t k, bool transA, bool transB,
+               float beta) {
+  SCOPED_TRACE(std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + (transA ? " ta" : " na") +
+               (transB ? " tb" : " nb"));
+  core::Rng rng(m * 131 + n * 7 + k);
+  const auto a = randomValues(rng, m * k), b = randomValues(rng, k * n), c0 = randomValues(rng, m * n);
+  std::vector<std::vector<float>> results;
+  for (Backend* backend : {&vulkan, &cpu}) {
+    // Offsets of 4 floats keep the texel path's alignment while proving that offsets are honoured.
+    Buffer buffer = backend->allocate((4 + a.size() + 4 + b.size() + 4 + c0.size()) * sizeof(float));
+    const Tensor ta =
+        buffer.tensor(transA ? std::vector<std::size_t>{k, m} : std::vector<std::size_t>{m, k}, DType::F32, 4);
+    const Tensor tb = buffer.tensor(transB ? std::vector<std::size_t>{n, k} : std::vector<std::size_t>{k, n},
+                                    DType::F32, 8 + a.size());
+    const Tensor tc = buffer.tensor({m, n}, DType::F32, 12 + a.size() + b.size());
+    backend->write<float>(ta, a);
+    backend->write<float>(tb, b);
+    backend->write<float>(tc, c0);
+    Graph graph;
+    graph.add(GemmOp{ta, tb, tc, transA, transB, 0.75f, beta});
+    backend->compile(graph)->submit(1);
+    backend->synchronize();
+    results.push_back(backend->read<float>(tc));
+  }
+  double error = 0.0, norm = 0.0;
+  for (std::size_t i = 0; i < results[0].size(); ++i) {
+    const double d = static_cast<double>(results[0][i]) - results[1][i];
+    error += d * d;
+    norm += static_cast<double>(results[1][i]) * results[1][i];
+  }
+  EXPECT_LE(error / norm, 1e-10);
+}
+
+void checkGemmVariant(const char* variant) {
+  setenv("NSB_VULKAN_GEMM", variant, 1);
+  auto vulkan = makeVulkan();
+  unsetenv("NSB_VULKAN_GEMM");
+  ASSERT_TRUE(vulkan);
+  auto cpu = createBackend("cpu");
+  ASSERT_TRUE(cpu);
+  for (bool transA : {false, true}) {
+    for (bool transB : {false, true}) {
+      checkGemm(*vulkan, **cpu, 36, 44, 20, transA, transB, 0.0f);  // multiples of 4, not of 8: edge blocks
+      checkGemm(*vulkan, **cpu, 68, 12, 76, transA, transB, 0.5f);
+    }
+  }
+  checkGemm(*vulkan, **cpu, 256, 64, 784, false, false, 0.0f);  // an MNIST layer's forward GEMM
+  checkGemm(*vulkan, **cpu, 33, 7, 13, true, false, 0.0f);      // unaligned: texel falls back to tiled
+}
+
+TEST_F(VulkanBackendTest, TexelGemmMatchesTheCpu) { checkGemmVariant("texel"); }
+TEST_F(VulkanBackendTest, TiledGemmMatchesTheCpu) { checkGemmVariant("tiled"); }
+
+TEST_F(VulkanBackendTest, TimingsReportEveryOp) {
+  auto backend = makeVulkan({.timing = true});
+  ASSERT_TRUE(backend);
+  Buffer buffer = backend->allocate((256 * 784 + 784 * 64 + 256 * 64 + 64) * sizeof(float));
+  const Tensor x = buffer.tensor({256, 784});
+  const Tensor weights = buffer.tensor({784, 64}, DType::F32, 256 * 784);
+  const Tensor z = buffer.tensor({256, 64}, DType::F32, 256 * 784 + 784 * 64);
+  const Tensor bias = buffer.tensor({64}, DType::F32, 256 * 784 + 784 * 64 + 256 * 64);
+  Graph graph;
+  graph.add(GemmOp{x, weights, z}, "layer0.gemm");
+  graph.add(BiasActivationOp{z, bias, z, Activation::Relu}, "layer0.relu");
+  auto program = backend->compile(graph);
+  program->submit(2);
+  const auto timings = program->timings();
+  ASSERT_EQ(timings.size(), 2u);
+  EXPECT_EQ(timings[0].label, "layer0.gemm");
+  EXPECT_EQ(timings[1].label, "layer0.relu");
+  EXPECT_GT(timings[0].microseconds, 0.0) << "a 256x784x64 GEMM takes measurable time";
+  EXPECT_GT(timings[0].microseconds, timings[1].microseconds) << "the GEMM does 784x the bias pass's work";
+  EXPECT_DOUBLE_EQ(timings[0].flops, 2.0 * 256 * 784 * 64);
+  auto untimed = makeVulkan();
+  Buffer counters = untimed->allocate(COUNTER_COUNT * sizeof(std::int32_t));
+  Graph advance;
+  advance.add(AdvanceOp{counters.tensor({COUNTER_COUNT}, DType::I32)});
+  auto untimedProgram = untimed->compile(advance);
+  untimedProgram->submit(1);
+  EXPECT_TRUE(untimedProgram->timings().empty()) << "no timings without BackendOptions::timing";
+}
+
+TEST_F(VulkanBackendTest, RunsOnASharedContext) {
+  auto context = VulkanContext::create({.validation = true});
+  ASSERT_TRUE(context);
+  BackendOptions options;
+  options.context = *context;
+  const long before = context->use_count();
+  auto backend = createBackend("vulkan", options);
+  ASSERT_TRUE(backend) << backend.message();
+  EXPECT_GT(context->use_count(), before) << "the backend holds the renderer's context, not a new one";
+  Buffer counters = (*backend)->allocate(COUNTER_COUNT * sizeof(std::int32_t));
+  const Tensor c = counters.tensor({COUNTER_COUNT}, DType::I32);
+  Graph graph;
+  graph.add(AdvanceOp{c});
+  (*backend)->compile(graph)->submit(5);
+  EXPECT_EQ((*backend)->read<std::int32_t>(c)[COUNTER_STEP], 5);
+}
+
+// Runs in the child process that NoVulkanDevice spawns (skipped otherwise).
+TEST(NoVulkanDeviceChild, VulkanFailsAndAutoFallsBackToCpu) {
+  if (!std::getenv("NSB_TEST_NO_VULKAN_CHILD")) GTEST_SKIP() << "runs only inside NoVulkanDevice's child process";
+  EXPECT_TRUE(gpu::listVulkanDevices().empty());
+  auto vulkan = createBackend("vulkan");
+  ASSERT_FALSE(vulkan);
+  EXPECT_EQ(vulkan.message().rfind("--backend vulkan: no Vulkan device (", 0), 0u) << vulkan.message();
+  EXPECT_EQ(vulkan.error().kind, core::ErrorKind::Runtime);
+  auto fallback = createBackend("auto");
+  ASSERT_TRUE(fallback) << fallback.message();
+  EXPECT_EQ((*fallback)->name(), "cpu");
+}
+
+// The loader reads VK_ICD_FILENAMES when an instance is made, so the test runs itself again with it set.
+TEST(NoVulkanDevice, CreateFailsCleanlyAndAutoUsesTheCpu) {
+  std::vector<std::string> variables;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    if (entry.rfind("VK_ICD_FILENAMES=", 0) == 0 || entry.rfind("VK_DRIVER_FILES=", 0) == 0) continue;
+    variables.push_back(entry);
+  }
+  variables.push_back("VK_ICD_FILENAMES=/nonexistent/nsb_no_driver.json");
+  variables.push_back("VK_DRIVER_FILES=/nonexistent/nsb_no_driver.json");
+  variables.push_back("NSB_TEST_NO_VULKAN_CHILD=1");
+  std::vector<char*> envp;
+  for (auto& v : variables) envp.push_back(v.data());
+  envp.push_back(nullptr);
+  std::string self = "/proc/self/exe";
+  std::string filter = "--gtest_filter=NoVulkanDeviceChild.*";
+  std::vector<char*> argv{self.data(), filter.data(), nullptr};
+  pid_t child = 0;
+  ASSERT_EQ(posix_spawn(&child, "/proc/self/exe", nullptr, nullptr, argv.data(), envp.data()), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child crashed";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the child's test failed (its output is above)";
+}
+
+}  // namespace
+}  // namespace nsb::gpu::test
+
+namespace nsb::gpu::test {
+namespace {
+
+using namespace nsb::compute;
+
+// Throughput numbers for reports (not a pass/fail test): run with --gtest_also_run_disabled_tests.
+TEST(VulkanPerformance, DISABLED_GemmAndDispatchRates) {
+  using Clock = std::chrono::steady_clock;
+  for (const char* variant : {"texel", "tiled"}) {
+    setenv("NSB_VULKAN_GEMM", variant, 1);
+    auto backend = createBackend("vulkan");
+    unsetenv("NSB_VULKAN_GEMM");
+    ASSERT_TRUE(backend);
+    const std::size_t shapes[][3] = {{1024, 1024, 1024}, {256, 64, 784}};
+    for (const auto& shape : shapes) {
+      const std::size_t m = shape[0], n = shape[1], k = shape[2];
+      Buffer buffer = (*backend)->allocate((m * k + k * n + m * n) * sizeof(float));
+      Graph graph;
+      graph.add(GemmOp{buffer.tensor({m, k}), buffer.tensor({k, n}, DType::F32, m * k),
+                       buffer.tensor({m, n}, DType::F32, m * k + k * n)});
+      auto program = (*backend)->compile(graph);
+      const std::uint32_t repeats = m == 1024 ? 3 : 50;
+      program->submit(repeats);
+      (*backend)->synchronize();
+      const auto start = Clock::now();
+      program->submit(repeats);
+      (*backend)->synchronize();
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      std::printf("gemm %-5s %4zux%4zux%4zu: %.2f GFLOP/s\n", variant, m, n, k,
+                  2.0 * static_cast<double>(m * n * k) * repeats / seconds * 1e-9);
+    }
+  }
+  auto backend = createBackend("vulkan");
+  ASSERT_TRUE(backend);
+  Buffer counters = (*backend)->allocate(COUNTER_COUNT * sizeof(std::int32_t));
+  Graph one;
+  one.add(AdvanceOp{counters.tensor({COUNTER_COUNT}, DType::I32)});
+  auto program = (*backend)->compile(one);
+  program->submit(1);
+  (*backend)->synchronize();
+  constexpr int SUBMITS = 200;
+  auto start = Clock::now();
+  for (int i = 0; i < SUBMITS; ++i) {
+    program->submit(1);
+    (*backend)->synchronize();
+  }
+  const double perSubmit = std::chrono::duration<double, std::micro>(Clock::now() - start).count() / SUBMITS;
+  constexpr std::uint32_t DISPATCHES = 1000;
+  program->submit(DISPATCHES);
+  (*backend)->synchronize();
+  start = Clock::now();
+  program->submit(DISPATCHES);
+  (*backend)->synchronize();
+  const double perDispatch =
+      (std::chrono::duration<double, std::micro>(Clock::now() - start).count() - perSubmit) / DISPATCHES;
+  std::printf("submit+wait: %.1f us; dependent dispatch (with barrier): %.1f us\n", perSubmit, perDispatch);
+}
+
+}  // namespace
+}  // namespace nsb::gpu::test

@@ -1,0 +1,61 @@
+// Session: commands from another thread apply between steps and show up in snapshots as events.
+#include <gtest/gtest.h>
+
+#include "TrainTestSupport.h"
+#include "train/Session.h"
+
+namespace nsb::train::testing {
+namespace {
+
+std::unique_ptr<Session> makeSession(bool running) {
+  Loaded l = loadPreset("spiral");
+  l.config.stepsPerSubmit = 4;
+  auto s = Session::create(l.config, l.dataset, running);
+  EXPECT_TRUE(s.ok());
+  return std::move(s.value());
+}
+
+TEST(Session, StepWhilePausedRunsExactlyThatManySteps) {
+  auto s = makeSession(false);
+  s->submit(Step{7});
+  s->sync();
+  EXPECT_EQ(s->latest()->step, 7u);
+  EXPECT_FALSE(s->latest()->running);
+}
+
+TEST(Session, LearningRateEditIsRecordedAtTheStepItTookEffect) {
+  auto s = makeSession(false);
+  s->submit(Step{5});
+  Hyperparams h = s->latest()->hyperparams;
+  h.learningRate = 0.123f;
+  s->submit(SetHyperparams{h});
+  s->sync();
+  auto snap = s->latest();
+  ASSERT_EQ(snap->events.size(), 1u);
+  EXPECT_EQ(snap->events[0].step, 5u);
+  EXPECT_EQ(snap->events[0].what, "lr");
+  EXPECT_FLOAT_EQ(snap->hyperparams.learningRate, 0.123f);
+}
+
+TEST(Session, RunsWhileRunningAndStopsOnPause) {
+  auto s = makeSession(true);
+  for (int i = 0; i < 200 && s->latest()->step < 50; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  s->submit(Pause{});
+  s->sync();
+  const auto step = s->latest()->step;
+  EXPECT_GE(step, 50u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(s->latest()->step, step) << "paused";
+}
+
+TEST(Session, ResetGoesBackToStepZero) {
+  auto s = makeSession(false);
+  s->submit(Step{12});
+  s->submit(Reset{});
+  s->sync();
+  EXPECT_EQ(s->latest()->step, 0u);
+  EXPECT_EQ(s->latest()->events.back().what, "reset");
+}
+
+}  // namespace
+}  // namespace nsb::train::testing
