@@ -24,7 +24,8 @@ add_library(nsb::stb ALIAS nsb_stb)
 pkg_check_modules(IMGUI REQUIRED IMPORTED_TARGET imgui)
 add_library(nsb_imgui INTERFACE)
 target_link_libraries(nsb_imgui INTERFACE PkgConfig::IMGUI glfw Vulkan::Vulkan)
-target_include_directories(nsb_imgui SYSTEM INTERFACE ${IMGUI_INCLUDE_DIRS} ${IMGUI_INCLUDE_DIRS}/backends)
+# The backends are included as <backends/imgui_impl_*.h> from the imgui include folder.
+target_include_directories(nsb_imgui SYSTEM INTERFACE ${IMGUI_INCLUDE_DIRS})
 add_library(nsb::imgui ALIAS nsb_imgui)
 
 # VkFFT 1.2.26 (header-only) fills glslang 12's resource-limits struct by position and misses the nine
