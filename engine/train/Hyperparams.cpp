@@ -84,7 +84,10 @@ json Hyperparams::toJson() const {
 core::Status Hyperparams::update(const json& j) {
   if (!j.is_object()) return core::badInput("training: expected a JSON object");
   Hyperparams h = *this;
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Named copies, not structured bindings: clang 14 cannot capture bindings in the lambdas below.
+    const std::string& key = item.key();
+    const json& value = item.value();
     auto number = [&](float& out) -> core::Status {
       if (!value.is_number()) return core::badInput("training: '" + key + "' must be a number");
       out = value.get<float>();
