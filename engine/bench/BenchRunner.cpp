@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 
 #include "core/Embedded.h"
@@ -41,12 +42,61 @@ std::string cpuModel() {
   return "unknown CPU";
 }
 
+// GEMMs alone on `backend` (made with timing on): the 1024^3 square and the three products of an MNIST
+// layer at batch 256 (forward 256x784 . 784x64 with the weights read transposed, and the two backward
+// products, one reading dz transposed). The median per-op time over 5 submits of several repeats.
+std::vector<GemmStat> measureGemms(compute::Backend& backend, double peakGflops) {
+  using compute::DType;
+  struct Shape {
+    const char* name;
+    std::size_t m, n, k;
+    bool transA, transB;
+  };
+  const Shape shapes[] = {{"square 1024^3", 1024, 1024, 1024, false, false},
+                          {"forward x.W^T 256x784.784x64", 256, 64, 784, false, true},
+                          {"weight_grad dz^T.x 64x256.256x784", 64, 784, 256, true, false},
+                          {"input_grad dz.W 256x64.64x784", 256, 784, 64, false, false}};
+  std::vector<GemmStat> stats;
+  for (const Shape& s : shapes) {
+    const std::size_t aRows = s.transA ? s.k : s.m, aCols = s.transA ? s.m : s.k;
+    const std::size_t bRows = s.transB ? s.n : s.k, bCols = s.transB ? s.k : s.n;
+    compute::Buffer a = backend.allocate(aRows * aCols * sizeof(float));
+    compute::Buffer b = backend.allocate(bRows * bCols * sizeof(float));
+    compute::Buffer c = backend.allocate(s.m * s.n * sizeof(float));
+    std::vector<float> values(std::max(aRows * aCols, bRows * bCols));
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 17) * 0.0625f - 0.5f;
+    const compute::Tensor ta = a.tensor({aRows, aCols}), tb = b.tensor({bRows, bCols}), tc = c.tensor({s.m, s.n});
+    backend.write<float>(ta, std::span<const float>(values.data(), aRows * aCols));
+    backend.write<float>(tb, std::span<const float>(values.data(), bRows * bCols));
+    compute::Graph graph;
+    graph.add(compute::GemmOp{.a = ta, .b = tb, .c = tc, .transA = s.transA, .transB = s.transB}, s.name);
+    auto program = backend.compile(graph);
+    const double flops = 2.0 * static_cast<double>(s.m * s.n * s.k);
+    const auto repeats = static_cast<std::uint32_t>(std::clamp(2e8 / flops, 1.0, 50.0));
+    program->submit(1);  // warm-up
+    backend.synchronize();
+    std::vector<double> times;
+    for (int r = 0; r < 5; ++r) {
+      program->submit(repeats);
+      backend.synchronize();
+      const auto timings = program->timings();
+      if (!timings.empty() && timings.front().microseconds > 0) times.push_back(timings.front().microseconds);
+    }
+    GemmStat stat{s.name, s.m, s.n, s.k, s.transA, s.transB};
+    stat.microseconds = median(times);
+    stat.gflops = stat.microseconds > 0 ? flops / (stat.microseconds * 1e3) : 0.0;
+    stat.peakFraction = peakGflops > 0 ? stat.gflops / peakGflops : 0.0;
+    stats.push_back(stat);
+  }
+  return stats;
+}
+
 struct Measured {
   BenchEntry entry;
   std::vector<float> weights;
 };
 
-core::Result<Measured> measure(const BenchConfig& config, const std::string& backend, std::size_t batch) {
+core::Result<Measured> measure(const BenchConfig& config, const std::string& backend, std::size_t batch, bool gemms) {
   train::TrainerConfig c = config.base;
   c.backend = backend;
   c.hyperparams.batchSize = batch;
@@ -74,12 +124,30 @@ core::Result<Measured> measure(const BenchConfig& config, const std::string& bac
   c.backendOptions.timing = true;
   auto timed = train::Trainer::create(c, config.dataset);
   if (!timed) return timed.error();
+  compute::Backend& device = timed.value()->backend();
+  if (config.kernels) m.entry.peakGflops = device.peakGflops();
+  m.entry.stepsPerSubmit = c.stepsPerSubmit;
+  m.entry.wallMicrosecondsPerStep = m.entry.samplesPerSec > 0 ? 1e6 * static_cast<double>(t.batchSize()) / m.entry.samplesPerSec : 0.0;
   timed.value()->run(std::min<std::uint64_t>(config.steps, 50));
   for (const auto& op : timed.value()->timings()) {
-    const double gflops = op.microseconds > 0 ? op.flops / (op.microseconds * 1e3) : 0.0;
-    m.entry.ops.push_back({op.label, op.microseconds, gflops});
+    OpStat stat;
+    stat.label = op.label;
+    stat.kind = op.kind < compute::OP_KIND_COUNT ? std::string(compute::opName(op.kind)) : "unknown";
+    stat.microseconds = op.microseconds;
+    stat.gflops = op.microseconds > 0 ? op.flops / (op.microseconds * 1e3) : 0.0;
+    stat.peakFraction = m.entry.peakGflops > 0 ? stat.gflops / m.entry.peakGflops : 0.0;
+    stat.dispatches = op.dispatches;
+    m.entry.ops.push_back(stat);
     m.entry.opMicrosecondsTotal += op.microseconds;
+    m.entry.dispatchesPerStep += op.dispatches;
+    // No op may fall back to the host behind the report's back: the backend must support each kind.
+    if (op.kind >= compute::OP_KIND_COUNT || !device.supports(op.kind)) {
+      if (std::find(m.entry.unsupportedOps.begin(), m.entry.unsupportedOps.end(), stat.kind) == m.entry.unsupportedOps.end()) {
+        m.entry.unsupportedOps.push_back(stat.kind);
+      }
+    }
   }
+  if (config.kernels && gemms) m.entry.gemms = measureGemms(device, m.entry.peakGflops);
   return m;
 }
 
@@ -177,7 +245,7 @@ core::Result<BenchReport> runBench(const BenchConfig& config, const BenchLog& lo
     std::stable_partition(order.begin(), order.end(), [](const std::string& b) { return b == "cpu"; });
     for (const auto& backend : order) {
       log(backend + ": batch " + std::to_string(batch));
-      auto measured = measure(config, backend, batch);
+      auto measured = measure(config, backend, batch, batch == config.batches.front());
       if (!measured) return measured.error();
       Measured& m = measured.value();
       if (backend == "cpu") {
@@ -201,7 +269,15 @@ json BenchReport::toJson() const {
   json entriesJson = json::array();
   for (const auto& e : entries) {
     json ops = json::array();
-    for (const auto& op : e.ops) ops.push_back({{"op", op.label}, {"us", op.microseconds}, {"gflops", op.gflops}});
+    for (const auto& op : e.ops) {
+      ops.push_back({{"op", op.label}, {"kind", op.kind}, {"us", op.microseconds}, {"gflops", op.gflops},
+                     {"peak_fraction", op.peakFraction}, {"dispatches", op.dispatches}});
+    }
+    json gemms = json::array();
+    for (const auto& g : e.gemms) {
+      gemms.push_back({{"gemm", g.name}, {"m", g.m}, {"n", g.n}, {"k", g.k}, {"trans_a", g.transA}, {"trans_b", g.transB},
+                       {"us", g.microseconds}, {"gflops", g.gflops}, {"peak_fraction", g.peakFraction}});
+    }
     entriesJson.push_back({{"backend", e.backend},
                            {"device", e.device},
                            {"batch", e.batch},
@@ -211,7 +287,15 @@ json BenchReport::toJson() const {
                            {"ops", ops},
                            {"op_us_total", e.opMicrosecondsTotal},
                            {"loss_drift_vs_cpu", e.lossDrift},
-                           {"weight_drift_vs_cpu", e.weightDrift}});
+                           {"weight_drift_vs_cpu", e.weightDrift},
+                           {"peak_gflops", e.peakGflops},
+                           {"gemms", gemms},
+                           {"dispatches_per_step", e.dispatchesPerStep},
+                           {"steps_per_submit", e.stepsPerSubmit},
+                           {"wall_us_per_step", e.wallMicrosecondsPerStep},
+                           {"wall_over_op_us", e.opMicrosecondsTotal > 0 ? e.wallMicrosecondsPerStep / e.opMicrosecondsTotal : 0.0},
+                           {"all_ops_supported", e.unsupportedOps.empty()},
+                           {"unsupported_ops", e.unsupportedOps}});
   }
   json torchJson = json::array();
   for (const auto& t : torchAll) {
@@ -244,10 +328,50 @@ std::string BenchReport::toText() const {
     out << line;
   }
   for (const auto& e : entries) {
-    out << "\nper-op times, " << e.backend << " batch " << e.batch << " (us per step; total " << e.opMicrosecondsTotal << ")\n";
+    std::snprintf(line, sizeof line,
+                  "\nper-op times, %s batch %zu (us per step; total %.1f; wall %.1f us per step = %.2fx the total, "
+                  "%u steps per submit; %u dispatches per step)\n",
+                  e.backend.c_str(), e.batch, e.opMicrosecondsTotal, e.wallMicrosecondsPerStep,
+                  e.opMicrosecondsTotal > 0 ? e.wallMicrosecondsPerStep / e.opMicrosecondsTotal : 0.0, e.stepsPerSubmit,
+                  e.dispatchesPerStep);
+    out << line;
     for (const auto& op : e.ops) {
-      std::snprintf(line, sizeof line, "  %-32s %10.1f us %8.2f GFLOP/s\n", op.label.c_str(), op.microseconds, op.gflops);
+      std::snprintf(line, sizeof line, "  %-32s %-20s %10.1f us %8.2f GFLOP/s", op.label.c_str(), op.kind.c_str(),
+                    op.microseconds, op.gflops);
       out << line;
+      if (op.peakFraction > 0) {
+        std::snprintf(line, sizeof line, " %5.1f%% of peak", 100.0 * op.peakFraction);
+        out << line;
+      }
+      std::snprintf(line, sizeof line, " %u dispatch%s\n", op.dispatches, op.dispatches == 1 ? "" : "es");
+      out << line;
+    }
+    out << "  every op of the step supported by " << e.backend << ": "
+        << (e.unsupportedOps.empty() ? std::string("yes") : "NO (" + [&] {
+              std::string list;
+              for (const auto& k : e.unsupportedOps) list += (list.empty() ? "" : ", ") + k;
+              return list;
+            }() + ")")
+        << "\n";
+  }
+  std::vector<std::string> gemmDone;  // one GEMM table per backend (they do not depend on the batch)
+  for (const auto& e : entries) {
+    if (e.gemms.empty() || std::find(gemmDone.begin(), gemmDone.end(), e.backend) != gemmDone.end()) continue;
+    gemmDone.push_back(e.backend);
+    out << "\nGEMM alone, " << e.backend << " (" << e.device << ")";
+    if (e.peakGflops > 0) {
+      std::snprintf(line, sizeof line, ", FP32 peak %.1f GFLOP/s (peak kernel)", e.peakGflops);
+      out << line;
+    }
+    out << "\n";
+    for (const auto& g : e.gemms) {
+      std::snprintf(line, sizeof line, "  %-36s %10.1f us %8.2f GFLOP/s", g.name.c_str(), g.microseconds, g.gflops);
+      out << line;
+      if (g.peakFraction > 0) {
+        std::snprintf(line, sizeof line, " %5.1f%% of peak", 100.0 * g.peakFraction);
+        out << line;
+      }
+      out << "\n";
     }
   }
   if (!torchNote.empty()) out << "\nPyTorch: " << torchNote << "\n";

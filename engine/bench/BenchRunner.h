@@ -2,7 +2,10 @@
 // The backend comparison: the same network, seed and batches on each backend, timed in one run.
 // Reports median samples/s, per-op times and GFLOP/s, drift against the CPU backend after the same
 // steps, thread counts and peak memory; and, when Debian's python3-torch is importable, PyTorch
-// training the same model with the same hyperparameters and batch size as the opponent.
+// training the same model with the same hyperparameters and batch size as the opponent. Per backend
+// also: the device's FP32 peak (its own peak kernel), GEMMs alone (1024^3 and an MNIST layer's three
+// products) in GFLOP/s and as a fraction of that peak, dispatches per step, wall time per step against
+// the sum of the step's kernel times, and a check that the backend supports every op of the step.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -23,13 +26,27 @@ struct BenchConfig {
   std::uint64_t steps = 300;   // steps per timed block
   int repeats = 5;             // timed blocks; the median is reported
   bool torch = true;
+  bool kernels = true;         // the GEMM-alone and peak measurements
   std::string python = "/usr/bin/python3";
 };
 
 struct OpStat {
   std::string label;
+  std::string kind;  // the op's kind (gemm, gather, ...)
   double microseconds = 0.0;
   double gflops = 0.0;
+  double peakFraction = 0.0;  // gflops / the device's peak (0 when the peak is unknown)
+  std::uint32_t dispatches = 0;
+};
+
+// One GEMM alone: C[m, n] = op(A) op(B) with K = k.
+struct GemmStat {
+  std::string name;
+  std::size_t m = 0, n = 0, k = 0;
+  bool transA = false, transB = false;
+  double microseconds = 0.0;  // median
+  double gflops = 0.0;
+  double peakFraction = 0.0;
 };
 
 struct BenchEntry {
@@ -43,6 +60,12 @@ struct BenchEntry {
   double lossDrift = 0.0;    // |loss - cpu loss| after the same steps
   double weightDrift = 0.0;  // max |w - w_cpu|
   double finalLoss = 0.0;
+  double peakGflops = 0.0;          // 0: the backend does not measure it
+  std::vector<GemmStat> gemms;
+  std::uint32_t dispatchesPerStep = 0;
+  double wallMicrosecondsPerStep = 0.0;  // median block, no timing
+  std::uint32_t stepsPerSubmit = 1;
+  std::vector<std::string> unsupportedOps;  // op kinds of the step the backend does not support (must be none)
 };
 
 struct TorchEntry {

@@ -18,6 +18,8 @@ struct OpTiming {
   std::string label;
   double microseconds = 0.0;  // per replay (averaged over the repeats of the last submit)
   double flops = 0.0;         // per replay
+  std::uint32_t dispatches = 0;  // kernel launches per replay (0: fused into an earlier op, or unknown)
+  OpKind kind = OP_KIND_COUNT;   // the op's kind (OP_KIND_COUNT: unknown)
 };
 
 // A Graph compiled for one backend: recorded once, replayed by submit().
@@ -69,6 +71,9 @@ public:
   virtual bool supports(OpKind kind) const = 0;
   // Threads the backend computes with (OpenBLAS threads on the CPU), for reports.
   virtual int threads() const { return 1; }
+  // (optional) FP32 GFLOP/s the device reaches with the backend's own peak kernel, measured on the
+  // first call (may take a fraction of a second); 0 when unknown.
+  virtual double peakGflops() { return 0.0; }
 
   // A zero-filled buffer of `bytes`.
   Buffer allocate(std::size_t bytes) { return Buffer(this, allocateId(bytes), bytes); }

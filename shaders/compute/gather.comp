@@ -4,11 +4,16 @@
 // A row outside the index or the source yields zeros (the CPU reference aborts there instead).
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint SRC_TYPE = 0;  // 0 u8, 1 f32, 2 i32
+// Four elements of a row per invocation through vec4 views (cols and offsets multiples of 4): lavapipe
+// turns each storage-buffer access into a per-lane loop, so a quarter of the loops.
+layout(constant_id = 1) const bool VEC4 = false;
 
 layout(std430, binding = 0) readonly buffer Src { uint src[]; };
 layout(std430, binding = 1) readonly buffer Index { int index[]; };
 layout(std430, binding = 2) readonly buffer Counters { int counters[]; };
 layout(std430, binding = 3) writeonly buffer Dst { uint dst[]; };
+layout(std430, binding = 0) readonly buffer Src4 { uvec4 src4[]; };
+layout(std430, binding = 3) writeonly buffer Dst4 { uvec4 dst4[]; };
 layout(push_constant) uniform Push {
   uint srcOffset, indexOffset, indexCount, countersOffset, dstOffset, rows, cols, srcRows;
   float scale;
@@ -17,6 +22,29 @@ layout(push_constant) uniform Push {
 void main() {
   const uint total = p.rows * p.cols;
   const int cursor = counters[p.countersOffset + 1u];
+  if (VEC4) {
+    for (uint e4 = gl_GlobalInvocationID.x; e4 < total / 4u; e4 += gl_NumWorkGroups.x * gl_WorkGroupSize.x) {
+      const uint e = e4 * 4u;
+      const uint r = e / p.cols;
+      const uint c = e - r * p.cols;
+      const uint position = uint(cursor) * p.rows + r;
+      const int row = (cursor >= 0 && position < p.indexCount) ? index[p.indexOffset + position] : -1;
+      uvec4 value = uvec4(0u);
+      if (row >= 0 && uint(row) < p.srcRows) {
+        const uint s = p.srcOffset + uint(row) * p.cols + c;
+        if (SRC_TYPE == 0u) {
+          const uint word = src[s >> 2u];
+          value = floatBitsToUint(vec4(word & 255u, (word >> 8u) & 255u, (word >> 16u) & 255u, word >> 24u) * p.scale);
+        } else if (SRC_TYPE == 1u) {
+          value = floatBitsToUint(uintBitsToFloat(src4[s / 4u]) * p.scale);
+        } else {
+          value = src4[s / 4u];
+        }
+      }
+      dst4[(p.dstOffset + e) / 4u] = value;
+    }
+    return;
+  }
   for (uint e = gl_GlobalInvocationID.x; e < total; e += gl_NumWorkGroups.x * gl_WorkGroupSize.x) {
     const uint r = e / p.cols;
     const uint c = e - r * p.cols;

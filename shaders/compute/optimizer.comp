@@ -2,8 +2,12 @@
 // One optimizer step, one invocation per parameter. The learning rate and every other hyperparameter
 // come from the hyper buffer and the step from the counters buffer (layout and schedule mirror
 // compute/OptimizerMath.h and the CPU reference), so a live edit needs no re-recording.
+#extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint KIND = 6;  // compute::OptimizerKind
+// Four parameters per invocation through vec4 views of the same buffers (count and offsets multiples
+// of 4): lavapipe turns each storage-buffer access into a per-lane loop, so a quarter of the loops.
+layout(constant_id = 1) const bool VEC4 = false;
 
 layout(std430, binding = 0) buffer Params { float w[]; };
 layout(std430, binding = 1) readonly buffer Grads { float grads[]; };
@@ -11,6 +15,10 @@ layout(std430, binding = 2) buffer State1 { float s1[]; };
 layout(std430, binding = 3) buffer State2 { float s2[]; };
 layout(std430, binding = 4) readonly buffer Hyper { float hyper[]; };
 layout(std430, binding = 5) readonly buffer Counters { int counters[]; };
+layout(std430, binding = 0) buffer Params4 { vec4 w4[]; };
+layout(std430, binding = 1) readonly buffer Grads4 { vec4 grads4[]; };
+layout(std430, binding = 2) buffer State14 { vec4 s14[]; };
+layout(std430, binding = 3) buffer State24 { vec4 s24[]; };
 layout(push_constant) uniform Push {
   uint paramsOffset, gradsOffset, state1Offset, state2Offset, hyperOffset, countersOffset, count, regularized;
 } p;
@@ -52,43 +60,68 @@ float scheduledLearningRate(int step) {
   return lr;
 }
 
+// One parameter: w and the optimizer state updated in place.
+void update(uint i, inout float wv, float g, inout float m1, inout float m2, float lr, float eps, float correction1,
+            float correction2) {
+  const bool regularized = i < p.regularized;
+  if (KIND == ADAMW && regularized) wv -= lr * h(H_WEIGHT_DECAY) * wv;
+  if (regularized) {
+    const float l2 = KIND == ADAMW ? 0.0 : h(H_L2);
+    g += l2 * wv + h(H_L1) * sign(wv);
+  }
+  if (KIND == GD || KIND == SGD) {
+    wv -= lr * g;
+  } else if (KIND == MOMENTUM || KIND == NESTEROV) {
+    const float mu = h(H_MOMENTUM);
+    const float v = mu * m1 + g;
+    m1 = v;
+    wv -= KIND == MOMENTUM ? lr * v : lr * (g + mu * v);
+  } else if (KIND == ADAGRAD || KIND == RMSPROP) {
+    const float rho = h(H_RHO);
+    const float s = KIND == ADAGRAD ? m1 + g * g : rho * m1 + (1.0 - rho) * g * g;
+    m1 = s;
+    wv -= lr * g / (sqrt(s) + eps);
+  } else {
+    const float b1 = h(H_BETA1), b2 = h(H_BETA2);
+    const float m = b1 * m1 + (1.0 - b1) * g;
+    const float v = b2 * m2 + (1.0 - b2) * g * g;
+    m1 = m;
+    m2 = v;
+    wv -= lr * (m / correction1) / (sqrt(v / correction2) + eps);
+  }
+}
+
 void main() {
   const int step = counters[p.countersOffset];
   const float lr = scheduledLearningRate(step);
   const float eps = h(H_EPSILON);
-  for (uint i = gl_GlobalInvocationID.x; i < p.count; i += gl_NumWorkGroups.x * gl_WorkGroupSize.x) {
-    const uint wi = p.paramsOffset + i;
-    float wv = w[wi];
-    float g = grads[p.gradsOffset + i];
-    const bool regularized = i < p.regularized;
-    if (KIND == ADAMW && regularized) wv -= lr * h(H_WEIGHT_DECAY) * wv;
-    if (regularized) {
-      const float l2 = KIND == ADAMW ? 0.0 : h(H_L2);
-      g += l2 * wv + h(H_L1) * sign(wv);
+  const bool adam = KIND == ADAM || KIND == ADAMW;
+  const float correction1 = adam ? 1.0 - powInt(h(H_BETA1), step + 1) : 1.0;
+  const float correction2 = adam ? 1.0 - powInt(h(H_BETA2), step + 1) : 1.0;
+  const bool one = KIND == MOMENTUM || KIND == NESTEROV || KIND == ADAGRAD || KIND == RMSPROP || adam;
+  const uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+  if (VEC4) {
+    for (uint q = gl_GlobalInvocationID.x; q < p.count / 4u; q += stride) {
+      vec4 wv = w4[p.paramsOffset / 4u + q];
+      const vec4 g = grads4[p.gradsOffset / 4u + q];
+      vec4 m1 = one ? s14[p.state1Offset / 4u + q] : vec4(0.0);
+      vec4 m2 = adam ? s24[p.state2Offset / 4u + q] : vec4(0.0);
+      [[unroll]] for (uint c = 0u; c < 4u; ++c) {
+        update(q * 4u + c, wv[c], g[c], m1[c], m2[c], lr, eps, correction1, correction2);
+      }
+      w4[p.paramsOffset / 4u + q] = wv;
+      if (one) s14[p.state1Offset / 4u + q] = m1;
+      if (adam) s24[p.state2Offset / 4u + q] = m2;
     }
-    if (KIND == GD || KIND == SGD) {
-      wv -= lr * g;
-    } else if (KIND == MOMENTUM || KIND == NESTEROV) {
-      const float mu = h(H_MOMENTUM);
-      const float v = mu * s1[p.state1Offset + i] + g;
-      s1[p.state1Offset + i] = v;
-      wv -= KIND == MOMENTUM ? lr * v : lr * (g + mu * v);
-    } else if (KIND == ADAGRAD || KIND == RMSPROP) {
-      const float old = s1[p.state1Offset + i];
-      const float rho = h(H_RHO);
-      const float s = KIND == ADAGRAD ? old + g * g : rho * old + (1.0 - rho) * g * g;
-      s1[p.state1Offset + i] = s;
-      wv -= lr * g / (sqrt(s) + eps);
-    } else {
-      const float b1 = h(H_BETA1), b2 = h(H_BETA2);
-      const float correction1 = 1.0 - powInt(b1, step + 1);
-      const float correction2 = 1.0 - powInt(b2, step + 1);
-      const float m = b1 * s1[p.state1Offset + i] + (1.0 - b1) * g;
-      const float v = b2 * s2[p.state2Offset + i] + (1.0 - b2) * g * g;
-      s1[p.state1Offset + i] = m;
-      s2[p.state2Offset + i] = v;
-      wv -= lr * (m / correction1) / (sqrt(v / correction2) + eps);
-    }
-    w[wi] = wv;
+    return;
+  }
+  for (uint i = gl_GlobalInvocationID.x; i < p.count; i += stride) {
+    float wv = w[p.paramsOffset + i];
+    float m1 = one ? s1[p.state1Offset + i] : 0.0;
+    float m2 = adam ? s2[p.state2Offset + i] : 0.0;
+    update(i, wv, grads[p.gradsOffset + i], m1, m2, lr, eps, correction1, correction2);
+    w[p.paramsOffset + i] = wv;
+    if (one) s1[p.state1Offset + i] = m1;
+    if (adam) s2[p.state2Offset + i] = m2;
   }
 }

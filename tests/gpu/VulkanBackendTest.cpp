@@ -5,10 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -134,11 +136,187 @@ void checkGemmVariant(const char* variant) {
     }
   }
   checkGemm(*vulkan, **cpu, 256, 64, 784, false, false, 0.0f);  // an MNIST layer's forward GEMM
-  checkGemm(*vulkan, **cpu, 33, 7, 13, true, false, 0.0f);      // unaligned: texel falls back to tiled
+  for (bool transA : {false, true}) {
+    for (bool transB : {false, true}) {
+      checkGemm(*vulkan, **cpu, 33, 7, 13, transA, transB, 0.0f);  // unaligned rows: the texel variant's R32F views
+    }
+  }
+  checkGemm(*vulkan, **cpu, 1, 1, 1, false, false, 0.5f);
 }
 
 TEST_F(VulkanBackendTest, TexelGemmMatchesTheCpu) { checkGemmVariant("texel"); }
 TEST_F(VulkanBackendTest, TiledGemmMatchesTheCpu) { checkGemmVariant("tiled"); }
+
+// The GEMM epilogues (matmul + bias_activation, input_grad + activation_backward, weight_grad +
+// bias_grad, as the model builds them) against the same ops run apart on the CPU; each fused pair is
+// one dispatch. Tolerance as checkGemm's; the activations are the same formulas on both sides.
+void checkFusions(Backend& vulkan, Backend& cpu, std::size_t rows, std::size_t in, std::size_t out, Activation act,
+                  std::size_t pad) {
+  SCOPED_TRACE(std::to_string(rows) + "x" + std::to_string(in) + "->" + std::to_string(out) + " activation " +
+               std::string(activationName(act)));
+  core::Rng rng(rows * 31 + in * 7 + out + pad);
+  const std::vector<std::size_t> sizes = {rows * in, out * in, out, rows * out, rows * out, rows * out, out * in, out,
+                                          rows * in, rows * in, rows * in, rows * in};
+  std::vector<std::vector<float>> initial;
+  for (const std::size_t size : sizes) initial.push_back(randomValues(rng, size));
+  const std::vector<std::vector<std::size_t>> shapes = {{rows, in}, {out, in},  {out},      {rows, out},
+                                                        {rows, out}, {rows, out}, {out, in}, {out},
+                                                        {rows, in},  {rows, in},  {rows, in}, {rows, in}};
+  std::vector<std::vector<std::vector<float>>> results;
+  for (Backend* backend : {&vulkan, &cpu}) {
+    std::size_t total = 0;
+    for (const std::size_t size : sizes) total += size + pad;
+    Buffer buffer = backend->allocate(total * sizeof(float));
+    std::vector<Tensor> t;
+    std::size_t offset = pad;
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      t.push_back(buffer.tensor(shapes[i], DType::F32, offset));
+      offset += sizes[i] + pad;
+      backend->write<float>(t.back(), initial[i]);
+    }
+    // 0 x, 1 W, 2 bias, 3 z, 4 a, 5 dz, 6 dW, 7 db, 8 da, 9 zin, 10 ain, 11 dzin
+    Graph graph;
+    graph.add(GemmOp{.a = t[0], .b = t[1], .c = t[3], .transB = true}, "matmul");
+    graph.add(BiasActivationOp{t[3], t[2], t[4], act}, "bias_activation");
+    graph.add(GemmOp{.a = t[5], .b = t[0], .c = t[6], .transA = true}, "weight_grad");
+    graph.add(BiasGradOp{t[5], t[7]}, "bias_grad");
+    graph.add(GemmOp{.a = t[5], .b = t[1], .c = t[8]}, "input_grad");
+    graph.add(ActivationBackwardOp{t[8], t[9], t[10], t[11], act}, "activation_backward");
+    auto program = backend->compile(graph);
+    program->submit(1);
+    backend->synchronize();
+    if (backend == &vulkan) {
+      const auto timings = program->timings();
+      ASSERT_EQ(timings.size(), 6u);
+      for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(timings[i].dispatches, i % 2 == 0 ? 1u : 0u) << timings[i].label;
+    }
+    std::vector<std::vector<float>> values;
+    for (const std::size_t i : {3, 4, 6, 7, 8, 11}) values.push_back(backend->read<float>(t[i]));
+    results.push_back(std::move(values));
+  }
+  const char* names[] = {"z", "a", "dW", "db", "da", "dz"};
+  for (std::size_t r = 0; r < results[0].size(); ++r) {
+    double error = 0.0, norm = 0.0;
+    for (std::size_t i = 0; i < results[0][r].size(); ++i) {
+      const double d = static_cast<double>(results[0][r][i]) - results[1][r][i];
+      error += d * d;
+      norm += static_cast<double>(results[1][r][i]) * results[1][r][i];
+    }
+    EXPECT_LE(error, 1e-10 * norm + 1e-12) << names[r];
+  }
+}
+
+void checkFusionsVariant(const char* variant) {
+  setenv("NSB_VULKAN_GEMM", variant, 1);
+  auto vulkan = makeVulkan({.timing = true});
+  unsetenv("NSB_VULKAN_GEMM");
+  ASSERT_TRUE(vulkan);
+  auto cpu = createBackend("cpu");
+  ASSERT_TRUE(cpu);
+  checkFusions(*vulkan, **cpu, 33, 13, 7, Activation::Relu, 1);  // unaligned everywhere
+  checkFusions(*vulkan, **cpu, 36, 44, 20, Activation::Tanh, 4);
+  checkFusions(*vulkan, **cpu, 64, 784, 64, Activation::Sigmoid, 0);
+  checkFusions(*vulkan, **cpu, 17, 20, 10, Activation::Gelu, 4);
+}
+
+TEST_F(VulkanBackendTest, TexelGemmEpiloguesMatchTheCpu) { checkFusionsVariant("texel"); }
+TEST_F(VulkanBackendTest, TiledGemmEpiloguesMatchTheCpu) { checkFusionsVariant("tiled"); }
+
+// A throughput probe, not a check (timings on a shared machine are noise for a pass/fail): the FP32
+// peak and GEMM GFLOP/s of each variant. Run with --gtest_also_run_disabled_tests.
+TEST_F(VulkanBackendTest, DISABLED_GemmThroughput) {
+  struct Shape {
+    std::size_t m, n, k;
+    bool transA, transB;
+  };
+  const Shape shapes[] = {{1024, 1024, 1024, false, false}, {256, 64, 784, false, true}, {64, 784, 256, true, false},
+                          {256, 784, 64, false, false},     {256, 10, 64, false, true},  {10, 64, 256, true, false}};
+  // NSB_PROBE="texel;tiled": the variants, measured interleaved. By default GFLOP per CPU second times
+  // the core count (what an idle machine would give; the machine is shared), NSB_PROBE_WALL=1 for timestamps.
+  std::vector<std::string> configs;
+  {
+    std::string list = std::getenv("NSB_PROBE") ? std::getenv("NSB_PROBE") : "texel;tiled";
+    std::size_t at = 0;
+    while (at <= list.size()) {
+      const std::size_t end = std::min(list.find(';', at), list.size());
+      configs.push_back(list.substr(at, end - at));
+      at = end + 1;
+    }
+  }
+  struct Run {
+    std::string config;
+    std::unique_ptr<Backend> backend;
+    std::vector<Buffer> buffers;
+    std::vector<std::unique_ptr<Program>> programs;
+    std::vector<std::vector<double>> gflops;
+    double peak = 0.0;
+  };
+  std::vector<Run> runs;
+  for (const auto& config : configs) {
+    std::vector<std::string> f;
+    std::size_t at = 0;
+    while (at <= config.size()) {
+      const std::size_t end = std::min(config.find(':', at), config.size());
+      f.push_back(config.substr(at, end - at));
+      at = end + 1;
+    }
+    setenv("NSB_VULKAN_GEMM", f[0].c_str(), 1);
+    Run run;
+    run.config = config;
+    run.backend = makeVulkan({.timing = true});
+    ASSERT_TRUE(run.backend);
+    run.peak = run.backend->peakGflops();
+    for (const Shape& s : shapes) {
+      Buffer a = run.backend->allocate(s.m * s.k * sizeof(float)), b = run.backend->allocate(s.k * s.n * sizeof(float));
+      Buffer c = run.backend->allocate(s.m * s.n * sizeof(float));
+      Graph graph;
+      graph.add(GemmOp{.a = a.tensor(s.transA ? std::vector<std::size_t>{s.k, s.m} : std::vector<std::size_t>{s.m, s.k}),
+                       .b = b.tensor(s.transB ? std::vector<std::size_t>{s.n, s.k} : std::vector<std::size_t>{s.k, s.n}),
+                       .c = c.tensor({s.m, s.n}),
+                       .transA = s.transA,
+                       .transB = s.transB});
+      run.programs.push_back(run.backend->compile(graph));
+      run.programs.back()->submit(1);
+      run.buffers.push_back(std::move(a));
+      run.buffers.push_back(std::move(b));
+      run.buffers.push_back(std::move(c));
+    }
+    run.gflops.resize(std::size(shapes));
+    unsetenv("NSB_VULKAN_GEMM");
+    runs.push_back(std::move(run));
+  }
+  for (int round = 0; round < 7; ++round) {
+    for (auto& run : runs) {
+      for (std::size_t i = 0; i < std::size(shapes); ++i) {
+        if (std::getenv("NSB_PROBE_SHAPE") && std::atoi(std::getenv("NSB_PROBE_SHAPE")) != static_cast<int>(i)) continue;
+        const Shape& s = shapes[i];
+        const double flops = 2.0 * static_cast<double>(s.m * s.n * s.k);
+        const auto repeats = static_cast<std::uint32_t>(std::clamp(1e8 / flops, 1.0, 50.0));
+        timespec t0{}, t1{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        run.programs[i]->submit(repeats);
+        run.backend->synchronize();
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+        const double cpu = static_cast<double>(t1.tv_sec - t0.tv_sec) + 1e-9 * static_cast<double>(t1.tv_nsec - t0.tv_nsec);
+        // GFLOP per CPU second times the core count: the figure on an idle machine, when the machine is shared.
+        run.gflops[i].push_back(std::getenv("NSB_PROBE_WALL") ? flops / (run.programs[i]->timings().front().microseconds * 1e3)
+                                                               : flops * repeats / cpu * 1e-9 * static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN)));
+      }
+    }
+  }
+  for (auto& run : runs) {
+    std::printf("%s: peak %.1f GFLOP/s\n", run.config.c_str(), run.peak);
+    for (std::size_t i = 0; i < std::size(shapes); ++i) {
+      const Shape& s = shapes[i];
+      auto& g = run.gflops[i];
+      if (g.empty()) continue;
+      std::sort(g.begin(), g.end());
+      std::printf("  %-16s %4zux%4zux%4zu%s%s: median %5.1f GFLOP/s (%3.0f%% of peak), min %5.1f max %5.1f\n",
+                  run.config.c_str(), s.m, s.n, s.k, s.transA ? " ta" : "   ", s.transB ? " tb" : "   ", g[g.size() / 2],
+                  100.0 * g[g.size() / 2] / run.peak, g.front(), g.back());
+    }
+  }
+}
 
 TEST_F(VulkanBackendTest, TimingsReportEveryOp) {
   auto backend = makeVulkan({.timing = true});

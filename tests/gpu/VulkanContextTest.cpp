@@ -189,7 +189,7 @@ TEST_F(VulkanContextTest, PipelineCacheIsSavedAndLoadedOnTheNextStart) {
   {
     ShaderLibrary first(context, cacheDir);
     EXPECT_EQ(first.loadedCacheBytes(), 0u) << "a fresh cache folder has no cache";
-    first.pipeline({"compute/gemm_tiled.comp", 3, 0, {16, 16, 4, 4, 16, 0, 0}});
+    first.pipeline({"compute/gemm_tiled.comp", 6, 0, {16, 16, 4, 4, 16, 0, 0}});
   }
   ASSERT_TRUE(std::filesystem::exists(cacheDir)) << "the cache folder is made on save";
   ShaderLibrary second(context, cacheDir);

@@ -88,7 +88,7 @@ std::vector<OpTiming> CpuProgram::timings() {
   std::vector<OpTiming> result;
   if (!mTiming) return result;
   result.reserve(mOps.size());
-  for (std::size_t i = 0; i < mOps.size(); ++i) result.push_back({mLabels[i], mMicroseconds[i], mFlops[i]});
+  for (std::size_t i = 0; i < mOps.size(); ++i) result.push_back({mLabels[i], mMicroseconds[i], mFlops[i], 1, mOps[i].index()});
   return result;
 }
 

@@ -26,6 +26,8 @@ public:
     return kind < OP_KIND_COUNT;
   }
 
+  double peakGflops() override { return mDevice.peakGflops(); }
+
   void upload(BufferId buffer, std::size_t byteOffset, std::span<const std::byte> data) override {
     mDevice.upload(buffer, byteOffset, data.data(), data.size());
     mBytesTransferred += data.size();

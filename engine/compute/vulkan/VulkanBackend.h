@@ -2,7 +2,8 @@
 // The Vulkan compute backend: every op as a compute shader, a Program recorded once into one command
 // buffer and replayed (the step body repeated `repeats` times per submit), one fence made once.
 // Environment: NSB_VULKAN_GEMM=texel|tiled forces a GEMM variant (default: texel on CPU devices such as
-// lavapipe, tiled on GPUs); NSB_VULKAN_VALIDATION=1 turns the validation layer on.
+// lavapipe, tiled on GPUs); NSB_VULKAN_VALIDATION=1 turns the validation layer on;
+// NSB_VULKAN_NO_FUSION=1 compiles every op as its own dispatch (no GEMM epilogues), for comparisons.
 #include <memory>
 
 #include "compute/Backend.h"

@@ -3,9 +3,11 @@
 #include "compute/vulkan/VulkanDevice.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #include "core/Log.h"
 #include "gpu/VkCheck.h"
@@ -144,23 +146,87 @@ VkBuffer VulkanDevice::buffer(BufferId id) const {
   return found->second.buffer.buffer();
 }
 
-VkBufferView VulkanDevice::texelView(BufferId id) {
+VkBufferView VulkanDevice::texelView(BufferId id, bool scalar) {
   auto found = mBuffers.find(id.value);
   NSB_CHECK(found != mBuffers.end()) << "vulkan backend: buffer " << id.value << " does not exist";
   Entry& entry = found->second;
-  if (entry.view) return entry.view.get();
-  const VkDeviceSize texels = entry.buffer.size() / 16;
+  gpu::Handle<VkBufferView>& view = scalar ? entry.scalarView : entry.view;
+  if (view) return view.get();
+  const VkDeviceSize texelBytes = scalar ? 4 : 16;
+  const VkDeviceSize texels = entry.buffer.size() / texelBytes;
   if (texels == 0 || texels > mContext->properties().limits.maxTexelBufferElements) return VK_NULL_HANDLE;
   VkBufferViewCreateInfo info{};
   info.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO;
   info.buffer = entry.buffer.buffer();
-  info.format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  info.format = scalar ? VK_FORMAT_R32_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
   info.offset = 0;
-  info.range = texels * 16;
-  VkBufferView view = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateBufferView(mContext->device(), &info, nullptr, &view));
-  entry.view = gpu::Handle<VkBufferView>(mContext->device(), view, vkDestroyBufferView);
-  return view;
+  info.range = texels * texelBytes;
+  VkBufferView made = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreateBufferView(mContext->device(), &info, nullptr, &made));
+  view = gpu::Handle<VkBufferView>(mContext->device(), made, vkDestroyBufferView);
+  return made;
+}
+
+double VulkanDevice::peakGflops() {
+  if (mPeakGflops >= 0.0) return mPeakGflops;
+  constexpr std::uint32_t GROUPS = 256, LOCAL = 64, ITERATIONS = 512, FLOPS_PER_ITERATION = 8 * 16 * 2;
+  const gpu::ComputePipeline& pipeline = mShaders.pipeline({"compute/peak.comp", 1, 0, {}});
+  const BufferId out = create(std::size_t{65535} * LOCAL * sizeof(float));
+  VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1};
+  VkDescriptorPoolCreateInfo poolInfo{};
+  poolInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
+  poolInfo.maxSets = 1;
+  poolInfo.poolSizeCount = 1;
+  poolInfo.pPoolSizes = &size;
+  VkDescriptorPool rawPool = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreateDescriptorPool(device(), &poolInfo, nullptr, &rawPool));
+  const gpu::Handle<VkDescriptorPool> pool(device(), rawPool, vkDestroyDescriptorPool);
+  VkDescriptorSetLayout layout = pipeline.setLayout.get();
+  VkDescriptorSetAllocateInfo allocateInfo{};
+  allocateInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
+  allocateInfo.descriptorPool = rawPool;
+  allocateInfo.descriptorSetCount = 1;
+  allocateInfo.pSetLayouts = &layout;
+  VkDescriptorSet set = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkAllocateDescriptorSets(device(), &allocateInfo, &set));
+  const VkDescriptorBufferInfo bufferInfo{buffer(out), 0, VK_WHOLE_SIZE};
+  VkWriteDescriptorSet write{};
+  write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+  write.dstSet = set;
+  write.descriptorCount = 1;
+  write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+  write.pBufferInfo = &bufferInfo;
+  vkUpdateDescriptorSets(device(), 1, &write, 0, nullptr);
+  const struct {
+    std::uint32_t iterations;
+    float a, b;
+  } push{ITERATIONS, 0.999f, 0.001f};
+  auto run = [&](std::uint32_t groups) {
+    runNow([&](VkCommandBuffer commands) {
+      vkCmdBindPipeline(commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.pipeline.get());
+      vkCmdBindDescriptorSets(commands, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout.get(), 0, 1, &set, 0, nullptr);
+      vkCmdPushConstants(commands, pipeline.layout.get(), VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof push, &push);
+      vkCmdDispatch(commands, groups, 1, 1);
+    });
+  };
+  auto seconds = [&](std::uint32_t groups) {
+    const auto start = std::chrono::steady_clock::now();
+    run(groups);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  // Host time around a run of ~20 ms: the submit's own cost (tens of microseconds) is noise. A fast
+  // GPU gets more workgroups (up to the dispatch limit) to get there.
+  std::uint32_t groups = GROUPS;
+  const double first = seconds(groups);  // also lets the driver compile lazily
+  if (first < 0.01) groups = static_cast<std::uint32_t>(std::min(65535.0, groups * 0.02 / std::max(first, 1e-6)));
+  std::vector<double> gflops;
+  for (int r = 0; r < 5; ++r) {
+    gflops.push_back(double{1.0} * groups * LOCAL * ITERATIONS * FLOPS_PER_ITERATION / seconds(groups) * 1e-9);
+  }
+  destroy(out);
+  std::sort(gflops.begin(), gflops.end());
+  mPeakGflops = gflops[gflops.size() / 2];
+  return mPeakGflops;
 }
 
 void VulkanDevice::upload(BufferId id, std::size_t offset, const std::byte* data, std::size_t size) {

@@ -43,9 +43,9 @@ public:
   bool contains(BufferId id) const { return mBuffers.count(id.value) != 0; }
   std::size_t bytes(BufferId id) const;
   VkBuffer buffer(BufferId id) const;
-  // An RGBA32F uniform texel view over the whole buffer (made on first use); VK_NULL_HANDLE when the
-  // buffer is larger than the device's texel-buffer limit.
-  VkBufferView texelView(BufferId id);
+  // A uniform texel view over the whole buffer, RGBA32F or (scalar) R32F, made on first use;
+  // VK_NULL_HANDLE when the buffer is larger than the device's texel-buffer limit.
+  VkBufferView texelView(BufferId id, bool scalar = false);
 
   void upload(BufferId id, std::size_t offset, const std::byte* data, std::size_t size);
   void download(BufferId id, std::size_t offset, std::byte* data, std::size_t size);
@@ -55,6 +55,9 @@ public:
   // Waits for the last submit (no-op when idle).
   void wait();
 
+  // FP32 GFLOP/s of the peak shader (compute/peak.comp), measured on first call (median of 5 runs).
+  double peakGflops();
+
   // Resources shared by every program of this backend (VkFFT plans per shape), made on first use.
   std::shared_ptr<OpResources>& shared(const std::string& key) { return mShared[key]; }
 
@@ -62,7 +65,7 @@ private:
   struct Entry {
     gpu::GpuBuffer buffer;
     std::size_t bytes = 0;
-    gpu::Handle<VkBufferView> view;
+    gpu::Handle<VkBufferView> view, scalarView;
   };
   // Records `record` into the transfer command buffer, submits and waits.
   template <typename F>
@@ -80,6 +83,7 @@ private:
   std::uint32_t mNextId = 1;
   bool mInFlight = false;
   bool mTiming = false;
+  double mPeakGflops = -1.0;
   GemmVariant mGemmVariant = GemmVariant::Tiled;
 };
 

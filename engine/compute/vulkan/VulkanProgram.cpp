@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 
 #include "compute/OptimizerMath.h"
@@ -70,7 +71,9 @@ public:
     NSB_CHECK(op.src.cols() == op.dst.cols()) << where() << ": src and dst rows differ in length";
     NSB_CHECK(!overlaps(op.src, op.dst)) << where() << ": src and dst overlap";
     const std::uint32_t srcType = op.src.dtype == DType::U8 ? 0u : op.src.dtype == DType::F32 ? 1u : 2u;
-    Command& c = dispatch({"compute/gather.comp", 4, 0, {srcType}}, {op.src, op.index, op.counters, op.dst});
+    // Four elements per invocation where rows and offsets are vec4-aligned (lavapipe's per-lane loops).
+    const bool vec4 = op.dst.cols() % 4 == 0 && op.src.offset % 4 == 0 && op.dst.offset % 4 == 0;
+    Command& c = dispatch({"compute/gather.comp", 4, 0, {srcType, vec4}}, {op.src, op.index, op.counters, op.dst});
     Push(c)
         .u(op.src.offset)
         .u(op.index.offset)
@@ -81,7 +84,7 @@ public:
         .u(op.dst.cols())
         .u(op.src.rows())
         .f(op.scale);
-    c.groups[0] = groupsFor(op.dst.elements());
+    c.groups[0] = groupsFor(vec4 ? op.dst.elements() / 4 : op.dst.elements());
     c.writes = {op.dst.buffer};
   }
 
@@ -98,36 +101,74 @@ public:
     NSB_CHECK(!overlaps(op.c, op.a) && !overlaps(op.c, op.b)) << where() << ": c overlaps an input";
     if (m == 0 || n == 0) return;
 
-    const bool aligned = op.a.cols() % 4 == 0 && op.a.offset % 4 == 0 && op.b.cols() % 4 == 0 && op.b.offset % 4 == 0;
-    if (mDevice.gemmVariant() == GemmVariant::Texel && aligned && k > 0 && mDevice.texelView(op.a.buffer) &&
-        mDevice.texelView(op.b.buffer)) {
-      constexpr std::uint32_t LOCAL_X = 4, LOCAL_Y = 4;  // invocations; each does an 8x8 block of C
-      Command& c = dispatch({"compute/gemm_texel.comp", 1, 2, {LOCAL_X, LOCAL_Y, op.transA, op.transB}}, {op.c});
-      c.bindings.push_back({op.a.buffer, true});
-      c.bindings.push_back({op.b.buffer, true});
-      Push(c)
+    // The op that follows, fused into this GEMM's store when it only touches C element by element
+    // (or sums op(A)'s rows) and writes nothing the GEMM reads.
+    const Epilogue epilogue = fusable(op);
+    mFusedNext = epilogue.output.valid();
+
+    const Tensor& c = op.c;
+    const bool texel = mDevice.gemmVariant() == GemmVariant::Texel && viewable(op.a) && viewable(op.b);
+    const std::uint32_t kind = epilogue.kind;
+    const bool biasGrad = epilogue.biasGrad;
+    const Tensor& e0 = epilogue.e0.valid() ? epilogue.e0 : c;
+    const Tensor& e1 = epilogue.e1.valid() ? epilogue.e1 : c;
+    const Tensor& e2 = epilogue.e2.valid() ? epilogue.e2 : c;
+    if (texel) {
+      // Workgroups of 8 invocations along N (lavapipe's SIMD width; 4x4 and 8x8 measured slower), each
+      // an 8x8 block of C. Unrolling the K loop (UNROLL_K) measured no faster here and multiplies
+      // lavapipe's compile time.
+      constexpr std::uint32_t LOCAL_X = 8, UNROLL_K = 1;
+      const bool vecA = vectorRows(op.a), vecB = vectorRows(op.b);
+      Command& cmd = dispatch(
+          {"compute/gemm_texel.comp", 4, 2, {LOCAL_X, op.transA, op.transB, vecA, kind, biasGrad, UNROLL_K, vecB}},
+          {c, e0, e1, e2});
+      cmd.bindings.push_back({op.a.buffer, true, !vecA});
+      cmd.bindings.push_back({op.b.buffer, true, !vecB});
+      Push(cmd)
           .u(m)
           .u(n)
           .u(k)
-          .u(op.a.offset / 4)
-          .u(op.b.offset / 4)
-          .u(op.c.offset)
+          .u(vecA ? op.a.offset / 4 : op.a.offset)
+          .u(vecB ? op.b.offset / 4 : op.b.offset)
+          .u(c.offset)
           .f(op.alpha)
           .f(op.beta)
-          .u(op.a.cols() / 4)
-          .u(op.b.cols() / 4);
-      c.groups = {u32((n + 8 * LOCAL_X - 1) / (8 * LOCAL_X)), u32((m + 8 * LOCAL_Y - 1) / (8 * LOCAL_Y)), 1};
+          .u(vecA ? op.a.cols() / 4 : op.a.cols())
+          .u(vecB ? op.b.cols() / 4 : op.b.cols())
+          .u(epilogue.activation)
+          .u(e0.offset)
+          .u(e1.offset)
+          .u(e2.offset)
+          .u(epilogue.haveA);
+      cmd.groups = {u32((n + 8 * LOCAL_X - 1) / (8 * LOCAL_X)), u32((m + 7) / 8), 1};
     } else {
       constexpr std::uint32_t TX = 16, TY = 16, TM = 4, TN = 4, BK = 16;
-      Command& c =
-          dispatch({"compute/gemm_tiled.comp", 3, 0, {TX, TY, TM, TN, BK, op.transA, op.transB}}, {op.a, op.b, op.c});
-      Push(c).u(m).u(n).u(k).u(op.a.offset).u(op.b.offset).u(op.c.offset).f(op.alpha).f(op.beta);
-      c.groups = {u32((n + TX * TN - 1) / (TX * TN)), u32((m + TY * TM - 1) / (TY * TM)), 1};
+      Command& cmd = dispatch(
+          {"compute/gemm_tiled.comp", 6, 0, {TX, TY, TM, TN, BK, op.transA, op.transB, kind, biasGrad}},
+          {op.a, op.b, c, e0, e1, e2});
+      Push(cmd)
+          .u(m)
+          .u(n)
+          .u(k)
+          .u(op.a.offset)
+          .u(op.b.offset)
+          .u(c.offset)
+          .f(op.alpha)
+          .f(op.beta)
+          .u(op.a.cols())
+          .u(op.b.cols())
+          .u(epilogue.activation)
+          .u(e0.offset)
+          .u(e1.offset)
+          .u(e2.offset)
+          .u(epilogue.haveA);
+      cmd.groups = {u32((n + TX * TN - 1) / (TX * TN)), u32((m + TY * TM - 1) / (TY * TM)), 1};
     }
-    Command& c = mOut->commands.back();
-    c.reads = {op.a.buffer, op.b.buffer, op.c.buffer};
-    c.writes = {op.c.buffer};
-    NSB_CHECK(c.groups[0] <= MAX_GROUPS && c.groups[1] <= MAX_GROUPS) << where() << ": matrix too large";
+    Command& cmd = mOut->commands.back();
+    cmd.reads = {op.a.buffer, op.b.buffer, c.buffer, e0.buffer, e1.buffer, e2.buffer};
+    cmd.writes = {c.buffer};
+    if (epilogue.output.valid()) cmd.writes.push_back(epilogue.output.buffer);
+    NSB_CHECK(cmd.groups[0] <= MAX_GROUPS && cmd.groups[1] <= MAX_GROUPS) << where() << ": matrix too large";
   }
 
   void operator()(const BiasActivationOp& op) {
@@ -248,7 +289,10 @@ public:
     NSB_CHECK(states < 2 || op.state2.elements() == count) << where() << ": state2 must be as large as params";
     const Tensor& s1 = states >= 1 ? op.state1 : op.params;
     const Tensor& s2 = states >= 2 ? op.state2 : op.params;
-    Command& c = dispatch({"compute/optimizer.comp", 6, 0, {static_cast<std::uint32_t>(op.kind)}},
+    // Four parameters per invocation where every range is vec4-aligned (lavapipe's per-lane loops).
+    const bool vec4 = count % 4 == 0 && op.params.offset % 4 == 0 && op.grads.offset % 4 == 0 &&
+                      s1.offset % 4 == 0 && s2.offset % 4 == 0;
+    Command& c = dispatch({"compute/optimizer.comp", 6, 0, {static_cast<std::uint32_t>(op.kind), vec4}},
                           {op.params, op.grads, s1, s2, op.hyper, op.counters});
     Push(c)
         .u(op.params.offset)
@@ -259,7 +303,7 @@ public:
         .u(op.counters.offset)
         .u(count)
         .u(op.regularized);
-    c.groups[0] = groupsFor(count);
+    c.groups[0] = groupsFor(vec4 ? count / 4 : count);
     c.writes = {op.params.buffer, s1.buffer, s2.buffer};
   }
 
@@ -325,12 +369,88 @@ public:
     compileSpectrum(mDevice, op, count, *mOut, mOwned, mResources);
   }
 
-  void compile(const Op& op, CompiledOp& out) {
+  // Compiles `op`; `next` (the op after it, or null) may be fused into it: fusedNext() says so.
+  void compile(const Op& op, const Op* next, CompiledOp& out) {
     mOut = &out;
+    mNext = next;
+    mFusedNext = false;
     std::visit(*this, op);
   }
+  bool fusedNext() const { return mFusedNext; }
 
 private:
+  static constexpr std::uint32_t EPILOGUE_NONE = 0, EPILOGUE_BIAS_ACT = 1, EPILOGUE_ACT_GRAD = 2;
+
+  // What of the next op a GEMM does in its store (see shaders/common/nsb_gemm_epilogue.glsl).
+  struct Epilogue {
+    std::uint32_t kind = EPILOGUE_NONE;
+    bool biasGrad = false;  // e2[m] = sum_k op(A)[m, k]
+    Tensor e0, e1, e2;
+    std::uint32_t activation = 0, haveA = 0;
+    Tensor output;  // what the fused op writes; invalid when nothing is fused
+  };
+
+  static bool same(const Tensor& a, const Tensor& b) {
+    return a.buffer == b.buffer && a.offset == b.offset && a.elements() == b.elements() && a.dtype == b.dtype;
+  }
+
+  bool valid(const Tensor& tensor, DType dtype) const {
+    return tensor.valid() && tensor.dtype == dtype && mDevice.contains(tensor.buffer) &&
+           tensor.byteOffset() + tensor.bytes() <= mDevice.bytes(tensor.buffer);
+  }
+
+  // The fusions that the model's graphs use: matmul + bias_activation (forward), input_grad +
+  // activation_backward, and weight_grad (op(A) = dz^T) + bias_grad. Anything else stays apart.
+  Epilogue fusable(const GemmOp& gemm) const {
+    Epilogue e;
+    if (!mNext || std::getenv("NSB_VULKAN_NO_FUSION")) return e;
+    auto apart = [&](const Tensor& t) { return !overlaps(t, gemm.a) && !overlaps(t, gemm.b) && !overlaps(t, gemm.c); };
+    if (const auto* forward = std::get_if<BiasActivationOp>(mNext)) {
+      const BiasActivationOp* next = forward;
+      if (same(next->z, gemm.c) && valid(next->bias, DType::F32) && valid(next->a, DType::F32) &&
+          next->bias.elements() == gemm.c.cols() && next->a.elements() == gemm.c.elements() &&
+          !overlaps(next->bias, gemm.c) && (same(next->a, gemm.c) || apart(next->a)) && !overlaps(next->a, gemm.a) &&
+          !overlaps(next->a, gemm.b)) {
+        e.kind = EPILOGUE_BIAS_ACT;
+        e.e0 = next->bias;
+        e.e1 = next->a;
+        e.activation = static_cast<std::uint32_t>(next->activation);
+        e.output = next->a;
+      }
+    } else if (const auto* backward = std::get_if<ActivationBackwardOp>(mNext)) {
+      const ActivationBackwardOp* next = backward;
+      const bool haveA = next->a.valid();
+      if (same(next->da, gemm.c) && valid(next->z, DType::F32) && valid(next->dz, DType::F32) &&
+          (!haveA || valid(next->a, DType::F32)) && next->z.elements() == gemm.c.elements() &&
+          next->dz.elements() == gemm.c.elements() && (!haveA || next->a.elements() == gemm.c.elements()) &&
+          apart(next->dz) && apart(next->z) && (!haveA || apart(next->a)) && !overlaps(next->dz, next->z) &&
+          (!haveA || !overlaps(next->dz, next->a))) {
+        e.kind = EPILOGUE_ACT_GRAD;
+        e.e0 = next->z;
+        e.e1 = haveA ? next->a : next->z;
+        e.e2 = next->dz;
+        e.activation = static_cast<std::uint32_t>(next->activation);
+        e.haveA = haveA ? 1 : 0;
+        e.output = next->dz;
+      }
+    } else if (const auto* bias = std::get_if<BiasGradOp>(mNext)) {
+      const BiasGradOp* next = bias;
+      const std::size_t m = gemm.transA ? gemm.a.cols() : gemm.a.rows();
+      if (gemm.transA && same(next->dz, gemm.a) && valid(next->db, DType::F32) && next->db.elements() == m &&
+          apart(next->db)) {
+        e.biasGrad = true;
+        e.e2 = next->db;
+        e.output = next->db;
+      }
+    }
+    return e;
+  }
+
+  // A GEMM operand the texel variant can read: its buffer has a texel view of the format it needs.
+  bool viewable(const Tensor& t) const { return mDevice.texelView(t.buffer, !vectorRows(t)) != VK_NULL_HANDLE; }
+  // Rows of 4-float multiples at a 4-float-aligned offset: read through the RGBA32F view.
+  static bool vectorRows(const Tensor& t) { return t.cols() % 4 == 0 && t.offset % 4 == 0; }
+
   std::string where() const { return "vulkan backend: op " + std::to_string(mIndex) + " (" + mLabel + ")"; }
 
   void require(const Tensor& tensor, DType dtype, const char* what) const {
@@ -360,6 +480,8 @@ private:
   std::vector<BufferId>& mOwned;
   std::vector<std::shared_ptr<OpResources>>& mResources;
   CompiledOp* mOut = nullptr;
+  const Op* mNext = nullptr;
+  bool mFusedNext = false;
 };
 
 bool intersects(const std::vector<BufferId>& a, const std::vector<std::uint32_t>& b) {
@@ -386,8 +508,18 @@ VulkanProgram::VulkanProgram(VulkanDevice& device, const Graph& graph) : mDevice
   for (std::size_t i = 0; i < graph.ops.size(); ++i) {
     mOps[i].label = graph.label(i);
     mOps[i].flops = opFlops(graph.ops[i]);
+    mOps[i].kind = graph.ops[i].index();
+  }
+  for (std::size_t i = 0; i < graph.ops.size(); ++i) {
+    const Op* next = i + 1 < graph.ops.size() ? &graph.ops[i + 1] : nullptr;
     Compiler compiler(mDevice, i, mOps[i].label, mOwnedBuffers, mResources);
-    compiler.compile(graph.ops[i], mOps[i]);
+    if (!mOps[i].fused) {
+      compiler.compile(graph.ops[i], next, mOps[i]);
+      if (compiler.fusedNext()) mOps[i + 1].fused = true;
+    } else {
+      CompiledOp checked;  // the fused op's own checks still run; its commands are not used
+      compiler.compile(graph.ops[i], nullptr, checked);
+    }
   }
   createDescriptorSets();
   VkCommandBufferAllocateInfo info{};
@@ -453,7 +585,7 @@ void VulkanProgram::createDescriptorSets() {
         write.dstBinding = b;
         write.descriptorCount = 1;
         if (binding.texel) {
-          views[b] = mDevice.texelView(binding.buffer);
+          views[b] = mDevice.texelView(binding.buffer, binding.scalar);
           write.descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
           write.pTexelBufferView = &views[b];
         } else {
@@ -554,7 +686,11 @@ void VulkanProgram::submit(std::uint32_t repeats) {
 std::vector<OpTiming> VulkanProgram::timings() {
   std::vector<OpTiming> result;
   if (!mTiming) return result;
-  for (const auto& op : mOps) result.push_back({op.label, 0.0, op.flops});
+  for (const auto& op : mOps) {
+    const auto dispatches = std::count_if(op.commands.begin(), op.commands.end(),
+                                          [](const Command& c) { return c.pipeline || c.custom; });
+    result.push_back({op.label, 0.0, op.flops, static_cast<std::uint32_t>(dispatches), op.kind});
+  }
   if (!mQueries || mLastRepeats == 0) return result;
   mDevice.wait();
   const std::uint32_t perRepeat = static_cast<std::uint32_t>(mOps.size()) + 1;

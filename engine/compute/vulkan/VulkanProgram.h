@@ -19,10 +19,11 @@
 
 namespace nsb::compute::vulkan {
 
-// One binding of a dispatch: a whole buffer as a storage buffer, or its RGBA32F texel view.
+// One binding of a dispatch: a whole buffer as a storage buffer, or its RGBA32F (R32F: scalar) texel view.
 struct Binding {
   BufferId buffer;
   bool texel = false;
+  bool scalar = false;
 };
 
 struct Command {
@@ -43,6 +44,8 @@ struct Command {
 struct CompiledOp {
   std::string label;
   double flops = 0.0;
+  OpKind kind = OP_KIND_COUNT;
+  bool fused = false;  // done by the previous op's commands (a GEMM epilogue)
   std::vector<Command> commands;
 };
 
