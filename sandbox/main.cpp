@@ -1,5 +1,5 @@
-// neural-sandbox: the command line. Without a subcommand it trains the default preset (spiral) in the
-// terminal; the editor's window comes with the editor issue.
+// neural-sandbox: the command line. Without a subcommand it opens the editor on the default preset
+// (spiral); with no display that prints one line pointing to `gui --headless` and exits 1.
 #include <unistd.h>
 
 #include <cstdio>
@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   auto bench = nsb::sandbox::addBenchCommand(app);
   auto datasets = nsb::sandbox::addDatasetsCommand(app);
   auto devices = nsb::sandbox::addDevicesCommand(app);
+  auto gui = nsb::sandbox::addGuiCommand(app, true);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("datasets")) return datasets();
     if (app.got_subcommand("devices")) return devices();
     if (app.got_subcommand("train")) return train();
-    return train();  // `train`, or no subcommand: the default preset
+    return gui();  // `gui`, or no subcommand: the editor on the default preset
   } catch (const std::exception& e) {
     std::fprintf(stderr, "neural-sandbox: %s\n", e.what());
     return 1;

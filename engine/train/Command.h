@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compute/Op.h"
+#include "data/Features.h"
 #include "train/Hyperparams.h"
 
 namespace nsb::train {
@@ -24,7 +25,30 @@ struct SwitchBackend { std::string backend; };        // weights and optimizer s
 // inputs.size() are kept but no longer published. Not an edit: records no event.
 struct SetProbes { std::vector<std::vector<float>> inputs; };
 
-using Command = std::variant<SetHyperparams, Pause, Resume, Step, Reset, SetActivation, SwitchBackend, SetProbes>;
+// Structural edits (weight surgery, see train/Surgery.h): the other weights and their optimizer state
+// stay. Layers are hidden layers, 0-based.
+struct AddNeuron { std::size_t layer = 0; };  // appended; zero outgoing weights: outputs unchanged
+struct RemoveNeuron { std::size_t layer = 0; std::size_t neuron = 0; };
+// Inserts a hidden layer before hidden layer `index` (index == hidden count: after the last). Width 0:
+// as wide as its input, which makes it start as an identity (see Surgery.h for when that is exact).
+struct AddLayer { std::size_t index = 0; std::size_t width = 0; compute::Activation activation = compute::Activation::Relu; };
+struct RemoveLayer { std::size_t layer = 0; };
+// 2D datasets only: the input features; the first layer's weights of the kept inputs stay, new inputs
+// start with zero weights.
+struct SetFeatures { data::FeatureSet features; };
+// Synthetic datasets only: the points drawn again with this noise and seed; the weights stay.
+struct RegenerateData { float noise = 0.0f; std::uint64_t seed = 1; };
+// One weight or bias, by its index in the flat layout of nn::ModelSpec (the editor's click-to-edit).
+struct SetParameter { std::size_t index = 0; float value = 0.0f; };
+// Checkpoints (nn/Checkpoint.h) written and read between two steps. Loading takes the file's weights,
+// optimizer state, step and hyperparameters; its hidden layers may differ from the running network's
+// (inputs and outputs must match). Saving records no event.
+struct SaveCheckpoint { std::string path; };
+struct LoadCheckpoint { std::string path; };
+
+using Command = std::variant<SetHyperparams, Pause, Resume, Step, Reset, SetActivation, SwitchBackend, SetProbes,
+                             AddNeuron, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData, SetParameter,
+                             SaveCheckpoint, LoadCheckpoint>;
 
 // An applied edit: at which step it took effect, what changed, from what to what.
 struct Event {

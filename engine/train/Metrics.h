@@ -25,4 +25,17 @@ struct MetricPoint {
   std::vector<double> updateRatio;   // per layer: |delta W| / |W| of the last step
 };
 
+// Counts of values in `counts.size()` equal bins over [low, high].
+struct Histogram {
+  float low = 0.0f, high = 0.0f;
+  std::vector<std::uint32_t> counts;
+};
+
+// Per layer, the distribution of the weights and of the last step's weight gradient at one metric
+// point (the editor's Histograms tab draws them over time).
+struct HistogramPoint {
+  std::uint64_t step = 0;
+  std::vector<Histogram> weights, gradients;
+};
+
 }  // namespace nsb::train

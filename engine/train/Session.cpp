@@ -44,6 +44,13 @@ void Session::sync() {
 }
 
 void Session::applyProbes(const SetProbes& probes) {
+  const std::size_t inputs = mTrainer->config().spec.inputs;
+  for (const auto& grid : probes.inputs) {
+    if (grid.empty() || grid.size() % inputs != 0) {
+      mStatus = "probes ignored: their inputs do not fit the network's " + std::to_string(inputs) + " inputs";
+      return;
+    }
+  }
   for (std::size_t i = 0; i < probes.inputs.size(); ++i) {
     if (i < mTrainer->probeCount()) {
       mTrainer->setProbeInputs(i, probes.inputs[i]);
@@ -62,7 +69,8 @@ void Session::refreshProbes() {
   Trainer& t = *mTrainer;
   const bool stale = mProbesDirty || !mProbes || mProbes->step != t.step();
   if (!stale) return;
-  if (mRunning && mProbes && mProbeTimer.seconds() < 0.03) return;
+  // An edit (new spec, new weights) is shown at once, so that no snapshot pairs a spec with old probes.
+  if (mRunning && mProbes && !mProbesDirty && mProbeTimer.seconds() < 0.03) return;
   mProbeTimer.reset();
   t.runProbes();
   auto set = std::make_shared<ProbeSet>();
@@ -79,6 +87,7 @@ void Session::refreshProbes() {
     set->probes.push_back(std::move(result));
   }
   set->parameters = t.parameters();
+  set->spectrum = t.weightSpectrum();
   mProbes = std::move(set);
   mProbesDirty = false;
 }
@@ -86,7 +95,7 @@ void Session::refreshProbes() {
 void Session::publish(double stepsPerSecond) {
   refreshProbes();
   auto snapshot = std::make_shared<Snapshot>();
-  const Trainer& t = *mTrainer;
+  Trainer& t = *mTrainer;
   snapshot->step = t.step();
   snapshot->epoch = t.epochProgress();
   snapshot->running = mRunning;
@@ -101,6 +110,17 @@ void Session::publish(double stepsPerSecond) {
   snapshot->events = t.events();
   snapshot->status = mStatus;
   snapshot->probes = mProbes;
+  snapshot->dataset = t.sharedDataset();
+  if (!t.testPredictions().empty() && (!mPredictions || mPredictions->step != t.testPredictionsStep())) {
+    mPredictions = std::make_shared<TestPredictions>(TestPredictions{t.testPredictionsStep(), t.testPredictions()});
+  }
+  snapshot->predictions = mPredictions;
+  const auto& histograms = t.histograms();
+  if (!histograms.empty() && (!mHistograms || mHistograms->back().step != histograms.back().step ||
+                              mHistograms->size() != histograms.size())) {
+    mHistograms = std::make_shared<const std::vector<HistogramPoint>>(histograms);
+  }
+  snapshot->histograms = mHistograms;
   std::lock_guard lock(mSnapshotMutex);
   mSnapshot = std::move(snapshot);
 }
@@ -128,8 +148,19 @@ void Session::loop() {
         applyProbes(*probes);
       } else {
         auto applied = mTrainer->apply(command);
-        if (!applied) mStatus = applied.message();
+        if (!applied) {
+          mStatus = applied.message();
+        } else if (const auto* save = std::get_if<SaveCheckpoint>(&command)) {
+          mStatus = "checkpoint saved to " + save->path;
+        } else if (const auto* load = std::get_if<LoadCheckpoint>(&command)) {
+          mStatus = "checkpoint loaded from " + load->path;
+        }
         mProbesDirty = true;
+        // New inputs make the probe grids meaningless until the editor sends new ones.
+        if (applied && std::holds_alternative<SetFeatures>(command) && !applied.value().empty()) {
+          mProbeCount = 0;
+          mProbes.reset();
+        }
       }
     }
     const bool work = mRunning || mPendingSteps > 0;

@@ -50,6 +50,8 @@ private:
   std::size_t mProbeCount = 0;
   bool mProbesDirty = false;
   std::shared_ptr<const ProbeSet> mProbes;
+  std::shared_ptr<const TestPredictions> mPredictions;
+  std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
   core::Timer mProbeTimer;
   std::thread mThread;
 };

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "data/Dataset.h"
 #include "nn/ModelSpec.h"
 #include "train/Command.h"
 #include "train/Hyperparams.h"
@@ -25,6 +26,14 @@ struct ProbeSet {
   std::uint64_t version = 0;  // grows every time the probes are run again
   std::vector<ProbeResult> probes;
   std::vector<float> parameters;  // flat layout of nn::ModelSpec
+  // Image data: |2D DFT| of each first-layer weight image, [width0, height, width / 2 + 1].
+  std::vector<float> spectrum;
+};
+
+// The predicted class of every test sample at `step` (classification), for the confusion matrix.
+struct TestPredictions {
+  std::uint64_t step = 0;
+  std::vector<std::int32_t> classes;
 };
 
 struct Snapshot {
@@ -41,6 +50,9 @@ struct Snapshot {
   std::vector<Event> events;
   std::string status;  // the last error or notice, for the UI
   std::shared_ptr<const ProbeSet> probes;  // null until a SetProbes command arrives
+  std::shared_ptr<const data::Dataset> dataset;
+  std::shared_ptr<const TestPredictions> predictions;  // null until the first metric point
+  std::shared_ptr<const std::vector<HistogramPoint>> histograms;  // null until the first metric point  // what is trained on now (features, regenerated points)
 };
 
 }  // namespace nsb::train

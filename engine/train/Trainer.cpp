@@ -9,6 +9,7 @@
 #include "core/Log.h"
 #include "core/Rng.h"
 #include "nn/Checkpoint.h"
+#include "data/Synthetic2D.h"
 #include "nn/Init.h"
 
 namespace nsb::train {
@@ -42,6 +43,20 @@ std::pair<compute::Buffer, compute::Buffer> uploadSplit(compute::Backend& backen
     }
   }
   return {std::move(x), std::move(y)};
+}
+
+Histogram histogramOf(const float* values, std::size_t count) {
+  Histogram h;
+  h.counts.assign(Trainer::HISTOGRAM_BINS, 0);
+  if (count == 0) return h;
+  h.low = *std::min_element(values, values + count);
+  h.high = *std::max_element(values, values + count);
+  const float span = std::max(h.high - h.low, 1e-12f);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto bin = static_cast<std::size_t>((values[i] - h.low) / span * static_cast<float>(Trainer::HISTOGRAM_BINS));
+    ++h.counts[std::min(bin, Trainer::HISTOGRAM_BINS - 1)];
+  }
+  return h;
 }
 
 std::string number(double v) {
@@ -82,6 +97,15 @@ core::Status Trainer::initialise() {
   auto backend = compute::createBackend(mConfig.backend, mConfig.backendOptions);
   if (!backend) return backend.error();
   mBackend = std::move(backend.value());
+  allocateDeviceState();
+  resetWeights();
+  buildPrograms();
+  startEpoch(0, 0);
+  keepGoodState();
+  return core::Ok{};
+}
+
+void Trainer::allocateDeviceState() {
   mModel = std::make_unique<nn::Model>(*mBackend, mConfig.spec);
   mHyper = mBackend->allocate(compute::HYPER_COUNT * 4);
   mCounters = mBackend->allocate(compute::COUNTER_COUNT * 4);
@@ -89,11 +113,6 @@ core::Status Trainer::initialise() {
   mNorms = mBackend->allocate(3 * mConfig.spec.layerCount() * 4);
   uploadDataset();
   writeHyperparams();
-  resetWeights();
-  buildPrograms();
-  startEpoch(0, 0);
-  keepGoodState();
-  return core::Ok{};
 }
 
 void Trainer::uploadDataset() {
@@ -186,6 +205,30 @@ void Trainer::buildPrograms() {
   mEvalProgram = mBackend->compile(eval);
   mHaveNorms = false;
   for (auto& probe : mProbes) buildProbe(probe);
+
+  // The spectrum probe of image data: the first layer's weight rows as images.
+  mSpectrumProgram.reset();
+  const std::size_t h = d.imageHeight, w = d.imageWidth;
+  if (h > 0 && w > 0 && mConfig.spec.inputs == h * w && mBackend->supports(compute::Op(compute::SpectrumOp{}).index())) {
+    const std::size_t count = mConfig.spec.layerOutputs(0);
+    const compute::Tensor weights = mModel->weight(0);
+    mSpectrum = mBackend->allocate(count * h * (w / 2 + 1) * 4);
+    compute::Graph spectrum;
+    spectrum.add(compute::SpectrumOp{.images = Tensor{weights.buffer, weights.offset, {count, h, w}, DType::F32},
+                                     .magnitude = mSpectrum.tensor({count, h, w / 2 + 1}),
+                                     .height = h,
+                                     .width = w},
+                 "probe.spectrum");
+    mSpectrumProgram = mBackend->compile(spectrum);
+  }
+}
+
+std::vector<float> Trainer::weightSpectrum() {
+  if (!mSpectrumProgram) return {};
+  mSpectrumProgram->submit(1);
+  const data::Dataset& d = *mDataset;
+  return mBackend->read<float>(
+      mSpectrum.tensor({mConfig.spec.layerOutputs(0), d.imageHeight, d.imageWidth / 2 + 1}));
 }
 
 void Trainer::buildProbe(Probe& probe) {
@@ -330,6 +373,8 @@ Evaluation Trainer::evaluateTest() {
   const bool classes = isClassification(d);
   double lossSum = 0.0, sqSum = 0.0;
   std::size_t correct = 0;
+  if (classes) mTestPredictions.assign(d.test.count, 0);
+  mTestPredictionsStep = mStep;
   for (std::size_t start = 0; start < d.test.count; start += chunk) {
     mEvalProgram->submit(1);
     const auto output = mBackend->read<float>(mEvalWs.output);
@@ -341,6 +386,7 @@ Evaluation Trainer::evaluateTest() {
       const std::size_t sample = start + r;
       if (classes) {
         const std::int32_t label = d.test.labels[sample];
+        mTestPredictions[sample] = predictions[r];
         if (predictions[r] == label) ++correct;
         if (mConfig.spec.loss == compute::LossKind::CrossEntropy) {
           lossSum -= std::log(std::max(static_cast<double>(p[label]), 1e-30));
@@ -396,6 +442,16 @@ MetricPoint Trainer::takeMetricPoint() {
     }
   }
   keepGoodState();
+  // Histograms from the weights just read and the last step's gradient.
+  const auto grads = mModel->read(mModel->grads());
+  HistogramPoint histograms{mStep, {}, {}};
+  for (std::size_t l = 0; l < mConfig.spec.layerCount(); ++l) {
+    const std::size_t begin = mConfig.spec.weightOffset(l), count = mConfig.spec.weightOffset(l + 1) - begin;
+    histograms.weights.push_back(histogramOf(mGood.params.data() + begin, count));
+    histograms.gradients.push_back(histogramOf(grads.data() + begin, count));
+  }
+  if (mHistograms.size() == HISTOGRAM_POINTS) mHistograms.erase(mHistograms.begin());
+  mHistograms.push_back(std::move(histograms));
   return point;
 }
 
@@ -404,6 +460,34 @@ std::vector<compute::OpTiming> Trainer::timings() { return mStepProgram->timings
 void Trainer::record(std::string what, std::string before, std::string after) {
   mEvents.push_back({mStep, std::move(what), std::move(before), std::move(after)});
 }
+
+namespace {
+
+// The feature set a 2D dataset was built with, from its feature names.
+core::Result<data::FeatureSet> featuresOf(const data::Dataset& d) {
+  if (d.u8 || d.train.points.empty()) return core::badInput("dataset " + d.name + " has no 2D points to compute features from");
+  std::string list;
+  for (const auto& name : d.featureNames) {
+    if (!list.empty()) list += ',';
+    list += name;
+  }
+  return data::FeatureSet::parse(list);
+}
+
+std::string layerName(std::size_t layer) { return "layers." + std::to_string(layer); }
+
+std::string describeHidden(const nn::ModelSpec& spec) {
+  std::string text;
+  for (const auto& layer : spec.hidden) {
+    if (!text.empty()) text += ',';
+    text += std::to_string(layer.width);
+    text += ' ';
+    text += compute::activationName(layer.activation);
+  }
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
 
 core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
   const std::size_t firstNew = mEvents.size();
@@ -457,6 +541,7 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
     resetWeights();
     startEpoch(0, 0);
     keepGoodState();
+    mHistograms.clear();
   } else if (const auto* sw = std::get_if<SwitchBackend>(&command)) {
     if (sw->backend != mBackend->name()) {
       auto created = compute::createBackend(sw->backend, mConfig.backendOptions);
@@ -469,6 +554,8 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
       mStepProgram.reset();
       mMetricsProgram.reset();
       mEvalProgram.reset();
+      mSpectrumProgram.reset();
+      mSpectrum = {};
       for (auto& probe : mProbes) {
         probe.program.reset();
         probe.ws = {};
@@ -480,23 +567,130 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
       mHyper = {}, mCounters = {}, mEvalCounters = {}, mNorms = {};
       mBackend = std::move(created.value());
       mConfig.backend = mBackend->name();
-      mModel = std::make_unique<nn::Model>(*mBackend, mConfig.spec);
+      allocateDeviceState();
       mModel->write(mModel->params(), params);
       mModel->write(mModel->state1(), s1);
       mModel->write(mModel->state2(), s2);
-      mHyper = mBackend->allocate(compute::HYPER_COUNT * 4);
-      mCounters = mBackend->allocate(compute::COUNTER_COUNT * 4);
-      mEvalCounters = mBackend->allocate(compute::COUNTER_COUNT * 4);
-      mNorms = mBackend->allocate(3 * mConfig.spec.layerCount() * 4);
-      uploadDataset();
-      writeHyperparams();
       buildPrograms();
       startEpoch(mEpoch, mCursor);
       record("backend", oldName, mBackend->name());
     }
+  } else if (const auto* param = std::get_if<SetParameter>(&command)) {
+    if (param->index >= mConfig.spec.parameterCount()) {
+      return core::badInput("set parameter: index " + std::to_string(param->index) + " is past the " +
+                            std::to_string(mConfig.spec.parameterCount()) + " parameters");
+    }
+    if (!std::isfinite(param->value)) return core::badInput("set parameter: the value must be a finite number");
+    setParameter(param->index, param->value);
+  } else if (const auto* save = std::get_if<SaveCheckpoint>(&command)) {
+    NSB_TRY(nn::saveCheckpoint(save->path, checkpoint()));
+  } else if (const auto* load = std::get_if<LoadCheckpoint>(&command)) {
+    auto loaded = nn::loadCheckpoint(load->path);
+    if (!loaded) return loaded.error();
+    const nn::Checkpoint& c = loaded.value();
+    const auto& spec = mConfig.spec;
+    if (c.spec.inputs != spec.inputs || c.spec.outputs != spec.outputs || c.spec.head != spec.head ||
+        c.spec.loss != spec.loss) {
+      return core::badInput(load->path + ": its network has " + std::to_string(c.spec.inputs) + " inputs and " +
+                            std::to_string(c.spec.outputs) + " outputs, this one " + std::to_string(spec.inputs) +
+                            " and " + std::to_string(spec.outputs) + " (or another head or loss)");
+    }
+    const std::string before = "step " + std::to_string(mStep) + ", hidden " + describeHidden(spec);
+    if (!(c.spec == spec)) rebuild(ModelState{c.spec, c.parameters, c.state1, c.state2});
+    NSB_TRY(restore(c));
+    record("checkpoint " + load->path, before, "step " + std::to_string(mStep) + ", hidden " + describeHidden(mConfig.spec));
+  } else {
+    NSB_TRY(applyStructural(command));
   }
-  // Pause, Resume and Step are the Session's business.
+  // Pause, Resume, Step and SetProbes are the Session's business.
   return std::vector<Event>(mEvents.begin() + static_cast<std::ptrdiff_t>(firstNew), mEvents.end());
+}
+
+
+ModelState Trainer::hostState() const {
+  return {mConfig.spec, mModel->read(mModel->params()), mModel->read(mModel->state1()), mModel->read(mModel->state2())};
+}
+
+void Trainer::rebuild(ModelState state, std::shared_ptr<const data::Dataset> dataset) {
+  mBackend->synchronize();
+  const std::size_t oldInputs = mConfig.spec.inputs;
+  const bool newLayerCount = state.spec.layerCount() != mConfig.spec.layerCount();
+  mConfig.spec = std::move(state.spec);
+  mModel = std::make_unique<nn::Model>(*mBackend, mConfig.spec);
+  const std::vector<float> zeros(mConfig.spec.parameterCount(), 0.0f);
+  mModel->write(mModel->params(), state.params);
+  mModel->write(mModel->state1(), state.state1.empty() ? zeros : state.state1);
+  mModel->write(mModel->state2(), state.state2.empty() ? zeros : state.state2);
+  if (newLayerCount) mNorms = mBackend->allocate(3 * mConfig.spec.layerCount() * 4);
+  if (dataset) {
+    mDataset = std::move(dataset);
+    uploadDataset();
+  }
+  // Probes of another input width keep their rows, zero-filled, until new inputs arrive.
+  if (mConfig.spec.inputs != oldInputs) {
+    for (auto& probe : mProbes) probe.inputs.assign(probe.inputs.size() / oldInputs * mConfig.spec.inputs, 0.0f);
+  }
+  buildPrograms();
+  startEpoch(mEpoch, std::min(mCursor, mStepsPerEpoch));
+  keepGoodState();
+}
+
+core::Status Trainer::applyStructural(const Command& command) {
+  const nn::ModelSpec before = mConfig.spec;
+  if (const auto* add = std::get_if<AddNeuron>(&command)) {
+    const std::uint64_t seed = mConfig.seed * 0x9E3779B97F4A7C15ull + mStep * 31 + add->layer + 7;
+    auto state = addNeuron(hostState(), add->layer, seed);
+    if (!state) return state.error();
+    rebuild(std::move(state.value()));
+    record(layerName(add->layer) + ".neurons", std::to_string(before.hidden[add->layer].width),
+           std::to_string(mConfig.spec.hidden[add->layer].width));
+  } else if (const auto* remove = std::get_if<RemoveNeuron>(&command)) {
+    auto state = removeNeuron(hostState(), remove->layer, remove->neuron);
+    if (!state) return state.error();
+    rebuild(std::move(state.value()));
+    record(layerName(remove->layer) + ".neurons", std::to_string(before.hidden[remove->layer].width),
+           std::to_string(mConfig.spec.hidden[remove->layer].width) + " (removed neuron " +
+               std::to_string(remove->neuron) + ")");
+  } else if (const auto* addL = std::get_if<AddLayer>(&command)) {
+    auto state = addLayer(hostState(), addL->index, addL->width, addL->activation);
+    if (!state) return state.error();
+    rebuild(std::move(state.value()));
+    record("hidden layers", describeHidden(before), describeHidden(mConfig.spec));
+  } else if (const auto* removeL = std::get_if<RemoveLayer>(&command)) {
+    auto state = removeLayer(hostState(), removeL->layer);
+    if (!state) return state.error();
+    rebuild(std::move(state.value()));
+    record("hidden layers", describeHidden(before), describeHidden(mConfig.spec));
+  } else if (const auto* features = std::get_if<SetFeatures>(&command)) {
+    auto current = featuresOf(*mDataset);
+    if (!current) return current.error();
+    if (features->features == current.value()) return core::Ok{};
+    auto state = changeInputs(hostState(), current.value(), features->features);
+    if (!state) return state.error();
+    auto dataset = std::make_shared<data::Dataset>(*mDataset);
+    data::applyFeatures(*dataset, features->features);
+    rebuild(std::move(state.value()), std::move(dataset));
+    record("features", current.value().toString(), features->features.toString());
+  } else if (const auto* regenerate = std::get_if<RegenerateData>(&command)) {
+    data::SyntheticConfig synthetic;
+    if (!data::parseSyntheticKind(mDataset->name, synthetic.kind)) {
+      return core::badInput("regenerate: dataset " + mDataset->name + " is not a generated one");
+    }
+    auto current = featuresOf(*mDataset);
+    if (!current) return current.error();
+    const std::size_t points = mDataset->train.count + mDataset->test.count;
+    synthetic.points = points;
+    synthetic.trainRatio = static_cast<float>(static_cast<double>(mDataset->train.count) / static_cast<double>(points));
+    synthetic.noise = regenerate->noise;
+    synthetic.seed = regenerate->seed;
+    auto made = data::makeSynthetic(synthetic, current.value());
+    if (!made) return made.error();
+    const std::string oldSource = mDataset->source;
+    auto dataset = std::make_shared<const data::Dataset>(std::move(made.value()));
+    rebuild(hostState(), dataset);
+    record("dataset", oldSource, mDataset->source);
+  }
+  return core::Ok{};
 }
 
 void Trainer::setParameter(std::size_t index, float value) {

@@ -16,6 +16,7 @@
 #include "train/Command.h"
 #include "train/Hyperparams.h"
 #include "train/Metrics.h"
+#include "train/Surgery.h"
 
 namespace nsb::nn {
 struct Checkpoint;
@@ -48,6 +49,9 @@ public:
   // run() takes one after every metrics step into history().
   MetricPoint takeMetricPoint();
   const std::vector<MetricPoint>& history() const { return mHistory; }
+  // Weight and gradient histograms of the last HISTOGRAM_POINTS metric points.
+  static constexpr std::size_t HISTOGRAM_POINTS = 256, HISTOGRAM_BINS = 32;
+  const std::vector<HistogramPoint>& histograms() const { return mHistograms; }
 
   // Applies a command between two steps; returns the event it caused (none for no-ops).
   core::Result<std::vector<Event>> apply(const Command& command);
@@ -62,6 +66,8 @@ public:
   const std::vector<Event>& events() const { return mEvents; }
   const TrainerConfig& config() const { return mConfig; }
   const data::Dataset& dataset() const { return *mDataset; }
+  // The dataset trained on now (replaced by SetFeatures and RegenerateData).
+  std::shared_ptr<const data::Dataset> sharedDataset() const { return mDataset; }
   compute::Backend& backend() { return *mBackend; }
   nn::Model& model() { return *mModel; }
   std::vector<compute::OpTiming> timings();
@@ -81,6 +87,17 @@ public:
   // The probe's tensors after runProbes(): activations per layer (ws.a) and the head's output.
   const nn::Workspace& probe(std::size_t index) const { return mProbes[index].ws; }
 
+  // The class predicted for every test sample by the last evaluateTest() (classification; empty
+  // before the first metric point), and the step it was taken at.
+  const std::vector<std::int32_t>& testPredictions() const { return mTestPredictions; }
+  std::uint64_t testPredictionsStep() const { return mTestPredictionsStep; }
+
+  // Image data (spec().inputs == image width x height): the 2D spectrum of every first-layer neuron's
+  // weight image, computed on the backend by a SpectrumOp (VkFFT on Vulkan). Returns [width0, height,
+  // width / 2 + 1] magnitudes, or nothing for other data.
+  bool hasSpectrum() const { return static_cast<bool>(mSpectrumProgram); }
+  std::vector<float> weightSpectrum();
+
   nn::Checkpoint checkpoint() const;
   // Restores weights, optimizer state, step and epoch from a checkpoint of the same model.
   core::Status restore(const nn::Checkpoint& checkpoint);
@@ -88,6 +105,8 @@ public:
 private:
   Trainer(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset);
   core::Status initialise();
+  // The model, the small state buffers and the dataset on a new backend.
+  void allocateDeviceState();
   void uploadDataset();
   void buildPrograms();
   void startEpoch(std::uint64_t epoch, std::uint64_t cursor);
@@ -98,6 +117,12 @@ private:
   void restoreGoodState(const std::string& why);
   std::size_t effectiveBatch() const;
   void record(std::string what, std::string before, std::string after);
+  core::Status applyStructural(const Command& command);
+  // The model's parameters and optimizer state on the host.
+  ModelState hostState() const;
+  // Replaces the model by `state` (and the dataset, when given) between two steps: the programs and
+  // probes are rebuilt, the step count and the epoch stay.
+  void rebuild(ModelState state, std::shared_ptr<const data::Dataset> dataset = nullptr);
 
   TrainerConfig mConfig;
   std::shared_ptr<const data::Dataset> mDataset;
@@ -107,7 +132,10 @@ private:
   compute::Buffer mTrainX, mTrainY, mTestX, mTestY, mTrainIndex, mTestIndex;
   compute::Buffer mHyper, mCounters, mEvalCounters, mNorms;
   nn::Workspace mTrainWs, mEvalWs;
-  std::unique_ptr<compute::Program> mStepProgram, mMetricsProgram, mEvalProgram;
+  std::unique_ptr<compute::Program> mStepProgram, mMetricsProgram, mEvalProgram, mSpectrumProgram;
+  compute::Buffer mSpectrum;
+  std::vector<std::int32_t> mTestPredictions;
+  std::uint64_t mTestPredictionsStep = 0;
 
   std::size_t mBatch = 0;
   std::uint64_t mStep = 0, mEpoch = 0, mCursor = 0, mStepsPerEpoch = 1;
@@ -118,6 +146,7 @@ private:
   bool mHaveNorms = false;
   std::vector<Event> mEvents;
   std::vector<MetricPoint> mHistory;
+  std::vector<HistogramPoint> mHistograms;
 
   struct Probe {
     std::vector<float> inputs;

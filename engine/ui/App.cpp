@@ -1,0 +1,316 @@
+// App: start-up order (GLFW -> Vulkan context with GLFW's extensions -> surface -> ImGui -> renderer
+// -> editor -> session on the shared context) and tear-down in reverse; the frame loop. Headless
+// frames use a fixed 1/60 s time step and wait for their training steps, so nothing on screen depends
+// on the wall clock.
+#include "ui/App.h"
+
+#define GLFW_INCLUDE_VULKAN
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_vulkan.h>
+#include <imgui.h>
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <initializer_list>
+#include <cmath>
+#include <cstdio>
+
+#include "core/Log.h"
+#include "gpu/VulkanContext.h"
+#include "render/HeatmapView.h"
+#include "render/Renderer.h"
+#include "train/Session.h"
+#include "data/DatasetCatalog.h"
+#include "train/Preset.h"
+#include "ui/Editor.h"
+#include "ui/Settings.h"
+#include "ui/Theme.h"
+
+namespace nsb::ui {
+
+#if defined(__SANITIZE_ADDRESS__)
+namespace {
+// LeakSanitizer reports at exit, after the Vulkan loader has unloaded the driver and the validation
+// layer: their own leaks (lavapipe's, from graphics pipelines) would then show up as "<unknown
+// module>" and escape tests/lsan.supp. Sanitizer builds keep those system libraries loaded to the end
+// so that the suppressions can name them.
+void keepVulkanLibrariesLoaded() {
+  for (const char* library : {"libvulkan_lvp.so", "libVkLayer_khronos_validation.so"}) {
+    dlopen(library, RTLD_NOW | RTLD_NODELETE);
+  }
+}
+}  // namespace
+#endif
+
+core::Result<std::unique_ptr<App>> App::create(AppOptions options) {
+#if defined(__SANITIZE_ADDRESS__)
+  keepVulkanLibrariesLoaded();
+#endif
+  std::unique_ptr<App> app(new App());
+  app->mOptions = std::move(options);
+  NSB_TRY(app->initialise());
+  return app;
+}
+
+core::Status App::initialise() {
+  gpu::ContextOptions contextOptions;
+  contextOptions.device = mOptions.config.backendOptions.device;
+  contextOptions.validation = mOptions.validation || mOptions.config.backendOptions.validation;
+  if (!mOptions.headless) {
+    if (!glfwInit()) return core::runtimeError("no display: GLFW could not connect to a window system");
+    mGlfw = true;
+    if (!glfwVulkanSupported()) return core::runtimeError("GLFW finds no Vulkan loader for windows");
+    std::uint32_t count = 0;
+    const char** extensions = glfwGetRequiredInstanceExtensions(&count);
+    if (!extensions) return core::runtimeError("GLFW cannot make a Vulkan window surface on this display");
+    contextOptions.instanceExtensions.assign(extensions, extensions + count);
+    contextOptions.presentation = true;
+  }
+  auto context = gpu::VulkanContext::create(contextOptions);
+  if (!context) return context.error();
+  mContext = std::move(context.value());
+
+  if (!mOptions.headless) {
+    glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
+    mWindow = glfwCreateWindow(static_cast<int>(mOptions.width), static_cast<int>(mOptions.height), "Neural Sandbox",
+                               nullptr, nullptr);
+    if (!mWindow) return core::runtimeError("GLFW could not open a window");
+    VkSurfaceKHR surface = VK_NULL_HANDLE;
+    if (glfwCreateWindowSurface(mContext->instance(), mWindow, nullptr, &surface) != VK_SUCCESS) {
+      return core::runtimeError("could not make a Vulkan surface for the window");
+    }
+    mSurface = reinterpret_cast<unsigned long long>(surface);
+  }
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  mImGuiContext = true;
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // the layout is fixed; nothing to remember in imgui.ini
+  io.LogFilename = nullptr;
+  mUiScale = std::clamp(mOptions.uiScale.value_or(mOptions.headless ? 1.0f : loadSettings().uiScale), MIN_UI_SCALE,
+                        MAX_UI_SCALE);
+  applyDarkTheme(mUiScale);
+  buildFonts(mUiScale);
+  if (mWindow) {
+    ImGui_ImplGlfw_InitForVulkan(mWindow, true);
+    mImGuiGlfw = true;
+  } else {
+    io.DisplaySize = ImVec2(static_cast<float>(mOptions.width), static_cast<float>(mOptions.height));
+    io.DeltaTime = 1.0f / 60.0f;
+  }
+
+  render::RendererConfig rendererConfig;
+  rendererConfig.surface = reinterpret_cast<VkSurfaceKHR>(mSurface);
+  rendererConfig.vsync = mOptions.vsync;
+  rendererConfig.width = mOptions.width;
+  rendererConfig.height = mOptions.height;
+  if (mWindow) {
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(mWindow, &w, &h);
+    rendererConfig.width = static_cast<std::uint32_t>(w);
+    rendererConfig.height = static_cast<std::uint32_t>(h);
+  }
+  auto renderer = render::Renderer::create(mContext, rendererConfig);
+  if (!renderer) return renderer.error();
+  mRenderer = std::move(renderer.value());
+  auto heatmaps = render::HeatmapView::create(*mRenderer);
+  if (!heatmaps) return heatmaps.error();
+  mHeatmaps = std::move(heatmaps.value());
+
+  // Training shares the renderer's device (one queue lock) when it runs on Vulkan.
+  train::TrainerConfig config = mOptions.config;
+  config.backendOptions.context = mContext;
+  const bool lockstep = mOptions.headless || mOptions.stepsPerFrame > 0;
+  makeEditor(true, mOptions.stepsPerFrame);
+
+  auto session = train::Session::create(std::move(config), mOptions.dataset, !lockstep);
+  if (!session) return session.error();
+  mSession = std::move(session.value());
+  if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
+  return core::Ok{};
+}
+
+void App::makeEditor(bool playing, std::uint32_t stepsPerFrame) {
+  EditorConfig editorConfig;
+  editorConfig.submit = [this](train::Command command) {
+    if (mSession) mSession->submit(std::move(command));
+  };
+  editorConfig.dataset = mOptions.dataset;
+  editorConfig.presetName = mOptions.presetName;
+  editorConfig.featureList = mOptions.featureList;
+  editorConfig.heatmaps = mHeatmaps.get();
+  editorConfig.deterministic = mOptions.headless;
+  editorConfig.playing = playing;
+  editorConfig.stepsPerFrame = stepsPerFrame;
+  editorConfig.seed = mOptions.config.seed;
+  editorConfig.noise = mOptions.noise;
+  editorConfig.uiScale = mUiScale;
+  mEditor = std::make_unique<Editor>(std::move(editorConfig));
+}
+
+core::Status App::setUiScale(float scale) {
+  if (!std::isfinite(scale)) return core::badInput("UI scale: not a number");
+  mUiScale = std::clamp(scale, MIN_UI_SCALE, MAX_UI_SCALE);
+  applyDarkTheme(mUiScale);
+  buildFonts(mUiScale);
+  NSB_TRY(mRenderer->rebuildImGui());
+  mEditor->setUiScale(mUiScale);
+  Settings settings = loadSettings();
+  settings.uiScale = mUiScale;
+  return saveSettings(settings);
+}
+
+core::Status App::openPreset(const std::string& nameOrPath) {
+  auto preset = train::Preset::load(nameOrPath);
+  if (!preset) return preset.error();
+  const train::Preset& p = preset.value();
+  auto dataset = data::loadDataset(p.dataset);
+  if (!dataset) return dataset.error();
+  auto shared = std::make_shared<const data::Dataset>(std::move(dataset.value()));
+  auto spec = p.modelFor(*shared);
+  if (!spec) return spec.error();
+  train::TrainerConfig config = mOptions.config;
+  config.backend = mSession->latest()->backend;
+  config.backendOptions.context = mContext;
+  config.spec = spec.value();
+  config.hyperparams = p.hyperparams;
+  config.seed = p.seed;
+  const bool lockstep = mOptions.headless || mEditor->stepsPerFrame() > 0;
+  auto session = train::Session::create(config, shared, !lockstep && mEditor->playing());
+  if (!session) return session.error();
+  mSession = std::move(session.value());  // the old session's thread stops here
+  mOptions.config = config;
+  mOptions.dataset = shared;
+  mOptions.presetName = p.name;
+  data::SyntheticKind kind{};
+  mOptions.featureList = data::parseSyntheticKind(p.dataset.name, kind) ? p.dataset.features.toString() : "";
+  mOptions.noise = p.dataset.synthetic.noise;
+  makeEditor(mEditor->playing(), mEditor->stepsPerFrame());
+  if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
+  core::log().info("opened preset {}", p.name);
+  return core::Ok{};
+}
+
+void App::handle(const EditorRequests& requests) {
+  if (requests.quit) mQuit = true;
+  if (requests.uiScale) {
+    if (auto done = setUiScale(*requests.uiScale); !done) core::log().error("{}", done.message());
+  }
+  if (!requests.openPreset.empty()) {
+    if (auto done = openPreset(requests.openPreset); !done) {
+      core::log().error("{}", done.message());
+      mEditor->notify(done.message());
+    }
+  }
+}
+
+App::~App() {
+  mSession.reset();  // the training thread stops before the device goes
+  if (mRenderer) mRenderer->waitIdle();
+  mEditor.reset();
+  mHeatmaps.reset();
+  mRenderer.reset();  // shuts ImGui's Vulkan backend down
+  if (mImGuiGlfw) ImGui_ImplGlfw_Shutdown();
+  if (mImGuiContext) ImGui::DestroyContext();
+  if (mSurface) vkDestroySurfaceKHR(mContext->instance(), reinterpret_cast<VkSurfaceKHR>(mSurface), nullptr);
+  mContext.reset();
+  if (mWindow) glfwDestroyWindow(mWindow);
+  if (mGlfw) glfwTerminate();
+}
+
+bool App::frame(bool capture) {
+  if (mQuit) return false;
+  std::uint32_t width = mOptions.width, height = mOptions.height;
+  if (mWindow) {
+    glfwPollEvents();
+    if (glfwWindowShouldClose(mWindow)) return false;
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(mWindow, &w, &h);
+    if (w <= 0 || h <= 0) {  // minimised: nothing to draw, wait for events
+      glfwWaitEventsTimeout(0.05);
+      return true;
+    }
+    width = static_cast<std::uint32_t>(w);
+    height = static_cast<std::uint32_t>(h);
+    const double now = glfwGetTime();
+    if (mLastFrameTime > 0) {
+      const double dt = now - mLastFrameTime;
+      mFrameMs = dt * 1000.0;
+      mFps = mFps == 0.0 ? 1.0 / dt : mFps * 0.95 + 0.05 / dt;
+    }
+    mLastFrameTime = now;
+  }
+
+  // Training for this frame: S steps when stepping per frame; headless waits for them (and for every
+  // edit sent last frame), so that the frame shows exactly that state.
+  const std::uint32_t steps = mEditor->stepsPerFrame();
+  if (mEditor->playing() && steps > 0) mSession->submit(train::Step{steps});
+  if (mOptions.headless) mSession->sync();
+  const auto snapshot = mSession->latest();
+
+  mHeatmaps->newFrame();
+  if (mWindow) {
+    ImGui_ImplGlfw_NewFrame();
+  } else {
+    ImGui::GetIO().DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
+    ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
+  }
+  ImGui_ImplVulkan_NewFrame();
+  ImGui::NewFrame();
+  const EditorRequests requests = mEditor->draw(*snapshot, FrameStats{mFps, mFrameMs});
+  ImGui::Render();
+  const bool screenshot = requests.screenshot;
+  if (mRenderer->beginFrame(width, height)) {
+    mHeatmaps->upload();
+    mRenderer->endFrame(ImGui::GetDrawData(), capture || screenshot);
+    ++mFrames;
+    if (screenshot) {
+      auto image = mRenderer->capturedImage();
+      if (image) {
+        const std::string path = !requests.screenshotPath.empty() ? requests.screenshotPath
+                                 : mOptions.screenshot.empty()      ? "neural-sandbox.png"
+                                                                    : mOptions.screenshot;
+        auto written = render::writePng(path, image.value());
+        if (written) {
+          core::log().info("screenshot written to {}", path);
+          mEditor->notify("screenshot written to " + path);
+        } else {
+          core::log().error("{}", written.message());
+          mEditor->notify(written.message());
+        }
+      }
+    }
+  }
+  handle(requests);  // after the frame: a new scale or preset changes what the next frame draws
+  return !mQuit;
+}
+
+core::Result<render::Image> App::captured() { return mRenderer->capturedImage(); }
+
+int App::run() {
+  const bool wantShot = !mOptions.screenshot.empty();
+  for (std::uint32_t i = 0; mOptions.frames == 0 || i < mOptions.frames; ++i) {
+    const bool last = mOptions.frames > 0 && i + 1 == mOptions.frames;
+    if (!frame(last && wantShot)) break;
+  }
+  if (wantShot) {
+    auto image = captured();
+    if (!image) {
+      std::fprintf(stderr, "neural-sandbox: --screenshot %s: %s\n", mOptions.screenshot.c_str(),
+                   image.message().c_str());
+      return 1;
+    }
+    auto written = render::writePng(mOptions.screenshot, image.value());
+    if (!written) {
+      std::fprintf(stderr, "neural-sandbox: %s\n", written.message().c_str());
+      return written.error().kind == core::ErrorKind::BadInput ? 2 : 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace nsb::ui

@@ -1,0 +1,104 @@
+#pragma once
+// App: the sandbox editor as a program: the Vulkan context shared by the renderer and the training
+// backend, the Session, the ImGui context, the Editor and the frame loop; in a GLFW window or headless
+// (offscreen images, fixed time step, exactly S training steps per frame, so that the same arguments
+// give the same pixels). UI thread only.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/Result.h"
+#include "data/Dataset.h"
+#include "render/Image.h"
+#include "train/Trainer.h"
+
+struct GLFWwindow;
+
+namespace nsb::gpu {
+class VulkanContext;
+}
+namespace nsb::render {
+class Renderer;
+class HeatmapView;
+}  // namespace nsb::render
+namespace nsb::train {
+class Session;
+}
+
+namespace nsb::ui {
+
+class Editor;
+
+struct AppOptions {
+  train::TrainerConfig config;
+  std::shared_ptr<const data::Dataset> dataset;
+  std::string presetName;
+  std::string featureList;
+  float noise = 0.0f;  // of synthetic data, where the editor's noise slider starts
+  bool headless = false;
+  std::uint32_t width = 1280, height = 720;
+  std::uint32_t frames = 0;         // 0: until the window closes (a window only)
+  std::uint32_t stepsPerFrame = 0;  // 0: free running (window); headless always steps per frame
+  std::string screenshot;           // written after the last frame
+  bool validation = false;          // the Khronos validation layer on the shared context
+  // The UI scale; unset: the remembered one (a window) or 1 (headless, so that pictures do not depend
+  // on a user's settings).
+  std::optional<float> uiScale;
+  bool vsync = true;
+};
+
+class App {
+ public:
+  // A runtime error when there is no display (window), no Vulkan device or the session cannot start.
+  static core::Result<std::unique_ptr<App>> create(AppOptions options);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // One frame: events, training steps (headless: S steps, waited for), UI, render. False once the
+  // window was closed or Quit chosen.
+  bool frame(bool capture = false);
+  // The pixels of the last frame drawn with capture.
+  core::Result<render::Image> captured();
+  // Runs the frames asked for (or until closed) and writes the screenshot; returns the exit code.
+  int run();
+
+  // Between frames: the UI scale (fonts rebuilt, remembered in the settings file), and another preset
+  // (a new session on the same device; the old one keeps running if the new one cannot start).
+  core::Status setUiScale(float scale);
+  float uiScale() const { return mUiScale; }
+  core::Status openPreset(const std::string& nameOrPath);
+
+  Editor& editor() { return *mEditor; }
+  train::Session& session() { return *mSession; }
+  render::Renderer& renderer() { return *mRenderer; }
+  render::HeatmapView& heatmaps() { return *mHeatmaps; }
+  GLFWwindow* window() const { return mWindow; }
+  std::uint64_t frames() const { return mFrames; }
+
+ private:
+  App() = default;
+  core::Status initialise();
+  void makeEditor(bool playing, std::uint32_t stepsPerFrame);
+  void handle(const struct EditorRequests& requests);
+
+  AppOptions mOptions;
+  GLFWwindow* mWindow = nullptr;
+  bool mGlfw = false;
+  bool mImGuiGlfw = false;
+  std::shared_ptr<gpu::VulkanContext> mContext;
+  unsigned long long mSurface = 0;  // VkSurfaceKHR, owned
+  bool mImGuiContext = false;
+  std::unique_ptr<render::Renderer> mRenderer;
+  std::unique_ptr<render::HeatmapView> mHeatmaps;
+  std::unique_ptr<Editor> mEditor;
+  std::unique_ptr<train::Session> mSession;
+  std::uint64_t mFrames = 0;
+  double mFps = 0.0, mFrameMs = 0.0;
+  double mLastFrameTime = 0.0;
+  bool mQuit = false;
+  float mUiScale = 1.0f;
+};
+
+}  // namespace nsb::ui

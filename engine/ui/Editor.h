@@ -1,0 +1,167 @@
+#pragma once
+// Editor: the sandbox's ImGui layout for one frame: menu bar, toolbar, Outliner (left), Viewport
+// (middle), Details (right) and the bottom tabs (Plots, Histograms, Log, Benchmark), separated by
+// draggable splitters (ImGui 1.86 has no docking). It reads a Snapshot and sends Commands; it never
+// touches the backend. UI thread only; works without a renderer (heatmaps then drawn as placeholders).
+#include <imgui.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/Dataset.h"
+#include "data/Features.h"
+#include "train/Command.h"
+#include "train/Preset.h"
+#include "train/Snapshot.h"
+#include "ui/ImageViews.h"
+#include "ui/NetworkView.h"
+#include "ui/Plots.h"
+#include "ui/Rect.h"
+
+namespace nsb::render {
+class HeatmapView;
+}
+
+namespace nsb::ui {
+
+struct EditorConfig {
+  std::function<void(train::Command)> submit;    // to the Session
+  std::shared_ptr<const data::Dataset> dataset;  // points and labels for the output view
+  std::string presetName;
+  std::string featureList;                  // the 2D input features, e.g. "x1,x2,sin-x1,sin-x2"
+  render::HeatmapView* heatmaps = nullptr;  // null: no GPU heatmaps (tests of panel logic)
+  bool deterministic = false;               // headless: no wall-clock numbers on screen
+  bool playing = true;
+  std::uint32_t stepsPerFrame = 0;  // 0: the session trains freely on its thread
+  std::uint64_t seed = 1;
+  float noise = 0.0f;  // the synthetic data's noise (the Outliner's slider starts here)
+  float uiScale = 1.0f;
+  std::vector<std::string> backends{"cpu", "vulkan"};
+};
+
+// Per-frame numbers measured by the application.
+struct FrameStats {
+  double framesPerSecond = 0.0;
+  double frameMilliseconds = 0.0;
+};
+
+// What the editor asks of the application this frame.
+struct EditorRequests {
+  bool screenshot = false;
+  std::string screenshotPath;  // empty: --screenshot's file or neural-sandbox.png
+  std::string openPreset;      // a preset file (or a built-in name) to open instead of this one
+  std::optional<float> uiScale;
+  bool quit = false;
+};
+
+// The File menu's actions that ask for a path.
+enum class FileAction { None, OpenPreset, SavePreset, LoadCheckpoint, SaveCheckpoint, Screenshot };
+
+enum class SelectionKind { Optimizer, Dataset, Features, Layer, Output, Neuron, Weight };
+
+struct Selection {
+  SelectionKind kind = SelectionKind::Optimizer;
+  // Layer: the hidden layer (0-based). Neuron: the picture's column (0 the inputs, 1.. the layers).
+  // Weight: the weight matrix's layer (0-based), `neuron` the receiving neuron, `from` the sending one.
+  std::size_t layer = 0;
+  std::size_t neuron = 0;
+  std::size_t from = 0;
+};
+
+class Editor {
+ public:
+  explicit Editor(EditorConfig config);
+  ~Editor();
+  Editor(const Editor&) = delete;
+  Editor& operator=(const Editor&) = delete;
+
+  // Builds the editor for one frame, between ImGui::NewFrame() and ImGui::Render().
+  EditorRequests draw(const train::Snapshot& snapshot, const FrameStats& stats);
+  // The probe grids for the network and output views (sent once at start); empty for non-2D data.
+  std::optional<train::SetProbes> probeCommand() const;
+
+  bool playing() const { return mPlaying; }
+  // A line for the toolbar (file written, file not found), shown until the next one.
+  void notify(std::string message) { mNotice = std::move(message); }
+  const std::string& notice() const { return mNotice; }
+  // Scales the panel sizes (the application rebuilds the fonts and the theme).
+  void setUiScale(float scale);
+  // Opens the File menu's path dialog as if chosen from the menu (tests, shortcuts).
+  void beginFileAction(FileAction action, const std::string& path = {});
+  // The preset that reproduces what runs now (dataset, network, hyperparameters, seed) as File >
+  // Save preset writes it.
+  static train::Preset presetOf(const train::Snapshot& snapshot, const data::Dataset& dataset, float noise,
+                                std::uint64_t seed, const std::string& name);
+  // Play or pause, as the toolbar's button does.
+  void setPlaying(bool on) { play(on); }
+  std::uint32_t stepsPerFrame() const { return mStepsPerFrame; }
+  NetworkView& network() { return mNetwork; }
+  ImageViews& images() { return mImages; }
+  // Brings a bottom tab ("Plots", "Images", "Histograms", "Log", "Benchmark") to the front next frame.
+  void selectTab(std::string name) { mSelectTab = std::move(name); }
+  const Plots& plots() const { return mPlots; }
+  const Selection& selection() const { return mSelection; }
+  // Screen rectangles of the last frame (tests read rendered pixels there).
+  Rect viewportRect() const { return mViewportRect; }
+  // Screen rectangle of a named widget of the last frame ("lr"), for tests that drive the mouse.
+  std::optional<Rect> widgetRect(const std::string& name) const;
+
+ private:
+  void drawMenuBar(EditorRequests& requests);
+  void drawFileDialog(const train::Snapshot& snapshot, EditorRequests& requests);
+  void drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect);
+  void drawOutliner(const train::Snapshot& snapshot, const Rect& rect);
+  void drawDetails(const train::Snapshot& snapshot, const Rect& rect);
+  void drawHyperparams(const train::Snapshot& snapshot);
+  void drawDataset();
+  void drawFeatures();
+  void drawLayerButtons(const train::Snapshot& snapshot, std::size_t layer);
+  // An editable weight or bias (index in the flat layout): Enter sends SetParameter.
+  void parameterField(const char* label, const train::Snapshot& snapshot, std::size_t index);
+  void drawViewport(const train::Snapshot& snapshot, const Rect& rect);
+  void drawBottom(const train::Snapshot& snapshot, const Rect& rect);
+  void splitter(const char* id, bool vertical, const Rect& rect, float& size, float sign, float min, float max);
+  void drawLog();
+  void drawBenchmark(const train::Snapshot& snapshot);
+  void handleShortcuts();
+  void play(bool on);
+  void send(train::Command command);
+  void sendHyperparams(const train::Hyperparams& hyperparams);
+  void rememberWidget(const std::string& name);
+
+  EditorConfig mConfig;
+  float mScale = 1.0f;
+  std::string mNotice;
+  std::string mSelectTab;
+  FileAction mFileAction = FileAction::None;
+  bool mOpenFileDialog = false;
+  std::array<char, 1024> mPath{};
+  std::shared_ptr<const data::Dataset> mDataset;  // what is trained on now (from the snapshot)
+  float mNoise = 0.0f;
+  std::uint64_t mDataSeed = 1;
+  bool mPlaying = true;
+  std::uint32_t mStepsPerFrame = 0;
+  std::uint64_t mFrame = 0;
+  float mLeftWidth = 250.0f, mRightWidth = 300.0f, mBottomHeight = 230.0f;
+  Selection mSelection;
+  // The hyperparameters last sent, shown until the snapshot has them (or 2 s of frames have passed).
+  std::optional<train::Hyperparams> mSentHyper;
+  std::uint64_t mSentFrame = 0;
+  int mSeed = 1;
+  train::Hyperparams mEditing;  // the hyperparameters under an active widget, kept across frames
+  bool mEditingActive = false;
+  NetworkView mNetwork;
+  ImageViews mImages;
+  Plots mPlots;
+  Rect mViewportRect;
+  std::vector<std::pair<std::string, Rect>> mWidgets;
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> mLogSink;
+};
+
+}  // namespace nsb::ui

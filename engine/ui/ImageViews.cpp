@@ -1,0 +1,330 @@
+// ImageViews: atlas slots for side x side images (four per tile), the spectrum's mirroring and
+// centring, the confusion matrix and the tab's layout. Colours: weights and spectra on the diverging
+// map symmetric around 0 (per image, by its largest |value|), pixels from grey (0) to blue (1).
+#include "ui/ImageViews.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "render/Colormap.h"
+
+namespace nsb::ui {
+namespace {
+
+ImU32 colorOf(const std::array<float, 3>& rgb, float alpha = 1.0f) {
+  return ImGui::ColorConvertFloat4ToU32(ImVec4(rgb[0], rgb[1], rgb[2], alpha));
+}
+
+float largestMagnitude(const float* values, std::size_t count) {
+  float largest = 0.0f;
+  for (std::size_t i = 0; i < count; ++i) largest = std::max(largest, std::fabs(values[i]));
+  return largest > 0.0f && std::isfinite(largest) ? largest : 1.0f;
+}
+
+}  // namespace
+
+void ImageViews::setDataset(std::shared_ptr<const data::Dataset> dataset) {
+  mDataset = std::move(dataset);
+  mSide = 0;
+  mWrittenVersion = 0;
+  mWrittenPredictions = ~0ull;
+  mSampleWritten = false;
+  mMisclassified.clear();
+  if (!mDataset) return;
+  const auto& d = *mDataset;
+  if (d.imageWidth == 0 || d.imageWidth != d.imageHeight || d.imageWidth > 32 || d.features != d.imageWidth * d.imageWidth ||
+      d.test.count == 0 || d.task != data::Task::Classification) {
+    return;
+  }
+  mSide = d.imageWidth;
+  mSample = std::min(mSample, d.test.count - 1);
+}
+
+std::size_t ImageViews::weightSlots() const {
+  // Four images per tile; the rest goes to the sample and the misclassified ones.
+  const std::size_t capacity = 4 * render::HeatmapView::tileCapacity();
+  return std::min(mWidth0, (capacity - weightSlot(0)) / 2);
+}
+
+render::HeatmapRef ImageViews::slot(std::size_t index) const {
+  const render::HeatmapRef tile = render::HeatmapView::tile(static_cast<std::uint32_t>(index / 4));
+  if (!tile) return {};
+  const std::uint32_t half = render::TILE_SIZE / 2;
+  return {tile.x + static_cast<std::uint32_t>(index % 2) * half, tile.y + static_cast<std::uint32_t>((index / 2) % 2) * half,
+          static_cast<std::uint32_t>(mSide)};
+}
+
+std::vector<float> ImageViews::sampleImage(std::size_t sample) const {
+  const auto& d = *mDataset;
+  const std::size_t n = d.features;
+  std::vector<float> image(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    image[i] = d.u8 ? static_cast<float>(d.test.pixels[sample * n + i]) * d.normalisation.scale : d.test.values[sample * n + i];
+  }
+  return image;
+}
+
+train::SetProbes ImageViews::setSample(std::size_t sample) {
+  mSample = std::min(sample, mDataset ? mDataset->test.count - 1 : 0);
+  mSampleWritten = false;
+  return *probes();
+}
+
+std::optional<train::SetProbes> ImageViews::probes() const {
+  if (!active()) return std::nullopt;
+  return train::SetProbes{{sampleImage(mSample)}};
+}
+
+std::vector<float> ImageViews::fullSpectrum(const float* half, std::size_t side) {
+  const std::size_t columns = side / 2 + 1;
+  std::vector<float> image(side * side);
+  for (std::size_t u = 0; u < side; ++u) {
+    for (std::size_t v = 0; v < side; ++v) {
+      // |F(u, v)| = |F(-u, -v)| for real images: the right half mirrors the left.
+      const float m = v < columns ? half[u * columns + v] : half[((side - u) % side) * columns + (side - v)];
+      image[((u + side / 2) % side) * side + (v + side / 2) % side] = std::log1p(m);
+    }
+  }
+  return image;
+}
+
+std::vector<std::size_t> ImageViews::confusion(const data::Dataset& d, const train::TestPredictions& p) {
+  const std::size_t classes = std::max<std::size_t>(d.classes, 2);
+  std::vector<std::size_t> matrix(classes * classes, 0);
+  const std::size_t count = std::min(p.classes.size(), d.test.labels.size());
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto truth = static_cast<std::size_t>(d.test.labels[i]), guess = static_cast<std::size_t>(p.classes[i]);
+    if (truth < classes && guess < classes) ++matrix[truth * classes + guess];
+  }
+  return matrix;
+}
+
+std::vector<std::size_t> ImageViews::misclassified(const data::Dataset& d, const train::TestPredictions& p,
+                                                   std::size_t limit) {
+  std::vector<std::size_t> wrong;
+  const std::size_t count = std::min(p.classes.size(), d.test.labels.size());
+  for (std::size_t i = 0; i < count && wrong.size() < limit; ++i) {
+    if (p.classes[i] != d.test.labels[i]) wrong.push_back(i);
+  }
+  return wrong;
+}
+
+void ImageViews::update(const train::Snapshot& snapshot, render::HeatmapView* heatmaps) {
+  if (!active() || !heatmaps || snapshot.spec.inputs != mSide * mSide) return;
+  const std::size_t cells = mSide * mSide;
+  if (!mSampleWritten) {
+    heatmaps->write(slot(sampleSlot()), sampleImage(mSample));
+    mSampleWritten = true;
+  }
+  const auto& set = snapshot.probes;
+  if (set && set->version != mWrittenVersion && set->parameters.size() == snapshot.spec.parameterCount()) {
+    mWrittenVersion = set->version;
+    mWidth0 = snapshot.spec.layerOutputs(0);
+    const std::size_t shown = weightSlots();
+    mWeightRange.assign(shown, 1.0f);
+    mSpectrumRange.assign(shown, {0.0f, 1.0f});
+    const float* weights = set->parameters.data() + snapshot.spec.weightOffset(0);
+    const std::size_t halfCells = mSide * (mSide / 2 + 1);
+    const bool haveSpectrum = set->spectrum.size() == mWidth0 * halfCells;
+    for (std::size_t j = 0; j < shown; ++j) {
+      const float* w = weights + j * cells;
+      mWeightRange[j] = largestMagnitude(w, cells);
+      heatmaps->write(slot(weightSlot(j)), std::span<const float>(w, cells));
+      if (haveSpectrum) {
+        const auto image = fullSpectrum(set->spectrum.data() + j * halfCells, mSide);
+        const auto [low, high] = std::minmax_element(image.begin(), image.end());
+        mSpectrumRange[j] = {*low, std::max(*high, *low + 1e-6f)};
+        heatmaps->write(slot(spectrumSlot(j)), image);
+      }
+    }
+  }
+  if (snapshot.predictions && snapshot.predictions->step != mWrittenPredictions) {
+    mWrittenPredictions = snapshot.predictions->step;
+    mMisclassified = misclassified(*mDataset, *snapshot.predictions, MISCLASSIFIED_SHOWN);
+    for (std::size_t i = 0; i < mMisclassified.size(); ++i) heatmaps->write(slot(misclassifiedSlot(i)), sampleImage(mMisclassified[i]));
+  }
+}
+
+void ImageViews::drawImage(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t index, const Rect& rect,
+                           float low, float high) const {
+  if (heatmaps) {
+    render::HeatmapStyle style;
+    style.low = low;
+    style.high = high;
+    heatmaps->draw(list, slot(index), rect.min, rect.max, style);
+  } else {
+    list->AddRectFilled(rect.min, rect.max, colorOf(render::COLOR_MID));
+  }
+}
+
+bool ImageViews::drawNeuron(ImDrawList* list, const train::Snapshot& snapshot, render::HeatmapView* heatmaps,
+                            std::size_t column, std::size_t neuron, const Rect& rect) const {
+  if (!active()) return false;
+  if (column == 0) {
+    drawImage(list, heatmaps, sampleSlot(), rect, -1.0f, 1.0f);
+    return true;
+  }
+  if (column == 1 && neuron < mWeightRange.size() && mWrittenVersion > 0) {
+    drawImage(list, heatmaps, weightSlot(neuron), rect, -mWeightRange[neuron], mWeightRange[neuron]);
+    return true;
+  }
+  // Later layers: the neuron's activation for the sample.
+  if (!snapshot.probes || snapshot.probes->probes.empty()) return false;
+  const auto& result = snapshot.probes->probes[0];
+  const std::size_t layer = column - 1;
+  if (result.rows != 1 || layer >= result.layers.size() || neuron >= result.layers[layer].size()) return false;
+  const auto& values = result.layers[layer];
+  const bool output = layer + 1 == snapshot.spec.layerCount();
+  const float high = output ? 1.0f : largestMagnitude(values.data(), values.size());
+  list->AddRectFilled(rect.min, rect.max, colorOf(render::heatmapColor(values[neuron], output ? -1.0f : -high, high)));
+  return true;
+}
+
+std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snapshot, render::HeatmapView* heatmaps) {
+  std::optional<train::SetProbes> command;
+  if (!active()) {
+    ImGui::TextDisabled("These views are for image data (--preset mnist-mlp or fashion-mlp).");
+    return command;
+  }
+  ImDrawList* list = ImGui::GetWindowDrawList();
+  const float height = std::max(ImGui::GetContentRegionAvail().y - 4.0f, 60.0f);
+  const float pad = 2.0f;
+
+  // Weight images and their spectra, as two grids side by side.
+  auto grid = [&](const char* id, bool spectra) {
+    const std::size_t count = mWeightRange.size();
+    ImGui::BeginChild(id, ImVec2(height * 1.1f, height), true, ImGuiWindowFlags_NoScrollbar);
+    ImGui::TextUnformatted(spectra ? "|DFT| of the weight images" : "first-layer weights");
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const float avail = ImGui::GetContentRegionAvail().x;
+    const auto perRow = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(std::max<std::size_t>(count, 1)))));
+    const float cell = std::min(avail, ImGui::GetContentRegionAvail().y) / static_cast<float>(perRow);
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    for (std::size_t j = 0; j < count; ++j) {
+      const float x = origin.x + cell * static_cast<float>(j % perRow), y = origin.y + cell * static_cast<float>(j / perRow);
+      const Rect r{ImVec2(x + pad * 0.5f, y + pad * 0.5f), ImVec2(x + cell - pad * 0.5f, y + cell - pad * 0.5f)};
+      if (spectra) {
+        drawImage(list, heatmaps, spectrumSlot(j), r, mSpectrumRange[j].first, mSpectrumRange[j].second);
+      } else {
+        drawImage(list, heatmaps, weightSlot(j), r, -mWeightRange[j], mWeightRange[j]);
+      }
+      if (ImGui::IsWindowHovered() && r.contains(mouse)) {
+        if (spectra) {
+          ImGui::SetTooltip("neuron %zu: log(1 + |DFT|) in [%.2f, %.2f], zero frequency in the centre", j,
+                            static_cast<double>(mSpectrumRange[j].first), static_cast<double>(mSpectrumRange[j].second));
+        } else {
+          ImGui::SetTooltip("neuron %zu: incoming weights, |w| <= %.3f", j, static_cast<double>(mWeightRange[j]));
+        }
+      }
+    }
+    ImGui::EndChild();
+  };
+  if (mWeightRange.empty()) {
+    ImGui::TextDisabled("waiting for the first probe");
+    return command;
+  }
+  grid("##weights", false);
+  ImGui::SameLine();
+  grid("##spectra", true);
+  ImGui::SameLine();
+
+  // The chosen sample and its activations through every layer.
+  ImGui::BeginChild("##sample", ImVec2(std::max(height * 1.4f, 220.0f), height), true);
+  int sample = static_cast<int>(mSample);
+  ImGui::SetNextItemWidth(100);
+  if (ImGui::InputInt("test sample", &sample)) {
+    command = setSample(static_cast<std::size_t>(std::clamp(sample, 0, static_cast<int>(mDataset->test.count) - 1)));
+  }
+  const float side = std::min(64.0f, height * 0.3f);
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  drawImage(list, heatmaps, sampleSlot(), Rect{at, ImVec2(at.x + side, at.y + side)}, -1.0f, 1.0f);
+  ImGui::Dummy(ImVec2(side, side));
+  ImGui::SameLine();
+  const std::int32_t label = mDataset->test.labels[mSample];
+  const std::vector<float>* outputs = nullptr;
+  if (snapshot.probes && !snapshot.probes->probes.empty() && snapshot.probes->probes[0].rows == 1) {
+    outputs = &snapshot.probes->probes[0].layers.back();
+  }
+  std::size_t guess = 0;
+  if (outputs) guess = static_cast<std::size_t>(std::max_element(outputs->begin(), outputs->end()) - outputs->begin());
+  ImGui::Text("label %d\npredicted %zu", label, guess);
+  if (outputs) {
+    const auto& layers = snapshot.probes->probes[0].layers;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      const auto& values = layers[l];
+      const bool last = l + 1 == layers.size();
+      ImGui::TextDisabled(last ? "output" : "layer %zu (%zu)", l + 1, values.size());
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      const float w = ImGui::GetContentRegionAvail().x;
+      const std::size_t n = std::min<std::size_t>(values.size(), 128);
+      const float cellW = w / static_cast<float>(std::max<std::size_t>(n, 1));
+      const float high = last ? 1.0f : largestMagnitude(values.data(), values.size());
+      for (std::size_t i = 0; i < n; ++i) {
+        const ImVec2 a(p.x + cellW * static_cast<float>(i), p.y);
+        list->AddRectFilled(a, ImVec2(a.x + std::max(cellW - 1.0f, 1.0f), a.y + 12.0f),
+                            colorOf(render::heatmapColor(values[i], last ? -1.0f : -high, high)));
+      }
+      ImGui::Dummy(ImVec2(w, 13.0f));
+    }
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+
+  // Confusion matrix.
+  ImGui::BeginChild("##confusion", ImVec2(std::max(height * 1.1f, 160.0f), height), true, ImGuiWindowFlags_NoScrollbar);
+  if (snapshot.predictions) {
+    const std::size_t classes = std::max<std::size_t>(mDataset->classes, 2);
+    const auto matrix = confusion(*mDataset, *snapshot.predictions);
+    ImGui::Text("confusion (step %llu)", static_cast<unsigned long long>(snapshot.predictions->step));
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const float size = std::min(ImGui::GetContentRegionAvail().x, ImGui::GetContentRegionAvail().y);
+    const float cell = size / static_cast<float>(classes);
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    for (std::size_t t = 0; t < classes; ++t) {
+      std::size_t total = 0;
+      for (std::size_t g = 0; g < classes; ++g) total += matrix[t * classes + g];
+      for (std::size_t g = 0; g < classes; ++g) {
+        const std::size_t n = matrix[t * classes + g];
+        const float share = total ? static_cast<float>(n) / static_cast<float>(total) : 0.0f;
+        const Rect r{ImVec2(p.x + cell * static_cast<float>(g), p.y + cell * static_cast<float>(t)),
+                     ImVec2(p.x + cell * static_cast<float>(g + 1) - 1, p.y + cell * static_cast<float>(t + 1) - 1)};
+        const auto& tone = t == g ? render::COLOR_HIGH : render::COLOR_LOW;
+        list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
+        list->AddRectFilled(r.min, r.max, colorOf(tone, std::sqrt(share)));
+        if (ImGui::IsWindowHovered() && r.contains(mouse)) {
+          ImGui::SetTooltip("true %zu, predicted %zu: %zu samples (%.1f %% of class %zu)", t, g, n,
+                            static_cast<double>(share) * 100.0, t);
+        }
+      }
+    }
+    ImGui::Dummy(ImVec2(size, size));
+  } else {
+    ImGui::TextDisabled("confusion matrix: after the first evaluation");
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+
+  // Misclassified samples: click one to follow it through the network.
+  ImGui::BeginChild("##misclassified", ImVec2(0, height), true, ImGuiWindowFlags_NoScrollbar);
+  ImGui::Text("misclassified (first %zu)", mMisclassified.size());
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  const float cell = std::clamp(ImGui::GetContentRegionAvail().x / 8.0f, 16.0f, 48.0f);
+  const auto perRow = static_cast<std::size_t>(std::max(ImGui::GetContentRegionAvail().x / cell, 1.0f));
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  for (std::size_t i = 0; i < mMisclassified.size() && snapshot.predictions; ++i) {
+    const float x = p.x + cell * static_cast<float>(i % perRow), y = p.y + cell * static_cast<float>(i / perRow);
+    const Rect r{ImVec2(x + 1, y + 1), ImVec2(x + cell - 1, y + cell - 1)};
+    drawImage(list, heatmaps, misclassifiedSlot(i), r, -1.0f, 1.0f);
+    const std::size_t s = mMisclassified[i];
+    if (ImGui::IsWindowHovered() && r.contains(mouse)) {
+      ImGui::SetTooltip("test sample %zu: label %d, predicted %d (click to follow it)", s, mDataset->test.labels[s],
+                        snapshot.predictions->classes[s]);
+      if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) command = setSample(s);
+    }
+  }
+  ImGui::EndChild();
+  return command;
+}
+
+}  // namespace nsb::ui

@@ -1,0 +1,373 @@
+// NetworkView: geometry of the network picture (columns, neurons, edges), the probe grids, and the
+// hand-over of probe results to the heatmap atlas when a new probe set arrives. The colour ranges:
+// tanh [-1, 1], sigmoid [0, 1], unbounded activations symmetric around 0 by the tile's largest |v|.
+#include "ui/NetworkView.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "data/Synthetic2D.h"
+#include "render/Colormap.h"
+
+namespace nsb::ui {
+namespace {
+
+ImU32 colorOf(const std::array<float, 3>& rgb, float alpha = 1.0f) {
+  return ImGui::ColorConvertFloat4ToU32(ImVec4(rgb[0], rgb[1], rgb[2], alpha));
+}
+
+std::size_t shown(std::size_t width) { return std::min(width, NetworkView::MAX_NEURONS_SHOWN); }
+
+// The widths of the picture's columns: inputs, hidden layers, outputs.
+std::vector<std::size_t> columnWidths(const nn::ModelSpec& spec) {
+  std::vector<std::size_t> widths{spec.inputs};
+  for (const auto& layer : spec.hidden) widths.push_back(layer.width);
+  widths.push_back(spec.outputs);
+  return widths;
+}
+
+std::pair<float, float> activationRange(compute::Activation activation, const float* values, std::size_t count,
+                                        std::size_t stride) {
+  if (activation == compute::Activation::Tanh) return {-1.0f, 1.0f};
+  if (activation == compute::Activation::Sigmoid) return {0.0f, 1.0f};
+  float largest = 0.0f;
+  for (std::size_t i = 0; i < count; ++i) largest = std::max(largest, std::fabs(values[i * stride]));
+  if (largest <= 0.0f || !std::isfinite(largest)) largest = 1.0f;
+  return {-largest, largest};
+}
+
+}  // namespace
+
+void NetworkView::setDataset(std::shared_ptr<const data::Dataset> dataset, const std::string& features) {
+  mDataset = std::move(dataset);
+  mPlanar = false;
+  mInputsWritten = false;
+  mWrittenVersion = 0;
+  if (!mDataset || mDataset->u8 || mDataset->train.points.empty() || features.empty()) return;
+  auto parsed = data::FeatureSet::parse(features);
+  if (!parsed || parsed.value().size() != mDataset->features) return;
+  mFeatures = parsed.value();
+  mPlanar = true;
+  // The input neurons' pictures: each feature's value over the plane.
+  const std::vector<float> inputs = gridInputs(mFeatures, NEURON_GRID);
+  const std::size_t count = mFeatures.size();
+  const std::size_t cells = NEURON_GRID * NEURON_GRID;
+  mInputTiles.assign(count, std::vector<float>(cells));
+  for (std::size_t f = 0; f < count; ++f) {
+    for (std::size_t i = 0; i < cells; ++i) mInputTiles[f][i] = inputs[i * count + f];
+  }
+}
+
+std::pair<float, float> NetworkView::gridPoint(std::size_t n, std::size_t row, std::size_t column) {
+  // The grid includes both edges of the plane, so that texel centres at the quad's edges (see
+  // HeatmapView) are exactly the plane's edges.
+  const float step = 2.0f * data::POINT_RANGE / static_cast<float>(n - 1);
+  return {-data::POINT_RANGE + step * static_cast<float>(column), data::POINT_RANGE - step * static_cast<float>(row)};
+}
+
+ImVec2 NetworkView::planePoint(const Rect& rect, const ImVec2& screen) {
+  const float u = (screen.x - rect.min.x) / rect.width();
+  const float v = (screen.y - rect.min.y) / rect.height();
+  return ImVec2(-data::POINT_RANGE + 2.0f * data::POINT_RANGE * u, data::POINT_RANGE - 2.0f * data::POINT_RANGE * v);
+}
+
+std::vector<float> NetworkView::gridInputs(const data::FeatureSet& features, std::size_t n) {
+  const std::size_t count = features.size();
+  std::vector<float> inputs(n * n * count);
+  for (std::size_t row = 0; row < n; ++row) {
+    for (std::size_t column = 0; column < n; ++column) {
+      const auto [x1, x2] = gridPoint(n, row, column);
+      features.apply(x1, x2, &inputs[(row * n + column) * count]);
+    }
+  }
+  return inputs;
+}
+
+std::optional<train::SetProbes> NetworkView::probes() const {
+  if (!mPlanar) return std::nullopt;
+  return probesFor(mFeatures);
+}
+
+std::optional<Rect> NetworkView::neuronRect(std::size_t column, std::size_t neuron) const {
+  if (column >= mNodeRects.size() || neuron >= mNodeRects[column].size()) return std::nullopt;
+  return mNodeRects[column][neuron];
+}
+
+std::optional<ImVec2> NetworkView::edgeMiddle(const WeightRef& weight) const {
+  const auto from = neuronRect(weight.layer, weight.from), to = neuronRect(weight.layer + 1, weight.to);
+  if (!from || !to) return std::nullopt;
+  return ImVec2((from->max.x + to->min.x) * 0.5f, (from->center().y + to->center().y) * 0.5f);
+}
+
+train::SetProbes NetworkView::probesFor(const data::FeatureSet& features) {
+  return train::SetProbes{{gridInputs(features, NEURON_GRID), gridInputs(features, OUTPUT_GRID)}};
+}
+
+void NetworkView::updateHeatmaps(const train::Snapshot& snapshot, render::HeatmapView& heatmaps) {
+  const nn::ModelSpec& spec = snapshot.spec;
+  const auto widths = columnWidths(spec);
+  std::size_t tileCount = 0;
+  for (std::size_t w : widths) tileCount += shown(w);
+  mTileRanges.resize(tileCount, {-1.0f, 1.0f});
+  if (!mInputsWritten) {
+    for (std::size_t f = 0; f < mInputTiles.size() && f < render::HeatmapView::tileCapacity(); ++f) {
+      const auto& tile = mInputTiles[f];
+      mTileRanges[f] = activationRange(compute::Activation::Linear, tile.data(), tile.size(), 1);
+      heatmaps.write(render::HeatmapView::tile(static_cast<std::uint32_t>(f)), tile);
+    }
+    mInputsWritten = true;
+  }
+  const auto& set = snapshot.probes;
+  if (!set || set->version == mWrittenVersion || set->probes.size() < 2) return;
+  mWrittenVersion = set->version;
+  const train::ProbeResult& grid = set->probes[0];
+  const std::size_t cells = NEURON_GRID * NEURON_GRID;
+  if (grid.rows != cells || grid.layers.size() != spec.layerCount()) return;
+  std::vector<float> tile(cells);
+  std::size_t index = shown(widths[0]);
+  for (std::size_t l = 0; l < spec.layerCount(); ++l) {
+    const std::size_t width = spec.layerOutputs(l);
+    const std::vector<float>& values = grid.layers[l];
+    if (values.size() != cells * width) return;
+    const bool last = l + 1 == spec.layerCount();
+    for (std::size_t j = 0; j < shown(width); ++j, ++index) {
+      if (index >= render::HeatmapView::tileCapacity()) return;
+      for (std::size_t i = 0; i < cells; ++i) tile[i] = values[i * width + j];
+      if (last) {
+        mTileRanges[index] = spec.head == compute::Head::Linear
+                                 ? activationRange(compute::Activation::Linear, tile.data(), cells, 1)
+                                 : std::pair{0.0f, 1.0f};
+      } else {
+        mTileRanges[index] = activationRange(spec.layerActivation(l), tile.data(), cells, 1);
+      }
+      heatmaps.write(render::HeatmapView::tile(static_cast<std::uint32_t>(index)), tile);
+    }
+  }
+  // The output view: the head's output (class 1's probability for two or more classes).
+  const train::ProbeResult& out = set->probes[1];
+  const std::size_t outCells = OUTPUT_GRID * OUTPUT_GRID;
+  const std::vector<float>& head = out.layers.back();
+  const std::size_t outputs = spec.outputs;
+  if (out.rows != outCells || head.size() != outCells * outputs) return;
+  std::vector<float> picture(outCells);
+  const std::size_t column = outputs > 1 ? 1 : 0;
+  for (std::size_t i = 0; i < outCells; ++i) picture[i] = head[i * outputs + column];
+  mOutputRange = spec.head == compute::Head::Linear ? std::pair{-1.0f, 1.0f} : std::pair{0.0f, 1.0f};
+  heatmaps.write(render::HeatmapView::output(), picture);
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train::Snapshot& snapshot,
+                                                                     render::HeatmapView* heatmaps, const Rect& area) {
+  std::optional<std::pair<std::size_t, std::size_t>> clicked;
+  ImDrawList* list = ImGui::GetWindowDrawList();
+  const nn::ModelSpec& spec = snapshot.spec;
+  if (spec.inputs == 0) return clicked;
+  if (heatmaps && mPlanar) updateHeatmaps(snapshot, *heatmaps);
+  const bool images = mImages && mImages->active();
+  auto widths = columnWidths(spec);
+  if (images) widths[0] = 1;  // the sample's image
+  const std::size_t columns = widths.size();
+
+  // Split: the network on the left, the output view (square, >= 256 px where it fits) on the right.
+  const float gap = 16.0f;
+  float outputSide = 0.0f;
+  if (mPlanar) {
+    outputSide = std::min(area.height() - 22.0f, std::max(area.width() * 0.42f, std::min(256.0f, area.width() * 0.6f)));
+    outputSide = std::max(outputSide, 64.0f);
+  }
+  Rect net{area.min, ImVec2(area.max.x - (outputSide > 0 ? outputSide + gap : 0.0f), area.max.y)};
+  std::size_t tallest = 1;
+  for (std::size_t w : widths) tallest = std::max(tallest, shown(w));
+  const float labelHeight = 18.0f;
+  const float usable = net.height() - labelHeight - 8.0f;
+  float node = std::clamp(usable / static_cast<float>(tallest) * 0.82f, 8.0f, 64.0f) * mZoom;
+  const float spacingY = node / 0.82f;
+  // The last column's label must fit before the output view.
+  const float lastLabel = ImGui::CalcTextSize("Output (000)").x;
+  const float spacingX =
+      columns > 1 ? (net.width() - std::max(node, lastLabel)) / static_cast<float>(columns - 1) : 0.0f;
+
+  auto nodeRect = [&](std::size_t c, std::size_t j) {
+    if (images && c == 0) {  // the sample's image, as large as the column allows
+      const float side = std::clamp(spacingX * 0.7f, node, usable * 0.5f);
+      const float x = net.min.x + mPan.x, y = net.min.y + labelHeight + mPan.y + (usable - side) * 0.5f;
+      return Rect{ImVec2(x, y), ImVec2(x + side, y + side)};
+    }
+    const std::size_t count = shown(widths[c]);
+    const float x = net.min.x + mPan.x + spacingX * static_cast<float>(c);
+    const float top = net.min.y + labelHeight + mPan.y + (usable - spacingY * static_cast<float>(count)) * 0.5f;
+    const float y = top + spacingY * static_cast<float>(j) + (spacingY - node) * 0.5f;
+    return Rect{ImVec2(x, y), ImVec2(x + node, y + node)};
+  };
+
+  list->PushClipRect(area.min, area.max, true);
+  // Column labels.
+  for (std::size_t c = 0; c < columns; ++c) {
+    char label[64];
+    if (c == 0) {
+      std::snprintf(label, sizeof label, "Input (%zu)", widths[c]);
+    } else if (c + 1 == columns) {
+      std::snprintf(label, sizeof label, "Output (%zu)", widths[c]);
+    } else {
+      std::snprintf(label, sizeof label, "Hidden %zu (%zu)", c, widths[c]);
+    }
+    const float x = net.min.x + mPan.x + spacingX * static_cast<float>(c);
+    list->AddText(ImVec2(x, net.min.y + mPan.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), label);
+  }
+
+  // Edges: W[layer] is [out, in]; colour by sign, width and alpha by |w| relative to the largest. The
+  // edge nearest the mouse (within 4 px, away from the neurons) is hovered: its value shows, a click
+  // selects it for typing a new one.
+  mClickedWeight.reset();
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  const bool hoverArea = ImGui::IsWindowHovered() && area.contains(mouse);
+  std::optional<WeightRef> hoveredEdge;
+  float hoveredDistance = 4.0f;
+  const std::vector<float>* params = snapshot.probes ? &snapshot.probes->parameters : nullptr;
+  if (mOptions.showEdges && params && params->size() == spec.parameterCount()) {
+    float largest = 1e-6f;
+    for (std::size_t i = 0; i < spec.weightCount(); ++i) largest = std::max(largest, std::fabs((*params)[i]));
+    for (std::size_t l = 0; l < spec.layerCount(); ++l) {
+      const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
+      if (shown(in) * shown(out) > 4096 || (images && l == 0)) continue;
+      const std::size_t offset = spec.weightOffset(l);
+      for (std::size_t k = 0; k < shown(out); ++k) {
+        const Rect to = nodeRect(l + 1, k);
+        for (std::size_t j = 0; j < shown(in); ++j) {
+          const float w = (*params)[offset + k * in + j];
+          const float strength = std::min(std::fabs(w) / largest, 1.0f);
+          const Rect from = nodeRect(l, j);
+          const auto& rgb = w >= 0 ? render::COLOR_HIGH : render::COLOR_LOW;
+          const ImVec2 a(from.max.x, from.center().y), b(to.min.x, to.center().y);
+          list->AddLine(a, b, colorOf(rgb, 0.15f + 0.75f * strength), 0.5f + 3.5f * strength);
+          if (hoverArea && mouse.x > a.x + 2.0f && mouse.x < b.x - 2.0f) {
+            // Distance from the mouse to the segment (x strictly inside it).
+            const float t = (mouse.x - a.x) / (b.x - a.x);
+            const float d = std::fabs(mouse.y - (a.y + t * (b.y - a.y)));
+            if (d < hoveredDistance) {
+              hoveredDistance = d;
+              hoveredEdge = WeightRef{l, j, k};
+            }
+          }
+        }
+      }
+    }
+  }
+
+  if (hoveredEdge) {
+    const WeightRef& e = *hoveredEdge;
+    const Rect from = nodeRect(e.layer, e.from), to = nodeRect(e.layer + 1, e.to);
+    list->AddLine(ImVec2(from.max.x, from.center().y), ImVec2(to.min.x, to.center().y), IM_COL32(255, 255, 255, 230), 2.0f);
+    const float w = (*params)[spec.weightOffset(e.layer) + e.to * spec.layerInputs(e.layer) + e.from];
+    ImGui::SetTooltip("weight %zu -> %zu of layer %zu: %.4f\nclick to type a value", e.from, e.to, e.layer + 1,
+                      static_cast<double>(w));
+    if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) mClickedWeight = e;
+  }
+
+  // Neurons.
+  std::size_t index = 0;
+  mNodeRects.assign(columns, {});
+  for (std::size_t c = 0; c < columns; ++c) {
+    for (std::size_t j = 0; j < shown(widths[c]); ++j, ++index) {
+      const Rect r = nodeRect(c, j);
+      mNodeRects[c].push_back(r);
+      const bool haveTile = heatmaps && mPlanar && index < render::HeatmapView::tileCapacity() &&
+                            index < mTileRanges.size() && (c == 0 || (snapshot.probes && mWrittenVersion > 0));
+      if (images && mImages->drawNeuron(list, snapshot, heatmaps, c, j, r)) {
+        // drawn by the image views
+      } else if (haveTile) {
+        render::HeatmapStyle style;
+        style.low = mTileRanges[index].first;
+        style.high = mTileRanges[index].second;
+        heatmaps->draw(list, render::HeatmapView::tile(static_cast<std::uint32_t>(index)), r.min, r.max, style);
+      } else {
+        list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
+      }
+      const bool hovered = hoverArea && r.contains(mouse);
+      list->AddRect(r.min, r.max, hovered ? IM_COL32(255, 255, 255, 220) : IM_COL32(0, 0, 0, 160));
+      if (hovered) {
+        std::ostringstream text;
+        if (c == 0) {
+          const auto names = mPlanar ? mFeatures.names() : std::vector<std::string>{};
+          if (images) {
+            text << "Test sample " << mImages->sample() << " (Images tab: choose another)";
+          } else {
+            text << "Input " << (j < names.size() ? names[j] : std::to_string(j));
+          }
+        } else {
+          text << (c + 1 == columns ? "Output neuron " : "Neuron ") << j << " of layer " << c;
+          if (params && params->size() == spec.parameterCount()) {
+            text << "\nbias " << (*params)[spec.biasOffset(c - 1) + j];
+          }
+        }
+        ImGui::SetTooltip("%s", text.str().c_str());
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) clicked = std::pair{c, j};
+      }
+    }
+    if (widths[c] > shown(widths[c])) {
+      const Rect last = nodeRect(c, shown(widths[c]) - 1);
+      char more[32];
+      std::snprintf(more, sizeof more, "+%zu", widths[c] - shown(widths[c]));
+      list->AddText(ImVec2(last.min.x, last.max.y + 2), ImGui::GetColorU32(ImGuiCol_TextDisabled), more);
+    }
+  }
+
+  // The output view.
+  if (mPlanar && outputSide > 0) {
+    const float x0 = area.max.x - outputSide;
+    const float y0 = area.min.y + labelHeight;
+    mOutputRect = Rect{ImVec2(x0, y0), ImVec2(x0 + outputSide, y0 + outputSide)};
+    list->AddText(ImVec2(x0, area.min.y), ImGui::GetColorU32(ImGuiCol_TextDisabled),
+                  spec.head == compute::Head::Linear ? "Output: regression surface" : "Output: decision boundary");
+    if (heatmaps && snapshot.probes && mWrittenVersion > 0) {
+      render::HeatmapStyle style;
+      style.low = mOutputRange.first;
+      style.high = mOutputRange.second;
+      style.discretize = mOptions.discretize;
+      heatmaps->draw(list, render::HeatmapView::output(), mOutputRect.min, mOutputRect.max, style);
+    } else {
+      list->AddRectFilled(mOutputRect.min, mOutputRect.max, colorOf(render::COLOR_MID));
+    }
+    list->AddRect(mOutputRect.min, mOutputRect.max, IM_COL32(0, 0, 0, 200));
+    auto drawPoints = [&](const data::Split& split, ImU32 border) {
+      const bool classes = mDataset->task == data::Task::Classification;
+      for (std::size_t i = 0; i < split.count && 2 * i + 1 < split.points.size(); ++i) {
+        const float px = split.points[2 * i], py = split.points[2 * i + 1];
+        const ImVec2 p(mOutputRect.min.x + (px + data::POINT_RANGE) / (2 * data::POINT_RANGE) * outputSide,
+                       mOutputRect.min.y + (data::POINT_RANGE - py) / (2 * data::POINT_RANGE) * outputSide);
+        float value = 0.0f;
+        if (classes) {
+          value = i < split.labels.size() && split.labels[i] > 0 ? 1.0f : -1.0f;
+        } else if (i < split.targets.size()) {
+          value = split.targets[i];
+        }
+        list->AddCircleFilled(p, 3.2f, colorOf(render::heatmapColor(value, -1.0f, 1.0f)));
+        list->AddCircle(p, 3.4f, border, 0, 1.0f);
+      }
+    };
+    if (mDataset && mOptions.showTrain) drawPoints(mDataset->train, IM_COL32(255, 255, 255, 220));
+    if (mDataset && mOptions.showTest) drawPoints(mDataset->test, IM_COL32(0, 0, 0, 230));
+    if (hoverArea && mOutputRect.contains(mouse)) {
+      const ImVec2 p = planePoint(mOutputRect, mouse);
+      ImGui::SetTooltip("x1 = %.2f, x2 = %.2f", static_cast<double>(p.x), static_cast<double>(p.y));
+    }
+  } else {
+    mOutputRect = Rect{};
+  }
+  list->PopClipRect();
+
+  // Zoom with the wheel and pan with the right button, over the network.
+  if (hoverArea && net.contains(mouse)) {
+    const float wheel = ImGui::GetIO().MouseWheel;
+    if (wheel != 0.0f) mZoom = std::clamp(mZoom * (wheel > 0 ? 1.1f : 1.0f / 1.1f), 0.3f, 4.0f);
+    if (ImGui::IsMouseDragging(ImGuiMouseButton_Right)) {
+      const ImVec2 delta = ImGui::GetIO().MouseDelta;
+      mPan = ImVec2(mPan.x + delta.x, mPan.y + delta.y);
+    }
+  }
+  return clicked;
+}
+
+}  // namespace nsb::ui

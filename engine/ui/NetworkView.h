@@ -1,0 +1,94 @@
+#pragma once
+// NetworkView: the Viewport's picture of the network for 2D data. Layers are columns of neurons, each
+// neuron a heatmap of its output over the input plane (64x64 probe grid, computed on the backend);
+// edges coloured by the weight's sign, width and alpha by |w|; and the output view, a 256x256
+// decision boundary (or regression surface) with the train and test points. UI thread only.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "data/Dataset.h"
+#include "data/Features.h"
+#include "render/HeatmapView.h"
+#include "train/Command.h"
+#include "train/Snapshot.h"
+#include "ui/ImageViews.h"
+#include "ui/Rect.h"
+
+namespace nsb::ui {
+
+// A weight of the picture: layer l's weight matrix, from neuron `from` of column l to `to` of column l + 1.
+struct WeightRef {
+  std::size_t layer = 0, from = 0, to = 0;
+};
+
+struct NetworkViewOptions {
+  bool showTrain = true;
+  bool showTest = true;
+  bool discretize = false;
+  bool showEdges = true;
+};
+
+class NetworkView {
+ public:
+  static constexpr std::size_t NEURON_GRID = render::TILE_SIZE;    // probe 0: every neuron
+  static constexpr std::size_t OUTPUT_GRID = render::OUTPUT_SIZE;  // probe 1: the output view
+  static constexpr std::size_t MAX_NEURONS_SHOWN = 48;             // per column; wider layers are cut
+
+  // `features` empty or the dataset without 2D points: no heatmaps, the network as plain circles.
+  void setDataset(std::shared_ptr<const data::Dataset> dataset, const std::string& features);
+  bool planar() const { return mPlanar; }
+  // Image data: the input column is the chosen sample's image, the first layer shows weight images
+  // and later layers the sample's activations (drawn by `images`).
+  void setImages(const ImageViews* images) { mImages = images; }
+  // The probe inputs: the 64x64 neuron grid and the 256x256 output grid, as features.
+  std::optional<train::SetProbes> probes() const;
+  // The same grids for another feature set (sent right after a SetFeatures).
+  static train::SetProbes probesFor(const data::FeatureSet& features);
+
+  // Draws into `area` of the current window. Returns the neuron clicked, if any: (layer, index) with
+  // layer 0 the inputs, 1.. the hidden layers, the last the output layer.
+  std::optional<std::pair<std::size_t, std::size_t>> draw(const train::Snapshot& snapshot,
+                                                          render::HeatmapView* heatmaps, const Rect& area);
+  // The weight clicked in the last draw(), if any (hovering an edge shows its value).
+  std::optional<WeightRef> clickedWeight() const { return mClickedWeight; }
+  // Screen geometry of the last draw (tests drive the mouse with it): a neuron's square (column 0 the
+  // inputs) and the middle of an edge.
+  std::optional<Rect> neuronRect(std::size_t column, std::size_t neuron) const;
+  std::optional<ImVec2> edgeMiddle(const WeightRef& weight) const;
+  NetworkViewOptions& options() { return mOptions; }
+  // Frames the network: puts zoom and pan back (key F).
+  void frame() {
+    mZoom = 1.0f;
+    mPan = ImVec2(0, 0);
+  }
+  // Where the output view was drawn last frame, and the plane coordinates of a point in it.
+  Rect outputRect() const { return mOutputRect; }
+  static ImVec2 planePoint(const Rect& rect, const ImVec2& screen);
+  // The grid point (x1, x2) of cell (row, column) of an n x n probe grid; rows run from the top.
+  static std::pair<float, float> gridPoint(std::size_t n, std::size_t row, std::size_t column);
+
+ private:
+  void updateHeatmaps(const train::Snapshot& snapshot, render::HeatmapView& heatmaps);
+  static std::vector<float> gridInputs(const data::FeatureSet& features, std::size_t n);
+
+  std::shared_ptr<const data::Dataset> mDataset;
+  data::FeatureSet mFeatures;
+  bool mPlanar = false;
+  const ImageViews* mImages = nullptr;
+  NetworkViewOptions mOptions;
+  float mZoom = 1.0f;
+  ImVec2 mPan{0, 0};
+  Rect mOutputRect;
+  std::optional<WeightRef> mClickedWeight;
+  std::vector<std::vector<Rect>> mNodeRects;  // per column, the neurons shown
+  std::uint64_t mWrittenVersion = 0;
+  bool mInputsWritten = false;
+  std::vector<std::vector<float>> mInputTiles;       // per feature, 64x64
+  std::vector<std::pair<float, float>> mTileRanges;  // per tile index: low, high of its colour map
+  std::pair<float, float> mOutputRange{0.0f, 1.0f};
+};
+
+}  // namespace nsb::ui

@@ -1,0 +1,115 @@
+// `neural-sandbox gui` (also what runs without a subcommand): the editor in a window, or with
+// --headless offscreen for --frames N frames, writing --screenshot FILE.png. With no display it says
+// so in one line, points to --headless and exits 1.
+#include <cstdio>
+#include <cstdlib>
+
+#include "Commands.h"
+#include "TrainOptions.h"
+#include "train/Preset.h"
+#include "ui/App.h"
+#include "ui/Settings.h"
+
+namespace nsb::sandbox {
+namespace {
+
+struct GuiOptions {
+  TrainOptions train;
+  bool headless = false;
+  std::uint32_t frames = 0;
+  std::string screenshot;
+  std::uint32_t width = 1280, height = 720;
+  std::optional<std::uint32_t> stepsPerFrame;
+  bool validation = false;
+  bool noVsync = false;
+  std::optional<float> uiScale;
+};
+
+bool haveDisplay() {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  return (x11 && *x11) || (wayland && *wayland);
+}
+
+int runGui(const GuiOptions& o) {
+  if (o.headless && o.frames == 0) {
+    std::fprintf(stderr, "neural-sandbox: --headless needs --frames N (at least 1)\n");
+    return 2;
+  }
+  if (!o.screenshot.empty() && o.frames == 0) {
+    std::fprintf(stderr, "neural-sandbox: --screenshot needs --frames N: the picture is taken after the last frame\n");
+    return 2;
+  }
+  if (!o.headless && !haveDisplay()) {
+    std::fprintf(stderr,
+                 "neural-sandbox: no display (DISPLAY is not set); for pictures without a window use "
+                 "`neural-sandbox gui --headless --frames N --screenshot FILE.png`\n");
+    return 1;
+  }
+  auto training = buildTraining(o.train);
+  if (!training) return fail(training.error());
+  ui::AppOptions options;
+  options.config = training.value().config;
+  options.dataset = training.value().dataset;
+  options.presetName = training.value().presetName;
+  options.featureList = training.value().featureList;
+  if (o.train.noise) {
+    options.noise = *o.train.noise;
+  } else if (auto preset = train::Preset::load(o.train.preset)) {
+    options.noise = preset.value().dataset.synthetic.noise;
+  }
+  options.headless = o.headless;
+  options.width = o.width;
+  options.height = o.height;
+  options.frames = o.frames;
+  options.stepsPerFrame = o.stepsPerFrame ? *o.stepsPerFrame : (o.headless ? 1u : 0u);
+  options.screenshot = o.screenshot;
+  options.validation = o.validation;
+  options.vsync = !o.noVsync;
+  if (o.uiScale) {
+    if (!(*o.uiScale >= ui::MIN_UI_SCALE && *o.uiScale <= ui::MAX_UI_SCALE)) {
+      std::fprintf(stderr, "neural-sandbox: --ui-scale must be between %.2f and %.2f\n",
+                   static_cast<double>(ui::MIN_UI_SCALE), static_cast<double>(ui::MAX_UI_SCALE));
+      return 2;
+    }
+    options.uiScale = o.uiScale;
+  }
+  auto app = ui::App::create(std::move(options));
+  if (!app) {
+    if (!o.headless && app.error().kind == core::ErrorKind::Runtime) {
+      std::fprintf(stderr,
+                   "neural-sandbox: %s; without a window use `neural-sandbox gui --headless --frames N "
+                   "--screenshot FILE.png`\n",
+                   app.message().c_str());
+      return 1;
+    }
+    return fail(app.error());
+  }
+  return app.value()->run();
+}
+
+}  // namespace
+
+Action addGuiCommand(CLI::App& app, bool defaultCommand) {
+  auto options = std::make_shared<GuiOptions>();
+  CLI::App* gui = app.add_subcommand("gui", "Open the editor (the default): watch the network train, edit it live");
+  // Without a subcommand the editor opens with the top-level flags, so they are declared on both.
+  for (CLI::App* target : {gui, defaultCommand ? &app : nullptr}) {
+    if (!target) continue;
+    addTrainOptions(*target, options->train);
+    target->add_flag("--headless", options->headless, "Render offscreen, without a window system");
+    target->add_option("--frames", options->frames, "Frames to draw, then exit (headless: required)");
+    target->add_option("--screenshot", options->screenshot, "Write the last frame to this PNG file");
+    target->add_option("--width", options->width, "Width in pixels (headless: of the image)")->capture_default_str();
+    target->add_option("--height", options->height, "Height in pixels (headless: of the image)")->capture_default_str();
+    target->add_option("--steps-per-frame", options->stepsPerFrame,
+                       "Training steps per frame (headless default 1; window default 0: free running)");
+    target->add_flag("--validation", options->validation, "Turn the Khronos validation layer on");
+    target->add_flag("--no-vsync", options->noVsync, "Present without waiting for the display");
+    target->add_option("--ui-scale", options->uiScale,
+                       "UI scale, 0.75 to 3 (window default: the one last chosen in View > UI scale; headless: 1)");
+  }
+  return [options] { return runGui(*options); };
+}
+
+}  // namespace nsb::sandbox

@@ -1,0 +1,262 @@
+// Panel logic in a headless ImGui context (no renderer, no session): dragging the learning-rate
+// slider sends SetHyperparams, an edit in the snapshot's events becomes a marker in the loss plot,
+// Pause/Play send their commands, and clicking a neuron selects it.
+#include <gtest/gtest.h>
+#include <imgui.h>
+
+#include <cstdio>
+#include <vector>
+
+#include "UiTestSupport.h"
+#include "nn/Init.h"
+#include "ui/Editor.h"
+
+namespace nsb::ui {
+namespace {
+
+class EditorPanels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(1280, 720);
+    io.DeltaTime = 1.0f / 60.0f;
+    io.KeyMap[ImGuiKey_Enter] = 257;
+    unsigned char* pixels = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    const auto options = test::spiralOptions("cpu");
+    snapshot.spec = options.config.spec;
+    snapshot.hyperparams = options.config.hyperparams;
+    snapshot.backend = "cpu";
+    EditorConfig config;
+    config.submit = [this](train::Command c) { sent.push_back(std::move(c)); };
+    config.dataset = options.dataset;
+    config.featureList = options.featureList;
+    config.presetName = "spiral";
+    editor = std::make_unique<Editor>(std::move(config));
+  }
+  void TearDown() override {
+    editor.reset();
+    ImGui::DestroyContext();
+  }
+  void frame() {
+    ImGui::NewFrame();
+    editor->draw(snapshot, FrameStats{});
+    ImGui::Render();
+  }
+  // A left click at `p` (press, release), with a frame to hover first.
+  void click(const ImVec2& p) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = p;
+    frame();
+    io.MouseDown[0] = true;
+    frame();
+    io.MouseDown[0] = false;
+    frame();
+  }
+  void clickWidget(const std::string& name) {
+    const auto rect = editor->widgetRect(name);
+    ASSERT_TRUE(rect) << name << " was not drawn";
+    click(rect->center());
+  }
+  void withParameters() {
+    auto set = std::make_shared<train::ProbeSet>();
+    set->parameters = nn::initialParameters(snapshot.spec, nn::InitKind::Xavier, 1);
+    snapshot.probes = set;
+  }
+  template <typename T>
+  std::vector<T> sentOf() const {
+    std::vector<T> out;
+    for (const auto& c : sent) {
+      if (const auto* v = std::get_if<T>(&c)) out.push_back(*v);
+    }
+    return out;
+  }
+
+  train::Snapshot snapshot;
+  std::vector<train::Command> sent;
+  std::unique_ptr<Editor> editor;
+};
+
+TEST_F(EditorPanels, DraggingTheLearningRateSendsSetHyperparams) {
+  frame();
+  const auto rect = editor->widgetRect("lr");
+  ASSERT_TRUE(rect) << "the learning-rate slider was not drawn";
+  ImGuiIO& io = ImGui::GetIO();
+  const ImVec2 centre = rect->center();
+  io.MousePos = centre;
+  frame();
+  io.MouseDown[0] = true;
+  frame();
+  io.MousePos = ImVec2(centre.x + 40.0f, centre.y);
+  frame();
+  EXPECT_TRUE(sentOf<train::SetHyperparams>().empty()) << "nothing is sent while the slider is held";
+  io.MouseDown[0] = false;
+  frame();
+  const auto edits = sentOf<train::SetHyperparams>();
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_GT(edits[0].hyperparams.learningRate, snapshot.hyperparams.learningRate);
+  EXPECT_EQ(edits[0].hyperparams.optimizer, snapshot.hyperparams.optimizer) << "only the learning rate changes";
+}
+
+TEST_F(EditorPanels, AnEditShowsUpAsAPlotMarker) {
+  train::MetricPoint a, b;
+  a.step = 30, a.trainLoss = 0.7, a.test.loss = 0.69, a.test.accuracy = 0.5, a.learningRate = 0.01;
+  b.step = 60, b.trainLoss = 0.6, b.test.loss = 0.62, b.test.accuracy = 0.6, b.learningRate = 0.02;
+  snapshot.history = {a, b};
+  frame();
+  EXPECT_EQ(editor->plots().lossMarkers(), 0u);
+  snapshot.events.push_back({45, "learning_rate", "0.01", "0.02"});
+  frame();
+  EXPECT_EQ(editor->plots().lossMarkers(), 1u);
+}
+
+TEST_F(EditorPanels, PerLayerChartsAndHistogramsOverTime) {
+  train::MetricPoint a, b;
+  a.step = 30, a.trainLoss = 0.7, a.gradientNorm = {0.1, 0.2, 0.3}, a.updateRatio = {1e-3, 2e-3, 3e-3};
+  b.step = 60, b.trainLoss = 0.6, b.gradientNorm = {0.05, 0.1, 0.2}, b.updateRatio = {1e-3, 1e-3, 1e-3};
+  snapshot.history = {a, b};
+  frame();
+  EXPECT_EQ(editor->plots().layerSeries(), 3u) << "one gradient-norm series per layer";
+  auto points = std::make_shared<std::vector<train::HistogramPoint>>();
+  for (std::uint64_t step = 1; step <= 30; ++step) {
+    train::HistogramPoint p{step * 10, {}, {}};
+    for (int l = 0; l < 3; ++l) {
+      p.weights.push_back({-1.0f, 1.0f, std::vector<std::uint32_t>(32, 3)});
+      p.gradients.push_back({-0.1f, 0.1f, std::vector<std::uint32_t>(32, 2)});
+    }
+    points->push_back(std::move(p));
+  }
+  snapshot.histograms = points;
+  editor->selectTab("Histograms");
+  frame();
+  frame();
+  EXPECT_EQ(editor->plots().histogramCurves(), 3u * 2u * Plots::CURVES_SHOWN) << "the newest points, per layer";
+}
+
+TEST_F(EditorPanels, PauseAndPlaySendTheirCommands) {
+  frame();
+  editor->setPlaying(false);
+  EXPECT_FALSE(editor->playing());
+  EXPECT_EQ(sentOf<train::Pause>().size(), 1u);
+  editor->setPlaying(true);
+  EXPECT_EQ(sentOf<train::Resume>().size(), 1u);
+}
+
+TEST_F(EditorPanels, ProbesCoverThePlaneForTwoDData) {
+  const auto probes = editor->probeCommand();
+  ASSERT_TRUE(probes);
+  ASSERT_EQ(probes->inputs.size(), 2u);
+  const std::size_t features = snapshot.spec.inputs;
+  EXPECT_EQ(probes->inputs[0].size(), 64u * 64u * features);
+  EXPECT_EQ(probes->inputs[1].size(), 256u * 256u * features);
+  // The first cell is the top-left corner of the plane: x1 = -6, x2 = +6.
+  EXPECT_FLOAT_EQ(probes->inputs[0][0], -6.0f);
+  EXPECT_FLOAT_EQ(probes->inputs[0][1], 6.0f);
+}
+
+TEST_F(EditorPanels, OutlinerButtonsSendStructuralEdits) {
+  frame();
+  clickWidget("add-neuron-0");
+  clickWidget("remove-neuron-1");
+  clickWidget("remove-layer-0");
+  clickWidget("add-layer");
+  ASSERT_EQ(sentOf<train::AddNeuron>().size(), 1u);
+  EXPECT_EQ(sentOf<train::AddNeuron>()[0].layer, 0u);
+  ASSERT_EQ(sentOf<train::RemoveNeuron>().size(), 1u);
+  EXPECT_EQ(sentOf<train::RemoveNeuron>()[0].layer, 1u);
+  EXPECT_EQ(sentOf<train::RemoveNeuron>()[0].neuron, 15u) << "the last neuron";
+  ASSERT_EQ(sentOf<train::RemoveLayer>().size(), 1u);
+  ASSERT_EQ(sentOf<train::AddLayer>().size(), 1u);
+  EXPECT_EQ(sentOf<train::AddLayer>()[0].index, 2u) << "after the last hidden layer";
+}
+
+TEST_F(EditorPanels, AFeatureCheckboxSendsTheFeaturesThenNewProbes) {
+  frame();
+  clickWidget("feature-x1^2");
+  ASSERT_EQ(sent.size(), 2u);
+  const auto* features = std::get_if<train::SetFeatures>(&sent[0]);
+  ASSERT_NE(features, nullptr);
+  EXPECT_EQ(features->features.toString(), "x1,x2,x1^2,sin-x1,sin-x2");
+  const auto* probes = std::get_if<train::SetProbes>(&sent[1]);
+  ASSERT_NE(probes, nullptr) << "the heatmap grids follow the new inputs";
+  EXPECT_EQ(probes->inputs[0].size(), 64u * 64u * 5u);
+}
+
+TEST_F(EditorPanels, NoiseAndRegenerateSendRegenerateData) {
+  frame();
+  clickWidget("outliner-dataset");
+  ASSERT_EQ(editor->selection().kind, SelectionKind::Dataset);
+  clickWidget("regenerate");
+  const auto edits = sentOf<train::RegenerateData>();
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_EQ(edits[0].seed, 2u) << "a new data seed";
+  EXPECT_EQ(edits[0].noise, 0.0f);
+}
+
+TEST_F(EditorPanels, ClickingAWeightLetsTheUserTypeItsValue) {
+  withParameters();
+  frame();
+  const WeightRef edge{1, 0, 0};  // hidden 1 neuron 0 -> hidden 2 neuron 0
+  const auto middle = editor->network().edgeMiddle(edge);
+  ASSERT_TRUE(middle);
+  click(*middle);
+  ASSERT_EQ(editor->selection().kind, SelectionKind::Weight);
+  EXPECT_EQ(editor->selection().layer, 1u);
+  EXPECT_EQ(editor->selection().from, 0u);
+  EXPECT_EQ(editor->selection().neuron, 0u);
+  clickWidget("param-value");
+  ImGuiIO& io = ImGui::GetIO();
+  io.AddInputCharactersUTF8("0.5");
+  frame();
+  io.KeysDown[257] = true;
+  frame();
+  io.KeysDown[257] = false;
+  frame();
+  const auto edits = sentOf<train::SetParameter>();
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_EQ(edits[0].index, snapshot.spec.weightOffset(1));
+  EXPECT_EQ(edits[0].value, 0.5f);
+}
+
+TEST_F(EditorPanels, FileMenuSavesAPresetThatLoadsBack) {
+  const std::string path = ::testing::TempDir() + "/nsb_editor_preset.json";
+  std::remove(path.c_str());
+  snapshot.hyperparams.learningRate = 0.02f;
+  frame();
+  editor->beginFileAction(FileAction::SavePreset, path);
+  frame();
+  frame();  // the popup is sized in its first frame and placed in the second
+  clickWidget("file-ok");
+  auto preset = train::Preset::load(path);
+  ASSERT_TRUE(preset.ok()) << preset.message();
+  EXPECT_EQ(preset.value().name, "nsb_editor_preset");
+  EXPECT_EQ(preset.value().dataset.name, "spiral");
+  EXPECT_EQ(preset.value().dataset.features.toString(), "x1,x2,sin-x1,sin-x2");
+  EXPECT_EQ(preset.value().dataset.synthetic.points, 600u);
+  EXPECT_EQ(preset.value().hidden, snapshot.spec.hidden);
+  EXPECT_EQ(preset.value().hyperparams, snapshot.hyperparams);
+  EXPECT_NE(editor->notice().find("preset saved"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST_F(EditorPanels, FileMenuCheckpointsGoToTheSession) {
+  frame();
+  editor->beginFileAction(FileAction::SaveCheckpoint, "/tmp/a.safetensors");
+  frame();
+  frame();
+  clickWidget("file-ok");
+  editor->beginFileAction(FileAction::LoadCheckpoint, "/tmp/b.safetensors");
+  frame();
+  frame();
+  clickWidget("file-ok");
+  ASSERT_EQ(sentOf<train::SaveCheckpoint>().size(), 1u);
+  EXPECT_EQ(sentOf<train::SaveCheckpoint>()[0].path, "/tmp/a.safetensors");
+  ASSERT_EQ(sentOf<train::LoadCheckpoint>().size(), 1u);
+  EXPECT_EQ(sentOf<train::LoadCheckpoint>()[0].path, "/tmp/b.safetensors");
+}
+
+}  // namespace
+}  // namespace nsb::ui
