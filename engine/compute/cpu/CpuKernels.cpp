@@ -30,6 +30,7 @@ void biasRows(float* z, const float* bias, float* a, std::size_t rows, std::size
   for (std::size_t i = 0; i < rows; ++i) {
     float* zr = z + i * n;
     float* ar = a + i * n;
+#pragma GCC ivdep
     for (std::size_t j = 0; j < n; ++j) {
       const float v = zr[j] + bias[j];
       zr[j] = v;
@@ -40,7 +41,21 @@ void biasRows(float* z, const float* bias, float* a, std::size_t rows, std::size
 
 template <typename F>
 void scaleByDerivative(const float* da, const float* x, float* dz, std::size_t count, F derivative) {
+  // Element-wise: dz may be da itself, but never a shifted view of it, so the loop has no carried
+  // dependency. Without the pragma GCC's run-time alias check sends such calls to the scalar loop.
+#pragma GCC ivdep
   for (std::size_t i = 0; i < count; ++i) dz[i] = da[i] * derivative(x[i]);
+}
+
+// ReLU and leaky ReLU backward, the slope below zero a run-time value: with a literal 0 GCC folds
+// da * 1 and da * 0 into a branch and leaves the loop scalar (and mispredicted half the time).
+
+void rectifierBackward(const float* da, const float* z, float* dz, std::size_t count, float negativeSlope) {
+#pragma GCC ivdep
+  for (std::size_t i = 0; i < count; ++i) {
+    const float slope = z[i] > 0.0f ? 1.0f : negativeSlope;
+    dz[i] = da[i] * slope;
+  }
 }
 
 void checkIndex(std::int32_t idx, std::size_t srcRows, std::size_t position) {
@@ -49,8 +64,10 @@ void checkIndex(std::int32_t idx, std::size_t srcRows, std::size_t position) {
 }
 
 // Adam on one chunk: m and v updated, w -= step * m / (sqrt(v) + eps). A plain function with
-// restrict pointers so that GCC vectorises it (in a lambda it does not).
-void adamUpdate(float* __restrict w, float* __restrict m, float* __restrict v, const float* __restrict g,
+// restrict pointers so that GCC vectorises it (in a lambda it does not); an AVX2 clone, picked at
+// load time where the CPU has it, does 8 square roots and divisions at once instead of 4 (the same
+// IEEE results: ISO C++ mode does not contract into FMAs).
+__attribute__((target_clones("avx2", "default"))) void adamUpdate(float* __restrict w, float* __restrict m, float* __restrict v, const float* __restrict g,
                 std::size_t count, float b1, float b2, float step, float eps) {
   for (std::size_t i = 0; i < count; ++i) {
     m[i] = b1 * m[i] + (1.0f - b1) * g[i];
@@ -77,6 +94,20 @@ void forEachGradient(const OptimizerArgs& o, float l1, float l2, Update update) 
   }
 }
 
+// The gathered rows lie at random places in a dataset far larger than the caches, so the copy
+// waits on memory; fetching a row a few iterations ahead overlaps those waits with the copying.
+constexpr std::size_t PREFETCH_AHEAD = 4;
+template <typename T>
+void prefetchRow(const T* src, std::size_t srcRows, const std::int32_t* index, std::size_t position,
+                 std::size_t end, std::size_t cols) {
+  if (position >= end) return;
+  const std::int32_t idx = index[position];
+  if (idx < 0 || static_cast<std::size_t>(idx) >= srcRows) return;  // checked when its turn comes
+  const char* row = reinterpret_cast<const char*>(src + static_cast<std::size_t>(idx) * cols);
+  constexpr std::size_t LINE = 64;
+  for (std::size_t b = 0; b < cols * sizeof(T); b += LINE) __builtin_prefetch(row + b);
+}
+
 }  // namespace
 
 void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
@@ -84,8 +115,10 @@ void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* 
   for (std::size_t i = 0; i < rows; ++i) {
     const std::int32_t idx = index[first + i];
     checkIndex(idx, srcRows, first + i);
+    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, first + rows, cols);
     const std::uint8_t* s = src + static_cast<std::size_t>(idx) * cols;
     float* d = dst + i * cols;
+#pragma GCC ivdep
     for (std::size_t j = 0; j < cols; ++j) d[j] = static_cast<float>(s[j]) * scale;
   }
 }
@@ -95,6 +128,7 @@ void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index,
   for (std::size_t i = 0; i < rows; ++i) {
     const std::int32_t idx = index[first + i];
     checkIndex(idx, srcRows, first + i);
+    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, first + rows, cols);
     const float* s = src + static_cast<std::size_t>(idx) * cols;
     float* d = dst + i * cols;
     for (std::size_t j = 0; j < cols; ++j) d[j] = s[j] * scale;
@@ -155,10 +189,8 @@ void activationBackward(const float* da, const float* z, const float* a, float* 
         });
       }
       return;
-    case Activation::Relu: scaleByDerivative(da, z, dz, count, [](float v) { return v > 0.0f ? 1.0f : 0.0f; }); return;
-    case Activation::LeakyRelu:
-      scaleByDerivative(da, z, dz, count, [](float v) { return v > 0.0f ? 1.0f : LEAKY_RELU_SLOPE; });
-      return;
+    case Activation::Relu: rectifierBackward(da, z, dz, count, 0.0f); return;
+    case Activation::LeakyRelu: rectifierBackward(da, z, dz, count, LEAKY_RELU_SLOPE); return;
     case Activation::Gelu: scaleByDerivative(da, z, dz, count, [](float v) { return geluDerivative(v); }); return;
   }
   NSB_CHECK(false) << "activation_backward: unknown activation " << static_cast<int>(activation);
