@@ -23,6 +23,7 @@ struct GuiOptions {
   bool validation = false;
   bool noVsync = false;
   std::optional<float> uiScale;
+  bool orbit = false;
 };
 
 bool haveDisplay() {
@@ -66,6 +67,7 @@ int runGui(const GuiOptions& o) {
   options.screenshot = o.screenshot;
   options.validation = o.validation;
   options.vsync = !o.noVsync;
+  options.orbit = o.orbit;
   if (o.uiScale) {
     if (!(*o.uiScale >= ui::MIN_UI_SCALE && *o.uiScale <= ui::MAX_UI_SCALE)) {
       std::fprintf(stderr, "neural-sandbox: --ui-scale must be between %.2f and %.2f\n",
@@ -106,6 +108,7 @@ Action addGuiCommand(CLI::App& app, bool defaultCommand) {
                        "Training steps per frame (headless default 1; window default 0: free running)");
     target->add_flag("--validation", options->validation, "Turn the Khronos validation layer on");
     target->add_flag("--no-vsync", options->noVsync, "Present without waiting for the display");
+    target->add_flag("--3d", options->orbit, "Open the Viewport in its 3D view (orbit camera; key 3 toggles)");
     target->add_option("--ui-scale", options->uiScale,
                        "UI scale, 0.75 to 3 (window default: the one last chosen in View > UI scale; headless: 1)");
   }

@@ -149,7 +149,9 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame) {
   editorConfig.seed = mOptions.config.seed;
   editorConfig.noise = mOptions.noise;
   editorConfig.uiScale = mUiScale;
+  const bool orbit = mEditor ? mEditor->orbitMode() : mOptions.orbit;  // kept when a preset opens
   mEditor = std::make_unique<Editor>(std::move(editorConfig));
+  mEditor->setOrbitMode(orbit);
 }
 
 core::Status App::setUiScale(float scale) {

@@ -46,6 +46,7 @@ struct AppOptions {
   // on a user's settings).
   std::optional<float> uiScale;
   bool vsync = true;
+  bool orbit = false;  // the Viewport starts in its 3D view
 };
 
 class App {

@@ -303,7 +303,8 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     ImGui::MenuItem("Test points", nullptr, &o.showTest);
     ImGui::MenuItem("Discretize output", nullptr, &o.discretize);
     ImGui::MenuItem("Edges", nullptr, &o.showEdges);
-    if (ImGui::MenuItem("Frame network", "F")) mNetwork.frame();
+    ImGui::MenuItem("3D view", "3", &mOrbitMode);
+    if (ImGui::MenuItem("Frame network", "F")) frameNetwork();
     if (ImGui::BeginMenu("UI scale")) {
       for (const float scale : {1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f}) {
         char label[16];
@@ -317,7 +318,7 @@ void Editor::drawMenuBar(EditorRequests& requests) {
   if (ImGui::BeginMenu("Help")) {
     ImGui::TextUnformatted(
         "Space  play / pause\nS      one step (or steps per frame)\nR      reset the weights\n"
-        "F      frame the network");
+        "F      frame the network\n3      3D view on / off");
     ImGui::EndMenu();
   }
   ImGui::EndMainMenuBar();
@@ -673,6 +674,12 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
     const ImVec2 min = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const Rect area{min, ImVec2(min.x + avail.x, min.y + avail.y)};
+    if (mOrbitMode) {
+      mOrbit.draw(snapshot, area);
+      ImGui::End();
+      ImGui::PopStyleColor();
+      return;
+    }
     const auto clicked = mNetwork.draw(snapshot, mConfig.heatmaps, area);
     if (clicked) mSelection = Selection{SelectionKind::Neuron, clicked->first, clicked->second};
     if (const auto weight = mNetwork.clickedWeight()) {
@@ -736,7 +743,13 @@ void Editor::handleShortcuts() {
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) play(!mPlaying);
   if (ImGui::IsKeyPressed('S', false) && !mPlaying) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
   if (ImGui::IsKeyPressed('R', false)) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
-  if (ImGui::IsKeyPressed('F', false)) mNetwork.frame();
+  if (ImGui::IsKeyPressed('F', false)) frameNetwork();
+  if (ImGui::IsKeyPressed('3', false)) mOrbitMode = !mOrbitMode;
+}
+
+void Editor::frameNetwork() {
+  mNetwork.frame();
+  mOrbit.frame();
 }
 
 }  // namespace nsb::ui

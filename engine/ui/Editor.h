@@ -20,6 +20,7 @@
 #include "train/Preset.h"
 #include "train/Snapshot.h"
 #include "ui/ImageViews.h"
+#include "ui/NetworkOrbit.h"
 #include "ui/NetworkView.h"
 #include "ui/Plots.h"
 #include "ui/Rect.h"
@@ -102,6 +103,10 @@ class Editor {
   void setPlaying(bool on) { play(on); }
   std::uint32_t stepsPerFrame() const { return mStepsPerFrame; }
   NetworkView& network() { return mNetwork; }
+  // The Viewport's 3D mode (key 3 or View > 3D view): an orbit camera around sheets of neurons.
+  NetworkOrbit& orbit() { return mOrbit; }
+  bool orbitMode() const { return mOrbitMode; }
+  void setOrbitMode(bool on) { mOrbitMode = on; }
   ImageViews& images() { return mImages; }
   // Brings a bottom tab ("Plots", "Images", "Histograms", "Log", "Benchmark") to the front next frame.
   void selectTab(std::string name) { mSelectTab = std::move(name); }
@@ -130,6 +135,7 @@ class Editor {
   void drawLog();
   void drawBenchmark(const train::Snapshot& snapshot);
   void handleShortcuts();
+  void frameNetwork();  // both views back to their framing (key F)
   void play(bool on);
   void send(train::Command command);
   void sendHyperparams(const train::Hyperparams& hyperparams);
@@ -157,6 +163,8 @@ class Editor {
   train::Hyperparams mEditing;  // the hyperparameters under an active widget, kept across frames
   bool mEditingActive = false;
   NetworkView mNetwork;
+  NetworkOrbit mOrbit;
+  bool mOrbitMode = false;
   ImageViews mImages;
   Plots mPlots;
   Rect mViewportRect;
