@@ -11,12 +11,17 @@
 #include <imgui.h>
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <initializer_list>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "core/Log.h"
 #include "gpu/VulkanContext.h"
@@ -293,11 +298,58 @@ bool App::frame(bool capture) {
 
 core::Result<render::Image> App::captured() { return mRenderer->capturedImage(); }
 
+namespace {
+
+// Seconds since this process was exec'd (/proc/self/stat's start time against the uptime), so that
+// the start-up figure includes loading and Vulkan set-up; negative where /proc cannot tell.
+double secondsSinceExec() {
+  std::ifstream stat("/proc/self/stat"), uptime("/proc/uptime");
+  std::string line;
+  double up = 0.0;
+  if (!std::getline(stat, line) || !(uptime >> up)) return -1.0;
+  const auto close = line.rfind(')');  // the command name may hold spaces; fields follow it
+  if (close == std::string::npos) return -1.0;
+  std::istringstream fields(line.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return up - std::stod(field) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  return -1.0;
+}
+
+}  // namespace
+
 int App::run() {
   const bool wantShot = !mOptions.screenshot.empty();
-  for (std::uint32_t i = 0; mOptions.frames == 0 || i < mOptions.frames; ++i) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> frameMs;
+  double firstFrame = -1.0;
+  std::uint64_t firstStep = 0;
+  Clock::time_point start;
+  std::uint32_t i = 0;
+  for (; mOptions.frames == 0 || i < mOptions.frames; ++i) {
     const bool last = mOptions.frames > 0 && i + 1 == mOptions.frames;
+    const auto begin = Clock::now();
     if (!frame(last && wantShot)) break;
+    const auto end = Clock::now();
+    if (i == 0) {
+      firstFrame = secondsSinceExec();
+      firstStep = mSession->latest()->step;
+      start = end;
+    } else {
+      frameMs.push_back(std::chrono::duration<double, std::milli>(end - begin).count());
+    }
+  }
+  // One line for benchmarks: the rate after the first frame, the median frame time, training speed
+  // while rendering and the start-up time (exec to the first frame drawn).
+  if (!frameMs.empty()) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::sort(frameMs.begin(), frameMs.end());
+    const double steps = static_cast<double>(mSession->latest()->step - firstStep);
+    std::printf("gui: %zu frames in %.2f s: %.1f frames/s, median frame %.2f ms, training %.0f steps/s, "
+                "first frame %.3f s after start\n",
+                frameMs.size() + 1, seconds, static_cast<double>(frameMs.size()) / seconds, frameMs[frameMs.size() / 2],
+                steps / seconds, firstFrame);
   }
   if (wantShot) {
     auto image = captured();

@@ -5,8 +5,9 @@
 #extension GL_EXT_control_flow_attributes : require
 layout(local_size_x = 256) in;
 layout(constant_id = 0) const uint KIND = 6;  // compute::OptimizerKind
-// Four parameters per invocation through vec4 views of the same buffers (count and offsets multiples
-// of 4): lavapipe turns each storage-buffer access into a per-lane loop, so a quarter of the loops.
+// Four parameters per invocation through vec4 views of the same buffers (offsets multiples of 4; the
+// last count % 4 one by one): lavapipe turns each storage-buffer access into a per-lane loop, so a
+// quarter of the loops.
 layout(constant_id = 1) const bool VEC4 = false;
 
 layout(std430, binding = 0) buffer Params { float w[]; };
@@ -60,66 +61,73 @@ float scheduledLearningRate(int step) {
   return lr;
 }
 
+// The hyperparameters of this step, read once per invocation: lavapipe turns every storage-buffer
+// load into a per-lane loop, so reading them per parameter cost more than the update itself.
+struct Step {
+  float lr, eps, correction1, correction2, b1, b2, mu, rho, l1, l2, decay;
+};
+
 // One parameter: w and the optimizer state updated in place.
-void update(uint i, inout float wv, float g, inout float m1, inout float m2, float lr, float eps, float correction1,
-            float correction2) {
+void update(uint i, inout float wv, float g, inout float m1, inout float m2, Step st) {
   const bool regularized = i < p.regularized;
-  if (KIND == ADAMW && regularized) wv -= lr * h(H_WEIGHT_DECAY) * wv;
-  if (regularized) {
-    const float l2 = KIND == ADAMW ? 0.0 : h(H_L2);
-    g += l2 * wv + h(H_L1) * sign(wv);
-  }
+  if (KIND == ADAMW && regularized) wv -= st.lr * st.decay * wv;
+  if (regularized) g += st.l2 * wv + st.l1 * sign(wv);
   if (KIND == GD || KIND == SGD) {
-    wv -= lr * g;
+    wv -= st.lr * g;
   } else if (KIND == MOMENTUM || KIND == NESTEROV) {
-    const float mu = h(H_MOMENTUM);
-    const float v = mu * m1 + g;
+    const float v = st.mu * m1 + g;
     m1 = v;
-    wv -= KIND == MOMENTUM ? lr * v : lr * (g + mu * v);
+    wv -= KIND == MOMENTUM ? st.lr * v : st.lr * (g + st.mu * v);
   } else if (KIND == ADAGRAD || KIND == RMSPROP) {
-    const float rho = h(H_RHO);
-    const float s = KIND == ADAGRAD ? m1 + g * g : rho * m1 + (1.0 - rho) * g * g;
+    const float s = KIND == ADAGRAD ? m1 + g * g : st.rho * m1 + (1.0 - st.rho) * g * g;
     m1 = s;
-    wv -= lr * g / (sqrt(s) + eps);
+    wv -= st.lr * g / (sqrt(s) + st.eps);
   } else {
-    const float b1 = h(H_BETA1), b2 = h(H_BETA2);
-    const float m = b1 * m1 + (1.0 - b1) * g;
-    const float v = b2 * m2 + (1.0 - b2) * g * g;
+    const float m = st.b1 * m1 + (1.0 - st.b1) * g;
+    const float v = st.b2 * m2 + (1.0 - st.b2) * g * g;
     m1 = m;
     m2 = v;
-    wv -= lr * (m / correction1) / (sqrt(v / correction2) + eps);
+    wv -= st.lr * (m / st.correction1) / (sqrt(v / st.correction2) + st.eps);
   }
 }
 
 void main() {
   const int step = counters[p.countersOffset];
-  const float lr = scheduledLearningRate(step);
-  const float eps = h(H_EPSILON);
   const bool adam = KIND == ADAM || KIND == ADAMW;
-  const float correction1 = adam ? 1.0 - powInt(h(H_BETA1), step + 1) : 1.0;
-  const float correction2 = adam ? 1.0 - powInt(h(H_BETA2), step + 1) : 1.0;
+  Step st;
+  st.lr = scheduledLearningRate(step);
+  st.eps = h(H_EPSILON);
+  st.b1 = h(H_BETA1);
+  st.b2 = h(H_BETA2);
+  st.correction1 = adam ? 1.0 - powInt(st.b1, step + 1) : 1.0;
+  st.correction2 = adam ? 1.0 - powInt(st.b2, step + 1) : 1.0;
+  st.mu = h(H_MOMENTUM);
+  st.rho = h(H_RHO);
+  st.l1 = h(H_L1);
+  st.l2 = KIND == ADAMW ? 0.0 : h(H_L2);
+  st.decay = h(H_WEIGHT_DECAY);
   const bool one = KIND == MOMENTUM || KIND == NESTEROV || KIND == ADAGRAD || KIND == RMSPROP || adam;
   const uint stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+  uint scalarFrom = 0u;
   if (VEC4) {
-    for (uint q = gl_GlobalInvocationID.x; q < p.count / 4u; q += stride) {
+    const uint quads = p.count / 4u;
+    for (uint q = gl_GlobalInvocationID.x; q < quads; q += stride) {
       vec4 wv = w4[p.paramsOffset / 4u + q];
       const vec4 g = grads4[p.gradsOffset / 4u + q];
       vec4 m1 = one ? s14[p.state1Offset / 4u + q] : vec4(0.0);
       vec4 m2 = adam ? s24[p.state2Offset / 4u + q] : vec4(0.0);
-      [[unroll]] for (uint c = 0u; c < 4u; ++c) {
-        update(q * 4u + c, wv[c], g[c], m1[c], m2[c], lr, eps, correction1, correction2);
-      }
+      [[unroll]] for (uint c = 0u; c < 4u; ++c) update(q * 4u + c, wv[c], g[c], m1[c], m2[c], st);
       w4[p.paramsOffset / 4u + q] = wv;
       if (one) s14[p.state1Offset / 4u + q] = m1;
       if (adam) s24[p.state2Offset / 4u + q] = m2;
     }
-    return;
+    scalarFrom = quads * 4u;  // the last count % 4 parameters
   }
-  for (uint i = gl_GlobalInvocationID.x; i < p.count; i += stride) {
+  for (uint i = scalarFrom + gl_GlobalInvocationID.x; i < p.count; i += stride) {
     float wv = w[p.paramsOffset + i];
     float m1 = one ? s1[p.state1Offset + i] : 0.0;
     float m2 = adam ? s2[p.state2Offset + i] : 0.0;
-    update(i, wv, grads[p.gradsOffset + i], m1, m2, lr, eps, correction1, correction2);
+    update(i, wv, grads[p.gradsOffset + i], m1, m2, st);
     w[p.paramsOffset + i] = wv;
     if (one) s1[p.state1Offset + i] = m1;
     if (adam) s2[p.state2Offset + i] = m2;

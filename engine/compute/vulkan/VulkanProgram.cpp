@@ -73,7 +73,8 @@ public:
     const std::uint32_t srcType = op.src.dtype == DType::U8 ? 0u : op.src.dtype == DType::F32 ? 1u : 2u;
     // Four elements per invocation where rows and offsets are vec4-aligned (lavapipe's per-lane loops).
     const bool vec4 = op.dst.cols() % 4 == 0 && op.src.offset % 4 == 0 && op.dst.offset % 4 == 0;
-    Command& c = dispatch({"compute/gather.comp", 4, 0, {srcType, vec4}}, {op.src, op.index, op.counters, op.dst});
+    const bool u8x16 = srcType == 0 && op.dst.cols() % 16 == 0 && op.src.offset % 16 == 0 && op.dst.offset % 4 == 0;
+    Command& c = dispatch({"compute/gather.comp", 4, 0, {srcType, vec4, u8x16}}, {op.src, op.index, op.counters, op.dst});
     Push(c)
         .u(op.src.offset)
         .u(op.index.offset)
@@ -84,7 +85,7 @@ public:
         .u(op.dst.cols())
         .u(op.src.rows())
         .f(op.scale);
-    c.groups[0] = groupsFor(vec4 ? op.dst.elements() / 4 : op.dst.elements());
+    c.groups[0] = groupsFor(u8x16 ? op.dst.elements() / 16 : vec4 ? op.dst.elements() / 4 : op.dst.elements());
     c.writes = {op.dst.buffer};
   }
 
@@ -289,9 +290,9 @@ public:
     NSB_CHECK(states < 2 || op.state2.elements() == count) << where() << ": state2 must be as large as params";
     const Tensor& s1 = states >= 1 ? op.state1 : op.params;
     const Tensor& s2 = states >= 2 ? op.state2 : op.params;
-    // Four parameters per invocation where every range is vec4-aligned (lavapipe's per-lane loops).
-    const bool vec4 = count % 4 == 0 && op.params.offset % 4 == 0 && op.grads.offset % 4 == 0 &&
-                      s1.offset % 4 == 0 && s2.offset % 4 == 0;
+    // Four parameters per invocation where every range starts vec4-aligned (lavapipe's per-lane
+    // loops); the shader does the last count % 4 one by one.
+    const bool vec4 = op.params.offset % 4 == 0 && op.grads.offset % 4 == 0 && s1.offset % 4 == 0 && s2.offset % 4 == 0;
     Command& c = dispatch({"compute/optimizer.comp", 6, 0, {static_cast<std::uint32_t>(op.kind), vec4}},
                           {op.params, op.grads, s1, s2, op.hyper, op.counters});
     Push(c)
@@ -303,7 +304,7 @@ public:
         .u(op.counters.offset)
         .u(count)
         .u(op.regularized);
-    c.groups[0] = groupsFor(vec4 ? count / 4 : count);
+    c.groups[0] = groupsFor(vec4 ? std::max<std::size_t>(count / 4, 1) : count);
     c.writes = {op.params.buffer, s1.buffer, s2.buffer};
   }
 
