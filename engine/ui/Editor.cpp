@@ -123,6 +123,7 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
     mImages.setDataset(mDataset);
   }
   mImages.update(snapshot, mConfig.heatmaps);
+  recordSpeed(snapshot);
 
   const ImGuiIO& io = ImGui::GetIO();
   const float W = io.DisplaySize.x, H = io.DisplaySize.y;
@@ -732,9 +733,63 @@ void Editor::drawLog() {
   for (const auto& line : mLogSink->last_formatted()) ImGui::TextUnformatted(line.c_str());
 }
 
+void Editor::recordSpeed(const train::Snapshot& snapshot) {
+  if (!snapshot.running || snapshot.stepsPerSecond <= 0.0 || snapshot.backend.empty()) return;
+  auto it = std::find_if(mSpeeds.begin(), mSpeeds.end(), [&](const auto& e) { return e.first == snapshot.backend; });
+  if (it == mSpeeds.end()) it = mSpeeds.insert(mSpeeds.end(), {snapshot.backend, BackendSpeed{}});
+  BackendSpeed& speed = it->second;
+  if (snapshot.step == speed.lastStep) return;  // one sample per new snapshot, not per frame
+  speed.lastStep = snapshot.step;
+  speed.device = snapshot.device;
+  const double batch = static_cast<double>(snapshot.hyperparams.batchSize ? snapshot.hyperparams.batchSize : 1);
+  speed.samplesPerSecond.push_back(snapshot.stepsPerSecond * batch);
+  constexpr std::size_t KEEP = 600;
+  if (speed.samplesPerSecond.size() > KEEP) speed.samplesPerSecond.erase(speed.samplesPerSecond.begin());
+}
+
+double Editor::measuredSamplesPerSecond(const std::string& backend) const {
+  for (const auto& [name, speed] : mSpeeds) {
+    if (name != backend || speed.samplesPerSecond.empty()) continue;
+    std::vector<double> sorted = speed.samplesPerSecond;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
+    return sorted[sorted.size() / 2];
+  }
+  return 0.0;
+}
+
 void Editor::drawBenchmark(const train::Snapshot& snapshot) {
-  ImGui::Text("%s on %s: %.0f steps/s", snapshot.backend.c_str(), snapshot.device.c_str(), snapshot.stepsPerSecond);
-  ImGui::TextDisabled("Backend comparison: run `neural-sandbox bench --backends cpu,vulkan` (not yet in the editor).");
+  ImGui::Text("Training on %s (%s): %.0f steps/s", snapshot.backend.c_str(), snapshot.device.c_str(),
+              snapshot.stepsPerSecond);
+  ImGui::TextDisabled("Switch the backend in the toolbar: each one's speed while training is kept here (median of "
+                      "its recent samples, the whole editor running).");
+  std::vector<std::pair<std::string, double>> medians;
+  for (const auto& entry : mSpeeds) {
+    if (!entry.second.samplesPerSecond.empty()) medians.emplace_back(entry.first, measuredSamplesPerSecond(entry.first));
+  }
+  double fastest = 0.0;
+  for (const auto& m : medians) fastest = std::max(fastest, m.second);
+  if (!medians.empty() && ImGui::BeginTable("##speeds", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("backend");
+    ImGui::TableSetupColumn("device");
+    ImGui::TableSetupColumn("samples/s");
+    ImGui::TableSetupColumn("vs fastest");
+    ImGui::TableHeadersRow();
+    for (std::size_t i = 0; i < medians.size(); ++i) {
+      const auto& speed = std::find_if(mSpeeds.begin(), mSpeeds.end(), [&](const auto& e) { return e.first == medians[i].first; })->second;
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(medians[i].first.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(speed.device.c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%.0f", medians[i].second);
+      ImGui::TableNextColumn();
+      ImGui::ProgressBar(static_cast<float>(medians[i].second / fastest), ImVec2(-1, 0),
+                         (std::to_string(static_cast<int>(std::lround(100.0 * medians[i].second / fastest))) + " %").c_str());
+    }
+    ImGui::EndTable();
+  }
+  ImGui::TextDisabled("Per-op times, GFLOP/s, drift and PyTorch: `neural-sandbox bench --backends cpu,vulkan`.");
 }
 
 void Editor::handleShortcuts() {

@@ -111,6 +111,8 @@ class Editor {
   // Brings a bottom tab ("Plots", "Images", "Histograms", "Log", "Benchmark") to the front next frame.
   void selectTab(std::string name) { mSelectTab = std::move(name); }
   const Plots& plots() const { return mPlots; }
+  // The Benchmark tab's figure: median samples/s seen on `backend` while training (0: none yet).
+  double measuredSamplesPerSecond(const std::string& backend) const;
   const Selection& selection() const { return mSelection; }
   // Screen rectangles of the last frame (tests read rendered pixels there).
   Rect viewportRect() const { return mViewportRect; }
@@ -134,6 +136,7 @@ class Editor {
   void splitter(const char* id, bool vertical, const Rect& rect, float& size, float sign, float min, float max);
   void drawLog();
   void drawBenchmark(const train::Snapshot& snapshot);
+  void recordSpeed(const train::Snapshot& snapshot);
   void handleShortcuts();
   void frameNetwork();  // both views back to their framing (key F)
   void play(bool on);
@@ -167,6 +170,14 @@ class Editor {
   bool mOrbitMode = false;
   ImageViews mImages;
   Plots mPlots;
+  // The Benchmark tab's record: training speed seen on each backend this session (the user switches
+  // backends from the toolbar and compares them here).
+  struct BackendSpeed {
+    std::string device;
+    std::vector<double> samplesPerSecond;  // one entry per new snapshot while running, the last 600
+    std::uint64_t lastStep = 0;
+  };
+  std::vector<std::pair<std::string, BackendSpeed>> mSpeeds;
   Rect mViewportRect;
   std::vector<std::pair<std::string, Rect>> mWidgets;
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> mLogSink;

@@ -163,8 +163,9 @@ void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
                              : spec.layerActivation(n.column - 1) == compute::Activation::Sigmoid;
       fill = colorOf(render::heatmapColor(*value, unit ? 0.0f : -1.0f, 1.0f), 1.0f);
     }
-    list->AddCircleFilled(n.p.screen, radius, fill, 12);
-    if (radius > 3.0f) list->AddCircle(n.p.screen, radius, IM_COL32(0, 0, 0, 160), 12);
+    // Few vertices per neuron: 784 inputs plus the edges must stay a cheap draw list.
+    list->AddCircleFilled(n.p.screen, radius, fill, radius < 4.0f ? 6 : 12);
+    if (radius > 5.0f) list->AddCircle(n.p.screen, radius, IM_COL32(0, 0, 0, 160), 12);
     const float dx = io.MousePos.x - n.p.screen.x, dy = io.MousePos.y - n.p.screen.y;
     if (area.contains(io.MousePos) && dx * dx + dy * dy <= std::max(radius, 3.0f) * std::max(radius, 3.0f)) hovered = &n;
     ++mNeuronsDrawn;

@@ -113,6 +113,33 @@ TEST_F(EditorPanels, AnEditShowsUpAsAPlotMarker) {
   EXPECT_EQ(editor->plots().lossMarkers(), 1u);
 }
 
+TEST_F(EditorPanels, TheBenchmarkTabKeepsEachBackendsSpeed) {
+  snapshot.hyperparams.batchSize = 10;
+  snapshot.running = true;
+  const double cpuRates[] = {90.0, 100.0, 5000.0, 110.0, 100.0};  // one outlier: the median ignores it
+  std::uint64_t step = 0;
+  for (double rate : cpuRates) {
+    snapshot.step = ++step;
+    snapshot.stepsPerSecond = rate;
+    frame();
+    frame();  // the same snapshot twice counts once
+  }
+  snapshot.backend = "vulkan";
+  snapshot.device = "llvmpipe";
+  for (double rate : {40.0, 60.0, 50.0}) {
+    snapshot.step = ++step;
+    snapshot.stepsPerSecond = rate;
+    frame();
+  }
+  snapshot.running = false;  // paused: nothing recorded
+  snapshot.step = ++step;
+  snapshot.stepsPerSecond = 1.0;
+  frame();
+  EXPECT_DOUBLE_EQ(editor->measuredSamplesPerSecond("cpu"), 1000.0) << "median steps/s x batch";
+  EXPECT_DOUBLE_EQ(editor->measuredSamplesPerSecond("vulkan"), 500.0);
+  EXPECT_DOUBLE_EQ(editor->measuredSamplesPerSecond("cuda"), 0.0);
+}
+
 TEST_F(EditorPanels, PerLayerChartsAndHistogramsOverTime) {
   train::MetricPoint a, b;
   a.step = 30, a.trainLoss = 0.7, a.gradientNorm = {0.1, 0.2, 0.3}, a.updateRatio = {1e-3, 2e-3, 3e-3};
