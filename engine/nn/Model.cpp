@@ -66,14 +66,35 @@ Workspace Model::makeWorkspace(std::size_t batch, bool classTargets) const {
   return ws;
 }
 
-void Model::addForward(compute::Graph& graph, const Workspace& ws) const {
+void Model::addForward(compute::Graph& graph, const Workspace& ws) const { addLayers(graph, ws, false); }
+
+void Model::addPrediction(compute::Graph& graph, const Workspace& ws) const {
+  if (mSpec.head != compute::Head::Softmax) {
+    addLayers(graph, ws, true);
+    return;
+  }
+  addForward(graph, ws);
+  // The loss op applies the softmax; its target is all zeros and its loss is not read.
+  const std::size_t last = mSpec.layerCount() - 1;
+  graph.add(compute::LossOp{.z = ws.a[last], .target = ws.target, .output = ws.output, .loss = ws.loss,
+                            .dz = ws.dz[last], .head = mSpec.head, .loss_kind = mSpec.loss},
+            "head");
+}
+
+void Model::addLayers(compute::Graph& graph, const Workspace& ws, bool elementwiseHead) const {
+  const std::size_t last = mSpec.layerCount() - 1;
   for (std::size_t l = 0; l < mSpec.layerCount(); ++l) {
     const Tensor& in = l == 0 ? ws.input : ws.a[l - 1];
     const std::string name = "layers." + std::to_string(l);
     graph.add(compute::GemmOp{.a = in, .b = weight(l), .c = ws.z[l], .transB = true}, name + ".matmul");
-    graph.add(compute::BiasActivationOp{.z = ws.z[l], .bias = bias(l), .a = ws.a[l],
-                                        .activation = mSpec.layerActivation(l)},
-              name + ".bias_activation");
+    // With the head here, the last layer's activation is the head's, written to ws.output.
+    const bool head = elementwiseHead && l == last;
+    const compute::Activation activation = !head ? mSpec.layerActivation(l)
+                                           : mSpec.head == compute::Head::Sigmoid ? compute::Activation::Sigmoid
+                                                                                  : compute::Activation::Linear;
+    graph.add(compute::BiasActivationOp{.z = ws.z[l], .bias = bias(l), .a = head ? ws.output : ws.a[l],
+                                        .activation = activation},
+              name + (head ? ".head" : ".bias_activation"));
   }
 }
 

@@ -50,6 +50,10 @@ public:
 
   // Graph builders (append ops). The input of the workspace must be filled by earlier ops.
   void addForward(compute::Graph& graph, const Workspace& ws) const;
+  // The forward pass and the head's output in ws.output, without a loss (probes: the editor's views).
+  // A sigmoid or linear head is the last layer's element-wise activation, so no single-workgroup
+  // loss kernel runs over the (large) probe grids; softmax still goes through the loss op.
+  void addPrediction(compute::Graph& graph, const Workspace& ws) const;
   void addLossAndBackward(compute::Graph& graph, const Workspace& ws) const;
   void addOptimizer(compute::Graph& graph, compute::OptimizerKind kind, const compute::Tensor& hyper,
                     const compute::Tensor& counters) const;
@@ -57,6 +61,7 @@ public:
   std::vector<std::pair<std::size_t, std::size_t>> weightSegments() const;
 
 private:
+  void addLayers(compute::Graph& graph, const Workspace& ws, bool elementwiseHead) const;
   compute::Tensor flat(const compute::Buffer& buffer) const { return buffer.tensor({mSpec.parameterCount()}); }
 
   compute::Backend* mBackend;
