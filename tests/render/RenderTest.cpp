@@ -64,6 +64,7 @@ TEST(Renderer, OffscreenFrameReadsBackTheClearColour) {
   auto context = gpu::VulkanContext::create({});
   if (!context) GTEST_SKIP() << "no Vulkan device: " << context.message();
   ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;  // no imgui.ini left in the working folder
   ImGui::GetIO().DisplaySize = ImVec2(64, 32);
   {
     auto renderer = Renderer::create(context.value(), RendererConfig{.width = 64, .height = 32});
