@@ -33,7 +33,7 @@ Action addBenchCommand(CLI::App& app) {
   cmd->add_option("--batches", o->batches, "Comma-separated batch sizes")->capture_default_str();
   cmd->add_option("--steps", o->steps, "Steps per timed block")->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "Timed blocks (the median is reported)")->capture_default_str();
-  cmd->add_option("--threads", o->train.threads, "CPU backend threads (0: chosen for this machine)");
+  cmd->add_option("--threads", o->train.threads, "CPU backend threads (unset: the better of 1 and 2 threads, as for PyTorch)");
   cmd->add_option("--seed", o->train.seed, "Seed");
   cmd->add_flag("--no-torch", o->noTorch, "Skip the PyTorch reference");
   cmd->add_flag("--json", o->json, "Print the report as one JSON object on the last line of stdout");
