@@ -20,15 +20,15 @@ Action addBenchCommand(CLI::App& app) {
     std::string batches = "32,256";
     std::uint64_t steps = 300;
     int repeats = 5;
-    bool noTorch = false, json = false;
+    bool noTorch = false, noKernels = false, json = false;
     std::string out;
   };
   auto o = std::make_shared<Options>();
   o->train.preset = "mnist-mlp";
-  o->train.dataset = "fashion-mnist";
   auto* cmd = app.add_subcommand("bench", "Compare backends (and PyTorch) on the same model, seed and batches");
   cmd->add_option("--preset", o->train.preset, "Preset name or JSON file")->capture_default_str();
-  cmd->add_option("--dataset", o->train.dataset, "Dataset name or path")->capture_default_str();
+  cmd->add_option("--dataset", o->train.dataset,
+                  "Dataset name or path (default: the preset's; for mnist-mlp fashion-mnist, the larger set)");
   cmd->add_option("--backends", o->backends, "Comma-separated backends to compare")->capture_default_str();
   cmd->add_option("--batches", o->batches, "Comma-separated batch sizes")->capture_default_str();
   cmd->add_option("--steps", o->steps, "Steps per timed block")->capture_default_str();
@@ -36,10 +36,12 @@ Action addBenchCommand(CLI::App& app) {
   cmd->add_option("--threads", o->train.threads, "CPU backend threads (unset: the better of 1 and 2 threads, as for PyTorch)");
   cmd->add_option("--seed", o->train.seed, "Seed");
   cmd->add_flag("--no-torch", o->noTorch, "Skip the PyTorch reference");
+  cmd->add_flag("--no-kernels", o->noKernels, "Skip the device's peak and the GEMM-alone measurements");
   cmd->add_flag("--json", o->json, "Print the report as one JSON object on the last line of stdout");
   cmd->add_option("--out", o->out, "Also write the JSON report to FILE");
   return [o]() -> int {
     if (o->steps == 0 || o->repeats <= 0) return fail(core::badInput("--steps and --repeats must be positive"));
+    if (!o->train.dataset && o->train.preset == "mnist-mlp") o->train.dataset = "fashion-mnist";
     auto setup = buildTraining(o->train);
     if (!setup) return fail(setup.error());
     bench::BenchConfig config;
@@ -48,6 +50,7 @@ Action addBenchCommand(CLI::App& app) {
     config.steps = o->steps;
     config.repeats = o->repeats;
     config.torch = !o->noTorch;
+    config.kernels = !o->noKernels;
     config.backends.clear();
     std::stringstream list(o->backends);
     for (std::string b; std::getline(list, b, ',');) {

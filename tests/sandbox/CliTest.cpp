@@ -142,6 +142,32 @@ TEST(Cli, DatasetsListsEveryNamedDataset) {
   }
 }
 
+TEST(Cli, BenchJsonComparesTheBackendsOnThePresetsData) {
+  const CliRun r = run("bench --preset xor --backends cpu,vulkan --batches 8,16 --steps 5 --repeats 1 --no-torch --no-kernels --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = lastJsonLine(r.out);
+  EXPECT_EQ(j["dataset"], "xor") << "the preset's own data unless --dataset says otherwise";
+  EXPECT_GT(j["peak_rss_mb"].get<double>(), 0.0);
+  std::size_t cpu = 0;
+  for (const auto& e : j["entries"]) {
+    EXPECT_GT(e["samples_per_sec"].get<double>(), 0.0) << e["backend"];
+    EXPECT_TRUE(e["all_ops_supported"].get<bool>()) << e["backend"];
+    EXPECT_FALSE(e["ops"].empty()) << e["backend"];
+    if (e["backend"] == "cpu") {
+      ++cpu;
+      EXPECT_EQ(e["loss_drift_vs_cpu"].get<double>(), 0.0);
+    } else {
+      // Vulkan against the CPU after the same 5 + warm-up steps on the same batches.
+      EXPECT_LT(e["loss_drift_vs_cpu"].get<double>(), 1e-3) << e["backend"];
+    }
+  }
+  EXPECT_EQ(cpu, 2u) << "one CPU entry per batch size";
+  const CliRun bad = run("bench --backends cpu,tpu --no-torch");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(lines(bad.err), 1) << bad.err;
+  EXPECT_NE(bad.err.find("tpu"), std::string::npos) << bad.err;
+}
+
 TEST(Cli, HelpTellsEverySubcommand) {
   const CliRun r = run("--help");
   ASSERT_EQ(r.code, 0);
