@@ -17,15 +17,7 @@ namespace {
 class EditorPanels : public ::testing::Test {
  protected:
   void SetUp() override {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1280, 720);
-    io.DeltaTime = 1.0f / 60.0f;
-    io.KeyMap[ImGuiKey_Enter] = 257;
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    test::createHeadlessImGui();
     const auto options = test::spiralOptions("cpu");
     snapshot.spec = options.config.spec;
     snapshot.hyperparams = options.config.hyperparams;

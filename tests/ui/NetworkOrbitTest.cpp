@@ -27,15 +27,7 @@ nn::ModelSpec mnistSpec() {
 class Orbit : public ::testing::Test {
  protected:
   void SetUp() override {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1280, 720);
-    io.DeltaTime = 1.0f / 60.0f;
-    io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;  // as the Vulkan backend: draw lists over 64k vertices
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    test::createHeadlessImGui();
   }
   void TearDown() override { ImGui::DestroyContext(); }
   // One frame with `orbit` drawn into a full-screen window.

@@ -1,6 +1,8 @@
 #pragma once
 // Helpers for the editor tests: the spiral preset as App options, a CPU forward pass over a snapshot's
-// parameters, and a skip when no Vulkan device exists.
+// parameters, a skip when no Vulkan device exists, and an ImGui context without a renderer.
+#include <imgui.h>
+
 #include <cmath>
 #include <memory>
 #include <string>
@@ -12,6 +14,21 @@
 #include "ui/App.h"
 
 namespace nsb::ui::test {
+
+// An ImGui context for panel logic without a window or renderer: 1280x720 at 60 frames/s, no
+// imgui.ini, the font atlas built, and draw lists over 64k vertices allowed as the Vulkan backend does.
+inline void createHeadlessImGui() {
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;
+  io.DisplaySize = ImVec2(1280, 720);
+  io.DeltaTime = 1.0f / 60.0f;
+  io.KeyMap[ImGuiKey_Enter] = 257;
+  io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
+  unsigned char* pixels = nullptr;
+  int w = 0, h = 0;
+  io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+}
 
 inline AppOptions presetOptions(const std::string& name, const std::string& backend, std::uint32_t width = 1024,
                                 std::uint32_t height = 640) {
