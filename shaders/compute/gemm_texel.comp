@@ -31,6 +31,39 @@ layout(push_constant) uniform Push {
 
 #include "nsb_gemm_epilogue.glsl"
 
+// Lanes of a workgroup along N; the others take further 8-row blocks of C. Narrow outputs (an output
+// layer of 1 or 10, a hidden layer of 16) would otherwise leave most lanes idle and need one
+// workgroup per 8 rows, and a lavapipe workgroup costs microseconds to start.
+layout(constant_id = 9) const uint COL_LANES = 8;
+// N and every offset of C and the epilogue's tensors multiples of 4: C and the fused outputs are
+// stored four at a time (a quarter of lavapipe's per-lane store loops, which dominate thin GEMMs).
+layout(constant_id = 8) const bool STORE_VEC4 = false;
+layout(std430, binding = 0) buffer C4 { vec4 c4[]; };
+layout(std430, binding = 1) buffer E04 { vec4 e04[]; };
+layout(std430, binding = 2) buffer E14 { vec4 e14[]; };
+layout(std430, binding = 3) buffer E24 { vec4 e24[]; };
+
+// storeC (nsb_gemm_epilogue.glsl) for C[m, n .. n + 3], in the same order of writes.
+void storeC4(uint m, uint n, vec4 sum) {
+  const uint e = m * p.N + n;
+  const uint at = (p.cOffset + e) / 4u;
+  vec4 v = p.alpha * sum;
+  if (p.beta != 0.0) v += p.beta * c4[at];
+  if (EPILOGUE == EPILOGUE_BIAS_ACT) v += e04[(p.e0Offset + n) / 4u];
+  c4[at] = v;
+  if (EPILOGUE == EPILOGUE_BIAS_ACT) {
+    vec4 a;
+    [[unroll]] for (uint q = 0u; q < 4u; ++q) a[q] = activate(p.activation, v[q]);
+    e14[(p.e1Offset + e) / 4u] = a;
+  } else if (EPILOGUE == EPILOGUE_ACT_GRAD) {
+    const vec4 z = e04[(p.e0Offset + e) / 4u];
+    const vec4 av = p.haveA != 0u ? e14[(p.e1Offset + e) / 4u] : vec4(0.0);
+    vec4 d;
+    [[unroll]] for (uint q = 0u; q < 4u; ++q) d[q] = v[q] * activationDerivative(p.activation, z[q], av[q], p.haveA != 0u);
+    e24[(p.e2Offset + e) / 4u] = d;
+  }
+}
+
 vec4 acc[16];  // acc[i * 2 + h][q] = C[m0 + i, n0 + 4h + q]
 float rowSum[8];
 
@@ -142,8 +175,9 @@ void step(uint m0, uint n0, uint k, bool tail) {
 void main() {
   // No early return for invocations past the edge (their reads are clamped, their stores masked): a
   // lavapipe SIMD program with inactive lanes takes slower paths.
-  const uint m0 = gl_WorkGroupID.y * 8u;
-  const uint n0 = gl_GlobalInvocationID.x * 8u;
+  const uint lane = gl_LocalInvocationID.x;
+  const uint m0 = (gl_WorkGroupID.y * (gl_WorkGroupSize.x / COL_LANES) + lane / COL_LANES) * 8u;
+  const uint n0 = (gl_WorkGroupID.x * COL_LANES + lane % COL_LANES) * 8u;
 
   [[unroll]] for (uint i = 0u; i < 16u; ++i) acc[i] = vec4(0.0);
   [[unroll]] for (uint i = 0u; i < 8u; ++i) rowSum[i] = 0.0;
@@ -158,9 +192,15 @@ void main() {
   [[unroll]] for (uint i = 0u; i < 8u; ++i) {
     const uint gm = m0 + i;
     if (BIAS_GRAD && n0 == 0u && gm < p.M) e2[p.e2Offset + gm] = rowSum[i];
-    [[unroll]] for (uint j = 0u; j < 8u; ++j) {
-      const uint gn = n0 + j;
-      if (gm < p.M && gn < p.N) storeC(gm, gn, acc[i * 2u + j / 4u][j % 4u]);
+    if (STORE_VEC4) {
+      [[unroll]] for (uint h = 0u; h < 2u; ++h) {
+        if (gm < p.M && n0 + 4u * h < p.N) storeC4(gm, n0 + 4u * h, acc[i * 2u + h]);
+      }
+    } else {
+      [[unroll]] for (uint j = 0u; j < 8u; ++j) {
+        const uint gn = n0 + j;
+        if (gm < p.M && gn < p.N) storeC(gm, gn, acc[i * 2u + j / 4u][j % 4u]);
+      }
     }
   }
 }

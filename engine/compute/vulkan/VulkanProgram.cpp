@@ -120,9 +120,19 @@ public:
       // lavapipe's compile time.
       constexpr std::uint32_t LOCAL_X = 8, UNROLL_K = 1;
       const bool vecA = vectorRows(op.a), vecB = vectorRows(op.b);
-      Command& cmd = dispatch(
-          {"compute/gemm_texel.comp", 4, 2, {LOCAL_X, op.transA, op.transB, vecA, kind, biasGrad, UNROLL_K, vecB}},
-          {c, e0, e1, e2});
+      // Narrow C: fewer lanes along N, the rest on further row blocks (see COL_LANES in the shader).
+      const std::size_t colBlocks = (n + 7) / 8;
+      std::uint32_t colLanes = LOCAL_X;
+      while (colLanes > 1 && colLanes / 2 >= colBlocks) colLanes /= 2;
+      const std::uint32_t rowLanes = LOCAL_X / colLanes;
+      // Four at a time where every row and offset the store touches is vec4-aligned.
+      const bool actGrad = kind == EPILOGUE_ACT_GRAD;
+      const bool storeVec4 = n % 4 == 0 && c.offset % 4 == 0 &&
+                             (kind == EPILOGUE_NONE ||
+                              (e0.offset % 4 == 0 && e1.offset % 4 == 0 && (!actGrad || e2.offset % 4 == 0)));
+      Command& cmd = dispatch({"compute/gemm_texel.comp", 4, 2,
+                               {LOCAL_X, op.transA, op.transB, vecA, kind, biasGrad, UNROLL_K, vecB, storeVec4, colLanes}},
+                              {c, e0, e1, e2});
       cmd.bindings.push_back({op.a.buffer, true, !vecA});
       cmd.bindings.push_back({op.b.buffer, true, !vecB});
       Push(cmd)
@@ -141,7 +151,7 @@ public:
           .u(e1.offset)
           .u(e2.offset)
           .u(epilogue.haveA);
-      cmd.groups = {u32((n + 8 * LOCAL_X - 1) / (8 * LOCAL_X)), u32((m + 7) / 8), 1};
+      cmd.groups = {u32((colBlocks + colLanes - 1) / colLanes), u32(((m + 7) / 8 + rowLanes - 1) / rowLanes), 1};
     } else {
       constexpr std::uint32_t TX = 16, TY = 16, TM = 4, TN = 4, BK = 16;
       Command& cmd = dispatch(
