@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,6 +37,17 @@ public:
 };
 
 class Backend;
+
+// Where a buffer lives on a device that others can read directly (the renderer, on the same VkDevice):
+// opaque handles, so that nothing outside compute/ names a backend's types.
+struct NativeBuffer {
+  std::uint64_t device = 0;  // the VkDevice
+  std::uint64_t buffer = 0;  // the VkBuffer (a storage buffer)
+  std::size_t offset = 0, bytes = 0;
+  // The device's compute timeline semaphore (gpu::VulkanContext::computeTimeline) reaches this value
+  // once every write submitted so far is done; 0: no timeline, wait for synchronize() instead.
+  std::uint64_t ready = 0;
+};
 
 // Owns a backend buffer; move-only.
 class Buffer {
@@ -83,6 +95,10 @@ public:
 
   virtual std::unique_ptr<Program> compile(const Graph& graph) = 0;
   virtual void synchronize() = 0;
+  // (optional) The device location of a buffer, for readers on the same device; nullopt where the
+  // backend's memory is not shared (CPU, CUDA). Valid until the buffer is released; reads must come
+  // after synchronize() and must finish before the buffer is written again.
+  virtual std::optional<NativeBuffer> native(BufferId) const { return std::nullopt; }
 
   // Bytes moved by upload/download since creation (the editor's zero-copy test counts them).
   std::uint64_t bytesTransferred() const { return mBytesTransferred; }

@@ -341,8 +341,19 @@ core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const Context
   VkPhysicalDeviceFeatures enabled{};
   enabled.shaderFloat64 = supported.shaderFloat64;
   context->mFloat64 = supported.shaderFloat64 == VK_TRUE;
+  // Timeline semaphores (core in 1.2): the compute -> render hand-over (see computeTimeline()).
+  VkPhysicalDeviceTimelineSemaphoreFeatures timeline{};
+  timeline.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES;
+  if (context->mProperties.apiVersion >= VK_API_VERSION_1_2) {
+    VkPhysicalDeviceFeatures2 features2{};
+    features2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+    features2.pNext = &timeline;
+    vkGetPhysicalDeviceFeatures2(context->mPhysicalDevice, &features2);
+  }
+  timeline.pNext = nullptr;
   VkDeviceCreateInfo deviceInfo{};
   deviceInfo.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
+  if (timeline.timelineSemaphore) deviceInfo.pNext = &timeline;
   deviceInfo.queueCreateInfoCount = 1;
   deviceInfo.pQueueCreateInfos = &queueInfo;
   deviceInfo.pEnabledFeatures = &enabled;
@@ -357,12 +368,22 @@ core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const Context
                               vkResultName(result));
   }
   vkGetDeviceQueue(context->mDevice, context->mQueueFamily, 0, &context->mQueue);
+  if (timeline.timelineSemaphore) {
+    VkSemaphoreTypeCreateInfo type{};
+    type.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO;
+    type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
+    VkSemaphoreCreateInfo semaphoreInfo{};
+    semaphoreInfo.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO;
+    semaphoreInfo.pNext = &type;
+    NSB_VK_CHECK(vkCreateSemaphore(context->mDevice, &semaphoreInfo, nullptr, &context->mTimeline));
+  }
   return context;
 }
 
 VulkanContext::~VulkanContext() {
   if (mDevice != VK_NULL_HANDLE) {
     vkDeviceWaitIdle(mDevice);
+    if (mTimeline != VK_NULL_HANDLE) vkDestroySemaphore(mDevice, mTimeline, nullptr);
     vkDestroyDevice(mDevice, nullptr);
   }
   if (mMessenger != VK_NULL_HANDLE) {
@@ -376,6 +397,28 @@ VulkanContext::~VulkanContext() {
 VkResult VulkanContext::submit(const VkSubmitInfo& info, VkFence fence) {
   std::lock_guard<std::mutex> lock(mQueueMutex);
   return vkQueueSubmit(mQueue, 1, &info, fence);
+}
+
+VkResult VulkanContext::submitCompute(const VkSubmitInfo& info, VkFence fence, std::uint64_t& signalled) {
+  NSB_CHECK(info.signalSemaphoreCount == 0 && info.pNext == nullptr) << "compute submits signal the timeline only";
+  std::lock_guard<std::mutex> lock(mQueueMutex);
+  if (mTimeline == VK_NULL_HANDLE) {
+    signalled = 0;
+    return vkQueueSubmit(mQueue, 1, &info, fence);
+  }
+  // Values grow in queue order: taken under the queue lock.
+  const std::uint64_t value = ++mTimelineValue;
+  VkTimelineSemaphoreSubmitInfo values{};
+  values.sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO;
+  values.signalSemaphoreValueCount = 1;
+  values.pSignalSemaphoreValues = &value;
+  VkSubmitInfo signalling = info;
+  signalling.pNext = &values;
+  signalling.signalSemaphoreCount = 1;
+  signalling.pSignalSemaphores = &mTimeline;
+  const VkResult result = vkQueueSubmit(mQueue, 1, &signalling, fence);
+  signalled = result == VK_SUCCESS ? value : 0;
+  return result;
 }
 
 std::uint32_t VulkanContext::findMemoryType(std::uint32_t typeBits, VkMemoryPropertyFlags required,

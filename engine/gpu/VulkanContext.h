@@ -62,6 +62,11 @@ public:
 
   // Submits under the queue lock; callable from any thread.
   VkResult submit(const VkSubmitInfo& info, VkFence fence);
+  // The compute -> render hand-over: a compute submit made here also signals the next value of the
+  // compute timeline semaphore (returned in `signalled`; 0 where the device has no timeline
+  // semaphores), and a render submit that reads what it wrote waits for that value. Any thread.
+  VkResult submitCompute(const VkSubmitInfo& info, VkFence fence, std::uint64_t& signalled);
+  VkSemaphore computeTimeline() const { return mTimeline; }
   // For callers that need the queue itself (present, VkFFT's plan building): hold the lock meanwhile.
   std::unique_lock<std::mutex> lockQueue() { return std::unique_lock<std::mutex>(mQueueMutex); }
   VkQueue queue() const { return mQueue; }
@@ -90,6 +95,8 @@ private:
   DeviceInfo mInfo;
   bool mFloat64 = false;
   std::mutex mQueueMutex;
+  VkSemaphore mTimeline = VK_NULL_HANDLE;
+  std::uint64_t mTimelineValue = 0;  // guarded by mQueueMutex
 };
 
 }  // namespace nsb::gpu

@@ -27,6 +27,12 @@ struct Push {
 };
 static_assert(sizeof(Push) == 48);
 
+struct BufferPush {
+  Push base;
+  std::uint32_t source[4];  // offset, stride, column, size
+};
+static_assert(sizeof(BufferPush) == 64);
+
 gpu::Handle<VkShaderModule> shaderModule(VkDevice device, const char* name) {
   const auto words = shaders::spirv(name);
   NSB_CHECK(!words.empty()) << "shader " << name << " is not embedded";
@@ -39,39 +45,10 @@ gpu::Handle<VkShaderModule> shaderModule(VkDevice device, const char* name) {
   return gpu::Handle<VkShaderModule>(device, module, vkDestroyShaderModule);
 }
 
-}  // namespace
-
-std::uint32_t HeatmapView::tileCapacity() { return TILES_PER_ROW * TILES_PER_ROW - OUTPUT_TILES * OUTPUT_TILES; }
-
-HeatmapRef HeatmapView::tile(std::uint32_t index) {
-  // Tile slots in row-major order, skipping the output's block in the top-left corner.
-  for (std::uint32_t row = 0; row < TILES_PER_ROW; ++row) {
-    const std::uint32_t first = row < OUTPUT_TILES ? OUTPUT_TILES : 0;
-    const std::uint32_t free = TILES_PER_ROW - first;
-    if (index < free) return {(first + index) * TILE_SIZE, row * TILE_SIZE, TILE_SIZE};
-    index -= free;
-  }
-  return {};
-}
-
-HeatmapRef HeatmapView::output() { return {0, 0, OUTPUT_SIZE}; }
-
-core::Result<std::unique_ptr<HeatmapView>> HeatmapView::create(Renderer& renderer) {
-  std::unique_ptr<HeatmapView> view(new HeatmapView(renderer));
-  NSB_TRY(view->initialise());
-  return view;
-}
-
-HeatmapView::~HeatmapView() { mRenderer.waitIdle(); }
-
-core::Status HeatmapView::initialise() {
-  const gpu::VulkanContext& context = *mRenderer.context();
-  const VkDevice device = context.device();
-  mAtlas.assign(std::size_t{ATLAS_SIZE} * ATLAS_SIZE, 0.0f);
-
+gpu::Handle<VkDescriptorSetLayout> makeSetLayout(VkDevice device, VkDescriptorType type) {
   VkDescriptorSetLayoutBinding binding{};
   binding.binding = 0;
-  binding.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+  binding.descriptorType = type;
   binding.descriptorCount = 1;
   binding.stageFlags = VK_SHADER_STAGE_FRAGMENT_BIT;
   VkDescriptorSetLayoutCreateInfo setInfo{};
@@ -80,9 +57,11 @@ core::Status HeatmapView::initialise() {
   setInfo.pBindings = &binding;
   VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
   NSB_VK_CHECK(vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &setLayout));
-  mSetLayout = gpu::Handle<VkDescriptorSetLayout>(device, setLayout, vkDestroyDescriptorSetLayout);
+  return gpu::Handle<VkDescriptorSetLayout>(device, setLayout, vkDestroyDescriptorSetLayout);
+}
 
-  VkPushConstantRange push{VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0, sizeof(Push)};
+gpu::Handle<VkPipelineLayout> makeLayout(VkDevice device, VkDescriptorSetLayout setLayout, std::uint32_t pushBytes) {
+  VkPushConstantRange push{VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0, pushBytes};
   VkPipelineLayoutCreateInfo layoutInfo{};
   layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
   layoutInfo.setLayoutCount = 1;
@@ -91,18 +70,19 @@ core::Status HeatmapView::initialise() {
   layoutInfo.pPushConstantRanges = &push;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   NSB_VK_CHECK(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &layout));
-  mLayout = gpu::Handle<VkPipelineLayout>(device, layout, vkDestroyPipelineLayout);
+  return gpu::Handle<VkPipelineLayout>(device, layout, vkDestroyPipelineLayout);
+}
 
-  const auto vert = shaderModule(device, "render/heatmap.vert");
-  const auto frag = shaderModule(device, "render/heatmap.frag");
+gpu::Handle<VkPipeline> makePipeline(VkDevice device, VkRenderPass renderPass, VkPipelineLayout layout,
+                                     VkShaderModule vert, VkShaderModule frag) {
   std::array<VkPipelineShaderStageCreateInfo, 2> stages{};
   stages[0].sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
   stages[0].stage = VK_SHADER_STAGE_VERTEX_BIT;
-  stages[0].module = vert.get();
+  stages[0].module = vert;
   stages[0].pName = "main";
   stages[1].sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
   stages[1].stage = VK_SHADER_STAGE_FRAGMENT_BIT;
-  stages[1].module = frag.get();
+  stages[1].module = frag;
   stages[1].pName = "main";
   VkPipelineVertexInputStateCreateInfo vertexInput{};
   vertexInput.sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO;
@@ -156,11 +136,53 @@ core::Status HeatmapView::initialise() {
   pipelineInfo.pColorBlendState = &blend;
   pipelineInfo.pDynamicState = &dynamic;
   pipelineInfo.layout = layout;
-  pipelineInfo.renderPass = mRenderer.renderPass();
+  pipelineInfo.renderPass = renderPass;
   pipelineInfo.subpass = 0;
   VkPipeline pipeline = VK_NULL_HANDLE;
   NSB_VK_CHECK(vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &pipelineInfo, nullptr, &pipeline));
-  mPipeline = gpu::Handle<VkPipeline>(device, pipeline, vkDestroyPipeline);
+  return gpu::Handle<VkPipeline>(device, pipeline, vkDestroyPipeline);
+}
+
+}  // namespace
+
+std::uint32_t HeatmapView::tileCapacity() { return TILES_PER_ROW * TILES_PER_ROW - OUTPUT_TILES * OUTPUT_TILES; }
+
+HeatmapRef HeatmapView::tile(std::uint32_t index) {
+  // Tile slots in row-major order, skipping the output's block in the top-left corner.
+  for (std::uint32_t row = 0; row < TILES_PER_ROW; ++row) {
+    const std::uint32_t first = row < OUTPUT_TILES ? OUTPUT_TILES : 0;
+    const std::uint32_t free = TILES_PER_ROW - first;
+    if (index < free) return {(first + index) * TILE_SIZE, row * TILE_SIZE, TILE_SIZE};
+    index -= free;
+  }
+  return {};
+}
+
+HeatmapRef HeatmapView::output() { return {0, 0, OUTPUT_SIZE}; }
+
+core::Result<std::unique_ptr<HeatmapView>> HeatmapView::create(Renderer& renderer) {
+  std::unique_ptr<HeatmapView> view(new HeatmapView(renderer));
+  NSB_TRY(view->initialise());
+  return view;
+}
+
+HeatmapView::~HeatmapView() { mRenderer.waitIdle(); }
+
+core::Status HeatmapView::initialise() {
+  const gpu::VulkanContext& context = *mRenderer.context();
+  const VkDevice device = context.device();
+  mAtlas.assign(std::size_t{ATLAS_SIZE} * ATLAS_SIZE, 0.0f);
+
+  mSetLayout = makeSetLayout(device, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER);
+  mLayout = makeLayout(device, mSetLayout.get(), sizeof(Push));
+  mBufferSetLayout = makeSetLayout(device, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER);
+  mBufferLayout = makeLayout(device, mBufferSetLayout.get(), sizeof(BufferPush));
+  const auto vert = shaderModule(device, "render/heatmap.vert");
+  mPipeline = makePipeline(device, mRenderer.renderPass(), mLayout.get(), vert.get(),
+                           shaderModule(device, "render/heatmap.frag").get());
+  mBufferPipeline = makePipeline(device, mRenderer.renderPass(), mBufferLayout.get(), vert.get(),
+                                 shaderModule(device, "render/heatmap_buffer.frag").get());
+  const VkDescriptorSetLayout setLayout = mSetLayout.get(), bufferSetLayout = mBufferSetLayout.get();
 
   VkFormatProperties formatProperties{};
   vkGetPhysicalDeviceFormatProperties(context.physicalDevice(), VK_FORMAT_R32_SFLOAT, &formatProperties);
@@ -178,12 +200,14 @@ core::Status HeatmapView::initialise() {
   NSB_VK_CHECK(vkCreateSampler(device, &samplerInfo, nullptr, &sampler));
   mSampler = gpu::Handle<VkSampler>(device, sampler, vkDestroySampler);
 
-  VkDescriptorPoolSize poolSize{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, FRAMES_IN_FLIGHT};
+  const std::array<VkDescriptorPoolSize, 2> poolSizes{
+      VkDescriptorPoolSize{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, FRAMES_IN_FLIGHT},
+      VkDescriptorPoolSize{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, FRAMES_IN_FLIGHT}};
   VkDescriptorPoolCreateInfo poolInfo{};
   poolInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
-  poolInfo.maxSets = FRAMES_IN_FLIGHT;
-  poolInfo.poolSizeCount = 1;
-  poolInfo.pPoolSizes = &poolSize;
+  poolInfo.maxSets = 2 * FRAMES_IN_FLIGHT;
+  poolInfo.poolSizeCount = static_cast<std::uint32_t>(poolSizes.size());
+  poolInfo.pPoolSizes = poolSizes.data();
   VkDescriptorPool pool = VK_NULL_HANDLE;
   NSB_VK_CHECK(vkCreateDescriptorPool(device, &poolInfo, nullptr, &pool));
   mPool = gpu::Handle<VkDescriptorPool>(device, pool, vkDestroyDescriptorPool);
@@ -202,6 +226,8 @@ core::Status HeatmapView::initialise() {
     allocInfo.descriptorSetCount = 1;
     allocInfo.pSetLayouts = &setLayout;
     NSB_VK_CHECK(vkAllocateDescriptorSets(device, &allocInfo, &slot.set));
+    allocInfo.pSetLayouts = &bufferSetLayout;
+    NSB_VK_CHECK(vkAllocateDescriptorSets(device, &allocInfo, &slot.bufferSet));
     VkDescriptorImageInfo imageInfo{sampler, slot.atlas.view.get(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
     VkWriteDescriptorSet write{};
     write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
@@ -226,10 +252,46 @@ void HeatmapView::write(HeatmapRef ref, std::span<const float> values) {
   ++mVersion;
 }
 
+bool HeatmapView::setBuffer(std::uint64_t device, std::uint64_t buffer, std::size_t bytes, std::uint64_t ready,
+                            std::shared_ptr<const void> owner) {
+  if (device != reinterpret_cast<std::uint64_t>(mRenderer.context()->device()) || buffer == 0 || bytes == 0) {
+    return false;
+  }
+  mBuffer = reinterpret_cast<VkBuffer>(buffer);
+  mBufferBytes = bytes;
+  mBufferReady = ready;
+  mBufferOwner = std::move(owner);
+  return true;
+}
+
 void HeatmapView::upload() {
   Slot& slot = mSlots[mRenderer.frameSlot()];
-  if (slot.version == mVersion) return;
   const VkCommandBuffer cmd = mRenderer.commandBuffer();
+  // beginFrame waited for this slot's last frame: what it read may go, its descriptor set may change.
+  slot.bufferOwner = mBufferOwner;
+  if (mBuffer != VK_NULL_HANDLE) {
+    // Written every frame that reads a buffer: a buffer handle may be reused after its owner went.
+    VkDescriptorBufferInfo bufferInfo{mBuffer, 0, VK_WHOLE_SIZE};
+    VkWriteDescriptorSet write{};
+    write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+    write.dstSet = slot.bufferSet;
+    write.dstBinding = 0;
+    write.descriptorCount = 1;
+    write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    write.pBufferInfo = &bufferInfo;
+    vkUpdateDescriptorSets(mRenderer.context()->device(), 1, &write, 0, nullptr);
+    // The hand-over: this frame's submit waits on the compute timeline for the submit that wrote the
+    // buffer (earlier on the same queue). The barrier keeps the order explicit where the device has no
+    // timeline semaphores (then the trainer's fence wait before publishing is the only hand-over).
+    mRenderer.waitForCompute(mBufferReady);
+    VkMemoryBarrier barrier{};
+    barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+    barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
+    vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                         VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, 1, &barrier, 0, nullptr, 0, nullptr);
+  }
+  if (slot.version == mVersion) return;
   const VkImageLayout from = slot.initialised ? VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL : VK_IMAGE_LAYOUT_UNDEFINED;
   transitionImage(cmd, slot.atlas.image.get(), from, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
                   VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT, 0, VK_PIPELINE_STAGE_TRANSFER_BIT,
@@ -255,7 +317,17 @@ void HeatmapView::upload() {
 void HeatmapView::draw(ImDrawList* list, HeatmapRef ref, const ImVec2& min, const ImVec2& max,
                        const HeatmapStyle& style) {
   if (!ref) return;
-  mItems.push_back({this, ref, style, min.x, min.y, max.x, max.y});
+  mItems.push_back({this, ref, std::nullopt, style, min.x, min.y, max.x, max.y});
+  list->AddCallback(&HeatmapView::onDraw, &mItems.back());
+  list->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+}
+
+void HeatmapView::drawBuffer(ImDrawList* list, const BufferHeatmap& source, const ImVec2& min, const ImVec2& max,
+                             const HeatmapStyle& style) {
+  if (mBuffer == VK_NULL_HANDLE || source.size == 0 || source.column >= source.stride) return;
+  const std::size_t end = std::size_t{source.offset} + std::size_t{source.size} * source.size * source.stride;
+  if (end * sizeof(float) > mBufferBytes) return;
+  mItems.push_back({this, {}, source, style, min.x, min.y, max.x, max.y});
   list->AddCallback(&HeatmapView::onDraw, &mItems.back());
   list->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
 }
@@ -286,26 +358,39 @@ void HeatmapView::onDraw(const ImDrawList*, const ImDrawCmd* cmd) {
   auto ndcX = [&](float x) { return (x - origin.x) * scale.x / width * 2.0f - 1.0f; };
   auto ndcY = [&](float y) { return (y - origin.y) * scale.y / height * 2.0f - 1.0f; };
   constexpr float TEXEL = 1.0f / static_cast<float>(ATLAS_SIZE);
-  Push push{};
-  push.rect[0] = ndcX(item.x0);
-  push.rect[1] = ndcY(item.y0);
-  push.rect[2] = ndcX(item.x1);
-  push.rect[3] = ndcY(item.y1);
-  // Texel centres at the edges, so that linear filtering never reads a neighbouring tile.
-  push.uv[0] = (static_cast<float>(item.ref.x) + 0.5f) * TEXEL;
-  push.uv[1] = (static_cast<float>(item.ref.y) + 0.5f) * TEXEL;
-  push.uv[2] = (static_cast<float>(item.ref.x + item.ref.size) - 0.5f) * TEXEL;
-  push.uv[3] = (static_cast<float>(item.ref.y + item.ref.size) - 0.5f) * TEXEL;
-  push.range[0] = item.style.low;
-  push.range[1] = item.style.high;
-  push.discretize = item.style.discretize ? 1 : 0;
-  push.alpha = item.style.alpha;
+  BufferPush push{};
+  push.base.rect[0] = ndcX(item.x0);
+  push.base.rect[1] = ndcY(item.y0);
+  push.base.rect[2] = ndcX(item.x1);
+  push.base.rect[3] = ndcY(item.y1);
+  if (item.source) {
+    // Texel coordinates: the quad's edges are the first and last texel centres, as with the atlas.
+    const auto last = static_cast<float>(item.source->size - 1);
+    push.base.uv[0] = push.base.uv[1] = 0.0f;
+    push.base.uv[2] = push.base.uv[3] = last;
+    push.source[0] = item.source->offset;
+    push.source[1] = item.source->stride;
+    push.source[2] = item.source->column;
+    push.source[3] = item.source->size;
+  } else {
+    // Texel centres at the edges, so that linear filtering never reads a neighbouring tile.
+    push.base.uv[0] = (static_cast<float>(item.ref.x) + 0.5f) * TEXEL;
+    push.base.uv[1] = (static_cast<float>(item.ref.y) + 0.5f) * TEXEL;
+    push.base.uv[2] = (static_cast<float>(item.ref.x + item.ref.size) - 0.5f) * TEXEL;
+    push.base.uv[3] = (static_cast<float>(item.ref.y + item.ref.size) - 0.5f) * TEXEL;
+  }
+  push.base.range[0] = item.style.low;
+  push.base.range[1] = item.style.high;
+  push.base.discretize = item.style.discretize ? 1 : 0;
+  push.base.alpha = item.style.alpha;
   const Slot& slot = view.mSlots[view.mRenderer.frameSlot()];
-  vkCmdBindPipeline(commandBuffer, VK_PIPELINE_BIND_POINT_GRAPHICS, view.mPipeline.get());
-  vkCmdBindDescriptorSets(commandBuffer, VK_PIPELINE_BIND_POINT_GRAPHICS, view.mLayout.get(), 0, 1, &slot.set, 0,
-                          nullptr);
-  vkCmdPushConstants(commandBuffer, view.mLayout.get(), VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0,
-                     sizeof(Push), &push);
+  const VkPipelineLayout layout = item.source ? view.mBufferLayout.get() : view.mLayout.get();
+  const VkDescriptorSet set = item.source ? slot.bufferSet : slot.set;
+  vkCmdBindPipeline(commandBuffer, VK_PIPELINE_BIND_POINT_GRAPHICS,
+                    item.source ? view.mBufferPipeline.get() : view.mPipeline.get());
+  vkCmdBindDescriptorSets(commandBuffer, VK_PIPELINE_BIND_POINT_GRAPHICS, layout, 0, 1, &set, 0, nullptr);
+  vkCmdPushConstants(commandBuffer, layout, VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0,
+                     item.source ? sizeof(BufferPush) : sizeof(Push), &push);
   vkCmdDraw(commandBuffer, 4, 1, 0, 0);
 }
 

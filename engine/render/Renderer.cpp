@@ -324,17 +324,32 @@ void Renderer::endFrame(ImDrawData* drawData, bool capture) {
   submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &frame.cmd;
-  const VkPipelineStageFlags waitStage = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT;
-  VkSemaphore wait = frame.imageAvailable.get();
+  std::array<VkSemaphore, 2> waits{};
+  std::array<VkPipelineStageFlags, 2> waitStages{};
+  std::array<std::uint64_t, 2> waitValues{};  // ignored for the binary semaphore
+  std::uint32_t waitCount = 0;
   VkSemaphore signal = VK_NULL_HANDLE;
   if (mSwapchain) {
     signal = mSwapchain->renderFinished(mImageIndex);
-    submit.waitSemaphoreCount = 1;
-    submit.pWaitSemaphores = &wait;
-    submit.pWaitDstStageMask = &waitStage;
+    waits[waitCount] = frame.imageAvailable.get();
+    waitStages[waitCount++] = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT;
     submit.signalSemaphoreCount = 1;
     submit.pSignalSemaphores = &signal;
   }
+  VkTimelineSemaphoreSubmitInfo timeline{};
+  if (mComputeWait > 0 && mContext->computeTimeline() != VK_NULL_HANDLE) {
+    waits[waitCount] = mContext->computeTimeline();
+    waitValues[waitCount] = mComputeWait;
+    waitStages[waitCount++] = VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT;
+    timeline.sType = VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO;
+    timeline.waitSemaphoreValueCount = waitCount;
+    timeline.pWaitSemaphoreValues = waitValues.data();  // no signal values: the one signalled is binary
+    submit.pNext = &timeline;
+  }
+  mComputeWait = 0;
+  submit.waitSemaphoreCount = waitCount;
+  submit.pWaitSemaphores = waits.data();
+  submit.pWaitDstStageMask = waitStages.data();
   NSB_VK_CHECK(mContext->submit(submit, frame.fence.get()));
   if (mSwapchain) {
     const VkResult presented = mSwapchain->present(mImageIndex);

@@ -5,6 +5,7 @@
 // and outlive the renderer. Every function runs on the UI thread.
 #include <vulkan/vulkan.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -57,6 +58,9 @@ class Renderer {
   // The command buffer being recorded between beginFrame() and endFrame(): ImDrawList callbacks
   // draw into it (ImGui 1.86 does not hand it to them).
   VkCommandBuffer commandBuffer() const { return mFrames[mSlot].cmd; }
+  // The frame being recorded reads what compute wrote: its submit waits (fragment stage) until the
+  // context's compute timeline reaches `value` (see VulkanContext::submitCompute). 0: nothing.
+  void waitForCompute(std::uint64_t value) { mComputeWait = std::max(mComputeWait, value); }
   std::uint32_t frameSlot() const { return mSlot; }
   std::uint64_t frameCount() const { return mFrameCount; }
   VkExtent2D extent() const;
@@ -98,6 +102,7 @@ class Renderer {
   std::uint32_t mWantWidth = 0, mWantHeight = 0;
   bool mNeedRebuild = true;
   bool mInFrame = false;
+  std::uint64_t mComputeWait = 0;  // this frame's, for waitForCompute()
   bool mImGuiReady = false;
   std::optional<std::uint32_t> mCapturedSlot;
   VkExtent2D mCapturedExtent{};

@@ -1,7 +1,11 @@
 #include "train/Session.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <optional>
 
+#include "core/Check.h"
 #include "core/Timer.h"
 
 namespace nsb::train {
@@ -71,23 +75,57 @@ void Session::refreshProbes() {
   if (!stale) return;
   // An edit (new spec, new weights) is shown at once, so that no snapshot pairs a spec with old probes.
   if (mRunning && mProbes && !mProbesDirty && mProbeTimer.seconds() < 0.03) return;
+  // Device slots that nobody else holds any more (no reader, not the trainer's) are released here, on
+  // the thread that uses the backend.
+  std::erase_if(mSlotsHeld, [](const auto& held) { return held.use_count() == 1; });
+  // On the renderer's device the probes stay there (zero copy); elsewhere they come to the host.
+  std::optional<std::size_t> slot;
+  if (t.config().backendOptions.context && t.deviceProbes()) {
+    for (std::size_t i = 1; i <= Trainer::PROBE_SLOTS && !slot; ++i) {
+      const std::size_t s = (mLastSlot + i) % Trainer::PROBE_SLOTS;
+      if (mSlotReaders[s].expired()) slot = s;
+    }
+    // Every slot still read (the renderer holds a ProbeSet until its frame has finished): while
+    // training, try again next time; an edit, a step or a pause is shown at once, through the host.
+    if (!slot && mRunning && !mProbesDirty) return;
+    std::atomic_thread_fence(std::memory_order_acquire);  // pairs with the reader's release of its ProbeSet
+  }
   mProbeTimer.reset();
-  t.runProbes();
   auto set = std::make_shared<ProbeSet>();
   set->step = t.step();
   set->version = mProbes ? mProbes->version + 1 : 1;
   const std::size_t layers = t.config().spec.layerCount();
+  std::shared_ptr<const Trainer::ProbeSlot> device;
+  if (slot) {
+    device = t.runProbes(*slot);
+    const auto native = t.backend().native(device->buffer.id());
+    NSB_CHECK(native.has_value()) << "probe slots need a backend with native buffers";
+    set->device = DeviceProbes{*native, device};
+  } else {
+    t.runProbes();
+  }
   for (std::size_t i = 0; i < mProbeCount; ++i) {
     const nn::Workspace& ws = t.probe(i);
     ProbeResult result;
     result.rows = ws.batch;
-    for (std::size_t l = 0; l < layers; ++l) {
-      result.layers.push_back(t.backend().read<float>(l + 1 == layers ? ws.output : ws.a[l]));
+    std::size_t floats = 0;
+    for (std::size_t l = 0; l < layers; ++l) floats += ws.batch * t.config().spec.layerOutputs(l);
+    // Small probes (one image's activations, for the image views) come to the host in any case.
+    if (!device || floats * sizeof(float) <= HOST_PROBE_BYTES) {
+      for (std::size_t l = 0; l < layers; ++l) {
+        result.layers.push_back(t.backend().read<float>(l + 1 == layers ? ws.output : ws.a[l]));
+      }
     }
+    if (device) result.offsets = device->offsets[i];
     set->probes.push_back(std::move(result));
   }
   set->parameters = t.parameters();
   set->spectrum = t.weightSpectrum();
+  if (slot) {
+    mSlotReaders[*slot] = set;
+    if (std::find(mSlotsHeld.begin(), mSlotsHeld.end(), device) == mSlotsHeld.end()) mSlotsHeld.push_back(device);
+    mLastSlot = *slot;
+  }
   mProbes = std::move(set);
   mProbesDirty = false;
 }
@@ -104,6 +142,7 @@ void Session::publish(double stepsPerSecond) {
   snapshot->stepsPerSubmit = t.config().stepsPerSubmit;
   snapshot->lastLoss = t.lastLoss();
   snapshot->stepsPerSecond = stepsPerSecond;
+  snapshot->bytesTransferred = t.backend().bytesTransferred();
   snapshot->spec = t.config().spec;
   snapshot->hyperparams = t.config().hyperparams;
   snapshot->history = t.history();

@@ -1,6 +1,7 @@
 #pragma once
 // Session: a Trainer on its own thread. Other threads talk to it only through submit(Command) and
 // read latest(); commands are applied between two submits of the backend.
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -50,6 +51,13 @@ private:
   std::size_t mProbeCount = 0;
   bool mProbesDirty = false;
   std::shared_ptr<const ProbeSet> mProbes;
+  // Device probe slots (Vulkan on the renderer's device): the ProbeSet that reads each slot (the slot
+  // is written again only once it is gone), and every slot published, held until nobody else holds
+  // it, so that while the session runs the last release is on its thread, never the renderer's.
+  static constexpr std::size_t HOST_PROBE_BYTES = 16 * 1024;
+  std::array<std::weak_ptr<const ProbeSet>, Trainer::PROBE_SLOTS> mSlotReaders;
+  std::vector<std::shared_ptr<const Trainer::ProbeSlot>> mSlotsHeld;
+  std::size_t mLastSlot = 0;
   std::shared_ptr<const TestPredictions> mPredictions;
   std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
   core::Timer mProbeTimer;

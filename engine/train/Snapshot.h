@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "compute/Backend.h"
 #include "data/Dataset.h"
 #include "nn/ModelSpec.h"
 #include "train/Command.h"
@@ -14,10 +15,25 @@
 namespace nsb::train {
 
 // One probe's forward pass (see Trainer::addProbe): per layer [rows, width] row-major, the hidden
-// layers' activations and, for the last layer, the head's output.
+// layers' activations and, for the last layer, the head's output. On the host in `layers`, or, when
+// the probe set is on the device (ProbeSet::device), at `offsets` (floats) in its buffer; small probes
+// (one image's activations) are on the host in both cases.
 struct ProbeResult {
   std::size_t rows = 0;
   std::vector<std::vector<float>> layers;
+  std::vector<std::size_t> offsets;
+};
+
+// Probe results left on the device (Vulkan backend on the renderer's VkDevice): no host copy. The
+// buffer was written before the snapshot was published (the session waited for the device; a render
+// submit also waits for the compute timeline to reach `buffer.ready`) and is not written again while
+// this ProbeSet is alive: a renderer holds the ProbeSet until its frames that read the buffer have
+// finished. `keepAlive` keeps the buffer (and its backend) alive after a rebuild or backend switch.
+// The session keeps PROBE_SLOTS such buffers and writes one that no live ProbeSet reads.
+struct DeviceProbes {
+  compute::NativeBuffer buffer;
+  std::shared_ptr<const void> keepAlive;
+  explicit operator bool() const { return buffer.buffer != 0; }
 };
 
 // What the probes and parameters were at `step`; shared between snapshots until they change.
@@ -25,6 +41,7 @@ struct ProbeSet {
   std::uint64_t step = 0;
   std::uint64_t version = 0;  // grows every time the probes are run again
   std::vector<ProbeResult> probes;
+  DeviceProbes device;
   std::vector<float> parameters;  // flat layout of nn::ModelSpec
   // Image data: |2D DFT| of each first-layer weight image, [width0, height, width / 2 + 1].
   std::vector<float> spectrum;
@@ -44,6 +61,7 @@ struct Snapshot {
   std::uint32_t stepsPerSubmit = 1;  // live edits take effect within this many steps
   double lastLoss = NOT_MEASURED;
   double stepsPerSecond = 0.0;
+  std::uint64_t bytesTransferred = 0;  // host <-> device bytes of the backend so far (Backend::bytesTransferred)
   nn::ModelSpec spec;
   Hyperparams hyperparams;
   std::vector<MetricPoint> history;

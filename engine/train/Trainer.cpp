@@ -232,17 +232,12 @@ std::vector<float> Trainer::weightSpectrum() {
 }
 
 void Trainer::buildProbe(Probe& probe) {
+  mProbeSlots = {};  // their layout changes: readers keep the old ones alive
   const std::size_t rows = probe.inputs.size() / mConfig.spec.inputs;
   probe.ws = mModel->makeWorkspace(rows, isClassification(*mDataset));
   mBackend->write(probe.ws.input, std::span<const float>(probe.inputs));
   compute::Graph g;
-  mModel->addForward(g, probe.ws);
-  const std::size_t last = mConfig.spec.layerCount() - 1;
-  // The loss op applies the head; its target is all zeros and its loss is not read.
-  g.add(compute::LossOp{.z = probe.ws.a[last], .target = probe.ws.target, .output = probe.ws.output,
-                        .loss = probe.ws.loss, .dz = probe.ws.dz[last], .head = mConfig.spec.head,
-                        .loss_kind = mConfig.spec.loss},
-        "probe.head");
+  mModel->addPrediction(g, probe.ws);
   probe.program = mBackend->compile(g);
 }
 
@@ -267,6 +262,39 @@ void Trainer::setProbeInputs(std::size_t index, std::vector<float> inputs) {
 
 void Trainer::runProbes() {
   for (auto& probe : mProbes) probe.program->submit(1);
+}
+
+std::shared_ptr<const Trainer::ProbeSlot> Trainer::runProbes(std::size_t index) {
+  std::shared_ptr<ProbeSlot>& slot = mProbeSlots.at(index);
+  if (!slot) {
+    slot = std::make_shared<ProbeSlot>();
+    slot->backend = mBackend;
+    const std::size_t layers = mConfig.spec.layerCount();
+    std::size_t floats = 0;
+    for (const auto& probe : mProbes) {
+      auto& offsets = slot->offsets.emplace_back();
+      for (std::size_t l = 0; l < layers; ++l) {
+        offsets.push_back(floats);
+        floats += probe.ws.batch * mConfig.spec.layerOutputs(l);
+      }
+    }
+    slot->buffer = mBackend->allocate(std::max<std::size_t>(floats, 1) * sizeof(float));
+    compute::Graph copy;
+    for (std::size_t p = 0; p < mProbes.size(); ++p) {
+      const nn::Workspace& ws = mProbes[p].ws;
+      for (std::size_t l = 0; l < layers; ++l) {
+        const Tensor& src = l + 1 == layers ? ws.output : ws.a[l];
+        copy.add(
+            compute::CopyOp{.src = src, .dst = slot->buffer.tensor({src.elements()}, DType::F32, slot->offsets[p][l])},
+            "probe.copy");
+      }
+    }
+    slot->copy = mBackend->compile(copy);
+  }
+  runProbes();
+  slot->copy->submit(1);
+  mBackend->synchronize();
+  return slot;
 }
 
 void Trainer::startEpoch(std::uint64_t epoch, std::uint64_t cursor) {
@@ -556,6 +584,7 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
       mEvalProgram.reset();
       mSpectrumProgram.reset();
       mSpectrum = {};
+      mProbeSlots = {};
       for (auto& probe : mProbes) {
         probe.program.reset();
         probe.ws = {};

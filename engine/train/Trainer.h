@@ -3,6 +3,7 @@
 // compiles the step, metrics and evaluation graphs, runs several steps per submit (never across an
 // epoch end, so that each epoch gets its own shuffle), and applies Commands between submits.
 // Session runs a Trainer on its own thread; the headless `train` command drives one directly.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -84,6 +85,24 @@ public:
   void setProbeInputs(std::size_t probe, std::vector<float> inputs);
   void runProbes();
   std::size_t probeCount() const { return mProbes.size(); }
+
+  // Device copies of the probe results, for readers on the same device (the editor's heatmaps on the
+  // Vulkan backend): every probe's layers one after another in one buffer per slot. A slot is shared:
+  // it keeps its buffer and the backend alive through a rebuild or a backend switch while a reader
+  // holds it. The caller picks a slot that nobody reads any more (see Session).
+  static constexpr std::size_t PROBE_SLOTS = 3;  // the renderer's frames in flight + the one being written
+  struct ProbeSlot {
+    std::shared_ptr<compute::Backend> backend;  // declared first: released last
+    compute::Buffer buffer;
+    std::unique_ptr<compute::Program> copy;
+    std::vector<std::vector<std::size_t>> offsets;  // per probe, per layer: the first float in `buffer`
+  };
+  // Whether runProbes(slot) is possible: the backend's buffers are readable by others on its device
+  // (asked of a buffer that always exists).
+  bool deviceProbes() const { return static_cast<bool>(mBackend->native(mHyper.id())); }
+  // Runs the probes, copies their results into `slot` (made again after the probes changed shape)
+  // and waits for the device.
+  std::shared_ptr<const ProbeSlot> runProbes(std::size_t slot);
   // The probe's tensors after runProbes(): activations per layer (ws.a) and the head's output.
   const nn::Workspace& probe(std::size_t index) const { return mProbes[index].ws; }
 
@@ -126,7 +145,7 @@ private:
 
   TrainerConfig mConfig;
   std::shared_ptr<const data::Dataset> mDataset;
-  std::unique_ptr<compute::Backend> mBackend;
+  std::shared_ptr<compute::Backend> mBackend;  // shared with the probe slots
   std::unique_ptr<nn::Model> mModel;
 
   compute::Buffer mTrainX, mTrainY, mTestX, mTestY, mTrainIndex, mTestIndex;
@@ -155,6 +174,7 @@ private:
   };
   void buildProbe(Probe& probe);
   std::vector<Probe> mProbes;
+  std::array<std::shared_ptr<ProbeSlot>, PROBE_SLOTS> mProbeSlots;
 
   struct GoodState {
     std::vector<float> params, state1, state2;

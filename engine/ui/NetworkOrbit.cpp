@@ -92,6 +92,14 @@ std::optional<float> NetworkOrbit::activation(const train::Snapshot& snapshot, s
   return static_cast<float>(sum / static_cast<double>(probe.rows));
 }
 
+std::optional<float> NetworkOrbit::bias(const train::Snapshot& snapshot, std::size_t column, std::size_t index) {
+  const nn::ModelSpec& spec = snapshot.spec;
+  const auto& set = snapshot.probes;
+  if (column == 0 || !set || set->parameters.size() != spec.parameterCount()) return std::nullopt;
+  if (index >= columnWidth(spec, column)) return std::nullopt;
+  return set->parameters[spec.biasOffset(column - 1) + index];
+}
+
 void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
   mEdgesDrawn = mNeuronsDrawn = 0;
   const nn::ModelSpec& spec = snapshot.spec;
@@ -162,6 +170,8 @@ void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
       const bool unit = last ? spec.head != compute::Head::Linear
                              : spec.layerActivation(n.column - 1) == compute::Activation::Sigmoid;
       fill = colorOf(render::heatmapColor(*value, unit ? 0.0f : -1.0f, 1.0f), 1.0f);
+    } else if (const auto b = bias(snapshot, n.column, n.index)) {
+      fill = colorOf(render::heatmapColor(*b, -1.0f, 1.0f), 1.0f);
     }
     // Few vertices per neuron: 784 inputs plus the edges must stay a cheap draw list.
     list->AddCircleFilled(n.p.screen, radius, fill, radius < 4.0f ? 6 : 12);
@@ -174,10 +184,13 @@ void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
   if (hovered && ImGui::IsWindowHovered()) {
     const std::size_t c = hovered->column;
     const auto value = activation(snapshot, c, hovered->index);
+    const auto b = bias(snapshot, c, hovered->index);
     if (c == 0) {
       ImGui::SetTooltip("input %zu", hovered->index);
     } else if (value) {
       ImGui::SetTooltip("layer %zu, neuron %zu: activation %.4f", c, hovered->index, static_cast<double>(*value));
+    } else if (b) {
+      ImGui::SetTooltip("layer %zu, neuron %zu: bias %.4f", c, hovered->index, static_cast<double>(*b));
     } else {
       ImGui::SetTooltip("layer %zu, neuron %zu", c, hovered->index);
     }

@@ -2,8 +2,8 @@
 // NetworkOrbit: the Viewport's 3D mode, for wide layers. Each layer is a square sheet of neurons
 // (784 inputs as 28 x 28, 64 as 8 x 8) standing one behind the other; an orbit camera (glm) turns
 // around the network's centre: drag to orbit, wheel to zoom. Neurons are coloured by their
-// activation (the chosen sample for image data, the mean over the input plane for 2D data), the
-// strongest weights of each layer are drawn as lines coloured by sign. Everything is projected on
+// activation (the chosen sample for image data, the mean over the input plane for 2D data when the
+// grid is on the host) or else by their bias, the strongest weights of each layer are drawn as lines coloured by sign. Everything is projected on
 // the host and drawn with the window's ImDrawList. UI thread only.
 #include <array>
 #include <cstddef>
@@ -33,6 +33,9 @@ class NetworkOrbit {
                                        const std::array<float, 3>& world);
   // The value a neuron is coloured by (see the header comment); nullopt when there is none.
   static std::optional<float> activation(const train::Snapshot& snapshot, std::size_t column, std::size_t index);
+  // A neuron's bias, what it is coloured by where no activation is on the host (2D data on the
+  // Vulkan backend, whose probe grids stay on the device).
+  static std::optional<float> bias(const train::Snapshot& snapshot, std::size_t column, std::size_t index);
 
   void draw(const train::Snapshot& snapshot, const Rect& area);
   OrbitCamera& camera() { return mCamera; }

@@ -1,6 +1,8 @@
 // NetworkView: geometry of the network picture (columns, neurons, edges), the probe grids, and the
-// hand-over of probe results to the heatmap atlas when a new probe set arrives. The colour ranges:
-// tanh [-1, 1], sigmoid [0, 1], unbounded activations symmetric around 0 by the tile's largest |v|.
+// hand-over of probe results to the heatmaps when a new probe set arrives: written into the atlas when
+// they are on the host, read where they are when they stay on the device (Vulkan, zero copy). The
+// host path's colour ranges: tanh [-1, 1], sigmoid [0, 1], unbounded activations symmetric around 0
+// by the tile's largest |v|.
 #include "ui/NetworkView.h"
 
 #include <algorithm>
@@ -120,8 +122,22 @@ void NetworkView::updateHeatmaps(const train::Snapshot& snapshot, render::Heatma
     mInputsWritten = true;
   }
   const auto& set = snapshot.probes;
-  if (!set || set->version == mWrittenVersion || set->probes.size() < 2) return;
+  if (!set || set->probes.size() < 2) return;
+  if (set->device) {
+    // Zero copy: the heatmaps read the probe buffer on the device, every frame, and hold the probe
+    // set until those frames have finished.
+    const compute::NativeBuffer& buffer = set->device.buffer;
+    mFromBuffer = heatmaps.setBuffer(buffer.device, buffer.buffer, buffer.bytes, buffer.ready, set);
+    if (set->version == mWrittenVersion) return;
+    mWrittenVersion = set->version;
+    updateSources(spec, *set);
+    return;
+  }
+  mFromBuffer = false;
+  if (set->version == mWrittenVersion) return;
   mWrittenVersion = set->version;
+  mTileSources.assign(tileCount, std::nullopt);
+  mOutputSource.reset();
   const train::ProbeResult& grid = set->probes[0];
   const std::size_t cells = NEURON_GRID * NEURON_GRID;
   if (grid.rows != cells || grid.layers.size() != spec.layerCount()) return;
@@ -156,6 +172,38 @@ void NetworkView::updateHeatmaps(const train::Snapshot& snapshot, render::Heatma
   for (std::size_t i = 0; i < outCells; ++i) picture[i] = head[i * outputs + column];
   mOutputRange = spec.head == compute::Head::Linear ? std::pair{-1.0f, 1.0f} : std::pair{0.0f, 1.0f};
   heatmaps.write(render::HeatmapView::output(), picture);
+}
+
+// The device path's colour ranges are fixed by the activation ([0, 1] for sigmoid and for the sigmoid
+// and softmax heads, [-1, 1] otherwise): the host path's range from the tile's largest |value| would
+// need the values on the host.
+void NetworkView::updateSources(const nn::ModelSpec& spec, const train::ProbeSet& set) {
+  const auto widths = columnWidths(spec);
+  mTileSources.assign(mTileRanges.size(), std::nullopt);
+  mOutputSource.reset();
+  const train::ProbeResult& grid = set.probes[0];
+  const train::ProbeResult& out = set.probes[1];
+  if (grid.rows != NEURON_GRID * NEURON_GRID || grid.offsets.size() != spec.layerCount()) return;
+  if (out.rows != OUTPUT_GRID * OUTPUT_GRID || out.offsets.size() != spec.layerCount()) return;
+  const bool bounded = spec.head != compute::Head::Linear;
+  std::size_t index = shown(widths[0]);
+  for (std::size_t l = 0; l < spec.layerCount(); ++l) {
+    const std::size_t width = spec.layerOutputs(l);
+    const bool last = l + 1 == spec.layerCount();
+    const bool unit = last ? bounded : spec.layerActivation(l) == compute::Activation::Sigmoid;
+    for (std::size_t j = 0; j < shown(width) && index < mTileSources.size(); ++j, ++index) {
+      mTileSources[index] =
+          render::BufferHeatmap{static_cast<std::uint32_t>(grid.offsets[l]), static_cast<std::uint32_t>(width),
+                                static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(NEURON_GRID)};
+      mTileRanges[index] = unit ? std::pair{0.0f, 1.0f} : std::pair{-1.0f, 1.0f};
+    }
+  }
+  // The output view: the head's output (class 1's probability for two or more classes).
+  const std::size_t outputs = spec.outputs;
+  mOutputSource =
+      render::BufferHeatmap{static_cast<std::uint32_t>(out.offsets.back()), static_cast<std::uint32_t>(outputs),
+                            outputs > 1 ? 1u : 0u, static_cast<std::uint32_t>(OUTPUT_GRID)};
+  mOutputRange = bounded ? std::pair{0.0f, 1.0f} : std::pair{-1.0f, 1.0f};
 }
 
 std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train::Snapshot& snapshot,
@@ -281,7 +329,12 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
         render::HeatmapStyle style;
         style.low = mTileRanges[index].first;
         style.high = mTileRanges[index].second;
-        heatmaps->draw(list, render::HeatmapView::tile(static_cast<std::uint32_t>(index)), r.min, r.max, style);
+        if (c > 0 && index < mTileSources.size() && mTileSources[index]) {
+          if (!mFromBuffer) list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
+          heatmaps->drawBuffer(list, *mTileSources[index], r.min, r.max, style);
+        } else {
+          heatmaps->draw(list, render::HeatmapView::tile(static_cast<std::uint32_t>(index)), r.min, r.max, style);
+        }
       } else {
         list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
       }
@@ -326,7 +379,12 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
       style.low = mOutputRange.first;
       style.high = mOutputRange.second;
       style.discretize = mOptions.discretize;
-      heatmaps->draw(list, render::HeatmapView::output(), mOutputRect.min, mOutputRect.max, style);
+      if (mOutputSource) {
+        if (!mFromBuffer) list->AddRectFilled(mOutputRect.min, mOutputRect.max, colorOf(render::COLOR_MID));
+        heatmaps->drawBuffer(list, *mOutputSource, mOutputRect.min, mOutputRect.max, style);
+      } else {
+        heatmaps->draw(list, render::HeatmapView::output(), mOutputRect.min, mOutputRect.max, style);
+      }
     } else {
       list->AddRectFilled(mOutputRect.min, mOutputRect.max, colorOf(render::COLOR_MID));
     }

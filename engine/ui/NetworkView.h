@@ -72,6 +72,7 @@ class NetworkView {
 
  private:
   void updateHeatmaps(const train::Snapshot& snapshot, render::HeatmapView& heatmaps);
+  void updateSources(const nn::ModelSpec& spec, const train::ProbeSet& set);
   static std::vector<float> gridInputs(const data::FeatureSet& features, std::size_t n);
 
   std::shared_ptr<const data::Dataset> mDataset;
@@ -89,6 +90,11 @@ class NetworkView {
   std::vector<std::vector<float>> mInputTiles;       // per feature, 64x64
   std::vector<std::pair<float, float>> mTileRanges;  // per tile index: low, high of its colour map
   std::pair<float, float> mOutputRange{0.0f, 1.0f};
+  // Probes on the device: where each tile and the output lie in the probe buffer (none: the atlas),
+  // and whether this frame's buffer is readable by the heatmaps.
+  std::vector<std::optional<render::BufferHeatmap>> mTileSources;
+  std::optional<render::BufferHeatmap> mOutputSource;
+  bool mFromBuffer = false;
 };
 
 }  // namespace nsb::ui

@@ -37,9 +37,11 @@ bool differInside(const render::Image& a, const render::Image& b, const Rect& re
   return false;
 }
 
-TEST(EditorOffscreen, OutputHeatmapAgreesWithTheNetworksPredictions) {
-  if (!test::haveVulkan()) GTEST_SKIP() << "no Vulkan device (lavapipe) to render with";
-  auto options = spiralOptions("cpu", 1280, 720);
+// The output view's pixels against the host forward pass: the CPU backend's probes through the
+// atlas, the Vulkan backend's read where they are (zero copy).
+void expectOutputHeatmapAgreesWithTheNetworksPredictions(const std::string& backend) {
+  SCOPED_TRACE(backend);
+  auto options = spiralOptions(backend, 1280, 720);
   options.stepsPerFrame = 40;
   auto app = App::create(options);
   ASSERT_TRUE(app.ok()) << app.message();
@@ -53,6 +55,7 @@ TEST(EditorOffscreen, OutputHeatmapAgreesWithTheNetworksPredictions) {
   ASSERT_TRUE(snapshot->probes);
   EXPECT_EQ(snapshot->step, 8u * 40u);
   EXPECT_EQ(snapshot->probes->step, snapshot->step) << "the frame shows the probes of its own step";
+  EXPECT_EQ(static_cast<bool>(snapshot->probes->device), backend == "vulkan") << "zero copy on Vulkan only";
   const Rect out = editor.network().outputRect();
   ASSERT_GE(out.width(), 256.0f) << "the output view is at least 256 pixels wide at 1280x720";
 
@@ -84,6 +87,49 @@ TEST(EditorOffscreen, OutputHeatmapAgreesWithTheNetworksPredictions) {
   ASSERT_GT(checked, 100);
   EXPECT_EQ(agree, checked) << "pixels on the wrong side of the decision boundary";
   EXPECT_LT(colourError / 256.0, 0.06) << "mean colour error against the host forward pass";
+}
+
+TEST(EditorOffscreen, OutputHeatmapAgreesWithTheNetworksPredictions) {
+  if (!test::haveVulkan()) GTEST_SKIP() << "no Vulkan device (lavapipe) to render with";
+  expectOutputHeatmapAgreesWithTheNetworksPredictions("cpu");
+  expectOutputHeatmapAgreesWithTheNetworksPredictions("vulkan");
+}
+
+// Zero copy on the Vulkan backend: while training several steps per frame, the bytes copied between
+// host and device per frame (the backend's transfers and the heatmap atlas uploads) stay within
+// 64 KiB, and the heatmaps still change.
+TEST(EditorOffscreen, VulkanHeatmapsCopyAtMost64KiBPerFrame) {
+  if (!test::haveVulkan()) GTEST_SKIP() << "no Vulkan device (lavapipe) to render with";
+  auto options = spiralOptions("vulkan", 800, 500);
+  options.stepsPerFrame = 8;
+  auto app = App::create(options);
+  ASSERT_TRUE(app.ok()) << app.message();
+  App& a = *app.value();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a.frame());  // warm-up: probes, atlas of the input tiles
+  ASSERT_TRUE(a.session().latest()->probes);
+  ASSERT_TRUE(a.session().latest()->probes->device) << "the probes should stay on the device";
+  const std::uint64_t backendBefore = a.session().latest()->bytesTransferred;
+  const std::uint64_t uploadsBefore = a.heatmaps().uploadedBytes();
+  const std::uint64_t firstStep = a.session().latest()->step;
+  constexpr int FRAMES = 60;
+  ASSERT_TRUE(a.frame(true));
+  const auto first = a.captured().value();
+  for (int i = 1; i < FRAMES - 1; ++i) ASSERT_TRUE(a.frame());
+  ASSERT_TRUE(a.frame(true));
+  const auto last = a.captured().value();
+  const auto snapshot = a.session().latest();
+  const double backend = static_cast<double>(snapshot->bytesTransferred - backendBefore) / FRAMES;
+  const double uploads = static_cast<double>(a.heatmaps().uploadedBytes() - uploadsBefore) / FRAMES;
+  const double perFrame = backend + uploads;
+  std::printf(
+      "vulkan, %d frames of %u steps: %.0f bytes per frame between host and device "
+      "(backend %.0f, heatmap uploads %.0f)\n",
+      FRAMES, options.stepsPerFrame, perFrame, backend, uploads);
+  EXPECT_EQ(snapshot->step, firstStep + FRAMES * options.stepsPerFrame);
+  EXPECT_EQ(snapshot->probes->step, snapshot->step) << "the last frame shows the probes of its own step";
+  EXPECT_GT(snapshot->probes->device.buffer.ready, 0u) << "handed to the renderer with the compute timeline";
+  EXPECT_LE(perFrame, 64.0 * 1024.0) << "bytes between host and device per frame";
+  EXPECT_TRUE(differInside(first, last, a.editor().network().outputRect())) << "the output view should change";
 }
 
 TEST(EditorOffscreen, FramesChangeWhileTrainingAndNotWhilePaused) {

@@ -144,6 +144,14 @@ TEST_F(Orbit, NeuronsAreColouredByTheProbeActivation) {
   EXPECT_FLOAT_EQ(*NetworkOrbit::activation(snapshot, 1, 3), 0.75f);
   EXPECT_FLOAT_EQ(*NetworkOrbit::activation(snapshot, 3, 0), 0.0f);
   EXPECT_FALSE(NetworkOrbit::activation(snapshot, 3, 10)) << "past the layer's width";
+  // Without host activations (the grid on the device) the bias is the colour.
+  set->probes.clear();
+  set->parameters.assign(snapshot.spec.parameterCount(), 0.0f);
+  set->parameters[snapshot.spec.biasOffset(1) + 2] = 0.25f;
+  EXPECT_FALSE(NetworkOrbit::activation(snapshot, 2, 2));
+  ASSERT_TRUE(NetworkOrbit::bias(snapshot, 2, 2));
+  EXPECT_FLOAT_EQ(*NetworkOrbit::bias(snapshot, 2, 2), 0.25f);
+  EXPECT_FALSE(NetworkOrbit::bias(snapshot, 0, 2)) << "inputs have no bias";
 }
 
 TEST_F(Orbit, TheEditorTogglesTheThreeDViewWithKeyThree) {

@@ -41,6 +41,11 @@ public:
     return std::make_unique<VulkanProgram>(mDevice, graph);
   }
   void synchronize() override { mDevice.wait(); }
+  std::optional<NativeBuffer> native(BufferId buffer) const override {
+    return NativeBuffer{reinterpret_cast<std::uint64_t>(mDevice.device()),
+                        reinterpret_cast<std::uint64_t>(mDevice.buffer(buffer)), 0, mDevice.bytes(buffer),
+                        mDevice.timelineValue()};
+  }
 
 protected:
   BufferId allocateId(std::size_t bytes) override { return mDevice.create(bytes); }

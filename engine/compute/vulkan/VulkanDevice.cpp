@@ -94,7 +94,7 @@ void VulkanDevice::submit(VkCommandBuffer commands) {
   info.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
   info.commandBufferCount = 1;
   info.pCommandBuffers = &commands;
-  NSB_VK_CHECK(mContext->submit(info, fence));
+  NSB_VK_CHECK(mContext->submitCompute(info, fence, mTimelineValue));
   mInFlight = true;
 }
 

@@ -54,6 +54,8 @@ public:
   void submit(VkCommandBuffer commands);
   // Waits for the last submit (no-op when idle).
   void wait();
+  // The context's compute timeline value that the last submit signals (0: none).
+  std::uint64_t timelineValue() const { return mTimelineValue; }
 
   // FP32 GFLOP/s of the peak shader (compute/peak.comp), measured on first call (median of 5 runs).
   double peakGflops();
@@ -82,6 +84,7 @@ private:
   std::map<std::string, std::shared_ptr<OpResources>> mShared;
   std::uint32_t mNextId = 1;
   bool mInFlight = false;
+  std::uint64_t mTimelineValue = 0;
   bool mTiming = false;
   double mPeakGflops = -1.0;
   GemmVariant mGemmVariant = GemmVariant::Tiled;
