@@ -74,7 +74,9 @@ void Session::refreshProbes() {
   const bool stale = mProbesDirty || !mProbes || mProbes->step != t.step();
   if (!stale) return;
   // An edit (new spec, new weights) is shown at once, so that no snapshot pairs a spec with old probes.
-  if (mRunning && mProbes && !mProbesDirty && mProbeTimer.seconds() < 0.03) return;
+  // While training the probes take at most a third of the time: every 30 ms where they are cheap
+  // (a GPU), less often where one run costs more than 15 ms (lavapipe's 65536-row output grid).
+  if (mRunning && mProbes && !mProbesDirty && mProbeTimer.seconds() < std::max(0.03, 3.0 * mProbeSeconds)) return;
   // Device slots that nobody else holds any more (no reader, not the trainer's) are released here, on
   // the thread that uses the backend.
   std::erase_if(mSlotsHeld, [](const auto& held) { return held.use_count() == 1; });
@@ -128,6 +130,7 @@ void Session::refreshProbes() {
   }
   mProbes = std::move(set);
   mProbesDirty = false;
+  mProbeSeconds = mProbeTimer.seconds();
 }
 
 void Session::publish(double stepsPerSecond) {

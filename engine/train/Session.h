@@ -61,6 +61,7 @@ private:
   std::shared_ptr<const TestPredictions> mPredictions;
   std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
   core::Timer mProbeTimer;
+  double mProbeSeconds = 0.0;  // what the last refresh took
   std::thread mThread;
 };
 

@@ -1,7 +1,8 @@
 // Heatmap colours straight from a compute buffer (zero copy on the Vulkan backend): pixel (x, y) of a
 // size x size heatmap is values[offset + (y * size + x) * stride + column], a column of a probe's
-// row-major [rows, stride] layer. Filtered bilinearly between texel centres, as the atlas sampler
-// does; the colour map is heatmap.frag's (and render/Colormap.h's): keep the three in step.
+// row-major [rows, stride] layer. The nearest value: one storage load per pixel instead of the four
+// of a bilinear filter, which on lavapipe cost more than the rest of the frame; the grids are drawn
+// at about their own size, where the two look alike. The colour map is heatmap.frag's (and render/Colormap.h's): keep the three in step.
 #version 450
 
 layout(set = 0, binding = 0, std430) readonly buffer Values {
@@ -30,11 +31,8 @@ float at(uint x, uint y) {
 
 void main() {
   const uint last = pc.source.w - 1u;
-  const vec2 p = clamp(inUv, vec2(0.0), vec2(float(last)));
-  const uvec2 a = uvec2(floor(p));
-  const uvec2 b = min(a + 1u, uvec2(last));
-  const vec2 f = p - vec2(a);
-  const float value = mix(mix(at(a.x, a.y), at(b.x, a.y), f.x), mix(at(a.x, b.y), at(b.x, b.y), f.x), f.y);
+  const uvec2 nearest = uvec2(clamp(floor(inUv + 0.5), vec2(0.0), vec2(float(last))));
+  const float value = at(nearest.x, nearest.y);
   float t = clamp((value - pc.range.x) / max(pc.range.y - pc.range.x, 1e-12), 0.0, 1.0) * 2.0 - 1.0;
   if (pc.discretize != 0) t = t >= 0.0 ? 1.0 : -1.0;
   const vec3 color = t >= 0.0 ? mix(MID, HIGH, t) : mix(MID, LOW, -t);
