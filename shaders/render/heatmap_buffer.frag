@@ -2,7 +2,8 @@
 // size x size heatmap is values[offset + (y * size + x) * stride + column], a column of a probe's
 // row-major [rows, stride] layer. The nearest value: one storage load per pixel instead of the four
 // of a bilinear filter, which on lavapipe cost more than the rest of the frame; the grids are drawn
-// at about their own size, where the two look alike. The colour map is heatmap.frag's (and render/Colormap.h's): keep the three in step.
+// at about their own size, where the two look alike. The colour map is heatmap.frag's (and
+// render/Colormap.h's): keep the three in step.
 #version 450
 
 layout(set = 0, binding = 0, std430) readonly buffer Values {
