@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The editor's performance figures (docs/benchmarks.md): training speed with the editor open in a
+# real window against headless training, the frame rate and frame time, and the start-up time from
+# exec to the first frame (median of 5), with Mesa's shader cache and without it.
+# Usage: engine/bench/editor_bench.sh [path/to/neural-sandbox]   (needs Xvfb when DISPLAY is unset)
+set -euo pipefail
+exe=${1:-build/default/sandbox/neural-sandbox}
+frames=${FRAMES:-600}
+[ -x "$exe" ] || { echo "editor_bench.sh: $exe is not an executable (build first)" >&2; exit 2; }
+
+if [ -z "${DISPLAY:-}" ]; then
+  command -v Xvfb >/dev/null || { echo "editor_bench.sh: no DISPLAY and no Xvfb" >&2; exit 2; }
+  display=:97
+  Xvfb "$display" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb=$!
+  trap 'kill $xvfb 2>/dev/null || true' EXIT
+  export DISPLAY=$display
+  sleep 1
+fi
+
+median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+echo "== headless training (train, spiral on Vulkan, the same Session code without the editor)"
+"$exe" train --preset spiral --backend vulkan --epochs 400 --json 2>/dev/null | tail -n 1 |
+  python3 -c "import json, sys; r = json.load(sys.stdin); print('headless: %.0f steps/s (%d steps in %.1f s)' % (r['steps'] / r['seconds'], r['steps'], r['seconds']))"
+
+echo "== editor in a window, 1280x720, training free-running while it renders $frames frames"
+"$exe" gui --backend vulkan --width 1280 --height 720 --frames "$frames" | grep '^gui:'
+
+for cache in on off; do
+  echo "== start-up, exec to the first frame, 5 runs, Mesa shader cache $cache"
+  env=()
+  [ "$cache" = off ] && env=(MESA_SHADER_CACHE_DISABLE=true)
+  "$exe" gui --frames 2 >/dev/null  # warms the caches (the pipeline cache, Mesa's disk cache)
+  for _ in 1 2 3 4 5; do
+    env "${env[@]}" "$exe" gui --frames 2 | sed -n 's/.*first frame \([0-9.]*\) s after start/\1/p'
+  done | tee /dev/stderr | median | sed 's/^/median: /; s/$/ s/'
+done
