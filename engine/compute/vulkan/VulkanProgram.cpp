@@ -115,13 +115,12 @@ public:
     const Tensor& e1 = epilogue.e1.valid() ? epilogue.e1 : c;
     const Tensor& e2 = epilogue.e2.valid() ? epilogue.e2 : c;
     if (texel) {
-      // Workgroups of 8 invocations along N (lavapipe's SIMD width; 4x4 and 8x8 measured slower), each
-      // an 8x8 block of C. Unrolling the K loop (UNROLL_K) measured no faster here and multiplies
-      // lavapipe's compile time.
-      constexpr std::uint32_t LOCAL_X = 8, UNROLL_K = 1;
+      // Workgroups of 8 invocations (lavapipe's SIMD width; 4x4 and 8x8 measured slower), each a
+      // ROWS x 4*CT block of C.
+      constexpr std::uint32_t LOCAL_X = 8, ROWS = 8, CT = 2;  // ROWS and CT as in the shader
       const bool vecA = vectorRows(op.a), vecB = vectorRows(op.b);
       // Narrow C: fewer lanes along N, the rest on further row blocks (see COL_LANES in the shader).
-      const std::size_t colBlocks = (n + 7) / 8;
+      const std::size_t colBlocks = (n + 4 * CT - 1) / (4 * CT);
       std::uint32_t colLanes = LOCAL_X;
       while (colLanes > 1 && colLanes / 2 >= colBlocks) colLanes /= 2;
       const std::uint32_t rowLanes = LOCAL_X / colLanes;
@@ -131,7 +130,7 @@ public:
                              (kind == EPILOGUE_NONE ||
                               (e0.offset % 4 == 0 && e1.offset % 4 == 0 && (!actGrad || e2.offset % 4 == 0)));
       Command& cmd = dispatch({"compute/gemm_texel.comp", 4, 2,
-                               {LOCAL_X, op.transA, op.transB, vecA, kind, biasGrad, UNROLL_K, vecB, storeVec4, colLanes}},
+                               {LOCAL_X, op.transA, op.transB, vecA, kind, biasGrad, vecB, storeVec4, colLanes}},
                               {c, e0, e1, e2});
       cmd.bindings.push_back({op.a.buffer, true, !vecA});
       cmd.bindings.push_back({op.b.buffer, true, !vecB});
@@ -151,7 +150,7 @@ public:
           .u(e1.offset)
           .u(e2.offset)
           .u(epilogue.haveA);
-      cmd.groups = {u32((colBlocks + colLanes - 1) / colLanes), u32(((m + 7) / 8 + rowLanes - 1) / rowLanes), 1};
+      cmd.groups = {u32((colBlocks + colLanes - 1) / colLanes), u32(((m + ROWS - 1) / ROWS + rowLanes - 1) / rowLanes), 1};
     } else {
       constexpr std::uint32_t TX = 16, TY = 16, TM = 4, TN = 4, BK = 16;
       Command& cmd = dispatch(
