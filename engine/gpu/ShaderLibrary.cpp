@@ -25,6 +25,20 @@ std::filesystem::path defaultCacheDir() {
 
 }  // namespace
 
+Handle<VkPipelineLayout> makePipelineLayout(VkDevice device, VkDescriptorSetLayout setLayout,
+                                            VkShaderStageFlags stages, std::uint32_t pushBytes) {
+  VkPushConstantRange push{stages, 0, pushBytes};
+  VkPipelineLayoutCreateInfo layoutInfo{};
+  layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
+  layoutInfo.setLayoutCount = 1;
+  layoutInfo.pSetLayouts = &setLayout;
+  layoutInfo.pushConstantRangeCount = 1;
+  layoutInfo.pPushConstantRanges = &push;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &layout));
+  return Handle<VkPipelineLayout>(device, layout, vkDestroyPipelineLayout);
+}
+
 ShaderLibrary::ShaderLibrary(std::shared_ptr<VulkanContext> context, std::filesystem::path cacheDir)
     : mContext(std::move(context)) {
   if (cacheDir.empty()) cacheDir = defaultCacheDir();
@@ -103,16 +117,7 @@ const ComputePipeline& ShaderLibrary::pipeline(const PipelineDesc& desc) {
   NSB_VK_CHECK(vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &setLayout));
   made->setLayout = Handle<VkDescriptorSetLayout>(device, setLayout, vkDestroyDescriptorSetLayout);
 
-  VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, PUSH_CONSTANT_BYTES};
-  VkPipelineLayoutCreateInfo layoutInfo{};
-  layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
-  layoutInfo.setLayoutCount = 1;
-  layoutInfo.pSetLayouts = &setLayout;
-  layoutInfo.pushConstantRangeCount = 1;
-  layoutInfo.pPushConstantRanges = &push;
-  VkPipelineLayout layout = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &layout));
-  made->layout = Handle<VkPipelineLayout>(device, layout, vkDestroyPipelineLayout);
+  made->layout = makePipelineLayout(device, setLayout, VK_SHADER_STAGE_COMPUTE_BIT, PUSH_CONSTANT_BYTES);
 
   VkShaderModuleCreateInfo moduleInfo{};
 
@@ -141,7 +146,7 @@ const ComputePipeline& ShaderLibrary::pipeline(const PipelineDesc& desc) {
   pipelineInfo.stage.module = module;
   pipelineInfo.stage.pName = "main";
   pipelineInfo.stage.pSpecializationInfo = entries.empty() ? nullptr : &specialization;
-  pipelineInfo.layout = layout;
+  pipelineInfo.layout = made->layout.get();
   VkPipeline pipeline = VK_NULL_HANDLE;
   NSB_VK_CHECK(vkCreateComputePipelines(device, mCache.get(), 1, &pipelineInfo, nullptr, &pipeline));
   made->pipeline = Handle<VkPipeline>(device, pipeline, vkDestroyPipeline);

@@ -34,6 +34,10 @@ struct ComputePipeline {
   std::uint32_t texelBuffers = 0;
 };
 
+// A pipeline layout of one descriptor set and one push-constant range of `pushBytes` seen by `stages`.
+Handle<VkPipelineLayout> makePipelineLayout(VkDevice device, VkDescriptorSetLayout setLayout,
+                                            VkShaderStageFlags stages, std::uint32_t pushBytes);
+
 class ShaderLibrary {
 public:
   static constexpr std::uint32_t PUSH_CONSTANT_BYTES = 128;

@@ -10,10 +10,14 @@
 #include <cstring>
 
 #include "core/Shaders.h"
+#include "gpu/ShaderLibrary.h"
 #include "gpu/VkCheck.h"
 
 namespace nsb::render {
 namespace {
+
+// The stages that read the push constants.
+constexpr VkShaderStageFlags STAGES = VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT;
 
 constexpr std::uint32_t OUTPUT_TILES = OUTPUT_SIZE / TILE_SIZE;  // the output's side, in tiles
 constexpr std::uint32_t TILES_PER_ROW = ATLAS_SIZE / TILE_SIZE;
@@ -58,19 +62,6 @@ gpu::Handle<VkDescriptorSetLayout> makeSetLayout(VkDevice device, VkDescriptorTy
   VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
   NSB_VK_CHECK(vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &setLayout));
   return gpu::Handle<VkDescriptorSetLayout>(device, setLayout, vkDestroyDescriptorSetLayout);
-}
-
-gpu::Handle<VkPipelineLayout> makeLayout(VkDevice device, VkDescriptorSetLayout setLayout, std::uint32_t pushBytes) {
-  VkPushConstantRange push{VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0, pushBytes};
-  VkPipelineLayoutCreateInfo layoutInfo{};
-  layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
-  layoutInfo.setLayoutCount = 1;
-  layoutInfo.pSetLayouts = &setLayout;
-  layoutInfo.pushConstantRangeCount = 1;
-  layoutInfo.pPushConstantRanges = &push;
-  VkPipelineLayout layout = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &layout));
-  return gpu::Handle<VkPipelineLayout>(device, layout, vkDestroyPipelineLayout);
 }
 
 gpu::Handle<VkPipeline> makePipeline(VkDevice device, VkRenderPass renderPass, VkPipelineLayout layout,
@@ -174,9 +165,9 @@ core::Status HeatmapView::initialise() {
   mAtlas.assign(std::size_t{ATLAS_SIZE} * ATLAS_SIZE, 0.0f);
 
   mSetLayout = makeSetLayout(device, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER);
-  mLayout = makeLayout(device, mSetLayout.get(), sizeof(Push));
+  mLayout = gpu::makePipelineLayout(device, mSetLayout.get(), STAGES, sizeof(Push));
   mBufferSetLayout = makeSetLayout(device, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER);
-  mBufferLayout = makeLayout(device, mBufferSetLayout.get(), sizeof(BufferPush));
+  mBufferLayout = gpu::makePipelineLayout(device, mBufferSetLayout.get(), STAGES, sizeof(BufferPush));
   const auto vert = shaderModule(device, "render/heatmap.vert");
   mPipeline = makePipeline(device, mRenderer.renderPass(), mLayout.get(), vert.get(),
                            shaderModule(device, "render/heatmap.frag").get());
@@ -389,7 +380,7 @@ void HeatmapView::onDraw(const ImDrawList*, const ImDrawCmd* cmd) {
   vkCmdBindPipeline(commandBuffer, VK_PIPELINE_BIND_POINT_GRAPHICS,
                     item.source ? view.mBufferPipeline.get() : view.mPipeline.get());
   vkCmdBindDescriptorSets(commandBuffer, VK_PIPELINE_BIND_POINT_GRAPHICS, layout, 0, 1, &set, 0, nullptr);
-  vkCmdPushConstants(commandBuffer, layout, VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT, 0,
+  vkCmdPushConstants(commandBuffer, layout, STAGES, 0,
                      item.source ? sizeof(BufferPush) : sizeof(Push), &push);
   vkCmdDraw(commandBuffer, 4, 1, 0, 0);
 }
