@@ -5,7 +5,9 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include "compute/OptimizerMath.h"
 #include "core/Check.h"
@@ -27,7 +29,36 @@ constexpr float INV_SQRT2 = 0.70710678118654752f;
 constexpr float INV_SQRT_2PI = 0.39894228040143268f;
 constexpr double TWO_PI = 6.283185307179586476925;
 
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+// exp(x) without a libm call, so that loops over it vectorise (tanh and sigmoid through libm were
+// 30 % of the CPU time of the editor on the spiral preset). x = n ln2 + r with |r| <= ln2 / 2, e^r by
+// its Taylor series to r^7 (truncation 5e-9 relative), 2^n put into the exponent bits; x is clamped
+// to [-87, 88], where 2^n stays a normal float. A NaN stays NaN. Within 3 ulp of std::exp (tested).
+inline float expApprox(float x) {
+  constexpr float LOG2E = 1.44269504088896341f;
+  constexpr float LN2_HI = 0.693145751953125f;  // ln 2 = LN2_HI + LN2_LO, LN2_HI exact in 16 bits
+  constexpr float LN2_LO = 1.42860682030941723212e-6f;
+  constexpr float ROUND = 12582912.0f;  // 1.5 * 2^23: adding and subtracting it rounds to an integer
+  x = std::min(std::max(x, -87.0f), 88.0f);
+  float n = (x * LOG2E + ROUND) - ROUND;
+  const float r = (x - n * LN2_HI) - n * LN2_LO;
+  n = n == n ? n : 0.0f;  // NaN: the integer conversion below would be undefined; r carries the NaN
+  const float p =
+      1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+  return p * std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
+}
+
+// tanh through expApprox: an odd Taylor series where |x| < 0.25 (1 - 2 / (e^2|x| + 1) would cancel
+// there; the first term left out is below 2e-8 relative), else 1 - 2 / (e^2|x| + 1), with |x| clamped
+// at 10, where that is exactly 1 in float. Within 4 ulp of std::tanh (tested).
+inline float tanhApprox(float x) {
+  const float ax = std::min(std::fabs(x), 10.0f);
+  const float x2 = x * x;
+  const float series = x * (1.0f + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315 + x2 * (62.0f / 2835)))));
+  const float tail = std::copysign(1.0f - 2.0f / (expApprox(2.0f * ax) + 1.0f), x);
+  return ax < 0.25f ? series : tail;
+}
+
+inline float sigmoid(float x) { return 1.0f / (1.0f + expApprox(-x)); }
 inline float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * INV_SQRT2)); }
 // d/dx of x * Phi(x) = Phi(x) + x * phi(x).
 inline float geluDerivative(float x) {
@@ -165,7 +196,7 @@ void biasActivation(float* z, const float* bias, float* a, std::size_t rows, std
   switch (activation) {
     case Activation::Linear: biasRows(z, bias, a, rows, n, [](float v) { return v; }); return;
     case Activation::Sigmoid: biasRows(z, bias, a, rows, n, [](float v) { return sigmoid(v); }); return;
-    case Activation::Tanh: biasRows(z, bias, a, rows, n, [](float v) { return std::tanh(v); }); return;
+    case Activation::Tanh: biasRows(z, bias, a, rows, n, [](float v) { return tanhApprox(v); }); return;
     case Activation::Relu: biasRows(z, bias, a, rows, n, [](float v) { return v > 0.0f ? v : 0.0f; }); return;
     case Activation::LeakyRelu:
       biasRows(z, bias, a, rows, n, [](float v) { return v > 0.0f ? v : LEAKY_RELU_SLOPE * v; });
@@ -194,7 +225,7 @@ void activationBackward(const float* da, const float* z, const float* a, float* 
         scaleByDerivative(da, a, dz, count, [](float t) { return 1.0f - t * t; });
       } else {
         scaleByDerivative(da, z, dz, count, [](float v) {
-          const float t = std::tanh(v);
+          const float t = tanhApprox(v);
           return 1.0f - t * t;
         });
       }
