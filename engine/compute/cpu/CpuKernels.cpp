@@ -38,10 +38,10 @@ inline float expApprox(float x) {
   constexpr float LN2_HI = 0.693145751953125f;  // ln 2 = LN2_HI + LN2_LO, LN2_HI exact in 16 bits
   constexpr float LN2_LO = 1.42860682030941723212e-6f;
   constexpr float ROUND = 12582912.0f;  // 1.5 * 2^23: adding and subtracting it rounds to an integer
-  x = std::min(std::max(x, -87.0f), 88.0f);
-  float n = (x * LOG2E + ROUND) - ROUND;
-  const float r = (x - n * LN2_HI) - n * LN2_LO;
-  n = n == n ? n : 0.0f;  // NaN: the integer conversion below would be undefined; r carries the NaN
+  const float kept = std::min(std::max(x, -87.0f), 88.0f);  // a NaN stays NaN: r carries it
+  const float sure = std::min(88.0f, std::max(-87.0f, x));  // a NaN becomes -87: n converts to int
+  const float n = (sure * LOG2E + ROUND) - ROUND;
+  const float r = (kept - n * LN2_HI) - n * LN2_LO;
   const float p =
       1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
   return p * std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
