@@ -23,6 +23,23 @@ ImU32 layerColor(std::size_t layer) {
 
 }  // namespace
 
+std::vector<ImVec2> columnExtremes(const std::vector<ImVec2>& line) {
+  std::vector<ImVec2> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    const float column = std::floor(line[i].x);
+    std::size_t low = i, high = i, end = i;
+    for (; end < line.size() && std::floor(line[end].x) == column; ++end) {
+      if (line[end].y < line[low].y) low = end;
+      if (line[end].y > line[high].y) high = end;
+    }
+    out.push_back(line[std::min(low, high)]);
+    if (low != high) out.push_back(line[std::max(low, high)]);
+    i = end;
+  }
+  return out;
+}
+
 std::size_t Plots::chart(const char* title, const std::vector<PlotSeries>& series,
                          const std::vector<train::Event>& events, const ImVec2& size, bool log) {
   ImDrawList* list = ImGui::GetWindowDrawList();
@@ -96,6 +113,7 @@ std::size_t Plots::chart(const char* title, const std::vector<PlotSeries>& serie
     for (const auto& [x, y] : s.points) {
       if (finite(y)) line.emplace_back(sx(x), sy(y));
     }
+    line = columnExtremes(line);
     if (line.size() == 1) list->AddCircleFilled(line[0], 2.0f, s.color);
     if (line.size() > 1) list->AddPolyline(line.data(), static_cast<int>(line.size()), s.color, 0, 1.5f);
     legendX -= ImGui::CalcTextSize(s.name.c_str()).x;

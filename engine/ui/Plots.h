@@ -22,6 +22,11 @@ struct PlotSeries {
   std::vector<std::pair<double, double>> points;  // (step, value); NaN values are skipped
 };
 
+// A polyline's screen points reduced to at most two per pixel column: the lowest and the highest of
+// each column, in their order along the line. A CPU run records hundreds of metric points a second,
+// and drawing every one had made the plots most of the frame (4 frames/s after a minute).
+std::vector<ImVec2> columnExtremes(const std::vector<ImVec2>& line);
+
 class Plots {
  public:
   // The Plots tab: a row of charts filling the current window's content region.

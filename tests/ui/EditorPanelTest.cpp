@@ -4,12 +4,15 @@
 #include <gtest/gtest.h>
 #include <imgui.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
 #include "UiTestSupport.h"
 #include "nn/Init.h"
 #include "ui/Editor.h"
+#include "ui/Plots.h"
 
 namespace nsb::ui {
 namespace {
@@ -91,6 +94,43 @@ TEST_F(EditorPanels, DraggingTheLearningRateSendsSetHyperparams) {
   ASSERT_EQ(edits.size(), 1u);
   EXPECT_GT(edits[0].hyperparams.learningRate, snapshot.hyperparams.learningRate);
   EXPECT_EQ(edits[0].hyperparams.optimizer, snapshot.hyperparams.optimizer) << "only the learning rate changes";
+}
+
+TEST(PlotColumns, AtMostTwoPointsPerColumnKeepingItsExtremesInOrder) {
+  std::vector<ImVec2> line;
+  for (int i = 0; i < 1000; ++i) line.emplace_back(10.0f + static_cast<float>(i) * 0.01f, std::sin(static_cast<float>(i) * 0.37f));
+  const std::vector<ImVec2> out = columnExtremes(line);
+  ASSERT_EQ(out.size(), 20u) << "10 columns (x 10 .. 19.99), two points each";
+  for (int column = 10; column < 20; ++column) {
+    float low = 1e9f, high = -1e9f;
+    for (const ImVec2& p : line) {
+      if (std::floor(p.x) == static_cast<float>(column)) low = std::min(low, p.y), high = std::max(high, p.y);
+    }
+    const ImVec2 a = out[static_cast<std::size_t>(column - 10) * 2], b = out[static_cast<std::size_t>(column - 10) * 2 + 1];
+    EXPECT_EQ(std::min(a.y, b.y), low) << "column " << column;
+    EXPECT_EQ(std::max(a.y, b.y), high) << "column " << column;
+    EXPECT_LT(a.x, b.x) << "in the line's order";
+  }
+  EXPECT_EQ(columnExtremes({ImVec2(1, 2), ImVec2(5, 3)}).size(), 2u) << "sparse lines are kept whole";
+  EXPECT_EQ(columnExtremes({ImVec2(1, 2), ImVec2(1.5f, 2)}).size(), 1u);
+  EXPECT_TRUE(columnExtremes({}).empty());
+}
+
+TEST_F(EditorPanels, ALongHistoryDrawsAsFewVerticesAsAShortOne) {
+  auto verticesFor = [&](std::size_t points) {
+    snapshot.history.clear();
+    for (std::size_t i = 0; i < points; ++i) {
+      train::MetricPoint m;
+      m.step = i * 10;
+      m.trainLoss = 1.0 / (1.0 + static_cast<double>(i) * 0.01) + 0.05 * std::sin(static_cast<double>(i));
+      m.test.loss = m.trainLoss + 0.01, m.test.accuracy = 0.5, m.learningRate = 0.01;
+      snapshot.history.push_back(m);
+    }
+    frame();
+    return ImGui::GetDrawData()->TotalVtxCount;
+  };
+  const int few = verticesFor(2000), many = verticesFor(100000);
+  EXPECT_LT(many, few * 3 / 2) << "100,000 metric points drew " << many << " vertices, 2,000 drew " << few;
 }
 
 TEST_F(EditorPanels, AnEditShowsUpAsAPlotMarker) {
