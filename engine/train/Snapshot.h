@@ -64,7 +64,7 @@ struct Snapshot {
   std::uint64_t bytesTransferred = 0;  // host <-> device bytes of the backend so far (Backend::bytesTransferred)
   nn::ModelSpec spec;
   Hyperparams hyperparams;
-  std::vector<MetricPoint> history;
+  std::vector<MetricPoint> history;  // thinned to at most 2,048 points, the last always kept (Session)
   std::vector<Event> events;
   std::string status;  // the last error or notice, for the UI
   std::shared_ptr<const ProbeSet> probes;  // null until a SetProbes command arrives

@@ -57,5 +57,25 @@ TEST(Session, ResetGoesBackToStepZero) {
   EXPECT_EQ(s->latest()->events.back().what, "reset");
 }
 
+TEST(Session, SnapshotsCarryAThinnedHistoryEndingAtTheLastPoint) {
+  Loaded l = loadPreset("spiral");
+  l.config.stepsPerSubmit = 4;
+  l.config.metricsEvery = 1;  // a metric point every step: 5,000 of them
+  auto created = Session::create(l.config, l.dataset, false);
+  ASSERT_TRUE(created.ok());
+  auto& s = created.value();
+  s->submit(Step{5000});
+  s->sync();
+  const auto snap = s->latest();
+  ASSERT_EQ(snap->step, 5000u);
+  const auto& h = snap->history;
+  ASSERT_GE(h.size(), 1024u);
+  EXPECT_LE(h.size(), 2049u) << "at most 2,048 points and the last";
+  EXPECT_EQ(h.back().step, 5000u) << "the newest point is always there";
+  const std::uint64_t stride = h[1].step - h[0].step;
+  EXPECT_EQ(stride & (stride - 1), 0u) << "a power-of-two stride: " << stride;
+  for (std::size_t i = 1; i + 1 < h.size(); ++i) EXPECT_EQ(h[i].step - h[i - 1].step, stride) << i;
+}
+
 }  // namespace
 }  // namespace nsb::train::testing
