@@ -5,6 +5,8 @@
 
 #include <imgui.h>
 
+#include "ui/PointSprites.h"
+
 namespace nsb::ui {
 
 void applyDarkTheme(float scale) {
@@ -71,6 +73,7 @@ void buildFonts(float scale) {
   ImFontConfig config;
   config.SizePixels = 13.0f * scale;
   io.Fonts->AddFontDefault(&config);
+  addPointSprites(*io.Fonts);
 }
 
 }  // namespace nsb::ui

@@ -13,6 +13,7 @@
 #include "nn/Init.h"
 #include "ui/Editor.h"
 #include "ui/Plots.h"
+#include "ui/PointSprites.h"
 
 namespace nsb::ui {
 namespace {
@@ -114,6 +115,39 @@ TEST(PlotColumns, AtMostTwoPointsPerColumnKeepingItsExtremesInOrder) {
   EXPECT_EQ(columnExtremes({ImVec2(1, 2), ImVec2(5, 3)}).size(), 2u) << "sparse lines are kept whole";
   EXPECT_EQ(columnExtremes({ImVec2(1, 2), ImVec2(1.5f, 2)}).size(), 1u);
   EXPECT_TRUE(columnExtremes({}).empty());
+}
+
+// A point is two quads (8 vertices, against about 100 for an anti-aliased circle and its outline)
+// whose texels are a solid disc and a ring around it, with transparent corners.
+TEST(PointSprites, APointIsADiscAndARingFromTheFontAtlas) {
+  test::createHeadlessImGui();
+  unsigned char* pixels = nullptr;
+  int width = 0, height = 0;
+  ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &width, &height);
+  ImGui::NewFrame();
+  ImGui::Begin("points");
+  ImDrawList* list = ImGui::GetWindowDrawList();
+  const int before = list->VtxBuffer.Size;
+  drawPoint(list, ImVec2(100.5f, 100.5f), IM_COL32(255, 0, 0, 255), IM_COL32(0, 0, 255, 255));
+  ASSERT_EQ(list->VtxBuffer.Size - before, 8);
+  // The alpha of the texel at (u, v), a fraction of the way across quad q.
+  auto alphaAt = [&](int q, float u, float v) {
+    const ImDrawVert& a = list->VtxBuffer[before + 4 * q];      // top left
+    const ImDrawVert& b = list->VtxBuffer[before + 4 * q + 2];  // bottom right
+    const int x = static_cast<int>((a.uv.x + u * (b.uv.x - a.uv.x)) * static_cast<float>(width));
+    const int y = static_cast<int>((a.uv.y + v * (b.uv.y - a.uv.y)) * static_cast<float>(height));
+    return pixels[4 * (y * width + x) + 3];
+  };
+  EXPECT_EQ(list->VtxBuffer[before].col, IM_COL32(255, 0, 0, 255));
+  EXPECT_EQ(list->VtxBuffer[before + 4].col, IM_COL32(0, 0, 255, 255));
+  EXPECT_EQ(alphaAt(0, 0.5f, 0.5f), 255) << "the disc's centre";
+  EXPECT_EQ(alphaAt(0, 0.02f, 0.02f), 0) << "the disc's corner";
+  EXPECT_EQ(alphaAt(1, 0.5f, 0.5f), 0) << "the ring's centre";
+  EXPECT_GT(alphaAt(1, 0.5f, 0.15f), 200) << "the ring itself, 3.5 px above its centre";
+  EXPECT_EQ(alphaAt(1, 0.02f, 0.02f), 0) << "the ring's corner";
+  ImGui::End();
+  ImGui::Render();
+  ImGui::DestroyContext();
 }
 
 TEST_F(EditorPanels, ALongHistoryDrawsAsFewVerticesAsAShortOne) {

@@ -12,11 +12,12 @@
 #include "gpu/VulkanContext.h"
 #include "train/Preset.h"
 #include "ui/App.h"
+#include "ui/Theme.h"
 
 namespace nsb::ui::test {
 
 // An ImGui context for panel logic without a window or renderer: 1280x720 at 60 frames/s, no
-// imgui.ini, the font atlas built, and draw lists over 64k vertices allowed as the Vulkan backend does.
+// imgui.ini, the editor's font atlas built, and draw lists over 64k vertices allowed as the Vulkan backend does.
 inline void createHeadlessImGui() {
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
@@ -25,9 +26,7 @@ inline void createHeadlessImGui() {
   io.DeltaTime = 1.0f / 60.0f;
   io.KeyMap[ImGuiKey_Enter] = 257;
   io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
-  unsigned char* pixels = nullptr;
-  int w = 0, h = 0;
-  io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+  buildFonts(1.0f);
 }
 
 inline AppOptions presetOptions(const std::string& name, const std::string& backend, std::uint32_t width = 1024,
