@@ -1,6 +1,8 @@
 // `neural-sandbox gui` (also what runs without a subcommand): the editor in a window, or with
 // --headless offscreen for --frames N frames, writing --screenshot FILE.png. With no display it says
 // so in one line, points to --headless and exits 1.
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -47,6 +49,9 @@ int runGui(const GuiOptions& o) {
                  "`neural-sandbox gui --headless --frames N --screenshot FILE.png`\n");
     return 1;
   }
+  // lavapipe frees and allocates several MB on its queue thread every frame; glibc handed them back to
+  // the kernel each time, and faulting them in again took a tenth of the editor's CPU time.
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
   auto training = buildTraining(o.train);
   if (!training) return fail(training.error());
   ui::AppOptions options;
