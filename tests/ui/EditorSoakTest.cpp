@@ -168,7 +168,8 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
   // 20 a second between the catch-up waits; structural edits rebuild the programs (and compile
   // pipelines under the validation layer on lavapipe), so the applied rate is lower.
   EXPECT_GE(edits, static_cast<std::size_t>(seconds)) << "at least one edit a second applied";
-  ASSERT_LT(floorLate, NONE) << "too few frames to sample resident memory";
+  ASSERT_LT(floorEarly, NONE) << "too few frames to sample resident memory in the 2nd quarter";
+  ASSERT_LT(floorLate, NONE) << "too few frames to sample resident memory in the 4th quarter";
   EXPECT_LT(floorLate - floorEarly, MAX_GROWTH_MIB) << "growth of the resident-memory floor";
   app.value().reset();
   EXPECT_EQ(gpu::VulkanContext::validationMessages(), before) << "validation messages (see the log above)";
