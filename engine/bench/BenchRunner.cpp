@@ -42,9 +42,11 @@ std::string cpuModel() {
   return "unknown CPU";
 }
 
-// GEMMs alone on `backend` (made with timing on): the 1024^3 square and the three products of an MNIST
+// GEMMs alone on `backend` (made with timing on): the 1024^3 square, the three products of an MNIST
 // layer at batch 256 (forward 256x784 . 784x64 with the weights read transposed, and the two backward
-// products, one reading dz transposed). The median per-op time over 5 submits of several repeats.
+// products, one reading dz transposed), and the editor's largest probe product (the spiral preset's
+// 256x256 output grid through a hidden layer of 16). The median per-op time over 5 submits of several
+// repeats.
 std::vector<GemmStat> measureGemms(compute::Backend& backend, double peakGflops) {
   using compute::DType;
   struct Shape {
@@ -55,7 +57,8 @@ std::vector<GemmStat> measureGemms(compute::Backend& backend, double peakGflops)
   const Shape shapes[] = {{"square 1024^3", 1024, 1024, 1024, false, false},
                           {"forward x.W^T 256x784.784x64", 256, 64, 784, false, true},
                           {"weight_grad dz^T.x 64x256.256x784", 64, 784, 256, true, false},
-                          {"input_grad dz.W 256x64.64x784", 256, 784, 64, false, false}};
+                          {"input_grad dz.W 256x64.64x784", 256, 784, 64, false, false},
+                          {"editor probe 65536x16.16x16", 65536, 16, 16, false, true}};
   std::vector<GemmStat> stats;
   for (const Shape& s : shapes) {
     const std::size_t aRows = s.transA ? s.k : s.m, aCols = s.transA ? s.m : s.k;
