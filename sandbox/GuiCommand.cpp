@@ -25,6 +25,7 @@ struct GuiOptions {
   bool validation = false;
   bool noVsync = false;
   std::optional<float> uiScale;
+  std::optional<double> maxFps;
   bool orbit = false;
 };
 
@@ -73,6 +74,13 @@ int runGui(const GuiOptions& o) {
   options.validation = o.validation;
   options.vsync = !o.noVsync;
   options.orbit = o.orbit;
+  if (o.maxFps) {
+    if (!(*o.maxFps >= 0.0 && *o.maxFps <= 1000.0)) {
+      std::fprintf(stderr, "neural-sandbox: --max-fps must be between 0 (no limit) and 1000\n");
+      return 2;
+    }
+    options.maxFps = o.maxFps;
+  }
   if (o.uiScale) {
     if (!(*o.uiScale >= ui::MIN_UI_SCALE && *o.uiScale <= ui::MAX_UI_SCALE)) {
       std::fprintf(stderr, "neural-sandbox: --ui-scale must be between %.2f and %.2f\n",
@@ -113,6 +121,9 @@ Action addGuiCommand(CLI::App& app, bool defaultCommand) {
                        "Training steps per frame (headless default 1; window default 0: free running)");
     target->add_flag("--validation", options->validation, "Turn the Khronos validation layer on");
     target->add_flag("--no-vsync", options->noVsync, "Present without waiting for the display");
+    target->add_option("--max-fps", options->maxFps,
+                       "Frames a second at most in a window, 0: no limit (default: 30 on a CPU Vulkan device "
+                       "such as lavapipe, where frames take time from training; no limit on a GPU)");
     target->add_flag("--3d", options->orbit, "Open the Viewport in its 3D view (orbit camera; key 3 toggles)");
     target->add_option("--ui-scale", options->uiScale,
                        "UI scale, 0.75 to 3 (window default: the one last chosen in View > UI scale; headless: 1)");

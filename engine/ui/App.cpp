@@ -77,6 +77,8 @@ core::Status App::initialise() {
   auto context = gpu::VulkanContext::create(contextOptions);
   if (!context) return context.error();
   mContext = std::move(context.value());
+  mMaxFps = mOptions.maxFps.value_or(
+      mContext->properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? DEFAULT_CPU_DEVICE_FPS : 0.0);
 
   if (!mOptions.headless) {
     glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
@@ -233,6 +235,15 @@ bool App::frame(bool capture) {
   if (mQuit) return false;
   std::uint32_t width = mOptions.width, height = mOptions.height;
   if (mWindow) {
+    if (mMaxFps > 0.0) {
+      // Frames start on a fixed cadence; the time left in a slot goes to training (events are handled
+      // meanwhile). A late frame keeps the cadence (the next one starts at once), one later than a
+      // whole slot starts it again.
+      const double period = 1.0 / mMaxFps;
+      double now = glfwGetTime();
+      for (; now < mNextFrameTime; now = glfwGetTime()) glfwWaitEventsTimeout(mNextFrameTime - now);
+      mNextFrameTime = now - mNextFrameTime < period ? mNextFrameTime + period : now + period;
+    }
     glfwPollEvents();
     if (glfwWindowShouldClose(mWindow)) return false;
     int w = 0, h = 0;

@@ -30,6 +30,8 @@ namespace nsb::ui {
 
 class Editor;
 
+inline constexpr double DEFAULT_CPU_DEVICE_FPS = 30.0;
+
 struct AppOptions {
   train::TrainerConfig config;
   std::shared_ptr<const data::Dataset> dataset;
@@ -46,6 +48,10 @@ struct AppOptions {
   // on a user's settings).
   std::optional<float> uiScale;
   bool vsync = true;
+  // A window draws at most this many frames a second (0: as many as presenting allows). Unset:
+  // DEFAULT_CPU_DEVICE_FPS on a CPU device such as lavapipe, whose one queue and cores the frames share with training, and no
+  // limit on a GPU.
+  std::optional<double> maxFps;
   bool orbit = false;  // the Viewport starts in its 3D view
 };
 
@@ -77,6 +83,7 @@ class App {
   render::HeatmapView& heatmaps() { return *mHeatmaps; }
   GLFWwindow* window() const { return mWindow; }
   std::uint64_t frames() const { return mFrames; }
+  double maxFps() const { return mMaxFps; }  // 0: no limit
 
  private:
   App() = default;
@@ -98,6 +105,8 @@ class App {
   std::uint64_t mFrames = 0;
   double mFps = 0.0, mFrameMs = 0.0;
   double mLastFrameTime = 0.0;
+  double mMaxFps = 0.0;         // AppOptions::maxFps resolved for the device
+  double mNextFrameTime = 0.0;  // glfwGetTime() at which the next frame may start (with mMaxFps)
   bool mQuit = false;
   float mUiScale = 1.0f;
 };

@@ -85,6 +85,7 @@ TEST(EditorWindow, RendersAHundredTwentyFramesSurvivesAResizeAndClosesCleanly) {
   options.validation = true;
   options.stepsPerFrame = 2;
   options.vsync = false;
+  options.maxFps = 0.0;
   {
     auto app = App::create(options);
     ASSERT_TRUE(app.ok()) << app.message();
@@ -104,6 +105,33 @@ TEST(EditorWindow, RendersAHundredTwentyFramesSurvivesAResizeAndClosesCleanly) {
     EXPECT_FALSE(a.frame()) << "a closed window ends the loop";
   }
   EXPECT_EQ(gpu::VulkanContext::validationMessages(), before) << "validation messages (see the log above)";
+}
+
+// The frame cap: unset, 30 frames a second on lavapipe (a CPU device); set, frames start no sooner
+// than its period apart (a lower bound on the time, which a slow machine cannot break).
+TEST(EditorWindow, TheFrameCapSpacesFramesOut) {
+  if (!test::haveVulkan()) GTEST_SKIP() << "no Vulkan device (lavapipe) to render with";
+  Xvfb xvfb;
+  if (xvfb.display().empty()) GTEST_SKIP() << "Xvfb is not installed or did not start (apt install xvfb)";
+  ::setenv("DISPLAY", xvfb.display().c_str(), 1);
+  auto options = test::spiralOptions("cpu", 640, 400);
+  options.headless = false;
+  options.vsync = false;
+  {
+    auto app = App::create(options);
+    ASSERT_TRUE(app.ok()) << app.message();
+    if (app.value()->renderer().context()->properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU) {
+      EXPECT_EQ(app.value()->maxFps(), DEFAULT_CPU_DEVICE_FPS);
+    }
+  }
+  options.maxFps = 20.0;
+  auto app = App::create(options);
+  ASSERT_TRUE(app.ok()) << app.message();
+  ASSERT_TRUE(app.value()->frame());
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(app.value()->frame());
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took.count(), 0.95) << "20 frames after the first at 20 frames/s at most";
 }
 
 }  // namespace
