@@ -127,11 +127,13 @@ TEST(EditorWindow, TheFrameCapSpacesFramesOut) {
   options.maxFps = 20.0;
   auto app = App::create(options);
   ASSERT_TRUE(app.ok()) << app.message();
-  ASSERT_TRUE(app.value()->frame());
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(app.value()->frame());
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(app.value()->frame());
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-  EXPECT_GE(took.count(), 0.95) << "20 frames after the first at 20 frames/s at most";
+  // 20 periods of 50 ms, less up to two: a frame that starts late keeps the cadence, so the one after
+  // it may start at once (uncapped, these frames take about 20 ms each here).
+  EXPECT_GE(took.count(), 0.9) << "20 frames at 20 frames/s at most";
 }
 
 }  // namespace
