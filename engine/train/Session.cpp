@@ -90,17 +90,29 @@ void Session::applyProbes(const SetProbes& probes) {
   mProbesDirty = true;
 }
 
-// Runs the probes again when the weights may have changed: at most every 30 ms while training (the
+// Runs the probes again when the weights may have changed: while training on the schedule below (the
 // editor's refresh rate), at once otherwise, so that a paused or stepped session is always current.
 void Session::refreshProbes() {
   if (mProbeCount == 0) return;
   Trainer& t = *mTrainer;
-  const bool stale = mProbesDirty || !mProbes || mProbes->step != t.step();
+  auto current = [&](std::size_t i) { return t.probeStep(i) == t.step(); };
+  bool stale = mProbesDirty || !mProbes;
+  for (std::size_t i = 0; i < mProbeCount; ++i) stale = stale || !current(i);
   if (!stale) return;
   // An edit (new spec, new weights) is shown at once, so that no snapshot pairs a spec with old probes.
-  // While training the probes take at most a third of the time: every 30 ms where they are cheap
-  // (a GPU), less often where one run costs more than 15 ms (lavapipe's 65536-row output grid).
-  if (mRunning && mProbes && !mProbesDirty && mProbeTimer.seconds() < std::max(0.03, 3.0 * mProbeSeconds)) return;
+  // While training, every probe runs at most a third of the time: every 30 ms where they are cheap
+  // (a GPU), less often where a run costs more than 10 ms (lavapipe: 20-30 ms, most of it the
+  // 65,536-row output grid). In between, the small probes (the neurons' 64x64 grids, a sample) run
+  // alone, at most every 30 ms: the neuron heatmaps refresh more often than the output view (on
+  // lavapipe in a window about 10 times a second against 4 or 5).
+  std::vector<bool> which;  // empty: every probe
+  if (mRunning && mProbes && !mProbesDirty && mProbeTimer.seconds() < std::max(0.03, 3.0 * mProbeSeconds)) {
+    if (mSmallProbeTimer.seconds() < 0.03) return;
+    for (std::size_t i = 0; i < t.probeCount(); ++i) {
+      which.push_back(i < mProbeCount && t.probeRows(i) < LARGE_PROBE_ROWS && !current(i));
+    }
+    if (std::none_of(which.begin(), which.end(), [](bool small) { return small; })) return;
+  }
   // Device slots that nobody else holds any more (no reader, not the trainer's) are released here, on
   // the thread that uses the backend.
   std::erase_if(mSlotsHeld, [](const auto& held) { return held.use_count() == 1; });
@@ -116,24 +128,27 @@ void Session::refreshProbes() {
     if (!slot && mRunning && !mProbesDirty) return;
     std::atomic_thread_fence(std::memory_order_acquire);  // pairs with the reader's release of its ProbeSet
   }
-  mProbeTimer.reset();
+  const bool all = which.empty();
+  if (all) mProbeTimer.reset();
+  mSmallProbeTimer.reset();
   auto set = std::make_shared<ProbeSet>();
   set->step = t.step();
   set->version = mProbes ? mProbes->version + 1 : 1;
   const std::size_t layers = t.config().spec.layerCount();
   std::shared_ptr<const Trainer::ProbeSlot> device;
   if (slot) {
-    device = t.runProbes(*slot);
+    device = t.runProbes(*slot, which);
     const auto native = t.backend().native(device->buffer.id());
     NSB_CHECK(native.has_value()) << "probe slots need a backend with native buffers";
     set->device = DeviceProbes{*native, device};
   } else {
-    t.runProbes();
+    t.runProbes(which);
   }
   for (std::size_t i = 0; i < mProbeCount; ++i) {
     const nn::Workspace& ws = t.probe(i);
     ProbeResult result;
     result.rows = ws.batch;
+    result.step = t.probeStep(i);
     std::size_t floats = 0;
     for (std::size_t l = 0; l < layers; ++l) floats += ws.batch * t.config().spec.layerOutputs(l);
     // Small probes (one image's activations, for the image views) come to the host in any case.
@@ -154,7 +169,7 @@ void Session::refreshProbes() {
   }
   mProbes = std::move(set);
   mProbesDirty = false;
-  mProbeSeconds = mProbeTimer.seconds();
+  if (all) mProbeSeconds = mProbeTimer.seconds();
 }
 
 void Session::publish(double stepsPerSecond) {

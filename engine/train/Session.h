@@ -60,8 +60,10 @@ private:
   std::size_t mLastSlot = 0;
   std::shared_ptr<const TestPredictions> mPredictions;
   std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
-  core::Timer mProbeTimer;
-  double mProbeSeconds = 0.0;  // what the last refresh took
+  core::Timer mProbeTimer;       // since the last run of every probe
+  double mProbeSeconds = 0.0;    // what that run took
+  core::Timer mSmallProbeTimer;  // since the last run of the small ones
+  static constexpr std::size_t LARGE_PROBE_ROWS = 16384;  // the output view's 256x256 grid is large
   std::thread mThread;
 };
 

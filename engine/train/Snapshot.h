@@ -20,6 +20,7 @@ namespace nsb::train {
 // (one image's activations) are on the host in both cases.
 struct ProbeResult {
   std::size_t rows = 0;
+  std::uint64_t step = 0;  // the step it ran at: large probes may lag the set's step while training
   std::vector<std::vector<float>> layers;
   std::vector<std::size_t> offsets;
 };

@@ -235,6 +235,7 @@ void Trainer::buildProbe(Probe& probe) {
   mProbeSlots = {};  // their layout changes: readers keep the old ones alive
   const std::size_t rows = probe.inputs.size() / mConfig.spec.inputs;
   probe.ws = mModel->makeWorkspace(rows, isClassification(*mDataset));
+  probe.run = 0;
   mBackend->write(probe.ws.input, std::span<const float>(probe.inputs));
   compute::Graph g;
   mModel->addPrediction(g, probe.ws);
@@ -253,6 +254,7 @@ void Trainer::setProbeInputs(std::size_t index, std::vector<float> inputs) {
   NSB_CHECK(inputs.size() % mConfig.spec.inputs == 0) << inputs.size() << " probe inputs";
   const bool sameShape = inputs.size() == probe.inputs.size();
   probe.inputs = std::move(inputs);
+  probe.run = 0;
   if (sameShape) {
     mBackend->write(probe.ws.input, std::span<const float>(probe.inputs));
   } else {
@@ -260,11 +262,17 @@ void Trainer::setProbeInputs(std::size_t index, std::vector<float> inputs) {
   }
 }
 
-void Trainer::runProbes() {
-  for (auto& probe : mProbes) probe.program->submit(1);
+void Trainer::runProbes(const std::vector<bool>& which) {
+  for (std::size_t i = 0; i < mProbes.size(); ++i) {
+    Probe& probe = mProbes[i];
+    if (probe.run > 0 && i < which.size() && !which[i]) continue;
+    probe.program->submit(1);
+    probe.run = ++mProbeRuns;
+    probe.step = mStep;
+  }
 }
 
-std::shared_ptr<const Trainer::ProbeSlot> Trainer::runProbes(std::size_t index) {
+std::shared_ptr<const Trainer::ProbeSlot> Trainer::runProbes(std::size_t index, const std::vector<bool>& which) {
   std::shared_ptr<ProbeSlot>& slot = mProbeSlots.at(index);
   if (!slot) {
     slot = std::make_shared<ProbeSlot>();
@@ -279,20 +287,25 @@ std::shared_ptr<const Trainer::ProbeSlot> Trainer::runProbes(std::size_t index) 
       }
     }
     slot->buffer = mBackend->allocate(std::max<std::size_t>(floats, 1) * sizeof(float));
-    compute::Graph copy;
     for (std::size_t p = 0; p < mProbes.size(); ++p) {
       const nn::Workspace& ws = mProbes[p].ws;
+      compute::Graph copy;
       for (std::size_t l = 0; l < layers; ++l) {
         const Tensor& src = l + 1 == layers ? ws.output : ws.a[l];
         copy.add(
             compute::CopyOp{.src = src, .dst = slot->buffer.tensor({src.elements()}, DType::F32, slot->offsets[p][l])},
             "probe.copy");
       }
+      slot->copies.push_back(mBackend->compile(copy));
     }
-    slot->copy = mBackend->compile(copy);
+    slot->copied.assign(mProbes.size(), 0);
   }
-  runProbes();
-  slot->copy->submit(1);
+  runProbes(which);
+  for (std::size_t p = 0; p < mProbes.size(); ++p) {
+    if (slot->copied[p] == mProbes[p].run) continue;
+    slot->copies[p]->submit(1);
+    slot->copied[p] = mProbes[p].run;
+  }
   mBackend->synchronize();
   return slot;
 }

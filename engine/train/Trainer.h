@@ -83,8 +83,12 @@ public:
   // [rows, spec().inputs]. Returns the probe's index.
   std::size_t addProbe(std::vector<float> inputs);
   void setProbeInputs(std::size_t probe, std::vector<float> inputs);
-  void runProbes();
+  // Runs the probes marked in `which` (every probe when it is empty), and any not run since it was built.
+  void runProbes(const std::vector<bool>& which = {});
   std::size_t probeCount() const { return mProbes.size(); }
+  std::size_t probeRows(std::size_t index) const { return mProbes[index].ws.batch; }
+  // The step at which the probe last ran.
+  std::uint64_t probeStep(std::size_t index) const { return mProbes[index].step; }
 
   // Device copies of the probe results, for readers on the same device (the editor's heatmaps on the
   // Vulkan backend): every probe's layers one after another in one buffer per slot. A slot is shared:
@@ -94,15 +98,16 @@ public:
   struct ProbeSlot {
     std::shared_ptr<compute::Backend> backend;  // declared first: released last
     compute::Buffer buffer;
-    std::unique_ptr<compute::Program> copy;
+    std::vector<std::unique_ptr<compute::Program>> copies;  // per probe: its layers into `buffer`
     std::vector<std::vector<std::size_t>> offsets;  // per probe, per layer: the first float in `buffer`
+    std::vector<std::uint64_t> copied;  // per probe: the number of the run that `buffer` holds (0: none)
   };
   // Whether runProbes(slot) is possible: the backend's buffers are readable by others on its device
   // (asked of a buffer that always exists).
   bool deviceProbes() const { return static_cast<bool>(mBackend->native(mHyper.id())); }
-  // Runs the probes, copies their results into `slot` (made again after the probes changed shape)
-  // and waits for the device.
-  std::shared_ptr<const ProbeSlot> runProbes(std::size_t slot);
+  // runProbes(which), then copies into `slot` (made again after the probes changed shape) each
+  // probe's latest results that the slot does not hold yet, and waits for the device.
+  std::shared_ptr<const ProbeSlot> runProbes(std::size_t slot, const std::vector<bool>& which = {});
   // The probe's tensors after runProbes(): activations per layer (ws.a) and the head's output.
   const nn::Workspace& probe(std::size_t index) const { return mProbes[index].ws; }
 
@@ -171,9 +176,12 @@ private:
     std::vector<float> inputs;
     nn::Workspace ws;
     std::unique_ptr<compute::Program> program;
+    std::uint64_t run = 0;   // the last run's number (mProbeRuns), 0 since it was built or given new inputs
+    std::uint64_t step = 0;  // at the last run
   };
   void buildProbe(Probe& probe);
   std::vector<Probe> mProbes;
+  std::uint64_t mProbeRuns = 0;  // numbers every probe run, so that a slot knows what it holds
   std::array<std::shared_ptr<ProbeSlot>, PROBE_SLOTS> mProbeSlots;
 
   struct GoodState {

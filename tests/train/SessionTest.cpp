@@ -1,7 +1,10 @@
 // Session: commands from another thread apply between steps and show up in snapshots as events.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "TrainTestSupport.h"
+#include "gpu/VulkanContext.h"
 #include "train/Session.h"
 
 namespace nsb::train::testing {
@@ -55,6 +58,41 @@ TEST(Session, ResetGoesBackToStepZero) {
   s->sync();
   EXPECT_EQ(s->latest()->step, 0u);
   EXPECT_EQ(s->latest()->events.back().what, "reset");
+}
+
+// While training, the large probes (the output view's 256x256 grid) may lag the probe set's step; the
+// small ones (a neuron grid) never do; paused, every probe is current. On lavapipe where there is one
+// (a run of the large grid there costs more than 10 ms, so it runs less often than the small one).
+TEST(Session, SmallProbesAreAlwaysCurrentAndAPauseMakesEveryProbeCurrent) {
+  const bool vulkan = !gpu::listVulkanDevices().empty();
+  Loaded l = loadPreset("spiral", vulkan ? "vulkan" : "cpu");
+  l.config.stepsPerSubmit = 4;
+  auto created = Session::create(l.config, l.dataset, true);
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto& s = created.value();
+  const std::size_t inputs = s->latest()->spec.inputs;
+  SetProbes probes;
+  probes.inputs.push_back(std::vector<float>(64 * 64 * inputs, 0.25f));
+  probes.inputs.push_back(std::vector<float>(256 * 256 * inputs, 0.5f));
+  s->submit(probes);
+  std::size_t seen = 0, lagging = 0;
+  for (int i = 0; i < 400 && (seen < 20 || s->latest()->step < 50); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto snap = s->latest();
+    if (!snap->probes || snap->probes->probes.size() != 2) continue;
+    ++seen;
+    EXPECT_EQ(snap->probes->probes[0].step, snap->probes->step) << "the small probe lags";
+    EXPECT_LE(snap->probes->probes[1].step, snap->probes->step);
+    lagging += snap->probes->probes[1].step < snap->probes->step;
+  }
+  EXPECT_GE(seen, 20u);
+  std::printf("%zu of %zu snapshots on %s showed the large probe behind the small one\n", lagging, seen,
+              vulkan ? "vulkan" : "cpu");
+  s->submit(Pause{});
+  s->sync();
+  const auto snap = s->latest();
+  ASSERT_TRUE(snap->probes);
+  for (const auto& probe : snap->probes->probes) EXPECT_EQ(probe.step, snap->step) << "paused: every probe is current";
 }
 
 TEST(Session, SnapshotsCarryAThinnedHistoryEndingAtTheLastPoint) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "TrainTestSupport.h"
+#include "gpu/VulkanContext.h"
 #include "nn/Checkpoint.h"
 #include "nn/Init.h"
 
@@ -222,6 +223,52 @@ TEST(Trainer, ProbeRunsTheForwardPassOverItsInputs) {
   EXPECT_DOUBLE_EQ(static_cast<double>(correct) / static_cast<double>(test.count), t->evaluateTest().accuracy);
   // Activations of every layer are there, sized [rows, width].
   EXPECT_EQ(t->probe(probe).a[0].shape, (std::vector<std::size_t>{test.count, l.config.spec.hidden[0].width}));
+}
+
+// runProbes(which) runs the marked probes and any not run since it was built or given new inputs; the
+// others keep their last results and the step they were computed at.
+TEST(Trainer, RunProbesRunsTheMarkedOnesAndTheNewOnes) {
+  Loaded l = loadPreset("xor");
+  auto t = makeTrainer(l);
+  const auto& test = l.dataset->test;
+  const std::size_t a = t->addProbe(test.values), b = t->addProbe(test.values);
+  t->runProbes({false, false});  // never run yet: both run
+  EXPECT_EQ(t->probeStep(a), 0u);
+  EXPECT_EQ(t->probeStep(b), 0u);
+  const auto initial = t->backend().read<float>(t->probe(b).output);
+  t->run(50);
+  t->runProbes({true, false});
+  EXPECT_EQ(t->probeStep(a), 50u);
+  EXPECT_EQ(t->probeStep(b), 0u);
+  EXPECT_EQ(t->backend().read<float>(t->probe(b).output), initial) << "b did not run";
+  EXPECT_NE(t->backend().read<float>(t->probe(a).output), initial) << "a ran on the trained weights";
+  t->setProbeInputs(b, test.values);
+  t->runProbes({true, false});
+  EXPECT_EQ(t->probeStep(b), 50u) << "new inputs: b runs although not marked";
+}
+
+// A device slot receives each probe's latest results once, also those of a run made while another
+// slot was written (the editor's heatmaps read slots in turn while the large probes run less often).
+TEST(Trainer, ProbeSlotsCatchUpWithRunsTheyMissed) {
+  if (gpu::listVulkanDevices().empty()) GTEST_SKIP() << "no Vulkan device";
+  Loaded l = loadPreset("xor", "vulkan");
+  auto t = makeTrainer(l);
+  const auto& test = l.dataset->test;
+  const std::size_t a = t->addProbe(test.values), b = t->addProbe(test.values);
+  const std::size_t layers = l.config.spec.layerCount();
+  auto slotOutput = [&](const Trainer::ProbeSlot& slot, std::size_t probe) {
+    const compute::Tensor& out = t->probe(probe).output;
+    return t->backend().read<float>(slot.buffer.tensor({out.elements()}, compute::DType::F32, slot.offsets[probe][layers - 1]));
+  };
+  t->runProbes(0);
+  t->run(30);
+  const auto one = t->runProbes(1, {false, true});  // b runs into slot 1
+  t->run(30);
+  const auto zero = t->runProbes(0, {true, false});  // a runs; slot 0 must also catch up with b's run
+  EXPECT_EQ(slotOutput(*zero, a), t->backend().read<float>(t->probe(a).output));
+  EXPECT_EQ(slotOutput(*zero, b), t->backend().read<float>(t->probe(b).output)) << "slot 0 missed b's run at step 30";
+  EXPECT_EQ(slotOutput(*one, b), t->backend().read<float>(t->probe(b).output));
+  EXPECT_NE(slotOutput(*one, a), slotOutput(*zero, a)) << "slot 1 holds a from step 0, slot 0 from step 60";
 }
 
 }  // namespace
