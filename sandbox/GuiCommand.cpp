@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "Commands.h"
 #include "TrainOptions.h"
@@ -122,8 +123,10 @@ Action addGuiCommand(CLI::App& app, bool defaultCommand) {
     target->add_flag("--validation", options->validation, "Turn the Khronos validation layer on");
     target->add_flag("--no-vsync", options->noVsync, "Present without waiting for the display");
     target->add_option("--max-fps", options->maxFps,
-                       "Frames a second at most in a window, 0: no limit (default: 30 on a CPU Vulkan device "
-                       "such as lavapipe, where frames take time from training; no limit on a GPU)");
+                       "Frames a second at most in a window, 0: no limit (default: " +
+                           std::to_string(static_cast<int>(ui::DEFAULT_CPU_DEVICE_FPS)) +
+                           " on a CPU Vulkan device such as lavapipe, where frames take time from training; "
+                           "no limit on a GPU)");
     target->add_flag("--3d", options->orbit, "Open the Viewport in its 3D view (orbit camera; key 3 toggles)");
     target->add_option("--ui-scale", options->uiScale,
                        "UI scale, 0.75 to 3 (window default: the one last chosen in View > UI scale; headless: 1)");

@@ -4,8 +4,9 @@
 // steps, thread counts and peak memory; and, when Debian's python3-torch is importable, PyTorch
 // training the same model with the same hyperparameters and batch size as the opponent. Per backend
 // also: the device's FP32 peak (its own peak kernel), GEMMs alone (1024^3, an MNIST layer's three
-// products and the editor's largest probe product) in GFLOP/s and as a fraction of that peak, dispatches per step, wall time per step against
-// the sum of the step's kernel times, and a check that the backend supports every op of the step.
+// products and the editor's largest probe product) in GFLOP/s and as a fraction of that peak,
+// dispatches per step, wall time per step against the sum of the step's kernel times, and a check that
+// the backend supports every op of the step.
 #include <cstdint>
 #include <functional>
 #include <string>

@@ -49,8 +49,8 @@ struct AppOptions {
   std::optional<float> uiScale;
   bool vsync = true;
   // A window draws at most this many frames a second (0: as many as presenting allows). Unset:
-  // DEFAULT_CPU_DEVICE_FPS on a CPU device such as lavapipe, whose one queue and cores the frames share with training, and no
-  // limit on a GPU.
+  // DEFAULT_CPU_DEVICE_FPS on a CPU device such as lavapipe, whose one queue and cores the frames share
+  // with training, and no limit on a GPU.
   std::optional<double> maxFps;
   bool orbit = false;  // the Viewport starts in its 3D view
 };

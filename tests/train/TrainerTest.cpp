@@ -258,7 +258,8 @@ TEST(Trainer, ProbeSlotsCatchUpWithRunsTheyMissed) {
   const std::size_t layers = l.config.spec.layerCount();
   auto slotOutput = [&](const Trainer::ProbeSlot& slot, std::size_t probe) {
     const compute::Tensor& out = t->probe(probe).output;
-    return t->backend().read<float>(slot.buffer.tensor({out.elements()}, compute::DType::F32, slot.offsets[probe][layers - 1]));
+    const std::size_t offset = slot.offsets[probe][layers - 1];
+    return t->backend().read<float>(slot.buffer.tensor({out.elements()}, compute::DType::F32, offset));
   };
   t->runProbes(0);
   t->run(30);

@@ -17,7 +17,8 @@
 namespace nsb::ui::test {
 
 // An ImGui context for panel logic without a window or renderer: 1280x720 at 60 frames/s, no
-// imgui.ini, the editor's font atlas built, and draw lists over 64k vertices allowed as the Vulkan backend does.
+// imgui.ini, the editor's font atlas built, and draw lists over 64k vertices allowed as the Vulkan
+// backend does.
 inline void createHeadlessImGui() {
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
