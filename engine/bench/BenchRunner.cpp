@@ -133,17 +133,28 @@ core::Result<Measured> measure(const BenchConfig& config, const std::string& bac
   if (config.kernels) m.entry.peakGflops = device.peakGflops();
   m.entry.stepsPerSubmit = c.stepsPerSubmit;
   m.entry.wallMicrosecondsPerStep = m.entry.samplesPerSec > 0 ? 1e6 * static_cast<double>(t.batchSize()) / m.entry.samplesPerSec : 0.0;
-  timed.value()->run(std::min<std::uint64_t>(config.steps, 50));
-  for (const auto& op : timed.value()->timings()) {
+  // Each op's median over several submits: one submit's times swing by a third on a busy machine.
+  constexpr int TIMED_SUBMITS = 15;
+  timed.value()->run(c.stepsPerSubmit);  // warm-up
+  std::vector<std::vector<double>> samples;
+  std::vector<compute::OpTiming> ops;
+  for (int s = 0; s < TIMED_SUBMITS; ++s) {
+    timed.value()->run(c.stepsPerSubmit);
+    ops = timed.value()->timings();
+    samples.resize(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) samples[i].push_back(ops[i].microseconds);
+  }
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const compute::OpTiming& op = ops[i];
     OpStat stat;
     stat.label = op.label;
     stat.kind = op.kind < compute::OP_KIND_COUNT ? std::string(compute::opName(op.kind)) : "unknown";
-    stat.microseconds = op.microseconds;
-    stat.gflops = op.microseconds > 0 ? op.flops / (op.microseconds * 1e3) : 0.0;
+    stat.microseconds = median(samples[i]);
+    stat.gflops = stat.microseconds > 0 ? op.flops / (stat.microseconds * 1e3) : 0.0;
     stat.peakFraction = m.entry.peakGflops > 0 ? stat.gflops / m.entry.peakGflops : 0.0;
     stat.dispatches = op.dispatches;
     m.entry.ops.push_back(stat);
-    m.entry.opMicrosecondsTotal += op.microseconds;
+    m.entry.opMicrosecondsTotal += stat.microseconds;
     m.entry.dispatchesPerStep += op.dispatches;
     // No op may fall back to the host behind the report's back: the backend must support each kind.
     if (op.kind >= compute::OP_KIND_COUNT || !device.supports(op.kind)) {

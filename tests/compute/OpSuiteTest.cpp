@@ -364,6 +364,21 @@ void addLossCases(std::vector<OpCase>& cases, core::Rng& rng) {
           const Head h = head;
           const LossKind k = kind;
           c.build = [h, k](const std::vector<Tensor>& t) -> Op { return LossOp{t[0], t[1], t[2], t[3], t[4], h, k}; };
+          if (head == Head::Softmax && range < 100) {
+            // The head's output written over z, then dz written over z: each read of z comes first.
+            OpCase outputOverZ = c;
+            outputOverZ.name += "_output_inplace";
+            outputOverZ.tensors = {z, target, zeros({1}), zeros({rows, n})};
+            outputOverZ.outputs = {0, 2, 3};
+            outputOverZ.build = [h, k](const std::vector<Tensor>& t) -> Op { return LossOp{t[0], t[1], t[0], t[2], t[3], h, k}; };
+            cases.push_back(std::move(outputOverZ));
+            OpCase dzOverZ = c;
+            dzOverZ.name += "_dz_inplace";
+            dzOverZ.tensors = {z, target, zeros({rows, n}), zeros({1})};
+            dzOverZ.outputs = {2, 3, 0};
+            dzOverZ.build = [h, k](const std::vector<Tensor>& t) -> Op { return LossOp{t[0], t[1], t[2], t[3], t[0], h, k}; };
+            cases.push_back(std::move(dzOverZ));
+          }
           cases.push_back(std::move(c));
         }
       }

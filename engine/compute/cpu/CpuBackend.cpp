@@ -1,5 +1,6 @@
-// The CPU backend: host buffers, synchronous programs, OpenBLAS for GEMM. Its thread count is set
-// explicitly at creation (OpenBLAS's default of every core fights the training and render threads).
+// The CPU backend: host buffers, synchronous programs, OpenBLAS for GEMM, its own workers for the
+// element-wise ops. Its thread count is set explicitly at creation, the same for both (OpenBLAS's
+// default of every core fights the training and render threads).
 #include "compute/cpu/CpuBackend.h"
 
 #include <cblas.h>
@@ -11,6 +12,7 @@
 
 #include "compute/cpu/CpuBufferTable.h"
 #include "compute/cpu/CpuProgram.h"
+#include "compute/cpu/CpuWorkers.h"
 #include "core/Check.h"
 
 namespace nsb::compute {
@@ -40,8 +42,8 @@ int chooseThreads(int requested) {
 class CpuBackend final : public Backend {
 public:
   explicit CpuBackend(const BackendOptions& options)
-      : mThreads(chooseThreads(options.threads)), mTiming(options.timing) {
-    openblas_set_num_threads(mThreads);
+      : mThreads(chooseThreads(options.threads)), mTiming(options.timing), mWorkers(mThreads) {
+    openblas_set_num_threads(1);
     const char* config = openblas_get_config();
     mDeviceName = cpuModel() + ", OpenBLAS " + (config ? config : "?");
   }
@@ -68,7 +70,7 @@ public:
   }
 
   std::unique_ptr<Program> compile(const Graph& graph) override {
-    return std::make_unique<cpu::CpuProgram>(mBuffers, graph, mTiming);
+    return std::make_unique<cpu::CpuProgram>(mBuffers, mWorkers, graph, mTiming);
   }
 
   // Programs run synchronously in submit(), so there is never outstanding work.
@@ -81,6 +83,7 @@ protected:
 private:
   int mThreads = 1;
   bool mTiming = false;
+  cpu::CpuWorkers mWorkers;  // the element-wise ops' threads, as many as OpenBLAS's
   std::string mDeviceName;
   cpu::CpuBufferTable mBuffers;
 };

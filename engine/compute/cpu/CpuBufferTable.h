@@ -12,6 +12,7 @@ namespace nsb::compute::cpu {
 class CpuBufferTable {
 public:
   static constexpr std::size_t ALIGNMENT = 64;
+  static constexpr std::size_t HUGE_PAGE = std::size_t{2} << 20;
 
   CpuBufferTable() = default;
   CpuBufferTable(const CpuBufferTable&) = delete;
@@ -36,6 +37,7 @@ private:
   struct Slot {
     std::byte* data = nullptr;
     std::size_t bytes = 0;
+    std::size_t alignment = ALIGNMENT;
   };
   std::vector<Slot> mSlots;  // mSlots[id - 1]
 };

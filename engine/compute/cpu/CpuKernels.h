@@ -1,6 +1,7 @@
 #pragma once
-// The CPU backend's kernels over raw host pointers, one function per op of Op.h. Single-threaded (GEMM
-// aside, which OpenBLAS threads) and every reduction in a fixed order, so results repeat bit for bit.
+// The CPU backend's kernels over raw host pointers, one function per op of Op.h. Each runs on the thread
+// that calls it (GEMM aside, which OpenBLAS threads; CpuProgram hands element-wise ops' parts to
+// CpuWorkers) and every reduction runs in a fixed order, so results repeat bit for bit.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -17,9 +18,9 @@ void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index,
 void gatherI32(const std::int32_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
                std::size_t rows, std::size_t cols, std::int32_t* dst);
 
-// Row-major c[m, n] = alpha * op(a) * op(b) + beta * c through cblas_sgemm; lda/ldb are the stored rows' lengths.
+// Row-major c[m, n] = alpha * op(a) * op(b) + beta * c through cblas_sgemm; lda/ldb/ldc are the stored rows' lengths.
 void gemm(const float* a, std::size_t lda, bool transA, const float* b, std::size_t ldb, bool transB, float* c,
-          std::size_t m, std::size_t n, std::size_t k, float alpha, float beta);
+          std::size_t ldc, std::size_t m, std::size_t n, std::size_t k, float alpha, float beta);
 
 // z[i, j] += bias[j]; a[i, j] = act(z[i, j]). a may be z.
 void biasActivation(float* z, const float* bias, float* a, std::size_t rows, std::size_t n, Activation activation);

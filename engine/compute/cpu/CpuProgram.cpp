@@ -2,36 +2,27 @@
 // graph is a bug in its builder, so it fails an NSB_CHECK naming the op and the tensor at compile().
 #include "compute/cpu/CpuProgram.h"
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstring>
 
 #include "compute/OptimizerMath.h"
+#include "compute/cpu/DenormalsAsZero.h"
 #include "core/Check.h"
 
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
 
 namespace nsb::compute::cpu {
 namespace {
 
-// Flush-to-zero and denormals-are-zero for the duration of a submit, restored after. Optimizer states
-// of weights whose gradient stays exactly 0 (dead ReLUs, MNIST's blank border pixels) decay into
-// denormals within ~1000 steps, and denormal arithmetic made the Adam update ~10x slower. GPUs flush
-// them too, so results differ only below 1e-38.
-class DenormalsAsZero {
-public:
-#if defined(__SSE__)
-  DenormalsAsZero() : mSaved(_mm_getcsr()) { _mm_setcsr(mSaved | FTZ | DAZ); }
-  ~DenormalsAsZero() { _mm_setcsr(mSaved); }
+// Element-wise ops smaller than this run on the calling thread alone: below it a hand-over to the
+// workers costs more than it saves. Parts of an element range start on cache-line boundaries.
+constexpr std::size_t PARALLEL_ELEMENTS = 16384;
+constexpr std::size_t FLOATS_PER_LINE = 16;
+constexpr std::size_t PARALLEL_GEMM_FLOPS = std::size_t{1} << 18;  // m * n * k
 
-private:
-  static constexpr unsigned FTZ = 0x8000u;
-  static constexpr unsigned DAZ = 0x0040u;
-  unsigned mSaved;
-#endif
-};
+// The rows of a [rows, cols] op worth splitting: PARALLEL_ELEMENTS elements' worth.
+std::size_t rowGrain(std::size_t cols) { return std::max<std::size_t>(1, PARALLEL_ELEMENTS / std::max<std::size_t>(cols, 1)); }
 
 bool overlaps(const Tensor& a, const Tensor& b) {
   if (a.buffer != b.buffer) return false;
@@ -49,8 +40,8 @@ bool inPlaceOrApart(const Tensor& a, const Tensor& b) { return sameRange(a, b) |
 
 }  // namespace
 
-CpuProgram::CpuProgram(const CpuBufferTable& buffers, const Graph& graph, bool timing)
-    : mBuffers(buffers), mOps(graph.ops), mTiming(timing) {
+CpuProgram::CpuProgram(const CpuBufferTable& buffers, CpuWorkers& workers, const Graph& graph, bool timing)
+    : mBuffers(buffers), mWorkers(workers), mOps(graph.ops), mTiming(timing) {
   mLabels.reserve(mOps.size());
   mFlops.reserve(mOps.size());
   mSpectrumIndex.assign(mOps.size(), 0);
@@ -294,13 +285,24 @@ void CpuProgram::execute(const GatherOp& op, std::size_t) {
   const std::size_t first = static_cast<std::size_t>(cursor) * rows;
   const std::int32_t* index = mBuffers.at<std::int32_t>(op.index);
   const std::size_t srcRows = op.src.rows();
+  const std::size_t grain = rowGrain(cols);
   switch (op.src.dtype) {
-    case DType::U8:
-      gatherU8(mBuffers.at<std::uint8_t>(op.src), srcRows, index, first, rows, cols, op.scale, mBuffers.at<float>(op.dst));
+    case DType::U8: {
+      const std::uint8_t* src = mBuffers.at<std::uint8_t>(op.src);
+      float* dst = mBuffers.at<float>(op.dst);
+      mWorkers.forRange(rows, grain, 1, [&](std::size_t b, std::size_t e) {
+        gatherU8(src, srcRows, index, first + b, e - b, cols, op.scale, dst + b * cols);
+      });
       return;
-    case DType::F32:
-      gatherF32(mBuffers.at<float>(op.src), srcRows, index, first, rows, cols, op.scale, mBuffers.at<float>(op.dst));
+    }
+    case DType::F32: {
+      const float* src = mBuffers.at<float>(op.src);
+      float* dst = mBuffers.at<float>(op.dst);
+      mWorkers.forRange(rows, grain, 1, [&](std::size_t b, std::size_t e) {
+        gatherF32(src, srcRows, index, first + b, e - b, cols, op.scale, dst + b * cols);
+      });
       return;
+    }
     case DType::I32:
       gatherI32(mBuffers.at<std::int32_t>(op.src), srcRows, index, first, rows, cols, mBuffers.at<std::int32_t>(op.dst));
       return;
@@ -311,18 +313,42 @@ void CpuProgram::execute(const GemmOp& op, std::size_t) {
   const std::size_t m = op.transA ? op.a.cols() : op.a.rows();
   const std::size_t k = op.transA ? op.a.rows() : op.a.cols();
   const std::size_t n = op.transB ? op.b.rows() : op.b.cols();
-  gemm(mBuffers.at<float>(op.a), op.a.cols(), op.transA, mBuffers.at<float>(op.b), op.b.cols(), op.transB,
-       mBuffers.at<float>(op.c), m, n, k, op.alpha, op.beta);
+  const float* a = mBuffers.at<float>(op.a);
+  const float* b = mBuffers.at<float>(op.b);
+  float* c = mBuffers.at<float>(op.c);
+  const std::size_t lda = op.a.cols(), ldb = op.b.cols();
+  // One part per thread, each a single-threaded sgemm over whole rows of K, cut along the longer of
+  // C's sides; small products stay on one thread.
+  const std::size_t grain = m * n * k >= PARALLEL_GEMM_FLOPS ? 0 : SIZE_MAX;
+  if (m >= n) {
+    mWorkers.forRange(m, grain, FLOATS_PER_LINE, [&](std::size_t r0, std::size_t r1) {
+      gemm(op.transA ? a + r0 : a + r0 * lda, lda, op.transA, b, ldb, op.transB, c + r0 * n, n, r1 - r0, n, k, op.alpha, op.beta);
+    });
+  } else {
+    mWorkers.forRange(n, grain, FLOATS_PER_LINE, [&](std::size_t c0, std::size_t c1) {
+      gemm(a, lda, op.transA, op.transB ? b + c0 * ldb : b + c0, ldb, op.transB, c + c0, n, m, c1 - c0, k, op.alpha, op.beta);
+    });
+  }
 }
 
 void CpuProgram::execute(const BiasActivationOp& op, std::size_t) {
-  biasActivation(mBuffers.at<float>(op.z), mBuffers.at<float>(op.bias), mBuffers.at<float>(op.a), op.z.rows(),
-                 op.z.cols(), op.activation);
+  float* z = mBuffers.at<float>(op.z);
+  const float* bias = mBuffers.at<float>(op.bias);
+  float* a = mBuffers.at<float>(op.a);
+  const std::size_t n = op.z.cols();
+  mWorkers.forRange(op.z.rows(), rowGrain(n), 1, [&](std::size_t b, std::size_t e) {
+    biasActivation(z + b * n, bias, a + b * n, e - b, n, op.activation);
+  });
 }
 
 void CpuProgram::execute(const ActivationBackwardOp& op, std::size_t) {
-  activationBackward(mBuffers.at<float>(op.da), mBuffers.at<float>(op.z), op.a.valid() ? mBuffers.at<float>(op.a) : nullptr,
-                     mBuffers.at<float>(op.dz), op.z.elements(), op.activation);
+  const float* da = mBuffers.at<float>(op.da);
+  const float* z = mBuffers.at<float>(op.z);
+  const float* a = op.a.valid() ? mBuffers.at<float>(op.a) : nullptr;
+  float* dz = mBuffers.at<float>(op.dz);
+  mWorkers.forRange(op.z.elements(), PARALLEL_ELEMENTS, FLOATS_PER_LINE, [&](std::size_t b, std::size_t e) {
+    activationBackward(da + b, z + b, a ? a + b : nullptr, dz + b, e - b, op.activation);
+  });
 }
 
 void CpuProgram::execute(const BiasGradOp& op, std::size_t) {
@@ -353,17 +379,25 @@ void CpuProgram::execute(const ArgmaxOp& op, std::size_t) {
 
 void CpuProgram::execute(const OptimizerOp& op, std::size_t) {
   const int states = optimizerStateCount(op.kind);
-  OptimizerArgs args;
-  args.params = mBuffers.at<float>(op.params);
-  args.grads = mBuffers.at<float>(op.grads);
-  args.state1 = states >= 1 ? mBuffers.at<float>(op.state1) : nullptr;
-  args.state2 = states >= 2 ? mBuffers.at<float>(op.state2) : nullptr;
-  args.count = op.params.elements();
-  args.regularized = op.regularized;
-  args.hyper = mBuffers.at<float>(op.hyper);
-  args.step = mBuffers.at<std::int32_t>(op.counters)[COUNTER_STEP];
-  args.kind = op.kind;
-  optimizerStep(args);
+  float* params = mBuffers.at<float>(op.params);
+  const float* grads = mBuffers.at<float>(op.grads);
+  float* state1 = states >= 1 ? mBuffers.at<float>(op.state1) : nullptr;
+  float* state2 = states >= 2 ? mBuffers.at<float>(op.state2) : nullptr;
+  const float* hyper = mBuffers.at<float>(op.hyper);
+  const std::int32_t step = mBuffers.at<std::int32_t>(op.counters)[COUNTER_STEP];
+  mWorkers.forRange(op.params.elements(), PARALLEL_ELEMENTS, FLOATS_PER_LINE, [&](std::size_t b, std::size_t e) {
+    OptimizerArgs args;
+    args.params = params + b;
+    args.grads = grads + b;
+    args.state1 = state1 ? state1 + b : nullptr;
+    args.state2 = state2 ? state2 + b : nullptr;
+    args.count = e - b;
+    args.regularized = std::clamp(op.regularized, b, e) - b;
+    args.hyper = hyper;
+    args.step = step;
+    args.kind = op.kind;
+    optimizerStep(args);
+  });
 }
 
 void CpuProgram::execute(const AdvanceOp& op, std::size_t) {

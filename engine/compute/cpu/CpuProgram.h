@@ -1,7 +1,7 @@
 #pragma once
 // CpuProgram: a Graph compiled for the CPU backend. Construction checks every op's tensors (dtypes,
 // shapes, ranges, allowed aliasing) once; submit() only resolves buffer pointers and runs the kernels.
-// It refers to its backend's buffer table, so it must not outlive the backend.
+// It refers to its backend's buffer table and workers, so it must not outlive the backend.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,12 +9,13 @@
 #include "compute/Backend.h"
 #include "compute/cpu/CpuBufferTable.h"
 #include "compute/cpu/CpuKernels.h"
+#include "compute/cpu/CpuWorkers.h"
 
 namespace nsb::compute::cpu {
 
 class CpuProgram final : public Program {
 public:
-  CpuProgram(const CpuBufferTable& buffers, const Graph& graph, bool timing);
+  CpuProgram(const CpuBufferTable& buffers, CpuWorkers& workers, const Graph& graph, bool timing);
 
   // Runs synchronously on the calling thread.
   void submit(std::uint32_t repeats = 1) override;
@@ -52,6 +53,7 @@ private:
   std::string where(std::size_t i) const;
 
   const CpuBufferTable& mBuffers;
+  CpuWorkers& mWorkers;
   std::vector<Op> mOps;
   std::vector<std::string> mLabels;
   std::vector<double> mFlops;
