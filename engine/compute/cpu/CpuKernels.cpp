@@ -254,7 +254,7 @@ bool lossSupported(Head head, LossKind kind) {
   return false;
 }
 
-void loss(const LossArgs& x) {
+void loss(const LossArgs& x, std::size_t begin, std::size_t end) {
   const std::size_t n = x.n;
   const std::size_t count = x.rows * n;
   const float inverseCount = 1.0f / static_cast<float>(count);
@@ -267,15 +267,15 @@ void loss(const LossArgs& x) {
     return static_cast<std::size_t>(label) == j ? 1.0f : 0.0f;
   };
   if (x.classTarget && n > 1) {
-    for (std::size_t i = 0; i < x.rows; ++i) {
+    for (std::size_t i = begin; i < end; ++i) {
       NSB_CHECK(x.classTarget[i] >= 0 && static_cast<std::size_t>(x.classTarget[i]) < n)
           << "loss: class target[" << i << "] = " << x.classTarget[i] << " is outside [0, " << n << ")";
     }
   }
 
-  double total = 0.0;
   if (x.head == Head::Softmax) {
-    for (std::size_t i = 0; i < x.rows; ++i) {
+    for (std::size_t i = begin; i < end; ++i) {
+      double total = 0.0;
       const float* zr = x.z + i * n;
       float* pr = x.output + i * n;
       float* dr = x.dz + i * n;
@@ -316,12 +316,13 @@ void loss(const LossArgs& x) {
           dr[j] = pr[j] * (g - dot);
         }
       }
+      x.rowLoss[i] = total;
     }
-    x.loss[0] = static_cast<float>(total / static_cast<double>(x.kind == LossKind::CrossEntropy ? x.rows : count));
     return;
   }
 
-  for (std::size_t i = 0; i < x.rows; ++i) {
+  for (std::size_t i = begin; i < end; ++i) {
+    double total = 0.0;
     for (std::size_t j = 0; j < n; ++j) {
       const std::size_t e = i * n + j;
       const float v = x.z[e];
@@ -348,8 +349,15 @@ void loss(const LossArgs& x) {
         x.dz[e] = 2.0f * diff * inverseCount * p * q;
       }
     }
+    x.rowLoss[i] = total;
   }
-  x.loss[0] = static_cast<float>(total / static_cast<double>(count));
+}
+
+void lossTotal(const LossArgs& x) {
+  double total = 0.0;
+  for (std::size_t i = 0; i < x.rows; ++i) total += x.rowLoss[i];
+  const bool perRow = x.head == Head::Softmax && x.kind == LossKind::CrossEntropy;
+  x.loss[0] = static_cast<float>(total / static_cast<double>(perRow ? x.rows : x.rows * x.n));
 }
 
 void argmax(const float* z, std::size_t rows, std::size_t n, std::int32_t* predictions) {

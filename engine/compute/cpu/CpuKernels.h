@@ -40,13 +40,17 @@ struct LossArgs {
   float* output = nullptr;
   float* loss = nullptr;
   float* dz = nullptr;  // may be z
+  double* rowLoss = nullptr;  // [rows] scratch: each row's loss, summed in row order by lossTotal
   std::size_t rows = 0, n = 0;
   Head head = Head::Softmax;
   LossKind kind = LossKind::CrossEntropy;
 };
 // Whether the CPU backend implements this head + loss pair (the pairs ModelSpec::validate accepts).
 bool lossSupported(Head head, LossKind kind);
-void loss(const LossArgs& args);
+// Rows [begin, end): the head's output, dz and rowLoss; rows are independent, so parts may run at once.
+void loss(const LossArgs& args, std::size_t begin, std::size_t end);
+// loss[0] from rowLoss, summed in row order (the same for any split of the rows).
+void lossTotal(const LossArgs& args);
 
 void argmax(const float* z, std::size_t rows, std::size_t n, std::int32_t* predictions);
 

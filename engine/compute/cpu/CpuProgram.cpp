@@ -19,6 +19,7 @@ namespace {
 // workers costs more than it saves. Parts of an element range start on cache-line boundaries.
 constexpr std::size_t PARALLEL_ELEMENTS = 16384;
 constexpr std::size_t FLOATS_PER_LINE = 16;
+constexpr std::size_t LOSS_ROW_GRAIN = 64;  // a row costs n exponentials, not n plain operations
 constexpr std::size_t PARALLEL_GEMM_FLOPS = std::size_t{1} << 18;  // m * n * k
 
 // The rows of a [rows, cols] op worth splitting: PARALLEL_ELEMENTS elements' worth.
@@ -189,6 +190,7 @@ void CpuProgram::validate(const LossOp& op, std::size_t i) {
       << where(i) << ": output " << op.output.describe() << " and dz " << op.dz.describe() << " must match z "
       << op.z.describe();
   NSB_CHECK(op.loss.elements() >= 1) << where(i) << ": loss needs one element";
+  mLossRows.resize(std::max(mLossRows.size(), rows));
   NSB_CHECK(!overlaps(op.output, op.dz)) << where(i) << ": output and dz overlap";
   NSB_CHECK(inPlaceOrApart(op.output, op.z) && inPlaceOrApart(op.dz, op.z)) << where(i) << ": output or dz partly overlaps z";
   NSB_CHECK(!overlaps(op.loss, op.z) && !overlaps(op.loss, op.output) && !overlaps(op.loss, op.dz) &&
@@ -370,7 +372,9 @@ void CpuProgram::execute(const LossOp& op, std::size_t) {
   args.n = op.z.cols();
   args.head = op.head;
   args.kind = op.loss_kind;
-  loss(args);
+  args.rowLoss = mLossRows.data();
+  mWorkers.forRange(args.rows, LOSS_ROW_GRAIN, 1, [&](std::size_t b, std::size_t e) { loss(args, b, e); });
+  lossTotal(args);
 }
 
 void CpuProgram::execute(const ArgmaxOp& op, std::size_t) {

@@ -60,6 +60,7 @@ private:
   bool mTiming = false;
   std::vector<double> mMicroseconds;        // per op, averaged over the last submit's repeats
   std::vector<SpectrumScratch> mSpectra;    // one per spectrum op, made at compile time
+  std::vector<double> mLossRows;            // per-row losses, as many as the largest loss op's rows
   std::vector<std::size_t> mSpectrumIndex;  // op index -> mSpectra index
 };
 
