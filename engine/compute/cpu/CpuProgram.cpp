@@ -11,7 +11,6 @@
 #include "compute/cpu/DenormalsAsZero.h"
 #include "core/Check.h"
 
-
 namespace nsb::compute::cpu {
 namespace {
 
@@ -324,7 +323,7 @@ void CpuProgram::execute(const GemmOp& op, std::size_t) {
   // thread. Parts are bands of rows of C unless that leaves each under 64 rows: a band of columns is
   // a strided block for OpenBLAS (256x64 . 64x784 on 2 threads: 170 us by rows, 208 by columns), but
   // 32-row bands of 64x256 . 256x784 each pack all of B (189 us by rows, 157 by columns).
-  const std::size_t grain = m * n * k >= PARALLEL_GEMM_FLOPS ? 0 : SIZE_MAX;
+  const std::size_t grain = m * n * k >= PARALLEL_GEMM_FLOPS ? 0 : SIZE_MAX;  // SIZE_MAX: one thread
   if (m >= n || m >= MIN_BAND_ROWS * static_cast<std::size_t>(mWorkers.threads())) {
     mWorkers.forRange(m, grain, FLOATS_PER_LINE, [&](std::size_t r0, std::size_t r1) {
       gemm(op.transA ? a + r0 : a + r0 * lda, lda, op.transA, b, ldb, op.transB, c + r0 * n, n, r1 - r0, n, k, op.alpha, op.beta);

@@ -1,9 +1,10 @@
 #pragma once
-// CpuWorkers: the CPU backend's own threads for the element-wise ops (gather, bias + activation,
-// activation backward, bias gradient, optimizer), which OpenBLAS does not thread. A range is cut into
-// one contiguous part per thread, the caller running the first; every element is computed exactly as
-// on one thread, so results do not depend on the thread count or on timing. Workers spin (yielding,
-// so that OpenBLAS's own waiting threads still get the core) for a while after each job, then sleep.
+// CpuWorkers: the CPU backend's own threads. Each GEMM is cut into bands, each a single-threaded
+// OpenBLAS call (OpenBLAS's own threads spun through every other op of a step and slowed it), and so are
+// the gather, bias + activation, activation backward, loss and optimizer. A range is cut into one
+// contiguous part per thread, the caller running the first; every element is computed exactly as on one
+// thread, so results depend neither on the thread count nor on timing. Workers spin (yielding, so that
+// the training and render threads still get the core) for 2 ms after each job, then sleep.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
