@@ -81,7 +81,7 @@ public:
   virtual std::string name() const = 0;        // "cpu", "vulkan", "cuda"
   virtual std::string deviceName() const = 0;  // what runs it, for reports
   virtual bool supports(OpKind kind) const = 0;
-  // Threads the backend computes with (OpenBLAS threads on the CPU), for reports.
+  // Threads the backend computes with (the CPU backend's own threads), for reports.
   virtual int threads() const { return 1; }
   // (optional) FP32 GFLOP/s the device reaches with the backend's own peak kernel, measured on the
   // first call (may take a fraction of a second); 0 when unknown.

@@ -1,6 +1,6 @@
-// The CPU backend: host buffers, synchronous programs, OpenBLAS for GEMM, its own workers for the
-// element-wise ops. Its thread count is set explicitly at creation, the same for both (OpenBLAS's
-// default of every core fights the training and render threads).
+// The CPU backend: host buffers, synchronous programs, OpenBLAS for GEMM. Its thread count is set
+// explicitly at creation (a default of every core fights the training and render threads) and its own
+// workers (CpuWorkers) run every parallel part, OpenBLAS included: OpenBLAS itself is single-threaded.
 #include "compute/cpu/CpuBackend.h"
 
 #include <cblas.h>
@@ -83,7 +83,7 @@ protected:
 private:
   int mThreads = 1;
   bool mTiming = false;
-  cpu::CpuWorkers mWorkers;  // the element-wise ops' threads, as many as OpenBLAS's
+  cpu::CpuWorkers mWorkers;  // mThreads threads, the caller's included
   std::string mDeviceName;
   cpu::CpuBufferTable mBuffers;
 };
