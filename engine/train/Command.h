@@ -17,7 +17,11 @@ namespace nsb::train {
 struct SetHyperparams { Hyperparams hyperparams; };  // lr, momentum, betas, L1/L2, optimizer, batch size
 struct Pause {};
 struct Resume {};
-struct Step { std::uint32_t steps = 1; };            // while paused: run this many steps
+// While paused: run this many steps, before any command sent after it (headless frames step this way).
+struct Step { std::uint32_t steps = 1; };
+// How fast a running session trains, in steps a second (0: as fast as it can). A rate, not a queue:
+// a session that cannot keep up drops steps, so commands never wait behind them.
+struct SetSpeed { double stepsPerSecond = 0.0; };
 struct Reset { std::optional<std::uint64_t> seed; };  // same seed, same initial weights
 struct SetActivation { std::size_t layer = 0; compute::Activation activation = compute::Activation::Relu; };
 struct SwitchBackend { std::string backend; };        // weights and optimizer state carried over
@@ -27,7 +31,9 @@ struct SetProbes { std::vector<std::vector<float>> inputs; };
 
 // Structural edits (weight surgery, see train/Surgery.h): the other weights and their optimizer state
 // stay. Layers are hidden layers, 0-based.
-struct AddNeuron { std::size_t layer = 0; };  // appended; zero outgoing weights: outputs unchanged
+// The target width of a hidden layer: neurons are appended (zero outgoing weights: outputs unchanged)
+// or the last ones removed until it has `width`. A target, so a click sent twice counts once.
+struct SetLayerWidth { std::size_t layer = 0; std::size_t width = 1; };
 struct RemoveNeuron { std::size_t layer = 0; std::size_t neuron = 0; };
 // Inserts a hidden layer before hidden layer `index` (index == hidden count: after the last). Width 0:
 // as wide as its input, which makes it start as an identity (see Surgery.h for when that is exact).
@@ -46,9 +52,22 @@ struct SetParameter { std::size_t index = 0; float value = 0.0f; };
 struct SaveCheckpoint { std::string path; };
 struct LoadCheckpoint { std::string path; };
 
-using Command = std::variant<SetHyperparams, Pause, Resume, Step, Reset, SetActivation, SwitchBackend, SetProbes,
-                             AddNeuron, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData, SetParameter,
+using Command = std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Reset, SetActivation, SwitchBackend,
+                             SetProbes, SetLayerWidth, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData, SetParameter,
                              SaveCheckpoint, LoadCheckpoint>;
+
+// The command protocol's version: it changes whenever a command is added, removed or changed, which the
+// static_assert below makes a compile error to forget (a remote session checks it, see remote/).
+inline constexpr std::uint32_t COMMAND_PROTOCOL = 2;
+static_assert(std::variant_size_v<Command> == 18, "a command was added or removed: bump COMMAND_PROTOCOL");
+
+// What became of one submitted command, reported against its sequence number (Session::submit).
+struct Outcome {
+  std::uint64_t sequence = 0;
+  std::uint64_t step = 0;  // the step before which it was applied (or refused)
+  bool ok = true;
+  std::string message;  // refused: the one-line reason; applied: a notice ("checkpoint saved to ...") or empty
+};
 
 // An applied edit: at which step it took effect, what changed, from what to what.
 struct Event {

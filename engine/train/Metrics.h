@@ -2,6 +2,7 @@
 // Metrics: one point of the training history (taken every N steps) and the result of an evaluation.
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace nsb::train {
@@ -36,6 +37,13 @@ struct Histogram {
 struct HistogramPoint {
   std::uint64_t step = 0;
   std::vector<Histogram> weights, gradients;
+};
+
+// Where training went non-finite: training stopped with the weights of `goodStep` restored.
+struct Divergence {
+  std::uint64_t step = 0;      // the step at which the loss went non-finite
+  std::uint64_t goodStep = 0;  // the weights restored are those of this step
+  std::string what;            // "the training loss became nan"
 };
 
 }  // namespace nsb::train

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <type_traits>
 #include <optional>
 
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/Check.h"
+#include "core/Log.h"
 #include "core/Timer.h"
 
 namespace nsb::train {
@@ -35,13 +38,14 @@ std::vector<MetricPoint> thinned(const std::vector<MetricPoint>& all, std::size_
 }  // namespace
 
 core::Result<std::unique_ptr<Session>> Session::create(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset,
-                                                       bool running) {
+                                                       bool running, double speed) {
   auto trainer = Trainer::create(std::move(config), std::move(dataset));
   if (!trainer) return trainer.error();
-  return std::unique_ptr<Session>(new Session(std::move(trainer.value()), running));
+  return std::unique_ptr<Session>(new Session(std::move(trainer.value()), running, speed));
 }
 
-Session::Session(std::unique_ptr<Trainer> trainer, bool running) : mTrainer(std::move(trainer)), mRunning(running) {
+Session::Session(std::unique_ptr<Trainer> trainer, bool running, double speed)
+    : mTrainer(std::move(trainer)), mRunning(running), mSpeed(std::max(speed, 0.0)) {
   publish(0.0);
   mThread = std::thread([this] { loop(); });
 }
@@ -51,13 +55,15 @@ Session::~Session() {
   if (mThread.joinable()) mThread.join();
 }
 
-void Session::submit(Command command) {
+std::uint64_t Session::submit(Command command) {
   std::uint64_t sequence;
   {
+    // Numbered and queued under one lock, so that the queue's order is the numbers' order.
     std::lock_guard lock(mSnapshotMutex);
     sequence = ++mSubmitted;
+    mCommands.push({sequence, std::move(command)});
   }
-  mCommands.push({sequence, std::move(command)});
+  return sequence;
 }
 
 std::shared_ptr<const Snapshot> Session::latest() const {
@@ -65,18 +71,18 @@ std::shared_ptr<const Snapshot> Session::latest() const {
   return mSnapshot;
 }
 
-void Session::sync() {
+bool Session::sync(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mSnapshotMutex);
   const std::uint64_t target = mSubmitted;
-  mApplied.wait(lock, [&] { return mAppliedCount >= target && mPendingSteps == 0; });
+  return mApplied.wait_for(lock, timeout, [&] { return mAppliedCount >= target && mPendingSteps == 0; });
 }
 
-void Session::applyProbes(const SetProbes& probes) {
+core::Status Session::applyProbes(const SetProbes& probes) {
   const std::size_t inputs = mTrainer->config().spec.inputs;
   for (const auto& grid : probes.inputs) {
     if (grid.empty() || grid.size() % inputs != 0) {
-      mStatus = "probes ignored: their inputs do not fit the network's " + std::to_string(inputs) + " inputs";
-      return;
+      return core::badInput("probes ignored: their inputs do not fit the network's " + std::to_string(inputs) +
+                            " inputs");
     }
   }
   for (std::size_t i = 0; i < probes.inputs.size(); ++i) {
@@ -88,6 +94,7 @@ void Session::applyProbes(const SetProbes& probes) {
   }
   mProbeCount = probes.inputs.size();
   mProbesDirty = true;
+  return core::Ok{};
 }
 
 // Runs the probes again when the weights may have changed: while training on the schedule below (the
@@ -177,6 +184,7 @@ void Session::publish(double stepsPerSecond) {
   auto snapshot = std::make_shared<Snapshot>();
   Trainer& t = *mTrainer;
   snapshot->step = t.step();
+  snapshot->run = mRun;
   snapshot->epoch = t.epochProgress();
   snapshot->running = mRunning;
   snapshot->backend = mTrainer->backend().name();
@@ -184,12 +192,15 @@ void Session::publish(double stepsPerSecond) {
   snapshot->stepsPerSubmit = t.config().stepsPerSubmit;
   snapshot->lastLoss = t.lastLoss();
   snapshot->stepsPerSecond = stepsPerSecond;
+  snapshot->speed = mSpeed;
   snapshot->bytesTransferred = t.backend().bytesTransferred();
   snapshot->spec = t.config().spec;
   snapshot->hyperparams = t.config().hyperparams;
   snapshot->history = thinned(t.history(), HISTORY_SHOWN);
   snapshot->events = t.events();
-  snapshot->status = mStatus;
+  snapshot->appliedSequence = mAppliedSequence;
+  snapshot->outcomes.assign(mOutcomes.begin(), mOutcomes.end());
+  snapshot->divergence = mDivergence;
   snapshot->probes = mProbes;
   snapshot->dataset = t.sharedDataset();
   if (!t.testPredictions().empty() && (!mPredictions || mPredictions->step != t.testPredictionsStep())) {
@@ -206,6 +217,80 @@ void Session::publish(double stepsPerSecond) {
   mSnapshot = std::move(snapshot);
 }
 
+// Session-level commands here; the rest go to the trainer. std::visit with one case per command type:
+// a new command does not compile until it is handled.
+Outcome Session::apply(std::uint64_t sequence, const Command& command) {
+  Outcome outcome{sequence, mTrainer->step(), true, {}};
+  auto refuse = [&](const core::Status& status) {
+    if (!status) {
+      outcome.ok = false;
+      outcome.message = status.message();
+    }
+  };
+  auto trainer = [&](const auto& edit) {
+    const auto applied = mTrainer->apply(edit);
+    refuse(applied.ok() ? core::Status(core::Ok{}) : core::Status(applied.error()));
+    mProbesDirty = true;
+    return applied.ok();
+  };
+  std::visit(
+      [&]<typename T>(const T& c) {
+        if constexpr (std::is_same_v<T, Pause>) {
+          mRunning = false;
+        } else if constexpr (std::is_same_v<T, Resume>) {
+          mRunning = true;
+          mDivergence.reset();
+          mBudget = 1.0;  // the first step at once
+          mPaceTimer.reset();
+        } else if constexpr (std::is_same_v<T, Step>) {
+          mPendingSteps += c.steps;
+          mDivergence.reset();
+        } else if constexpr (std::is_same_v<T, SetSpeed>) {
+          if (!std::isfinite(c.stepsPerSecond) || c.stepsPerSecond < 0.0) {
+            outcome.ok = false;
+            outcome.message = "speed: steps a second must be 0 (as fast as possible) or more";
+          } else {
+            mSpeed = c.stepsPerSecond;
+            mBudget = std::min(mBudget, 1.0);
+            mPaceTimer.reset();
+          }
+        } else if constexpr (std::is_same_v<T, SetProbes>) {
+          refuse(applyProbes(c));
+        } else if constexpr (std::is_same_v<T, Reset>) {
+          if (trainer(c)) {
+            ++mRun;
+            mDivergence.reset();
+          }
+        } else if constexpr (std::is_same_v<T, SetFeatures>) {
+          // New inputs make the probe grids meaningless until the editor sends new ones.
+          const std::size_t inputs = mTrainer->config().spec.inputs;
+          if (trainer(c) && mTrainer->config().spec.inputs != inputs) {
+            mProbeCount = 0;
+            mProbes.reset();
+          }
+        } else if constexpr (std::is_same_v<T, SaveCheckpoint>) {
+          if (trainer(c)) outcome.message = "checkpoint saved to " + c.path;
+        } else if constexpr (std::is_same_v<T, LoadCheckpoint>) {
+          if (trainer(c)) outcome.message = "checkpoint loaded from " + c.path;
+        } else {
+          trainer(c);
+        }
+      },
+      command);
+  if (!outcome.ok) core::log().warn("{}", outcome.message);
+  return outcome;
+}
+
+std::uint64_t Session::pacedSteps() {
+  const std::uint64_t most = mTrainer->config().stepsPerSubmit;
+  if (mSpeed <= 0.0) return most;
+  // The budget grows with the clock up to a tenth of a second's steps (at least one): a session that
+  // falls behind drops steps instead of queueing them.
+  mBudget = std::min(mBudget + mSpeed * mPaceTimer.seconds(), std::max(1.0, mSpeed * 0.1));
+  mPaceTimer.reset();
+  return std::min(static_cast<std::uint64_t>(mBudget), most);
+}
+
 void Session::loop() {
   using namespace std::chrono_literals;
   // Training is the background work of the editor: at nice 10 it takes whatever CPU the frames leave
@@ -215,6 +300,7 @@ void Session::loop() {
   core::Timer rateTimer, publishTimer;
   std::uint64_t rateSteps = 0;
   double stepsPerSecond = 0.0;
+  bool changed = false;  // since the last snapshot
   while (!mStop) {
     std::uint64_t appliedUpTo = 0;
     // Commands apply between two submits, in order: a Step runs before the commands queued after it.
@@ -222,62 +308,57 @@ void Session::loop() {
       auto item = mCommands.tryPop();
       if (!item) break;
       appliedUpTo = item->first;
-      const Command& command = item->second;
-      if (std::holds_alternative<Pause>(command)) {
-        mRunning = false;
-      } else if (std::holds_alternative<Resume>(command)) {
-        mRunning = true;
-      } else if (const auto* step = std::get_if<Step>(&command)) {
-        mPendingSteps += step->steps;
-      } else if (const auto* probes = std::get_if<SetProbes>(&command)) {
-        applyProbes(*probes);
-      } else {
-        auto applied = mTrainer->apply(command);
-        if (!applied) {
-          mStatus = applied.message();
-        } else if (const auto* save = std::get_if<SaveCheckpoint>(&command)) {
-          mStatus = "checkpoint saved to " + save->path;
-        } else if (const auto* load = std::get_if<LoadCheckpoint>(&command)) {
-          mStatus = "checkpoint loaded from " + load->path;
-        }
-        mProbesDirty = true;
-        // New inputs make the probe grids meaningless until the editor sends new ones.
-        if (applied && std::holds_alternative<SetFeatures>(command) && !applied.value().empty()) {
-          mProbeCount = 0;
-          mProbes.reset();
-        }
-      }
+      mOutcomes.push_back(apply(item->first, item->second));
+      if (mOutcomes.size() > OUTCOMES_KEPT) mOutcomes.pop_front();
+      mAppliedSequence = appliedUpTo;
+      changed = true;
     }
-    const bool work = mRunning || mPendingSteps > 0;
-    if (work) {
-      const std::uint64_t want = mRunning ? std::uint64_t{mTrainer->config().stepsPerSubmit} : mPendingSteps.load();
+    std::uint64_t want = 0;
+    if (mPendingSteps > 0) {
+      want = std::min<std::uint64_t>(mPendingSteps, mTrainer->config().stepsPerSubmit);
+    } else if (mRunning) {
+      want = pacedSteps();
+    }
+    if (want > 0) {
       const std::uint64_t done = mTrainer->run(want);
       mPendingSteps -= std::min<std::uint64_t>(mPendingSteps, done);
+      if (mRunning) mBudget = std::max(0.0, mBudget - static_cast<double>(done));
       rateSteps += done;
+      changed = true;
       if (mTrainer->diverged()) {
         mRunning = false;
         mPendingSteps = 0;
-        mStatus = "training diverged: paused with the last good weights";
+        mDivergence = mTrainer->divergence();
       }
-      if (rateTimer.seconds() > 0.25) {
-        stepsPerSecond = static_cast<double>(rateSteps) / rateTimer.seconds();
-        rateSteps = 0;
-        rateTimer.reset();
-      }
-    } else {
-      stepsPerSecond = 0.0;
     }
-    // Snapshots copy the history: publish at most every 15 ms while training.
-    if ((!mRunning && mPendingSteps == 0) || appliedUpTo > 0 || publishTimer.seconds() > 0.015) {
-      publish(stepsPerSecond);
+    if (rateTimer.seconds() > 0.25) {
+      stepsPerSecond = static_cast<double>(rateSteps) / rateTimer.seconds();
+      changed = changed || stepsPerSecond > 0.0 || rateSteps > 0;
+      rateSteps = 0;
+      rateTimer.reset();
+    }
+    // Snapshots copy the history: at most every 15 ms while training; at once after a command or when
+    // training stops; never when nothing changed.
+    const bool busy = mRunning || mPendingSteps > 0;
+    if (changed && (!busy || appliedUpTo > 0 || publishTimer.seconds() > 0.015)) {
+      publish(busy ? stepsPerSecond : 0.0);
       publishTimer.reset();
+      changed = false;
     }
     {
       std::lock_guard lock(mSnapshotMutex);
       if (appliedUpTo > mAppliedCount) mAppliedCount = appliedUpTo;
     }
     mApplied.notify_all();
-    if (!work) mCommands.waitFor(20ms);  // idle: wake for the next command
+    if (want == 0) {
+      // Idle, or waiting for the clock at a set speed: wake for the next command or the next step.
+      auto wait = 20ms;
+      if (mRunning && mSpeed > 0.0) {
+        const double seconds = std::max(0.0, (1.0 - mBudget) / mSpeed);
+        wait = std::min(wait, std::chrono::milliseconds(static_cast<long>(std::ceil(seconds * 1000.0))));
+      }
+      if (wait.count() > 0) mCommands.waitFor(wait);
+    }
   }
 }
 

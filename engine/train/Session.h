@@ -1,11 +1,16 @@
 #pragma once
 // Session: a Trainer on its own thread. Other threads talk to it only through submit(Command) and
-// read latest(); commands are applied between two submits of the backend.
+// read latest(); commands are applied between two submits of the backend, in the order sent, and
+// never wait behind training: a running session trains at a rate (SetSpeed) and drops the steps it
+// cannot make, and each submit is short (TrainerConfig::stepsPerSubmit).
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "core/ThreadQueue.h"
@@ -18,23 +23,30 @@ namespace nsb::train {
 class Session {
 public:
   // Creates the trainer (on the calling thread, so errors come back here) and starts the thread.
+  // `running` at `speed` steps a second (0: as fast as it can).
   static core::Result<std::unique_ptr<Session>> create(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset,
-                                                       bool running);
+                                                       bool running, double speed = 0.0);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Any thread.
-  void submit(Command command);
+  // Any thread. Returns the command's sequence number (1, 2, ...): its Outcome in a later snapshot
+  // carries it, and Snapshot::appliedSequence reaches it once it has been applied or refused.
+  std::uint64_t submit(Command command);
   std::shared_ptr<const Snapshot> latest() const;
-  // Waits until every command submitted before this call has been applied and a snapshot published.
-  void sync();
+  // Waits until every command submitted before this call has been applied (and the steps they asked
+  // for run) and a snapshot published; false if `timeout` passed first.
+  bool sync(std::chrono::milliseconds timeout = std::chrono::hours(24));
 
 private:
-  explicit Session(std::unique_ptr<Trainer> trainer, bool running);
+  Session(std::unique_ptr<Trainer> trainer, bool running, double speed);
   void loop();
   void publish(double stepsPerSecond);
-  void applyProbes(const SetProbes& probes);
+  // Applies one command on the session thread.
+  Outcome apply(std::uint64_t sequence, const Command& command);
+  // The steps to run now while running: all a submit holds at full speed, else what the clock allows.
+  std::uint64_t pacedSteps();
+  core::Status applyProbes(const SetProbes& probes);
   void refreshProbes();
 
   std::unique_ptr<Trainer> mTrainer;  // touched only by the session thread after start
@@ -46,7 +58,14 @@ private:
   std::atomic<bool> mStop{false};
   bool mRunning = false;
   std::atomic<std::uint64_t> mPendingSteps{0};
-  std::string mStatus;
+  double mSpeed = 0.0;   // steps a second while running; 0: as fast as it can
+  double mBudget = 0.0;  // steps the clock allows now at mSpeed (at most a tenth of a second's worth)
+  core::Timer mPaceTimer;
+  std::uint64_t mRun = 1;
+  std::uint64_t mAppliedSequence = 0;
+  std::deque<Outcome> mOutcomes;  // the last OUTCOMES_KEPT
+  static constexpr std::size_t OUTCOMES_KEPT = 16;
+  std::optional<Divergence> mDivergence;
   // Probes (session thread only): how many are published, and whether they are stale.
   std::size_t mProbeCount = 0;
   bool mProbesDirty = false;

@@ -2,6 +2,7 @@
 // Snapshot: what the UI and reporters read of a running Session, immutable once published.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,22 +57,37 @@ struct TestPredictions {
 
 struct Snapshot {
   std::uint64_t step = 0;
+  // Grows at every Reset (and is new with every session): a run's history starts at step 0.
+  std::uint64_t run = 1;
   double epoch = 0.0;
   bool running = false;
   std::string backend, device;
   std::uint32_t stepsPerSubmit = 1;  // live edits take effect within this many steps
   double lastLoss = NOT_MEASURED;
-  double stepsPerSecond = 0.0;
+  double stepsPerSecond = 0.0;  // measured
+  double speed = 0.0;           // asked for (SetSpeed), steps a second; 0: as fast as it can
   std::uint64_t bytesTransferred = 0;  // host <-> device bytes of the backend so far (Backend::bytesTransferred)
   nn::ModelSpec spec;
   Hyperparams hyperparams;
   std::vector<MetricPoint> history;  // thinned to at most 2,048 points, the last always kept (Session)
   std::vector<Event> events;
-  std::string status;  // the last error or notice, for the UI
+  // Every command up to this sequence number (Session::submit) has been applied or refused; the last
+  // few outcomes, oldest first.
+  std::uint64_t appliedSequence = 0;
+  std::vector<Outcome> outcomes;
+  std::optional<Divergence> divergence;  // set while paused after a divergence, until play or reset
   std::shared_ptr<const ProbeSet> probes;  // null until a SetProbes command arrives
-  std::shared_ptr<const data::Dataset> dataset;
+  std::shared_ptr<const data::Dataset> dataset;  // what is trained on now (features, regenerated points)
   std::shared_ptr<const TestPredictions> predictions;  // null until the first metric point
-  std::shared_ptr<const std::vector<HistogramPoint>> histograms;  // null until the first metric point  // what is trained on now (features, regenerated points)
+  std::shared_ptr<const std::vector<HistogramPoint>> histograms;  // null until the first metric point
 };
+
+// The outcome of command `sequence` (Session::submit's number), while the snapshot still holds it.
+inline const Outcome* findOutcome(const Snapshot& snapshot, std::uint64_t sequence) {
+  for (const auto& outcome : snapshot.outcomes) {
+    if (outcome.sequence == sequence) return &outcome;
+  }
+  return nullptr;
+}
 
 }  // namespace nsb::train

@@ -362,6 +362,7 @@ void Trainer::restoreGoodState(const std::string& why) {
   mStep = mGood.step;
   startEpoch(mGood.epoch, mGood.cursor);
   mDiverged = true;
+  mDivergence = Divergence{badStep, mGood.step, why};
   mEvents.push_back({badStep, "diverged", why, "restored the weights of step " + std::to_string(mGood.step)});
   core::log().warn("training diverged at step {} ({}); restored the weights of step {}", badStep, why, mGood.step);
 }
@@ -582,7 +583,10 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
     resetWeights();
     startEpoch(0, 0);
     keepGoodState();
+    // A new run: its history starts at step 0 (the editor keeps the old one as an overlay).
+    mHistory.clear();
     mHistograms.clear();
+    mTestPredictions.clear();
   } else if (const auto* sw = std::get_if<SwitchBackend>(&command)) {
     if (sw->backend != mBackend->name()) {
       auto created = compute::createBackend(sw->backend, mConfig.backendOptions);
@@ -641,10 +645,13 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
     if (!(c.spec == spec)) rebuild(ModelState{c.spec, c.parameters, c.state1, c.state2});
     NSB_TRY(restore(c));
     record("checkpoint " + load->path, before, "step " + std::to_string(mStep) + ", hidden " + describeHidden(mConfig.spec));
+  } else if (std::holds_alternative<Pause>(command) || std::holds_alternative<Resume>(command) ||
+             std::holds_alternative<Step>(command) || std::holds_alternative<SetSpeed>(command) ||
+             std::holds_alternative<SetProbes>(command)) {
+    return core::badInput("pause, resume, step, speed and probes are the session's commands, not the trainer's");
   } else {
     NSB_TRY(applyStructural(command));
   }
-  // Pause, Resume, Step and SetProbes are the Session's business.
   return std::vector<Event>(mEvents.begin() + static_cast<std::ptrdiff_t>(firstNew), mEvents.end());
 }
 
@@ -679,13 +686,27 @@ void Trainer::rebuild(ModelState state, std::shared_ptr<const data::Dataset> dat
 
 core::Status Trainer::applyStructural(const Command& command) {
   const nn::ModelSpec before = mConfig.spec;
-  if (const auto* add = std::get_if<AddNeuron>(&command)) {
-    const std::uint64_t seed = mConfig.seed * 0x9E3779B97F4A7C15ull + mStep * 31 + add->layer + 7;
-    auto state = addNeuron(hostState(), add->layer, seed);
-    if (!state) return state.error();
-    rebuild(std::move(state.value()));
-    record(layerName(add->layer) + ".neurons", std::to_string(before.hidden[add->layer].width),
-           std::to_string(mConfig.spec.hidden[add->layer].width));
+  if (const auto* width = std::get_if<SetLayerWidth>(&command)) {
+    if (width->layer >= before.hidden.size()) {
+      return core::badInput("layer width: layer " + std::to_string(width->layer) + " is not a hidden layer");
+    }
+    if (width->width == 0) return core::badInput("layer width: a layer keeps at least one neuron");
+    const std::size_t from = before.hidden[width->layer].width;
+    if (width->width == from) return core::Ok{};
+    ModelState state = hostState();
+    for (std::size_t w = from; w < width->width; ++w) {
+      const std::uint64_t seed = mConfig.seed * 0x9E3779B97F4A7C15ull + mStep * 31 + width->layer + 7 + (w - from);
+      auto grown = addNeuron(std::move(state), width->layer, seed);
+      if (!grown) return grown.error();
+      state = std::move(grown.value());
+    }
+    for (std::size_t w = from; w > width->width; --w) {
+      auto shrunk = removeNeuron(std::move(state), width->layer, w - 1);
+      if (!shrunk) return shrunk.error();
+      state = std::move(shrunk.value());
+    }
+    rebuild(std::move(state));
+    record(layerName(width->layer) + ".neurons", std::to_string(from), std::to_string(width->width));
   } else if (const auto* remove = std::get_if<RemoveNeuron>(&command)) {
     auto state = removeNeuron(hostState(), remove->layer, remove->neuron);
     if (!state) return state.error();

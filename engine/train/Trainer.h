@@ -64,6 +64,8 @@ public:
   std::size_t batchSize() const { return mBatch; }
   double lastLoss() const { return mLastLoss; }
   bool diverged() const { return mDiverged; }
+  // The last divergence (meaningful once diverged() was true).
+  const Divergence& divergence() const { return mDivergence; }
   const std::vector<Event>& events() const { return mEvents; }
   const TrainerConfig& config() const { return mConfig; }
   const data::Dataset& dataset() const { return *mDataset; }
@@ -167,6 +169,7 @@ private:
   double mLossSum = 0.0;
   std::uint64_t mLossCount = 0;
   bool mDiverged = false;
+  Divergence mDivergence;
   bool mHaveNorms = false;
   std::vector<Event> mEvents;
   std::vector<MetricPoint> mHistory;

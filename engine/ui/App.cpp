@@ -131,21 +131,33 @@ core::Status App::initialise() {
   // Training shares the renderer's device (one queue lock) when it runs on Vulkan.
   train::TrainerConfig config = mOptions.config;
   config.backendOptions.context = mContext;
-  const bool lockstep = mOptions.headless || mOptions.stepsPerFrame > 0;
-  makeEditor(true, mOptions.stepsPerFrame);
+  double speed = 0.0;
+  if (lockstep()) {
+    mOptions.stepsPerFrame = std::max<std::uint32_t>(mOptions.stepsPerFrame, 1);
+  } else if (mOptions.speed) {
+    speed = snapSpeed(*mOptions.speed);
+  } else if (mOptions.stepsPerFrame > 0) {
+    speed = snapSpeed(mOptions.stepsPerFrame * (mMaxFps > 0.0 ? mMaxFps : 60.0));
+  } else {
+    // 2D toys at a pace a class can follow; image data as fast as it goes.
+    speed = mOptions.dataset && !mOptions.dataset->u8 && !mOptions.dataset->train.points.empty() ? 30.0 : 0.0;
+  }
+  makeEditor(true, mOptions.stepsPerFrame, speed);
 
-  auto session = train::Session::create(std::move(config), mOptions.dataset, !lockstep);
+  auto session = train::Session::create(std::move(config), mOptions.dataset, !lockstep(), speed);
   if (!session) return session.error();
   mSession = std::move(session.value());
   if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
   return core::Ok{};
 }
 
-void App::makeEditor(bool playing, std::uint32_t stepsPerFrame) {
+void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   EditorConfig editorConfig;
-  editorConfig.submit = [this](train::Command command) {
-    if (mSession) mSession->submit(std::move(command));
+  editorConfig.submit = [this](train::Command command) -> std::uint64_t {
+    return mSession ? mSession->submit(std::move(command)) : 0;
   };
+  editorConfig.lockstep = lockstep();
+  editorConfig.speed = speed;
   editorConfig.dataset = mOptions.dataset;
   editorConfig.presetName = mOptions.presetName;
   editorConfig.featureList = mOptions.featureList;
@@ -176,7 +188,24 @@ core::Status App::setUiScale(float scale) {
 core::Status App::openPreset(const std::string& nameOrPath) {
   auto preset = train::Preset::load(nameOrPath);
   if (!preset) return preset.error();
-  const train::Preset& p = preset.value();
+  return start(preset.value());
+}
+
+core::Status App::openDataset(const data::DatasetRequest& request) {
+  const auto snapshot = mSession->latest();
+  train::Preset preset = Editor::presetOf(*snapshot, *mOptions.dataset, mOptions.noise, mOptions.config.seed, mOptions.presetName);
+  preset.dataset = request;
+  data::SyntheticKind kind{};
+  if (data::parseSyntheticKind(request.name, kind)) {
+    preset.dataset.synthetic.points = 500;
+    preset.dataset.synthetic.trainRatio = 0.5f;
+  }
+  preset.head.reset();  // from the new data's task and classes
+  preset.loss.reset();
+  return start(preset);
+}
+
+core::Status App::start(const train::Preset& p) {
   auto dataset = data::loadDataset(p.dataset);
   if (!dataset) return dataset.error();
   auto shared = std::make_shared<const data::Dataset>(std::move(dataset.value()));
@@ -188,8 +217,9 @@ core::Status App::openPreset(const std::string& nameOrPath) {
   config.spec = spec.value();
   config.hyperparams = p.hyperparams;
   config.seed = p.seed;
-  const bool lockstep = mOptions.headless || mEditor->stepsPerFrame() > 0;
-  auto session = train::Session::create(config, shared, !lockstep && mEditor->playing());
+  const bool playing = mEditor->playing();
+  const double speed = mEditor->speed();
+  auto session = train::Session::create(config, shared, !lockstep() && playing, speed);
   if (!session) return session.error();
   mSession = std::move(session.value());  // the old session's thread stops here
   mOptions.config = config;
@@ -198,9 +228,9 @@ core::Status App::openPreset(const std::string& nameOrPath) {
   data::SyntheticKind kind{};
   mOptions.featureList = data::parseSyntheticKind(p.dataset.name, kind) ? p.dataset.features.toString() : "";
   mOptions.noise = p.dataset.synthetic.noise;
-  makeEditor(mEditor->playing(), mEditor->stepsPerFrame());
+  makeEditor(playing, mEditor->stepsPerFrame(), speed);
   if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
-  core::log().info("opened preset {}", p.name);
+  core::log().info("opened {} on {}", p.name, shared->name);
   return core::Ok{};
 }
 
@@ -209,11 +239,13 @@ void App::handle(const EditorRequests& requests) {
   if (requests.uiScale) {
     if (auto done = setUiScale(*requests.uiScale); !done) core::log().error("{}", done.message());
   }
-  if (!requests.openPreset.empty()) {
-    if (auto done = openPreset(requests.openPreset); !done) {
-      core::log().error("{}", done.message());
-      mEditor->notify(done.message());
-    }
+  if (requests.screenshot) mScreenshotPath = requests.screenshotPath;
+  core::Status done = core::Ok{};
+  if (!requests.openPreset.empty()) done = openPreset(requests.openPreset);
+  if (requests.openDataset) done = openDataset(*requests.openDataset);
+  if (!done) {
+    core::log().error("{}", done.message());
+    mEditor->warn(done.message());
   }
 }
 
@@ -265,9 +297,12 @@ bool App::frame(bool capture) {
 
   // Training for this frame: S steps when stepping per frame; headless waits for them (and for every
   // edit sent last frame), so that the frame shows exactly that state.
-  const std::uint32_t steps = mEditor->stepsPerFrame();
-  if (mEditor->playing() && steps > 0) mSession->submit(train::Step{steps});
-  if (mOptions.headless) mSession->sync();
+  // Lockstep: S steps a frame, waited for (and every edit sent last frame). Otherwise the session
+  // trains at its own pace and the frame shows its latest snapshot.
+  if (lockstep()) {
+    if (mEditor->playing()) mSession->submit(train::Step{std::max<std::uint32_t>(mEditor->stepsPerFrame(), 1)});
+    mSession->sync();
+  }
   const auto snapshot = mSession->latest();
 
   mHeatmaps->newFrame();
@@ -281,7 +316,8 @@ bool App::frame(bool capture) {
   ImGui::NewFrame();
   const EditorRequests requests = mEditor->draw(*snapshot, FrameStats{mFps, mFrameMs});
   ImGui::Render();
-  const bool screenshot = requests.screenshot;
+  // File > Save screenshot: this frame, which no longer shows the dialog that asked for it.
+  const bool screenshot = mScreenshotPath.has_value();
   if (mRenderer->beginFrame(width, height)) {
     mHeatmaps->upload();
     mRenderer->endFrame(ImGui::GetDrawData(), capture || screenshot);
@@ -289,18 +325,19 @@ bool App::frame(bool capture) {
     if (screenshot) {
       auto image = mRenderer->capturedImage();
       if (image) {
-        const std::string path = !requests.screenshotPath.empty() ? requests.screenshotPath
-                                 : mOptions.screenshot.empty()      ? "neural-sandbox.png"
-                                                                    : mOptions.screenshot;
+        const std::string path = !mScreenshotPath->empty()     ? *mScreenshotPath
+                                 : mOptions.screenshot.empty() ? "neural-sandbox.png"
+                                                               : mOptions.screenshot;
         auto written = render::writePng(path, image.value());
         if (written) {
           core::log().info("screenshot written to {}", path);
           mEditor->notify("screenshot written to " + path);
         } else {
           core::log().error("{}", written.message());
-          mEditor->notify(written.message());
+          mEditor->warn(written.message());
         }
       }
+      mScreenshotPath.reset();
     }
   }
   handle(requests);  // after the frame: a new scale or preset changes what the next frame draws

@@ -9,8 +9,10 @@
 #include <string>
 
 #include "core/Result.h"
+#include "data/DatasetCatalog.h"
 #include "data/Dataset.h"
 #include "render/Image.h"
+#include "train/Preset.h"
 #include "train/Trainer.h"
 
 struct GLFWwindow;
@@ -41,7 +43,14 @@ struct AppOptions {
   bool headless = false;
   std::uint32_t width = 1280, height = 720;
   std::uint32_t frames = 0;         // 0: until the window closes (a window only)
-  std::uint32_t stepsPerFrame = 0;  // 0: free running (window); headless always steps per frame
+  // Lockstep: the frame loop runs stepsPerFrame steps a frame and waits for them (unset: headless),
+  // so the same arguments give the same pictures. Otherwise the session trains on its own thread at
+  // the editor's speed and a frame never waits for it (a window; tests of the window's scheduling).
+  std::optional<bool> lockstep;
+  std::uint32_t stepsPerFrame = 0;  // lockstep: steps a frame (at least 1); a window: sets the start speed
+  // A window's start speed in steps a second (0: max). Unset: stepsPerFrame x the frame cap snapped to
+  // the speed control's values when stepsPerFrame > 0, else 30 for 2D data and max for images.
+  std::optional<double> speed;
   std::string screenshot;           // written after the last frame
   bool validation = false;          // the Khronos validation layer on the shared context
   // The UI scale; unset: the remembered one (a window) or 1 (headless, so that pictures do not depend
@@ -76,6 +85,10 @@ class App {
   core::Status setUiScale(float scale);
   float uiScale() const { return mUiScale; }
   core::Status openPreset(const std::string& nameOrPath);
+  // Between frames: the running network on another dataset (a new session, a new run): the hidden
+  // layers and hyperparameters stay, the inputs and outputs fit the data. The old data stays if the
+  // new one cannot load.
+  core::Status openDataset(const data::DatasetRequest& request);
 
   Editor& editor() { return *mEditor; }
   train::Session& session() { return *mSession; }
@@ -88,7 +101,10 @@ class App {
  private:
   App() = default;
   core::Status initialise();
-  void makeEditor(bool playing, std::uint32_t stepsPerFrame);
+  void makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed);
+  // A new session (and editor) for `preset` on this device, replacing the running one.
+  core::Status start(const train::Preset& preset);
+  bool lockstep() const { return mOptions.lockstep.value_or(mOptions.headless); }
   void handle(const struct EditorRequests& requests);
 
   AppOptions mOptions;
@@ -108,6 +124,7 @@ class App {
   double mMaxFps = 0.0;         // AppOptions::maxFps resolved for the device
   double mNextFrameTime = 0.0;  // glfwGetTime() at which the next frame may start (with mMaxFps)
   bool mQuit = false;
+  std::optional<std::string> mScreenshotPath;  // File > Save screenshot: taken next frame, without the dialog
   float mUiScale = 1.0f;
 };
 

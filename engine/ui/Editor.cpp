@@ -42,15 +42,50 @@ std::string featureListOf(const data::Dataset& d) {
 
 bool planarData(const data::Dataset* d) { return d && !d->u8 && !d->train.points.empty(); }
 
+// A number in its shortest form at float precision (0.01, 2.5e-05), for what the editor prints.
+std::string shortNumber(double v) {
+  if (!std::isfinite(v)) return v != v ? "nan" : (v > 0 ? "inf" : "-inf");
+  char text[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, v);
+    if (static_cast<float>(std::strtod(text, nullptr)) == static_cast<float>(v)) break;
+  }
+  return text;
+}
+
+std::string speedLabel(double speed) { return speed <= 0.0 ? "max" : shortNumber(speed) + " steps/s"; }
+
+const ImVec4 WARNING_COLOUR(0.95f, 0.6f, 0.3f, 1.0f);
+const ImVec4 NOTICE_COLOUR(0.55f, 0.8f, 0.55f, 1.0f);
+const ImVec4 PENDING_COLOUR(0.95f, 0.85f, 0.4f, 1.0f);
+
+// Marks the last item as sent and not yet applied.
+void pendingMark(bool on) {
+  if (!on) return;
+  ImGui::SameLine(0, 2);
+  ImGui::TextColored(PENDING_COLOUR, "*");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Sent; the session applies it before its next step.");
+}
+
 constexpr const char* OPTIMIZERS[] = {"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"};
 constexpr const char* ACTIVATIONS[] = {"linear", "sigmoid", "tanh", "relu", "leaky-relu", "gelu"};
 
 }  // namespace
 
+double snapSpeed(double stepsPerSecond) {
+  if (!(stepsPerSecond > 0.0) || stepsPerSecond > 1000.0 * 1.5) return 0.0;
+  double best = SPEEDS[0];
+  for (const double speed : SPEEDS) {
+    if (speed > 0.0 && std::fabs(std::log(speed / stepsPerSecond)) < std::fabs(std::log(best / stepsPerSecond))) best = speed;
+  }
+  return best;
+}
+
 Editor::Editor(EditorConfig config) : mConfig(std::move(config)) {
   setUiScale(mConfig.uiScale);
   mPlaying = mConfig.playing;
   mStepsPerFrame = mConfig.stepsPerFrame;
+  mSpeed = mConfig.speed;
   mSeed = static_cast<int>(mConfig.seed);
   mDataset = mConfig.dataset;
   mNoise = mConfig.noise;
@@ -91,30 +126,56 @@ void Editor::rememberWidget(const std::string& name) {
   mWidgets.emplace_back(name, rect);
 }
 
-void Editor::send(train::Command command) {
-  if (mConfig.submit) mConfig.submit(std::move(command));
+std::uint64_t Editor::send(train::Command command) {
+  return mConfig.submit ? mConfig.submit(std::move(command)) : 0;
 }
 
 void Editor::sendHyperparams(const train::Hyperparams& hyperparams) {
   mSentHyper = hyperparams;
-  mSentFrame = mFrame;
-  send(train::SetHyperparams{hyperparams});
+  mSentSequence = send(train::SetHyperparams{hyperparams});
 }
 
 void Editor::play(bool on) {
   mPlaying = on;
-  // With steps per frame the application steps the session itself; otherwise it runs freely.
-  if (on && mStepsPerFrame == 0) {
-    send(train::Resume{});
-  } else {
-    send(train::Pause{});
+  mDivergenceDismissed = true;
+  // In lockstep the application steps the session itself, which stays paused.
+  mPlaySequence = send(on && !mConfig.lockstep ? train::Command{train::Resume{}} : train::Command{train::Pause{}});
+}
+
+void Editor::setLayerWidth(std::size_t layer, std::size_t width) {
+  const std::uint64_t sequence = send(train::SetLayerWidth{layer, width});
+  std::erase_if(mPendingWidths, [&](const auto& p) { return p.first == layer; });
+  mPendingWidths.push_back({layer, {width, sequence}});
+}
+
+void Editor::settle(const train::Snapshot& snapshot) {
+  mApplied = snapshot.appliedSequence;
+  if (mSentHyper && !pending(mSentSequence)) mSentHyper.reset();
+  std::erase_if(mPendingWidths, [&](const auto& p) { return !pending(p.second.second); });
+  // Not playing once the session stopped by itself (a divergence); what the user asked for otherwise.
+  if (!mConfig.lockstep && !pending(mPlaySequence)) mPlaying = snapshot.running;
+  if (snapshot.divergence && snapshot.divergence->step != mDivergenceStep) {
+    mDivergenceStep = snapshot.divergence->step;
+    mDivergenceDismissed = false;
+    mPlaying = false;
+  }
+  for (const auto& outcome : snapshot.outcomes) {
+    if (outcome.sequence <= mOutcomesSeen) continue;
+    mOutcomesSeen = outcome.sequence;
+    if (!outcome.ok) {
+      mError = outcome.message;
+      mNotice.clear();
+    } else if (!outcome.message.empty()) {
+      mNotice = outcome.message;
+      mError.clear();
+    }
   }
 }
 
 EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& stats) {
   ++mFrame;
   EditorRequests requests;
-  if (mSentHyper && (snapshot.hyperparams == *mSentHyper || mFrame - mSentFrame > 120)) mSentHyper.reset();
+  settle(snapshot);
   mSeed = std::max(mSeed, 0);
   // A structural data edit (features, new points) arrives as a new dataset in the snapshot.
   if (snapshot.dataset && snapshot.dataset != mDataset) {
@@ -137,7 +198,7 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
   const float middleBottom = H - mBottomHeight - SPLITTER;
 
   drawToolbar(snapshot, stats, Rect{ImVec2(0, menu), ImVec2(W, top)});
-  drawOutliner(snapshot, Rect{ImVec2(0, top), ImVec2(mLeftWidth, middleBottom)});
+  drawOutliner(snapshot, Rect{ImVec2(0, top), ImVec2(mLeftWidth, middleBottom)}, requests);
   drawViewport(snapshot, Rect{ImVec2(mLeftWidth + SPLITTER, top), ImVec2(W - mRightWidth - SPLITTER, middleBottom)});
   drawDetails(snapshot, Rect{ImVec2(W - mRightWidth, top), ImVec2(W, middleBottom)});
   drawBottom(snapshot, Rect{ImVec2(0, H - mBottomHeight), ImVec2(W, H)});
@@ -176,6 +237,9 @@ void Editor::beginFileAction(FileAction action, const std::string& path) {
       break;
     case FileAction::Screenshot:
       name = "neural-sandbox.png";
+      break;
+    case FileAction::OpenDataset:
+      name = "data.csv";
       break;
     case FileAction::None:
       break;
@@ -217,12 +281,18 @@ void Editor::drawFileDialog(const train::Snapshot& snapshot, EditorRequests& req
   if (!ImGui::BeginPopupModal("File", nullptr, ImGuiWindowFlags_NoSavedSettings)) return;
   const char* titles[] = {"", "Open a preset (a JSON file or a built-in name)", "Save the preset (JSON)",
                           "Load a checkpoint (.safetensors)", "Save a checkpoint (.safetensors)",
-                          "Save a screenshot (PNG)"};
+                          "Save a screenshot (PNG)", "Open a dataset (a CSV or an IDX images file)"};
   ImGui::TextUnformatted(titles[static_cast<int>(mFileAction)]);
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   ImGui::SetNextItemWidth(-1);
   bool ok = ImGui::InputText("##path", mPath.data(), mPath.size(), ImGuiInputTextFlags_EnterReturnsTrue);
   rememberWidget("file-path");
+  if (mFileAction == FileAction::OpenDataset) {
+    ImGui::SetNextItemWidth(60 * mScale);
+    ImGui::InputText("label column (CSV; -1: the last)", mLabelColumn.data(), mLabelColumn.size(),
+                     ImGuiInputTextFlags_CharsDecimal);
+    ImGui::Checkbox("standardise the inputs", &mStandardize);
+  }
   ok = ImGui::Button("OK", ImVec2(90 * mScale, 0)) || ok;
   rememberWidget("file-ok");
   ImGui::SameLine();
@@ -252,6 +322,14 @@ void Editor::drawFileDialog(const train::Snapshot& snapshot, EditorRequests& req
         requests.screenshot = true;
         requests.screenshotPath = path;
         break;
+      case FileAction::OpenDataset: {
+        data::DatasetRequest request;
+        request.name = path;
+        request.csv.labelColumn = std::atoi(mLabelColumn.data());
+        request.csv.standardize = mStandardize;
+        requests.openDataset = request;
+        break;
+      }
       case FileAction::None:
         break;
     }
@@ -328,21 +406,25 @@ void Editor::drawMenuBar(EditorRequests& requests) {
 void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect) {
   if (beginPanel("##toolbar", rect, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar)) {
     ImGui::SetCursorPosY(std::max((rect.height() - ImGui::GetFrameHeight()) * 0.5f, 0.0f));
-    if (mPlaying) {
-      if (ImGui::Button(" Pause ")) play(false);
-      tooltip("Pause training (Space).");
-    } else {
-      if (ImGui::Button(" Play  ")) play(true);
-      tooltip("Train continuously (Space).");
+    // One button whose label changes: its size stays, so the controls beside it do not move.
+    if (ImGui::Button(mPlaying ? "Pause##play" : "Play##play", ImVec2(ImGui::CalcTextSize("Pause").x + 16 * mScale, 0))) {
+      play(!mPlaying);
     }
+    rememberWidget("play");
+    pendingMark(pending(mPlaySequence));
+    tooltip(mPlaying ? "Pause training (Space)." : "Train continuously (Space).");
     ImGui::SameLine();
     ImGui::BeginDisabled(mPlaying);
     if (ImGui::Button("Step")) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
     ImGui::EndDisabled();
-    tooltip("Run one step, or the steps per frame when set, while paused (S).");
+    rememberWidget("step");
+    tooltip(mConfig.lockstep ? "Run the steps per frame once, while paused (S)." : "Run one step while paused (S).");
     ImGui::SameLine();
-    if (ImGui::Button("Reset")) send(train::Reset{static_cast<std::uint64_t>(mSeed)});
-    tooltip("Start again from the initial weights of the seed (R).");
+    if (ImGui::Button("Reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+    rememberWidget("reset");
+    tooltip("Start a new run from the initial weights of the seed (R).");
+    ImGui::SameLine();
+    drawSpeed();
     ImGui::SameLine();
     ImGui::TextDisabled("|");
     ImGui::SameLine();
@@ -355,38 +437,77 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
       }
       ImGui::EndCombo();
     }
+    rememberWidget("backend");
     tooltip("The backend that trains: weights and optimizer state move over without a reset.");
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(130 * mScale);
-    int steps = static_cast<int>(mStepsPerFrame);
-    if (ImGui::SliderInt("##steps", &steps, 0, 100, steps == 0 ? "free running" : "%d steps/frame")) {
-      const bool wasFree = mStepsPerFrame == 0;
-      mStepsPerFrame = static_cast<std::uint32_t>(std::max(steps, 0));
-      if (mPlaying && wasFree != (mStepsPerFrame == 0)) play(true);
-    }
-    tooltip("Training steps per drawn frame (slow motion); 0 lets training run as fast as it can.");
     ImGui::SameLine();
     ImGui::TextDisabled("|");
     ImGui::SameLine();
     char text[160];
     const double fps = mConfig.deterministic ? 60.0 : stats.framesPerSecond;
     const double sps = mConfig.deterministic ? 60.0 * mStepsPerFrame * (mPlaying ? 1 : 0) : snapshot.stepsPerSecond;
-    std::snprintf(text, sizeof text, "step %llu   epoch %.2f   loss %.4f   %.0f frames/s   %.0f steps/s",
-                  static_cast<unsigned long long>(snapshot.step), snapshot.epoch, snapshot.lastLoss, fps, sps);
+    const std::string loss = std::isfinite(snapshot.lastLoss) ? shortNumber(static_cast<float>(snapshot.lastLoss)) : "-";
+    std::snprintf(text, sizeof text, "step %llu   epoch %.2f   loss %s   %.0f frames/s   %.0f steps/s",
+                  static_cast<unsigned long long>(snapshot.step), snapshot.epoch, loss.c_str(), fps, sps);
     ImGui::TextUnformatted(text);
-    if (!snapshot.status.empty()) {
-      ImGui::SameLine();
-      ImGui::TextColored(ImVec4(0.95f, 0.6f, 0.3f, 1.0f), "%s", snapshot.status.c_str());
-    }
-    if (!mNotice.empty()) {
-      ImGui::SameLine();
-      ImGui::TextColored(ImVec4(0.55f, 0.8f, 0.55f, 1.0f), "%s", mNotice.c_str());
-    }
+    rememberWidget("status");
   }
   ImGui::End();
 }
 
-void Editor::drawOutliner(const train::Snapshot& snapshot, const Rect& rect) {
+void Editor::drawSpeed() {
+  if (mConfig.lockstep) {
+    // Headless pictures step per frame: the same arguments give the same frames.
+    ImGui::SetNextItemWidth(130 * mScale);
+    int steps = static_cast<int>(mStepsPerFrame);
+    if (ImGui::SliderInt("##speed", &steps, 1, 100, "%d steps/frame")) {
+      mStepsPerFrame = static_cast<std::uint32_t>(std::max(steps, 1));
+    }
+    rememberWidget("speed");
+    tooltip("Training steps per drawn frame.");
+    return;
+  }
+  ImGui::TextUnformatted("speed");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110 * mScale);
+  if (ImGui::BeginCombo("##speed", speedLabel(mSpeed).c_str())) {
+    for (const double speed : SPEEDS) {
+      if (ImGui::Selectable(speedLabel(speed).c_str(), speed == mSpeed) && speed != mSpeed) {
+        mSpeed = speed;
+        send(train::SetSpeed{speed});
+      }
+    }
+    ImGui::EndCombo();
+  }
+  rememberWidget("speed");
+  tooltip("Training steps a second: slow enough to follow each step, or max. The measured rate is on the right.");
+}
+
+void Editor::drawDatasetPicker(EditorRequests& requests) {
+  ImGui::SetNextItemWidth(-1);
+  const std::string current = mDataset ? mDataset->name : "?";
+  if (ImGui::BeginCombo("##dataset", current.c_str())) {
+    for (const auto& info : data::listDatasets()) {
+      ImGui::BeginDisabled(!info.available);
+      if (ImGui::Selectable(info.name.c_str(), info.name == current) && info.name != current) {
+        data::DatasetRequest request;
+        request.name = info.name;
+        data::SyntheticKind kind{};
+        if (data::parseSyntheticKind(info.name, kind)) request.synthetic.noise = mNoise;
+        requests.openDataset = request;
+      }
+      ImGui::EndDisabled();
+      if (!info.available) tooltip(info.howToGet.c_str());
+    }
+    ImGui::Separator();
+    if (ImGui::Selectable("Open file (CSV or IDX)...")) beginFileAction(FileAction::OpenDataset);
+    ImGui::EndCombo();
+  }
+  rememberWidget("dataset");
+  tooltip("What the network learns from. Another dataset starts a new run, the network rebuilt to fit its inputs "
+          "and outputs; the hidden layers and the hyperparameters stay.");
+}
+
+void Editor::drawOutliner(const train::Snapshot& snapshot, const Rect& rect, EditorRequests& requests) {
   if (beginPanel("Outliner", rect)) {
     auto item = [&](const char* label, SelectionKind kind, std::size_t layer = 0) {
       const bool selected = mSelection.kind == kind && (kind != SelectionKind::Layer || mSelection.layer == layer);
@@ -395,9 +516,9 @@ void Editor::drawOutliner(const train::Snapshot& snapshot, const Rect& rect) {
     char label[128];
     const auto& spec = snapshot.spec;
     ImGui::TextDisabled("preset %s", mConfig.presetName.c_str());
-    std::snprintf(label, sizeof label, "Dataset  %s", mDataset ? mDataset->name.c_str() : "?");
-    item(label, SelectionKind::Dataset);
+    item("Dataset", SelectionKind::Dataset);
     rememberWidget("outliner-dataset");
+    drawDatasetPicker(requests);
     std::snprintf(label, sizeof label, "Input features  (%zu)", spec.inputs);
     item(label, SelectionKind::Features);
     if (planarData(mDataset.get())) {
@@ -407,8 +528,10 @@ void Editor::drawOutliner(const train::Snapshot& snapshot, const Rect& rect) {
     }
     const float buttons = ImGui::GetFrameHeight() * 3.0f + ImGui::GetStyle().ItemSpacing.x * 2.0f;
     for (std::size_t l = 0; l < spec.hidden.size(); ++l) {
-      std::snprintf(label, sizeof label, "Hidden %zu  %zu x %s##layer%zu", l + 1, spec.hidden[l].width,
-                    std::string(compute::activationName(spec.hidden[l].activation)).c_str(), l);
+      const std::size_t width = targetWidth(snapshot, l);
+      const bool widthPending = width != spec.hidden[l].width;
+      std::snprintf(label, sizeof label, "Hidden %zu  %zu x %s%s##layer%zu", l + 1, width,
+                    std::string(compute::activationName(spec.hidden[l].activation)).c_str(), widthPending ? " *" : "", l);
       const bool selected = mSelection.kind == SelectionKind::Layer && mSelection.layer == l;
       if (ImGui::Selectable(label, selected, 0, ImVec2(std::max(ImGui::GetContentRegionAvail().x - buttons, 40.0f), 0))) {
         mSelection = Selection{SelectionKind::Layer, l};
@@ -416,12 +539,12 @@ void Editor::drawOutliner(const train::Snapshot& snapshot, const Rect& rect) {
       ImGui::SameLine();
       ImGui::PushID(static_cast<int>(l));
       const float side = ImGui::GetFrameHeight();
-      if (ImGui::Button("+", ImVec2(side, 0))) send(train::AddNeuron{l});
+      if (ImGui::Button("+", ImVec2(side, 0))) setLayerWidth(l, width + 1);
       rememberWidget("add-neuron-" + std::to_string(l));
       tooltip("Add a neuron to this layer: it starts with zero outgoing weights, so nothing jumps.");
       ImGui::SameLine();
-      ImGui::BeginDisabled(spec.hidden[l].width <= 1);
-      if (ImGui::Button("-", ImVec2(side, 0))) send(train::RemoveNeuron{l, spec.hidden[l].width - 1});
+      ImGui::BeginDisabled(width <= 1);
+      if (ImGui::Button("-", ImVec2(side, 0))) setLayerWidth(l, width - 1);
       ImGui::EndDisabled();
       rememberWidget("remove-neuron-" + std::to_string(l));
       tooltip("Remove this layer's last neuron; the other weights stay.");
@@ -469,7 +592,7 @@ void Editor::drawHyperparams(const train::Snapshot& snapshot) {
     commit = true;
   }
   track("The update rule; a new optimizer starts with fresh state, the weights stay.");
-  ImGui::SliderFloat("learning rate", &editing.learningRate, 1e-5f, 1.0f, "%.5f", ImGuiSliderFlags_Logarithmic);
+  ImGui::SliderFloat("learning rate", &editing.learningRate, 1e-5f, 1.0f, "%g", ImGuiSliderFlags_Logarithmic);
   rememberWidget("lr");
   track("How far each step moves the weights along the negative gradient.");
   if (editing.optimizer == compute::OptimizerKind::Momentum || editing.optimizer == compute::OptimizerKind::Nesterov) {
@@ -490,9 +613,10 @@ void Editor::drawHyperparams(const train::Snapshot& snapshot) {
     ImGui::SliderFloat("weight decay", &editing.weightDecay, 0.0f, 0.5f, "%.4f");
     track("AdamW's decoupled pull of every weight towards zero.");
   }
-  ImGui::SliderFloat("L1", &editing.l1, 0.0f, 0.1f, "%.5f", ImGuiSliderFlags_Logarithmic);
+  ImGui::SliderFloat("L1", &editing.l1, 0.0f, 0.1f, "%g", ImGuiSliderFlags_Logarithmic);
   track("Penalty on the sum of |w|: pushes weights to exactly zero.");
-  ImGui::SliderFloat("L2", &editing.l2, 0.0f, 0.1f, "%.5f", ImGuiSliderFlags_Logarithmic);
+  ImGui::SliderFloat("L2", &editing.l2, 0.0f, 0.1f, "%g", ImGuiSliderFlags_Logarithmic);
+  rememberWidget("l2");
   track("Penalty on the sum of w squared: keeps weights small.");
   int batch = static_cast<int>(editing.batchSize);
   ImGui::BeginDisabled(editing.optimizer == compute::OptimizerKind::Gd);
@@ -558,13 +682,21 @@ void Editor::drawFeatures() {
   }
 }
 
+std::size_t Editor::targetWidth(const train::Snapshot& snapshot, std::size_t layer) const {
+  for (const auto& [l, target] : mPendingWidths) {
+    if (l == layer) return target.first;
+  }
+  return snapshot.spec.hidden[layer].width;
+}
+
 void Editor::drawLayerButtons(const train::Snapshot& snapshot, std::size_t l) {
   const auto& spec = snapshot.spec;
-  if (ImGui::Button("Add neuron")) send(train::AddNeuron{l});
+  const std::size_t width = targetWidth(snapshot, l);
+  if (ImGui::Button("Add neuron")) setLayerWidth(l, width + 1);
   tooltip("A new neuron with zero outgoing weights: the outputs do not jump.");
   ImGui::SameLine();
-  ImGui::BeginDisabled(spec.hidden[l].width <= 1);
-  if (ImGui::Button("Remove last neuron")) send(train::RemoveNeuron{l, spec.hidden[l].width - 1});
+  ImGui::BeginDisabled(width <= 1);
+  if (ImGui::Button("Remove last neuron")) setLayerWidth(l, width - 1);
   ImGui::EndDisabled();
   tooltip("Drops the layer's last neuron; the other weights stay.");
   if (ImGui::Button("Insert layer before")) send(train::AddLayer{l, 0, spec.hidden[l].activation});
@@ -587,6 +719,7 @@ void Editor::drawDetails(const train::Snapshot& snapshot, const Rect& rect) {
     switch (mSelection.kind) {
       case SelectionKind::Optimizer:
         ImGui::TextUnformatted("Training");
+        pendingMark(mSentHyper.has_value());
         ImGui::Separator();
         drawHyperparams(snapshot);
         break;
@@ -604,7 +737,7 @@ void Editor::drawDetails(const train::Snapshot& snapshot, const Rect& rect) {
       case SelectionKind::Layer: {
         const std::size_t l = mSelection.layer;
         if (l >= spec.hidden.size()) break;
-        ImGui::Text("Hidden layer %zu: %zu neurons", l + 1, spec.hidden[l].width);
+        ImGui::Text("Hidden layer %zu: %zu neurons", l + 1, targetWidth(snapshot, l));
         int activation = static_cast<int>(spec.hidden[l].activation);
         if (ImGui::Combo("activation", &activation, ACTIVATIONS, IM_ARRAYSIZE(ACTIVATIONS))) {
           send(train::SetActivation{l, static_cast<compute::Activation>(activation)});
@@ -672,6 +805,7 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
   mViewportRect = rect;
   ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.060f, 0.063f, 0.070f, 1.0f));
   if (beginPanel("Viewport", rect, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+    drawBanners(snapshot);
     const ImVec2 min = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const Rect area{min, ImVec2(min.x + avail.x, min.y + avail.y)};
@@ -689,6 +823,46 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
   }
   ImGui::End();
   ImGui::PopStyleColor();
+}
+
+void Editor::drawBanners(const train::Snapshot& snapshot) {
+  if (snapshot.divergence && !mDivergenceDismissed && !snapshot.running) {
+    const train::Divergence& d = *snapshot.divergence;
+    ImGui::PushStyleColor(ImGuiCol_Text, WARNING_COLOUR);
+    ImGui::TextWrapped("Training diverged at step %llu: %s. Paused with the weights of step %llu.",
+                       static_cast<unsigned long long>(d.step), d.what.c_str(), static_cast<unsigned long long>(d.goodStep));
+    ImGui::PopStyleColor();
+    rememberWidget("divergence");
+    if (ImGui::Button("Resume from there")) play(true);
+    rememberWidget("divergence-resume");
+    tooltip("Go on from the last good weights with the same settings.");
+    ImGui::SameLine();
+    const float lower = snapshot.hyperparams.learningRate * 0.1f;
+    if (ImGui::Button(("Lower the rate to " + shortNumber(lower) + " and resume").c_str())) {
+      train::Hyperparams h = snapshot.hyperparams;
+      h.learningRate = lower;
+      sendHyperparams(h);
+      play(true);
+    }
+    rememberWidget("divergence-lower");
+    ImGui::SameLine();
+    if (ImGui::Button("Reset##divergence")) {
+      send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+      mDivergenceDismissed = true;
+    }
+    rememberWidget("divergence-reset");
+  }
+  if (!mError.empty() || !mNotice.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, mError.empty() ? NOTICE_COLOUR : WARNING_COLOUR);
+    ImGui::TextWrapped("%s", mError.empty() ? mNotice.c_str() : mError.c_str());
+    ImGui::PopStyleColor();
+    rememberWidget("notice");
+    if (ImGui::IsItemClicked()) {
+      mError.clear();
+      mNotice.clear();
+    }
+    tooltip("Click to dismiss.");
+  }
 }
 
 void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {

@@ -32,14 +32,19 @@ class HeatmapView;
 namespace nsb::ui {
 
 struct EditorConfig {
-  std::function<void(train::Command)> submit;    // to the Session
+  // To the Session; returns the command's sequence number (0: nobody took it).
+  std::function<std::uint64_t(train::Command)> submit;
   std::shared_ptr<const data::Dataset> dataset;  // points and labels for the output view
   std::string presetName;
   std::string featureList;                  // the 2D input features, e.g. "x1,x2,sin-x1,sin-x2"
   render::HeatmapView* heatmaps = nullptr;  // null: no GPU heatmaps (tests of panel logic)
   bool deterministic = false;               // headless: no wall-clock numbers on screen
+  // Lockstep (headless): the application runs stepsPerFrame steps a frame while playing; otherwise the
+  // session trains on its own thread at `speed` steps a second (0: as fast as it can).
+  bool lockstep = false;
   bool playing = true;
-  std::uint32_t stepsPerFrame = 0;  // 0: the session trains freely on its thread
+  std::uint32_t stepsPerFrame = 0;
+  double speed = 0.0;
   std::uint64_t seed = 1;
   float noise = 0.0f;  // the synthetic data's noise (the Outliner's slider starts here)
   float uiScale = 1.0f;
@@ -57,12 +62,18 @@ struct EditorRequests {
   bool screenshot = false;
   std::string screenshotPath;  // empty: --screenshot's file or neural-sandbox.png
   std::string openPreset;      // a preset file (or a built-in name) to open instead of this one
+  std::optional<data::DatasetRequest> openDataset;  // train the same network on another dataset (a new run)
   std::optional<float> uiScale;
   bool quit = false;
 };
 
 // The File menu's actions that ask for a path.
-enum class FileAction { None, OpenPreset, SavePreset, LoadCheckpoint, SaveCheckpoint, Screenshot };
+enum class FileAction { None, OpenPreset, SavePreset, LoadCheckpoint, SaveCheckpoint, Screenshot, OpenDataset };
+
+// The speed control's choices, in steps a second (0: as fast as training goes).
+inline constexpr double SPEEDS[] = {0.5, 1, 2, 5, 10, 30, 100, 1000, 0};
+// The listed speed nearest to `stepsPerSecond` (on a log scale; 0 and anything past 1000 are "max").
+double snapSpeed(double stepsPerSecond);
 
 enum class SelectionKind { Optimizer, Dataset, Features, Layer, Output, Neuron, Weight };
 
@@ -87,9 +98,18 @@ class Editor {
   // The probe grids for the network and output views (sent once at start); empty for non-2D data.
   std::optional<train::SetProbes> probeCommand() const;
 
+  // Whether training is meant to run: what the user last asked for, else what the session does.
   bool playing() const { return mPlaying; }
   // A line for the toolbar (file written, file not found), shown until the next one.
-  void notify(std::string message) { mNotice = std::move(message); }
+  void notify(std::string message) {
+    mNotice = std::move(message);
+    mError.clear();
+  }
+  // A failure to show until the next notice (a file that did not load).
+  void warn(std::string message) {
+    mError = std::move(message);
+    mNotice.clear();
+  }
   const std::string& notice() const { return mNotice; }
   // Scales the panel sizes (the application rebuilds the fonts and the theme).
   void setUiScale(float scale);
@@ -102,6 +122,7 @@ class Editor {
   // Play or pause, as the toolbar's button does.
   void setPlaying(bool on) { play(on); }
   std::uint32_t stepsPerFrame() const { return mStepsPerFrame; }
+  double speed() const { return mSpeed; }
   NetworkView& network() { return mNetwork; }
   // The Viewport's 3D mode (key 3 or View > 3D view): an orbit camera around sheets of neurons.
   NetworkOrbit& orbit() { return mOrbit; }
@@ -123,7 +144,9 @@ class Editor {
   void drawMenuBar(EditorRequests& requests);
   void drawFileDialog(const train::Snapshot& snapshot, EditorRequests& requests);
   void drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect);
-  void drawOutliner(const train::Snapshot& snapshot, const Rect& rect);
+  void drawOutliner(const train::Snapshot& snapshot, const Rect& rect, EditorRequests& requests);
+  // A hidden layer's width as the user set it (pending) or as the snapshot has it.
+  std::size_t targetWidth(const train::Snapshot& snapshot, std::size_t layer) const;
   void drawDetails(const train::Snapshot& snapshot, const Rect& rect);
   void drawHyperparams(const train::Snapshot& snapshot);
   void drawDataset();
@@ -132,6 +155,14 @@ class Editor {
   // An editable weight or bias (index in the flat layout): Enter sends SetParameter.
   void parameterField(const char* label, const train::Snapshot& snapshot, std::size_t index);
   void drawViewport(const train::Snapshot& snapshot, const Rect& rect);
+  // Above the Viewport: the divergence banner and the last notice or refusal, wrapped to its width.
+  void drawBanners(const train::Snapshot& snapshot);
+  void drawDatasetPicker(EditorRequests& requests);
+  void drawSpeed();
+  // Pending edits: what was sent and not yet applied stays on screen, marked, until a snapshot has it.
+  void settle(const train::Snapshot& snapshot);
+  bool pending(std::uint64_t sequence) const { return sequence > mApplied; }
+  void setLayerWidth(std::size_t layer, std::size_t width);
   void drawBottom(const train::Snapshot& snapshot, const Rect& rect);
   void splitter(const char* id, bool vertical, const Rect& rect, float& size, float sign, float min, float max);
   void drawLog();
@@ -140,7 +171,7 @@ class Editor {
   void handleShortcuts();
   void frameNetwork();  // both views back to their framing (key F)
   void play(bool on);
-  void send(train::Command command);
+  std::uint64_t send(train::Command command);
   void sendHyperparams(const train::Hyperparams& hyperparams);
   void rememberWidget(const std::string& name);
 
@@ -155,13 +186,24 @@ class Editor {
   float mNoise = 0.0f;
   std::uint64_t mDataSeed = 1;
   bool mPlaying = true;
+  std::uint64_t mPlaySequence = 0;  // the last Pause/Resume sent
   std::uint32_t mStepsPerFrame = 0;
+  double mSpeed = 0.0;
+  std::uint64_t mApplied = 0;           // the snapshot's appliedSequence
+  std::uint64_t mOutcomesSeen = 0;      // the last outcome shown
+  std::uint64_t mDivergenceStep = ~0ull;  // the divergence that paused us (not shown again once dismissed)
+  bool mDivergenceDismissed = false;
+  std::string mError;                   // the last refused command's reason
+  // Target widths of hidden layers sent and not yet applied: layer -> (width, sequence).
+  std::vector<std::pair<std::size_t, std::pair<std::size_t, std::uint64_t>>> mPendingWidths;
+  std::array<char, 8> mLabelColumn{"-1"};
+  bool mStandardize = false;
   std::uint64_t mFrame = 0;
   float mLeftWidth = 250.0f, mRightWidth = 300.0f, mBottomHeight = 230.0f;
   Selection mSelection;
   // The hyperparameters last sent, shown until the snapshot has them (or 2 s of frames have passed).
   std::optional<train::Hyperparams> mSentHyper;
-  std::uint64_t mSentFrame = 0;
+  std::uint64_t mSentSequence = 0;
   int mSeed = 1;
   train::Hyperparams mEditing;  // the hyperparameters under an active widget, kept across frames
   bool mEditingActive = false;

@@ -238,7 +238,7 @@ TEST(EditorOffscreen, StructuralEditsWhileTrainingOnVulkan) {
   frames(3);
   const auto features = data::FeatureSet::parse("x1,x2,x1x2,sin-x1,sin-x2").value();
   const std::vector<train::Command> edits = {
-      train::AddNeuron{0},
+      train::SetLayerWidth{0, 17},
       train::RemoveNeuron{1, 2},
       train::AddLayer{2, 0, compute::Activation::Tanh},
       train::SetFeatures{features},
@@ -247,12 +247,14 @@ TEST(EditorOffscreen, StructuralEditsWhileTrainingOnVulkan) {
       train::SetParameter{3, 0.25f},
       train::RemoveLayer{0},
   };
+  std::vector<std::uint64_t> sequences;
   for (const auto& edit : edits) {
-    session.submit(edit);
+    sequences.push_back(session.submit(edit));
     frames(2);
   }
   const auto snapshot = session.latest();
-  EXPECT_EQ(snapshot->status, "");
+  for (const auto& outcome : snapshot->outcomes) EXPECT_TRUE(outcome.ok) << outcome.message;
+  EXPECT_GE(snapshot->appliedSequence, sequences.back()) << "every edit applied (frames' steps come after)";
   EXPECT_EQ(snapshot->step, 4u * (3 + 2 * edits.size())) << "no edit resets training";
   EXPECT_EQ(snapshot->spec.inputs, 5u);
   ASSERT_EQ(snapshot->spec.hidden.size(), 2u);
@@ -316,25 +318,31 @@ TEST(EditorOffscreen, CheckpointsAndPresetsFromTheEditor) {
   App& a = *app.value();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(a.frame());
   a.editor().setPlaying(false);
-  a.session().submit(train::SaveCheckpoint{checkpoint});
+  const auto save = a.session().submit(train::SaveCheckpoint{checkpoint});
   a.session().sync();
   const auto saved = a.session().latest();
-  ASSERT_TRUE(std::filesystem::exists(checkpoint)) << saved->status;
-  a.session().submit(train::AddNeuron{1});
+  ASSERT_TRUE(train::findOutcome(*saved, save));
+  ASSERT_TRUE(std::filesystem::exists(checkpoint)) << train::findOutcome(*saved, save)->message;
+  a.session().submit(train::SetLayerWidth{1, 17});
   a.session().submit(train::Reset{7});
   a.session().sync();
   EXPECT_NE(a.session().latest()->spec, saved->spec);
-  a.session().submit(train::LoadCheckpoint{checkpoint});
+  const auto load = a.session().submit(train::LoadCheckpoint{checkpoint});
   a.session().sync();
   const auto loaded = a.session().latest();
-  EXPECT_EQ(loaded->status, "checkpoint loaded from " + checkpoint);
+  ASSERT_TRUE(train::findOutcome(*loaded, load));
+  EXPECT_TRUE(train::findOutcome(*loaded, load)->ok);
+  EXPECT_EQ(train::findOutcome(*loaded, load)->message, "checkpoint loaded from " + checkpoint);
   EXPECT_EQ(loaded->spec, saved->spec) << "the checkpoint's network comes back";
   EXPECT_EQ(loaded->step, saved->step);
   ASSERT_TRUE(loaded->probes && saved->probes);
   EXPECT_EQ(loaded->probes->parameters, saved->probes->parameters);
-  a.session().submit(train::LoadCheckpoint{dir + "/no-such-file.safetensors"});
+  const auto missing = a.session().submit(train::LoadCheckpoint{dir + "/no-such-file.safetensors"});
   a.session().sync();
-  EXPECT_NE(a.session().latest()->status.find("no-such-file"), std::string::npos);
+  const auto* refused = train::findOutcome(*a.session().latest(), missing);
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->ok);
+  EXPECT_NE(refused->message.find("no-such-file"), std::string::npos);
   ASSERT_TRUE(a.frame());
 
   ASSERT_TRUE(a.openPreset("xor").ok());
@@ -362,7 +370,7 @@ TEST(EditorOffscreen, SynchronisationValidationStaysQuiet) {
   ASSERT_TRUE(app.ok()) << app.message();
   App& a = *app.value();
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(a.frame(i == 1));
-  a.session().submit(train::AddNeuron{0});
+  a.session().submit(train::SetLayerWidth{0, 17});
   ASSERT_TRUE(a.frame(true));
   a.session().submit(train::SwitchBackend{"cpu"});
   ASSERT_TRUE(a.frame(true));

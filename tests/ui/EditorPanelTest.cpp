@@ -27,7 +27,10 @@ class EditorPanels : public ::testing::Test {
     snapshot.hyperparams = options.config.hyperparams;
     snapshot.backend = "cpu";
     EditorConfig config;
-    config.submit = [this](train::Command c) { sent.push_back(std::move(c)); };
+    config.submit = [this](train::Command c) -> std::uint64_t {
+      sent.push_back(std::move(c));
+      return sent.size();
+    };
     config.dataset = options.dataset;
     config.featureList = options.featureList;
     config.presetName = "spiral";
@@ -256,11 +259,13 @@ TEST_F(EditorPanels, OutlinerButtonsSendStructuralEdits) {
   clickWidget("remove-neuron-1");
   clickWidget("remove-layer-0");
   clickWidget("add-layer");
-  ASSERT_EQ(sentOf<train::AddNeuron>().size(), 1u);
-  EXPECT_EQ(sentOf<train::AddNeuron>()[0].layer, 0u);
-  ASSERT_EQ(sentOf<train::RemoveNeuron>().size(), 1u);
-  EXPECT_EQ(sentOf<train::RemoveNeuron>()[0].layer, 1u);
-  EXPECT_EQ(sentOf<train::RemoveNeuron>()[0].neuron, 15u) << "the last neuron";
+  // Widths go out as targets, so that a click counts once whatever the session has applied.
+  const auto widths = sentOf<train::SetLayerWidth>();
+  ASSERT_EQ(widths.size(), 2u);
+  EXPECT_EQ(widths[0].layer, 0u);
+  EXPECT_EQ(widths[0].width, 17u);
+  EXPECT_EQ(widths[1].layer, 1u);
+  EXPECT_EQ(widths[1].width, 15u) << "one fewer";
   ASSERT_EQ(sentOf<train::RemoveLayer>().size(), 1u);
   ASSERT_EQ(sentOf<train::AddLayer>().size(), 1u);
   EXPECT_EQ(sentOf<train::AddLayer>()[0].index, 2u) << "after the last hidden layer";
@@ -349,6 +354,80 @@ TEST_F(EditorPanels, FileMenuCheckpointsGoToTheSession) {
   EXPECT_EQ(sentOf<train::SaveCheckpoint>()[0].path, "/tmp/a.safetensors");
   ASSERT_EQ(sentOf<train::LoadCheckpoint>().size(), 1u);
   EXPECT_EQ(sentOf<train::LoadCheckpoint>()[0].path, "/tmp/b.safetensors");
+}
+
+// Each click on "+" sends the width it asks for, counted from what is already pending, so three fast
+// clicks before the session has applied any of them ask for exactly three more neurons.
+TEST_F(EditorPanels, ThreeClicksOnPlusAskForThreeMoreNeurons) {
+  frame();
+  for (int i = 0; i < 3; ++i) clickWidget("add-neuron-0");
+  auto widths = sentOf<train::SetLayerWidth>();
+  ASSERT_EQ(widths.size(), 3u);
+  EXPECT_EQ(widths[0].width, 17u);
+  EXPECT_EQ(widths[1].width, 18u);
+  EXPECT_EQ(widths[2].width, 19u);
+  // Applied: the snapshot has the width, and a fourth click goes on from it.
+  snapshot.spec.hidden[0].width = 19;
+  snapshot.appliedSequence = sent.size();
+  frame();
+  clickWidget("add-neuron-0");
+  widths = sentOf<train::SetLayerWidth>();
+  ASSERT_EQ(widths.size(), 4u);
+  EXPECT_EQ(widths[3].width, 20u);
+}
+
+// An edit stays on screen until the session has applied it, however long that takes: the next edit
+// (of another value) carries the pending learning rate, not the snapshot's old one.
+TEST_F(EditorPanels, AnEditedValueNeverFlipsBackWhilePending) {
+  frame();
+  auto drag = [&](const char* name) {
+    const auto rect = editor->widgetRect(name);
+    ASSERT_TRUE(rect) << name;
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = ImVec2(rect->min.x + 0.5f * rect->width(), rect->center().y);
+    frame();
+    io.MouseDown[0] = true;
+    frame();
+    io.MousePos.x += 20.0f;
+    frame();
+    io.MouseDown[0] = false;
+    frame();
+  };
+  drag("lr");
+  for (int i = 0; i < 300; ++i) frame();  // 10 s at 30 frames/s: the session is slow
+  drag("l2");
+  const auto edits = sentOf<train::SetHyperparams>();
+  ASSERT_EQ(edits.size(), 2u);
+  EXPECT_NE(edits[0].hyperparams.learningRate, snapshot.hyperparams.learningRate);
+  EXPECT_EQ(edits[1].hyperparams.learningRate, edits[0].hyperparams.learningRate)
+      << "the learning rate flipped back to the snapshot's";
+  EXPECT_NE(edits[1].hyperparams.l2, snapshot.hyperparams.l2);
+}
+
+// A divergence pauses the editor, and its banner offers a lower rate.
+TEST_F(EditorPanels, ADivergenceBannerOffersALowerRate) {
+  snapshot.running = false;
+  snapshot.divergence = train::Divergence{120, 96, "the training loss became nan"};
+  frame();
+  EXPECT_FALSE(editor->playing());
+  frame();
+  clickWidget("divergence-lower");
+  const auto edits = sentOf<train::SetHyperparams>();
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_FLOAT_EQ(edits[0].hyperparams.learningRate, snapshot.hyperparams.learningRate * 0.1f);
+  EXPECT_EQ(sentOf<train::Resume>().size(), 1u);
+  EXPECT_TRUE(editor->playing());
+}
+
+TEST(EditorSpeed, SnapsToTheListedSpeeds) {
+  EXPECT_EQ(snapSpeed(0.0), 0.0) << "max";
+  EXPECT_EQ(snapSpeed(30.0), 30.0);
+  EXPECT_EQ(snapSpeed(5 * 30.0), 100.0);
+  EXPECT_EQ(snapSpeed(45.0), 30.0) << "nearer 30 than 100 on a log scale";
+  EXPECT_EQ(snapSpeed(60.0), 100.0) << "nearer 100 than 30 on a log scale";
+  EXPECT_EQ(snapSpeed(0.2), 0.5);
+  EXPECT_EQ(snapSpeed(3000.0), 0.0) << "past 1000: max";
+  EXPECT_EQ(snapSpeed(1200.0), 1000.0);
 }
 
 }  // namespace

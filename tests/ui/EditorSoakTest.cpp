@@ -95,7 +95,7 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
           if (hidden) session.submit(train::SetActivation{layer, randomActivation()});
           break;
         case 4:
-          if (hidden && spec.hidden[layer].width < 17) session.submit(train::AddNeuron{layer});
+          if (hidden && spec.hidden[layer].width < 17) session.submit(train::SetLayerWidth{layer, spec.hidden[layer].width + 1});
           break;
         case 5:
           if (hidden && spec.hidden[layer].width > 15) {
@@ -162,9 +162,9 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
   session.sync();
   const auto last = session.latest();
   std::printf("soak on %s: %.0f s, %zu frames, %zu edits (%zu backend switches, %zu UI-scale changes), step %llu, "
-              "hidden %zu layers, resident floor %.1f MiB in the 2nd quarter -> %.1f MiB in the 4th (peak %.1f), status '%s'\n",
+              "hidden %zu layers, resident floor %.1f MiB in the 2nd quarter -> %.1f MiB in the 4th (peak %.1f), last outcome '%s'\n",
               trainOn.c_str(), elapsed(), frames, edits.load(), switches.load(), scales, static_cast<unsigned long long>(last->step),
-              last->spec.hidden.size(), floorEarly, floorLate, rssPeak, last->status.c_str());
+              last->spec.hidden.size(), floorEarly, floorLate, rssPeak, last->outcomes.empty() ? "" : last->outcomes.back().message.c_str());
   // 20 a second between the catch-up waits; structural edits rebuild the programs (and compile
   // pipelines under the validation layer on lavapipe), so the applied rate is lower.
   EXPECT_GE(edits, static_cast<std::size_t>(seconds)) << "at least one edit a second applied";

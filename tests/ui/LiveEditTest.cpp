@@ -56,7 +56,7 @@ TEST_P(LiveEdit, AddingANeuronLeavesTheOutputsUnchanged) {
   const auto oldParams = f.trainer->parameters();
   const auto oldSpec = f.trainer->config().spec;
   const std::uint64_t step = f.trainer->step();
-  auto applied = f.trainer->apply(AddNeuron{0});
+  auto applied = f.trainer->apply(SetLayerWidth{0, f.trainer->config().spec.hidden[0].width + 1});
   ASSERT_TRUE(applied.ok()) << applied.message();
   ASSERT_EQ(applied.value().size(), 1u) << "an event for the plot markers";
   const auto& spec = f.trainer->config().spec;

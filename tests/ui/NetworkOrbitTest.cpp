@@ -161,7 +161,7 @@ TEST_F(Orbit, TheEditorTogglesTheThreeDViewWithKeyThree) {
   snapshot.hyperparams = options.config.hyperparams;
   snapshot.backend = "cpu";
   EditorConfig config;
-  config.submit = [](train::Command) {};
+  config.submit = [](train::Command) -> std::uint64_t { return 0; };
   config.dataset = options.dataset;
   config.featureList = options.featureList;
   Editor editor(std::move(config));
