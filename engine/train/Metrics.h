@@ -44,6 +44,7 @@ struct Divergence {
   std::uint64_t step = 0;      // the step at which the loss went non-finite
   std::uint64_t goodStep = 0;  // the weights restored are those of this step
   std::string what;            // "the training loss became nan"
+  std::uint64_t count = 0;     // numbers the session's divergences, so each one is told apart
 };
 
 }  // namespace nsb::train

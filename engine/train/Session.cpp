@@ -329,6 +329,7 @@ void Session::loop() {
         mRunning = false;
         mPendingSteps = 0;
         mDivergence = mTrainer->divergence();
+        mDivergence->count = ++mDivergences;
       }
     }
     if (rateTimer.seconds() > 0.25) {

@@ -66,6 +66,7 @@ private:
   std::deque<Outcome> mOutcomes;  // the last OUTCOMES_KEPT
   static constexpr std::size_t OUTCOMES_KEPT = 16;
   std::optional<Divergence> mDivergence;
+  std::uint64_t mDivergences = 0;
   // Probes (session thread only): how many are published, and whether they are stale.
   std::size_t mProbeCount = 0;
   bool mProbesDirty = false;

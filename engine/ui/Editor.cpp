@@ -10,6 +10,10 @@
 #include <fstream>
 #include <string>
 
+#include <imgui_internal.h>  // ImGuiContext::HoveredIdTimer: the tooltips' hover delay (ImGui 1.86)
+
+#include <charconv>
+
 #include "core/Log.h"
 
 namespace nsb::ui {
@@ -27,8 +31,16 @@ bool beginPanel(const char* name, const Rect& rect, ImGuiWindowFlags extra = 0) 
   return ImGui::Begin(name, nullptr, PANEL_FLAGS | extra);
 }
 
+constexpr float TOOLTIP_DELAY = 0.5f;  // seconds of hovering before a tooltip shows
+
+// After a hover delay, and below the item (not under the mouse), so that it never covers the control in
+// use: a click that moves on to the next button finds it uncovered.
 void tooltip(const char* text) {
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text);
+  if (!ImGui::IsItemHovered() || ImGui::IsItemActive()) return;
+  const ImGuiContext& g = *ImGui::GetCurrentContext();
+  if (g.HoveredId != 0 && g.HoveredIdTimer < TOOLTIP_DELAY) return;
+  ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y + 4.0f));
+  ImGui::SetTooltip("%s", text);
 }
 
 std::string featureListOf(const data::Dataset& d) {
@@ -44,13 +56,9 @@ bool planarData(const data::Dataset* d) { return d && !d->u8 && !d->train.points
 
 // A number in its shortest form at float precision (0.01, 2.5e-05), for what the editor prints.
 std::string shortNumber(double v) {
-  if (!std::isfinite(v)) return v != v ? "nan" : (v > 0 ? "inf" : "-inf");
   char text[32];
-  for (int digits = 1; digits <= 9; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, v);
-    if (static_cast<float>(std::strtod(text, nullptr)) == static_cast<float>(v)) break;
-  }
-  return text;
+  const auto end = std::to_chars(text, text + sizeof text, static_cast<float>(v)).ptr;
+  return std::string(text, end);
 }
 
 std::string speedLabel(double speed) { return speed <= 0.0 ? "max" : shortNumber(speed) + " steps/s"; }
@@ -154,8 +162,8 @@ void Editor::settle(const train::Snapshot& snapshot) {
   std::erase_if(mPendingWidths, [&](const auto& p) { return !pending(p.second.second); });
   // Not playing once the session stopped by itself (a divergence); what the user asked for otherwise.
   if (!mConfig.lockstep && !pending(mPlaySequence)) mPlaying = snapshot.running;
-  if (snapshot.divergence && snapshot.divergence->step != mDivergenceStep) {
-    mDivergenceStep = snapshot.divergence->step;
+  if (snapshot.divergence && snapshot.divergence->count != mDivergenceSeen) {
+    mDivergenceSeen = snapshot.divergence->count;
     mDivergenceDismissed = false;
     mPlaying = false;
   }
@@ -445,9 +453,11 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
     char text[160];
     const double fps = mConfig.deterministic ? 60.0 : stats.framesPerSecond;
     const double sps = mConfig.deterministic ? 60.0 * mStepsPerFrame * (mPlaying ? 1 : 0) : snapshot.stepsPerSecond;
-    const std::string loss = std::isfinite(snapshot.lastLoss) ? shortNumber(static_cast<float>(snapshot.lastLoss)) : "-";
+    // No loss before the first step of a run (not "nan"); four digits in any range (not 0.0000).
+    char loss[32] = "-";
+    if (std::isfinite(snapshot.lastLoss)) std::snprintf(loss, sizeof loss, "%.4g", snapshot.lastLoss);
     std::snprintf(text, sizeof text, "step %llu   epoch %.2f   loss %s   %.0f frames/s   %.0f steps/s",
-                  static_cast<unsigned long long>(snapshot.step), snapshot.epoch, loss.c_str(), fps, sps);
+                  static_cast<unsigned long long>(snapshot.step), snapshot.epoch, loss, fps, sps);
     ImGui::TextUnformatted(text);
     rememberWidget("status");
   }
@@ -468,7 +478,7 @@ void Editor::drawSpeed() {
   }
   ImGui::TextUnformatted("speed");
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(110 * mScale);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("1000 steps/s").x + ImGui::GetFrameHeight() + 8 * mScale);
   if (ImGui::BeginCombo("##speed", speedLabel(mSpeed).c_str())) {
     for (const double speed : SPEEDS) {
       if (ImGui::Selectable(speedLabel(speed).c_str(), speed == mSpeed) && speed != mSpeed) {

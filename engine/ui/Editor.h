@@ -191,7 +191,7 @@ class Editor {
   double mSpeed = 0.0;
   std::uint64_t mApplied = 0;           // the snapshot's appliedSequence
   std::uint64_t mOutcomesSeen = 0;      // the last outcome shown
-  std::uint64_t mDivergenceStep = ~0ull;  // the divergence that paused us (not shown again once dismissed)
+  std::uint64_t mDivergenceSeen = 0;    // Divergence::count of the last one that paused us
   bool mDivergenceDismissed = false;
   std::string mError;                   // the last refused command's reason
   // Target widths of hidden layers sent and not yet applied: layer -> (width, sequence).

@@ -407,7 +407,7 @@ TEST_F(EditorPanels, AnEditedValueNeverFlipsBackWhilePending) {
 // A divergence pauses the editor, and its banner offers a lower rate.
 TEST_F(EditorPanels, ADivergenceBannerOffersALowerRate) {
   snapshot.running = false;
-  snapshot.divergence = train::Divergence{120, 96, "the training loss became nan"};
+  snapshot.divergence = train::Divergence{120, 96, "the training loss became nan", 1};
   frame();
   EXPECT_FALSE(editor->playing());
   frame();
