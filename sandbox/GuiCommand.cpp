@@ -63,7 +63,7 @@ int runGui(const GuiOptions& o) {
   options.featureList = training.value().featureList;
   if (o.train.noise) {
     options.noise = *o.train.noise;
-  } else if (auto preset = train::Preset::load(o.train.preset)) {
+  } else if (auto preset = train::Preset::load(training.value().presetSource)) {
     options.noise = preset.value().dataset.synthetic.noise;
   }
   options.headless = o.headless;
