@@ -24,9 +24,9 @@ Action addBenchCommand(CLI::App& app) {
     std::string out;
   };
   auto o = std::make_shared<Options>();
-  o->train.preset = "mnist-mlp";
+  o->train.defaultPreset = "mnist-mlp";
   auto* cmd = app.add_subcommand("bench", "Compare backends (and PyTorch) on the same model, seed and batches");
-  cmd->add_option("--preset", o->train.preset, "Preset name or JSON file")->capture_default_str();
+  cmd->add_option("--preset", o->train.preset, "Preset name or JSON file (default: mnist-mlp)");
   cmd->add_option("--dataset", o->train.dataset,
                   "Dataset name or path (default: the preset's; for mnist-mlp fashion-mnist, the larger set)");
   cmd->add_option("--backends", o->backends, "Comma-separated backends to compare")->capture_default_str();
@@ -41,7 +41,9 @@ Action addBenchCommand(CLI::App& app) {
   cmd->add_option("--out", o->out, "Also write the JSON report to FILE");
   return [o]() -> int {
     if (o->steps == 0 || o->repeats <= 0) return fail(core::badInput("--steps and --repeats must be positive"));
-    if (!o->train.dataset && o->train.preset == "mnist-mlp") o->train.dataset = "fashion-mnist";
+    if (!o->train.dataset && o->train.preset.value_or(o->train.defaultPreset) == "mnist-mlp") {
+      o->train.dataset = "fashion-mnist";
+    }
     auto setup = buildTraining(o->train);
     if (!setup) return fail(setup.error());
     bench::BenchConfig config;

@@ -53,10 +53,10 @@ Action addEvalCommand(CLI::App& app) {
     if (!restored) return fail(restored.error());
     const auto result = created.value()->evaluateTest();
     const bool regression = shared->task == data::Task::Regression;
-    std::fprintf(stderr, "%s on %s (%zu test samples): loss %.4f", o->checkpoint.c_str(), shared->name.c_str(),
+    std::fprintf(stderr, "%s on %s (%zu test samples): loss %.4g", o->checkpoint.c_str(), shared->name.c_str(),
                  result.samples, result.loss);
     if (!regression) std::fprintf(stderr, ", accuracy %.2f%%", 100.0 * result.accuracy);
-    if (regression) std::fprintf(stderr, ", mse %.5f", result.mse);
+    if (regression) std::fprintf(stderr, ", mse %.4g", result.mse);
     std::fprintf(stderr, "\n");
     if (o->json) {
       auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };

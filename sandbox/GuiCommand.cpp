@@ -9,6 +9,7 @@
 
 #include "Commands.h"
 #include "TrainOptions.h"
+#include "core/Format.h"
 #include "train/Preset.h"
 #include "ui/App.h"
 #include "ui/Settings.h"
@@ -63,7 +64,7 @@ int runGui(const GuiOptions& o) {
   options.featureList = training.value().featureList;
   if (o.train.noise) {
     options.noise = *o.train.noise;
-  } else if (auto preset = train::Preset::load(o.train.preset)) {
+  } else if (auto preset = train::Preset::load(training.value().presetSource)) {
     options.noise = preset.value().dataset.synthetic.noise;
   }
   options.headless = o.headless;
@@ -84,8 +85,8 @@ int runGui(const GuiOptions& o) {
   }
   if (o.uiScale) {
     if (!(*o.uiScale >= ui::MIN_UI_SCALE && *o.uiScale <= ui::MAX_UI_SCALE)) {
-      std::fprintf(stderr, "neural-sandbox: --ui-scale must be between %.2f and %.2f\n",
-                   static_cast<double>(ui::MIN_UI_SCALE), static_cast<double>(ui::MAX_UI_SCALE));
+      std::fprintf(stderr, "neural-sandbox: --ui-scale must be between %s and %s\n",
+                   core::formatNumber(ui::MIN_UI_SCALE).c_str(), core::formatNumber(ui::MAX_UI_SCALE).c_str());
       return 2;
     }
     options.uiScale = o.uiScale;

@@ -1,6 +1,7 @@
 // `neural-sandbox train`: trains a preset (flags override its values) headless on any backend, with a
 // progress bar on a terminal (plain lines otherwise), periodic validation, final test metrics,
-// --metrics FILE (CSV or JSON lines), --save / --resume checkpoints and --json.
+// --metrics FILE (CSV or JSON lines), --save / --resume checkpoints (--save-every keeps the file
+// current, --max-steps stops early as an interruption would) and --json.
 #include <unistd.h>
 
 #include <cmath>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Commands.h"
+#include "core/Format.h"
 #include "core/Log.h"
 #include "core/Timer.h"
 #include "data/Synthetic2D.h"
@@ -59,7 +61,7 @@ core::Status writeFileAtomically(const std::string& path, const std::string& tex
 std::string metricsText(const std::string& path, const std::vector<train::MetricPoint>& history, std::size_t layers) {
   const bool csv = std::filesystem::path(path).extension() == ".csv";
   std::ostringstream out;
-  auto cell = [](double v) { return std::isfinite(v) ? std::to_string(v) : std::string(); };
+  auto cell = [](double v) { return std::isfinite(v) ? core::formatNumber(v) : std::string(); };
   if (csv) {
     out << "step,epoch,train_loss,test_loss,test_accuracy,test_mse,learning_rate";
     for (std::size_t l = 0; l < layers; ++l) out << ",grad_norm_" << l << ",update_ratio_" << l;
@@ -68,7 +70,7 @@ std::string metricsText(const std::string& path, const std::vector<train::Metric
   for (const auto& p : history) {
     if (csv) {
       out << p.step << "," << p.epoch << "," << cell(p.trainLoss) << "," << cell(p.test.loss) << ","
-          << cell(p.test.accuracy) << "," << cell(p.test.mse) << "," << p.learningRate;
+          << cell(p.test.accuracy) << "," << cell(p.test.mse) << "," << cell(p.learningRate);
       for (std::size_t l = 0; l < layers; ++l) {
         out << "," << (l < p.gradientNorm.size() ? cell(p.gradientNorm[l]) : "") << ","
             << (l < p.updateRatio.size() ? cell(p.updateRatio[l]) : "");
@@ -101,7 +103,7 @@ public:
     const double fraction = mTotal ? static_cast<double>(t.step()) / static_cast<double>(mTotal) : 0.0;
     const int width = 30;
     const int filled = static_cast<int>(fraction * width);
-    std::fprintf(stderr, "\r[%-*s] %3.0f%% step %llu epoch %.2f loss %.4f %.0f steps/s ", width,
+    std::fprintf(stderr, "\r[%-*s] %3.0f%% step %llu epoch %.2f loss %.4g %.0f steps/s ", width,
                  std::string(static_cast<std::size_t>(std::max(0, filled)), '#').c_str(), 100.0 * fraction,
                  static_cast<unsigned long long>(t.step()), t.epochProgress(), t.lastLoss(), rate(t));
     mDirty = true;
@@ -110,10 +112,10 @@ public:
   void point(const train::Trainer& t, const train::MetricPoint& p) {
     if (mQuiet) return;
     clear();
-    std::fprintf(stderr, "epoch %.2f step %llu: train loss %.4f, test loss %.4f", p.epoch,
+    std::fprintf(stderr, "epoch %.2f step %llu: train loss %.4g, test loss %.4g", p.epoch,
                  static_cast<unsigned long long>(p.step), p.trainLoss, p.test.loss);
     if (std::isfinite(p.test.accuracy)) std::fprintf(stderr, ", test accuracy %.2f%%", 100.0 * p.test.accuracy);
-    if (std::isfinite(p.test.mse)) std::fprintf(stderr, ", test mse %.5f", p.test.mse);
+    if (std::isfinite(p.test.mse)) std::fprintf(stderr, ", test mse %.4g", p.test.mse);
     std::fprintf(stderr, ", %.0f steps/s\n", rate(t));
   }
 
@@ -148,9 +150,15 @@ Action addTrainCommand(CLI::App& app) {
   auto metricsPath = std::make_shared<std::string>();
   auto savePath = std::make_shared<std::string>();
   auto resumePath = std::make_shared<std::string>();
+  auto saveEvery = std::make_shared<std::uint64_t>(0);
+  auto maxSteps = std::make_shared<std::uint64_t>(0);
   cmd->add_option("--metrics", *metricsPath, "Write the metric history to FILE (.csv, else JSON lines)");
   cmd->add_option("--save", *savePath, "Save a checkpoint (safetensors) at the end");
-  cmd->add_option("--resume", *resumePath, "Continue from a checkpoint saved with --save");
+  cmd->add_option("--save-every", *saveEvery, "With --save: also rewrite the checkpoint every N steps while training");
+  cmd->add_option("--max-steps", *maxSteps,
+                  "Stop after N steps of this run, as if interrupted (the schedule is still sized by --epochs)");
+  cmd->add_option("--resume", *resumePath,
+                  "Continue from a checkpoint saved with --save (flags given override its values)");
   cmd->add_flag("--json", *json_, "Print one JSON object with the results as the last line of stdout");
 
   return [=]() -> int {
@@ -163,6 +171,7 @@ Action addTrainCommand(CLI::App& app) {
       }
       if (std::filesystem::is_directory(path)) return fail(core::badInput(std::string(flag) + " " + path + ": is a folder"));
     }
+    if (*saveEvery > 0 && savePath->empty()) return fail(core::badInput("--save-every: needs --save FILE"));
     std::optional<nn::Checkpoint> resume;
     if (!resumePath->empty()) {
       auto loaded = nn::loadCheckpoint(*resumePath);
@@ -172,29 +181,52 @@ Action addTrainCommand(CLI::App& app) {
     auto setup = buildTraining(*options, resume ? &*resume : nullptr);
     if (!setup) return fail(setup.error());
     Training& run = setup.value();
+    for (const auto& note : run.notes) std::fprintf(stderr, "%s\n", note.c_str());
     auto created = train::Trainer::create(run.config, run.dataset);
     if (!created) return fail(created.error());
     train::Trainer& trainer = *created.value();
     if (resume) {
+      // The trainer restores the checkpoint's hyperparameters and seed: hand it the resolved ones
+      // (the checkpoint's with the flags over them). Another optimizer starts from empty state.
+      resume->hyperparams = run.config.hyperparams.toJson();
+      resume->seed = run.config.seed;
+      if (run.config.hyperparams.optimizer != resume->optimizer) {
+        resume->state1.clear();
+        resume->state2.clear();
+        resume->optimizer = run.config.hyperparams.optimizer;
+      }
       auto restored = trainer.restore(*resume);
       if (!restored) return fail(restored.error());
     }
+    auto save = [&]() -> core::Status {
+      auto checkpoint = trainer.checkpoint();
+      checkpoint.extra["preset"] = run.presetSource;
+      checkpoint.extra["features"] = run.featureList;
+      checkpoint.extra["epochs"] = run.epochs;
+      return nn::saveCheckpoint(*savePath, checkpoint);
+    };
 
-    const std::uint64_t totalSteps = run.epochs * trainer.stepsPerEpoch();
+    const std::uint64_t totalSteps = run.endStep;
     Progress progress(totalSteps, false);
     progress.mFirstStep = trainer.step();
     if (!*json_ || ::isatty(STDERR_FILENO)) {
-      std::fprintf(stderr, "training %s on %s (%s): %zu train / %zu test samples, batch %zu, %llu epochs\n",
+      const auto& h = run.config.hyperparams;
+      std::fprintf(stderr, "training %s on %s (%s): %zu train / %zu test samples, batch %zu, %s lr %s (%s), %llu epochs",
                    run.presetName.c_str(), trainer.backend().name().c_str(), trainer.backend().deviceName().c_str(),
                    run.dataset->train.count, run.dataset->test.count, trainer.batchSize(),
-                   static_cast<unsigned long long>(run.epochs));
+                   std::string(compute::optimizerName(h.optimizer)).c_str(), core::formatNumber(h.learningRate).c_str(),
+                   train::scheduleName(h.schedule), static_cast<unsigned long long>(run.epochs));
+      if (resume) std::fprintf(stderr, ", from step %llu", static_cast<unsigned long long>(trainer.step()));
+      std::fprintf(stderr, "\n");
     }
     core::Timer timer;
     const std::uint64_t startStep = trainer.step();
     std::size_t seenPoints = trainer.history().size();
+    const std::uint64_t endStep = *maxSteps > 0 ? std::min(totalSteps, startStep + *maxSteps) : totalSteps;
     bool stopped = false;
-    while (trainer.step() < totalSteps && !stopped) {
-      const std::uint64_t chunk = std::min<std::uint64_t>(totalSteps - trainer.step(), 64);
+    while (trainer.step() < endStep && !stopped) {
+      std::uint64_t chunk = std::min<std::uint64_t>(endStep - trainer.step(), 64);
+      if (*saveEvery > 0) chunk = std::min(chunk, *saveEvery - trainer.step() % *saveEvery);
       trainer.run(chunk);
       if (trainer.diverged()) {
         progress.clear();
@@ -211,6 +243,10 @@ Action addTrainCommand(CLI::App& app) {
         if (run.stopAtAccuracy && std::isfinite(p.test.accuracy) && p.test.accuracy >= *run.stopAtAccuracy) stopped = true;
       }
       progress.update(trainer);
+      if (*saveEvery > 0 && trainer.step() % *saveEvery == 0 && trainer.step() < endStep) {
+        auto saved = save();
+        if (!saved) return fail(saved.error());
+      }
     }
     const double seconds = timer.seconds();
     progress.clear();
@@ -221,10 +257,10 @@ Action addTrainCommand(CLI::App& app) {
     if (!trainer.history().empty() && std::isfinite(trainer.history().back().trainLoss)) {
       trainLoss = trainer.history().back().trainLoss;
     }
-    std::fprintf(stderr, "done: %llu steps in %.2f s (%.0f samples/s); test loss %.4f", static_cast<unsigned long long>(steps),
+    std::fprintf(stderr, "done: %llu steps in %.2f s (%.0f samples/s); test loss %.4g", static_cast<unsigned long long>(steps),
                  seconds, samplesPerSec, test.loss);
     if (std::isfinite(test.accuracy)) std::fprintf(stderr, ", test accuracy %.2f%%", 100.0 * test.accuracy);
-    if (std::isfinite(test.mse)) std::fprintf(stderr, ", test mse %.5f", test.mse);
+    if (std::isfinite(test.mse)) std::fprintf(stderr, ", test mse %.4g", test.mse);
     std::fprintf(stderr, "\n");
 
     if (!metricsPath->empty()) {
@@ -232,10 +268,7 @@ Action addTrainCommand(CLI::App& app) {
       if (!written) return fail(written.error());
     }
     if (!savePath->empty()) {
-      auto checkpoint = trainer.checkpoint();
-      checkpoint.extra["preset"] = run.presetName;
-      checkpoint.extra["features"] = run.featureList;
-      auto saved = nn::saveCheckpoint(*savePath, checkpoint);
+      auto saved = save();
       if (!saved) return fail(saved.error());
     }
     if (*json_) {

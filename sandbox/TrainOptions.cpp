@@ -1,15 +1,18 @@
 #include "TrainOptions.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "data/DatasetCatalog.h"
 #include "data/Synthetic2D.h"
+#include "core/Format.h"
 #include "train/Preset.h"
 
 namespace nsb::sandbox {
 
 void addTrainOptions(CLI::App& app, TrainOptions& o) {
-  app.add_option("--preset", o.preset, "Preset name or JSON file (see assets/presets)")->capture_default_str();
+  app.add_option("--preset", o.preset, "Preset name or JSON file (see assets/presets; default: " + o.defaultPreset +
+                                          ", or a resumed checkpoint's)");
   app.add_option("--dataset", o.dataset, "Dataset name (see `datasets`) or a path to IDX or CSV data");
   app.add_option("--label-column", o.labelColumn, "CSV: 0-based label column (default: the last)");
   app.add_option("--task", o.task, "CSV: classification or regression (default: inferred)")
@@ -52,9 +55,23 @@ core::Status parseFlag(const std::optional<std::string>& value, const char* flag
 }  // namespace
 
 core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint* resume) {
-  std::string presetName = o.preset;
-  if (resume && resume->extra.contains("preset") && resume->extra["preset"].is_string() && o.preset == "spiral") {
-    presetName = resume->extra["preset"].get<std::string>();
+  Training t;
+  // A flag given on resume that changes a checkpoint value: one line saying so.
+  auto overrides = [&](const char* flag, const std::string& given, const std::string& saved) {
+    if (resume && given != saved) t.notes.push_back(std::string(flag) + " " + given + " overrides the checkpoint's " + saved);
+  };
+  std::optional<std::string> savedPreset;
+  if (resume && resume->extra.contains("preset") && resume->extra["preset"].is_string()) {
+    savedPreset = resume->extra["preset"].get<std::string>();
+  }
+  std::string presetName = o.preset ? *o.preset : savedPreset ? *savedPreset : o.defaultPreset;
+  if (o.preset && savedPreset) overrides("--preset", *o.preset, *savedPreset);
+  if (resume) {
+    // The checkpoint holds the network: these flags cannot apply to its weights.
+    for (const auto& [flag, given] : {std::pair{"--hidden", o.hidden.has_value()}, std::pair{"--activation", o.activation.has_value()},
+                                      std::pair{"--loss", o.loss.has_value()}}) {
+      if (given) return core::badInput(std::string(flag) + ": cannot change the network of a resumed checkpoint");
+    }
   }
   auto loaded = train::Preset::load(presetName);
   if (!loaded) return loaded.error();
@@ -67,6 +84,7 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
     data::parseSyntheticKind(request.name, request.synthetic.kind);
   }
   const std::uint64_t seed = o.seed ? *o.seed : resume ? resume->seed : preset.seed;
+  if (o.seed && resume) overrides("--seed", std::to_string(*o.seed), std::to_string(resume->seed));
   request.synthetic.seed = seed;
   request.csv.seed = seed;
   if (o.noise) request.synthetic.noise = *o.noise;
@@ -125,9 +143,10 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   auto spec = preset.modelFor(*shared);
   if (!spec) return spec.error();
 
-  // Hyperparameters.
+  // Hyperparameters: the preset's, then the checkpoint's, then the flags.
   train::Hyperparams h = preset.hyperparams;
   if (resume) NSB_TRY(h.update(resume->hyperparams));
+  const train::Hyperparams saved = h;
   NSB_TRY(parseFlag(o.optimizer, "--optimizer", compute::parseOptimizer, h.optimizer));
   NSB_TRY(parseFlag(o.schedule, "--schedule", train::parseSchedule, h.schedule));
   NSB_TRY(parseFlag(o.init, "--init", nn::parseInit, h.init));
@@ -139,8 +158,17 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
     h.batchSize = *o.batch;
   }
   NSB_TRY(h.validate());
+  if (o.optimizer) {
+    overrides("--optimizer", std::string(compute::optimizerName(h.optimizer)),
+              std::string(compute::optimizerName(saved.optimizer)));
+  }
+  if (o.schedule) overrides("--schedule", train::scheduleName(h.schedule), train::scheduleName(saved.schedule));
+  if (o.init) overrides("--init", std::string(nn::initName(h.init)), std::string(nn::initName(saved.init)));
+  if (o.lr) overrides("--lr", core::formatNumber(h.learningRate), core::formatNumber(saved.learningRate));
+  if (o.l1) overrides("--l1", core::formatNumber(h.l1), core::formatNumber(saved.l1));
+  if (o.l2) overrides("--l2", core::formatNumber(h.l2), core::formatNumber(saved.l2));
+  if (o.batch) overrides("--batch", std::to_string(h.batchSize), std::to_string(saved.batchSize));
 
-  Training t;
   t.config.backend = o.backend;
   t.config.backendOptions.device = o.device;
   t.config.backendOptions.threads = o.threads;
@@ -148,12 +176,29 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   t.config.seed = seed;
   t.config.stepsPerSubmit = o.stepsPerSubmit;
   t.config.metricsEvery = o.metricsEvery;
-  t.epochs = o.epochs ? *o.epochs : preset.epochs;
+  // Epochs: the flag, else what the checkpoint's run was going to train (saved by `train --save`).
+  std::optional<std::uint64_t> savedEpochs;
+  if (resume && resume->extra.contains("epochs") && resume->extra["epochs"].is_number_unsigned()) {
+    savedEpochs = resume->extra["epochs"].get<std::uint64_t>();
+  }
+  t.epochs = o.epochs ? *o.epochs : savedEpochs ? *savedEpochs : preset.epochs;
   if (t.epochs == 0 || t.epochs > 1000000) return core::badInput("--epochs: must be between 1 and 1000000");
-  if (h.schedule == train::Schedule::Cosine && h.totalSteps == 0) {
-    const std::size_t batch = h.optimizer == compute::OptimizerKind::Gd ? shared->train.count
-                                                                        : std::min(h.batchSize, shared->train.count);
-    h.totalSteps = static_cast<int>(t.epochs * std::max<std::size_t>(shared->train.count / batch, 1));
+  if (o.epochs && savedEpochs) overrides("--epochs", std::to_string(*o.epochs), std::to_string(*savedEpochs));
+  // The cosine schedule spans the run's epochs unless the preset fixes its length. It is sized again
+  // on resume: the same --epochs give the same schedule (a resumed run ends where an uninterrupted one
+  // does), more --epochs stretch it to the new end instead of leaving the rate at its floor.
+  const std::uint64_t perEpoch = train::stepsPerEpoch(h, shared->train.count);
+  t.endStep = t.epochs * perEpoch;
+  if (resume) {
+    // Where the trainer resumes (Trainer::restore): the checkpoint's epoch, its cursor in this run's
+    // batches. At an unchanged batch size this is again epochs x steps per epoch.
+    const auto epoch = resume->extra.value("epoch", std::uint64_t{0});
+    const auto cursor = std::min(resume->extra.value("cursor", std::uint64_t{0}), std::uint64_t{perEpoch});
+    const std::uint64_t left = t.epochs > epoch ? (t.epochs - epoch) * perEpoch - cursor : 0;
+    t.endStep = resume->step + left;
+  }
+  if (h.schedule == train::Schedule::Cosine && preset.hyperparams.totalSteps == 0) {
+    h.totalSteps = static_cast<int>(std::min<std::uint64_t>(t.endStep, 1u << 30));
   }
   t.config.hyperparams = h;
   t.stopAtLoss = o.stopAtLoss ? o.stopAtLoss : preset.stopAtLoss;
@@ -163,6 +208,7 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   }
   t.dataset = std::move(shared);
   t.presetName = preset.name;
+  t.presetSource = presetName;
   t.featureList = request.features.toString();
   return t;
 }

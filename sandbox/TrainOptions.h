@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -14,7 +15,9 @@
 namespace nsb::sandbox {
 
 struct TrainOptions {
-  std::string preset = "spiral";
+  // Unset: a resumed checkpoint's preset, else defaultPreset. An explicit --preset always wins.
+  std::optional<std::string> preset;
+  std::string defaultPreset = "spiral";
   std::optional<std::string> dataset, hidden, activation, loss, optimizer, schedule, init, features, task;
   std::optional<int> labelColumn;
   std::string backend = "auto";
@@ -34,14 +37,24 @@ struct Training {
   train::TrainerConfig config;
   std::shared_ptr<const data::Dataset> dataset;
   std::uint64_t epochs = 1;
+  // The step at which `epochs` epochs are done: epochs x steps per epoch, or for a resumed run the
+  // checkpoint's step plus what is left of its epochs at this run's batch size.
+  std::uint64_t endStep = 0;
   std::optional<double> stopAtLoss, stopAtAccuracy;
   std::string presetName;
+  std::string presetSource;  // the name or file the preset was loaded from (what a checkpoint records)
   std::string featureList;
+  // Resumed runs: one line per flag that overrides a checkpoint value ("--lr 0.5 overrides the
+  // checkpoint's 0.01"), for the command to print.
+  std::vector<std::string> notes;
 };
 
 void addTrainOptions(CLI::App& app, TrainOptions& options);
 // Loads the preset, applies the flags over it, loads the dataset. With `resume`, the checkpoint's
-// network, hyperparameters and seed are the base instead of the preset's.
+// network, hyperparameters, seed, preset and epochs are the base instead of the preset's, and explicit
+// flags override them (each override named in Training::notes); flags that would change the network
+// (--hidden, --activation, --loss) are refused. A cosine schedule without its own total_steps is sized
+// by the run's epochs, also when resuming, so that more --epochs extend it.
 core::Result<Training> buildTraining(const TrainOptions& options, const nn::Checkpoint* resume = nullptr);
 
 }  // namespace nsb::sandbox

@@ -16,6 +16,8 @@
 #include <system_error>
 #include <unistd.h>
 
+#include "core/Format.h"
+
 namespace nsb::nn {
 
 using nlohmann::json;
@@ -110,8 +112,15 @@ bool multiplyChecked(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
   return true;
 }
 
+// Floats through their shortest decimal (0.1, not 0.10000000149011612); they read back to the same floats.
+json floatsToJson(const std::vector<float>& values) {
+  json out = json::array();
+  for (float v : values) out.push_back(core::decimalValue(v));
+  return out;
+}
+
 json normalisationToJson(const data::Normalisation& n) {
-  return {{"scale", n.scale}, {"mean", n.mean}, {"stddev", n.stddev}};
+  return {{"scale", core::decimalValue(n.scale)}, {"mean", floatsToJson(n.mean)}, {"stddev", floatsToJson(n.stddev)}};
 }
 
 core::Status checkSizes(const std::string& name, const Checkpoint& c) {

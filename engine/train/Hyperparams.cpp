@@ -1,7 +1,10 @@
 #include "train/Hyperparams.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+
+#include "core/Format.h"
 
 namespace nsb::train {
 
@@ -45,6 +48,16 @@ core::Status Hyperparams::validate() const {
   return core::Ok{};
 }
 
+std::size_t effectiveBatch(const Hyperparams& h, std::size_t trainCount) {
+  if (h.optimizer == compute::OptimizerKind::Gd || h.batchSize == 0) return trainCount;
+  return std::min(h.batchSize, trainCount);
+}
+
+std::size_t stepsPerEpoch(const Hyperparams& h, std::size_t trainCount) {
+  const std::size_t batch = effectiveBatch(h, trainCount);
+  return batch == 0 ? 1 : std::max<std::size_t>(trainCount / batch, 1);
+}
+
 namespace {
 constexpr const char* SCHEDULES[] = {"constant", "step", "cosine"};
 }
@@ -62,21 +75,23 @@ bool parseSchedule(std::string_view name, Schedule& out) {
 }
 
 json Hyperparams::toJson() const {
+  // Floats go through their shortest decimal, so that files say 0.9 and not 0.8999999761581421.
+  auto number = [](float v) { return core::decimalValue(v); };
   return {{"optimizer", compute::optimizerName(optimizer)},
-          {"lr", learningRate},
-          {"momentum", momentum},
-          {"beta1", beta1},
-          {"beta2", beta2},
-          {"rho", rho},
-          {"epsilon", epsilon},
-          {"l1", l1},
-          {"l2", l2},
-          {"weight_decay", weightDecay},
+          {"lr", number(learningRate)},
+          {"momentum", number(momentum)},
+          {"beta1", number(beta1)},
+          {"beta2", number(beta2)},
+          {"rho", number(rho)},
+          {"epsilon", number(epsilon)},
+          {"l1", number(l1)},
+          {"l2", number(l2)},
+          {"weight_decay", number(weightDecay)},
           {"schedule", scheduleName(schedule)},
           {"step_every", stepEvery},
-          {"step_gamma", stepGamma},
+          {"step_gamma", number(stepGamma)},
           {"total_steps", totalSteps},
-          {"min_factor", minFactor},
+          {"min_factor", number(minFactor)},
           {"batch", batchSize},
           {"init", nn::initName(init)}};
 }

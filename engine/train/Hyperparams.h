@@ -44,6 +44,12 @@ struct Hyperparams {
   core::Status update(const nlohmann::json& json);
 };
 
+// The batch a step trains on: the whole training set for gd or batch 0, else the batch size capped
+// at the training set. Never 0 for a non-empty training set.
+std::size_t effectiveBatch(const Hyperparams& hyperparams, std::size_t trainCount);
+// Optimizer steps per epoch at that batch (at least 1).
+std::size_t stepsPerEpoch(const Hyperparams& hyperparams, std::size_t trainCount);
+
 const char* scheduleName(Schedule schedule);
 bool parseSchedule(std::string_view name, Schedule& out);
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/Embedded.h"
+#include "core/Format.h"
 #include "data/Synthetic2D.h"
 
 namespace nsb::train {
@@ -59,8 +60,8 @@ json Preset::toJson() const {
   if (stopAtAccuracy) training["stop_at_accuracy"] = *stopAtAccuracy;
   json ds = {{"name", dataset.name},
              {"points", dataset.synthetic.points},
-             {"noise", dataset.synthetic.noise},
-             {"train_ratio", dataset.synthetic.trainRatio},
+             {"noise", core::decimalValue(dataset.synthetic.noise)},
+             {"train_ratio", core::decimalValue(dataset.synthetic.trainRatio)},
              {"features", dataset.features.toString()}};
   return {{"name", name}, {"description", description}, {"dataset", ds}, {"model", model}, {"training", training}};
 }

@@ -3,10 +3,14 @@
 // PlotLines): train/test loss, accuracy, learning rate and per-layer gradient norm over steps, with a
 // vertical marker at every live edit (hovering says what changed); per-layer gradient norms and
 // update/weight ratios; and the weight and gradient histograms of every layer over time (TensorBoard's
-// "offset" view: one curve per metric point, the newest in front).
+// "offset" view: one curve per metric point, the newest in front). Each run (a Reset or anything
+// that restarts training) gets fresh axes; the last few runs stay behind it as faded curves.
 #include <imgui.h>
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,10 +31,41 @@ struct PlotSeries {
 // and drawing every one had made the plots most of the frame (4 frames/s after a minute).
 std::vector<ImVec2> columnExtremes(const std::vector<ImVec2>& line);
 
+// Axis ticks, pure functions (no ImGui) so that they can be tested alone.
+// Round values 1, 2 or 5 x 10^k apart, at most maxTicks (>= 2) of them, the first <= lo and the last
+// >= hi: an axis from the first to the last tick has round ends. lo == hi gets a span around it.
+std::vector<double> niceTicks(double lo, double hi, int maxTicks);
+// The powers of ten of a log axis over [lo, hi] (0 < lo <= hi): from the decade at or below lo to the
+// one at or above hi (at least one decade apart), every decade, or every 2nd, 3rd, 5th, 10th... when
+// more than maxTicks would not fit; the first and last are always the axis's ends.
+std::vector<double> decadeTicks(double lo, double hi, int maxTicks);
+// A tick's label: the shortest float form with a compact exponent (0.2, 1000, 1e-3, 2.5e-5, 1e6).
+std::string tickLabel(double value);
+// The index of the point whose step is nearest to `step` (points sorted by step; 0 when empty): a
+// hover left or right of the data names the first or the last point, never a step outside them.
+std::size_t nearestPoint(const std::vector<std::pair<double, double>>& points, double step);
+
+// How a chart's value axis is laid out.
+enum class AxisKind {
+  Positive,  // linear from 0 (a learning rate): never below zero
+  Unit,      // exactly [0, 1] (accuracy)
+  Log,       // decades over the positive values (losses, norms, ratios)
+};
+
 class Plots {
  public:
-  // The Plots tab: a row of charts filling the current window's content region.
+  // The Plots tab: a row of charts filling the current window's content region, the current run's
+  // curves over the faded curves of up to EARLIER_RUNS earlier runs.
   void draw(const train::Snapshot& snapshot);
+  // A new run starts (Reset, another dataset, anything that restarts at step 0): the curves drawn so
+  // far become a faded overlay and the axes start afresh. Call before draw() with the new run's
+  // snapshot. setRun(n) does it when the run number n differs from the last one given: call it every
+  // frame, also while the tab is hidden (the overlay keeps the curves as the last draw() saw them).
+  void beginRun();
+  void setRun(std::uint64_t run);
+  void clearEarlierRuns() { mEarlier.clear(); }
+  std::size_t earlierRuns() const { return mEarlier.size(); }
+  static constexpr std::size_t EARLIER_RUNS = 3;
   // The Histograms tab: per layer, the weights' and the gradients' distributions over time.
   void drawHistograms(const train::Snapshot& snapshot);
   // Markers drawn in the loss chart in the last frame (one per event in the plotted range).
@@ -40,11 +75,22 @@ class Plots {
   std::size_t histogramCurves() const { return mHistogramCurves; }
   static constexpr std::size_t CURVES_SHOWN = 24;  // histogram curves per panel
 
-  // One chart in `size` at the cursor; returns the markers drawn. `log` plots log10 of the values.
+  // One chart in `size` at the cursor, its x axis over [x0, x1]; returns the markers drawn. `earlier`
+  // are the earlier runs' curves of this chart, drawn faded and never sizing the axes.
   static std::size_t chart(const char* title, const std::vector<PlotSeries>& series,
-                           const std::vector<train::Event>& events, const ImVec2& size, bool log = false);
+                           const std::vector<const std::vector<PlotSeries>*>& earlier,
+                           const std::vector<train::Event>& events, const ImVec2& size, AxisKind kind, double x0,
+                           double x1);
 
  private:
+  // One run's curves, per chart (in the order draw() lays the charts out).
+  static constexpr std::size_t CHARTS = 5;
+  using RunCurves = std::array<std::vector<PlotSeries>, CHARTS>;
+  RunCurves mCurrent;
+  std::deque<RunCurves> mEarlier;  // the newest first
+  std::uint64_t mRun = 0;
+  bool mHaveRun = false;
+
   std::size_t mLossMarkers = 0;
   std::size_t mLayerSeries = 0;
   std::size_t mHistogramCurves = 0;
