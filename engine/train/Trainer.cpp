@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <sstream>
 
 #include "compute/OptimizerMath.h"
+#include "core/Format.h"
 #include "core/Log.h"
 #include "core/Rng.h"
 #include "nn/Checkpoint.h"
@@ -59,10 +59,10 @@ Histogram histogramOf(const float* values, std::size_t count) {
   return h;
 }
 
-std::string number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
+// An event's value: numbers in their shortest form (lr 0.01 -> 10, not 0.009999999776482582 -> 10.0).
+std::string eventValue(const nlohmann::json& value) {
+  if (value.is_number_float()) return core::formatNumber(static_cast<float>(value.get<double>()));
+  return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
 }  // namespace
@@ -130,20 +130,14 @@ void Trainer::uploadDataset() {
   mBackend->write(mTestIndex.tensor({padded}, DType::I32), std::span<const std::int32_t>(index));
 }
 
-std::size_t Trainer::effectiveBatch() const {
-  const std::size_t n = mDataset->train.count;
-  const auto& h = mConfig.hyperparams;
-  if (h.optimizer == compute::OptimizerKind::Gd || h.batchSize == 0) return n;
-  return std::min(h.batchSize, n);
-}
 
 void Trainer::buildPrograms() {
   mBackend->synchronize();
   const data::Dataset& d = *mDataset;
   const bool classes = isClassification(d);
   const std::size_t layers = mConfig.spec.layerCount();
-  mBatch = effectiveBatch();
-  mStepsPerEpoch = std::max<std::uint64_t>(d.train.count / mBatch, 1);
+  mBatch = train::effectiveBatch(mConfig.hyperparams, d.train.count);
+  mStepsPerEpoch = train::stepsPerEpoch(mConfig.hyperparams, d.train.count);
   const float scale = d.u8 ? d.normalisation.scale : 1.0f;
   const DType xType = d.u8 ? DType::U8 : DType::F32;
   const std::size_t yCols = classes ? 1 : d.outputs;
@@ -393,7 +387,7 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
     mCursor += k;
     done += k;
     if (!std::isfinite(loss)) {
-      restoreGoodState("the training loss became " + number(loss));
+      restoreGoodState("the training loss became " + core::formatNumber(loss));
       return done;
     }
     mLastLoss = loss;
@@ -540,7 +534,7 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
     const auto oldJson = old.toJson();
     const auto newJson = now.toJson();
     for (const auto& [key, value] : newJson.items()) {
-      if (oldJson[key] != value) record(key, oldJson[key].dump(), value.dump());
+      if (oldJson[key] != value) record(key, eventValue(oldJson[key]), eventValue(value));
     }
     mConfig.hyperparams = now;
     writeHyperparams();
@@ -550,8 +544,8 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
       mModel->write(mModel->state1(), zeros);
       mModel->write(mModel->state2(), zeros);
     }
-    if (old.optimizer != now.optimizer || effectiveBatch() != mBatch) {
-      const bool newBatch = effectiveBatch() != mBatch;
+    if (old.optimizer != now.optimizer || train::effectiveBatch(mConfig.hyperparams, mDataset->train.count) != mBatch) {
+      const bool newBatch = train::effectiveBatch(mConfig.hyperparams, mDataset->train.count) != mBatch;
       buildPrograms();
       // At a new batch size the current epoch's permutation starts over.
       if (newBatch) startEpoch(mEpoch, 0);
@@ -759,7 +753,7 @@ core::Status Trainer::applyStructural(const Command& command) {
 void Trainer::setParameter(std::size_t index, float value) {
   NSB_CHECK(index < mConfig.spec.parameterCount()) << "parameter " << index;
   auto params = mModel->read(mModel->params());
-  record("parameter " + std::to_string(index), number(params[index]), number(value));
+  record("parameter " + std::to_string(index), core::formatNumber(params[index]), core::formatNumber(value));
   params[index] = value;
   mModel->write(mModel->params(), params);
 }

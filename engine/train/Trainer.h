@@ -141,7 +141,6 @@ private:
   void resetWeights();
   void keepGoodState();
   void restoreGoodState(const std::string& why);
-  std::size_t effectiveBatch() const;
   void record(std::string what, std::string before, std::string after);
   core::Status applyStructural(const Command& command);
   // The model's parameters and optimizer state on the host.

@@ -12,8 +12,7 @@
 
 #include <imgui_internal.h>  // ImGuiContext::HoveredIdTimer: the tooltips' hover delay (ImGui 1.86)
 
-#include <charconv>
-
+#include "core/Format.h"
 #include "core/Log.h"
 
 namespace nsb::ui {
@@ -54,14 +53,7 @@ std::string featureListOf(const data::Dataset& d) {
 
 bool planarData(const data::Dataset* d) { return d && !d->u8 && !d->train.points.empty(); }
 
-// A number in its shortest form at float precision (0.01, 2.5e-05), for what the editor prints.
-std::string shortNumber(double v) {
-  char text[32];
-  const auto end = std::to_chars(text, text + sizeof text, static_cast<float>(v)).ptr;
-  return std::string(text, end);
-}
-
-std::string speedLabel(double speed) { return speed <= 0.0 ? "max" : shortNumber(speed) + " steps/s"; }
+std::string speedLabel(double speed) { return speed <= 0.0 ? "max" : core::formatNumber(static_cast<float>(speed)) + " steps/s"; }
 
 const ImVec4 WARNING_COLOUR(0.95f, 0.6f, 0.3f, 1.0f);
 const ImVec4 NOTICE_COLOUR(0.55f, 0.8f, 0.55f, 1.0f);
@@ -192,6 +184,7 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
     mImages.setDataset(mDataset);
   }
   mImages.update(snapshot, mConfig.heatmaps);
+  mPlots.setRun(snapshot.run);  // a new run: the old curves become a faded overlay
   recordSpeed(snapshot);
 
   const ImGuiIO& io = ImGui::GetIO();
@@ -848,7 +841,7 @@ void Editor::drawBanners(const train::Snapshot& snapshot) {
     tooltip("Go on from the last good weights with the same settings.");
     ImGui::SameLine();
     const float lower = snapshot.hyperparams.learningRate * 0.1f;
-    if (ImGui::Button(("Lower the rate to " + shortNumber(lower) + " and resume").c_str())) {
+    if (ImGui::Button(("Lower the rate to " + core::formatNumber(lower) + " and resume").c_str())) {
       train::Hyperparams h = snapshot.hyperparams;
       h.learningRate = lower;
       sendHyperparams(h);
