@@ -103,11 +103,15 @@ core::Status App::initialise() {
   applyDarkTheme(mUiScale);
   buildFonts(mUiScale);
   if (mWindow) {
-    ImGui_ImplGlfw_InitForVulkan(mWindow, true);
+    // Mouse, keys and characters go through the input queue (none lost between frames); the
+    // backend keeps the rest (display size, time, cursors, focus).
+    ImGui_ImplGlfw_InitForVulkan(mWindow, false);
+    mInput.attach(mWindow);
     mImGuiGlfw = true;
   } else {
     io.DisplaySize = ImVec2(static_cast<float>(mOptions.width), static_cast<float>(mOptions.height));
     io.DeltaTime = 1.0f / 60.0f;
+    InputQueue::mapKeys(io);
   }
 
   render::RendererConfig rendererConfig;
@@ -131,10 +135,10 @@ core::Status App::initialise() {
   // Training shares the renderer's device (one queue lock) when it runs on Vulkan.
   train::TrainerConfig config = mOptions.config;
   config.backendOptions.context = mContext;
-  const bool lockstep = mOptions.headless || mOptions.stepsPerFrame > 0;
+  const bool stepped = lockstep() || mOptions.stepsPerFrame > 0;
   makeEditor(true, mOptions.stepsPerFrame);
 
-  auto session = train::Session::create(std::move(config), mOptions.dataset, !lockstep);
+  auto session = train::Session::create(std::move(config), mOptions.dataset, !stepped);
   if (!session) return session.error();
   mSession = std::move(session.value());
   if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
@@ -188,8 +192,8 @@ core::Status App::openPreset(const std::string& nameOrPath) {
   config.spec = spec.value();
   config.hyperparams = p.hyperparams;
   config.seed = p.seed;
-  const bool lockstep = mOptions.headless || mEditor->stepsPerFrame() > 0;
-  auto session = train::Session::create(config, shared, !lockstep && mEditor->playing());
+  const bool stepped = lockstep() || mEditor->stepsPerFrame() > 0;
+  auto session = train::Session::create(config, shared, !stepped && mEditor->playing());
   if (!session) return session.error();
   mSession = std::move(session.value());  // the old session's thread stops here
   mOptions.config = config;
@@ -267,7 +271,7 @@ bool App::frame(bool capture) {
   // edit sent last frame), so that the frame shows exactly that state.
   const std::uint32_t steps = mEditor->stepsPerFrame();
   if (mEditor->playing() && steps > 0) mSession->submit(train::Step{steps});
-  if (mOptions.headless) mSession->sync();
+  if (lockstep()) mSession->sync();
   const auto snapshot = mSession->latest();
 
   mHeatmaps->newFrame();
@@ -277,6 +281,7 @@ bool App::frame(bool capture) {
     ImGui::GetIO().DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
     ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
   }
+  mInput.feed(ImGui::GetIO());
   ImGui_ImplVulkan_NewFrame();
   ImGui::NewFrame();
   const EditorRequests requests = mEditor->draw(*snapshot, FrameStats{mFps, mFrameMs});

@@ -12,6 +12,7 @@
 #include "data/Dataset.h"
 #include "render/Image.h"
 #include "train/Trainer.h"
+#include "ui/InputQueue.h"
 
 struct GLFWwindow;
 
@@ -53,6 +54,10 @@ struct AppOptions {
   // with training, and no limit on a GPU.
   std::optional<double> maxFps;
   bool orbit = false;  // the Viewport starts in its 3D view
+  // Whether each frame waits for its training steps and edits (Session::sync). Unset: headless does,
+  // a window does not. False headless: a window's scheduling without a window (the end-to-end tests):
+  // the session trains on its own thread and steps per frame are requested, not waited for.
+  std::optional<bool> lockstep;
 };
 
 class App {
@@ -82,6 +87,8 @@ class App {
   render::Renderer& renderer() { return *mRenderer; }
   render::HeatmapView& heatmaps() { return *mHeatmaps; }
   GLFWwindow* window() const { return mWindow; }
+  // Mouse and keyboard events for the coming frames: a window's come from GLFW, tests push their own.
+  InputQueue& input() { return mInput; }
   std::uint64_t frames() const { return mFrames; }
   double maxFps() const { return mMaxFps; }  // 0: no limit
 
@@ -90,6 +97,7 @@ class App {
   core::Status initialise();
   void makeEditor(bool playing, std::uint32_t stepsPerFrame);
   void handle(const struct EditorRequests& requests);
+  bool lockstep() const { return mOptions.lockstep.value_or(mOptions.headless); }
 
   AppOptions mOptions;
   GLFWwindow* mWindow = nullptr;
@@ -109,6 +117,7 @@ class App {
   double mNextFrameTime = 0.0;  // glfwGetTime() at which the next frame may start (with mMaxFps)
   bool mQuit = false;
   float mUiScale = 1.0f;
+  InputQueue mInput;
 };
 
 }  // namespace nsb::ui
