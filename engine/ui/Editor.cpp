@@ -113,6 +113,7 @@ void Editor::play(bool on) {
 
 EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& stats) {
   ++mFrame;
+  mWidgets.clear();  // widgetRect() names what this frame drew (a closed menu's items are gone)
   EditorRequests requests;
   if (mSentHyper && (snapshot.hyperparams == *mSentHyper || mFrame - mSentFrame > 120)) mSentHyper.reset();
   mSeed = std::max(mSeed, 0);
@@ -288,16 +289,22 @@ void Editor::drawMenuBar(EditorRequests& requests) {
   if (!ImGui::BeginMainMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
     if (ImGui::MenuItem("Open preset...")) beginFileAction(FileAction::OpenPreset);
+    rememberWidget("file-open-preset");
     if (ImGui::MenuItem("Save preset...")) beginFileAction(FileAction::SavePreset);
+    rememberWidget("file-save-preset");
     ImGui::Separator();
     if (ImGui::MenuItem("Load checkpoint...")) beginFileAction(FileAction::LoadCheckpoint);
+    rememberWidget("file-load-checkpoint");
     if (ImGui::MenuItem("Save checkpoint...")) beginFileAction(FileAction::SaveCheckpoint);
+    rememberWidget("file-save-checkpoint");
     ImGui::Separator();
     if (ImGui::MenuItem("Save screenshot...")) beginFileAction(FileAction::Screenshot);
+    rememberWidget("file-screenshot");
     ImGui::Separator();
     if (ImGui::MenuItem("Quit")) requests.quit = true;
     ImGui::EndMenu();
   }
+  rememberWidget("menu-file");  // End() gives back the item before the menu's window: its title
   if (ImGui::BeginMenu("View")) {
     auto& o = mNetwork.options();
     ImGui::MenuItem("Train points", nullptr, &o.showTrain);
@@ -305,6 +312,7 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     ImGui::MenuItem("Discretize output", nullptr, &o.discretize);
     ImGui::MenuItem("Edges", nullptr, &o.showEdges);
     ImGui::MenuItem("3D view", "3", &mOrbitMode);
+    rememberWidget("view-3d");
     if (ImGui::MenuItem("Frame network", "F")) frameNetwork();
     if (ImGui::BeginMenu("UI scale")) {
       for (const float scale : {1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f}) {
@@ -316,6 +324,7 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     }
     ImGui::EndMenu();
   }
+  rememberWidget("menu-view");
   if (ImGui::BeginMenu("Help")) {
     ImGui::TextUnformatted(
         "Space  play / pause\nS      one step (or steps per frame)\nR      reset the weights\n"
@@ -330,18 +339,22 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
     ImGui::SetCursorPosY(std::max((rect.height() - ImGui::GetFrameHeight()) * 0.5f, 0.0f));
     if (mPlaying) {
       if (ImGui::Button(" Pause ")) play(false);
+      rememberWidget("play");
       tooltip("Pause training (Space).");
     } else {
       if (ImGui::Button(" Play  ")) play(true);
+      rememberWidget("play");
       tooltip("Train continuously (Space).");
     }
     ImGui::SameLine();
     ImGui::BeginDisabled(mPlaying);
     if (ImGui::Button("Step")) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
+    rememberWidget("step");
     ImGui::EndDisabled();
     tooltip("Run one step, or the steps per frame when set, while paused (S).");
     ImGui::SameLine();
     if (ImGui::Button("Reset")) send(train::Reset{static_cast<std::uint64_t>(mSeed)});
+    rememberWidget("reset");
     tooltip("Start again from the initial weights of the seed (R).");
     ImGui::SameLine();
     ImGui::TextDisabled("|");
@@ -355,6 +368,7 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
       }
       ImGui::EndCombo();
     }
+    rememberWidget("backend");
     tooltip("The backend that trains: weights and optimizer state move over without a reset.");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(130 * mScale);
@@ -364,6 +378,7 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
       mStepsPerFrame = static_cast<std::uint32_t>(std::max(steps, 0));
       if (mPlaying && wasFree != (mStepsPerFrame == 0)) play(true);
     }
+    rememberWidget("speed");
     tooltip("Training steps per drawn frame (slow motion); 0 lets training run as fast as it can.");
     ImGui::SameLine();
     ImGui::TextDisabled("|");
@@ -468,6 +483,7 @@ void Editor::drawHyperparams(const train::Snapshot& snapshot) {
     editing.optimizer = static_cast<compute::OptimizerKind>(optimizer);
     commit = true;
   }
+  rememberWidget("optimizer");
   track("The update rule; a new optimizer starts with fresh state, the weights stay.");
   ImGui::SliderFloat("learning rate", &editing.learningRate, 1e-5f, 1.0f, "%.5f", ImGuiSliderFlags_Logarithmic);
   rememberWidget("lr");
