@@ -304,7 +304,7 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     if (ImGui::MenuItem("Quit")) requests.quit = true;
     ImGui::EndMenu();
   }
-  rememberWidget("menu-file");  // End() gives back the item before the menu's window: its title
+  rememberWidget("menu-file");  // open or closed: End() gives the menu's title back as the last item
   if (ImGui::BeginMenu("View")) {
     auto& o = mNetwork.options();
     ImGui::MenuItem("Train points", nullptr, &o.showTrain);

@@ -2,13 +2,12 @@
 // click between two frames lands in two consecutive frames; a click lands where the pointer was when
 // pressed; other keys, characters and scrolling share a frame. Then through ImGui itself: a tap
 // shorter than a frame is one key press, a fast click is one button press.
-#include "ui/InputQueue.h"
-
 #include <GLFW/glfw3.h>
 #include <gtest/gtest.h>
 #include <imgui.h>
 
 #include "UiTestSupport.h"
+#include "ui/InputQueue.h"
 
 namespace nsb::ui {
 namespace {
