@@ -17,7 +17,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
@@ -27,7 +26,6 @@
 
 #include "EditorDriver.h"
 #include "UiTestSupport.h"
-#include "nn/Checkpoint.h"
 #include "train/Preset.h"
 
 namespace nsb::ui {
@@ -64,18 +62,29 @@ class BusyThreads : public ::testing::Environment {
 };
 [[maybe_unused]] ::testing::Environment* const busy = ::testing::AddGlobalTestEnvironment(new BusyThreads);
 
-// A scratch folder for the files the File menu writes.
-std::filesystem::path scratch(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("nsb-e2e-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  return dir / name;
+// A scratch folder for the files the File menu writes, removed when the suite ends.
+std::filesystem::path scratchFolder() {
+  return std::filesystem::temp_directory_path() / ("nsb-e2e-" + std::to_string(getpid()));
 }
+std::filesystem::path scratch(const std::string& name) {
+  std::filesystem::create_directories(scratchFolder());
+  return scratchFolder() / name;
+}
+class ScratchFolder : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(scratchFolder(), ignored);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const scratchEnvironment =
+    ::testing::AddGlobalTestEnvironment(new ScratchFolder);
 
 // A preset in the editor, headless with a window's scheduling; stepsPerFrame 0: free running. 800x640:
 // the whole editor, at a frame cost that leaves the training thread some of a loaded 2-core machine.
-struct Editor2E {
-  explicit Editor2E(std::uint32_t stepsPerFrame, const std::string& backend = "cpu",
-                    const std::string& preset = "spiral") {
+struct LiveEditor {
+  explicit LiveEditor(std::uint32_t stepsPerFrame, const std::string& backend = "cpu",
+                      const std::string& preset = "spiral") {
     auto options = test::presetOptions(preset, backend, 800, 640);
     options.lockstep = false;
     options.stepsPerFrame = stepsPerFrame;
@@ -128,7 +137,7 @@ struct Editor2E {
 // was clicked. Allowed: the submit running then, and the steps one frame can hide from
 // Session::latest() (the most seen in one frame before the click).
 void expectPauseStopsTraining(std::uint32_t stepsPerFrame, const std::string& backend) {
-  Editor2E e(stepsPerFrame, backend);
+  LiveEditor e(stepsPerFrame, backend);
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
   const std::uint64_t perFrame = e.warmUp();
@@ -171,7 +180,7 @@ TEST(EndToEnd, PauseStopsTrainingInTheFrameItWasClickedOnVulkan) { expectPauseSt
 // A typed learning rate: on screen from the next frame on (never the old value again), applied by the
 // session within one submit of the frame that sent it (and the steps one frame hides).
 TEST(EndToEnd, AnEditedLearningRateIsShownAtOnceAndAppliedWithinASubmit) {
-  Editor2E e(10);
+  LiveEditor e(10);
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
   const std::uint64_t perFrame = e.warmUp();
@@ -197,7 +206,7 @@ TEST(EndToEnd, AnEditedLearningRateIsShownAtOnceAndAppliedWithinASubmit) {
 // Reset: a new run, at once - the step goes back to 0, the run's curves start again, no "nan" shown
 // before its first step.
 TEST(EndToEnd, ResetStartsANewRun) {
-  Editor2E e(0);
+  LiveEditor e(0);
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
   const std::uint64_t perFrame = e.warmUp(30);
@@ -226,7 +235,7 @@ TEST(EndToEnd, ResetStartsANewRun) {
 // A diverged run (sgd at learning rate 10 on a regression) stays in the user's hands: Pause, Reset
 // and edits answer within a frame (by the second frame after the one that fed them).
 TEST(EndToEnd, AfterADivergencePauseResetAndEditsStillAnswer) {
-  Editor2E e(0, "cpu", "reg-plane");
+  LiveEditor e(0, "cpu", "reg-plane");
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
   e.warmUp(5);
@@ -261,7 +270,7 @@ TEST(EndToEnd, AfterADivergencePauseResetAndEditsStillAnswer) {
 
 // Three clicks on "+" faster than the frames: three neurons, never two or four.
 TEST(EndToEnd, ThreeFastClicksOnPlusAddExactlyThreeNeurons) {
-  Editor2E e(0);
+  LiveEditor e(0);
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
   e.warmUp();
@@ -281,7 +290,7 @@ TEST(EndToEnd, ThreeFastClicksOnPlusAddExactlyThreeNeurons) {
 
 // A Space tap shorter than a frame (press and release between two frames) toggles play, both ways.
 TEST(EndToEnd, ASpaceTapShorterThanAFrameTogglesPlay) {
-  Editor2E e(0);
+  LiveEditor e(0);
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
   e.warmUp(5);
@@ -299,7 +308,7 @@ TEST(EndToEnd, ASpaceTapShorterThanAFrameTogglesPlay) {
 
 // File > Save preset writes what runs now; File > Open preset brings it back (a new session).
 TEST(EndToEnd, FileMenuSavesAPresetAndOpensItAgain) {
-  Editor2E e(0);
+  LiveEditor e(0);
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
   e.warmUp(5);
@@ -330,7 +339,7 @@ TEST(EndToEnd, FileMenuSavesAPresetAndOpensItAgain) {
 // File > Save checkpoint writes the weights at the current step; File > Load checkpoint goes back to
 // them; File > Save screenshot writes a PNG.
 TEST(EndToEnd, FileMenuSavesAndLoadsACheckpointAndTakesAScreenshot) {
-  Editor2E e(0);
+  LiveEditor e(0);
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
   e.warmUp(5);
@@ -369,7 +378,7 @@ TEST(EndToEnd, FileMenuSavesAndLoadsACheckpointAndTakesAScreenshot) {
 
 // View > 3D view turns the Viewport's orbit view on; the menu's own rectangle is the same open or closed.
 TEST(EndToEnd, ViewMenuTurnsThe3DViewOn) {
-  Editor2E e(0);
+  LiveEditor e(0);
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
   e.warmUp(3);
