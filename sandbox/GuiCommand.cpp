@@ -24,6 +24,7 @@ struct GuiOptions {
   std::string screenshot;
   std::uint32_t width = 1280, height = 720;
   std::optional<std::uint32_t> stepsPerFrame;
+  std::optional<std::string> speed;
   bool validation = false;
   bool noVsync = false;
   std::optional<float> uiScale;
@@ -72,6 +73,20 @@ int runGui(const GuiOptions& o) {
   options.height = o.height;
   options.frames = o.frames;
   options.stepsPerFrame = o.stepsPerFrame ? *o.stepsPerFrame : (o.headless ? 1u : 0u);
+  if (o.speed) {
+    char* end = nullptr;
+    const double speed = *o.speed == "max" ? 0.0 : std::strtod(o.speed->c_str(), &end);
+    if (*o.speed != "max" && (o.speed->empty() || *end != '\0' || !(speed > 0.0 && speed <= 1e6))) {
+      std::fprintf(stderr, "neural-sandbox: --speed must be 'max' or steps a second above 0 (got '%s')\n",
+                   o.speed->c_str());
+      return 2;
+    }
+    if (o.headless) {
+      std::fprintf(stderr, "neural-sandbox: --speed is a window's; headless frames run --steps-per-frame steps each\n");
+      return 2;
+    }
+    options.speed = speed;
+  }
   options.screenshot = o.screenshot;
   options.validation = o.validation;
   options.vsync = !o.noVsync;
@@ -120,7 +135,11 @@ Action addGuiCommand(CLI::App& app, bool defaultCommand) {
     target->add_option("--width", options->width, "Width in pixels (headless: of the image)")->capture_default_str();
     target->add_option("--height", options->height, "Height in pixels (headless: of the image)")->capture_default_str();
     target->add_option("--steps-per-frame", options->stepsPerFrame,
-                       "Training steps per frame (headless default 1; window default 0: free running)");
+                       "Headless: training steps per frame (default 1). A window: the start speed, S x the frame "
+                       "cap snapped to the speed control's values (0: max)");
+    target->add_option("--speed", options->speed,
+                       "A window's start speed in steps a second, snapped to 0.5, 1, 2, 5, 10, 30, 100, 1000, or "
+                       "'max' (default: 30 for 2D data, max for images)");
     target->add_flag("--validation", options->validation, "Turn the Khronos validation layer on");
     target->add_flag("--no-vsync", options->noVsync, "Present without waiting for the display");
     target->add_option("--max-fps", options->maxFps,

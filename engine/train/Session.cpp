@@ -7,8 +7,6 @@
 #include <type_traits>
 #include <optional>
 
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "core/Check.h"
 #include "core/Log.h"
@@ -17,7 +15,6 @@
 namespace nsb::train {
 namespace {
 
-constexpr int BACKGROUND_NICE = 10;
 constexpr std::size_t HISTORY_SHOWN = 2048;  // metric points in a snapshot, at most (about 2 per pixel)
 
 // At most `most` points of a history: those whose index is a multiple of the smallest power of two
@@ -293,10 +290,9 @@ std::uint64_t Session::pacedSteps() {
 
 void Session::loop() {
   using namespace std::chrono_literals;
-  // Training is the background work of the editor: at nice 10 it takes whatever CPU the frames leave
-  // (a free-running CPU backend: 14-17 frames/s against 13 at the same priority). Failure (a sandbox
-  // without the permission) only costs that.
-  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), BACKGROUND_NICE);
+  // The same priority as the frames (no nice): at nice 10 beside two busy processes the thread had
+  // 3 % of a core, and every command waited behind its submit and publish for up to a second. A
+  // window's frame cap keeps CPU for training instead.
   core::Timer rateTimer, publishTimer;
   std::uint64_t rateSteps = 0;
   double stepsPerSecond = 0.0;

@@ -103,11 +103,15 @@ core::Status App::initialise() {
   applyDarkTheme(mUiScale);
   buildFonts(mUiScale);
   if (mWindow) {
-    ImGui_ImplGlfw_InitForVulkan(mWindow, true);
+    // Mouse, keys and characters go through the input queue (none lost between frames); the
+    // backend keeps the rest (display size, time, cursors, focus).
+    ImGui_ImplGlfw_InitForVulkan(mWindow, false);
+    mInput.attach(mWindow);
     mImGuiGlfw = true;
   } else {
     io.DisplaySize = ImVec2(static_cast<float>(mOptions.width), static_cast<float>(mOptions.height));
     io.DeltaTime = 1.0f / 60.0f;
+    InputQueue::mapKeys(io);
   }
 
   render::RendererConfig rendererConfig;
@@ -162,7 +166,7 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   editorConfig.presetName = mOptions.presetName;
   editorConfig.featureList = mOptions.featureList;
   editorConfig.heatmaps = mHeatmaps.get();
-  editorConfig.deterministic = mOptions.headless;
+  editorConfig.deterministic = lockstep();
   editorConfig.playing = playing;
   editorConfig.stepsPerFrame = stepsPerFrame;
   editorConfig.seed = mOptions.config.seed;
@@ -295,8 +299,6 @@ bool App::frame(bool capture) {
     mLastFrameTime = now;
   }
 
-  // Training for this frame: S steps when stepping per frame; headless waits for them (and for every
-  // edit sent last frame), so that the frame shows exactly that state.
   // Lockstep: S steps a frame, waited for (and every edit sent last frame). Otherwise the session
   // trains at its own pace and the frame shows its latest snapshot.
   if (lockstep()) {
@@ -312,6 +314,7 @@ bool App::frame(bool capture) {
     ImGui::GetIO().DisplaySize = ImVec2(static_cast<float>(width), static_cast<float>(height));
     ImGui::GetIO().DeltaTime = 1.0f / 60.0f;
   }
+  mInput.feed(ImGui::GetIO());
   ImGui_ImplVulkan_NewFrame();
   ImGui::NewFrame();
   const EditorRequests requests = mEditor->draw(*snapshot, FrameStats{mFps, mFrameMs});

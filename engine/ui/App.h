@@ -14,6 +14,7 @@
 #include "render/Image.h"
 #include "train/Preset.h"
 #include "train/Trainer.h"
+#include "ui/InputQueue.h"
 
 struct GLFWwindow;
 
@@ -45,7 +46,7 @@ struct AppOptions {
   std::uint32_t frames = 0;         // 0: until the window closes (a window only)
   // Lockstep: the frame loop runs stepsPerFrame steps a frame and waits for them (unset: headless),
   // so the same arguments give the same pictures. Otherwise the session trains on its own thread at
-  // the editor's speed and a frame never waits for it (a window; tests of the window's scheduling).
+  // the editor's speed and a frame never waits for it (a window; headless, the end-to-end tests).
   std::optional<bool> lockstep;
   std::uint32_t stepsPerFrame = 0;  // lockstep: steps a frame (at least 1); a window: sets the start speed
   // A window's start speed in steps a second (0: max). Unset: stepsPerFrame x the frame cap snapped to
@@ -95,6 +96,8 @@ class App {
   render::Renderer& renderer() { return *mRenderer; }
   render::HeatmapView& heatmaps() { return *mHeatmaps; }
   GLFWwindow* window() const { return mWindow; }
+  // Mouse and keyboard events for the coming frames: a window's come from GLFW, tests push their own.
+  InputQueue& input() { return mInput; }
   std::uint64_t frames() const { return mFrames; }
   double maxFps() const { return mMaxFps; }  // 0: no limit
 
@@ -126,6 +129,7 @@ class App {
   bool mQuit = false;
   std::optional<std::string> mScreenshotPath;  // File > Save screenshot: taken next frame, without the dialog
   float mUiScale = 1.0f;
+  InputQueue mInput;
 };
 
 }  // namespace nsb::ui

@@ -174,6 +174,7 @@ void Editor::settle(const train::Snapshot& snapshot) {
 
 EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& stats) {
   ++mFrame;
+  mWidgets.clear();  // widgetRect() names what this frame drew (a closed menu's items are gone)
   EditorRequests requests;
   settle(snapshot);
   mSeed = std::max(mSeed, 0);
@@ -367,16 +368,22 @@ void Editor::drawMenuBar(EditorRequests& requests) {
   if (!ImGui::BeginMainMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
     if (ImGui::MenuItem("Open preset...")) beginFileAction(FileAction::OpenPreset);
+    rememberWidget("file-open-preset");
     if (ImGui::MenuItem("Save preset...")) beginFileAction(FileAction::SavePreset);
+    rememberWidget("file-save-preset");
     ImGui::Separator();
     if (ImGui::MenuItem("Load checkpoint...")) beginFileAction(FileAction::LoadCheckpoint);
+    rememberWidget("file-load-checkpoint");
     if (ImGui::MenuItem("Save checkpoint...")) beginFileAction(FileAction::SaveCheckpoint);
+    rememberWidget("file-save-checkpoint");
     ImGui::Separator();
     if (ImGui::MenuItem("Save screenshot...")) beginFileAction(FileAction::Screenshot);
+    rememberWidget("file-screenshot");
     ImGui::Separator();
     if (ImGui::MenuItem("Quit")) requests.quit = true;
     ImGui::EndMenu();
   }
+  rememberWidget("menu-file");  // open or closed: End() gives the menu's title back as the last item
   if (ImGui::BeginMenu("View")) {
     auto& o = mNetwork.options();
     ImGui::MenuItem("Train points", nullptr, &o.showTrain);
@@ -384,6 +391,7 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     ImGui::MenuItem("Discretize output", nullptr, &o.discretize);
     ImGui::MenuItem("Edges", nullptr, &o.showEdges);
     ImGui::MenuItem("3D view", "3", &mOrbitMode);
+    rememberWidget("view-3d");
     if (ImGui::MenuItem("Frame network", "F")) frameNetwork();
     if (ImGui::BeginMenu("UI scale")) {
       for (const float scale : {1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f}) {
@@ -395,6 +403,7 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     }
     ImGui::EndMenu();
   }
+  rememberWidget("menu-view");
   if (ImGui::BeginMenu("Help")) {
     ImGui::TextUnformatted(
         "Space  play / pause\nS      one step (or steps per frame)\nR      reset the weights\n"
@@ -594,6 +603,7 @@ void Editor::drawHyperparams(const train::Snapshot& snapshot) {
     editing.optimizer = static_cast<compute::OptimizerKind>(optimizer);
     commit = true;
   }
+  rememberWidget("optimizer");
   track("The update rule; a new optimizer starts with fresh state, the weights stay.");
   ImGui::SliderFloat("learning rate", &editing.learningRate, 1e-5f, 1.0f, "%g", ImGuiSliderFlags_Logarithmic);
   rememberWidget("lr");

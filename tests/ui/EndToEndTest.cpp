@@ -1,0 +1,404 @@
+// The end-to-end editor suite (issue 12, items 1 and 10): the real application - ui::App headless
+// (offscreen renderer) in a window's scheduling (AppOptions::lockstep = false: the Session trains on
+// its own thread, steps per frame are requested, not waited for) - driven by widget name through its
+// InputQueue at 30 frames a second while training runs, asserting on the session's snapshots and on
+// the text each frame shows. NSB_E2E_BUSY=N starts N threads spinning beside it (CTest runs the suite
+// plain and with two: controls must answer whatever the load).
+//
+// "Within a frame" is checked in frames: an input's effect must be in the snapshot, or on screen, by
+// the second frame after the frame that fed it (the session gets a whole frame to apply it). Steps
+// that ran after a control are bounded by one submit plus what Session::latest() can lag behind the
+// training thread: the most steps seen in one frame just before (two such frames free running, where
+// a publish that runs every probe takes a while), and stepping per frame one request of S steps.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "EditorDriver.h"
+#include "UiTestSupport.h"
+#include "train/Preset.h"
+
+namespace nsb::ui {
+namespace {
+
+using test::EditorDriver;
+
+// Frames the editor has to show an input's effect, counted from the frame that fed the input.
+constexpr int ANSWER_FRAMES = 2;
+
+// NSB_E2E_BUSY=N: N threads at 100 % for the whole run, as the other work of a loaded machine.
+class BusyThreads : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    const char* value = std::getenv("NSB_E2E_BUSY");
+    const int n = value ? std::atoi(value) : 0;
+    for (int i = 0; i < n; ++i) {
+      mThreads.emplace_back([this] {
+        volatile std::uint64_t spin = 0;
+        while (!mStop.load(std::memory_order_relaxed)) spin = spin + 1;
+      });
+    }
+    if (n > 0) std::printf("end-to-end suite: %d busy threads beside it\n", n);
+  }
+  void TearDown() override {
+    mStop = true;
+    for (auto& t : mThreads) t.join();
+    mThreads.clear();
+  }
+
+ private:
+  std::atomic<bool> mStop{false};
+  std::vector<std::thread> mThreads;
+};
+[[maybe_unused]] ::testing::Environment* const busy = ::testing::AddGlobalTestEnvironment(new BusyThreads);
+
+// A scratch folder for the files the File menu writes, removed when the suite ends.
+std::filesystem::path scratchFolder() {
+  return std::filesystem::temp_directory_path() / ("nsb-e2e-" + std::to_string(getpid()));
+}
+std::filesystem::path scratch(const std::string& name) {
+  std::filesystem::create_directories(scratchFolder());
+  return scratchFolder() / name;
+}
+class ScratchFolder : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(scratchFolder(), ignored);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const scratchEnvironment =
+    ::testing::AddGlobalTestEnvironment(new ScratchFolder);
+
+// A preset in the editor, headless with a window's scheduling; stepsPerFrame 0: at full speed, else
+// the speed a window starts at with --steps-per-frame (S x 30 frames/s snapped: 10 -> 100 steps/s). 800x640:
+// the whole editor, at a frame cost that leaves the training thread some of a loaded 2-core machine.
+struct LiveEditor {
+  explicit LiveEditor(std::uint32_t stepsPerFrame, const std::string& backend = "cpu",
+                      const std::string& preset = "spiral") {
+    auto options = test::presetOptions(preset, backend, 800, 640);
+    options.lockstep = false;
+    options.stepsPerFrame = stepsPerFrame;
+    if (stepsPerFrame == 0) options.speed = 0.0;  // max: the hardest case for the controls
+    auto created = App::create(options);
+    EXPECT_TRUE(created.ok()) << created.message();
+    if (!created) return;
+    app = std::move(created.value());
+    driver = std::make_unique<EditorDriver>(*app);
+  }
+  explicit operator bool() const { return driver != nullptr; }
+  std::uint64_t step() const { return app->session().latest()->step; }
+  std::uint64_t submit() const { return app->session().latest()->stepsPerSubmit; }
+  // Frames until training has started, then `frames` more; returns the most steps the session showed
+  // in one frame over those (at least 1): a bound on the steps one frame can hide.
+  std::uint64_t warmUp(int frames = 15) {
+    driver->framesUntil([&] { return step() > 0; }, 300);
+    std::uint64_t last = step(), most = 1;
+    for (int i = 0; i < frames; ++i) {
+      driver->frame();
+      most = std::max(most, step() - last);
+      last = step();
+    }
+    return most;
+  }
+  // Draws frames until the session has applied every command sent so far and run every step asked
+  // for (Session::sync); false after `most` frames. Only while paused: stepping per frame asks for
+  // more steps every frame.
+  bool caughtUp(int most = 300) {
+    auto done = std::async(std::launch::async, [session = &app->session()] { session->sync(); });
+    for (int i = 0; i < most; ++i) {
+      if (done.wait_for(std::chrono::seconds(0)) == std::future_status::ready) return true;
+      driver->frame();
+    }
+    return done.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }
+  // The step at which the session applied the last event named `what` (its "before" for a reset).
+  std::optional<std::uint64_t> eventStep(const std::string& what) const {
+    const auto s = app->session().latest();
+    for (auto e = s->events.rbegin(); e != s->events.rend(); ++e) {
+      if (e->what == what) return e->step;
+    }
+    return std::nullopt;
+  }
+
+  std::unique_ptr<App> app;
+  std::unique_ptr<EditorDriver> driver;  // declared last: goes first
+};
+
+// Pause: the button reads Play from the next frame, and no step starts after the frame in which it
+// was clicked. Allowed: the submit running then, and the steps one frame can hide from
+// Session::latest() (the most seen in one frame before the click).
+void expectPauseStopsTraining(std::uint32_t stepsPerFrame, const std::string& backend) {
+  LiveEditor e(stepsPerFrame, backend);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  const std::uint64_t perFrame = e.warmUp();
+  ASSERT_TRUE(d.editor().playing());
+  ASSERT_TRUE(d.click("play", 2));  // the release frame sends Pause
+  const std::uint64_t atClick = e.step();
+  EXPECT_FALSE(d.editor().playing());
+  d.frame();
+  EXPECT_TRUE(d.shows("Play")) << "the frame after the click shows:\n" << d.screenText();
+  // Free running, Session::sync says when Pause was applied. Stepping per frame, the backlog sync
+  // would wait for may take minutes: frames until the step counter stands still for 10 frames, or has
+  // gone past what is allowed (a stall of the training thread may stop it early: the counter must
+  // then stay put for 10 more frames below).
+  // Free running, a snapshot may be two frames' training behind (a publish that ran every probe).
+  const std::uint64_t allowed = (stepsPerFrame == 0 ? 2 : 1) * perFrame + e.submit() + stepsPerFrame;
+  if (stepsPerFrame == 0) {
+    ASSERT_TRUE(e.caughtUp()) << "Pause was not applied in 300 frames";
+  }
+  std::uint64_t last = e.step();
+  for (int i = 0, still = 0; stepsPerFrame > 0 && i < 150 && still < 10 && last - atClick <= allowed; ++i) {
+    d.frame();
+    still = e.step() == last ? still + 1 : 0;
+    last = e.step();
+  }
+  const std::uint64_t paused = e.step();
+  ASSERT_LE(paused - atClick, allowed) << paused - atClick << " steps ran after the frame in which Pause was clicked ("
+                                       << backend << ", " << stepsPerFrame << " steps/frame; " << allowed
+                                       << " allowed: one submit and what a snapshot can lag behind)";
+  d.frames(10);
+  EXPECT_EQ(e.step(), paused) << "the step counter moved while paused";
+  EXPECT_FALSE(d.latest()->running);
+  EXPECT_EQ(d.shownStep(), paused) << "the toolbar shows the step training stopped at:\n" << d.screenText();
+}
+
+TEST(EndToEnd, PauseStopsTrainingInTheFrameItWasClickedFreeRunning) { expectPauseStopsTraining(0, "cpu"); }
+
+TEST(EndToEnd, PauseStopsTrainingInTheFrameItWasClickedSteppingPerFrame) { expectPauseStopsTraining(10, "cpu"); }
+
+TEST(EndToEnd, PauseStopsTrainingInTheFrameItWasClickedOnVulkan) { expectPauseStopsTraining(10, "vulkan"); }
+
+// A typed learning rate: on screen from the next frame on (never the old value again), applied by the
+// session within one submit of the frame that sent it (and the steps one frame hides).
+TEST(EndToEnd, AnEditedLearningRateIsShownAtOnceAndAppliedWithinASubmit) {
+  LiveEditor e(10);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  const std::uint64_t perFrame = e.warmUp();
+  ASSERT_TRUE(d.shows("learning rate", "0.01")) << d.screenText();
+  ASSERT_TRUE(d.typeInto("lr", "0.05", 2));  // returns after the frame that fed Enter's release
+  const std::uint64_t atEnter = e.step();
+  EXPECT_TRUE(d.shows("learning rate", "0.05")) << "the frame after Enter shows:\n" << d.screenText();
+  bool applied = false;
+  for (int i = 0; i < 30; ++i) {
+    d.frame();
+    EXPECT_TRUE(d.shows("learning rate", "0.05")) << "frame " << i + 2 << " after Enter shows:\n" << d.screenText();
+    applied = applied || d.latest()->hyperparams.learningRate == 0.05f;
+  }
+  ASSERT_TRUE(applied) << "the session had not taken the new learning rate 30 frames after Enter (step " << e.step()
+                       << ", typed at step " << atEnter << ")";
+  const auto at = e.eventStep("lr");
+  ASSERT_TRUE(at) << "no event for the learning rate";
+  const std::uint64_t allowed = perFrame + e.submit() + 10;
+  EXPECT_LE(*at - atEnter, allowed) << "applied at step " << *at << ", typed at step " << atEnter << " (" << allowed
+                                    << " steps allowed)";
+}
+
+// Reset: a new run, at once - the step goes back to 0, the run's curves start again, no "nan" shown
+// before its first step.
+TEST(EndToEnd, ResetStartsANewRun) {
+  LiveEditor e(0);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  const std::uint64_t perFrame = e.warmUp(30);
+  const std::uint64_t before = e.step();
+  ASSERT_TRUE(d.click("reset", 2));
+  const std::uint64_t atClick = e.step();
+  ASSERT_TRUE(d.framesUntil([&] { return e.eventStep("reset").has_value(); }, 300)) << "Reset was never applied";
+  EXPECT_LE(*e.eventStep("reset") - atClick, 2 * perFrame + e.submit())
+      << "Reset applied at step " << *e.eventStep("reset") << ", clicked at step " << atClick;
+  EXPECT_LT(e.step(), before) << "no new run";
+  const auto s = d.latest();
+  for (const auto& point : s->history) {
+    ASSERT_LE(point.step, s->step) << "a point of the old run (step " << point.step << ") in the new run's curves";
+  }
+  // Paused, Reset shows step 0 and no loss before the first step.
+  ASSERT_TRUE(d.click("play"));
+  ASSERT_TRUE(e.caughtUp());
+  ASSERT_TRUE(d.click("reset"));
+  ASSERT_TRUE(e.caughtUp());
+  EXPECT_EQ(e.step(), 0u);
+  d.frame();
+  EXPECT_EQ(d.shownStep(), 0u) << d.screenText();
+  EXPECT_FALSE(d.shows("nan")) << "a loss is shown before the first step:\n" << d.screenText();
+}
+
+// A diverged run (sgd at learning rate 10 on a regression) stays in the user's hands: Pause, Reset
+// and edits answer within a frame (by the second frame after the one that fed them).
+TEST(EndToEnd, AfterADivergencePauseResetAndEditsStillAnswer) {
+  LiveEditor e(0, "cpu", "reg-plane");
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp(5);
+  ASSERT_TRUE(d.click("optimizer", 2));
+  ASSERT_TRUE(d.clickText("sgd"));
+  ASSERT_TRUE(d.framesUntil([&] { return d.latest()->hyperparams.optimizer == compute::OptimizerKind::Sgd; }, 150));
+  ASSERT_TRUE(d.typeInto("lr", "10", 2));
+  ASSERT_TRUE(d.framesUntil(
+      [&] {
+        const auto s = d.latest();
+        return s->divergence.has_value() || !std::isfinite(s->lastLoss);
+      },
+      150))
+      << "no divergence at learning rate 10: loss " << d.latest()->lastLoss;
+  EXPECT_TRUE(d.framesUntil([&] { return d.shows("Training diverged at step"); }, ANSWER_FRAMES))
+      << "no divergence banner:\n" << d.screenText();
+  const auto answers = [&](auto done) { return d.framesUntil(done, ANSWER_FRAMES); };
+  if (d.editor().playing()) {
+    ASSERT_TRUE(d.click("play"));
+    EXPECT_FALSE(d.editor().playing());
+    EXPECT_TRUE(answers([&] { return !d.latest()->running; })) << "Pause did not answer";
+  }
+  ASSERT_TRUE(d.click("reset"));
+  EXPECT_TRUE(answers([&] { return e.step() == 0; })) << "Reset did not answer: step " << e.step();
+  ASSERT_TRUE(d.typeInto("lr", "0.02"));
+  EXPECT_TRUE(d.shows("learning rate", "0.02")) << d.screenText();
+  EXPECT_TRUE(answers([&] { return d.latest()->hyperparams.learningRate == 0.02f; }))
+      << "the edit did not answer: learning rate " << d.latest()->hyperparams.learningRate;
+  ASSERT_TRUE(d.click("play"));
+  EXPECT_TRUE(answers([&] { return e.step() > 0; })) << "Play did not answer";
+  EXPECT_TRUE(d.framesUntil([&] { return e.step() > 50; }, 150));
+  EXPECT_TRUE(std::isfinite(d.latest()->lastLoss)) << "lr 0.02 diverges too";
+}
+
+// Three clicks on "+" faster than the frames: three neurons, never two or four.
+TEST(EndToEnd, ThreeFastClicksOnPlusAddExactlyThreeNeurons) {
+  LiveEditor e(0);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp();
+  const std::size_t width = d.latest()->spec.hidden[0].width;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(d.pushClick("add-neuron-0", i == 0 ? 2 : 0));
+  EXPECT_EQ(d.drain(), 6) << "a press frame and a release frame per click";
+  const std::string want = "Hidden 1  " + std::to_string(width + 3) + " x";
+  EXPECT_TRUE(d.framesUntil([&] { return d.shows(want); }, ANSWER_FRAMES))
+      << "the Outliner does not show the width asked for at once:\n"
+      << d.screenText();
+  EXPECT_TRUE(d.framesUntil([&] { return d.latest()->spec.hidden[0].width == width + 3; }, 150))
+      << "layer 1 has " << d.latest()->spec.hidden[0].width << " neurons";
+  d.frames(15);
+  EXPECT_EQ(d.latest()->spec.hidden[0].width, width + 3);
+  EXPECT_TRUE(d.shows(want)) << d.screenText();
+}
+
+// A Space tap shorter than a frame (press and release between two frames) toggles play, both ways.
+TEST(EndToEnd, ASpaceTapShorterThanAFrameTogglesPlay) {
+  LiveEditor e(0);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp(5);
+  ASSERT_TRUE(d.editor().playing());
+  d.pushTap(GLFW_KEY_SPACE);
+  d.drain();
+  EXPECT_FALSE(d.editor().playing()) << "the tap was lost";
+  EXPECT_TRUE(e.caughtUp());
+  EXPECT_FALSE(d.latest()->running);
+  d.pushTap(GLFW_KEY_SPACE);
+  d.drain();
+  EXPECT_TRUE(d.editor().playing()) << "the second tap was lost";
+  EXPECT_TRUE(d.framesUntil([&] { return d.latest()->running; }, 30));
+}
+
+// File > Save preset writes what runs now; File > Open preset brings it back (a new session).
+TEST(EndToEnd, FileMenuSavesAPresetAndOpensItAgain) {
+  LiveEditor e(0);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp(5);
+  const std::size_t width = d.latest()->spec.hidden[0].width;
+  ASSERT_TRUE(d.click("add-neuron-0", 2));
+  ASSERT_TRUE(d.framesUntil([&] { return d.latest()->spec.hidden[0].width == width + 1; }, 150));
+  const auto path = scratch("lesson.json");
+  std::filesystem::remove(path);
+  ASSERT_TRUE(d.menu("menu-file", "file-save-preset"));
+  ASSERT_TRUE(d.typeInto("file-path", path.string(), 3));
+  ASSERT_TRUE(std::filesystem::exists(path)) << "File > Save preset wrote nothing; notice: " << d.editor().notice();
+  auto saved = train::Preset::load(path.string());
+  ASSERT_TRUE(saved.ok()) << saved.message();
+  ASSERT_EQ(saved.value().hidden.size(), 2u);
+  EXPECT_EQ(saved.value().hidden[0].width, width + 1);
+
+  ASSERT_TRUE(d.click("add-neuron-0"));
+  ASSERT_TRUE(d.framesUntil([&] { return d.latest()->spec.hidden[0].width == width + 2; }, 150));
+  ASSERT_TRUE(d.menu("menu-file", "file-open-preset"));
+  ASSERT_TRUE(d.typeInto("file-path", path.string(), 3));
+  EXPECT_TRUE(
+      d.framesUntil([&] { return d.latest()->spec.hidden[0].width == width + 1 && d.shows("preset lesson"); }, 150))
+      << "the opened preset has " << d.latest()->spec.hidden[0].width << " neurons in layer 1:\n"
+      << d.screenText();
+  std::filesystem::remove(path);
+}
+
+// File > Save checkpoint writes the weights at the current step; File > Load checkpoint goes back to
+// them; File > Save screenshot writes a PNG.
+TEST(EndToEnd, FileMenuSavesAndLoadsACheckpointAndTakesAScreenshot) {
+  LiveEditor e(0);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp(5);
+  ASSERT_TRUE(d.click("play"));  // paused, so that the saved step is known
+  ASSERT_TRUE(e.caughtUp());
+  const std::uint64_t at = e.step();
+  const auto params = d.latest()->probes ? d.latest()->probes->parameters : std::vector<float>{};
+  const auto checkpoint = scratch("run.safetensors");
+  std::filesystem::remove(checkpoint);
+  ASSERT_TRUE(d.menu("menu-file", "file-save-checkpoint"));
+  ASSERT_TRUE(d.typeInto("file-path", checkpoint.string(), 3));
+  EXPECT_TRUE(d.framesUntil([&] { return std::filesystem::exists(checkpoint); }, 150))
+      << "File > Save checkpoint wrote nothing: " << d.screenText();
+
+  ASSERT_TRUE(d.click("play"));
+  ASSERT_TRUE(d.framesUntil([&] { return e.step() > at + 50; }, 150));
+  ASSERT_TRUE(d.click("play"));
+  ASSERT_TRUE(e.caughtUp());
+  ASSERT_TRUE(d.menu("menu-file", "file-load-checkpoint"));
+  ASSERT_TRUE(d.typeInto("file-path", checkpoint.string(), 3));
+  EXPECT_TRUE(d.framesUntil([&] { return e.step() == at; }, 150))
+      << "step " << e.step() << " after loading the checkpoint of step " << at << ":\n" << d.screenText();
+  if (!params.empty() && d.latest()->probes) {
+    EXPECT_EQ(d.latest()->probes->parameters, params) << "the checkpoint's weights";
+  }
+
+  const auto png = scratch("shot.png");
+  std::filesystem::remove(png);
+  ASSERT_TRUE(d.menu("menu-file", "file-screenshot"));
+  ASSERT_TRUE(d.typeInto("file-path", png.string(), 3));
+  EXPECT_TRUE(d.framesUntil([&] { return std::filesystem::exists(png); }, 10)) << d.editor().notice();
+  EXPECT_GT(std::filesystem::exists(png) ? std::filesystem::file_size(png) : 0, 1000u);
+  std::filesystem::remove(checkpoint);
+  std::filesystem::remove(png);
+}
+
+// View > 3D view turns the Viewport's orbit view on; the menu's own rectangle is the same open or closed.
+TEST(EndToEnd, ViewMenuTurnsThe3DViewOn) {
+  LiveEditor e(0);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp(3);
+  ASSERT_FALSE(d.editor().orbitMode());
+  const auto closed = d.widget("menu-view");
+  ASSERT_TRUE(closed);
+  ASSERT_TRUE(d.click("menu-view"));
+  const auto open = d.widget("menu-view", 2);
+  ASSERT_TRUE(open && d.widget("view-3d")) << "the View menu did not open:\n" << d.screenText();
+  EXPECT_EQ(open->min.x, closed->min.x);
+  EXPECT_EQ(open->max.y, closed->max.y);
+  ASSERT_TRUE(d.click("view-3d"));
+  EXPECT_TRUE(d.editor().orbitMode());
+}
+
+}  // namespace
+}  // namespace nsb::ui
