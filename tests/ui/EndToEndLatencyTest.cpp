@@ -1,0 +1,109 @@
+// Edit-to-screen latency (issue 12, item 11), a measurement run by engine/bench/editor_bench.sh, not a
+// test: DISABLED_ so that CI skips it. The real application in a window's scheduling at 30 frames/s
+// (headless renderer, the end-to-end driver): from the input event of an edit to the end of the first
+// frame whose picture shows its effect, 50 times each: a value edit (the typed learning rate on
+// screen), Pause (the step counter frozen at the step training stopped at), Reset (a step counter
+// below the one at the click) and a structural edit (the Viewport's "Hidden 1 (N+1)"). Prints p50 and
+// p95 in ms. NSB_LATENCY_BACKEND picks the backend (cpu by default); NSB_E2E_BUSY adds busy threads.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "EditorDriver.h"
+#include "UiTestSupport.h"
+
+namespace nsb::ui {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int EDITS = 50;
+constexpr int MOST_FRAMES = 300;  // an effect not seen in 10 s counts as 10 s
+
+double ms(Clock::time_point from) { return std::chrono::duration<double, std::milli>(Clock::now() - from).count(); }
+
+void report(const char* what, const std::string& backend, std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  const auto at = [&](double q) { return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))]; };
+  const char* busy = std::getenv("NSB_E2E_BUSY");
+  std::printf("latency %-10s %-6s busy %s: p50 %.0f ms, p95 %.0f ms, max %.0f ms (%zu edits)\n", what, backend.c_str(),
+              busy ? busy : "0", at(0.5), at(0.95), samples.back(), samples.size());
+}
+
+TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
+  const char* env = std::getenv("NSB_LATENCY_BACKEND");
+  const std::string backend = env ? env : "cpu";
+  auto options = test::presetOptions("spiral", backend, 800, 640);
+  options.lockstep = false;
+  options.speed = 0.0;  // max: the hardest case for the controls
+  auto created = App::create(options);
+  ASSERT_TRUE(created.ok()) << created.message();
+  App& app = *created.value();
+  test::EditorDriver d(app);
+  d.framesUntil([&] { return d.latest()->step > 0; }, MOST_FRAMES);
+  d.frames(10);
+
+  std::vector<double> edits, pauses, resets, neurons;
+  for (int i = 0; i < EDITS; ++i) {
+    // A typed learning rate: everything but the Enter first, then the Enter as the input event.
+    const std::string value = i % 2 ? "0.02" : "0.03";
+    const auto rect = d.widget("lr", 2);
+    ASSERT_TRUE(rect);
+    d.input().key(GLFW_KEY_LEFT_CONTROL, true);
+    d.input().mouseMove(rect->center().x, rect->center().y);
+    d.input().mouseButton(0, true);
+    d.input().mouseButton(0, false);
+    d.input().key(GLFW_KEY_LEFT_CONTROL, false);
+    d.input().key(GLFW_KEY_LEFT_CONTROL, true);
+    d.pushTap(GLFW_KEY_A);
+    d.input().key(GLFW_KEY_LEFT_CONTROL, false);
+    d.pushText(value);
+    d.drain();
+    auto start = Clock::now();
+    d.pushTap(GLFW_KEY_ENTER);
+    d.framesUntil([&] { return d.shows("learning rate", value); }, MOST_FRAMES);
+    edits.push_back(ms(start));
+    d.frames(3);
+
+    // Pause: the first frame whose counter shows the step training stopped at.
+    ASSERT_TRUE(d.pushClick("play"));
+    start = Clock::now();
+    std::uint64_t shown = 0;
+    d.framesUntil(
+        [&] {
+          const auto s = d.latest();
+          shown = d.shownStep().value_or(~0ull);
+          return !s->running && shown == s->step;
+        },
+        MOST_FRAMES);
+    pauses.push_back(ms(start));
+
+    // Reset (paused): step 0 on screen.
+    ASSERT_TRUE(d.pushClick("reset"));
+    start = Clock::now();
+    d.framesUntil([&] { return d.shownStep() == 0u; }, MOST_FRAMES);
+    resets.push_back(ms(start));
+
+    // A neuron more (paused, so the picture is the applied edit): the Viewport's layer title.
+    const std::size_t width = d.latest()->spec.hidden[0].width;
+    ASSERT_TRUE(d.pushClick(i % 2 ? "remove-neuron-0" : "add-neuron-0"));
+    const std::string want = "Hidden 1 (" + std::to_string(i % 2 ? width - 1 : width + 1) + ")";
+    start = Clock::now();
+    d.framesUntil([&] { return d.shows(want); }, MOST_FRAMES);
+    neurons.push_back(ms(start));
+
+    ASSERT_TRUE(d.click("play"));
+    d.frames(5);
+  }
+  report("value edit", backend, edits);
+  report("pause", backend, pauses);
+  report("reset", backend, resets);
+  report("neuron", backend, neurons);
+}
+
+}  // namespace
+}  // namespace nsb::ui
