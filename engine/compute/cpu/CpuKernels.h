@@ -1,7 +1,7 @@
 #pragma once
 // The CPU backend's kernels over raw host pointers, one function per op of Op.h. Each runs on the thread
-// that calls it (GEMM aside, which OpenBLAS threads; CpuProgram hands element-wise ops' parts to
-// CpuWorkers) and every reduction runs in a fixed order, so results repeat bit for bit.
+// that calls it (OpenBLAS single-threaded; CpuProgram hands bands of an op to CpuWorkers) and every
+// reduction runs in a fixed order, so results repeat bit for bit.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

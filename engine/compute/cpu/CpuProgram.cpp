@@ -14,16 +14,54 @@
 namespace nsb::compute::cpu {
 namespace {
 
-// Element-wise ops smaller than this run on the calling thread alone: below it a hand-over to the
-// workers costs more than it saves. Parts of an element range start on cache-line boundaries.
+// Every op is cut into bands chosen from its shape alone (CpuWorkers), so that its results do not depend
+// on the thread count. Element-wise ops smaller than PARALLEL_ELEMENTS are one band: below it a hand-over
+// to the workers costs more than it saves; larger ones are bands of ELEMENT_BAND elements (32 KiB of each
+// array), small enough that 2 or 3 threads finish close together. Element bands start on cache lines.
 constexpr std::size_t PARALLEL_ELEMENTS = 16384;
+constexpr std::size_t ELEMENT_BAND = 8192;
 constexpr std::size_t FLOATS_PER_LINE = 16;
-constexpr std::size_t LOSS_ROW_GRAIN = 64;  // a row costs n exponentials, not n plain operations
-constexpr std::size_t PARALLEL_GEMM_FLOPS = std::size_t{1} << 18;  // m * n * k
+constexpr std::size_t LOSS_PARALLEL_ROWS = 64;  // a row costs n exponentials, not n plain operations
+constexpr std::size_t LOSS_BAND_ROWS = 32;
+// A GEMM under PARALLEL_GEMM_MACS multiply-adds is one band; larger ones get about one band per BAND_MACS,
+// an even count (two threads, the common case, then finish together) of at most MAX_GEMM_BANDS.
+constexpr std::size_t PARALLEL_GEMM_MACS = std::size_t{1} << 18;
+constexpr std::size_t BAND_MACS = std::size_t{1} << 20;
+constexpr std::size_t MAX_GEMM_BANDS = 16;
 constexpr std::size_t MIN_BAND_ROWS = 64;
 
-// The rows of a [rows, cols] op worth splitting: PARALLEL_ELEMENTS elements' worth.
-std::size_t rowGrain(std::size_t cols) { return std::max<std::size_t>(1, PARALLEL_ELEMENTS / std::max<std::size_t>(cols, 1)); }
+std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
+
+std::size_t elementBand(std::size_t count) { return count < PARALLEL_ELEMENTS ? count : ELEMENT_BAND; }
+
+// The rows of a [rows, cols] op in one band: ELEMENT_BAND elements' worth.
+std::size_t rowBand(std::size_t rows, std::size_t cols) {
+  if (rows * cols < PARALLEL_ELEMENTS) return rows;
+  return std::max<std::size_t>(1, ELEMENT_BAND / std::max<std::size_t>(cols, 1));
+}
+
+// How a GEMM with op(a) [m, k] and op(b) [k, n] is cut: bands of rows of C unless C is short and wide.
+// A band of columns is a strided block for OpenBLAS (256x64 . 64x784 on 2 threads: 170 us by rows, 208
+// by columns), but 32-row bands of 64x256 . 256x784 each pack all of B (189 us by rows, 157 by columns).
+struct GemmBands {
+  bool byRows = true;
+  std::size_t band = 0;  // rows or columns of C per band
+};
+
+GemmBands gemmBands(std::size_t m, std::size_t n, std::size_t k) {
+  GemmBands plan;
+  plan.byRows = m >= n || m >= 2 * MIN_BAND_ROWS;
+  const std::size_t extent = plan.byRows ? m : n;
+  const std::size_t macs = m * n * k;
+  if (macs < PARALLEL_GEMM_MACS) {
+    plan.band = extent;
+    return plan;
+  }
+  std::size_t bands = std::clamp<std::size_t>(macs / BAND_MACS, 2, MAX_GEMM_BANDS);
+  bands += bands % 2;
+  plan.band = ceilDiv(ceilDiv(extent, bands), FLOATS_PER_LINE) * FLOATS_PER_LINE;
+  return plan;
+}
 
 bool overlaps(const Tensor& a, const Tensor& b) {
   if (a.buffer != b.buffer) return false;
@@ -287,12 +325,12 @@ void CpuProgram::execute(const GatherOp& op, std::size_t) {
   const std::size_t first = static_cast<std::size_t>(cursor) * rows;
   const std::int32_t* index = mBuffers.at<std::int32_t>(op.index);
   const std::size_t srcRows = op.src.rows();
-  const std::size_t grain = rowGrain(cols);
+  const std::size_t band = rowBand(rows, cols);
   switch (op.src.dtype) {
     case DType::U8: {
       const std::uint8_t* src = mBuffers.at<std::uint8_t>(op.src);
       float* dst = mBuffers.at<float>(op.dst);
-      mWorkers.forRange(rows, grain, 1, [&](std::size_t b, std::size_t e) {
+      mWorkers.forBands(rows, band, [&](std::size_t b, std::size_t e) {
         gatherU8(src, srcRows, index, first + b, e - b, cols, op.scale, dst + b * cols);
       });
       return;
@@ -300,7 +338,7 @@ void CpuProgram::execute(const GatherOp& op, std::size_t) {
     case DType::F32: {
       const float* src = mBuffers.at<float>(op.src);
       float* dst = mBuffers.at<float>(op.dst);
-      mWorkers.forRange(rows, grain, 1, [&](std::size_t b, std::size_t e) {
+      mWorkers.forBands(rows, band, [&](std::size_t b, std::size_t e) {
         gatherF32(src, srcRows, index, first + b, e - b, cols, op.scale, dst + b * cols);
       });
       return;
@@ -319,17 +357,14 @@ void CpuProgram::execute(const GemmOp& op, std::size_t) {
   const float* b = mBuffers.at<float>(op.b);
   float* c = mBuffers.at<float>(op.c);
   const std::size_t lda = op.a.cols(), ldb = op.b.cols();
-  // One part per thread, each a single-threaded sgemm over the whole of K; small products stay on one
-  // thread. Parts are bands of rows of C unless that leaves each under 64 rows: a band of columns is
-  // a strided block for OpenBLAS (256x64 . 64x784 on 2 threads: 170 us by rows, 208 by columns), but
-  // 32-row bands of 64x256 . 256x784 each pack all of B (189 us by rows, 157 by columns).
-  const std::size_t grain = m * n * k >= PARALLEL_GEMM_FLOPS ? 0 : SIZE_MAX;  // SIZE_MAX: one thread
-  if (m >= n || m >= MIN_BAND_ROWS * static_cast<std::size_t>(mWorkers.threads())) {
-    mWorkers.forRange(m, grain, FLOATS_PER_LINE, [&](std::size_t r0, std::size_t r1) {
+  // Each band is a single-threaded sgemm over the whole of K.
+  const GemmBands plan = gemmBands(m, n, k);
+  if (plan.byRows) {
+    mWorkers.forBands(m, plan.band, [&](std::size_t r0, std::size_t r1) {
       gemm(op.transA ? a + r0 : a + r0 * lda, lda, op.transA, b, ldb, op.transB, c + r0 * n, n, r1 - r0, n, k, op.alpha, op.beta);
     });
   } else {
-    mWorkers.forRange(n, grain, FLOATS_PER_LINE, [&](std::size_t c0, std::size_t c1) {
+    mWorkers.forBands(n, plan.band, [&](std::size_t c0, std::size_t c1) {
       gemm(a, lda, op.transA, op.transB ? b + c0 * ldb : b + c0, ldb, op.transB, c + c0, n, m, c1 - c0, k, op.alpha, op.beta);
     });
   }
@@ -340,7 +375,7 @@ void CpuProgram::execute(const BiasActivationOp& op, std::size_t) {
   const float* bias = mBuffers.at<float>(op.bias);
   float* a = mBuffers.at<float>(op.a);
   const std::size_t n = op.z.cols();
-  mWorkers.forRange(op.z.rows(), rowGrain(n), 1, [&](std::size_t b, std::size_t e) {
+  mWorkers.forBands(op.z.rows(), rowBand(op.z.rows(), n), [&](std::size_t b, std::size_t e) {
     biasActivation(z + b * n, bias, a + b * n, e - b, n, op.activation);
   });
 }
@@ -350,7 +385,7 @@ void CpuProgram::execute(const ActivationBackwardOp& op, std::size_t) {
   const float* z = mBuffers.at<float>(op.z);
   const float* a = op.a.valid() ? mBuffers.at<float>(op.a) : nullptr;
   float* dz = mBuffers.at<float>(op.dz);
-  mWorkers.forRange(op.z.elements(), PARALLEL_ELEMENTS, FLOATS_PER_LINE, [&](std::size_t b, std::size_t e) {
+  mWorkers.forBands(op.z.elements(), elementBand(op.z.elements()), [&](std::size_t b, std::size_t e) {
     activationBackward(da + b, z + b, a ? a + b : nullptr, dz + b, e - b, op.activation);
   });
 }
@@ -375,7 +410,7 @@ void CpuProgram::execute(const LossOp& op, std::size_t) {
   args.head = op.head;
   args.kind = op.loss_kind;
   args.rowLoss = mLossRows.data();
-  mWorkers.forRange(args.rows, LOSS_ROW_GRAIN, 1, [&](std::size_t b, std::size_t e) { loss(args, b, e); });
+  mWorkers.forBands(args.rows, args.rows < LOSS_PARALLEL_ROWS ? args.rows : LOSS_BAND_ROWS, [&](std::size_t b, std::size_t e) { loss(args, b, e); });
   lossTotal(args);
 }
 
@@ -391,7 +426,7 @@ void CpuProgram::execute(const OptimizerOp& op, std::size_t) {
   float* state2 = states >= 2 ? mBuffers.at<float>(op.state2) : nullptr;
   const float* hyper = mBuffers.at<float>(op.hyper);
   const std::int32_t step = mBuffers.at<std::int32_t>(op.counters)[COUNTER_STEP];
-  mWorkers.forRange(op.params.elements(), PARALLEL_ELEMENTS, FLOATS_PER_LINE, [&](std::size_t b, std::size_t e) {
+  mWorkers.forBands(op.params.elements(), elementBand(op.params.elements()), [&](std::size_t b, std::size_t e) {
     OptimizerArgs args;
     args.params = params + b;
     args.grads = grads + b;
