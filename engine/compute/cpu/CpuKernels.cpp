@@ -260,15 +260,6 @@ void biasGrad(const float* dz, float* db, std::size_t rows, std::size_t n) {
   }
 }
 
-bool lossSupported(Head head, LossKind kind) {
-  switch (head) {
-    case Head::Softmax: return kind == LossKind::CrossEntropy || kind == LossKind::Mse;
-    case Head::Sigmoid: return kind == LossKind::BinaryCrossEntropy || kind == LossKind::Mse;
-    case Head::Linear: return kind == LossKind::Mse;
-  }
-  return false;
-}
-
 void loss(const LossArgs& x, std::size_t begin, std::size_t end) {
   const std::size_t n = x.n;
   const std::size_t count = x.rows * n;
@@ -388,20 +379,6 @@ void argmax(const float* z, std::size_t rows, std::size_t n, std::int32_t* predi
     }
     predictions[i] = static_cast<std::int32_t>(best);
   }
-}
-
-int optimizerStateCount(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::Gd:
-    case OptimizerKind::Sgd: return 0;
-    case OptimizerKind::Momentum:
-    case OptimizerKind::Nesterov:
-    case OptimizerKind::AdaGrad:
-    case OptimizerKind::RmsProp: return 1;
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW: return 2;
-  }
-  return 0;
 }
 
 void optimizerStep(const OptimizerArgs& o) {

@@ -46,7 +46,6 @@ struct LossArgs {
   LossKind kind = LossKind::CrossEntropy;
 };
 // Whether the CPU backend implements this head + loss pair (the pairs ModelSpec::validate accepts).
-bool lossSupported(Head head, LossKind kind);
 // Rows [begin, end): the head's output, dz and rowLoss; rows are independent, so parts may run at once.
 void loss(const LossArgs& args, std::size_t begin, std::size_t end);
 // loss[0] from rowLoss, summed in row order (the same for any split of the rows).
@@ -64,8 +63,6 @@ struct OptimizerArgs {
   std::int32_t step = 0;
   OptimizerKind kind = OptimizerKind::Adam;
 };
-// Which state tensors an optimizer reads and writes (0, 1 or 2).
-int optimizerStateCount(OptimizerKind kind);
 void optimizerStep(const OptimizerArgs& args);
 
 // out = sum of (x - y)^2 (or x^2 when y is null) over [begin, end), in element order, accumulated in double.

@@ -63,13 +63,6 @@ public:
       : mDevice(device), mIndex(index), mLabel(label), mOwned(owned), mResources(resources) {}
 
   void operator()(const GatherOp& op) {
-    require(op.src, op.src.dtype, "src");
-    require(op.dst, op.src.dtype == DType::I32 ? DType::I32 : DType::F32, "dst");
-    require(op.index, DType::I32, "index");
-    require(op.counters, DType::I32, "counters");
-    NSB_CHECK(op.counters.elements() >= COUNTER_COUNT) << where() << ": counters needs " << COUNTER_COUNT << " slots";
-    NSB_CHECK(op.src.cols() == op.dst.cols()) << where() << ": src and dst rows differ in length";
-    NSB_CHECK(!overlaps(op.src, op.dst)) << where() << ": src and dst overlap";
     const std::uint32_t srcType = op.src.dtype == DType::U8 ? 0u : op.src.dtype == DType::F32 ? 1u : 2u;
     // Four elements per invocation where rows and offsets are vec4-aligned (lavapipe's per-lane loops).
     const bool vec4 = op.dst.cols() % 4 == 0 && op.src.offset % 4 == 0 && op.dst.offset % 4 == 0;
@@ -90,17 +83,9 @@ public:
   }
 
   void operator()(const GemmOp& op) {
-    require(op.a, DType::F32, "a");
-    require(op.b, DType::F32, "b");
-    require(op.c, DType::F32, "c");
     const std::size_t m = op.transA ? op.a.cols() : op.a.rows();
     const std::size_t k = op.transA ? op.a.rows() : op.a.cols();
-    const std::size_t kb = op.transB ? op.b.cols() : op.b.rows();
     const std::size_t n = op.transB ? op.b.rows() : op.b.cols();
-    NSB_CHECK(k == kb) << where() << ": op(a) has " << k << " columns but op(b) has " << kb << " rows";
-    NSB_CHECK(op.c.rows() == m && op.c.cols() == n) << where() << ": c is " << op.c.describe();
-    NSB_CHECK(!overlaps(op.c, op.a) && !overlaps(op.c, op.b)) << where() << ": c overlaps an input";
-    if (m == 0 || n == 0) return;
 
     // The op that follows, fused into this GEMM's store when it only touches C element by element
     // (or sums op(A)'s rows) and writes nothing the GEMM reads.
@@ -182,12 +167,6 @@ public:
   }
 
   void operator()(const BiasActivationOp& op) {
-    require(op.z, DType::F32, "z");
-    require(op.bias, DType::F32, "bias");
-    require(op.a, DType::F32, "a");
-    NSB_CHECK(op.bias.elements() == op.z.cols())
-        << where() << ": bias " << op.bias.describe() << " for z " << op.z.describe();
-    NSB_CHECK(op.a.elements() == op.z.elements()) << where() << ": a and z differ in size";
     Command& c = dispatch({"compute/bias_activation.comp", 3, 0, {}}, {op.z, op.bias, op.a});
     Push(c)
         .u(op.z.offset)
@@ -201,12 +180,6 @@ public:
   }
 
   void operator()(const ActivationBackwardOp& op) {
-    require(op.da, DType::F32, "da");
-    require(op.z, DType::F32, "z");
-    require(op.dz, DType::F32, "dz");
-    if (op.a.valid()) require(op.a, DType::F32, "a");
-    NSB_CHECK(op.da.elements() == op.z.elements() && op.dz.elements() == op.z.elements())
-        << where() << ": da, z and dz differ in size";
     const Tensor& a = op.a.valid() ? op.a : op.z;
     Command& c = dispatch({"compute/activation_backward.comp", 4, 0, {}}, {op.da, op.z, a, op.dz});
     Push(c)
@@ -222,10 +195,6 @@ public:
   }
 
   void operator()(const BiasGradOp& op) {
-    require(op.dz, DType::F32, "dz");
-    require(op.db, DType::F32, "db");
-    NSB_CHECK(op.db.elements() == op.dz.cols())
-        << where() << ": db " << op.db.describe() << " for dz " << op.dz.describe();
     Command& c = dispatch({"compute/bias_grad.comp", 2, 0, {}}, {op.dz, op.db});
     Push(c).u(op.dz.offset).u(op.db.offset).u(op.dz.rows()).u(op.dz.cols());
     c.groups[0] = groupsFor(op.dz.cols(), 64);
@@ -233,23 +202,8 @@ public:
   }
 
   void operator()(const LossOp& op) {
-    const bool supported =
-        (op.head == Head::Softmax && (op.loss_kind == LossKind::CrossEntropy || op.loss_kind == LossKind::Mse)) ||
-        (op.head == Head::Sigmoid && (op.loss_kind == LossKind::BinaryCrossEntropy || op.loss_kind == LossKind::Mse)) ||
-        (op.head == Head::Linear && op.loss_kind == LossKind::Mse);
-    NSB_CHECK(supported) << where() << ": the " << headName(op.head) << " head does not go with the "
-                         << lossName(op.loss_kind) << " loss";
-    require(op.z, DType::F32, "z");
-    require(op.output, DType::F32, "output");
-    require(op.loss, DType::F32, "loss");
-    require(op.dz, DType::F32, "dz");
     const bool classTarget = op.target.dtype == DType::I32;
-    require(op.target, classTarget ? DType::I32 : DType::F32, "target");
     const std::size_t rows = op.z.rows(), n = op.z.cols();
-    NSB_CHECK(rows > 0 && n > 0) << where() << ": empty logits";
-    NSB_CHECK(op.target.elements() == (classTarget ? rows : rows * n))
-        << where() << ": target " << op.target.describe();
-    NSB_CHECK(op.output.elements() == rows * n && op.dz.elements() == rows * n) << where() << ": output or dz size";
     const char* shader = mDevice.context().float64() ? "compute/loss_fp64.comp" : "compute/loss.comp";
     Command& c = dispatch({shader, 5, 0, {}}, {op.z, op.target, op.output, op.loss, op.dz});
     const std::uint32_t head = op.head == Head::Linear ? 0u : op.head == Head::Sigmoid ? 1u : 2u;
@@ -272,9 +226,6 @@ public:
   }
 
   void operator()(const ArgmaxOp& op) {
-    require(op.z, DType::F32, "z");
-    require(op.predictions, DType::I32, "predictions");
-    NSB_CHECK(op.predictions.elements() == op.z.rows()) << where() << ": predictions for " << op.z.rows() << " rows";
     Command& c = dispatch({"compute/argmax.comp", 2, 0, {}}, {op.z, op.predictions});
     Push(c).u(op.z.offset).u(op.predictions.offset).u(op.z.rows()).u(op.z.cols());
     c.groups[0] = groupsFor(op.z.rows(), 64);
@@ -282,21 +233,8 @@ public:
   }
 
   void operator()(const OptimizerOp& op) {
-    require(op.params, DType::F32, "params");
-    require(op.grads, DType::F32, "grads");
-    require(op.hyper, DType::F32, "hyper");
-    require(op.counters, DType::I32, "counters");
     const std::size_t count = op.params.elements();
-    NSB_CHECK(op.grads.elements() == count && op.regularized <= count) << where() << ": grads or regularized size";
-    NSB_CHECK(op.hyper.elements() >= HYPER_COUNT && op.counters.elements() >= COUNTER_COUNT)
-        << where() << ": hyper or counters too small";
-    const int states = op.kind == OptimizerKind::Gd || op.kind == OptimizerKind::Sgd       ? 0
-                       : op.kind == OptimizerKind::Adam || op.kind == OptimizerKind::AdamW ? 2
-                                                                                           : 1;
-    if (states >= 1) require(op.state1, DType::F32, "state1");
-    if (states >= 2) require(op.state2, DType::F32, "state2");
-    NSB_CHECK(states < 1 || op.state1.elements() == count) << where() << ": state1 must be as large as params";
-    NSB_CHECK(states < 2 || op.state2.elements() == count) << where() << ": state2 must be as large as params";
+    const int states = optimizerStateCount(op.kind);
     const Tensor& s1 = states >= 1 ? op.state1 : op.params;
     const Tensor& s2 = states >= 2 ? op.state2 : op.params;
     // Four parameters per invocation where every range starts vec4-aligned (lavapipe's per-lane
@@ -318,19 +256,12 @@ public:
   }
 
   void operator()(const AdvanceOp& op) {
-    require(op.counters, DType::I32, "counters");
-    NSB_CHECK(op.counters.elements() >= COUNTER_COUNT) << where() << ": counters needs " << COUNTER_COUNT << " slots";
     Command& c = dispatch({"compute/advance.comp", 1, 0, {}}, {op.counters});
     Push(c).u(op.counters.offset);
     c.writes = {op.counters.buffer};
   }
 
   void operator()(const CopyOp& op) {
-    require(op.src, op.src.dtype, "src");
-    require(op.dst, op.src.dtype, "dst");
-    NSB_CHECK(op.src.elements() == op.dst.elements()) << where() << ": src and dst differ in size";
-    NSB_CHECK(!overlaps(op.src, op.dst) || (op.src.byteOffset() == op.dst.byteOffset()))
-        << where() << ": src and dst partly overlap";
     if (op.src.bytes() == 0 || (op.src.buffer == op.dst.buffer && op.src.byteOffset() == op.dst.byteOffset())) return;
     Command c;
     c.copySrc = op.src.buffer;
@@ -342,15 +273,9 @@ public:
   }
 
   void operator()(const SumSquaresOp& op) {
-    require(op.x, DType::F32, "x");
-    require(op.out, DType::F32, "out");
-    if (op.y.valid()) require(op.y, DType::F32, "y");
-    NSB_CHECK(!op.y.valid() || op.y.elements() == op.x.elements()) << where() << ": y and x differ in size";
-    NSB_CHECK(op.out.elements() == op.segments.size()) << where() << ": out for " << op.segments.size() << " segments";
     if (op.segments.empty()) return;
     std::vector<std::uint32_t> table;
     for (const auto& [begin, end] : op.segments) {
-      NSB_CHECK(begin <= end && end <= op.x.elements()) << where() << ": segment outside x";
       table.push_back(u32(begin));
       table.push_back(u32(end));
     }
@@ -367,15 +292,8 @@ public:
   }
 
   void operator()(const SpectrumOp& op) {
-    require(op.images, DType::F32, "images");
-    require(op.magnitude, DType::F32, "magnitude");
-    NSB_CHECK(op.height > 0 && op.width > 0) << where() << ": empty image size";
     const std::size_t points = op.height * op.width;
-    NSB_CHECK(op.images.elements() % points == 0)
-        << where() << ": images " << op.images.describe() << " are not " << op.height << "x" << op.width;
     const std::size_t count = op.images.elements() / points;
-    NSB_CHECK(op.magnitude.elements() == count * op.height * (op.width / 2 + 1))
-        << where() << ": magnitude " << op.magnitude.describe();
     compileSpectrum(mDevice, op, count, *mOut, mOwned, mResources);
   }
 
@@ -463,16 +381,6 @@ private:
 
   std::string where() const { return "vulkan backend: op " + std::to_string(mIndex) + " (" + mLabel + ")"; }
 
-  void require(const Tensor& tensor, DType dtype, const char* what) const {
-    NSB_CHECK(tensor.valid()) << where() << ": tensor '" << what << "' is not set";
-    NSB_CHECK(tensor.dtype == dtype) << where() << ": tensor '" << what << "' is " << tensor.describe() << ", expected "
-                                     << dtypeName(dtype);
-    NSB_CHECK(mDevice.contains(tensor.buffer))
-        << where() << ": tensor '" << what << "' names buffer " << tensor.buffer.value << ", which does not exist";
-    NSB_CHECK(tensor.byteOffset() + tensor.bytes() <= mDevice.bytes(tensor.buffer))
-        << where() << ": tensor '" << what << "' " << tensor.describe() << " overruns its buffer";
-  }
-
   Command& dispatch(const gpu::PipelineDesc& desc, std::initializer_list<Tensor> storage) {
     Command c;
     c.pipeline = &mDevice.shaders().pipeline(desc);
@@ -515,21 +423,23 @@ void barrier(VkCommandBuffer commands) {
 
 VulkanProgram::VulkanProgram(VulkanDevice& device, const Graph& graph) : mDevice(device), mTiming(device.timing()) {
   mOps.resize(graph.ops.size());
+  const BufferSizes sizes = [&device](BufferId id) -> std::optional<std::size_t> {
+    if (!device.contains(id)) return std::nullopt;
+    return device.bytes(id);
+  };
   for (std::size_t i = 0; i < graph.ops.size(); ++i) {
     mOps[i].label = graph.label(i);
     mOps[i].flops = opFlops(graph.ops[i]);
     mOps[i].kind = graph.ops[i].index();
+    const std::string reason = validate(graph.ops[i], sizes);
+    NSB_CHECK(reason.empty()) << "vulkan backend: op " << i << " (" << mOps[i].label << "): " << reason;
   }
   for (std::size_t i = 0; i < graph.ops.size(); ++i) {
+    if (mOps[i].fused) continue;  // checked above; the GEMM before it does its work
     const Op* next = i + 1 < graph.ops.size() ? &graph.ops[i + 1] : nullptr;
     Compiler compiler(mDevice, i, mOps[i].label, mOwnedBuffers, mResources);
-    if (!mOps[i].fused) {
-      compiler.compile(graph.ops[i], next, mOps[i]);
-      if (compiler.fusedNext()) mOps[i + 1].fused = true;
-    } else {
-      CompiledOp checked;  // the fused op's own checks still run; its commands are not used
-      compiler.compile(graph.ops[i], nullptr, checked);
-    }
+    compiler.compile(graph.ops[i], next, mOps[i]);
+    if (compiler.fusedNext()) mOps[i + 1].fused = true;
   }
   createDescriptorSets();
   VkCommandBufferAllocateInfo info{};
