@@ -216,7 +216,8 @@ void CpuProgram::execute(const LossOp& op, std::size_t) {
   args.head = op.head;
   args.kind = op.loss_kind;
   args.rowLoss = mLossRows.data();
-  mWorkers.forBands(args.rows, args.rows < LOSS_PARALLEL_ROWS ? args.rows : LOSS_BAND_ROWS, [&](std::size_t b, std::size_t e) { loss(args, b, e); });
+  mWorkers.forBands(args.rows, args.rows < LOSS_PARALLEL_ROWS ? args.rows : LOSS_BAND_ROWS,
+                    [&](std::size_t b, std::size_t e) { loss(args, b, e); });
   lossTotal(args);
 }
 

@@ -1,5 +1,6 @@
 // CpuWorkers: a generation counter hands a job to every worker at once; each thread takes bands from a
-// shared counter until none is left, then counts itself off. Spinning first keeps a hand-over at a few microseconds between the ops of a step.
+// shared counter until none is left, then counts itself off. Spinning first keeps a hand-over at a few
+// microseconds between the ops of a step.
 #include "compute/cpu/CpuWorkers.h"
 
 #include <sched.h>
