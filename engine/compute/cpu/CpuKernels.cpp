@@ -167,11 +167,11 @@ void prefetchRow(const T* src, std::size_t srcRows, const std::int32_t* index, s
 }  // namespace
 
 void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-              std::size_t rows, std::size_t cols, float scale, float* dst) {
+              std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd) {
   for (std::size_t i = 0; i < rows; ++i) {
     const std::int32_t idx = index[first + i];
     checkIndex(idx, srcRows, first + i);
-    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, first + rows, cols);
+    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, prefetchEnd, cols);
     const std::uint8_t* s = src + static_cast<std::size_t>(idx) * cols;
     float* d = dst + i * cols;
     NSB_IVDEP
@@ -180,11 +180,11 @@ void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* 
 }
 
 void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-               std::size_t rows, std::size_t cols, float scale, float* dst) {
+               std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd) {
   for (std::size_t i = 0; i < rows; ++i) {
     const std::int32_t idx = index[first + i];
     checkIndex(idx, srcRows, first + i);
-    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, first + rows, cols);
+    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, prefetchEnd, cols);
     const float* s = src + static_cast<std::size_t>(idx) * cols;
     float* d = dst + i * cols;
     for (std::size_t j = 0; j < cols; ++j) d[j] = s[j] * scale;

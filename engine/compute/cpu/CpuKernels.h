@@ -10,11 +10,13 @@
 
 namespace nsb::compute::cpu {
 
-// dst[i, :] = src[index[first + i], :] * scale for i < rows; srcRows bounds the index values.
+// dst[i, :] = src[index[first + i], :] * scale for i < rows; srcRows bounds the index values. Rows are
+// prefetched a few positions ahead up to index position prefetchEnd (the batch's end, past this band's, so
+// that a band's first rows are already on their way when the band before ends on the same thread).
 void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-              std::size_t rows, std::size_t cols, float scale, float* dst);
+              std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd);
 void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-               std::size_t rows, std::size_t cols, float scale, float* dst);
+               std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd);
 void gatherI32(const std::int32_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
                std::size_t rows, std::size_t cols, std::int32_t* dst);
 

@@ -14,31 +14,41 @@ namespace nsb::compute::cpu {
 namespace {
 
 // Every op is cut into bands chosen from its shape alone (CpuWorkers), so that its results do not depend
-// on the thread count. Element-wise ops smaller than PARALLEL_ELEMENTS are one band: below it a hand-over
-// to the workers costs more than it saves; larger ones are bands of ELEMENT_BAND elements (32 KiB of each
-// array), small enough that 2 or 3 threads finish close together. Element bands start on cache lines.
+// on the thread count. An op under its parallel threshold is one band (below it a hand-over to the workers
+// costs more than it saves); a larger one gets about one band per so much work, an even count (two threads,
+// the common case, then finish together) of at most MAX_BANDS, as equal as their alignment allows. Bands
+// stay large: each costs a call, a GEMM band packs the whole of op(b) again (one thread, 256x784 . 784x64:
+// 453 us as one call, 462 as 2 bands, 468 as 4, 492 as 8) and a gather band starts with its prefetch cold
+// on the thread that takes it. So mnist-mlp's ops are 2 bands each, as they were 2 parts on 2 threads.
+constexpr std::size_t MAX_BANDS = 16;
+constexpr std::size_t FLOATS_PER_LINE = 16;  // element bands start on cache lines
 constexpr std::size_t PARALLEL_ELEMENTS = 16384;
-constexpr std::size_t ELEMENT_BAND = 8192;
-constexpr std::size_t FLOATS_PER_LINE = 16;
+constexpr std::size_t ELEMENTS_PER_BAND = std::size_t{1} << 17;
 constexpr std::size_t LOSS_PARALLEL_ROWS = 64;  // a row costs n exponentials, not n plain operations
-constexpr std::size_t LOSS_BAND_ROWS = 32;
-// A GEMM under PARALLEL_GEMM_MACS multiply-adds is one band; larger ones get about one band per BAND_MACS,
-// an even count (two threads, the common case, then finish together) of at most MAX_GEMM_BANDS. Each band
-// packs the whole of op(b) again: on one thread 256x784 . 784x64 took 453 us as one call, 462 as 2 bands,
-// 468 as 4, 492 as 8 and 536 as 16, so bands stay large (that product is 4 bands).
+constexpr std::size_t LOSS_ROWS_PER_BAND = 128;
 constexpr std::size_t PARALLEL_GEMM_MACS = std::size_t{1} << 18;
-constexpr std::size_t BAND_MACS = std::size_t{1} << 22;
-constexpr std::size_t MAX_GEMM_BANDS = 16;
+constexpr std::size_t GEMM_MACS_PER_BAND = std::size_t{1} << 23;
 constexpr std::size_t MIN_BAND_ROWS = 64;
 
 std::size_t ceilDiv(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 
-std::size_t elementBand(std::size_t count) { return count < PARALLEL_ELEMENTS ? count : ELEMENT_BAND; }
+// The band size that cuts [0, extent) into about work / workPerBand bands (at least 2, an even count, at
+// most MAX_BANDS) on `align` boundaries; the whole extent when work is under `parallel`.
+std::size_t bandFor(std::size_t extent, std::size_t work, std::size_t parallel, std::size_t workPerBand,
+                    std::size_t align) {
+  if (work < parallel) return extent;
+  std::size_t bands = std::clamp<std::size_t>(work / workPerBand, 2, MAX_BANDS);
+  bands += bands % 2;
+  return ceilDiv(ceilDiv(extent, bands), align) * align;
+}
 
-// The rows of a [rows, cols] op in one band: ELEMENT_BAND elements' worth.
+std::size_t elementBand(std::size_t count) {
+  return bandFor(count, count, PARALLEL_ELEMENTS, ELEMENTS_PER_BAND, FLOATS_PER_LINE);
+}
+
+// The rows of a [rows, cols] op in one band.
 std::size_t rowBand(std::size_t rows, std::size_t cols) {
-  if (rows * cols < PARALLEL_ELEMENTS) return rows;
-  return std::max<std::size_t>(1, ELEMENT_BAND / std::max<std::size_t>(cols, 1));
+  return bandFor(rows, rows * cols, PARALLEL_ELEMENTS, ELEMENTS_PER_BAND, 1);
 }
 
 // How a GEMM with op(a) [m, k] and op(b) [k, n] is cut: bands of rows of C unless C is short and wide.
@@ -52,15 +62,7 @@ struct GemmBands {
 GemmBands gemmBands(std::size_t m, std::size_t n, std::size_t k) {
   GemmBands plan;
   plan.byRows = m >= n || m >= 2 * MIN_BAND_ROWS;
-  const std::size_t extent = plan.byRows ? m : n;
-  const std::size_t macs = m * n * k;
-  if (macs < PARALLEL_GEMM_MACS) {
-    plan.band = extent;
-    return plan;
-  }
-  std::size_t bands = std::clamp<std::size_t>(macs / BAND_MACS, 2, MAX_GEMM_BANDS);
-  bands += bands % 2;
-  plan.band = ceilDiv(ceilDiv(extent, bands), FLOATS_PER_LINE) * FLOATS_PER_LINE;
+  plan.band = bandFor(plan.byRows ? m : n, m * n * k, PARALLEL_GEMM_MACS, GEMM_MACS_PER_BAND, FLOATS_PER_LINE);
   return plan;
 }
 
@@ -139,7 +141,7 @@ void CpuProgram::execute(const GatherOp& op, std::size_t) {
       const std::uint8_t* src = mBuffers.at<std::uint8_t>(op.src);
       float* dst = mBuffers.at<float>(op.dst);
       mWorkers.forBands(rows, band, [&](std::size_t b, std::size_t e) {
-        gatherU8(src, srcRows, index, first + b, e - b, cols, op.scale, dst + b * cols);
+        gatherU8(src, srcRows, index, first + b, e - b, cols, op.scale, dst + b * cols, first + rows);
       });
       return;
     }
@@ -147,7 +149,7 @@ void CpuProgram::execute(const GatherOp& op, std::size_t) {
       const float* src = mBuffers.at<float>(op.src);
       float* dst = mBuffers.at<float>(op.dst);
       mWorkers.forBands(rows, band, [&](std::size_t b, std::size_t e) {
-        gatherF32(src, srcRows, index, first + b, e - b, cols, op.scale, dst + b * cols);
+        gatherF32(src, srcRows, index, first + b, e - b, cols, op.scale, dst + b * cols, first + rows);
       });
       return;
     }
@@ -218,7 +220,7 @@ void CpuProgram::execute(const LossOp& op, std::size_t) {
   args.head = op.head;
   args.kind = op.loss_kind;
   args.rowLoss = mLossRows.data();
-  mWorkers.forBands(args.rows, args.rows < LOSS_PARALLEL_ROWS ? args.rows : LOSS_BAND_ROWS,
+  mWorkers.forBands(args.rows, bandFor(args.rows, args.rows, LOSS_PARALLEL_ROWS, LOSS_ROWS_PER_BAND, 1),
                     [&](std::size_t b, std::size_t e) { loss(args, b, e); });
   lossTotal(args);
 }
