@@ -18,8 +18,8 @@ struct BackendOptions {
   int threads = 0;          // CPU threads; 0 chooses (one per physical core this process may use, at most 8)
   bool timing = false;      // record per-op times
   bool validation = false;  // Vulkan validation layer
-  // When set, "vulkan" and "auto" make the Vulkan backend on this context (the renderer's), so that
-  // training and drawing share one VkDevice and one queue lock.
+  // When set, "vulkan" (and "auto" when it is a GPU) makes the Vulkan backend on this context (the
+  // renderer's), so that training and drawing share one VkDevice and one queue lock.
   std::shared_ptr<gpu::VulkanContext> context;
 };
 

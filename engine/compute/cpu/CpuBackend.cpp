@@ -51,11 +51,11 @@ unsigned threadsPerCore() {
   return siblings > 0 && cores > 0 && siblings >= cores ? siblings / cores : 1;
 }
 
-// The default: one thread per physical core this process may run on (the training thread runs bands
-// too), at most MAX_DEFAULT_THREADS. Every core helps on the 2-core Intel and AMD machines (batch 256:
+// The default: one thread per physical core this process may run on (the training thread takes bands
+// too), at most MAX_DEFAULT_THREADS. Both cores help on the idle 2-core Intel and AMD machines (batch 256:
 // 543,000 samples/s with 2 threads against 330,000 with 1 on AMD; bench's better of 1 and 2 was 2 on
-// Intel), while a second thread on one core only competes for its FMA units; past 8 a step's bands are
-// too few and too small to share.
+// Intel), while a second thread on one core only competes for its FMA units. An op has at most 16 bands
+// (CpuProgram), mnist-mlp's 2, so more threads than 8 would mostly wait; nothing past 2 cores was measured.
 constexpr int MAX_DEFAULT_THREADS = 8;
 
 int chooseThreads(int requested) {
