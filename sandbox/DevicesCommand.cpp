@@ -10,7 +10,7 @@ Action addDevicesCommand(CLI::App& app) {
   app.add_subcommand("devices", "List the devices each backend can train on");
   return []() -> int {
     for (const auto& d : compute::listDevices()) {
-      std::printf("%s %d: %s\n", d.backend.c_str(), d.index, d.name.c_str());
+      std::printf("%s %d: %s%s\n", d.backend.c_str(), d.index, d.name.c_str(), d.autoPick ? "  [auto]" : "");
       for (const auto& [key, value] : d.properties) std::printf("    %-22s %s\n", key.c_str(), value.c_str());
     }
     return 0;

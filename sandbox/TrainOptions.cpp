@@ -20,7 +20,7 @@ void addTrainOptions(CLI::App& app, TrainOptions& o) {
   app.add_flag("--standardize", o.standardize, "CSV: standardise features with the training split's mean and std");
   app.add_option("--backend", o.backend, "auto, cpu, vulkan or cuda")->capture_default_str();
   app.add_option("--device", o.device, "GPU index for vulkan/cuda (see `devices`)");
-  app.add_option("--threads", o.threads, "CPU backend threads (0: chosen for this machine)");
+  app.add_option("--threads", o.threads, "CPU backend threads (0: one per physical core, at most 8)");
   app.add_option("--hidden", o.hidden, "Hidden layer widths, e.g. 64,64 (empty: no hidden layer)");
   app.add_option("--activation", o.activation, "Hidden activation: relu, tanh, sigmoid, linear, leaky-relu, gelu");
   app.add_option("--loss", o.loss, "mse, bce or ce (default: from the head)");

@@ -3,6 +3,9 @@
 // tensors and settings; a Graph is an ordered list of them. The CPU backend is the reference.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -121,5 +124,21 @@ bool parseOptimizer(std::string_view name, OptimizerKind& out);
 
 // Floating-point operations of an op (for GFLOP/s in bench); 0 for pure data movement.
 double opFlops(const Op& op);
+
+// Which state tensors an optimizer reads and writes (0, 1 or 2).
+int optimizerStateCount(OptimizerKind kind);
+
+// Whether a loss op's head goes with its loss: softmax with CE or MSE, sigmoid with BCE or MSE, linear with MSE.
+bool lossSupported(Head head, LossKind kind);
+
+// The size in bytes of each of a backend's buffers; nullopt for an id the backend does not have.
+using BufferSizes = std::function<std::optional<std::size_t>(BufferId)>;
+
+// The checks every backend's compile() runs on every op, written once: the tensors are set, have the
+// dtypes and shapes the op's comment above gives and lie inside their buffers; a GEMM is not empty and
+// fits BLAS's int range; outputs overlap no input except where the op allows in place (the very same
+// range). Returns "" for a valid op, else a one-line reason naming the tensor. A backend refuses an op
+// that fails (a graph builder's bug) with NSB_CHECK, naming the op.
+std::string validate(const Op& op, const BufferSizes& sizes);
 
 }  // namespace nsb::compute

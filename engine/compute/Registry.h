@@ -15,16 +15,25 @@ namespace nsb::compute {
 
 struct BackendOptions {
   int device = -1;          // device index for GPU backends; -1 chooses the best
-  int threads = 0;          // CPU threads; 0 chooses (1 on machines with up to 2 cores, else cores / 2)
+  int threads = 0;          // CPU threads; 0 chooses (one per physical core this process may use, at most 8)
   bool timing = false;      // record per-op times
   bool validation = false;  // Vulkan validation layer
-  // When set, "vulkan" and "auto" make the Vulkan backend on this context (the renderer's), so that
-  // training and drawing share one VkDevice and one queue lock.
+  // When set, "vulkan" (and "auto" when it is a GPU) makes the Vulkan backend on this context (the
+  // renderer's), so that training and drawing share one VkDevice and one queue lock.
   std::shared_ptr<gpu::VulkanContext> context;
 };
 
-// "cpu", "vulkan", "cuda" or "auto" (Vulkan when a device exists, else CPU with a one-line notice).
+// "cpu", "vulkan", "cuda" or "auto" (see chooseAuto).
 core::Result<std::unique_ptr<Backend>> createBackend(const std::string& kind, const BackendOptions& options = {});
+
+// What "auto" trains on: CUDA when built and an NVIDIA GPU is present, else a Vulkan GPU (discrete before
+// integrated; with options.context, that context's device if it is a GPU), else the CPU. A CPU Vulkan
+// driver (lavapipe) is never chosen: the CPU backend is far faster there; `--backend vulkan` still uses it.
+struct AutoChoice {
+  std::string backend;  // "cuda", "vulkan" or "cpu"
+  int device = 0;       // the --device index within that backend
+};
+AutoChoice chooseAuto(const BackendOptions& options);
 
 // The backend kinds compiled into this build.
 std::vector<std::string> availableBackends();
@@ -35,6 +44,7 @@ struct DeviceDescription {
   int index = 0;        // the --device value
   std::string name;
   std::vector<std::pair<std::string, std::string>> properties;  // type, driver, limits that matter
+  bool autoPick = false;  // what --backend auto trains on (chooseAuto)
 };
 std::vector<DeviceDescription> listDevices();
 

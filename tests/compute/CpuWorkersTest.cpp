@@ -1,8 +1,9 @@
-// CpuWorkers: every index of a range is handed out exactly once, in parts on `align` boundaries, one
-// part per thread; small ranges and a single thread run on the caller alone.
+// CpuWorkers: a range is cut into the bands its caller asks for, whatever the thread count; every band
+// is handed out exactly once; one band and one thread run on the caller alone.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,10 +19,12 @@ struct Part {
   std::thread::id thread;
 };
 
-std::vector<Part> partsOf(CpuWorkers& workers, std::size_t count, std::size_t grain, std::size_t align) {
+std::vector<Part> partsOf(CpuWorkers& workers, std::size_t count, std::size_t band,
+                          std::chrono::microseconds work = std::chrono::microseconds(0)) {
   std::mutex mutex;
   std::vector<Part> parts;
-  workers.forRange(count, grain, align, [&](std::size_t begin, std::size_t end) {
+  workers.forBands(count, band, [&](std::size_t begin, std::size_t end) {
+    if (work.count() > 0) std::this_thread::sleep_for(work);
     const std::lock_guard lock(mutex);
     parts.push_back({begin, end, std::this_thread::get_id()});
   });
@@ -29,52 +32,49 @@ std::vector<Part> partsOf(CpuWorkers& workers, std::size_t count, std::size_t gr
   return parts;
 }
 
-TEST(CpuWorkers, HandsOutEveryIndexOnceInAlignedPartsOnePerThread) {
-  CpuWorkers workers(3);
-  EXPECT_EQ(workers.threads(), 3);
-  for (std::size_t count : {48u, 1000u, 1003u, 55050u}) {
+std::vector<std::pair<std::size_t, std::size_t>> ranges(const std::vector<Part>& parts) {
+  std::vector<std::pair<std::size_t, std::size_t>> result;
+  for (const Part& p : parts) result.emplace_back(p.begin, p.end);
+  return result;
+}
+
+// The bands depend on the count and the band size only: this is what makes results independent of
+// the thread count (a GEMM band is one OpenBLAS call, whose kernels depend on its shape).
+TEST(CpuWorkers, BandsAreTheSameForEveryThreadCount) {
+  CpuWorkers one(1), two(2), three(3);
+  for (const auto& [count, band] : {std::pair<std::size_t, std::size_t>{48, 16}, {1000, 16}, {1003, 64}, {55050, 8192}}) {
+    std::vector<std::pair<std::size_t, std::size_t>> expected;
+    for (std::size_t begin = 0; begin < count; begin += band) expected.emplace_back(begin, std::min(begin + band, count));
     for (int repeat = 0; repeat < 50; ++repeat) {  // hand-overs back to back, as between a step's ops
-      const auto parts = partsOf(workers, count, 16, 16);
-      ASSERT_EQ(parts.size(), 3u) << count;
-      std::set<std::thread::id> threads;
-      std::size_t next = 0;
-      for (const Part& p : parts) {
-        EXPECT_EQ(p.begin, next) << "parts must tile the range with no gap or overlap";
-        EXPECT_LT(p.begin, p.end);
-        EXPECT_EQ(p.begin % 16, 0u);
-        next = p.end;
-        threads.insert(p.thread);
-      }
-      EXPECT_EQ(next, count);
-      EXPECT_EQ(threads.size(), 3u) << "each part runs on its own thread";
-      EXPECT_TRUE(threads.count(std::this_thread::get_id())) << "the caller runs a part itself";
+      EXPECT_EQ(ranges(partsOf(one, count, band)), expected) << count << " / " << band << ", 1 thread";
+      EXPECT_EQ(ranges(partsOf(two, count, band)), expected) << count << " / " << band << ", 2 threads";
+      EXPECT_EQ(ranges(partsOf(three, count, band)), expected) << count << " / " << band << ", 3 threads";
     }
   }
 }
 
-TEST(CpuWorkers, SmallRangesAndOneThreadRunOnTheCaller) {
-  CpuWorkers workers(2);
-  const auto small = partsOf(workers, 100, 101, 1);
-  ASSERT_EQ(small.size(), 1u);
-  EXPECT_EQ(small[0].begin, 0u);
-  EXPECT_EQ(small[0].end, 100u);
-  EXPECT_EQ(small[0].thread, std::this_thread::get_id());
-
-  CpuWorkers alone(1);
-  const auto all = partsOf(alone, 100000, 1, 1);
-  ASSERT_EQ(all.size(), 1u);
-  EXPECT_EQ(all[0].end, 100000u);
-  EXPECT_EQ(all[0].thread, std::this_thread::get_id());
+TEST(CpuWorkers, EveryThreadTakesBands) {
+  CpuWorkers workers(3);
+  const auto parts = partsOf(workers, 24, 1, std::chrono::microseconds(2000));
+  ASSERT_EQ(parts.size(), 24u);
+  std::set<std::thread::id> threads;
+  for (const Part& p : parts) threads.insert(p.thread);
+  EXPECT_EQ(threads.size(), 3u) << "24 bands of 2 ms each should keep all 3 threads busy";
 }
 
-TEST(CpuWorkers, AlignedPartsMayBeEmptyButTheRangeIsCovered) {
-  CpuWorkers workers(4);
-  // 40 elements on 16-element boundaries for 4 threads: boundaries 0, 0, 16, 16, 40.
-  const auto parts = partsOf(workers, 40, 1, 16);
-  std::size_t covered = 0;
-  for (const Part& p : parts) covered += p.end - p.begin;
-  EXPECT_EQ(covered, 40u);
-  EXPECT_EQ(parts.back().end, 40u);
+TEST(CpuWorkers, OneBandAndOneThreadRunOnTheCaller) {
+  CpuWorkers workers(2);
+  const auto single = partsOf(workers, 100, 100);
+  ASSERT_EQ(single.size(), 1u);
+  EXPECT_EQ(single[0].end, 100u);
+  EXPECT_EQ(single[0].thread, std::this_thread::get_id());
+  EXPECT_EQ(partsOf(workers, 100, 0).size(), 1u) << "band 0 means the whole range";
+
+  CpuWorkers alone(1);
+  const auto all = partsOf(alone, 100000, 1000);
+  ASSERT_EQ(all.size(), 100u);
+  for (const Part& p : all) EXPECT_EQ(p.thread, std::this_thread::get_id());
+  EXPECT_TRUE(partsOf(alone, 0, 16).empty());
 }
 
 }  // namespace

@@ -364,6 +364,43 @@ TEST_F(VulkanBackendTest, RunsOnASharedContext) {
   EXPECT_EQ((*backend)->read<std::int32_t>(c)[COUNTER_STEP], 5);
 }
 
+// auto trains on a GPU when there is one and on the CPU backend otherwise, never on a CPU Vulkan driver
+// (lavapipe here): the CPU backend is far faster on the same cores. `devices` marks that choice.
+TEST(AutoBackend, PicksAGpuOrTheCpuNeverACpuVulkanDriver) {
+  const auto devices = listVulkanDevices();
+  const auto gpu = std::find_if(devices.begin(), devices.end(),
+                                [](const DeviceInfo& d) { return d.type == "discrete" || d.type == "integrated"; });
+  const AutoChoice choice = chooseAuto({});
+  if (gpu == devices.end()) {
+    EXPECT_EQ(choice.backend, "cpu");
+  } else {
+    EXPECT_EQ(choice.backend, "vulkan");
+    EXPECT_TRUE(devices[static_cast<std::size_t>(choice.device)].type == "discrete" ||
+                devices[static_cast<std::size_t>(choice.device)].type == "integrated");
+  }
+  auto backend = createBackend("auto");
+  ASSERT_TRUE(backend) << backend.message();
+  EXPECT_EQ((*backend)->name(), choice.backend);
+
+  // With the renderer's context (lavapipe here), auto trains beside it on the CPU unless it is a GPU.
+  auto context = VulkanContext::create();
+  ASSERT_TRUE(context) << context.message();
+  const std::string type = (*context)->info().type;
+  const AutoChoice shared = chooseAuto({.context = *context});
+  EXPECT_EQ(shared.backend, type == "discrete" || type == "integrated" ? "vulkan" : "cpu") << type;
+
+  std::size_t marked = 0;
+  for (const auto& d : listDevices()) {
+    if (!d.autoPick) continue;
+    ++marked;
+    EXPECT_EQ(d.backend, choice.backend);
+    EXPECT_EQ(d.index, choice.device);
+  }
+  EXPECT_EQ(marked, 1u) << "devices marks exactly what auto picks";
+  // Asked by name, Vulkan still runs on whatever device there is.
+  EXPECT_TRUE(createBackend("vulkan"));
+}
+
 // Runs in the child process that NoVulkanDevice spawns (skipped otherwise).
 TEST(NoVulkanDeviceChild, VulkanFailsAndAutoFallsBackToCpu) {
   if (!std::getenv("NSB_TEST_NO_VULKAN_CHILD")) GTEST_SKIP() << "runs only inside NoVulkanDevice's child process";

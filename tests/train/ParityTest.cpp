@@ -52,14 +52,18 @@ void expectParity(const std::string& preset, const std::string& backend, double 
   EXPECT_NEAR(other.test.accuracy, cpu.test.accuracy, allowed + 1e-12) << preset;
 }
 
+// Whether the backend has a device here; asked in the test, not in the parameter generator, so that
+// listing the tests (gtest_discover_tests) never loads a Vulkan driver.
+bool haveDevice(const std::string& backend) { return compute::createBackend(backend).ok(); }
+
 TEST_P(Parity, Spiral) {
-  if (GetParam() == "none") GTEST_SKIP() << "no backend but the CPU has a device here";
+  if (!haveDevice(GetParam())) GTEST_SKIP() << GetParam() << " has no device here";
   // Tanh nets on 300 points stay close: 1e-3 after step 20.
   expectParity("spiral", GetParam(), 1e-3);
 }
 
 TEST_P(Parity, MnistMlp) {
-  if (GetParam() == "none") GTEST_SKIP() << "no backend but the CPU has a device here";
+  if (!haveDevice(GetParam())) GTEST_SKIP() << GetParam() << " has no device here";
   if (!std::filesystem::exists(data::dataDir() + "/mnist/train-images-idx3-ubyte")) {
     GTEST_SKIP() << "the MNIST digits are not in " << data::dataDir() << " (run third_party/install.sh)";
   }
@@ -70,9 +74,8 @@ TEST_P(Parity, MnistMlp) {
 std::vector<std::string> otherBackends() {
   std::vector<std::string> names;
   for (const auto& b : compute::availableBackends()) {
-    if (b != "cpu" && compute::createBackend(b).ok()) names.push_back(b);
+    if (b != "cpu") names.push_back(b);
   }
-  if (names.empty()) names.push_back("none");
   return names;
 }
 

@@ -167,11 +167,11 @@ void prefetchRow(const T* src, std::size_t srcRows, const std::int32_t* index, s
 }  // namespace
 
 void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-              std::size_t rows, std::size_t cols, float scale, float* dst) {
+              std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd) {
   for (std::size_t i = 0; i < rows; ++i) {
     const std::int32_t idx = index[first + i];
     checkIndex(idx, srcRows, first + i);
-    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, first + rows, cols);
+    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, prefetchEnd, cols);
     const std::uint8_t* s = src + static_cast<std::size_t>(idx) * cols;
     float* d = dst + i * cols;
     NSB_IVDEP
@@ -180,11 +180,11 @@ void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* 
 }
 
 void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-               std::size_t rows, std::size_t cols, float scale, float* dst) {
+               std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd) {
   for (std::size_t i = 0; i < rows; ++i) {
     const std::int32_t idx = index[first + i];
     checkIndex(idx, srcRows, first + i);
-    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, first + rows, cols);
+    prefetchRow(src, srcRows, index, first + i + PREFETCH_AHEAD, prefetchEnd, cols);
     const float* s = src + static_cast<std::size_t>(idx) * cols;
     float* d = dst + i * cols;
     for (std::size_t j = 0; j < cols; ++j) d[j] = s[j] * scale;
@@ -258,15 +258,6 @@ void biasGrad(const float* dz, float* db, std::size_t rows, std::size_t n) {
     const float* row = dz + i * n;
     for (std::size_t j = 0; j < n; ++j) db[j] += row[j];
   }
-}
-
-bool lossSupported(Head head, LossKind kind) {
-  switch (head) {
-    case Head::Softmax: return kind == LossKind::CrossEntropy || kind == LossKind::Mse;
-    case Head::Sigmoid: return kind == LossKind::BinaryCrossEntropy || kind == LossKind::Mse;
-    case Head::Linear: return kind == LossKind::Mse;
-  }
-  return false;
 }
 
 void loss(const LossArgs& x, std::size_t begin, std::size_t end) {
@@ -388,20 +379,6 @@ void argmax(const float* z, std::size_t rows, std::size_t n, std::int32_t* predi
     }
     predictions[i] = static_cast<std::int32_t>(best);
   }
-}
-
-int optimizerStateCount(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::Gd:
-    case OptimizerKind::Sgd: return 0;
-    case OptimizerKind::Momentum:
-    case OptimizerKind::Nesterov:
-    case OptimizerKind::AdaGrad:
-    case OptimizerKind::RmsProp: return 1;
-    case OptimizerKind::Adam:
-    case OptimizerKind::AdamW: return 2;
-  }
-  return 0;
 }
 
 void optimizerStep(const OptimizerArgs& o) {

@@ -1,7 +1,7 @@
 #pragma once
 // The CPU backend's kernels over raw host pointers, one function per op of Op.h. Each runs on the thread
-// that calls it (GEMM aside, which OpenBLAS threads; CpuProgram hands element-wise ops' parts to
-// CpuWorkers) and every reduction runs in a fixed order, so results repeat bit for bit.
+// that calls it (OpenBLAS single-threaded; CpuProgram hands bands of an op to CpuWorkers) and every
+// reduction runs in a fixed order, so results repeat bit for bit.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -10,11 +10,13 @@
 
 namespace nsb::compute::cpu {
 
-// dst[i, :] = src[index[first + i], :] * scale for i < rows; srcRows bounds the index values.
+// dst[i, :] = src[index[first + i], :] * scale for i < rows; srcRows bounds the index values. Rows are
+// prefetched a few positions ahead up to index position prefetchEnd (the batch's end, past this band's, so
+// that a band's first rows are already on their way when the band before ends on the same thread).
 void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-              std::size_t rows, std::size_t cols, float scale, float* dst);
+              std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd);
 void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-               std::size_t rows, std::size_t cols, float scale, float* dst);
+               std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd);
 void gatherI32(const std::int32_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
                std::size_t rows, std::size_t cols, std::int32_t* dst);
 
@@ -46,7 +48,6 @@ struct LossArgs {
   LossKind kind = LossKind::CrossEntropy;
 };
 // Whether the CPU backend implements this head + loss pair (the pairs ModelSpec::validate accepts).
-bool lossSupported(Head head, LossKind kind);
 // Rows [begin, end): the head's output, dz and rowLoss; rows are independent, so parts may run at once.
 void loss(const LossArgs& args, std::size_t begin, std::size_t end);
 // loss[0] from rowLoss, summed in row order (the same for any split of the rows).
@@ -64,8 +65,6 @@ struct OptimizerArgs {
   std::int32_t step = 0;
   OptimizerKind kind = OptimizerKind::Adam;
 };
-// Which state tensors an optimizer reads and writes (0, 1 or 2).
-int optimizerStateCount(OptimizerKind kind);
 void optimizerStep(const OptimizerArgs& args);
 
 // out = sum of (x - y)^2 (or x^2 when y is null) over [begin, end), in element order, accumulated in double.

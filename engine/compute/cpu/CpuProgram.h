@@ -1,6 +1,6 @@
 #pragma once
-// CpuProgram: a Graph compiled for the CPU backend. Construction checks every op's tensors (dtypes,
-// shapes, ranges, allowed aliasing) once; submit() only resolves buffer pointers and runs the kernels.
+// CpuProgram: a Graph compiled for the CPU backend. Construction checks every op once (compute::validate);
+// submit() only resolves buffer pointers and runs the kernels.
 // It refers to its backend's buffer table and workers, so it must not outlive the backend.
 #include <cstdint>
 #include <string>
@@ -22,19 +22,6 @@ public:
   std::vector<OpTiming> timings() override;
 
 private:
-  void validate(const GatherOp& op, std::size_t i);
-  void validate(const GemmOp& op, std::size_t i);
-  void validate(const BiasActivationOp& op, std::size_t i);
-  void validate(const ActivationBackwardOp& op, std::size_t i);
-  void validate(const BiasGradOp& op, std::size_t i);
-  void validate(const LossOp& op, std::size_t i);
-  void validate(const ArgmaxOp& op, std::size_t i);
-  void validate(const OptimizerOp& op, std::size_t i);
-  void validate(const AdvanceOp& op, std::size_t i);
-  void validate(const CopyOp& op, std::size_t i);
-  void validate(const SumSquaresOp& op, std::size_t i);
-  void validate(const SpectrumOp& op, std::size_t i);
-
   void execute(const GatherOp& op, std::size_t i);
   void execute(const GemmOp& op, std::size_t i);
   void execute(const BiasActivationOp& op, std::size_t i);
@@ -48,8 +35,6 @@ private:
   void execute(const SumSquaresOp& op, std::size_t i);
   void execute(const SpectrumOp& op, std::size_t i);
 
-  // Checks that `tensor` is set, has `dtype` and lies inside its buffer; `what` names it in the message.
-  void require(const Tensor& tensor, DType dtype, std::size_t i, const char* what) const;
   std::string where(std::size_t i) const;
 
   const CpuBufferTable& mBuffers;

@@ -1,9 +1,11 @@
-// CpuWorkers: a generation counter hands a job to every worker at once; each worker runs its part and
-// counts itself off. Spinning first keeps a hand-over at a few microseconds between the ops of a step.
+// CpuWorkers: a generation counter hands a job to every worker at once; each thread takes bands from a
+// shared counter until none is left, then counts itself off. Spinning first keeps a hand-over at a few
+// microseconds between the ops of a step.
 #include "compute/cpu/CpuWorkers.h"
 
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "compute/cpu/DenormalsAsZero.h"
@@ -20,7 +22,7 @@ constexpr auto SPIN_TIME = std::chrono::milliseconds(2);
 
 CpuWorkers::CpuWorkers(int threads) {
   NSB_CHECK(threads >= 1) << "cpu workers: " << threads << " threads";
-  for (int i = 1; i < threads; ++i) mWorkers.emplace_back([this, i] { workerLoop(static_cast<std::size_t>(i)); });
+  for (int i = 1; i < threads; ++i) mWorkers.emplace_back([this] { workerLoop(); });
 }
 
 CpuWorkers::~CpuWorkers() {
@@ -30,27 +32,29 @@ CpuWorkers::~CpuWorkers() {
   for (std::thread& worker : mWorkers) worker.join();
 }
 
-void CpuWorkers::run(std::size_t count, std::size_t align, Function function, const void* context) {
+void CpuWorkers::run(std::size_t count, std::size_t band, Function function, const void* context) {
   mFunction = function;
   mContext = context;
   mCount = count;
-  mAlign = align;
+  mBand = band;
+  mNextBand.store(0, std::memory_order_relaxed);
   mPending.store(mWorkers.size(), std::memory_order_relaxed);
   mGeneration.fetch_add(1, std::memory_order_release);
   mGeneration.notify_all();
-  runPart(0);
+  takeBands();
   // Every worker counts itself off, so none can still be reading this job when the next one is written.
   while (mPending.load(std::memory_order_acquire) != 0) sched_yield();
 }
 
-void CpuWorkers::runPart(std::size_t part) {
-  const std::size_t parts = static_cast<std::size_t>(threads());
-  auto boundary = [&](std::size_t p) { return p >= parts ? mCount : mCount * p / parts / mAlign * mAlign; };
-  const std::size_t begin = boundary(part), end = boundary(part + 1);
-  if (begin < end) mFunction(mContext, begin, end);
+void CpuWorkers::takeBands() {
+  const std::size_t bands = (mCount + mBand - 1) / mBand;
+  for (std::size_t i = mNextBand.fetch_add(1, std::memory_order_relaxed); i < bands;
+       i = mNextBand.fetch_add(1, std::memory_order_relaxed)) {
+    mFunction(mContext, i * mBand, std::min((i + 1) * mBand, mCount));
+  }
 }
 
-void CpuWorkers::workerLoop(std::size_t part) {
+void CpuWorkers::workerLoop() {
   const DenormalsAsZero flush;  // as on the caller's thread during a submit
   std::uint64_t seen = 0;
   while (true) {
@@ -66,7 +70,7 @@ void CpuWorkers::workerLoop(std::size_t part) {
     }
     seen = generation;
     if (mStop.load(std::memory_order_relaxed)) return;
-    runPart(part);
+    takeBands();
     mPending.fetch_sub(1, std::memory_order_release);
   }
 }

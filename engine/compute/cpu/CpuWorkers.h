@@ -1,10 +1,11 @@
 #pragma once
-// CpuWorkers: the CPU backend's own threads. Each GEMM is cut into bands, each a single-threaded
-// OpenBLAS call (OpenBLAS's own threads spun through every other op of a step and slowed it), and so are
-// the gather, bias + activation, activation backward, loss and optimizer. A range is cut into one
-// contiguous part per thread, the caller running the first; every element is computed exactly as on one
-// thread, so results depend neither on the thread count nor on timing. Workers spin (yielding, so that
-// the training and render threads still get the core) for 2 ms after each job, then sleep.
+// CpuWorkers: the CPU backend's own threads. Each op is cut into bands whose size its caller chooses
+// from the op's shape alone, never from the thread count, and the threads (the caller's included) take
+// the bands in turn. A band is computed the same way whichever thread takes it (a GEMM band is one
+// single-threaded OpenBLAS call, and OpenBLAS picks its kernels by shape), so results depend neither on
+// the thread count nor on timing. Workers spin (yielding, so that the training and render threads still
+// get the core) for 2 ms after each job, then sleep.
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -22,33 +23,36 @@ public:
 
   int threads() const { return static_cast<int>(mWorkers.size()) + 1; }
 
-  // Calls body(begin, end) over [0, count) cut into threads() contiguous parts whose boundaries are
-  // multiples of `align`; on the calling thread alone when count < grain (a hand-over costs a few
-  // microseconds). Returns when every part is done.
+  // Calls body(begin, end) once for each band [i * band, min((i + 1) * band, count)) of [0, count),
+  // in any order and on any thread; a single band runs on the calling thread with no hand-over (one
+  // costs a few microseconds). Returns when every band is done.
   template <typename Body>
-  void forRange(std::size_t count, std::size_t grain, std::size_t align, const Body& body) {
-    if (mWorkers.empty() || count < grain) {
-      body(std::size_t{0}, count);
+  void forBands(std::size_t count, std::size_t band, const Body& body) {
+    if (band == 0 || band >= count) band = count;
+    if (count == 0) return;
+    if (mWorkers.empty() || band == count) {
+      for (std::size_t begin = 0; begin < count; begin += band) body(begin, std::min(begin + band, count));
       return;
     }
     const Function function = [](const void* context, std::size_t begin, std::size_t end) {
       (*static_cast<const Body*>(context))(begin, end);
     };
-    run(count, align, function, &body);
+    run(count, band, function, &body);
   }
 
 private:
   using Function = void (*)(const void* context, std::size_t begin, std::size_t end);
 
-  void run(std::size_t count, std::size_t align, Function function, const void* context);
-  void runPart(std::size_t part);
-  void workerLoop(std::size_t part);
+  void run(std::size_t count, std::size_t band, Function function, const void* context);
+  void takeBands();
+  void workerLoop();
 
-  std::vector<std::thread> mWorkers;  // worker i runs part i + 1
+  std::vector<std::thread> mWorkers;
   // The job, written by the caller before mGeneration is bumped (release), read by workers after.
   Function mFunction = nullptr;
   const void* mContext = nullptr;
-  std::size_t mCount = 0, mAlign = 1;
+  std::size_t mCount = 0, mBand = 1;
+  std::atomic<std::size_t> mNextBand{0};  // the next band not yet taken
   std::atomic<std::uint64_t> mGeneration{0};
   std::atomic<std::size_t> mPending{0};  // workers not yet done with the current job
   std::atomic<bool> mStop{false};

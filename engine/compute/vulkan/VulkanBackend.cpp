@@ -13,7 +13,7 @@ namespace {
 class VulkanBackend final : public Backend {
 public:
   VulkanBackend(std::shared_ptr<gpu::VulkanContext> context, const BackendOptions& options)
-      : mDevice(std::move(context), options.timing) {}
+      : mDevice(std::move(context), vulkanOptionsFromEnvironment(options.timing)) {}
   ~VulkanBackend() override { mDevice.wait(); }
 
   std::string name() const override { return "vulkan"; }

@@ -30,18 +30,35 @@ void fullBarrier(VkCommandBuffer commands) {
                        0, nullptr, 0, nullptr);
 }
 
-GemmVariant chooseGemm(const gpu::VulkanContext& context) {
-  const char* forced = std::getenv("NSB_VULKAN_GEMM");
-  if (forced && std::string_view(forced) == "texel") return GemmVariant::Texel;
-  if (forced && std::string_view(forced) == "tiled") return GemmVariant::Tiled;
-  if (forced && *forced) core::log().warn("NSB_VULKAN_GEMM={}: expected texel or tiled; choosing by device", forced);
+GemmVariant chooseGemm(const gpu::VulkanContext& context, const VulkanOptions& options) {
+  if (options.gemm) return *options.gemm;
   return context.properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? GemmVariant::Texel : GemmVariant::Tiled;
 }
 
 }  // namespace
 
-VulkanDevice::VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, bool timing)
-    : mContext(std::move(context)), mAllocator(mContext), mShaders(mContext), mTiming(timing) {
+VulkanOptions vulkanOptionsFromEnvironment(bool timing) {
+  VulkanOptions options;
+  options.timing = timing;
+  const char* noFusion = std::getenv("NSB_VULKAN_NO_FUSION");
+  options.fusion = noFusion == nullptr;
+  const char* forced = std::getenv("NSB_VULKAN_GEMM");
+  if (forced && std::string_view(forced) == "texel") {
+    options.gemm = GemmVariant::Texel;
+  } else if (forced && std::string_view(forced) == "tiled") {
+    options.gemm = GemmVariant::Tiled;
+  } else if (forced && *forced) {
+    core::log().warn("NSB_VULKAN_GEMM={}: expected texel or tiled; choosing by device", forced);
+  }
+  return options;
+}
+
+VulkanDevice::VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, const VulkanOptions& options)
+    : mContext(std::move(context)),
+      mAllocator(mContext),
+      mShaders(mContext),
+      mTiming(options.timing),
+      mFusion(options.fusion) {
   const VkDevice device = mContext->device();
   VkCommandPoolCreateInfo poolInfo{};
   poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
@@ -70,7 +87,7 @@ VulkanDevice::VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, bool tim
   NSB_CHECK(staging.ok()) << "vulkan backend: no staging buffer: " << staging.message();
   mStaging = std::move(*staging);
   NSB_CHECK(mStaging.mapped()) << "vulkan backend: the staging buffer is not host-visible";
-  mGemmVariant = chooseGemm(*mContext);
+  mGemmVariant = chooseGemm(*mContext, options);
 }
 
 VulkanDevice::~VulkanDevice() {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -20,6 +21,15 @@ namespace nsb::compute::vulkan {
 
 enum class GemmVariant : std::uint8_t { Tiled, Texel };
 
+// The backend's settings, read from the environment once when it is made (VulkanBackend.h lists them),
+// never in a compile path.
+struct VulkanOptions {
+  bool timing = false;
+  bool fusion = true;                 // NSB_VULKAN_NO_FUSION=1: every op its own dispatch
+  std::optional<GemmVariant> gemm;    // NSB_VULKAN_GEMM=texel|tiled; unset: texel on CPU devices, else tiled
+};
+VulkanOptions vulkanOptionsFromEnvironment(bool timing);
+
 // State an op keeps beyond recording (VkFFT plans, segment tables); destroyed when the device is idle.
 struct OpResources {
   virtual ~OpResources() = default;
@@ -27,7 +37,7 @@ struct OpResources {
 
 class VulkanDevice {
 public:
-  VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, bool timing);
+  VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, const VulkanOptions& options);
   ~VulkanDevice();
 
   gpu::VulkanContext& context() const { return *mContext; }
@@ -37,6 +47,7 @@ public:
   VkCommandPool commandPool() const { return mPool.get(); }
   GemmVariant gemmVariant() const { return mGemmVariant; }
   bool timing() const { return mTiming; }
+  bool fusion() const { return mFusion; }
 
   BufferId create(std::size_t bytes);
   void destroy(BufferId id);
@@ -86,6 +97,7 @@ private:
   bool mInFlight = false;
   std::uint64_t mTimelineValue = 0;
   bool mTiming = false;
+  bool mFusion = true;
   double mPeakGflops = -1.0;
   GemmVariant mGemmVariant = GemmVariant::Tiled;
 };

@@ -59,7 +59,6 @@ public:
   std::uint32_t recordings() const override { return mRecordings; }
 
 private:
-  void compileOp(const Op& op, CompiledOp& out);
   void createDescriptorSets();
   void record(std::uint32_t repeats);
   void recordCommand(VkCommandBuffer commands, const Command& command);

@@ -7,6 +7,7 @@
 
 #include <mutex>
 
+#include "compute/vulkan/VulkanOps.h"
 #include "core/Check.h"
 #include "core/Log.h"
 #include "gpu/VkCheck.h"
@@ -40,16 +41,6 @@ struct SpectrumPlan final : OpResources {
 void initializeGlslang() {
   static std::once_flag once;
   std::call_once(once, [] { NSB_CHECK(glslang_initialize_process()) << "glslang_initialize_process failed"; });
-}
-
-std::uint32_t u32(std::size_t value) {
-  NSB_CHECK(value <= UINT32_MAX) << "vulkan backend: spectrum size " << value << " does not fit 32 bits";
-  return static_cast<std::uint32_t>(value);
-}
-
-std::uint32_t groupsFor(std::size_t items, std::uint32_t perGroup) {
-  const std::size_t groups = (items + perGroup - 1) / perGroup;
-  return static_cast<std::uint32_t>(groups < 1 ? 1 : groups > 65535 ? 65535 : groups);
 }
 
 // The plan for `count` images of height x width over `scratch`, or null when VkFFT cannot make one.
