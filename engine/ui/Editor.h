@@ -1,10 +1,10 @@
 #pragma once
 // Editor: the sandbox's ImGui layout for one frame: menu bar, toolbar, Outliner (left), Viewport
 // (middle), Details (right) and the bottom tabs (Plots, Histograms, Log, Benchmark), separated by
-// draggable splitters (ImGui 1.86 has no docking). It reads a Snapshot and sends Commands; it never
-// touches the backend. UI thread only; works without a renderer (heatmaps then drawn as placeholders).
+// draggable splitters (ImGui 1.86 has no docking); the panels are drawn in ui/panels/. It reads a
+// Snapshot and sends Commands; it never touches the backend. UI thread only; works without a renderer
+// (heatmaps then drawn as placeholders).
 #include <imgui.h>
-#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include <array>
 #include <cstdint>
@@ -19,6 +19,7 @@
 #include "train/Command.h"
 #include "train/Preset.h"
 #include "train/Snapshot.h"
+#include "ui/BackendSpeeds.h"
 #include "ui/ImageViews.h"
 #include "ui/NetworkOrbit.h"
 #include "ui/NetworkView.h"
@@ -60,8 +61,8 @@ struct FrameStats {
 // What the editor asks of the application this frame.
 struct EditorRequests {
   bool screenshot = false;
-  std::string screenshotPath;  // empty: --screenshot's file or neural-sandbox.png
-  std::string openPreset;      // a preset file (or a built-in name) to open instead of this one
+  std::string screenshotPath;                       // empty: --screenshot's file or neural-sandbox.png
+  std::string openPreset;                           // a preset file (or a built-in name) to open instead of this one
   std::optional<data::DatasetRequest> openDataset;  // train the same network on another dataset (a new run)
   std::optional<float> uiScale;
   bool quit = false;
@@ -89,7 +90,6 @@ struct Selection {
 class Editor {
  public:
   explicit Editor(EditorConfig config);
-  ~Editor();
   Editor(const Editor&) = delete;
   Editor& operator=(const Editor&) = delete;
 
@@ -132,8 +132,8 @@ class Editor {
   // Brings a bottom tab ("Plots", "Images", "Histograms", "Log", "Benchmark") to the front next frame.
   void selectTab(std::string name) { mSelectTab = std::move(name); }
   const Plots& plots() const { return mPlots; }
-  // The Benchmark tab's figure: median samples/s seen on `backend` while training (0: none yet).
-  double measuredSamplesPerSecond(const std::string& backend) const;
+  // The Benchmark tab's figures: samples/s seen on each backend while training.
+  const BackendSpeeds& speeds() const { return mSpeeds; }
   const Selection& selection() const { return mSelection; }
   // Screen rectangles of the last frame (tests read rendered pixels there).
   Rect viewportRect() const { return mViewportRect; }
@@ -141,39 +141,48 @@ class Editor {
   std::optional<Rect> widgetRect(const std::string& name) const;
 
  private:
-  void drawMenuBar(EditorRequests& requests);
-  void drawFileDialog(const train::Snapshot& snapshot, EditorRequests& requests);
-  void drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect);
-  void drawOutliner(const train::Snapshot& snapshot, const Rect& rect, EditorRequests& requests);
-  // A hidden layer's width as the user set it (pending) or as the snapshot has it.
-  std::size_t targetWidth(const train::Snapshot& snapshot, std::size_t layer) const;
-  void drawDetails(const train::Snapshot& snapshot, const Rect& rect);
-  void drawHyperparams(const train::Snapshot& snapshot);
-  void drawDataset();
-  void drawFeatures();
-  void drawLayerButtons(const train::Snapshot& snapshot, std::size_t layer);
-  // An editable weight or bias (index in the flat layout): Enter sends SetParameter.
-  void parameterField(const char* label, const train::Snapshot& snapshot, std::size_t index);
-  void drawViewport(const train::Snapshot& snapshot, const Rect& rect);
-  // Above the Viewport: the divergence banner and the last notice or refusal, wrapped to its width.
-  void drawBanners(const train::Snapshot& snapshot);
-  void drawDatasetPicker(EditorRequests& requests);
-  void drawSpeed();
+  // Editor.cpp: layout, shortcuts, pending edits, commands, the widget registry.
+  void splitter(const char* id, bool vertical, const Rect& rect, float& size, float sign, float min, float max);
+  void handleShortcuts();
+  void frameNetwork();  // both views back to their framing (key F)
   // Pending edits: what was sent and not yet applied stays on screen, marked, until a snapshot has it.
   void settle(const train::Snapshot& snapshot);
   bool pending(std::uint64_t sequence) const { return sequence > mApplied; }
   void setLayerWidth(std::size_t layer, std::size_t width);
-  void drawBottom(const train::Snapshot& snapshot, const Rect& rect);
-  void splitter(const char* id, bool vertical, const Rect& rect, float& size, float sign, float min, float max);
-  void drawLog();
-  void drawBenchmark(const train::Snapshot& snapshot);
-  void recordSpeed(const train::Snapshot& snapshot);
-  void handleShortcuts();
-  void frameNetwork();  // both views back to their framing (key F)
+  // A hidden layer's width as the user set it (pending) or as the snapshot has it.
+  std::size_t targetWidth(const train::Snapshot& snapshot, std::size_t layer) const;
   void play(bool on);
   std::uint64_t send(train::Command command);
   void sendHyperparams(const train::Hyperparams& hyperparams);
   void rememberWidget(const std::string& name);
+
+  // panels/FileMenu.cpp
+  void drawMenuBar(EditorRequests& requests);
+  void drawFileDialog(const train::Snapshot& snapshot, EditorRequests& requests);
+  // panels/Toolbar.cpp
+  void drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect);
+  void drawSpeed();
+  // panels/Outliner.cpp
+  void drawOutliner(const train::Snapshot& snapshot, const Rect& rect, EditorRequests& requests);
+  void drawDatasetPicker(EditorRequests& requests);
+  // A hidden layer's buttons: compact (+, -, x in the Outliner's row, named for tests) or in words with
+  // "Insert layer before" (Details).
+  void drawLayerButtons(const train::Snapshot& snapshot, std::size_t layer, bool compact);
+  // panels/Details.cpp
+  void drawDetails(const train::Snapshot& snapshot, const Rect& rect);
+  void drawHyperparams(const train::Snapshot& snapshot);
+  void drawDataset();
+  void drawFeatures();
+  // An editable weight or bias (index in the flat layout): Enter sends SetParameter.
+  void parameterField(const char* label, const train::Snapshot& snapshot, std::size_t index);
+  // panels/Viewport.cpp
+  void drawViewport(const train::Snapshot& snapshot, const Rect& rect);
+  // Above the Viewport: the divergence banner and the last notice or refusal, wrapped to its width.
+  void drawBanners(const train::Snapshot& snapshot);
+  // panels/BottomTabs.cpp
+  void drawBottom(const train::Snapshot& snapshot, const Rect& rect);
+  void drawLog();
+  void drawBenchmark(const train::Snapshot& snapshot);
 
   EditorConfig mConfig;
   float mScale = 1.0f;
@@ -189,11 +198,11 @@ class Editor {
   std::uint64_t mPlaySequence = 0;  // the last Pause/Resume sent
   std::uint32_t mStepsPerFrame = 0;
   double mSpeed = 0.0;
-  std::uint64_t mApplied = 0;           // the snapshot's appliedSequence
-  std::uint64_t mOutcomesSeen = 0;      // the last outcome shown
-  std::uint64_t mDivergenceSeen = 0;    // Divergence::count of the last one that paused us
+  std::uint64_t mApplied = 0;         // the snapshot's appliedSequence
+  std::uint64_t mOutcomesSeen = 0;    // the last outcome shown
+  std::uint64_t mDivergenceSeen = 0;  // Divergence::count of the last one that paused us
   bool mDivergenceDismissed = false;
-  std::string mError;                   // the last refused command's reason
+  std::string mError;  // the last refused command's reason
   // Target widths of hidden layers sent and not yet applied: layer -> (width, sequence).
   std::vector<std::pair<std::size_t, std::pair<std::size_t, std::uint64_t>>> mPendingWidths;
   std::array<char, 8> mLabelColumn{"-1"};
@@ -212,17 +221,10 @@ class Editor {
   bool mOrbitMode = false;
   ImageViews mImages;
   Plots mPlots;
-  // The Benchmark tab's record: training speed seen on each backend this session (the user switches
-  // backends from the toolbar and compares them here).
-  struct BackendSpeed {
-    std::string device;
-    std::vector<double> samplesPerSecond;  // one entry per new snapshot while running, the last 600
-    std::uint64_t lastStep = 0;
-  };
-  std::vector<std::pair<std::string, BackendSpeed>> mSpeeds;
+  // The Benchmark tab's record: the user switches backends from the toolbar and compares them there.
+  BackendSpeeds mSpeeds;
   Rect mViewportRect;
   std::vector<std::pair<std::string, Rect>> mWidgets;
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> mLogSink;
 };
 
 }  // namespace nsb::ui

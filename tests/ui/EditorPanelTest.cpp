@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "UiTestSupport.h"
+#include "core/Log.h"
 #include "nn/Init.h"
 #include "ui/Editor.h"
 #include "ui/Plots.h"
@@ -204,9 +205,21 @@ TEST_F(EditorPanels, TheBenchmarkTabKeepsEachBackendsSpeed) {
   snapshot.step = ++step;
   snapshot.stepsPerSecond = 1.0;
   frame();
-  EXPECT_DOUBLE_EQ(editor->measuredSamplesPerSecond("cpu"), 1000.0) << "median steps/s x batch";
-  EXPECT_DOUBLE_EQ(editor->measuredSamplesPerSecond("vulkan"), 500.0);
-  EXPECT_DOUBLE_EQ(editor->measuredSamplesPerSecond("cuda"), 0.0);
+  EXPECT_DOUBLE_EQ(editor->speeds().median("cpu"), 1000.0) << "median steps/s x batch";
+  EXPECT_DOUBLE_EQ(editor->speeds().median("vulkan"), 500.0);
+  EXPECT_DOUBLE_EQ(editor->speeds().median("cuda"), 0.0);
+}
+
+// The Log tab reads the logger's own ring of recent lines: an editor built while the session thread logs
+// (App::openPreset) never adds or removes a sink, which raced with that thread's logging.
+TEST_F(EditorPanels, TheLogTabReadsTheLoggersRingWithoutAddingASink) {
+  const std::size_t sinks = core::log().sinks().size();
+  Editor another(EditorConfig{});
+  EXPECT_EQ(core::log().sinks().size(), sinks);
+  core::log().warn("editor log test {}", 42);
+  const auto lines = core::recentLogLines();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.back().find("warning: editor log test 42"), std::string::npos) << lines.back();
 }
 
 TEST_F(EditorPanels, PerLayerChartsAndHistogramsOverTime) {

@@ -1,0 +1,90 @@
+// BottomTabs: the bottom panel's tabs: Plots, Images (image datasets), Histograms, Log (the
+// session's events and the recent log lines) and Benchmark (samples/s seen on each backend).
+#include <cmath>
+
+#include "core/Log.h"
+#include "ui/Editor.h"
+#include "ui/panels/PanelSupport.h"
+
+namespace nsb::ui {
+
+using namespace panels;
+
+void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
+  const std::string select = std::move(mSelectTab);
+  mSelectTab.clear();
+  auto tabFlags = [&](const char* name) { return select == name ? ImGuiTabItemFlags_SetSelected : 0; };
+  if (beginPanel("##bottom", rect, ImGuiWindowFlags_NoTitleBar)) {
+    if (ImGui::BeginTabBar("##tabs")) {
+      if (ImGui::BeginTabItem("Plots", nullptr, tabFlags("Plots"))) {
+        mPlots.draw(snapshot);
+        ImGui::EndTabItem();
+      }
+      if (mImages.active() && ImGui::BeginTabItem("Images", nullptr, tabFlags("Images"))) {
+        if (auto probes = mImages.drawTab(snapshot, mConfig.heatmaps)) send(std::move(*probes));
+        ImGui::EndTabItem();
+      }
+      if (ImGui::BeginTabItem("Histograms", nullptr, tabFlags("Histograms"))) {
+        mPlots.drawHistograms(snapshot);
+        ImGui::EndTabItem();
+      }
+      if (ImGui::BeginTabItem("Log", nullptr, tabFlags("Log"))) {
+        ImGui::BeginChild("##log");
+        for (const auto& e : snapshot.events) {
+          ImGui::Text("step %llu  %s: %s -> %s", static_cast<unsigned long long>(e.step), e.what.c_str(),
+                      e.before.c_str(), e.after.c_str());
+        }
+        drawLog();
+        ImGui::EndChild();
+        ImGui::EndTabItem();
+      }
+      if (ImGui::BeginTabItem("Benchmark", nullptr, tabFlags("Benchmark"))) {
+        drawBenchmark(snapshot);
+        ImGui::EndTabItem();
+      }
+      ImGui::EndTabBar();
+    }
+  }
+  ImGui::End();
+}
+
+void Editor::drawLog() {
+  for (const auto& line : core::recentLogLines()) ImGui::TextUnformatted(line.c_str());
+}
+
+void Editor::drawBenchmark(const train::Snapshot& snapshot) {
+  ImGui::Text("Training on %s (%s): %.0f steps/s", snapshot.backend.c_str(), snapshot.device.c_str(),
+              snapshot.stepsPerSecond);
+  ImGui::TextDisabled(
+      "Switch the backend in the toolbar: each one's speed while training is kept here (median of "
+      "its recent samples, the whole editor running).");
+  std::vector<std::pair<const BackendSpeeds::Backend*, double>> medians;
+  for (const auto& backend : mSpeeds.backends()) {
+    if (!backend.samplesPerSecond.empty()) medians.emplace_back(&backend, mSpeeds.median(backend.name));
+  }
+  double fastest = 0.0;
+  for (const auto& m : medians) fastest = std::max(fastest, m.second);
+  if (!medians.empty() && ImGui::BeginTable("##speeds", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("backend");
+    ImGui::TableSetupColumn("device");
+    ImGui::TableSetupColumn("samples/s");
+    ImGui::TableSetupColumn("vs fastest");
+    ImGui::TableHeadersRow();
+    for (const auto& [backend, median] : medians) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(backend->name.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(backend->device.c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%.0f", median);
+      ImGui::TableNextColumn();
+      ImGui::ProgressBar(static_cast<float>(median / fastest), ImVec2(-1, 0),
+                         (std::to_string(static_cast<int>(std::lround(100.0 * median / fastest))) + " %").c_str());
+    }
+    ImGui::EndTable();
+  }
+  ImGui::TextDisabled("Per-op times, GFLOP/s, drift and PyTorch: `neural-sandbox bench --backends cpu,vulkan`.");
+}
+
+}  // namespace nsb::ui

@@ -1,0 +1,236 @@
+// Details: the right panel, the selection's editable properties: the hyperparameters (each with a
+// one-sentence tooltip), the dataset's noise, the features, a layer, a neuron's or a weight's value.
+#include <cmath>
+#include <cstdio>
+
+#include "ui/Editor.h"
+#include "ui/panels/PanelSupport.h"
+
+namespace nsb::ui {
+
+using namespace panels;
+
+namespace {
+
+// The combos list compute's names (the ones presets and the command line use), in enum order.
+constexpr int OPTIMIZER_COUNT = static_cast<int>(compute::OptimizerKind::AdamW) + 1;
+constexpr int ACTIVATION_COUNT = static_cast<int>(compute::Activation::Gelu) + 1;
+
+bool optimizerItem(void*, int index, const char** text) {
+  *text = compute::optimizerName(static_cast<compute::OptimizerKind>(index)).data();  // a literal: ends in '\0'
+  return true;
+}
+
+bool activationItem(void*, int index, const char** text) {
+  *text = compute::activationName(static_cast<compute::Activation>(index)).data();
+  return true;
+}
+
+}  // namespace
+
+void Editor::drawDetails(const train::Snapshot& snapshot, const Rect& rect) {
+  if (beginPanel("Details", rect)) {
+    const auto& spec = snapshot.spec;
+    const auto* params = snapshot.probes && snapshot.probes->parameters.size() == spec.parameterCount()
+                             ? &snapshot.probes->parameters
+                             : nullptr;
+    ImGui::PushItemWidth(-100);
+    switch (mSelection.kind) {
+      case SelectionKind::Optimizer:
+        ImGui::TextUnformatted("Training");
+        pendingMark(mSentHyper.has_value());
+        ImGui::Separator();
+        drawHyperparams(snapshot);
+        break;
+      case SelectionKind::Dataset:
+        drawDataset();
+        break;
+      case SelectionKind::Features:
+        ImGui::Text("%zu input features", spec.inputs);
+        if (planarData(mDataset.get())) {
+          drawFeatures();
+        } else if (mDataset && mDataset->featureNames.size() <= 64) {
+          for (const auto& name : mDataset->featureNames) ImGui::BulletText("%s", name.c_str());
+        }
+        break;
+      case SelectionKind::Layer: {
+        const std::size_t l = mSelection.layer;
+        if (l >= spec.hidden.size()) break;
+        ImGui::Text("Hidden layer %zu: %zu neurons", l + 1, targetWidth(snapshot, l));
+        int activation = static_cast<int>(spec.hidden[l].activation);
+        if (ImGui::Combo("activation", &activation, activationItem, nullptr, ACTIVATION_COUNT)) {
+          send(train::SetActivation{l, static_cast<compute::Activation>(activation)});
+        }
+        tooltip("The function each neuron applies to its weighted sum; the weights stay when it changes.");
+        drawLayerButtons(snapshot, l, false);
+        break;
+      }
+      case SelectionKind::Output:
+        ImGui::Text("Output layer: %zu neurons", spec.outputs);
+        ImGui::Text("head %s, loss %s", std::string(compute::headName(spec.head)).c_str(),
+                    std::string(compute::lossName(spec.loss)).c_str());
+        break;
+      case SelectionKind::Neuron: {
+        const std::size_t layer = mSelection.layer;  // 1.. (the picture's column)
+        if (layer == 0) {
+          ImGui::Text("Input %zu", mSelection.neuron);
+          break;
+        }
+        const std::size_t l = layer - 1;
+        if (l >= spec.layerCount() || mSelection.neuron >= spec.layerOutputs(l)) break;
+        ImGui::Text("Neuron %zu of layer %zu", mSelection.neuron, layer);
+        if (params) {
+          parameterField("bias", snapshot, spec.biasOffset(l) + mSelection.neuron);
+          const std::size_t in = spec.layerInputs(l);
+          ImGui::TextDisabled("incoming weights (Enter sets one)");
+          for (std::size_t j = 0; j < std::min<std::size_t>(in, 32); ++j) {
+            char label[32];
+            std::snprintf(label, sizeof label, "w[%zu]", j);
+            parameterField(label, snapshot, spec.weightOffset(l) + mSelection.neuron * in + j);
+          }
+        }
+        if (l < spec.hidden.size()) {
+          ImGui::BeginDisabled(spec.hidden[l].width <= 1);
+          if (ImGui::Button("Remove this neuron")) {
+            send(train::RemoveNeuron{l, mSelection.neuron});
+            mSelection = Selection{SelectionKind::Layer, l};
+          }
+          ImGui::EndDisabled();
+          tooltip("Takes the neuron out with its weights; every other weight stays.");
+        }
+        break;
+      }
+      case SelectionKind::Weight: {
+        const std::size_t l = mSelection.layer;
+        if (l >= spec.layerCount() || mSelection.neuron >= spec.layerOutputs(l) ||
+            mSelection.from >= spec.layerInputs(l)) {
+          break;
+        }
+        ImGui::Text("Weight from neuron %zu of layer %zu", mSelection.from, l);
+        ImGui::Text("to neuron %zu of layer %zu", mSelection.neuron, l + 1);
+        if (params)
+          parameterField("value", snapshot,
+                         spec.weightOffset(l) + mSelection.neuron * spec.layerInputs(l) + mSelection.from);
+        break;
+      }
+    }
+    ImGui::PopItemWidth();
+    if (mSelection.kind != SelectionKind::Optimizer) {
+      ImGui::Spacing();
+      if (ImGui::Button("Show the optimizer")) mSelection = Selection{};
+    }
+  }
+  ImGui::End();
+}
+
+void Editor::drawHyperparams(const train::Snapshot& snapshot) {
+  train::Hyperparams h = mSentHyper ? *mSentHyper : snapshot.hyperparams;
+  train::Hyperparams& editing = mEditing;  // the value under an active widget, kept across frames
+  if (!mEditingActive) editing = h;
+  bool anyActive = false;
+  bool commit = false;
+  auto track = [&](const char* tip) {
+    anyActive = anyActive || ImGui::IsItemActive();
+    if (ImGui::IsItemDeactivatedAfterEdit()) commit = true;
+    tooltip(tip);
+  };
+
+  int optimizer = static_cast<int>(editing.optimizer);
+  if (ImGui::Combo("optimizer", &optimizer, optimizerItem, nullptr, OPTIMIZER_COUNT)) {
+    editing.optimizer = static_cast<compute::OptimizerKind>(optimizer);
+    commit = true;
+  }
+  rememberWidget("optimizer");
+  track("The update rule; a new optimizer starts with fresh state, the weights stay.");
+  ImGui::SliderFloat("learning rate", &editing.learningRate, 1e-5f, 1.0f, "%g", ImGuiSliderFlags_Logarithmic);
+  rememberWidget("lr");
+  track("How far each step moves the weights along the negative gradient.");
+  if (editing.optimizer == compute::OptimizerKind::Momentum || editing.optimizer == compute::OptimizerKind::Nesterov) {
+    ImGui::SliderFloat("momentum", &editing.momentum, 0.0f, 0.999f, "%.3f");
+    track("The share of the previous update carried into the next one.");
+  }
+  if (editing.optimizer == compute::OptimizerKind::Adam || editing.optimizer == compute::OptimizerKind::AdamW) {
+    ImGui::SliderFloat("beta1", &editing.beta1, 0.0f, 0.999f, "%.3f");
+    track("Decay of Adam's running mean of the gradient.");
+    ImGui::SliderFloat("beta2", &editing.beta2, 0.9f, 0.99999f, "%.5f");
+    track("Decay of Adam's running mean of the squared gradient.");
+  }
+  if (editing.optimizer == compute::OptimizerKind::RmsProp) {
+    ImGui::SliderFloat("rho", &editing.rho, 0.0f, 0.999f, "%.3f");
+    track("Decay of RMSprop's running mean of the squared gradient.");
+  }
+  if (editing.optimizer == compute::OptimizerKind::AdamW) {
+    ImGui::SliderFloat("weight decay", &editing.weightDecay, 0.0f, 0.5f, "%.4f");
+    track("AdamW's decoupled pull of every weight towards zero.");
+  }
+  ImGui::SliderFloat("L1", &editing.l1, 0.0f, 0.1f, "%g", ImGuiSliderFlags_Logarithmic);
+  track("Penalty on the sum of |w|: pushes weights to exactly zero.");
+  ImGui::SliderFloat("L2", &editing.l2, 0.0f, 0.1f, "%g", ImGuiSliderFlags_Logarithmic);
+  rememberWidget("l2");
+  track("Penalty on the sum of w squared: keeps weights small.");
+  int batch = static_cast<int>(editing.batchSize);
+  ImGui::BeginDisabled(editing.optimizer == compute::OptimizerKind::Gd);
+  if (ImGui::SliderInt("batch size", &batch, 1, 256)) editing.batchSize = static_cast<std::size_t>(std::max(batch, 1));
+  ImGui::EndDisabled();
+  track("Samples averaged per step; gd always uses the whole training set.");
+  ImGui::InputInt("seed", &mSeed);
+  tooltip("Seed of the initial weights and shuffles: Reset with the same seed gives the same run.");
+  if (ImGui::Button("Reset with this seed")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+  tooltip("Starts again from the seed's initial weights, keeping the hyperparameters.");
+  mEditingActive = anyActive;
+  if (commit && !(editing == h)) sendHyperparams(editing);
+}
+
+void Editor::parameterField(const char* label, const train::Snapshot& snapshot, std::size_t index) {
+  const auto& params = snapshot.probes->parameters;
+  if (index >= params.size()) return;
+  float value = params[index];
+  ImGui::PushID(static_cast<int>(index));
+  if (ImGui::InputFloat(label, &value, 0.0f, 0.0f, "%.4f", ImGuiInputTextFlags_EnterReturnsTrue) &&
+      std::isfinite(value)) {
+    send(train::SetParameter{index, value});
+  }
+  ImGui::PopID();
+  rememberWidget(std::string("param-") + label);
+  tooltip("Type a value and press Enter: training goes on from it.");
+}
+
+void Editor::drawDataset() {
+  if (!mDataset) return;
+  const auto& d = *mDataset;
+  ImGui::Text("Dataset %s", d.name.c_str());
+  ImGui::TextWrapped("%s", d.source.c_str());
+  ImGui::Text("%zu train, %zu test samples", d.train.count, d.test.count);
+  ImGui::Text("%zu features, %s", d.features, d.task == data::Task::Classification ? "classification" : "regression");
+  if (!planarData(&d)) return;
+  ImGui::Separator();
+  ImGui::SliderFloat("noise", &mNoise, 0.0f, 0.5f, "%.2f");
+  rememberWidget("noise");
+  if (ImGui::IsItemDeactivatedAfterEdit()) send(train::RegenerateData{mNoise, mDataSeed});
+  tooltip("How far the points scatter from their pattern; the points are drawn again, the weights stay.");
+  if (ImGui::Button("Regenerate")) send(train::RegenerateData{mNoise, ++mDataSeed});
+  rememberWidget("regenerate");
+  tooltip("Draws new points from the same pattern (a new data seed); the network keeps training on them.");
+}
+
+void Editor::drawFeatures() {
+  auto current = data::FeatureSet::parse(featureListOf(*mDataset));
+  if (!current) return;
+  for (std::size_t f = 0; f < data::FEATURE_COUNT; ++f) {
+    const auto feature = static_cast<data::Feature>(f);
+    bool on = current.value().has(feature);
+    const std::string name = data::featureName(feature);
+    if (ImGui::Checkbox(name.c_str(), &on)) {
+      data::FeatureSet next = current.value();
+      next.set(feature, on);
+      if (next.size() > 0) {
+        send(train::SetFeatures{next});
+        send(NetworkView::probesFor(next));
+      }
+    }
+    rememberWidget("feature-" + name);
+    tooltip("Feed this function of the point to the network; the weights of the other inputs stay.");
+  }
+}
+
+}  // namespace nsb::ui

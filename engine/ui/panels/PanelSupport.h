@@ -1,0 +1,67 @@
+#pragma once
+// What the editor's panels share (internal to engine/ui): the fixed-panel window, the delayed tooltip,
+// the pending-edit mark, the colours and small formatting helpers. UI thread only.
+#include <imgui.h>
+#include <imgui_internal.h>  // ImGuiContext::HoveredIdTimer: the tooltips' hover delay (ImGui 1.86)
+
+#include <algorithm>
+#include <string>
+
+#include "core/Format.h"
+#include "data/Dataset.h"
+#include "ui/Rect.h"
+
+namespace nsb::ui::panels {
+
+constexpr ImGuiWindowFlags PANEL_FLAGS = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                         ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
+                                         ImGuiWindowFlags_NoBringToFrontOnFocus;
+
+inline bool beginPanel(const char* name, const Rect& rect, ImGuiWindowFlags extra = 0) {
+  ImGui::SetNextWindowPos(rect.min);
+  ImGui::SetNextWindowSize(ImVec2(std::max(rect.width(), 1.0f), std::max(rect.height(), 1.0f)));
+  return ImGui::Begin(name, nullptr, PANEL_FLAGS | extra);
+}
+
+constexpr float TOOLTIP_DELAY = 0.5f;  // seconds of hovering before a tooltip shows
+
+// After a hover delay, and below the item (not under the mouse), so that it never covers the control in
+// use: a click that moves on to the next button finds it uncovered.
+inline void tooltip(const char* text) {
+  if (!ImGui::IsItemHovered() || ImGui::IsItemActive()) return;
+  const ImGuiContext& g = *ImGui::GetCurrentContext();
+  if (g.HoveredId != 0 && g.HoveredIdTimer < TOOLTIP_DELAY) return;
+  ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y + 4.0f));
+  ImGui::SetTooltip("%s", text);
+}
+
+inline const ImVec4 WARNING_COLOUR(0.95f, 0.6f, 0.3f, 1.0f);
+inline const ImVec4 NOTICE_COLOUR(0.55f, 0.8f, 0.55f, 1.0f);
+inline const ImVec4 PENDING_COLOUR(0.95f, 0.85f, 0.4f, 1.0f);
+
+// Marks the last item as sent and not yet applied.
+inline void pendingMark(bool on) {
+  if (!on) return;
+  ImGui::SameLine(0, 2);
+  ImGui::TextColored(PENDING_COLOUR, "*");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Sent; the session applies it before its next step.");
+}
+
+inline std::string speedLabel(double speed) {
+  return speed <= 0.0 ? "max" : core::formatNumber(static_cast<float>(speed)) + " steps/s";
+}
+
+// "x1,x2,sin-x1": the dataset's input features as a feature list.
+inline std::string featureListOf(const data::Dataset& d) {
+  std::string list;
+  for (const auto& name : d.featureNames) {
+    if (!list.empty()) list += ',';
+    list += name;
+  }
+  return list;
+}
+
+// Points in the plane (the network view's picture and the feature checkboxes apply).
+inline bool planarData(const data::Dataset* d) { return d && !d->u8 && !d->train.points.empty(); }
+
+}  // namespace nsb::ui::panels

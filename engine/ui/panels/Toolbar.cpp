@@ -1,0 +1,95 @@
+// Toolbar: play/pause, step, reset, the speed control (steps a second, or steps per frame in
+// lockstep), the backend switch and the status line (step, epoch, loss, frames/s, steps/s).
+#include <cmath>
+#include <cstdio>
+
+#include "ui/Editor.h"
+#include "ui/panels/PanelSupport.h"
+
+namespace nsb::ui {
+
+using namespace panels;
+
+void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect) {
+  if (beginPanel("##toolbar", rect, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar)) {
+    ImGui::SetCursorPosY(std::max((rect.height() - ImGui::GetFrameHeight()) * 0.5f, 0.0f));
+    // One button whose label changes: its size stays, so the controls beside it do not move.
+    if (ImGui::Button(mPlaying ? "Pause##play" : "Play##play",
+                      ImVec2(ImGui::CalcTextSize("Pause").x + 16 * mScale, 0))) {
+      play(!mPlaying);
+    }
+    rememberWidget("play");
+    pendingMark(pending(mPlaySequence));
+    tooltip(mPlaying ? "Pause training (Space)." : "Train continuously (Space).");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(mPlaying);
+    if (ImGui::Button("Step")) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
+    ImGui::EndDisabled();
+    rememberWidget("step");
+    tooltip(mConfig.lockstep ? "Run the steps per frame once, while paused (S)." : "Run one step while paused (S).");
+    ImGui::SameLine();
+    if (ImGui::Button("Reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+    rememberWidget("reset");
+    tooltip("Start a new run from the initial weights of the seed (R).");
+    ImGui::SameLine();
+    drawSpeed();
+    ImGui::SameLine();
+    ImGui::TextDisabled("|");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(90 * mScale);
+    if (ImGui::BeginCombo("##backend", snapshot.backend.c_str())) {
+      for (const auto& name : mConfig.backends) {
+        if (ImGui::Selectable(name.c_str(), name == snapshot.backend) && name != snapshot.backend) {
+          send(train::SwitchBackend{name});
+        }
+      }
+      ImGui::EndCombo();
+    }
+    rememberWidget("backend");
+    tooltip("The backend that trains: weights and optimizer state move over without a reset.");
+    ImGui::SameLine();
+    ImGui::TextDisabled("|");
+    ImGui::SameLine();
+    char text[160];
+    const double fps = mConfig.deterministic ? 60.0 : stats.framesPerSecond;
+    const double sps = mConfig.deterministic ? 60.0 * mStepsPerFrame * (mPlaying ? 1 : 0) : snapshot.stepsPerSecond;
+    // No loss before the first step of a run (not "nan"); four digits in any range (not 0.0000).
+    char loss[32] = "-";
+    if (std::isfinite(snapshot.lastLoss)) std::snprintf(loss, sizeof loss, "%.4g", snapshot.lastLoss);
+    std::snprintf(text, sizeof text, "step %llu   epoch %.2f   loss %s   %.0f frames/s   %.0f steps/s",
+                  static_cast<unsigned long long>(snapshot.step), snapshot.epoch, loss, fps, sps);
+    ImGui::TextUnformatted(text);
+    rememberWidget("status");
+  }
+  ImGui::End();
+}
+
+void Editor::drawSpeed() {
+  if (mConfig.lockstep) {
+    // Headless pictures step per frame: the same arguments give the same frames.
+    ImGui::SetNextItemWidth(130 * mScale);
+    int steps = static_cast<int>(mStepsPerFrame);
+    if (ImGui::SliderInt("##speed", &steps, 1, 100, "%d steps/frame")) {
+      mStepsPerFrame = static_cast<std::uint32_t>(std::max(steps, 1));
+    }
+    rememberWidget("speed");
+    tooltip("Training steps per drawn frame.");
+    return;
+  }
+  ImGui::TextUnformatted("speed");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("1000 steps/s").x + ImGui::GetFrameHeight() + 8 * mScale);
+  if (ImGui::BeginCombo("##speed", speedLabel(mSpeed).c_str())) {
+    for (const double speed : SPEEDS) {
+      if (ImGui::Selectable(speedLabel(speed).c_str(), speed == mSpeed) && speed != mSpeed) {
+        mSpeed = speed;
+        send(train::SetSpeed{speed});
+      }
+    }
+    ImGui::EndCombo();
+  }
+  rememberWidget("speed");
+  tooltip("Training steps a second: slow enough to follow each step, or max. The measured rate is on the right.");
+}
+
+}  // namespace nsb::ui

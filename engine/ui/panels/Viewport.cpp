@@ -1,0 +1,75 @@
+// Viewport: the middle panel, the network view (or the 3D orbit view) under the banners: the
+// divergence banner with its ways out, and the last notice or refused command.
+#include "ui/Editor.h"
+#include "ui/panels/PanelSupport.h"
+
+namespace nsb::ui {
+
+using namespace panels;
+
+void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
+  mViewportRect = rect;
+  ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.060f, 0.063f, 0.070f, 1.0f));
+  if (beginPanel("Viewport", rect, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+    drawBanners(snapshot);
+    const ImVec2 min = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const Rect area{min, ImVec2(min.x + avail.x, min.y + avail.y)};
+    if (mOrbitMode) {
+      mOrbit.draw(snapshot, area);
+      ImGui::End();
+      ImGui::PopStyleColor();
+      return;
+    }
+    const auto clicked = mNetwork.draw(snapshot, mConfig.heatmaps, area);
+    if (clicked) mSelection = Selection{SelectionKind::Neuron, clicked->first, clicked->second};
+    if (const auto weight = mNetwork.clickedWeight()) {
+      mSelection = Selection{SelectionKind::Weight, weight->layer, weight->to, weight->from};
+    }
+  }
+  ImGui::End();
+  ImGui::PopStyleColor();
+}
+
+void Editor::drawBanners(const train::Snapshot& snapshot) {
+  if (snapshot.divergence && !mDivergenceDismissed && !snapshot.running) {
+    const train::Divergence& d = *snapshot.divergence;
+    ImGui::PushStyleColor(ImGuiCol_Text, WARNING_COLOUR);
+    ImGui::TextWrapped("Training diverged at step %llu: %s. Paused with the weights of step %llu.",
+                       static_cast<unsigned long long>(d.step), d.what.c_str(),
+                       static_cast<unsigned long long>(d.goodStep));
+    ImGui::PopStyleColor();
+    rememberWidget("divergence");
+    if (ImGui::Button("Resume from there")) play(true);
+    rememberWidget("divergence-resume");
+    tooltip("Go on from the last good weights with the same settings.");
+    ImGui::SameLine();
+    const float lower = snapshot.hyperparams.learningRate * 0.1f;
+    if (ImGui::Button(("Lower the rate to " + core::formatNumber(lower) + " and resume").c_str())) {
+      train::Hyperparams h = snapshot.hyperparams;
+      h.learningRate = lower;
+      sendHyperparams(h);
+      play(true);
+    }
+    rememberWidget("divergence-lower");
+    ImGui::SameLine();
+    if (ImGui::Button("Reset##divergence")) {
+      send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+      mDivergenceDismissed = true;
+    }
+    rememberWidget("divergence-reset");
+  }
+  if (!mError.empty() || !mNotice.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, mError.empty() ? NOTICE_COLOUR : WARNING_COLOUR);
+    ImGui::TextWrapped("%s", mError.empty() ? mNotice.c_str() : mError.c_str());
+    ImGui::PopStyleColor();
+    rememberWidget("notice");
+    if (ImGui::IsItemClicked()) {
+      mError.clear();
+      mNotice.clear();
+    }
+    tooltip("Click to dismiss.");
+  }
+}
+
+}  // namespace nsb::ui
