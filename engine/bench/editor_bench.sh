@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The editor's performance figures (docs/benchmarks.md): training speed with the editor open in a
 # real window against headless training, the frame rate and frame time, and the start-up time from
-# exec to the first frame (median of 5), with Mesa's shader cache and without it.
+# exec to the first frame (median of 5), with Mesa's shader cache and without it, and the
+# edit-to-screen latency (p50/p95 over 50 edits of each kind, CPU and Vulkan backends, plain and beside
+# two busy threads; the end-to-end suite's DISABLED_ measurement, LATENCY=0 skips it).
 # Usage: engine/bench/editor_bench.sh [path/to/neural-sandbox]   (needs Xvfb when DISPLAY is unset)
 set -euo pipefail
 exe=${1:-build/default/sandbox/neural-sandbox}
@@ -24,15 +26,27 @@ echo "== headless training (train, spiral on Vulkan, the same Session code witho
 "$exe" train --preset spiral --backend vulkan --epochs 400 --json 2>/dev/null | tail -n 1 |
   python3 -c "import json, sys; r = json.load(sys.stdin); print('headless: %.0f steps/s (%d steps in %.1f s)' % (r['steps'] / r['seconds'], r['steps'], r['seconds']))"
 
-echo "== editor in a window, 1280x720, training free-running while it renders $frames frames"
-"$exe" gui --backend vulkan --width 1280 --height 720 --frames "$frames" | grep '^gui:'
+echo "== editor in a window, 1280x720, training at max speed while it renders $frames frames"
+"$exe" gui --backend vulkan --speed max --width 1280 --height 720 --frames "$frames" | grep '^gui:'
 
 for cache in on off; do
   echo "== start-up, exec to the first frame, 5 runs, Mesa shader cache $cache"
   env=()
   [ "$cache" = off ] && env=(MESA_SHADER_CACHE_DISABLE=true)
-  "$exe" gui --frames 2 >/dev/null  # warms the caches (the pipeline cache, Mesa's disk cache)
+  "$exe" gui --backend vulkan --frames 2 >/dev/null  # warms the caches (the pipeline cache, Mesa's disk cache)
   for _ in 1 2 3 4 5; do
-    env "${env[@]}" "$exe" gui --frames 2 | sed -n 's/.*first frame \([0-9.]*\) s after start/\1/p'
+    env "${env[@]}" "$exe" gui --backend vulkan --frames 2 | sed -n 's/.*first frame \([0-9.]*\) s after start/\1/p'
   done | tee /dev/stderr | median | sed 's/^/median: /; s/$/ s/'
 done
+
+if [ "${LATENCY:-1}" != 0 ]; then
+  e2e=$(dirname "$exe")/../tests/nsb_test_e2e
+  [ -x "$e2e" ] || { echo "editor_bench.sh: $e2e is not built" >&2; exit 2; }
+  for backend in cpu vulkan; do
+    for busy in 0 2; do
+      echo "== edit-to-screen latency, $backend backend, $busy busy threads, 30 frames/s"
+      NSB_LATENCY_BACKEND=$backend NSB_E2E_BUSY=$busy "$e2e" --gtest_also_run_disabled_tests \
+        --gtest_filter='EditLatency.*' | grep -E '^latency|Failure' || true
+    done
+  done
+fi

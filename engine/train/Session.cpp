@@ -71,7 +71,7 @@ std::shared_ptr<const Snapshot> Session::latest() const {
 bool Session::sync(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mSnapshotMutex);
   const std::uint64_t target = mSubmitted;
-  return mApplied.wait_for(lock, timeout, [&] { return mAppliedCount >= target && mPendingSteps == 0; });
+  return mApplied.wait_for(lock, timeout, [&] { return mSynced >= target; });
 }
 
 core::Status Session::applyProbes(const SetProbes& probes) {
@@ -343,8 +343,10 @@ void Session::loop() {
       changed = false;
     }
     {
+      // Synced up to the last command applied once its steps have run and what they did is published
+      // (set here, after the publish, so sync() never returns on a snapshot about to be replaced).
       std::lock_guard lock(mSnapshotMutex);
-      if (appliedUpTo > mAppliedCount) mAppliedCount = appliedUpTo;
+      if (mPendingSteps == 0 && !changed) mSynced = mAppliedSequence;
     }
     mApplied.notify_all();
     if (want == 0) {

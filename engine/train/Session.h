@@ -54,7 +54,7 @@ private:
   mutable std::mutex mSnapshotMutex;
   std::shared_ptr<const Snapshot> mSnapshot;
   std::condition_variable mApplied;
-  std::uint64_t mSubmitted = 0, mAppliedCount = 0;  // guarded by mSnapshotMutex
+  std::uint64_t mSubmitted = 0, mSynced = 0;  // guarded by mSnapshotMutex
   std::atomic<bool> mStop{false};
   bool mRunning = false;
   std::atomic<std::uint64_t> mPendingSteps{0};

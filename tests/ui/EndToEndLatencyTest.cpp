@@ -21,7 +21,6 @@ namespace nsb::ui {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int EDITS = 50;
 constexpr int MOST_FRAMES = 300;  // an effect not seen in 10 s counts as 10 s
 
 double ms(Clock::time_point from) { return std::chrono::duration<double, std::milli>(Clock::now() - from).count(); }
@@ -47,8 +46,15 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
   d.framesUntil([&] { return d.latest()->step > 0; }, MOST_FRAMES);
   d.frames(10);
 
+  const char* count = std::getenv("NSB_LATENCY_EDITS");
+  const int edits_ = count ? std::atoi(count) : 50;
+  // An effect never seen is a failure, not a sample.
+  auto seen = [&](const char* what, bool found) {
+    EXPECT_TRUE(found) << what << " not on screen in " << MOST_FRAMES << " frames:\n" << d.screenText();
+    return found;
+  };
   std::vector<double> edits, pauses, resets, neurons;
-  for (int i = 0; i < EDITS; ++i) {
+  for (int i = 0; i < edits_; ++i) {
     // A typed learning rate: everything but the Enter first, then the Enter as the input event.
     const std::string value = i % 2 ? "0.02" : "0.03";
     const auto rect = d.widget("lr", 2);
@@ -65,7 +71,7 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
     d.drain();
     auto start = Clock::now();
     d.pushTap(GLFW_KEY_ENTER);
-    d.framesUntil([&] { return d.shows("learning rate", value); }, MOST_FRAMES);
+    if (!seen("the typed learning rate", d.framesUntil([&] { return d.shows("learning rate", value); }, MOST_FRAMES))) return;
     edits.push_back(ms(start));
     d.frames(3);
 
@@ -73,19 +79,20 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
     ASSERT_TRUE(d.pushClick("play"));
     start = Clock::now();
     std::uint64_t shown = 0;
-    d.framesUntil(
+    const bool paused = d.framesUntil(
         [&] {
           const auto s = d.latest();
           shown = d.shownStep().value_or(~0ull);
           return !s->running && shown == s->step;
         },
         MOST_FRAMES);
+    if (!seen("the paused step", paused)) return;
     pauses.push_back(ms(start));
 
     // Reset (paused): step 0 on screen.
     ASSERT_TRUE(d.pushClick("reset"));
     start = Clock::now();
-    d.framesUntil([&] { return d.shownStep() == 0u; }, MOST_FRAMES);
+    if (!seen("step 0", d.framesUntil([&] { return d.shownStep() == 0u; }, MOST_FRAMES))) return;
     resets.push_back(ms(start));
 
     // A neuron more (paused, so the picture is the applied edit): the Viewport's layer title.
@@ -93,7 +100,7 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
     ASSERT_TRUE(d.pushClick(i % 2 ? "remove-neuron-0" : "add-neuron-0"));
     const std::string want = "Hidden 1 (" + std::to_string(i % 2 ? width - 1 : width + 1) + ")";
     start = Clock::now();
-    d.framesUntil([&] { return d.shows(want); }, MOST_FRAMES);
+    if (!seen(want.c_str(), d.framesUntil([&] { return d.shows(want); }, MOST_FRAMES))) return;
     neurons.push_back(ms(start));
 
     ASSERT_TRUE(d.click("play"));
