@@ -1,3 +1,5 @@
+// Evaluation: the test set scored on the host, the metric point's norms and histograms, and the
+// Trainer members that take them (evaluateTest, takeMetricPoint).
 #include "train/Evaluation.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// TrainingGraphs: pure builders of the Trainer's graphs; no backend work happens here.
 #include "train/TrainingGraphs.h"
 
 #include <algorithm>
