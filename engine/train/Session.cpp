@@ -225,15 +225,16 @@ void Session::loop() {
         mDivergence->count = ++mDivergences;
       }
     }
+    const bool busy = mRunning || mPendingSteps > 0;
     if (rateTimer.seconds() > 0.25) {
       stepsPerSecond = static_cast<double>(rateSteps) / rateTimer.seconds();
-      changed = changed || stepsPerSecond > 0.0 || rateSteps > 0;
+      // Only a busy session shows the rate (an idle one publishes 0): a new rate while idle is no change.
+      changed = changed || (busy && (stepsPerSecond > 0.0 || rateSteps > 0));
       rateSteps = 0;
       rateTimer.reset();
     }
     // Snapshots copy the history: at most every 15 ms while training; at once after a command or when
     // training stops; never when nothing changed.
-    const bool busy = mRunning || mPendingSteps > 0;
     if (changed && (!busy || appliedUpTo > 0 || publishTimer.seconds() > 0.015)) {
       publish(busy ? stepsPerSecond : 0.0);
       publishTimer.reset();
