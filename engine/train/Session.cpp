@@ -1,3 +1,5 @@
+// Session: the thread, the command loop, pacing and publishing of snapshots; the probes' schedule
+// is train/Probes.
 #include "train/Session.h"
 
 #include <algorithm>
@@ -74,110 +76,8 @@ bool Session::sync(std::chrono::milliseconds timeout) {
   return mApplied.wait_for(lock, timeout, [&] { return mSynced >= target; });
 }
 
-core::Status Session::applyProbes(const SetProbes& probes) {
-  const std::size_t inputs = mTrainer->config().spec.inputs;
-  for (const auto& grid : probes.inputs) {
-    if (grid.empty() || grid.size() % inputs != 0) {
-      return core::badInput("probes ignored: their inputs do not fit the network's " + std::to_string(inputs) +
-                            " inputs");
-    }
-  }
-  for (std::size_t i = 0; i < probes.inputs.size(); ++i) {
-    if (i < mTrainer->probeCount()) {
-      mTrainer->setProbeInputs(i, probes.inputs[i]);
-    } else {
-      mTrainer->addProbe(probes.inputs[i]);
-    }
-  }
-  mProbeCount = probes.inputs.size();
-  mProbesDirty = true;
-  return core::Ok{};
-}
-
-// Runs the probes again when the weights may have changed: while training on the schedule below (the
-// editor's refresh rate), at once otherwise, so that a paused or stepped session is always current.
-void Session::refreshProbes() {
-  if (mProbeCount == 0) return;
-  Trainer& t = *mTrainer;
-  auto current = [&](std::size_t i) { return t.probeStep(i) == t.step(); };
-  bool stale = mProbesDirty || !mProbes;
-  for (std::size_t i = 0; i < mProbeCount; ++i) stale = stale || !current(i);
-  if (!stale) return;
-  // An edit (new spec, new weights) is shown at once, so that no snapshot pairs a spec with old probes.
-  // While training, every probe runs at most a third of the time: every 30 ms where they are cheap
-  // (a GPU), less often where a run costs more than 10 ms (lavapipe: 20-30 ms, most of it the
-  // 65,536-row output grid). In between, the small probes (the neurons' 64x64 grids, a sample) run
-  // alone, at most every 30 ms: the neuron heatmaps refresh more often than the output view (on
-  // lavapipe in a window about 10 times a second against 4 or 5).
-  std::vector<bool> which;  // empty: every probe
-  if (mRunning && mProbes && !mProbesDirty && mProbeTimer.seconds() < std::max(0.03, 3.0 * mProbeSeconds)) {
-    if (mSmallProbeTimer.seconds() < 0.03) return;
-    for (std::size_t i = 0; i < t.probeCount(); ++i) {
-      which.push_back(i < mProbeCount && t.probeRows(i) < LARGE_PROBE_ROWS && !current(i));
-    }
-    if (std::none_of(which.begin(), which.end(), [](bool small) { return small; })) return;
-  }
-  // Device slots that nobody else holds any more (no reader, not the trainer's) are released here, on
-  // the thread that uses the backend.
-  std::erase_if(mSlotsHeld, [](const auto& held) { return held.use_count() == 1; });
-  // On the renderer's device the probes stay there (zero copy); elsewhere they come to the host.
-  std::optional<std::size_t> slot;
-  if (t.config().backendOptions.context && t.deviceProbes()) {
-    for (std::size_t i = 1; i <= Trainer::PROBE_SLOTS && !slot; ++i) {
-      const std::size_t s = (mLastSlot + i) % Trainer::PROBE_SLOTS;
-      if (mSlotReaders[s].expired()) slot = s;
-    }
-    // Every slot still read (the renderer holds a ProbeSet until its frame has finished): while
-    // training, try again next time; an edit, a step or a pause is shown at once, through the host.
-    if (!slot && mRunning && !mProbesDirty) return;
-    std::atomic_thread_fence(std::memory_order_acquire);  // pairs with the reader's release of its ProbeSet
-  }
-  const bool all = which.empty();
-  if (all) mProbeTimer.reset();
-  mSmallProbeTimer.reset();
-  auto set = std::make_shared<ProbeSet>();
-  set->step = t.step();
-  set->version = mProbes ? mProbes->version + 1 : 1;
-  const std::size_t layers = t.config().spec.layerCount();
-  std::shared_ptr<const Trainer::ProbeSlot> device;
-  if (slot) {
-    device = t.runProbes(*slot, which);
-    const auto native = t.backend().native(device->buffer.id());
-    NSB_CHECK(native.has_value()) << "probe slots need a backend with native buffers";
-    set->device = DeviceProbes{*native, device};
-  } else {
-    t.runProbes(which);
-  }
-  for (std::size_t i = 0; i < mProbeCount; ++i) {
-    const nn::Workspace& ws = t.probe(i);
-    ProbeResult result;
-    result.rows = ws.batch;
-    result.step = t.probeStep(i);
-    std::size_t floats = 0;
-    for (std::size_t l = 0; l < layers; ++l) floats += ws.batch * t.config().spec.layerOutputs(l);
-    // Small probes (one image's activations, for the image views) come to the host in any case.
-    if (!device || floats * sizeof(float) <= HOST_PROBE_BYTES) {
-      for (std::size_t l = 0; l < layers; ++l) {
-        result.layers.push_back(t.backend().read<float>(l + 1 == layers ? ws.output : ws.a[l]));
-      }
-    }
-    if (device) result.offsets = device->offsets[i];
-    set->probes.push_back(std::move(result));
-  }
-  set->parameters = t.parameters();
-  set->spectrum = t.weightSpectrum();
-  if (slot) {
-    mSlotReaders[*slot] = set;
-    if (std::find(mSlotsHeld.begin(), mSlotsHeld.end(), device) == mSlotsHeld.end()) mSlotsHeld.push_back(device);
-    mLastSlot = *slot;
-  }
-  mProbes = std::move(set);
-  mProbesDirty = false;
-  if (all) mProbeSeconds = mProbeTimer.seconds();
-}
-
 void Session::publish(double stepsPerSecond) {
-  refreshProbes();
+  mProbes.refresh(*mTrainer, mRunning);
   auto snapshot = std::make_shared<Snapshot>();
   Trainer& t = *mTrainer;
   snapshot->step = t.step();
@@ -198,7 +98,7 @@ void Session::publish(double stepsPerSecond) {
   snapshot->appliedSequence = mAppliedSequence;
   snapshot->outcomes.assign(mOutcomes.begin(), mOutcomes.end());
   snapshot->divergence = mDivergence;
-  snapshot->probes = mProbes;
+  snapshot->probes = mProbes.current();
   snapshot->dataset = t.sharedDataset();
   if (!t.testPredictions().empty() && (!mPredictions || mPredictions->step != t.testPredictionsStep())) {
     mPredictions = std::make_shared<TestPredictions>(TestPredictions{t.testPredictionsStep(), t.testPredictions()});
@@ -227,7 +127,7 @@ Outcome Session::apply(std::uint64_t sequence, const Command& command) {
   auto trainer = [&](const auto& edit) {
     const auto applied = mTrainer->apply(edit);
     refuse(applied.ok() ? core::Status(core::Ok{}) : core::Status(applied.error()));
-    mProbesDirty = true;
+    mProbes.markDirty();
     return applied.ok();
   };
   std::visit(
@@ -252,7 +152,7 @@ Outcome Session::apply(std::uint64_t sequence, const Command& command) {
             mPaceTimer.reset();
           }
         } else if constexpr (std::is_same_v<T, SetProbes>) {
-          refuse(applyProbes(c));
+          refuse(mProbes.set(*mTrainer, c));
         } else if constexpr (std::is_same_v<T, Reset>) {
           if (trainer(c)) {
             ++mRun;
@@ -261,10 +161,7 @@ Outcome Session::apply(std::uint64_t sequence, const Command& command) {
         } else if constexpr (std::is_same_v<T, SetFeatures>) {
           // New inputs make the probe grids meaningless until the editor sends new ones.
           const std::size_t inputs = mTrainer->config().spec.inputs;
-          if (trainer(c) && mTrainer->config().spec.inputs != inputs) {
-            mProbeCount = 0;
-            mProbes.reset();
-          }
+          if (trainer(c) && mTrainer->config().spec.inputs != inputs) mProbes.clear();
         } else if constexpr (std::is_same_v<T, SaveCheckpoint>) {
           if (trainer(c)) outcome.message = "checkpoint saved to " + c.path;
         } else if constexpr (std::is_same_v<T, LoadCheckpoint>) {
@@ -328,15 +225,16 @@ void Session::loop() {
         mDivergence->count = ++mDivergences;
       }
     }
+    const bool busy = mRunning || mPendingSteps > 0;
     if (rateTimer.seconds() > 0.25) {
       stepsPerSecond = static_cast<double>(rateSteps) / rateTimer.seconds();
-      changed = changed || stepsPerSecond > 0.0 || rateSteps > 0;
+      // Only a busy session shows the rate (an idle one publishes 0): a new rate while idle is no change.
+      changed = changed || (busy && (stepsPerSecond > 0.0 || rateSteps > 0));
       rateSteps = 0;
       rateTimer.reset();
     }
     // Snapshots copy the history: at most every 15 ms while training; at once after a command or when
     // training stops; never when nothing changed.
-    const bool busy = mRunning || mPendingSteps > 0;
     if (changed && (!busy || appliedUpTo > 0 || publishTimer.seconds() > 0.015)) {
       publish(busy ? stepsPerSecond : 0.0);
       publishTimer.reset();

@@ -2,7 +2,8 @@
 // Session: a Trainer on its own thread. Other threads talk to it only through submit(Command) and
 // read latest(); commands are applied between two submits of the backend, in the order sent, and
 // never wait behind training: a running session trains at a rate (SetSpeed) and drops the steps it
-// cannot make, and each submit is short (TrainerConfig::stepsPerSubmit).
+// cannot make, and each submit is short (TrainerConfig::stepsPerSubmit). When the probes run again
+// is its ProbeSchedule's business.
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -15,6 +16,7 @@
 
 #include "core/ThreadQueue.h"
 #include "core/Timer.h"
+#include "train/Probes.h"
 #include "train/Snapshot.h"
 #include "train/Trainer.h"
 
@@ -46,8 +48,6 @@ private:
   Outcome apply(std::uint64_t sequence, const Command& command);
   // The steps to run now while running: all a submit holds at full speed, else what the clock allows.
   std::uint64_t pacedSteps();
-  core::Status applyProbes(const SetProbes& probes);
-  void refreshProbes();
 
   std::unique_ptr<Trainer> mTrainer;  // touched only by the session thread after start
   core::ThreadQueue<std::pair<std::uint64_t, Command>> mCommands;
@@ -67,23 +67,9 @@ private:
   static constexpr std::size_t OUTCOMES_KEPT = 16;
   std::optional<Divergence> mDivergence;
   std::uint64_t mDivergences = 0;
-  // Probes (session thread only): how many are published, and whether they are stale.
-  std::size_t mProbeCount = 0;
-  bool mProbesDirty = false;
-  std::shared_ptr<const ProbeSet> mProbes;
-  // Device probe slots (Vulkan on the renderer's device): the ProbeSet that reads each slot (the slot
-  // is written again only once it is gone), and every slot published, held until nobody else holds
-  // it, so that while the session runs the last release is on its thread, never the renderer's.
-  static constexpr std::size_t HOST_PROBE_BYTES = 16 * 1024;
-  std::array<std::weak_ptr<const ProbeSet>, Trainer::PROBE_SLOTS> mSlotReaders;
-  std::vector<std::shared_ptr<const Trainer::ProbeSlot>> mSlotsHeld;
-  std::size_t mLastSlot = 0;
+  ProbeSchedule mProbes;  // session thread only
   std::shared_ptr<const TestPredictions> mPredictions;
   std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
-  core::Timer mProbeTimer;       // since the last run of every probe
-  double mProbeSeconds = 0.0;    // what that run took
-  core::Timer mSmallProbeTimer;  // since the last run of the small ones
-  static constexpr std::size_t LARGE_PROBE_ROWS = 16384;  // the output view's 256x256 grid is large
   std::thread mThread;
 };
 

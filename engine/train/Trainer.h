@@ -125,13 +125,16 @@ public:
   std::vector<float> weightSpectrum();
 
   nn::Checkpoint checkpoint() const;
-  // Restores weights, optimizer state, step and epoch from a checkpoint of the same model.
+  // Restores weights, optimizer state, step and epoch from a checkpoint of the same model. The
+  // checkpoint's hyperparameters and seed replace the config's too (the editor's Load checkpoint
+  // continues the saved run as it was, learning rate and shuffle included); the backend, the dataset
+  // and stepsPerSubmit stay.
   core::Status restore(const nn::Checkpoint& checkpoint);
 
 private:
   Trainer(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset);
   core::Status initialise();
-  // The model, the small state buffers and the dataset on a new backend.
+  // The small state buffers and the dataset on a new backend (the model is made before).
   void allocateDeviceState();
   void uploadDataset();
   void buildPrograms();
@@ -145,6 +148,9 @@ private:
   core::Status applyStructural(const Command& command);
   // The model's parameters and optimizer state on the host.
   ModelState hostState() const;
+  // A new model of state.spec on the backend, holding state's parameters and optimizer state (zeros
+  // where a state is empty): how every edit that replaces the model carries the training over.
+  void installModel(const ModelState& state);
   // Replaces the model by `state` (and the dataset, when given) between two steps: the programs and
   // probes are rebuilt, the step count and the epoch stay.
   void rebuild(ModelState state, std::shared_ptr<const data::Dataset> dataset = nullptr);

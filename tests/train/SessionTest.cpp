@@ -60,6 +60,24 @@ TEST(Session, ResetGoesBackToStepZero) {
   EXPECT_EQ(s->latest()->events.back().what, "reset");
 }
 
+// A paused session publishes only when something changed: with no commands its snapshot stays the
+// same object, also across the steps-a-second meter's tick (every 250 ms) after a Step.
+TEST(Session, PausedSessionDoesNotRepublishWithoutAChange) {
+  auto s = makeSession(false);
+  const auto idle = s->latest();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(s->latest().get(), idle.get());
+  SetProbes probes;
+  probes.inputs.push_back(std::vector<float>(8 * 8 * idle->spec.inputs, 0.5f));
+  s->submit(probes);
+  s->submit(Step{3});
+  s->sync();
+  const auto stepped = s->latest();
+  EXPECT_EQ(stepped->step, 3u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(s->latest().get(), stepped.get());
+}
+
 // While training, the large probes (the output view's 256x256 grid) may lag the probe set's step; the
 // small ones (a neuron grid) never do; paused, every probe is current. On lavapipe where there is one
 // (a run of the large grid there costs more than 10 ms, so it runs less often than the small one).
