@@ -36,7 +36,7 @@ void report(const char* what, const std::string& backend, std::vector<double> sa
 TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
   const char* env = std::getenv("NSB_LATENCY_BACKEND");
   const std::string backend = env ? env : "cpu";
-  auto options = test::presetOptions("spiral", backend, 800, 640);
+  auto options = test::presetOptions("spiral", backend, 1280, 720);  // wide enough for the layer titles
   options.lockstep = false;
   options.speed = 0.0;  // max: the hardest case for the controls
   auto created = App::create(options);

@@ -150,21 +150,10 @@ void expectPauseStopsTraining(std::uint32_t stepsPerFrame, const std::string& ba
   EXPECT_FALSE(d.editor().playing());
   d.frame();
   EXPECT_TRUE(d.shows("Play")) << "the frame after the click shows:\n" << d.screenText();
-  // Free running, Session::sync says when Pause was applied. Stepping per frame, the backlog sync
-  // would wait for may take minutes: frames until the step counter stands still for 10 frames, or has
-  // gone past what is allowed (a stall of the training thread may stop it early: the counter must
-  // then stay put for 10 more frames below).
-  // Free running, a snapshot may be two frames' training behind (a publish that ran every probe).
-  const std::uint64_t allowed = (stepsPerFrame == 0 ? 2 : 1) * perFrame + e.submit() + stepsPerFrame;
-  if (stepsPerFrame == 0) {
-    ASSERT_TRUE(e.caughtUp()) << "Pause was not applied in 300 frames";
-  }
-  std::uint64_t last = e.step();
-  for (int i = 0, still = 0; stepsPerFrame > 0 && i < 150 && still < 10 && last - atClick <= allowed; ++i) {
-    d.frame();
-    still = e.step() == last ? still + 1 : 0;
-    last = e.step();
-  }
+  // Session::sync says when Pause was applied (training is a rate, so no backlog of steps can hold it
+  // up); a snapshot may be two frames' training behind (a publish that ran every probe).
+  const std::uint64_t allowed = 2 * perFrame + e.submit() + stepsPerFrame;
+  ASSERT_TRUE(e.caughtUp()) << "Pause was not applied in 300 frames";
   const std::uint64_t paused = e.step();
   ASSERT_LE(paused - atClick, allowed) << paused - atClick << " steps ran after the frame in which Pause was clicked ("
                                        << backend << ", " << stepsPerFrame << " steps/frame; " << allowed
@@ -202,8 +191,9 @@ TEST(EndToEnd, AnEditedLearningRateIsShownAtOnceAndAppliedWithinASubmit) {
                        << ", typed at step " << atEnter << ")";
   const auto at = e.eventStep("lr");
   ASSERT_TRUE(at) << "no event for the learning rate";
+  // Enter acts on its press frame, so the edit may be applied before the release frame read atEnter.
   const std::uint64_t allowed = perFrame + e.submit() + 10;
-  EXPECT_LE(*at - atEnter, allowed) << "applied at step " << *at << ", typed at step " << atEnter << " (" << allowed
+  EXPECT_LE(*at, atEnter + allowed) << "applied at step " << *at << ", typed at step " << atEnter << " (" << allowed
                                     << " steps allowed)";
 }
 
@@ -213,13 +203,15 @@ TEST(EndToEnd, ResetStartsANewRun) {
   LiveEditor e(0);
   ASSERT_TRUE(e);
   EditorDriver& d = *e.driver;
-  const std::uint64_t perFrame = e.warmUp(30);
+  e.warmUp(30);
   const std::uint64_t before = e.step();
   ASSERT_TRUE(d.click("reset", 2));
-  const std::uint64_t atClick = e.step();
+  // Counted in frames, not steps: at full speed a frame holds thousands of steps. Training at full
+  // speed beside two busy threads, the session may be inside a publish that runs every probe (the
+  // 65,536-row output grid): four frames (the 100 ms target plus a frame).
+  EXPECT_TRUE(d.framesUntil([&] { return e.eventStep("reset").has_value(); }, 2 * ANSWER_FRAMES))
+      << "Reset was not applied by the fourth frame after the click";
   ASSERT_TRUE(d.framesUntil([&] { return e.eventStep("reset").has_value(); }, 300)) << "Reset was never applied";
-  EXPECT_LE(*e.eventStep("reset") - atClick, 2 * perFrame + e.submit())
-      << "Reset applied at step " << *e.eventStep("reset") << ", clicked at step " << atClick;
   EXPECT_LT(e.step(), before) << "no new run";
   const auto s = d.latest();
   for (const auto& point : s->history) {
