@@ -76,8 +76,9 @@ bool Session::sync(std::chrono::milliseconds timeout) {
   return mApplied.wait_for(lock, timeout, [&] { return mSynced >= target; });
 }
 
-void Session::publish(double stepsPerSecond) {
-  mProbes.refresh(*mTrainer, mRunning);
+void Session::publish(double stepsPerSecond, bool refreshProbes) {
+  if (refreshProbes) mProbes.refresh(*mTrainer, mRunning);
+  mPublishedSpec = mTrainer->config().spec;
   auto snapshot = std::make_shared<Snapshot>();
   Trainer& t = *mTrainer;
   snapshot->step = t.step();
@@ -206,6 +207,10 @@ void Session::loop() {
       mAppliedSequence = appliedUpTo;
       changed = true;
     }
+    // A control's answer at once: what it set is published before the probes run again (the output
+    // grid takes tens of ms on the CPU backend), unless it changed the network's shape, which the
+    // probes must always match. The full publish follows.
+    if (appliedUpTo > 0 && mPublishedSpec == mTrainer->config().spec) publish(stepsPerSecond, false);
     std::uint64_t want = 0;
     if (mPendingSteps > 0) {
       want = std::min<std::uint64_t>(mPendingSteps, mTrainer->config().stepsPerSubmit);

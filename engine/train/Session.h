@@ -43,7 +43,8 @@ public:
 private:
   Session(std::unique_ptr<Trainer> trainer, bool running, double speed);
   void loop();
-  void publish(double stepsPerSecond);
+  // Without `refreshProbes`, the last probes are published again (the same network shape only).
+  void publish(double stepsPerSecond, bool refreshProbes = true);
   // Applies one command on the session thread.
   Outcome apply(std::uint64_t sequence, const Command& command);
   // The steps to run now while running: all a submit holds at full speed, else what the clock allows.
@@ -67,6 +68,7 @@ private:
   static constexpr std::size_t OUTCOMES_KEPT = 16;
   std::optional<Divergence> mDivergence;
   std::uint64_t mDivergences = 0;
+  nn::ModelSpec mPublishedSpec;  // of the last snapshot
   ProbeSchedule mProbes;  // session thread only
   std::shared_ptr<const TestPredictions> mPredictions;
   std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;

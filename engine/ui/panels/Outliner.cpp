@@ -95,13 +95,13 @@ void Editor::drawLayerButtons(const train::Snapshot& snapshot, std::size_t l, bo
   const std::size_t width = targetWidth(snapshot, l);
   const ImVec2 size(compact ? ImGui::GetFrameHeight() : 0.0f, 0.0f);
   const std::string id = std::to_string(l);
-  if (ImGui::Button(compact ? "+" : "Add neuron", size)) setLayerWidth(l, width + 1);
+  if (pressButton(compact ? "+" : "Add neuron", size)) setLayerWidth(l, width + 1);
   if (compact) rememberWidget("add-neuron-" + id);
   tooltip(compact ? "Add a neuron to this layer: it starts with zero outgoing weights, so nothing jumps."
                   : "A new neuron with zero outgoing weights: the outputs do not jump.");
   ImGui::SameLine();
   ImGui::BeginDisabled(width <= 1);
-  if (ImGui::Button(compact ? "-" : "Remove last neuron", size)) setLayerWidth(l, width - 1);
+  if (pressButton(compact ? "-" : "Remove last neuron", size)) setLayerWidth(l, width - 1);
   ImGui::EndDisabled();
   if (compact) rememberWidget("remove-neuron-" + id);
   tooltip(compact ? "Remove this layer's last neuron; the other weights stay."

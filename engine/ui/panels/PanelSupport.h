@@ -13,6 +13,12 @@
 
 namespace nsb::ui::panels {
 
+// A button that acts on the press, not the release: the controls a class watches (play, step,
+// reset, a neuron more or less) answer a frame sooner.
+inline bool pressButton(const char* label, const ImVec2& size = ImVec2(0, 0)) {
+  return ImGui::ButtonEx(label, size, ImGuiButtonFlags_PressedOnClick);
+}
+
 constexpr ImGuiWindowFlags PANEL_FLAGS = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
                                          ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
                                          ImGuiWindowFlags_NoBringToFrontOnFocus;

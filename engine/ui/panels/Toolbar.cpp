@@ -14,7 +14,7 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
   if (beginPanel("##toolbar", rect, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar)) {
     ImGui::SetCursorPosY(std::max((rect.height() - ImGui::GetFrameHeight()) * 0.5f, 0.0f));
     // One button whose label changes: its size stays, so the controls beside it do not move.
-    if (ImGui::Button(mPlaying ? "Pause##play" : "Play##play",
+    if (pressButton(mPlaying ? "Pause##play" : "Play##play",
                       ImVec2(ImGui::CalcTextSize("Pause").x + 16 * mScale, 0))) {
       play(!mPlaying);
     }
@@ -23,12 +23,12 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
     tooltip(mPlaying ? "Pause training (Space)." : "Train continuously (Space).");
     ImGui::SameLine();
     ImGui::BeginDisabled(mPlaying);
-    if (ImGui::Button("Step")) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
+    if (pressButton("Step")) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
     ImGui::EndDisabled();
     rememberWidget("step");
     tooltip(mConfig.lockstep ? "Run the steps per frame once, while paused (S)." : "Run one step while paused (S).");
     ImGui::SameLine();
-    if (ImGui::Button("Reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+    if (pressButton("Reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
     rememberWidget("reset");
     tooltip("Start a new run from the initial weights of the seed (R).");
     ImGui::SameLine();
