@@ -176,6 +176,12 @@ Outcome Session::apply(std::uint64_t sequence, const Command& command) {
   return outcome;
 }
 
+bool Session::keepsWeights(const Command& command) {
+  return std::holds_alternative<Pause>(command) || std::holds_alternative<Resume>(command) ||
+         std::holds_alternative<Step>(command) || std::holds_alternative<SetSpeed>(command) ||
+         std::holds_alternative<SetHyperparams>(command) || std::holds_alternative<SaveCheckpoint>(command);
+}
+
 std::uint64_t Session::pacedSteps() {
   const std::uint64_t most = mTrainer->config().stepsPerSubmit;
   if (mSpeed <= 0.0) return most;
@@ -197,20 +203,22 @@ void Session::loop() {
   bool changed = false;  // since the last snapshot
   while (!mStop) {
     std::uint64_t appliedUpTo = 0;
+    bool weightsKept = true;  // every command applied now left the weights and the data as they were
     // Commands apply between two submits, in order: a Step runs before the commands queued after it.
     while (mPendingSteps == 0) {
       auto item = mCommands.tryPop();
       if (!item) break;
       appliedUpTo = item->first;
+      weightsKept = weightsKept && keepsWeights(item->second);
       mOutcomes.push_back(apply(item->first, item->second));
       if (mOutcomes.size() > OUTCOMES_KEPT) mOutcomes.pop_front();
       mAppliedSequence = appliedUpTo;
       changed = true;
     }
     // A control's answer at once: what it set is published before the probes run again (the output
-    // grid takes tens of ms on the CPU backend), unless it changed the network's shape, which the
-    // probes must always match. The full publish follows.
-    if (appliedUpTo > 0 && mPublishedSpec == mTrainer->config().spec) publish(stepsPerSecond, false);
+    // grid takes tens of ms on the CPU backend), when it left the weights, the data and the network's
+    // shape as they were (a snapshot's probes always show its weights). The full publish follows.
+    if (appliedUpTo > 0 && weightsKept && mPublishedSpec == mTrainer->config().spec) publish(stepsPerSecond, false);
     std::uint64_t want = 0;
     if (mPendingSteps > 0) {
       want = std::min<std::uint64_t>(mPendingSteps, mTrainer->config().stepsPerSubmit);

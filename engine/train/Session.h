@@ -49,6 +49,9 @@ private:
   Outcome apply(std::uint64_t sequence, const Command& command);
   // The steps to run now while running: all a submit holds at full speed, else what the clock allows.
   std::uint64_t pacedSteps();
+  // Whether a command leaves the weights and the data as they were (a control, a new learning rate):
+  // its snapshot may go out before the probes run again.
+  static bool keepsWeights(const Command& command);
 
   std::unique_ptr<Trainer> mTrainer;  // touched only by the session thread after start
   core::ThreadQueue<std::pair<std::uint64_t, Command>> mCommands;
