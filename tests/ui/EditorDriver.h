@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <regex>
+#include <cctype>
 #include <string>
 #include <thread>
 #include <vector>
@@ -177,10 +177,17 @@ class EditorDriver {
   bool shows(const std::string& a, const std::string& b = {}) const { return lineWith(a, b).has_value(); }
   // The step counter of the toolbar ("step 1234   epoch ..."), as the last frame showed it.
   std::optional<std::uint64_t> shownStep() const {
-    static const std::regex pattern(R"(step (\d+) +epoch)");
+    // Parsed by hand: GCC 12's std::regex trips -Wmaybe-uninitialized in the asan build (-O2).
     for (const auto& line : mScreen) {
-      std::smatch m;
-      if (std::regex_search(line.text, m, pattern)) return std::stoull(m[1].str());
+      for (auto at = line.text.find("step "); at != std::string::npos; at = line.text.find("step ", at + 1)) {
+        std::size_t end = at + 5;
+        while (end < line.text.size() && std::isdigit(static_cast<unsigned char>(line.text[end]))) ++end;
+        std::size_t next = end;
+        while (next < line.text.size() && line.text[next] == ' ') ++next;
+        if (end > at + 5 && next > end && line.text.compare(next, 5, "epoch") == 0) {
+          return std::stoull(line.text.substr(at + 5, end - at - 5));
+        }
+      }
     }
     return std::nullopt;
   }
