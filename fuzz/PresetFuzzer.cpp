@@ -2,9 +2,8 @@
 // one-line error, never a crash.
 #include <cstddef>
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "train/Preset.h"
 

@@ -33,7 +33,8 @@ Action addBenchCommand(CLI::App& app) {
   cmd->add_option("--batches", o->batches, "Comma-separated batch sizes")->capture_default_str();
   cmd->add_option("--steps", o->steps, "Steps per timed block")->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "Timed blocks (the median is reported)")->capture_default_str();
-  cmd->add_option("--threads", o->train.threads, "CPU backend threads (unset: the better of 1 and 2 threads, as for PyTorch)");
+  cmd->add_option("--threads", o->train.threads,
+                  "CPU backend threads (unset: the better of 1 and 2 threads, as for PyTorch)");
   cmd->add_option("--seed", o->train.seed, "Seed");
   cmd->add_flag("--no-torch", o->noTorch, "Skip the PyTorch reference");
   cmd->add_flag("--no-kernels", o->noKernels, "Skip the device's peak and the GEMM-alone measurements");
@@ -57,7 +58,8 @@ Action addBenchCommand(CLI::App& app) {
     std::stringstream list(o->backends);
     for (std::string b; std::getline(list, b, ',');) {
       if (b.empty()) continue;
-      if (b != "cpu" && b != "vulkan" && b != "cuda") return fail(core::badInput("--backends: unknown backend '" + b + "'"));
+      if (b != "cpu" && b != "vulkan" && b != "cuda")
+        return fail(core::badInput("--backends: unknown backend '" + b + "'"));
       config.backends.push_back(b);
     }
     if (config.backends.empty()) return fail(core::badInput("--backends: give at least one backend"));
@@ -72,7 +74,8 @@ Action addBenchCommand(CLI::App& app) {
       if (batch == 0) return fail(core::badInput("--batches: '" + b + "' is not a batch size"));
       config.batches.push_back(batch);
     }
-    auto report = bench::runBench(config, [](const std::string& line) { std::fprintf(stderr, "bench: %s\n", line.c_str()); });
+    auto report =
+        bench::runBench(config, [](const std::string& line) { std::fprintf(stderr, "bench: %s\n", line.c_str()); });
     if (!report) return fail(report.error());
     std::printf("%s", report->toText().c_str());
     const std::string json = report->toJson().dump();

@@ -2,10 +2,9 @@
 // The subcommands of neural-sandbox. Each add* function declares its flags on `app` and returns the
 // action to run when that subcommand was chosen. Actions return the process exit code
 // (0 success, 2 bad input or flags, 1 runtime failure) and print errors as one line on stderr.
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "core/Result.h"
 

@@ -1,7 +1,6 @@
 // `neural-sandbox eval`: loads a checkpoint and evaluates it on a dataset's test split.
 #include <cmath>
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "Commands.h"
@@ -31,7 +30,8 @@ Action addEvalCommand(CLI::App& app) {
     const nn::Checkpoint& c = loaded.value();
     data::DatasetRequest request;
     request.name = o->dataset.empty() ? c.extra.value("dataset", std::string()) : o->dataset;
-    if (request.name.empty()) return fail(core::badInput("--dataset: the checkpoint does not name its dataset; give one"));
+    if (request.name.empty())
+      return fail(core::badInput("--dataset: the checkpoint does not name its dataset; give one"));
     data::parseSyntheticKind(request.name, request.synthetic.kind);
     request.synthetic.seed = c.seed;
     request.csv.seed = c.seed;

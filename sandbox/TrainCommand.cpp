@@ -9,18 +9,17 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "Commands.h"
+#include "TrainOptions.h"
 #include "core/Format.h"
 #include "core/Log.h"
 #include "core/Timer.h"
 #include "data/Synthetic2D.h"
 #include "nn/Checkpoint.h"
-#include "TrainOptions.h"
 #include "train/Trainer.h"
 
 namespace nsb::sandbox {
@@ -94,8 +93,9 @@ std::string metricsText(const std::string& path, const std::vector<train::Metric
 }
 
 class Progress {
-public:
-  Progress(std::uint64_t totalSteps, bool quiet) : mTotal(totalSteps), mTty(::isatty(STDERR_FILENO) == 1), mQuiet(quiet) {}
+ public:
+  Progress(std::uint64_t totalSteps, bool quiet)
+      : mTotal(totalSteps), mTty(::isatty(STDERR_FILENO) == 1), mQuiet(quiet) {}
 
   void update(const train::Trainer& t) {
     if (mQuiet || !mTty || mTimer.seconds() < 0.1) return;
@@ -124,16 +124,16 @@ public:
     mDirty = false;
   }
 
-private:
+ private:
   double rate(const train::Trainer& t) const {
     const double s = mStart.seconds();
     return s > 0 ? static_cast<double>(t.step() - mFirstStep) / s : 0.0;
   }
 
-public:
+ public:
   std::uint64_t mFirstStep = 0;
 
-private:
+ private:
   std::uint64_t mTotal;
   bool mTty, mQuiet;
   bool mDirty = false;
@@ -167,9 +167,11 @@ Action addTrainCommand(CLI::App& app) {
       if (path.empty()) continue;
       const auto parent = std::filesystem::absolute(path).parent_path();
       if (!std::filesystem::is_directory(parent)) {
-        return fail(core::badInput(std::string(flag) + " " + path + ": the folder " + parent.string() + " does not exist"));
+        return fail(
+            core::badInput(std::string(flag) + " " + path + ": the folder " + parent.string() + " does not exist"));
       }
-      if (std::filesystem::is_directory(path)) return fail(core::badInput(std::string(flag) + " " + path + ": is a folder"));
+      if (std::filesystem::is_directory(path))
+        return fail(core::badInput(std::string(flag) + " " + path + ": is a folder"));
     }
     if (*saveEvery > 0 && savePath->empty()) return fail(core::badInput("--save-every: needs --save FILE"));
     std::optional<nn::Checkpoint> resume;
@@ -211,7 +213,8 @@ Action addTrainCommand(CLI::App& app) {
     progress.mFirstStep = trainer.step();
     if (!*json_ || ::isatty(STDERR_FILENO)) {
       const auto& h = run.config.hyperparams;
-      std::fprintf(stderr, "training %s on %s (%s): %zu train / %zu test samples, batch %zu, %s lr %s (%s), %llu epochs",
+      std::fprintf(stderr,
+                   "training %s on %s (%s): %zu train / %zu test samples, batch %zu, %s lr %s (%s), %llu epochs",
                    run.presetName.c_str(), trainer.backend().name().c_str(), trainer.backend().deviceName().c_str(),
                    run.dataset->train.count, run.dataset->test.count, trainer.batchSize(),
                    std::string(compute::optimizerName(h.optimizer)).c_str(), core::formatNumber(h.learningRate).c_str(),
@@ -240,7 +243,8 @@ Action addTrainCommand(CLI::App& app) {
         progress.point(trainer, p);
         const double loss = std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss;
         if (run.stopAtLoss && loss <= *run.stopAtLoss) stopped = true;
-        if (run.stopAtAccuracy && std::isfinite(p.test.accuracy) && p.test.accuracy >= *run.stopAtAccuracy) stopped = true;
+        if (run.stopAtAccuracy && std::isfinite(p.test.accuracy) && p.test.accuracy >= *run.stopAtAccuracy)
+          stopped = true;
       }
       progress.update(trainer);
       if (*saveEvery > 0 && trainer.step() % *saveEvery == 0 && trainer.step() < endStep) {
@@ -257,14 +261,15 @@ Action addTrainCommand(CLI::App& app) {
     if (!trainer.history().empty() && std::isfinite(trainer.history().back().trainLoss)) {
       trainLoss = trainer.history().back().trainLoss;
     }
-    std::fprintf(stderr, "done: %llu steps in %.2f s (%.0f samples/s); test loss %.4g", static_cast<unsigned long long>(steps),
-                 seconds, samplesPerSec, test.loss);
+    std::fprintf(stderr, "done: %llu steps in %.2f s (%.0f samples/s); test loss %.4g",
+                 static_cast<unsigned long long>(steps), seconds, samplesPerSec, test.loss);
     if (std::isfinite(test.accuracy)) std::fprintf(stderr, ", test accuracy %.2f%%", 100.0 * test.accuracy);
     if (std::isfinite(test.mse)) std::fprintf(stderr, ", test mse %.4g", test.mse);
     std::fprintf(stderr, "\n");
 
     if (!metricsPath->empty()) {
-      auto written = writeFileAtomically(*metricsPath, metricsText(*metricsPath, trainer.history(), run.config.spec.layerCount()));
+      auto written =
+          writeFileAtomically(*metricsPath, metricsText(*metricsPath, trainer.history(), run.config.spec.layerCount()));
       if (!written) return fail(written.error());
     }
     if (!savePath->empty()) {

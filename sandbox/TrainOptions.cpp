@@ -3,16 +3,17 @@
 #include <algorithm>
 #include <sstream>
 
+#include "core/Format.h"
 #include "data/DatasetCatalog.h"
 #include "data/Synthetic2D.h"
-#include "core/Format.h"
 #include "train/Preset.h"
 
 namespace nsb::sandbox {
 
 void addTrainOptions(CLI::App& app, TrainOptions& o) {
-  app.add_option("--preset", o.preset, "Preset name or JSON file (see assets/presets; default: " + o.defaultPreset +
-                                          ", or a resumed checkpoint's)");
+  app.add_option(
+      "--preset", o.preset,
+      "Preset name or JSON file (see assets/presets; default: " + o.defaultPreset + ", or a resumed checkpoint's)");
   app.add_option("--dataset", o.dataset, "Dataset name (see `datasets`) or a path to IDX or CSV data");
   app.add_option("--label-column", o.labelColumn, "CSV: 0-based label column (default: the last)");
   app.add_option("--task", o.task, "CSV: classification or regression (default: inferred)")
@@ -58,7 +59,8 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   Training t;
   // A flag given on resume that changes a checkpoint value: one line saying so.
   auto overrides = [&](const char* flag, const std::string& given, const std::string& saved) {
-    if (resume && given != saved) t.notes.push_back(std::string(flag) + " " + given + " overrides the checkpoint's " + saved);
+    if (resume && given != saved)
+      t.notes.push_back(std::string(flag) + " " + given + " overrides the checkpoint's " + saved);
   };
   std::optional<std::string> savedPreset;
   if (resume && resume->extra.contains("preset") && resume->extra["preset"].is_string()) {
@@ -68,8 +70,9 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   if (o.preset && savedPreset) overrides("--preset", *o.preset, *savedPreset);
   if (resume) {
     // The checkpoint holds the network: these flags cannot apply to its weights.
-    for (const auto& [flag, given] : {std::pair{"--hidden", o.hidden.has_value()}, std::pair{"--activation", o.activation.has_value()},
-                                      std::pair{"--loss", o.loss.has_value()}}) {
+    for (const auto& [flag, given] :
+         {std::pair{"--hidden", o.hidden.has_value()}, std::pair{"--activation", o.activation.has_value()},
+          std::pair{"--loss", o.loss.has_value()}}) {
       if (given) return core::badInput(std::string(flag) + ": cannot change the network of a resumed checkpoint");
     }
   }
@@ -125,12 +128,14 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
         return core::badInput("--hidden: '" + item + "' is not a layer width");
       }
       if (width == 0 || width > 65536) return core::badInput("--hidden: widths must be between 1 and 65536");
-      preset.hidden.push_back({width, preset.hidden.empty() ? compute::Activation::Relu : preset.hidden.back().activation});
+      preset.hidden.push_back(
+          {width, preset.hidden.empty() ? compute::Activation::Relu : preset.hidden.back().activation});
     }
   }
   if (o.activation) {
     compute::Activation a;
-    if (!compute::parseActivation(*o.activation, a)) return core::badInput("--activation: unknown activation '" + *o.activation + "'");
+    if (!compute::parseActivation(*o.activation, a))
+      return core::badInput("--activation: unknown activation '" + *o.activation + "'");
     for (auto& layer : preset.hidden) layer.activation = a;
   }
   if (o.loss) {

@@ -1,12 +1,11 @@
 #pragma once
 // The flags shared by train, bench and the editor: a preset, and everything that overrides it.
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "data/Dataset.h"
 #include "nn/Checkpoint.h"

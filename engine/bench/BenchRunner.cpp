@@ -132,7 +132,8 @@ core::Result<Measured> measure(const BenchConfig& config, const std::string& bac
   compute::Backend& device = timed.value()->backend();
   if (config.kernels) m.entry.peakGflops = device.peakGflops();
   m.entry.stepsPerSubmit = c.stepsPerSubmit;
-  m.entry.wallMicrosecondsPerStep = m.entry.samplesPerSec > 0 ? 1e6 * static_cast<double>(t.batchSize()) / m.entry.samplesPerSec : 0.0;
+  m.entry.wallMicrosecondsPerStep =
+      m.entry.samplesPerSec > 0 ? 1e6 * static_cast<double>(t.batchSize()) / m.entry.samplesPerSec : 0.0;
   // Each op's median over several submits: one submit's times swing by a third on a busy machine.
   constexpr int TIMED_SUBMITS = 15;
   timed.value()->run(c.stepsPerSubmit);  // warm-up
@@ -158,7 +159,8 @@ core::Result<Measured> measure(const BenchConfig& config, const std::string& bac
     m.entry.dispatchesPerStep += op.dispatches;
     // No op may fall back to the host behind the report's back: the backend must support each kind.
     if (op.kind >= compute::OP_KIND_COUNT || !device.supports(op.kind)) {
-      if (std::find(m.entry.unsupportedOps.begin(), m.entry.unsupportedOps.end(), stat.kind) == m.entry.unsupportedOps.end()) {
+      if (std::find(m.entry.unsupportedOps.begin(), m.entry.unsupportedOps.end(), stat.kind) ==
+          m.entry.unsupportedOps.end()) {
         m.entry.unsupportedOps.push_back(stat.kind);
       }
     }
@@ -182,7 +184,8 @@ void runTorch(const BenchConfig& config, BenchReport& report, const BenchLog& lo
     report.torchNote = "the PyTorch reference covers classification only";
     return;
   }
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("nsb-bench-" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("nsb-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
     std::ofstream x(dir / "x.f32", std::ios::binary);
@@ -195,7 +198,8 @@ void runTorch(const BenchConfig& config, BenchReport& report, const BenchLog& lo
       x.write(reinterpret_cast<const char*>(row.data()), static_cast<std::streamsize>(row.size() * 4));
     }
     std::ofstream y(dir / "y.i32", std::ios::binary);
-    y.write(reinterpret_cast<const char*>(d.train.labels.data()), static_cast<std::streamsize>(d.train.labels.size() * 4));
+    y.write(reinterpret_cast<const char*>(d.train.labels.data()),
+            static_cast<std::streamsize>(d.train.labels.size() * 4));
     const auto& scripts = core::embeddedBenchScripts();
     std::ofstream script(dir / "torch_reference.py");
     script << scripts.front().text;
@@ -216,9 +220,9 @@ void runTorch(const BenchConfig& config, BenchReport& report, const BenchLog& lo
       spec["threads"] = threads;
       spec["seed"] = config.base.seed;
       std::ofstream(dir / "spec.json") << spec.dump();
-      const std::string command = "OPENBLAS_NUM_THREADS=" + std::to_string(threads) + " OMP_NUM_THREADS=" +
-                                  std::to_string(threads) + " " + config.python + " " + (dir / "torch_reference.py").string() +
-                                  " " + dir.string() + " 2>&1";
+      const std::string command = "OPENBLAS_NUM_THREADS=" + std::to_string(threads) +
+                                  " OMP_NUM_THREADS=" + std::to_string(threads) + " " + config.python + " " +
+                                  (dir / "torch_reference.py").string() + " " + dir.string() + " 2>&1";
       log("pytorch: batch " + std::to_string(batch) + ", " + std::to_string(threads) + " thread(s)");
       FILE* pipe = ::popen(command.c_str(), "r");
       if (!pipe) continue;
@@ -250,7 +254,8 @@ core::Result<BenchReport> runBench(const BenchConfig& config, const BenchLog& lo
   BenchReport report;
   report.model = "";
   for (const auto& l : config.base.spec.hidden) report.model += std::to_string(l.width) + "-";
-  report.model = std::to_string(config.base.spec.inputs) + "-" + report.model + std::to_string(config.base.spec.outputs);
+  report.model =
+      std::to_string(config.base.spec.inputs) + "-" + report.model + std::to_string(config.base.spec.outputs);
   report.dataset = config.dataset->name;
   report.machine = cpuModel() + ", " + std::to_string(::sysconf(_SC_NPROCESSORS_ONLN)) + " cores";
   for (std::size_t batch : config.batches) {
@@ -262,13 +267,16 @@ core::Result<BenchReport> runBench(const BenchConfig& config, const BenchLog& lo
     for (const auto& backend : order) {
       // Without --threads the CPU backend, like PyTorch below, runs with 1 and with 2 threads (where
       // there are 2 cores) and keeps its better run: the fastest thread count depends on the load.
-      const bool bothCounts = backend == "cpu" && config.base.backendOptions.threads <= 0 && ::sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+      const bool bothCounts =
+          backend == "cpu" && config.base.backendOptions.threads <= 0 && ::sysconf(_SC_NPROCESSORS_ONLN) >= 2;
       core::Result<Measured> measured = core::runtimeError("not measured");
       for (int threads : bothCounts ? std::vector<int>{1, 2} : std::vector<int>{0}) {
-        log(backend + ": batch " + std::to_string(batch) + (threads ? ", " + std::to_string(threads) + " thread(s)" : ""));
+        log(backend + ": batch " + std::to_string(batch) +
+            (threads ? ", " + std::to_string(threads) + " thread(s)" : ""));
         auto run = measure(config, backend, batch, batch == config.batches.front(), threads);
         if (!run) return run.error();
-        if (!measured || run.value().entry.samplesPerSec > measured.value().entry.samplesPerSec) measured = std::move(run);
+        if (!measured || run.value().entry.samplesPerSec > measured.value().entry.samplesPerSec)
+          measured = std::move(run);
       }
       Measured& m = measured.value();
       if (backend == "cpu") {
@@ -277,7 +285,8 @@ core::Result<BenchReport> runBench(const BenchConfig& config, const BenchLog& lo
       } else if (!cpuWeights.empty()) {
         m.entry.lossDrift = std::fabs(m.entry.finalLoss - cpuLoss);
         for (std::size_t i = 0; i < cpuWeights.size(); ++i) {
-          m.entry.weightDrift = std::max(m.entry.weightDrift, static_cast<double>(std::fabs(m.weights[i] - cpuWeights[i])));
+          m.entry.weightDrift =
+              std::max(m.entry.weightDrift, static_cast<double>(std::fabs(m.weights[i] - cpuWeights[i])));
         }
       }
       report.entries.push_back(std::move(m.entry));
@@ -293,39 +302,52 @@ json BenchReport::toJson() const {
   for (const auto& e : entries) {
     json ops = json::array();
     for (const auto& op : e.ops) {
-      ops.push_back({{"op", op.label}, {"kind", op.kind}, {"us", op.microseconds}, {"gflops", op.gflops},
-                     {"peak_fraction", op.peakFraction}, {"dispatches", op.dispatches}});
+      ops.push_back({{"op", op.label},
+                     {"kind", op.kind},
+                     {"us", op.microseconds},
+                     {"gflops", op.gflops},
+                     {"peak_fraction", op.peakFraction},
+                     {"dispatches", op.dispatches}});
     }
     json gemms = json::array();
     for (const auto& g : e.gemms) {
-      gemms.push_back({{"gemm", g.name}, {"m", g.m}, {"n", g.n}, {"k", g.k}, {"trans_a", g.transA}, {"trans_b", g.transB},
-                       {"us", g.microseconds}, {"gflops", g.gflops}, {"peak_fraction", g.peakFraction}});
+      gemms.push_back({{"gemm", g.name},
+                       {"m", g.m},
+                       {"n", g.n},
+                       {"k", g.k},
+                       {"trans_a", g.transA},
+                       {"trans_b", g.transB},
+                       {"us", g.microseconds},
+                       {"gflops", g.gflops},
+                       {"peak_fraction", g.peakFraction}});
     }
-    entriesJson.push_back({{"backend", e.backend},
-                           {"device", e.device},
-                           {"batch", e.batch},
-                           {"threads", e.threads},
-                           {"samples_per_sec", e.samplesPerSec},
-                           {"blocks_samples_per_sec", e.blockSamplesPerSec},
-                           {"ops", ops},
-                           {"op_us_total", e.opMicrosecondsTotal},
-                           {"loss_drift_vs_cpu", e.lossDrift},
-                           {"weight_drift_vs_cpu", e.weightDrift},
-                           {"peak_gflops", e.peakGflops},
-                           {"gemms", gemms},
-                           {"dispatches_per_step", e.dispatchesPerStep},
-                           {"steps_per_submit", e.stepsPerSubmit},
-                           {"wall_us_per_step", e.wallMicrosecondsPerStep},
-                           {"wall_over_op_us", e.opMicrosecondsTotal > 0 ? e.wallMicrosecondsPerStep / e.opMicrosecondsTotal : 0.0},
-                           {"all_ops_supported", e.unsupportedOps.empty()},
-                           {"unsupported_ops", e.unsupportedOps}});
+    entriesJson.push_back(
+        {{"backend", e.backend},
+         {"device", e.device},
+         {"batch", e.batch},
+         {"threads", e.threads},
+         {"samples_per_sec", e.samplesPerSec},
+         {"blocks_samples_per_sec", e.blockSamplesPerSec},
+         {"ops", ops},
+         {"op_us_total", e.opMicrosecondsTotal},
+         {"loss_drift_vs_cpu", e.lossDrift},
+         {"weight_drift_vs_cpu", e.weightDrift},
+         {"peak_gflops", e.peakGflops},
+         {"gemms", gemms},
+         {"dispatches_per_step", e.dispatchesPerStep},
+         {"steps_per_submit", e.stepsPerSubmit},
+         {"wall_us_per_step", e.wallMicrosecondsPerStep},
+         {"wall_over_op_us", e.opMicrosecondsTotal > 0 ? e.wallMicrosecondsPerStep / e.opMicrosecondsTotal : 0.0},
+         {"all_ops_supported", e.unsupportedOps.empty()},
+         {"unsupported_ops", e.unsupportedOps}});
   }
   json torchJson = json::array();
   for (const auto& t : torchAll) {
-    torchJson.push_back({{"batch", t.batch}, {"threads", t.threads}, {"samples_per_sec", t.samplesPerSec}, {"torch", t.version}});
+    torchJson.push_back(
+        {{"batch", t.batch}, {"threads", t.threads}, {"samples_per_sec", t.samplesPerSec}, {"torch", t.version}});
   }
-  json j = {{"model", model}, {"dataset", dataset}, {"machine", machine}, {"peak_rss_mb", peakRssMb},
-            {"entries", entriesJson}, {"pytorch", torchJson}};
+  json j = {{"model", model},           {"dataset", dataset},     {"machine", machine},
+            {"peak_rss_mb", peakRssMb}, {"entries", entriesJson}, {"pytorch", torchJson}};
   if (!torchNote.empty()) j["pytorch_note"] = torchNote;
   return j;
 }
@@ -342,7 +364,8 @@ std::string BenchReport::toText() const {
     for (const auto& t : torch) {
       if (t.batch == e.batch && t.samplesPerSec > 0) {
         char r[64];
-        std::snprintf(r, sizeof r, "%.2fx (%.0f/s, %d thr)", e.samplesPerSec / t.samplesPerSec, t.samplesPerSec, t.threads);
+        std::snprintf(r, sizeof r, "%.2fx (%.0f/s, %d thr)", e.samplesPerSec / t.samplesPerSec, t.samplesPerSec,
+                      t.threads);
         ratio = r;
       }
     }
@@ -370,11 +393,15 @@ std::string BenchReport::toText() const {
       out << line;
     }
     out << "  every op of the step supported by " << e.backend << ": "
-        << (e.unsupportedOps.empty() ? std::string("yes") : "NO (" + [&] {
-              std::string list;
-              for (const auto& k : e.unsupportedOps) list += (list.empty() ? "" : ", ") + k;
-              return list;
-            }() + ")")
+        << (e.unsupportedOps.empty() ? std::string("yes")
+                                     : "NO (" +
+                                           [&] {
+                                             std::string list;
+                                             for (const auto& k : e.unsupportedOps)
+                                               list += (list.empty() ? "" : ", ") + k;
+                                             return list;
+                                           }() +
+                                           ")")
         << "\n";
   }
   std::vector<std::string> gemmDone;  // one GEMM table per backend (they do not depend on the batch)

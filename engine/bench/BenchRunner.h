@@ -9,10 +9,9 @@
 // the backend supports every op of the step.
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/Result.h"
 #include "train/Trainer.h"
@@ -20,14 +19,14 @@
 namespace nsb::bench {
 
 struct BenchConfig {
-  train::TrainerConfig base;                  // spec and hyperparameters (batch is overridden)
+  train::TrainerConfig base;  // spec and hyperparameters (batch is overridden)
   std::shared_ptr<const data::Dataset> dataset;
   std::vector<std::string> backends = {"cpu"};
   std::vector<std::size_t> batches = {32, 256};
-  std::uint64_t steps = 300;   // steps per timed block
-  int repeats = 5;             // timed blocks; the median is reported
+  std::uint64_t steps = 300;  // steps per timed block
+  int repeats = 5;            // timed blocks; the median is reported
   bool torch = true;
-  bool kernels = true;         // the GEMM-alone and peak measurements
+  bool kernels = true;  // the GEMM-alone and peak measurements
   std::string python = "/usr/bin/python3";
 };
 
@@ -61,7 +60,7 @@ struct BenchEntry {
   double lossDrift = 0.0;    // |loss - cpu loss| after the same steps
   double weightDrift = 0.0;  // max |w - w_cpu|
   double finalLoss = 0.0;
-  double peakGflops = 0.0;          // 0: the backend does not measure it
+  double peakGflops = 0.0;  // 0: the backend does not measure it
   std::vector<GemmStat> gemms;
   std::uint32_t dispatchesPerStep = 0;
   double wallMicrosecondsPerStep = 0.0;  // median block, no timing
@@ -81,7 +80,7 @@ struct BenchReport {
   std::vector<BenchEntry> entries;
   std::vector<TorchEntry> torch;  // best thread count per batch
   std::vector<TorchEntry> torchAll;
-  std::string torchNote;          // why there is no PyTorch figure, if none
+  std::string torchNote;  // why there is no PyTorch figure, if none
   double peakRssMb = 0.0;
 
   nlohmann::json toJson() const;

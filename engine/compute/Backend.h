@@ -17,15 +17,15 @@ namespace nsb::compute {
 // GPU or CPU time spent in one op of a Program's last submit.
 struct OpTiming {
   std::string label;
-  double microseconds = 0.0;  // per replay (averaged over the repeats of the last submit)
-  double flops = 0.0;         // per replay
+  double microseconds = 0.0;     // per replay (averaged over the repeats of the last submit)
+  double flops = 0.0;            // per replay
   std::uint32_t dispatches = 0;  // kernel launches per replay (0: fused into an earlier op, or unknown)
   OpKind kind = OP_KIND_COUNT;   // the op's kind (OP_KIND_COUNT: unknown)
 };
 
 // A Graph compiled for one backend: recorded once, replayed by submit().
 class Program {
-public:
+ public:
   virtual ~Program() = default;
   // Runs the graph `repeats` times in order; may return before the device has finished
   // (Backend::synchronize() waits).
@@ -51,7 +51,7 @@ struct NativeBuffer {
 
 // Owns a backend buffer; move-only.
 class Buffer {
-public:
+ public:
   Buffer() = default;
   Buffer(Backend* backend, BufferId id, std::size_t bytes) : mBackend(backend), mId(id), mBytes(bytes) {}
   Buffer(Buffer&& other) noexcept { *this = std::move(other); }
@@ -69,14 +69,14 @@ public:
     return Tensor{mId, offset, std::move(shape), dtype};
   }
 
-private:
+ private:
   Backend* mBackend = nullptr;
   BufferId mId;
   std::size_t mBytes = 0;
 };
 
 class Backend {
-public:
+ public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;        // "cpu", "vulkan", "cuda"
   virtual std::string deviceName() const = 0;  // what runs it, for reports
@@ -115,7 +115,7 @@ public:
     return values;
   }
 
-protected:
+ protected:
   virtual BufferId allocateId(std::size_t bytes) = 0;
   virtual void release(BufferId buffer) = 0;
   std::uint64_t mBytesTransferred = 0;

@@ -25,10 +25,11 @@ constexpr std::array<std::string_view, 6> ACTIVATIONS = {"linear", "sigmoid", "t
 constexpr std::array<std::string_view, 3> HEADS = {"linear", "sigmoid", "softmax"};
 constexpr std::array<std::string_view, 3> LOSSES = {"mse", "bce", "ce"};
 constexpr std::array<std::string_view, 8> OPTIMIZERS = {"gd",      "sgd",     "momentum", "nesterov",
-                                                         "adagrad", "rmsprop", "adam",     "adamw"};
+                                                        "adagrad", "rmsprop", "adam",     "adamw"};
 constexpr std::array<std::string_view, OP_KIND_COUNT> OPS = {
-    "gather", "gemm", "bias_activation", "activation_backward", "bias_grad", "loss",
-    "argmax", "optimizer", "advance", "copy", "sum_squares", "spectrum"};
+    "gather",    "gemm", "bias_activation", "activation_backward",
+    "bias_grad", "loss", "argmax",          "optimizer",
+    "advance",   "copy", "sum_squares",     "spectrum"};
 
 }  // namespace
 
@@ -61,22 +62,28 @@ double opFlops(const Op& op) {
 int optimizerStateCount(OptimizerKind kind) {
   switch (kind) {
     case OptimizerKind::Gd:
-    case OptimizerKind::Sgd: return 0;
+    case OptimizerKind::Sgd:
+      return 0;
     case OptimizerKind::Momentum:
     case OptimizerKind::Nesterov:
     case OptimizerKind::AdaGrad:
-    case OptimizerKind::RmsProp: return 1;
+    case OptimizerKind::RmsProp:
+      return 1;
     case OptimizerKind::Adam:
-    case OptimizerKind::AdamW: return 2;
+    case OptimizerKind::AdamW:
+      return 2;
   }
   return 0;
 }
 
 bool lossSupported(Head head, LossKind kind) {
   switch (head) {
-    case Head::Softmax: return kind == LossKind::CrossEntropy || kind == LossKind::Mse;
-    case Head::Sigmoid: return kind == LossKind::BinaryCrossEntropy || kind == LossKind::Mse;
-    case Head::Linear: return kind == LossKind::Mse;
+    case Head::Softmax:
+      return kind == LossKind::CrossEntropy || kind == LossKind::Mse;
+    case Head::Sigmoid:
+      return kind == LossKind::BinaryCrossEntropy || kind == LossKind::Mse;
+    case Head::Linear:
+      return kind == LossKind::Mse;
   }
   return false;
 }
@@ -115,7 +122,7 @@ std::string say(const Parts&... parts) {
   }
 
 class Validator {
-public:
+ public:
   explicit Validator(const BufferSizes& sizes) : mSizes(sizes) {}
 
   std::string operator()(const GatherOp& op) const {
@@ -125,7 +132,8 @@ public:
     NSB_OP_REQUIRE(op.index, DType::I32, "index");
     NSB_OP_REQUIRE(op.counters, DType::I32, "counters");
     NSB_OP_CHECK(op.counters.elements() >= COUNTER_COUNT, "counters needs ", COUNTER_COUNT, " slots");
-    NSB_OP_CHECK(op.src.cols() == op.dst.cols(), "src rows of ", op.src.cols(), " elements, dst rows of ", op.dst.cols());
+    NSB_OP_CHECK(op.src.cols() == op.dst.cols(), "src rows of ", op.src.cols(), " elements, dst rows of ",
+                 op.dst.cols());
     NSB_OP_CHECK(op.dst.rows() <= op.index.elements(), "a batch of ", op.dst.rows(), " rows from an index of ",
                  op.index.elements());
     NSB_OP_CHECK(!overlaps(op.src, op.dst), "src and dst overlap");
@@ -144,8 +152,9 @@ public:
     NSB_OP_CHECK(op.c.rows() == m && op.c.cols() == n, "c is ", op.c.describe(), ", expected [", m, ", ", n, "]");
     NSB_OP_CHECK(m > 0 && n > 0 && k > 0, "empty product");
     constexpr auto INT_LIMIT = static_cast<std::size_t>(INT_MAX);
-    NSB_OP_CHECK(m <= INT_LIMIT && n <= INT_LIMIT && k <= INT_LIMIT && op.a.cols() <= INT_LIMIT && op.b.cols() <= INT_LIMIT,
-                 "dimensions exceed BLAS's int range");
+    NSB_OP_CHECK(
+        m <= INT_LIMIT && n <= INT_LIMIT && k <= INT_LIMIT && op.a.cols() <= INT_LIMIT && op.b.cols() <= INT_LIMIT,
+        "dimensions exceed BLAS's int range");
     NSB_OP_CHECK(!overlaps(op.c, op.a) && !overlaps(op.c, op.b), "c overlaps an input");
     return {};
   }
@@ -291,7 +300,7 @@ public:
     return {};
   }
 
-private:
+ private:
   // `tensor` is set, has `dtype` and lies inside its buffer; `what` names it in the reason.
   std::string require(const Tensor& tensor, DType dtype, const char* what) const {
     NSB_OP_CHECK(tensor.valid(), "tensor '", what, "' is not set");

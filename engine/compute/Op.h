@@ -102,8 +102,8 @@ struct SpectrumOp {
   std::size_t height = 0, width = 0;
 };
 
-using Op = std::variant<GatherOp, GemmOp, BiasActivationOp, ActivationBackwardOp, BiasGradOp, LossOp,
-                        ArgmaxOp, OptimizerOp, AdvanceOp, CopyOp, SumSquaresOp, SpectrumOp>;
+using Op = std::variant<GatherOp, GemmOp, BiasActivationOp, ActivationBackwardOp, BiasGradOp, LossOp, ArgmaxOp,
+                        OptimizerOp, AdvanceOp, CopyOp, SumSquaresOp, SpectrumOp>;
 
 // The op kind is the variant index.
 using OpKind = std::size_t;

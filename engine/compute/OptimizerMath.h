@@ -7,26 +7,26 @@
 namespace nsb::compute {
 
 enum HyperSlot : std::size_t {
-  HYPER_LR = 0,          // base learning rate
-  HYPER_MOMENTUM,        // momentum / Nesterov coefficient
-  HYPER_BETA1,           // Adam first-moment decay
-  HYPER_BETA2,           // Adam second-moment decay
-  HYPER_RHO,             // RMSProp's decay rate of the squared-gradient average
-  HYPER_EPSILON,         // AdaGrad / RMSProp / Adam denominator term
-  HYPER_L1,              // L1 strength: grad += l1 * sign(w)
-  HYPER_L2,              // L2 strength: grad += l2 * w (loss + l2/2 |w|^2)
-  HYPER_WEIGHT_DECAY,    // AdamW decoupled decay: w -= lr * wd * w
-  HYPER_SCHEDULE,        // 0 constant, 1 step, 2 cosine
-  HYPER_STEP_EVERY,      // step schedule: multiply by gamma every this many steps
-  HYPER_STEP_GAMMA,      // step schedule factor
-  HYPER_TOTAL_STEPS,     // cosine schedule length (lr reaches lr * min_factor there and stays)
-  HYPER_MIN_FACTOR,      // cosine floor as a fraction of the base lr
+  HYPER_LR = 0,        // base learning rate
+  HYPER_MOMENTUM,      // momentum / Nesterov coefficient
+  HYPER_BETA1,         // Adam first-moment decay
+  HYPER_BETA2,         // Adam second-moment decay
+  HYPER_RHO,           // RMSProp's decay rate of the squared-gradient average
+  HYPER_EPSILON,       // AdaGrad / RMSProp / Adam denominator term
+  HYPER_L1,            // L1 strength: grad += l1 * sign(w)
+  HYPER_L2,            // L2 strength: grad += l2 * w (loss + l2/2 |w|^2)
+  HYPER_WEIGHT_DECAY,  // AdamW decoupled decay: w -= lr * wd * w
+  HYPER_SCHEDULE,      // 0 constant, 1 step, 2 cosine
+  HYPER_STEP_EVERY,    // step schedule: multiply by gamma every this many steps
+  HYPER_STEP_GAMMA,    // step schedule factor
+  HYPER_TOTAL_STEPS,   // cosine schedule length (lr reaches lr * min_factor there and stays)
+  HYPER_MIN_FACTOR,    // cosine floor as a fraction of the base lr
   HYPER_COUNT
 };
 
 enum CounterSlot : std::size_t {
-  COUNTER_STEP = 0,    // optimizer steps taken so far
-  COUNTER_CURSOR,      // batch position within the current epoch's permutation
+  COUNTER_STEP = 0,  // optimizer steps taken so far
+  COUNTER_CURSOR,    // batch position within the current epoch's permutation
   COUNTER_COUNT
 };
 

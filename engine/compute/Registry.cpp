@@ -69,7 +69,8 @@ std::vector<DeviceDescription> listDevices() {
   const AutoChoice pick = chooseAuto({});
   {
     auto cpu = createCpuBackend({});
-    devices.push_back({"cpu", 0, cpu->deviceName(), {{"threads", std::to_string(cpu->threads())}}, pick.backend == "cpu"});
+    devices.push_back(
+        {"cpu", 0, cpu->deviceName(), {{"threads", std::to_string(cpu->threads())}}, pick.backend == "cpu"});
   }
   for (const auto& info : gpu::listVulkanDevices()) {
     devices.push_back({"vulkan",

@@ -44,7 +44,7 @@ struct DeviceDescription {
   int index = 0;        // the --device value
   std::string name;
   std::vector<std::pair<std::string, std::string>> properties;  // type, driver, limits that matter
-  bool autoPick = false;  // what --backend auto trains on (chooseAuto)
+  bool autoPick = false;                                        // what --backend auto trains on (chooseAuto)
 };
 std::vector<DeviceDescription> listDevices();
 

@@ -4,9 +4,12 @@ namespace nsb::compute {
 
 const char* dtypeName(DType type) {
   switch (type) {
-    case DType::F32: return "f32";
-    case DType::I32: return "i32";
-    case DType::U8: return "u8";
+    case DType::F32:
+      return "f32";
+    case DType::I32:
+      return "i32";
+    case DType::U8:
+      return "u8";
   }
   return "?";
 }

@@ -7,7 +7,7 @@
 namespace nsb::core {
 
 class CheckFailure {
-public:
+ public:
   CheckFailure(const char* file, int line, const char* condition);
   [[noreturn]] ~CheckFailure();
   template <typename T>
@@ -16,7 +16,7 @@ public:
     return *this;
   }
 
-private:
+ private:
   std::ostringstream mStream;
 };
 

@@ -22,7 +22,7 @@ inline Error runtimeError(std::string message) { return {std::move(message), Err
 
 template <typename T>
 class [[nodiscard]] Result {
-public:
+ public:
   Result(T value) : mData(std::move(value)) {}
   Result(Error error) : mData(std::move(error)) {}
 
@@ -52,7 +52,7 @@ public:
   }
   const std::string& message() const { return error().message; }
 
-private:
+ private:
   std::variant<T, Error> mData;
 };
 
@@ -63,8 +63,8 @@ using Status = Result<Ok>;
 }  // namespace nsb::core
 
 // Returns the error of `expr` (a Result) from the enclosing function, which returns a Result too.
-#define NSB_TRY(expr)                               \
-  do {                                              \
-    auto&& nsbTryResult_ = (expr);                  \
+#define NSB_TRY(expr)                                      \
+  do {                                                     \
+    auto&& nsbTryResult_ = (expr);                         \
     if (!nsbTryResult_.ok()) return nsbTryResult_.error(); \
   } while (false)

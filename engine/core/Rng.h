@@ -8,7 +8,7 @@
 namespace nsb::core {
 
 class Rng {
-public:
+ public:
   explicit Rng(std::uint64_t seed);
 
   std::uint32_t nextU32();
@@ -24,7 +24,7 @@ public:
   // Fisher-Yates shuffle.
   void shuffle(std::span<std::int32_t> values);
 
-private:
+ private:
   std::uint32_t mState[4];
   bool mHasSpare = false;
   float mSpare = 0.0f;

@@ -10,7 +10,7 @@ namespace nsb::core {
 
 template <typename T>
 class ThreadQueue {
-public:
+ public:
   void push(T value) {
     {
       std::lock_guard lock(mMutex);
@@ -47,7 +47,7 @@ public:
     return mItems.empty();
   }
 
-private:
+ private:
   mutable std::mutex mMutex;
   std::condition_variable mReady;
   std::deque<T> mItems;

@@ -5,13 +5,13 @@
 namespace nsb::core {
 
 class Timer {
-public:
+ public:
   Timer() : mStart(Clock::now()) {}
   void reset() { mStart = Clock::now(); }
   double seconds() const { return std::chrono::duration<double>(Clock::now() - mStart).count(); }
   double microseconds() const { return seconds() * 1e6; }
 
-private:
+ private:
   using Clock = std::chrono::steady_clock;
   Clock::time_point mStart;
 };

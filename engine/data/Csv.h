@@ -12,10 +12,10 @@
 namespace nsb::data {
 
 struct CsvOptions {
-  int labelColumn = -1;       // -1 = last; 0-based
-  std::optional<Task> task{}; // inferred when empty
-  bool standardize = false;   // (x - mean) / std with the train split's statistics
-  float trainRatio = 0.8f;    // in (0, 1)
+  int labelColumn = -1;        // -1 = last; 0-based
+  std::optional<Task> task{};  // inferred when empty
+  bool standardize = false;    // (x - mean) / std with the train split's statistics
+  float trainRatio = 0.8f;     // in (0, 1)
   std::uint64_t seed = 1;
 };
 

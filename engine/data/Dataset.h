@@ -12,28 +12,28 @@ enum class Task { Classification, Regression };
 
 struct Split {
   std::size_t count = 0;
-  std::vector<std::uint8_t> pixels;   // [count, features] when Dataset::u8, else empty
-  std::vector<float> values;          // [count, features] when !Dataset::u8, else empty
-  std::vector<std::int32_t> labels;   // [count] class index (classification)
-  std::vector<float> targets;         // [count, outputs] (regression)
-  std::vector<float> points;          // [count, 2] raw (x1, x2) of 2D datasets, for plotting
+  std::vector<std::uint8_t> pixels;  // [count, features] when Dataset::u8, else empty
+  std::vector<float> values;         // [count, features] when !Dataset::u8, else empty
+  std::vector<std::int32_t> labels;  // [count] class index (classification)
+  std::vector<float> targets;        // [count, outputs] (regression)
+  std::vector<float> points;         // [count, 2] raw (x1, x2) of 2D datasets, for plotting
 };
 
 // How the features were normalised before training; recorded in checkpoints so that evaluation
 // applies the same transform. Images: value = pixel * scale. CSV: value = (raw - mean) / std.
 struct Normalisation {
-  float scale = 1.0f;                 // applied by the backend to u8 data
-  std::vector<float> mean, stddev;    // per feature; empty when not standardised
+  float scale = 1.0f;               // applied by the backend to u8 data
+  std::vector<float> mean, stddev;  // per feature; empty when not standardised
 };
 
 struct Dataset {
   std::string name;
-  std::string source;                 // where it came from (file, generator, package)
+  std::string source;  // where it came from (file, generator, package)
   Task task = Task::Classification;
   std::size_t features = 0;
-  std::size_t classes = 0;            // classification: number of classes
-  std::size_t outputs = 1;            // regression: target columns
-  bool u8 = false;                    // features stored as u8 pixels
+  std::size_t classes = 0;                      // classification: number of classes
+  std::size_t outputs = 1;                      // regression: target columns
+  bool u8 = false;                              // features stored as u8 pixels
   std::size_t imageWidth = 0, imageHeight = 0;  // when the features are an image
   std::vector<std::string> featureNames;
   Normalisation normalisation;

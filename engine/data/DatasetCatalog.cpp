@@ -142,7 +142,8 @@ core::Result<Dataset> loadDataset(const DatasetRequest& request) {
     return loadIdxDataset(files->trainImages, files->trainLabels, files->testImages, files->testLabels,
                           "fashion-mnist");
   }
-  if (request.name.empty()) return core::badInput("--dataset: empty name (expected one of " + syntheticList() + " or a path)");
+  if (request.name.empty())
+    return core::badInput("--dataset: empty name (expected one of " + syntheticList() + " or a path)");
   if (!isFile(request.name)) {
     std::error_code error;
     if (fs::exists(request.name, error)) return core::badInput("--dataset: '" + request.name + "' is not a file");

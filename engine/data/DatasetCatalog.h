@@ -13,10 +13,10 @@
 namespace nsb::data {
 
 struct DatasetRequest {
-  std::string name{};          // synthetic name, mnist, fashion-mnist or a path
-  SyntheticConfig synthetic{}; // points/noise/ratio/seed; kind from name
-  FeatureSet features{};       // synthetic datasets only
-  CsvOptions csv{};            // CSV files; trainRatio and seed also split an IDX file without a test file
+  std::string name{};           // synthetic name, mnist, fashion-mnist or a path
+  SyntheticConfig synthetic{};  // points/noise/ratio/seed; kind from name
+  FeatureSet features{};        // synthetic datasets only
+  CsvOptions csv{};             // CSV files; trainRatio and seed also split an IDX file without a test file
 };
 
 struct DatasetInfo {

@@ -29,13 +29,20 @@ struct IdxHeader {
 
 const char* typeName(std::uint8_t type) {
   switch (type) {
-    case 0x08: return "u8";
-    case 0x09: return "i8";
-    case 0x0B: return "i16";
-    case 0x0C: return "i32";
-    case 0x0D: return "f32";
-    case 0x0E: return "f64";
-    default: return "unknown";
+    case 0x08:
+      return "u8";
+    case 0x09:
+      return "i8";
+    case 0x0B:
+      return "i16";
+    case 0x0C:
+      return "i32";
+    case 0x0D:
+      return "f32";
+    case 0x0E:
+      return "f64";
+    default:
+      return "unknown";
   }
 }
 
@@ -47,7 +54,8 @@ std::string hexByte(std::uint8_t value) {
 
 core::Result<IdxHeader> parseHeader(std::span<const std::uint8_t> bytes, const std::string& name) {
   if (bytes.empty()) return core::badInput(name + ": empty file, not an IDX file");
-  if (bytes.size() < 4) return core::badInput(name + ": truncated IDX header (" + std::to_string(bytes.size()) + " bytes)");
+  if (bytes.size() < 4)
+    return core::badInput(name + ": truncated IDX header (" + std::to_string(bytes.size()) + " bytes)");
   if (bytes[0] != 0 || bytes[1] != 0) {
     return core::badInput(name + ": not an IDX file (magic bytes " + hexByte(bytes[0]) + " " + hexByte(bytes[1]) +
                           ", expected 0x00 0x00)");
@@ -69,8 +77,8 @@ core::Result<IdxHeader> parseHeader(std::span<const std::uint8_t> bytes, const s
   std::uint64_t product = 1;
   for (std::size_t d = 0; d < rank; ++d) {
     const std::uint8_t* p = bytes.data() + 4 + 4 * d;
-    const std::uint32_t dim = (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
-                              std::uint32_t(p[3]);
+    const std::uint32_t dim =
+        (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
     if (dim == 0) return core::badInput(name + ": IDX dimension " + std::to_string(d) + " is 0");
     // Checked before multiplying: the product of four u32 can overflow 64 bits.
     if (product > std::numeric_limits<std::uint64_t>::max() / dim) {

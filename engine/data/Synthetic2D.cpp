@@ -122,21 +122,28 @@ Sample regression(SyntheticKind kind, float noise, core::Rng& rng) {
 
 Sample generate(SyntheticKind kind, std::size_t i, std::size_t n, float noise, core::Rng& rng) {
   switch (kind) {
-    case SyntheticKind::Circle: return circle(i, n, noise, rng);
-    case SyntheticKind::Xor: return xorSample(i, n, noise, rng);
-    case SyntheticKind::Gauss: return gauss(i, n, noise, rng);
-    case SyntheticKind::Spiral: return spiral(i, n, noise, rng);
-    case SyntheticKind::Moons: return moons(i, n, noise, rng);
-    case SyntheticKind::Checkerboard: return checkerboard(i, n, noise, rng);
+    case SyntheticKind::Circle:
+      return circle(i, n, noise, rng);
+    case SyntheticKind::Xor:
+      return xorSample(i, n, noise, rng);
+    case SyntheticKind::Gauss:
+      return gauss(i, n, noise, rng);
+    case SyntheticKind::Spiral:
+      return spiral(i, n, noise, rng);
+    case SyntheticKind::Moons:
+      return moons(i, n, noise, rng);
+    case SyntheticKind::Checkerboard:
+      return checkerboard(i, n, noise, rng);
     case SyntheticKind::RegPlane:
-    case SyntheticKind::RegGauss: return regression(kind, noise, rng);
+    case SyntheticKind::RegGauss:
+      return regression(kind, noise, rng);
   }
   NSB_CHECK(false) << "unknown SyntheticKind " << static_cast<int>(kind);
   return {};
 }
 
-void fill(Split& split, const std::vector<Sample>& samples, const std::vector<std::int32_t>& order,
-          std::size_t begin, std::size_t end, bool regressionTask) {
+void fill(Split& split, const std::vector<Sample>& samples, const std::vector<std::int32_t>& order, std::size_t begin,
+          std::size_t end, bool regressionTask) {
   split.count = end - begin;
   split.points.reserve(split.count * 2);
   for (std::size_t k = begin; k < end; ++k) {

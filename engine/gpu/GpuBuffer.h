@@ -11,7 +11,7 @@
 namespace nsb::gpu {
 
 class GpuBuffer {
-public:
+ public:
   GpuBuffer() = default;
   // `bytes` is rounded up to a multiple of 4 (and at least 4) so that fills and views cover it.
   static core::Result<GpuBuffer> create(MemoryAllocator& allocator, VkDevice device, VkDeviceSize bytes,
@@ -28,7 +28,7 @@ public:
   std::byte* mapped() const { return mAllocation.mapped; }
   explicit operator bool() const { return mBuffer != VK_NULL_HANDLE; }
 
-private:
+ private:
   MemoryAllocator* mAllocator = nullptr;
   VkDevice mDevice = VK_NULL_HANDLE;
   VkBuffer mBuffer = VK_NULL_HANDLE;

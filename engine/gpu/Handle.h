@@ -9,7 +9,7 @@ namespace nsb::gpu {
 
 template <typename T>
 class Handle {
-public:
+ public:
   using Destroy = void(VKAPI_PTR*)(VkDevice, T, const VkAllocationCallbacks*);
 
   Handle() = default;
@@ -35,7 +35,7 @@ public:
   T get() const { return mHandle; }
   explicit operator bool() const { return mHandle != VK_NULL_HANDLE; }
 
-private:
+ private:
   VkDevice mDevice = VK_NULL_HANDLE;
   T mHandle = VK_NULL_HANDLE;
   Destroy mDestroy = nullptr;

@@ -30,7 +30,7 @@ struct Allocation {
 };
 
 class MemoryAllocator {
-public:
+ public:
   static constexpr VkDeviceSize BLOCK_SIZE = VkDeviceSize{64} << 20;
 
   explicit MemoryAllocator(std::shared_ptr<VulkanContext> context) : mContext(std::move(context)) {}
@@ -45,7 +45,7 @@ public:
   // vkAllocateMemory calls so far (blocks alive), for tests of the suballocation.
   std::size_t blockCount() const;
 
-private:
+ private:
   struct Block {
     VkDeviceMemory memory = VK_NULL_HANDLE;
     VkDeviceSize size = 0;

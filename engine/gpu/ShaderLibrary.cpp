@@ -25,8 +25,8 @@ std::filesystem::path defaultCacheDir() {
 
 }  // namespace
 
-Handle<VkPipelineLayout> makePipelineLayout(VkDevice device, VkDescriptorSetLayout setLayout,
-                                            VkShaderStageFlags stages, std::uint32_t pushBytes) {
+Handle<VkPipelineLayout> makePipelineLayout(VkDevice device, VkDescriptorSetLayout setLayout, VkShaderStageFlags stages,
+                                            std::uint32_t pushBytes) {
   VkPushConstantRange push{stages, 0, pushBytes};
   VkPipelineLayoutCreateInfo layoutInfo{};
   layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;

@@ -35,11 +35,11 @@ struct ComputePipeline {
 };
 
 // A pipeline layout of one descriptor set and one push-constant range of `pushBytes` seen by `stages`.
-Handle<VkPipelineLayout> makePipelineLayout(VkDevice device, VkDescriptorSetLayout setLayout,
-                                            VkShaderStageFlags stages, std::uint32_t pushBytes);
+Handle<VkPipelineLayout> makePipelineLayout(VkDevice device, VkDescriptorSetLayout setLayout, VkShaderStageFlags stages,
+                                            std::uint32_t pushBytes);
 
 class ShaderLibrary {
-public:
+ public:
   static constexpr std::uint32_t PUSH_CONSTANT_BYTES = 128;
 
   // `cacheDir` empty: the default cache folder ($XDG_CACHE_HOME or ~/.cache)/neural-sandbox.
@@ -56,7 +56,7 @@ public:
   const std::filesystem::path& cacheFile() const { return mCacheFile; }
   void saveCache() const;
 
-private:
+ private:
   std::shared_ptr<VulkanContext> mContext;
   std::filesystem::path mCacheFile;
   Handle<VkPipelineCache> mCache;

@@ -87,7 +87,8 @@ VkInstance createInstance(bool validation, bool& debugUtils, std::string& error,
       if (hasInstanceExtension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME) ||
           hasInstanceExtension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME, VALIDATION_LAYER)) {
         bool listed = false;
-        for (const char* name : extensions) listed = listed || std::strcmp(name, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) == 0;
+        for (const char* name : extensions)
+          listed = listed || std::strcmp(name, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) == 0;
         if (!listed) extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
         debugUtils = true;
       }
@@ -193,7 +194,8 @@ bool usable(VkPhysicalDevice device, bool presentation) {
   vkGetPhysicalDeviceQueueFamilyProperties(device, &count, nullptr);
   std::vector<VkQueueFamilyProperties> families(count);
   vkGetPhysicalDeviceQueueFamilyProperties(device, &count, families.data());
-  return (families[family].queueFlags & VK_QUEUE_GRAPHICS_BIT) && hasDeviceExtension(device, VK_KHR_SWAPCHAIN_EXTENSION_NAME);
+  return (families[family].queueFlags & VK_QUEUE_GRAPHICS_BIT) &&
+         hasDeviceExtension(device, VK_KHR_SWAPCHAIN_EXTENSION_NAME);
 }
 
 DeviceInfo describe(VkPhysicalDevice device, int index) {

@@ -42,7 +42,7 @@ struct DeviceInfo {
 std::vector<DeviceInfo> listVulkanDevices();
 
 class VulkanContext {
-public:
+ public:
   // A runtime error (its message is the reason alone, e.g. "vkCreateInstance returned ...") when there is
   // no driver or device; bad input when --device is out of range.
   static core::Result<std::shared_ptr<VulkanContext>> create(const ContextOptions& options = {});
@@ -81,7 +81,7 @@ public:
   // tests assert that it did not grow.
   static std::uint32_t validationMessages();
 
-private:
+ private:
   VulkanContext() = default;
 
   VkInstance mInstance = VK_NULL_HANDLE;

@@ -3,18 +3,19 @@
 // Loading validates the whole header against the model in the metadata before copying any data.
 #include "nn/Checkpoint.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
 #include <system_error>
-#include <unistd.h>
 
 #include "core/Format.h"
 
@@ -45,12 +46,16 @@ std::vector<TensorSlot> tensorSlots(const ModelSpec& spec, bool hasState1, bool 
   auto addBlock = [&](Block block, const std::string& prefix, const std::string& suffix) {
     for (std::size_t l = 0; l < spec.layerCount(); ++l) {
       const std::size_t out = spec.layerOutputs(l), in = spec.layerInputs(l);
-      slots.push_back({prefix + "layers." + std::to_string(l) + ".weight" + suffix, {out, in}, block,
-                       spec.weightOffset(l), out * in});
+      slots.push_back({prefix + "layers." + std::to_string(l) + ".weight" + suffix,
+                       {out, in},
+                       block,
+                       spec.weightOffset(l),
+                       out * in});
     }
     for (std::size_t l = 0; l < spec.layerCount(); ++l) {
       const std::size_t out = spec.layerOutputs(l);
-      slots.push_back({prefix + "layers." + std::to_string(l) + ".bias" + suffix, {out}, block, spec.biasOffset(l), out});
+      slots.push_back(
+          {prefix + "layers." + std::to_string(l) + ".bias" + suffix, {out}, block, spec.biasOffset(l), out});
     }
   };
   addBlock(Block::Parameters, "", "");
@@ -128,8 +133,8 @@ core::Status checkSizes(const std::string& name, const Checkpoint& c) {
   const std::size_t count = c.spec.parameterCount();
   auto check = [&](const std::vector<float>& values, const char* what, bool mayBeEmpty) -> core::Status {
     if ((mayBeEmpty && values.empty()) || values.size() == count) return core::Ok{};
-    return core::badInput(name + ": " + what + " has " + std::to_string(values.size()) +
-                          " values but the model has " + std::to_string(count) + " parameters");
+    return core::badInput(name + ": " + what + " has " + std::to_string(values.size()) + " values but the model has " +
+                          std::to_string(count) + " parameters");
   };
   NSB_TRY(check(c.parameters, "parameters", false));
   NSB_TRY(check(c.state1, "optimizer state m", true));
@@ -272,7 +277,8 @@ core::Status parseMetadata(const std::string& file, const json& metadata, Checkp
   for (const char* key : {"step", "seed"}) {
     core::Result<json> value = metadataValue(file, metadata, key, true);
     NSB_TRY(value);
-    if (!value->is_number_unsigned()) return core::badInput(file + ": metadata '" + key + "' must be a non-negative integer");
+    if (!value->is_number_unsigned())
+      return core::badInput(file + ": metadata '" + key + "' must be a non-negative integer");
     (std::strcmp(key, "step") == 0 ? out.step : out.seed) = value->get<std::uint64_t>();
   }
 
@@ -300,7 +306,8 @@ core::Result<TensorEntry> parseTensorEntry(const std::string& file, const std::s
   if (!j.is_object()) return core::badInput(what + " is not an object");
   if (!j.contains("dtype") || !j["dtype"].is_string()) return core::badInput(what + " has no dtype");
   if (j["dtype"].get_ref<const std::string&>() != "F32") {
-    return core::badInput(what + " has dtype " + printable(j["dtype"].get_ref<const std::string&>()) + ", expected F32");
+    return core::badInput(what + " has dtype " + printable(j["dtype"].get_ref<const std::string&>()) +
+                          ", expected F32");
   }
   TensorEntry entry{name, {}, 0, 0};
   if (!j.contains("shape") || !j["shape"].is_array()) return core::badInput(what + " has no shape array");
@@ -308,7 +315,8 @@ core::Result<TensorEntry> parseTensorEntry(const std::string& file, const std::s
   for (const auto& d : j["shape"]) {
     if (!d.is_number_unsigned()) return core::badInput(what + " has a shape that is not non-negative integers");
     entry.shape.push_back(d.get<std::uint64_t>());
-    if (!multiplyChecked(elements, entry.shape.back(), elements)) return core::badInput(what + " has a shape too large");
+    if (!multiplyChecked(elements, entry.shape.back(), elements))
+      return core::badInput(what + " has a shape too large");
   }
   std::uint64_t bytes = 0;
   if (!multiplyChecked(elements, sizeof(float), bytes)) return core::badInput(what + " has a shape too large");
@@ -403,7 +411,8 @@ core::Result<Checkpoint> parseUnchecked(std::span<const std::uint8_t> bytes, con
     std::set<std::string> expectedNames;
     for (const auto& slot : slots) expectedNames.insert(slot.name);
     for (const auto& entry : entries) {
-      if (!expectedNames.contains(entry.first)) return core::badInput(file + ": unexpected tensor " + printable(entry.first));
+      if (!expectedNames.contains(entry.first))
+        return core::badInput(file + ": unexpected tensor " + printable(entry.first));
     }
   }
 
@@ -463,7 +472,8 @@ core::Status saveCheckpoint(const std::string& path, const Checkpoint& checkpoin
   if (::fsync(::fileno(file.get())) != 0) return fail("sync failed: " + errnoText(errno));
   const int closed = std::fclose(file.release());
   if (closed != 0) return fail("close failed: " + errnoText(errno));
-  if (std::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename " + temp + " over it: " + errnoText(errno));
+  if (std::rename(temp.c_str(), path.c_str()) != 0)
+    return fail("cannot rename " + temp + " over it: " + errnoText(errno));
   return syncFolder(path);
 }
 

@@ -17,11 +17,10 @@
 // (ModelSpec::toJson), "hyperparams" (train::Hyperparams::toJson), "normalisation" ({"scale", "mean",
 // "stddev"}), "step", "seed", "optimizer" (its name), "extra" (an object: dataset, features, epoch...).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "compute/Op.h"
 #include "core/Result.h"
@@ -36,12 +35,12 @@ constexpr std::uint64_t CHECKPOINT_MAX_HEADER = 100ull * 1000 * 1000;
 
 struct Checkpoint {
   ModelSpec spec;
-  nlohmann::json hyperparams;              // train::Hyperparams::toJson()
+  nlohmann::json hyperparams;  // train::Hyperparams::toJson()
   data::Normalisation normalisation;
   std::uint64_t step = 0, seed = 0;
   compute::OptimizerKind optimizer = compute::OptimizerKind::Adam;
-  std::vector<float> parameters;           // the flat layout of ModelSpec
-  std::vector<float> state1, state2;       // optimizer state in the same layout, or empty
+  std::vector<float> parameters;                    // the flat layout of ModelSpec
+  std::vector<float> state1, state2;                // optimizer state in the same layout, or empty
   nlohmann::json extra = nlohmann::json::object();  // dataset, features, epoch, ...
 };
 

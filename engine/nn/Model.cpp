@@ -76,8 +76,13 @@ void Model::addPrediction(compute::Graph& graph, const Workspace& ws) const {
   addForward(graph, ws);
   // The loss op applies the softmax; its target is all zeros and its loss is not read.
   const std::size_t last = mSpec.layerCount() - 1;
-  graph.add(compute::LossOp{.z = ws.a[last], .target = ws.target, .output = ws.output, .loss = ws.loss,
-                            .dz = ws.dz[last], .head = mSpec.head, .loss_kind = mSpec.loss},
+  graph.add(compute::LossOp{.z = ws.a[last],
+                            .target = ws.target,
+                            .output = ws.output,
+                            .loss = ws.loss,
+                            .dz = ws.dz[last],
+                            .head = mSpec.head,
+                            .loss_kind = mSpec.loss},
             "head");
 }
 
@@ -89,19 +94,25 @@ void Model::addLayers(compute::Graph& graph, const Workspace& ws, bool elementwi
     graph.add(compute::GemmOp{.a = in, .b = weight(l), .c = ws.z[l], .transB = true}, name + ".matmul");
     // With the head here, the last layer's activation is the head's, written to ws.output.
     const bool head = elementwiseHead && l == last;
-    const compute::Activation activation = !head ? mSpec.layerActivation(l)
+    const compute::Activation activation = !head                                  ? mSpec.layerActivation(l)
                                            : mSpec.head == compute::Head::Sigmoid ? compute::Activation::Sigmoid
                                                                                   : compute::Activation::Linear;
-    graph.add(compute::BiasActivationOp{.z = ws.z[l], .bias = bias(l), .a = head ? ws.output : ws.a[l],
-                                        .activation = activation},
-              name + (head ? ".head" : ".bias_activation"));
+    graph.add(
+        compute::BiasActivationOp{
+            .z = ws.z[l], .bias = bias(l), .a = head ? ws.output : ws.a[l], .activation = activation},
+        name + (head ? ".head" : ".bias_activation"));
   }
 }
 
 void Model::addLossAndBackward(compute::Graph& graph, const Workspace& ws) const {
   const std::size_t last = mSpec.layerCount() - 1;
-  graph.add(compute::LossOp{.z = ws.a[last], .target = ws.target, .output = ws.output, .loss = ws.loss,
-                            .dz = ws.dz[last], .head = mSpec.head, .loss_kind = mSpec.loss},
+  graph.add(compute::LossOp{.z = ws.a[last],
+                            .target = ws.target,
+                            .output = ws.output,
+                            .loss = ws.loss,
+                            .dz = ws.dz[last],
+                            .head = mSpec.head,
+                            .loss_kind = mSpec.loss},
             "loss");
   for (std::size_t l = last + 1; l-- > 0;) {
     const std::string name = "layers." + std::to_string(l);
@@ -110,16 +121,24 @@ void Model::addLossAndBackward(compute::Graph& graph, const Workspace& ws) const
     graph.add(compute::BiasGradOp{.dz = ws.dz[l], .db = biasGrad(l)}, name + ".bias_grad");
     if (l == 0) break;
     graph.add(compute::GemmOp{.a = ws.dz[l], .b = weight(l), .c = ws.da[l - 1]}, name + ".input_grad");
-    graph.add(compute::ActivationBackwardOp{.da = ws.da[l - 1], .z = ws.z[l - 1], .a = ws.a[l - 1],
-                                            .dz = ws.dz[l - 1], .activation = mSpec.layerActivation(l - 1)},
+    graph.add(compute::ActivationBackwardOp{.da = ws.da[l - 1],
+                                            .z = ws.z[l - 1],
+                                            .a = ws.a[l - 1],
+                                            .dz = ws.dz[l - 1],
+                                            .activation = mSpec.layerActivation(l - 1)},
               "layers." + std::to_string(l - 1) + ".activation_grad");
   }
 }
 
 void Model::addOptimizer(compute::Graph& graph, compute::OptimizerKind kind, const Tensor& hyper,
                          const Tensor& counters) const {
-  graph.add(compute::OptimizerOp{.params = params(), .grads = grads(), .state1 = state1(), .state2 = state2(),
-                                 .hyper = hyper, .counters = counters, .kind = kind,
+  graph.add(compute::OptimizerOp{.params = params(),
+                                 .grads = grads(),
+                                 .state1 = state1(),
+                                 .state2 = state2(),
+                                 .hyper = hyper,
+                                 .counters = counters,
+                                 .kind = kind,
                                  .regularized = mSpec.weightCount()},
             "optimizer");
 }

@@ -24,7 +24,7 @@ struct Workspace {
 };
 
 class Model {
-public:
+ public:
   // Allocates zeroed parameters, gradients and optimizer state on `backend`.
   Model(compute::Backend& backend, ModelSpec spec);
 
@@ -60,7 +60,7 @@ public:
   // Per-layer weight segments of the flat parameter layout (for gradient and update norms).
   std::vector<std::pair<std::size_t, std::size_t>> weightSegments() const;
 
-private:
+ private:
   void addLayers(compute::Graph& graph, const Workspace& ws, bool elementwiseHead) const;
   compute::Tensor flat(const compute::Buffer& buffer) const { return buffer.tensor({mSpec.parameterCount()}); }
 

@@ -67,7 +67,8 @@ core::Result<ModelSpec> ModelSpec::fromJson(const json& j) {
   ModelSpec spec;
   auto size = [&](const char* key, std::size_t& out) -> core::Status {
     if (!j.contains(key)) return core::Ok{};
-    if (!j[key].is_number_unsigned()) return core::badInput(std::string("model: '") + key + "' must be a positive integer");
+    if (!j[key].is_number_unsigned())
+      return core::badInput(std::string("model: '") + key + "' must be a positive integer");
     out = j[key].get<std::size_t>();
     return core::Ok{};
   };

@@ -2,10 +2,9 @@
 // ModelSpec: what a network is (inputs, hidden layers with width and activation, output head, loss).
 // Layers are fully connected; layer N's weight is [out, in] as in torch.nn.Linear.
 #include <cstddef>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "compute/Op.h"
 #include "core/Result.h"

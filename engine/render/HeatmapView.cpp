@@ -380,8 +380,7 @@ void HeatmapView::onDraw(const ImDrawList*, const ImDrawCmd* cmd) {
   vkCmdBindPipeline(commandBuffer, VK_PIPELINE_BIND_POINT_GRAPHICS,
                     item.source ? view.mBufferPipeline.get() : view.mPipeline.get());
   vkCmdBindDescriptorSets(commandBuffer, VK_PIPELINE_BIND_POINT_GRAPHICS, layout, 0, 1, &set, 0, nullptr);
-  vkCmdPushConstants(commandBuffer, layout, STAGES, 0,
-                     item.source ? sizeof(BufferPush) : sizeof(Push), &push);
+  vkCmdPushConstants(commandBuffer, layout, STAGES, 0, item.source ? sizeof(BufferPush) : sizeof(Push), &push);
   vkCmdDraw(commandBuffer, 4, 1, 0, 0);
 }
 

@@ -14,47 +14,86 @@
 
 namespace nsb::train {
 
-struct SetHyperparams { Hyperparams hyperparams; };  // lr, momentum, betas, L1/L2, optimizer, batch size
+struct SetHyperparams {
+  Hyperparams hyperparams;
+};  // lr, momentum, betas, L1/L2, optimizer, batch size
 struct Pause {};
 struct Resume {};
 // While paused: run this many steps, before any command sent after it (headless frames step this way).
-struct Step { std::uint32_t steps = 1; };
+struct Step {
+  std::uint32_t steps = 1;
+};
 // How fast a running session trains, in steps a second (0: as fast as it can). A rate, not a queue:
 // a session that cannot keep up drops steps, so commands never wait behind them.
-struct SetSpeed { double stepsPerSecond = 0.0; };
-struct Reset { std::optional<std::uint64_t> seed; };  // same seed, same initial weights
-struct SetActivation { std::size_t layer = 0; compute::Activation activation = compute::Activation::Relu; };
-struct SwitchBackend { std::string backend; };        // weights and optimizer state carried over
+struct SetSpeed {
+  double stepsPerSecond = 0.0;
+};
+struct Reset {
+  std::optional<std::uint64_t> seed;
+};  // same seed, same initial weights
+struct SetActivation {
+  std::size_t layer = 0;
+  compute::Activation activation = compute::Activation::Relu;
+};
+struct SwitchBackend {
+  std::string backend;
+};  // weights and optimizer state carried over
 // The editor's heatmap grids: probe i gets inputs[i] (f32 [rows, spec.inputs] features); probes beyond
 // inputs.size() are kept but no longer published. Not an edit: records no event.
-struct SetProbes { std::vector<std::vector<float>> inputs; };
+struct SetProbes {
+  std::vector<std::vector<float>> inputs;
+};
 
 // Structural edits (weight surgery, see train/Surgery.h): the other weights and their optimizer state
 // stay. Layers are hidden layers, 0-based.
 // The target width of a hidden layer: neurons are appended (zero outgoing weights: outputs unchanged)
 // or the last ones removed until it has `width`. A target, so a click sent twice counts once.
-struct SetLayerWidth { std::size_t layer = 0; std::size_t width = 1; };
-struct RemoveNeuron { std::size_t layer = 0; std::size_t neuron = 0; };
+struct SetLayerWidth {
+  std::size_t layer = 0;
+  std::size_t width = 1;
+};
+struct RemoveNeuron {
+  std::size_t layer = 0;
+  std::size_t neuron = 0;
+};
 // Inserts a hidden layer before hidden layer `index` (index == hidden count: after the last). Width 0:
 // as wide as its input, which makes it start as an identity (see Surgery.h for when that is exact).
-struct AddLayer { std::size_t index = 0; std::size_t width = 0; compute::Activation activation = compute::Activation::Relu; };
-struct RemoveLayer { std::size_t layer = 0; };
+struct AddLayer {
+  std::size_t index = 0;
+  std::size_t width = 0;
+  compute::Activation activation = compute::Activation::Relu;
+};
+struct RemoveLayer {
+  std::size_t layer = 0;
+};
 // 2D datasets only: the input features; the first layer's weights of the kept inputs stay, new inputs
 // start with zero weights.
-struct SetFeatures { data::FeatureSet features; };
+struct SetFeatures {
+  data::FeatureSet features;
+};
 // Synthetic datasets only: the points drawn again with this noise and seed; the weights stay.
-struct RegenerateData { float noise = 0.0f; std::uint64_t seed = 1; };
+struct RegenerateData {
+  float noise = 0.0f;
+  std::uint64_t seed = 1;
+};
 // One weight or bias, by its index in the flat layout of nn::ModelSpec (the editor's click-to-edit).
-struct SetParameter { std::size_t index = 0; float value = 0.0f; };
+struct SetParameter {
+  std::size_t index = 0;
+  float value = 0.0f;
+};
 // Checkpoints (nn/Checkpoint.h) written and read between two steps. Loading takes the file's weights,
 // optimizer state, step and hyperparameters; its hidden layers may differ from the running network's
 // (inputs and outputs must match). Saving records no event.
-struct SaveCheckpoint { std::string path; };
-struct LoadCheckpoint { std::string path; };
+struct SaveCheckpoint {
+  std::string path;
+};
+struct LoadCheckpoint {
+  std::string path;
+};
 
 using Command = std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Reset, SetActivation, SwitchBackend,
-                             SetProbes, SetLayerWidth, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData, SetParameter,
-                             SaveCheckpoint, LoadCheckpoint>;
+                             SetProbes, SetLayerWidth, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData,
+                             SetParameter, SaveCheckpoint, LoadCheckpoint>;
 
 // The command protocol's version: it changes whenever a command is added, removed or changed, which the
 // static_assert below makes a compile error to forget (a remote session checks it, see remote/).

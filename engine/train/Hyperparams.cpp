@@ -121,22 +121,38 @@ core::Status Hyperparams::update(const json& j) {
       }
       return core::Ok{};
     };
-    if (key == "optimizer") NSB_TRY(name(compute::parseOptimizer, h.optimizer));
-    else if (key == "lr") NSB_TRY(number(h.learningRate));
-    else if (key == "momentum") NSB_TRY(number(h.momentum));
-    else if (key == "beta1") NSB_TRY(number(h.beta1));
-    else if (key == "beta2") NSB_TRY(number(h.beta2));
-    else if (key == "rho") NSB_TRY(number(h.rho));
-    else if (key == "epsilon") NSB_TRY(number(h.epsilon));
-    else if (key == "l1") NSB_TRY(number(h.l1));
-    else if (key == "l2") NSB_TRY(number(h.l2));
-    else if (key == "weight_decay") NSB_TRY(number(h.weightDecay));
-    else if (key == "schedule") NSB_TRY(name(parseSchedule, h.schedule));
-    else if (key == "step_every") NSB_TRY(integer(h.stepEvery));
-    else if (key == "step_gamma") NSB_TRY(number(h.stepGamma));
-    else if (key == "total_steps") NSB_TRY(integer(h.totalSteps));
-    else if (key == "min_factor") NSB_TRY(number(h.minFactor));
-    else if (key == "init") NSB_TRY(name(nn::parseInit, h.init));
+    if (key == "optimizer")
+      NSB_TRY(name(compute::parseOptimizer, h.optimizer));
+    else if (key == "lr")
+      NSB_TRY(number(h.learningRate));
+    else if (key == "momentum")
+      NSB_TRY(number(h.momentum));
+    else if (key == "beta1")
+      NSB_TRY(number(h.beta1));
+    else if (key == "beta2")
+      NSB_TRY(number(h.beta2));
+    else if (key == "rho")
+      NSB_TRY(number(h.rho));
+    else if (key == "epsilon")
+      NSB_TRY(number(h.epsilon));
+    else if (key == "l1")
+      NSB_TRY(number(h.l1));
+    else if (key == "l2")
+      NSB_TRY(number(h.l2));
+    else if (key == "weight_decay")
+      NSB_TRY(number(h.weightDecay));
+    else if (key == "schedule")
+      NSB_TRY(name(parseSchedule, h.schedule));
+    else if (key == "step_every")
+      NSB_TRY(integer(h.stepEvery));
+    else if (key == "step_gamma")
+      NSB_TRY(number(h.stepGamma));
+    else if (key == "total_steps")
+      NSB_TRY(integer(h.totalSteps));
+    else if (key == "min_factor")
+      NSB_TRY(number(h.minFactor));
+    else if (key == "init")
+      NSB_TRY(name(nn::parseInit, h.init));
     else if (key == "batch") {
       int batch = 0;
       NSB_TRY(integer(batch));

@@ -3,9 +3,8 @@
 // written into the backend's hyperparameter buffer, so that changing them needs no re-recording.
 #include <array>
 #include <cstddef>
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "compute/Op.h"
 #include "compute/OptimizerMath.h"

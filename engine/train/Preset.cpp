@@ -49,7 +49,8 @@ core::Result<nn::ModelSpec> Preset::modelFor(const data::Dataset& d) const {
 
 json Preset::toJson() const {
   json layers = json::array();
-  for (const auto& l : hidden) layers.push_back({{"width", l.width}, {"activation", compute::activationName(l.activation)}});
+  for (const auto& l : hidden)
+    layers.push_back({{"width", l.width}, {"activation", compute::activationName(l.activation)}});
   json model = {{"hidden", layers}};
   if (head) model["head"] = compute::headName(*head);
   if (loss) model["loss"] = compute::lossName(*loss);
@@ -128,8 +129,9 @@ core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
           return fail("each hidden layer needs a 'width' between 1 and 65536");
         }
         ls.width = layer["width"].get<std::size_t>();
-        if (layer.contains("activation") && (!layer["activation"].is_string() ||
-                                             !compute::parseActivation(layer["activation"].get<std::string>(), ls.activation))) {
+        if (layer.contains("activation") &&
+            (!layer["activation"].is_string() ||
+             !compute::parseActivation(layer["activation"].get<std::string>(), ls.activation))) {
           return fail("unknown activation " + layer["activation"].dump());
         }
         p.hidden.push_back(ls);
@@ -137,12 +139,14 @@ core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
     }
     if (m.contains("head")) {
       compute::Head h;
-      if (!m["head"].is_string() || !compute::parseHead(m["head"].get<std::string>(), h)) return fail("unknown head " + m["head"].dump());
+      if (!m["head"].is_string() || !compute::parseHead(m["head"].get<std::string>(), h))
+        return fail("unknown head " + m["head"].dump());
       p.head = h;
     }
     if (m.contains("loss")) {
       compute::LossKind l;
-      if (!m["loss"].is_string() || !compute::parseLoss(m["loss"].get<std::string>(), l)) return fail("unknown loss " + m["loss"].dump());
+      if (!m["loss"].is_string() || !compute::parseLoss(m["loss"].get<std::string>(), l))
+        return fail("unknown loss " + m["loss"].dump());
       p.loss = l;
     }
   }
@@ -153,7 +157,8 @@ core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
     auto updated = p.hyperparams.update(t);
     if (!updated) return fail(updated.message());
     if (t.contains("epochs")) {
-      if (!t["epochs"].is_number_unsigned() || t["epochs"].get<std::uint64_t>() == 0 || t["epochs"].get<std::uint64_t>() > 1000000) {
+      if (!t["epochs"].is_number_unsigned() || t["epochs"].get<std::uint64_t>() == 0 ||
+          t["epochs"].get<std::uint64_t>() > 1000000) {
         return fail("'training.epochs' must be an integer between 1 and 1000000");
       }
       p.epochs = t["epochs"].get<std::uint64_t>();
@@ -164,7 +169,8 @@ core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
     }
     for (const char* key : {"stop_at_loss", "stop_at_accuracy"}) {
       if (!t.contains(key)) continue;
-      if (!t[key].is_number() || t[key].get<double>() < 0.0 || (std::string(key) == "stop_at_accuracy" && t[key].get<double>() > 1.0)) {
+      if (!t[key].is_number() || t[key].get<double>() < 0.0 ||
+          (std::string(key) == "stop_at_accuracy" && t[key].get<double>() > 1.0)) {
         return fail(std::string("'training.") + key + "' is out of range");
       }
       (std::string(key) == "stop_at_loss" ? p.stopAtLoss : p.stopAtAccuracy) = t[key].get<double>();
@@ -188,7 +194,8 @@ core::Result<Preset> Preset::load(const std::string& nameOrPath) {
     text = buffer.str();
   } else {
     const auto& presets = core::embeddedPresets();
-    const auto found = std::find_if(presets.begin(), presets.end(), [&](const auto& f) { return f.name == nameOrPath; });
+    const auto found =
+        std::find_if(presets.begin(), presets.end(), [&](const auto& f) { return f.name == nameOrPath; });
     if (found == presets.end()) {
       std::string known;
       for (const auto& n : presetNames()) known += (known.empty() ? "" : ", ") + n;

@@ -3,11 +3,10 @@
 // network's hidden layers and head, and the training settings. The model's input and output widths
 // come from the dataset when it is loaded. Command-line flags override a preset's values.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/Result.h"
 #include "data/DatasetCatalog.h"

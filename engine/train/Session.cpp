@@ -6,9 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <type_traits>
 #include <optional>
-
+#include <type_traits>
 
 #include "core/Check.h"
 #include "core/Log.h"
@@ -36,8 +35,9 @@ std::vector<MetricPoint> thinned(const std::vector<MetricPoint>& all, std::size_
 
 }  // namespace
 
-core::Result<std::unique_ptr<Session>> Session::create(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset,
-                                                       bool running, double speed) {
+core::Result<std::unique_ptr<Session>> Session::create(TrainerConfig config,
+                                                       std::shared_ptr<const data::Dataset> dataset, bool running,
+                                                       double speed) {
   auto trainer = Trainer::create(std::move(config), std::move(dataset));
   if (!trainer) return trainer.error();
   return std::unique_ptr<Session>(new Session(std::move(trainer.value()), running, speed));

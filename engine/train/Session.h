@@ -23,11 +23,12 @@
 namespace nsb::train {
 
 class Session {
-public:
+ public:
   // Creates the trainer (on the calling thread, so errors come back here) and starts the thread.
   // `running` at `speed` steps a second (0: as fast as it can).
-  static core::Result<std::unique_ptr<Session>> create(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset,
-                                                       bool running, double speed = 0.0);
+  static core::Result<std::unique_ptr<Session>> create(TrainerConfig config,
+                                                       std::shared_ptr<const data::Dataset> dataset, bool running,
+                                                       double speed = 0.0);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -40,7 +41,7 @@ public:
   // for run) and a snapshot published; false if `timeout` passed first.
   bool sync(std::chrono::milliseconds timeout = std::chrono::hours(24));
 
-private:
+ private:
   Session(std::unique_ptr<Trainer> trainer, bool running, double speed);
   void loop();
   // Without `refreshProbes`, the last probes are published again (the same network shape only).
@@ -72,7 +73,7 @@ private:
   std::optional<Divergence> mDivergence;
   std::uint64_t mDivergences = 0;
   nn::ModelSpec mPublishedSpec;  // of the last snapshot
-  ProbeSchedule mProbes;  // session thread only
+  ProbeSchedule mProbes;         // session thread only
   std::shared_ptr<const TestPredictions> mPredictions;
   std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
   std::thread mThread;

@@ -64,8 +64,8 @@ struct Snapshot {
   std::string backend, device;
   std::uint32_t stepsPerSubmit = 1;  // live edits take effect within this many steps
   double lastLoss = NOT_MEASURED;
-  double stepsPerSecond = 0.0;  // measured
-  double speed = 0.0;           // asked for (SetSpeed), steps a second; 0: as fast as it can
+  double stepsPerSecond = 0.0;         // measured
+  double speed = 0.0;                  // asked for (SetSpeed), steps a second; 0: as fast as it can
   std::uint64_t bytesTransferred = 0;  // host <-> device bytes of the backend so far (Backend::bytesTransferred)
   nn::ModelSpec spec;
   Hyperparams hyperparams;
@@ -75,9 +75,9 @@ struct Snapshot {
   // few outcomes, oldest first.
   std::uint64_t appliedSequence = 0;
   std::vector<Outcome> outcomes;
-  std::optional<Divergence> divergence;  // set while paused after a divergence, until play or reset
-  std::shared_ptr<const ProbeSet> probes;  // null until a SetProbes command arrives
-  std::shared_ptr<const data::Dataset> dataset;  // what is trained on now (features, regenerated points)
+  std::optional<Divergence> divergence;                // set while paused after a divergence, until play or reset
+  std::shared_ptr<const ProbeSet> probes;              // null until a SetProbes command arrives
+  std::shared_ptr<const data::Dataset> dataset;        // what is trained on now (features, regenerated points)
   std::shared_ptr<const TestPredictions> predictions;  // null until the first metric point
   std::shared_ptr<const std::vector<HistogramPoint>> histograms;  // null until the first metric point
 };

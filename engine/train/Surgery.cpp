@@ -22,7 +22,8 @@ Layers split(const nn::ModelSpec& spec, const std::vector<float>& flat) {
   for (std::size_t l = 0; l < spec.layerCount(); ++l) {
     const auto w0 = flat.begin() + static_cast<std::ptrdiff_t>(spec.weightOffset(l));
     const auto b0 = flat.begin() + static_cast<std::ptrdiff_t>(spec.biasOffset(l));
-    const auto in = static_cast<std::ptrdiff_t>(spec.layerInputs(l)), out = static_cast<std::ptrdiff_t>(spec.layerOutputs(l));
+    const auto in = static_cast<std::ptrdiff_t>(spec.layerInputs(l)),
+               out = static_cast<std::ptrdiff_t>(spec.layerOutputs(l));
     layers.w.emplace_back(w0, w0 + in * out);
     layers.b.emplace_back(b0, b0 + out);
   }
@@ -80,8 +81,8 @@ ModelState edited(const ModelState& state, const nn::ModelSpec& spec, Edit edit)
 
 core::Status checkHidden(const nn::ModelSpec& spec, std::size_t layer, const char* what) {
   if (layer >= spec.hidden.size()) {
-    return core::badInput(std::string(what) + ": layer " + std::to_string(layer) + " is not a hidden layer (there are " +
-                          std::to_string(spec.hidden.size()) + ")");
+    return core::badInput(std::string(what) + ": layer " + std::to_string(layer) +
+                          " is not a hidden layer (there are " + std::to_string(spec.hidden.size()) + ")");
   }
   return core::Ok{};
 }
@@ -120,7 +121,8 @@ core::Result<ModelState> removeNeuron(const ModelState& state, std::size_t layer
   }
   return edited(state, spec, [&](Layers& l, Role) {
     auto& w = l.w[layer];
-    w.erase(w.begin() + static_cast<std::ptrdiff_t>(neuron * in), w.begin() + static_cast<std::ptrdiff_t>((neuron + 1) * in));
+    w.erase(w.begin() + static_cast<std::ptrdiff_t>(neuron * in),
+            w.begin() + static_cast<std::ptrdiff_t>((neuron + 1) * in));
     l.b[layer].erase(l.b[layer].begin() + static_cast<std::ptrdiff_t>(neuron));
     l.w[layer + 1] = pickColumns(l.w[layer + 1], width, kept);
   });
@@ -215,7 +217,8 @@ core::Result<ModelState> removeLayer(const ModelState& state, std::size_t layer)
   });
 }
 
-core::Result<ModelState> changeInputs(const ModelState& state, const data::FeatureSet& from, const data::FeatureSet& to) {
+core::Result<ModelState> changeInputs(const ModelState& state, const data::FeatureSet& from,
+                                      const data::FeatureSet& to) {
   if (from.size() != state.spec.inputs) {
     return core::badInput("input features: the network has " + std::to_string(state.spec.inputs) + " inputs, not " +
                           std::to_string(from.size()));

@@ -39,6 +39,7 @@ core::Result<ModelState> addLayer(const ModelState& state, std::size_t index, st
 core::Result<ModelState> removeLayer(const ModelState& state, std::size_t layer);
 // New input features: the first layer's weight columns (and state) of kept features stay, new
 // features get zero weights (outputs unchanged when only adding), dropped ones go.
-core::Result<ModelState> changeInputs(const ModelState& state, const data::FeatureSet& from, const data::FeatureSet& to);
+core::Result<ModelState> changeInputs(const ModelState& state, const data::FeatureSet& from,
+                                      const data::FeatureSet& to);
 
 }  // namespace nsb::train

@@ -56,7 +56,8 @@ Trainer::~Trainer() {
   if (mBackend) mBackend->synchronize();
 }
 
-core::Result<std::unique_ptr<Trainer>> Trainer::create(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset) {
+core::Result<std::unique_ptr<Trainer>> Trainer::create(TrainerConfig config,
+                                                       std::shared_ptr<const data::Dataset> dataset) {
   NSB_CHECK(dataset != nullptr);
   if (dataset->train.count == 0) return core::badInput("dataset " + dataset->name + ": the training split is empty");
   if (config.spec.inputs != dataset->features) {
@@ -147,7 +148,8 @@ void Trainer::buildPrograms() {
   // The spectrum probe of image data: the first layer's weight rows as images.
   mSpectrumProgram.reset();
   const std::size_t h = d.imageHeight, w = d.imageWidth;
-  if (h > 0 && w > 0 && mConfig.spec.inputs == h * w && mBackend->supports(compute::Op(compute::SpectrumOp{}).index())) {
+  if (h > 0 && w > 0 && mConfig.spec.inputs == h * w &&
+      mBackend->supports(compute::Op(compute::SpectrumOp{}).index())) {
     const std::size_t count = mConfig.spec.layerOutputs(0);
     mSpectrum = mBackend->allocate(count * h * (w / 2 + 1) * sizeof(float));
     mSpectrumProgram =
@@ -159,8 +161,7 @@ std::vector<float> Trainer::weightSpectrum() {
   if (!mSpectrumProgram) return {};
   mSpectrumProgram->submit(1);
   const data::Dataset& d = *mDataset;
-  return mBackend->read<float>(
-      mSpectrum.tensor({mConfig.spec.layerOutputs(0), d.imageHeight, d.imageWidth / 2 + 1}));
+  return mBackend->read<float>(mSpectrum.tensor({mConfig.spec.layerOutputs(0), d.imageHeight, d.imageWidth / 2 + 1}));
 }
 
 void Trainer::startEpoch(std::uint64_t epoch, std::uint64_t cursor) {

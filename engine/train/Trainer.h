@@ -37,13 +37,14 @@ struct TrainerConfig {
 };
 
 class Trainer {
-public:
+ public:
   // Creates the backend, uploads the dataset, initialises the weights from the seed.
-  static core::Result<std::unique_ptr<Trainer>> create(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset);
+  static core::Result<std::unique_ptr<Trainer>> create(TrainerConfig config,
+                                                       std::shared_ptr<const data::Dataset> dataset);
   ~Trainer();
 
-  // Runs up to `steps` steps (a metric point every metricsEvery steps); stops early when the loss turns NaN/Inf (the last good weights come
-  // back and an event says why: check lastEvent()/diverged()). Returns the steps run.
+  // Runs up to `steps` steps (a metric point every metricsEvery steps); stops early when the loss turns NaN/Inf (the
+  // last good weights come back and an event says why: check lastEvent()/diverged()). Returns the steps run.
   std::uint64_t run(std::uint64_t steps);
   Evaluation evaluateTest();
   // The metric point at the current step (test evaluation, and the norms of the last metrics step).
@@ -101,7 +102,7 @@ public:
     std::shared_ptr<compute::Backend> backend;  // declared first: released last
     compute::Buffer buffer;
     std::vector<std::unique_ptr<compute::Program>> copies;  // per probe: its layers into `buffer`
-    std::vector<std::vector<std::size_t>> offsets;  // per probe, per layer: the first float in `buffer`
+    std::vector<std::vector<std::size_t>> offsets;          // per probe, per layer: the first float in `buffer`
     std::vector<std::uint64_t> copied;  // per probe: the number of the run that `buffer` holds (0: none)
   };
   // Whether runProbes(slot) is possible: the backend's buffers are readable by others on its device
@@ -131,7 +132,7 @@ public:
   // and stepsPerSubmit stay.
   core::Status restore(const nn::Checkpoint& checkpoint);
 
-private:
+ private:
   Trainer(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset);
   core::Status initialise();
   // The small state buffers and the dataset on a new backend (the model is made before).

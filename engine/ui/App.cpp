@@ -8,28 +8,27 @@
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_vulkan.h>
-#include <imgui.h>
-
 #include <dlfcn.h>
+#include <imgui.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <initializer_list>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/Log.h"
+#include "data/DatasetCatalog.h"
 #include "gpu/VulkanContext.h"
 #include "render/HeatmapView.h"
 #include "render/Renderer.h"
-#include "train/Session.h"
-#include "data/DatasetCatalog.h"
 #include "train/Preset.h"
+#include "train/Session.h"
 #include "ui/Editor.h"
 #include "ui/Settings.h"
 #include "ui/Theme.h"
@@ -197,7 +196,8 @@ core::Status App::openPreset(const std::string& nameOrPath) {
 
 core::Status App::openDataset(const data::DatasetRequest& request) {
   const auto snapshot = mSession->latest();
-  train::Preset preset = Editor::presetOf(*snapshot, *mOptions.dataset, mOptions.noise, mOptions.config.seed, mOptions.presetName);
+  train::Preset preset =
+      Editor::presetOf(*snapshot, *mOptions.dataset, mOptions.noise, mOptions.config.seed, mOptions.presetName);
   preset.dataset = request;
   data::SyntheticKind kind{};
   if (data::parseSyntheticKind(request.name, kind)) {
@@ -397,10 +397,11 @@ int App::run() {
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     std::sort(frameMs.begin(), frameMs.end());
     const double steps = static_cast<double>(mSession->latest()->step - firstStep);
-    std::printf("gui: %zu frames in %.2f s: %.1f frames/s, median frame %.2f ms, training %.0f steps/s, "
-                "first frame %.3f s after start\n",
-                frameMs.size() + 1, seconds, static_cast<double>(frameMs.size()) / seconds, frameMs[frameMs.size() / 2],
-                steps / seconds, firstFrame);
+    std::printf(
+        "gui: %zu frames in %.2f s: %.1f frames/s, median frame %.2f ms, training %.0f steps/s, "
+        "first frame %.3f s after start\n",
+        frameMs.size() + 1, seconds, static_cast<double>(frameMs.size()) / seconds, frameMs[frameMs.size() / 2],
+        steps / seconds, firstFrame);
   }
   if (wantShot) {
     auto image = captured();

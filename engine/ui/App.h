@@ -9,8 +9,8 @@
 #include <string>
 
 #include "core/Result.h"
-#include "data/DatasetCatalog.h"
 #include "data/Dataset.h"
+#include "data/DatasetCatalog.h"
 #include "render/Image.h"
 #include "train/Preset.h"
 #include "train/Trainer.h"
@@ -43,7 +43,7 @@ struct AppOptions {
   float noise = 0.0f;  // of synthetic data, where the editor's noise slider starts
   bool headless = false;
   std::uint32_t width = 1280, height = 720;
-  std::uint32_t frames = 0;         // 0: until the window closes (a window only)
+  std::uint32_t frames = 0;  // 0: until the window closes (a window only)
   // Lockstep: the frame loop runs stepsPerFrame steps a frame and waits for them (unset: headless),
   // so the same arguments give the same pictures. Otherwise the session trains on its own thread at
   // the editor's speed and a frame never waits for it (a window; headless, the end-to-end tests).
@@ -52,8 +52,8 @@ struct AppOptions {
   // A window's start speed in steps a second (0: max). Unset: stepsPerFrame x the frame cap snapped to
   // the speed control's values when stepsPerFrame > 0, else 30 for 2D data and max for images.
   std::optional<double> speed;
-  std::string screenshot;           // written after the last frame
-  bool validation = false;          // the Khronos validation layer on the shared context
+  std::string screenshot;   // written after the last frame
+  bool validation = false;  // the Khronos validation layer on the shared context
   // The UI scale; unset: the remembered one (a window) or 1 (headless, so that pictures do not depend
   // on a user's settings).
   std::optional<float> uiScale;

@@ -33,8 +33,8 @@ void ImageViews::setDataset(std::shared_ptr<const data::Dataset> dataset) {
   mMisclassified.clear();
   if (!mDataset) return;
   const auto& d = *mDataset;
-  if (d.imageWidth == 0 || d.imageWidth != d.imageHeight || d.imageWidth > 32 || d.features != d.imageWidth * d.imageWidth ||
-      d.test.count == 0 || d.task != data::Task::Classification) {
+  if (d.imageWidth == 0 || d.imageWidth != d.imageHeight || d.imageWidth > 32 ||
+      d.features != d.imageWidth * d.imageWidth || d.test.count == 0 || d.task != data::Task::Classification) {
     return;
   }
   mSide = d.imageWidth;
@@ -51,8 +51,8 @@ render::HeatmapRef ImageViews::slot(std::size_t index) const {
   const render::HeatmapRef tile = render::HeatmapView::tile(static_cast<std::uint32_t>(index / 4));
   if (!tile) return {};
   const std::uint32_t half = render::TILE_SIZE / 2;
-  return {tile.x + static_cast<std::uint32_t>(index % 2) * half, tile.y + static_cast<std::uint32_t>((index / 2) % 2) * half,
-          static_cast<std::uint32_t>(mSide)};
+  return {tile.x + static_cast<std::uint32_t>(index % 2) * half,
+          tile.y + static_cast<std::uint32_t>((index / 2) % 2) * half, static_cast<std::uint32_t>(mSide)};
 }
 
 std::vector<float> ImageViews::sampleImage(std::size_t sample) const {
@@ -60,7 +60,8 @@ std::vector<float> ImageViews::sampleImage(std::size_t sample) const {
   const std::size_t n = d.features;
   std::vector<float> image(n);
   for (std::size_t i = 0; i < n; ++i) {
-    image[i] = d.u8 ? static_cast<float>(d.test.pixels[sample * n + i]) * d.normalisation.scale : d.test.values[sample * n + i];
+    image[i] = d.u8 ? static_cast<float>(d.test.pixels[sample * n + i]) * d.normalisation.scale
+                    : d.test.values[sample * n + i];
   }
   return image;
 }
@@ -142,7 +143,8 @@ void ImageViews::update(const train::Snapshot& snapshot, render::HeatmapView* he
   if (snapshot.predictions && snapshot.predictions->step != mWrittenPredictions) {
     mWrittenPredictions = snapshot.predictions->step;
     mMisclassified = misclassified(*mDataset, *snapshot.predictions, MISCLASSIFIED_SHOWN);
-    for (std::size_t i = 0; i < mMisclassified.size(); ++i) heatmaps->write(slot(misclassifiedSlot(i)), sampleImage(mMisclassified[i]));
+    for (std::size_t i = 0; i < mMisclassified.size(); ++i)
+      heatmaps->write(slot(misclassifiedSlot(i)), sampleImage(mMisclassified[i]));
   }
 }
 
@@ -198,11 +200,13 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
     ImGui::TextUnformatted(spectra ? "|DFT| of the weight images" : "first-layer weights");
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const float avail = ImGui::GetContentRegionAvail().x;
-    const auto perRow = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(std::max<std::size_t>(count, 1)))));
+    const auto perRow =
+        static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(std::max<std::size_t>(count, 1)))));
     const float cell = std::min(avail, ImGui::GetContentRegionAvail().y) / static_cast<float>(perRow);
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     for (std::size_t j = 0; j < count; ++j) {
-      const float x = origin.x + cell * static_cast<float>(j % perRow), y = origin.y + cell * static_cast<float>(j / perRow);
+      const float x = origin.x + cell * static_cast<float>(j % perRow),
+                  y = origin.y + cell * static_cast<float>(j / perRow);
       const Rect r{ImVec2(x + pad * 0.5f, y + pad * 0.5f), ImVec2(x + cell - pad * 0.5f, y + cell - pad * 0.5f)};
       if (spectra) {
         drawImage(list, heatmaps, spectrumSlot(j), r, mSpectrumRange[j].first, mSpectrumRange[j].second);
@@ -212,7 +216,8 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
       if (ImGui::IsWindowHovered() && r.contains(mouse)) {
         if (spectra) {
           ImGui::SetTooltip("neuron %zu: log(1 + |DFT|) in [%.2f, %.2f], zero frequency in the centre", j,
-                            static_cast<double>(mSpectrumRange[j].first), static_cast<double>(mSpectrumRange[j].second));
+                            static_cast<double>(mSpectrumRange[j].first),
+                            static_cast<double>(mSpectrumRange[j].second));
         } else {
           ImGui::SetTooltip("neuron %zu: incoming weights, |w| <= %.3f", j, static_cast<double>(mWeightRange[j]));
         }

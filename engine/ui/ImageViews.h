@@ -71,8 +71,8 @@ class ImageViews {
   std::size_t mWidth0 = 0;  // first-layer neurons shown
   std::uint64_t mWrittenVersion = 0, mWrittenPredictions = ~0ull;
   bool mSampleWritten = false;
-  std::vector<float> mWeightRange;                              // per neuron: the largest |w|
-  std::vector<std::pair<float, float>> mSpectrumRange;          // per neuron: lowest, highest
+  std::vector<float> mWeightRange;                      // per neuron: the largest |w|
+  std::vector<std::pair<float, float>> mSpectrumRange;  // per neuron: lowest, highest
   std::vector<std::size_t> mMisclassified;
 };
 

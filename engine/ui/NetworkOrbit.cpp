@@ -12,16 +12,18 @@
 namespace nsb::ui {
 namespace {
 
-constexpr float SHEET = 10.0f;        // world size of the widest sheet
-constexpr float MAX_SPACING = 1.5f;   // between neighbours on a sheet (narrow layers stay compact)
-constexpr float COLUMN_GAP = 12.0f;   // between sheets
+constexpr float SHEET = 10.0f;       // world size of the widest sheet
+constexpr float MAX_SPACING = 1.5f;  // between neighbours on a sheet (narrow layers stay compact)
+constexpr float COLUMN_GAP = 12.0f;  // between sheets
 
 std::size_t columnCount(const nn::ModelSpec& spec) { return spec.layerCount() + 1; }
 std::size_t columnWidth(const nn::ModelSpec& spec, std::size_t column) {
   return column == 0 ? spec.inputs : spec.layerOutputs(column - 1);
 }
 std::size_t sideOf(std::size_t n) { return static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(n)))); }
-float spacingOf(std::size_t n) { return std::min(MAX_SPACING, SHEET / static_cast<float>(std::max<std::size_t>(sideOf(n), 1))); }
+float spacingOf(std::size_t n) {
+  return std::min(MAX_SPACING, SHEET / static_cast<float>(std::max<std::size_t>(sideOf(n), 1)));
+}
 
 float framedDistance(const nn::ModelSpec& spec) {
   const float depth = COLUMN_GAP * static_cast<float>(columnCount(spec) - 1);
@@ -48,7 +50,8 @@ std::optional<Projected> projectPoint(const OrbitCamera& camera, const nn::Model
   const glm::vec4 clip = projection * v;
   const glm::vec2 ndc(clip.x / clip.w, clip.y / clip.w);
   Projected p;
-  p.screen = ImVec2(area.min.x + (ndc.x * 0.5f + 0.5f) * area.width(), area.min.y + (0.5f - ndc.y * 0.5f) * area.height());
+  p.screen =
+      ImVec2(area.min.x + (ndc.x * 0.5f + 0.5f) * area.width(), area.min.y + (0.5f - ndc.y * 0.5f) * area.height());
   p.depth = -v.z;
   p.pixelsPerUnit = area.height() * 0.5f / (std::tan(FOV * 0.5f) * p.depth);
   return p;
@@ -177,7 +180,8 @@ void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
     list->AddCircleFilled(n.p.screen, radius, fill, radius < 4.0f ? 6 : 12);
     if (radius > 5.0f) list->AddCircle(n.p.screen, radius, IM_COL32(0, 0, 0, 160), 12);
     const float dx = io.MousePos.x - n.p.screen.x, dy = io.MousePos.y - n.p.screen.y;
-    if (area.contains(io.MousePos) && dx * dx + dy * dy <= std::max(radius, 3.0f) * std::max(radius, 3.0f)) hovered = &n;
+    if (area.contains(io.MousePos) && dx * dx + dy * dy <= std::max(radius, 3.0f) * std::max(radius, 3.0f))
+      hovered = &n;
     ++mNeuronsDrawn;
   }
   list->PopClipRect();

@@ -3,8 +3,8 @@
 // (784 inputs as 28 x 28, 64 as 8 x 8) standing one behind the other; an orbit camera (glm) turns
 // around the network's centre: drag to orbit, wheel to zoom. Neurons are coloured by their
 // activation (the chosen sample for image data, the mean over the input plane for 2D data when the
-// grid is on the host) or else by their bias, the strongest weights of each layer are drawn as lines coloured by sign. Everything is projected on
-// the host and drawn with the window's ImDrawList. UI thread only.
+// grid is on the host) or else by their bias, the strongest weights of each layer are drawn as lines coloured by sign.
+// Everything is projected on the host and drawn with the window's ImDrawList. UI thread only.
 #include <array>
 #include <cstddef>
 #include <optional>
@@ -17,8 +17,8 @@
 namespace nsb::ui {
 
 struct OrbitCamera {
-  float yaw = 0.6f;     // radians around the vertical axis
-  float pitch = 0.35f;  // radians above the horizontal plane, clamped to (-1.5, 1.5)
+  float yaw = 0.6f;       // radians around the vertical axis
+  float pitch = 0.35f;    // radians above the horizontal plane, clamped to (-1.5, 1.5)
   float distance = 0.0f;  // 0: framed to the network on the next draw
 };
 

@@ -310,7 +310,8 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
   if (hoveredEdge) {
     const WeightRef& e = *hoveredEdge;
     const Rect from = nodeRect(e.layer, e.from), to = nodeRect(e.layer + 1, e.to);
-    list->AddLine(ImVec2(from.max.x, from.center().y), ImVec2(to.min.x, to.center().y), IM_COL32(255, 255, 255, 230), 2.0f);
+    list->AddLine(ImVec2(from.max.x, from.center().y), ImVec2(to.min.x, to.center().y), IM_COL32(255, 255, 255, 230),
+                  2.0f);
     const float w = (*params)[spec.weightOffset(e.layer) + e.to * spec.layerInputs(e.layer) + e.from];
     ImGui::SetTooltip("weight %zu -> %zu of layer %zu: %.4f\nclick to type a value", e.from, e.to, e.layer + 1,
                       static_cast<double>(w));

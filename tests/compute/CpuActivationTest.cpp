@@ -25,7 +25,8 @@ std::vector<float> sweep() {
     x.push_back(v);
     x.push_back(-v);
   }
-  for (float v : {0.0f, -0.0f, 0.2499999f, 0.25f, 0.2500001f, 8.999f, 9.0f, 9.001f, 9.999f, 10.0f, 10.001f, 87.0f, 88.0f, 100.0f, -100.0f})
+  for (float v : {0.0f, -0.0f, 0.2499999f, 0.25f, 0.2500001f, 8.999f, 9.0f, 9.001f, 9.999f, 10.0f, 10.001f, 87.0f,
+                  88.0f, 100.0f, -100.0f})
     x.push_back(v);
   return x;
 }

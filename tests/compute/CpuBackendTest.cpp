@@ -135,7 +135,8 @@ TEST(CpuBackend, DenormalsAreZeroOnEveryThread) {
     backend->write<float>(da.tensor({COUNT}), std::vector<float>(COUNT, 1e-40f));
     backend->write<float>(a.tensor({COUNT}), std::vector<float>(COUNT, 0.5f));  // sigmoid' = 0.25: 2.5e-41 unflushed
     Graph graph;
-    graph.add(ActivationBackwardOp{da.tensor({COUNT}), z.tensor({COUNT}), a.tensor({COUNT}), dz.tensor({COUNT}), Activation::Sigmoid});
+    graph.add(ActivationBackwardOp{da.tensor({COUNT}), z.tensor({COUNT}), a.tensor({COUNT}), dz.tensor({COUNT}),
+                                   Activation::Sigmoid});
     backend->compile(graph)->submit();
     const auto out = backend->read<float>(dz.tensor({COUNT}));
     EXPECT_EQ(std::count(out.begin(), out.end(), 0.0f), static_cast<std::ptrdiff_t>(COUNT)) << threads << " threads";

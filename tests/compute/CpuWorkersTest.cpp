@@ -42,9 +42,11 @@ std::vector<std::pair<std::size_t, std::size_t>> ranges(const std::vector<Part>&
 // the thread count (a GEMM band is one OpenBLAS call, whose kernels depend on its shape).
 TEST(CpuWorkers, BandsAreTheSameForEveryThreadCount) {
   CpuWorkers one(1), two(2), three(3);
-  for (const auto& [count, band] : {std::pair<std::size_t, std::size_t>{48, 16}, {1000, 16}, {1003, 64}, {55050, 8192}}) {
+  for (const auto& [count, band] :
+       {std::pair<std::size_t, std::size_t>{48, 16}, {1000, 16}, {1003, 64}, {55050, 8192}}) {
     std::vector<std::pair<std::size_t, std::size_t>> expected;
-    for (std::size_t begin = 0; begin < count; begin += band) expected.emplace_back(begin, std::min(begin + band, count));
+    for (std::size_t begin = 0; begin < count; begin += band)
+      expected.emplace_back(begin, std::min(begin + band, count));
     for (int repeat = 0; repeat < 50; ++repeat) {  // hand-overs back to back, as between a step's ops
       EXPECT_EQ(ranges(partsOf(one, count, band)), expected) << count << " / " << band << ", 1 thread";
       EXPECT_EQ(ranges(partsOf(two, count, band)), expected) << count << " / " << band << ", 2 threads";

@@ -12,7 +12,7 @@ namespace nsb::compute::test {
 namespace {
 
 class GradientCheck : public ::testing::TestWithParam<std::string> {
-protected:
+ protected:
   void SetUp() override {
     mBackend = makeBackend(GetParam());
     ASSERT_TRUE(mBackend);
@@ -74,8 +74,10 @@ TEST_P(GradientCheck, ActivationBackwardMatchesFiniteDifferences) {
     const auto aMinus = backend.read<float>(at);
     for (std::size_t i = 0; i < count; ++i) {
       const double step = static_cast<double>(plus[i]) - static_cast<double>(minus[i]);
-      const double fd = static_cast<double>(r[i]) * (static_cast<double>(aPlus[i]) - static_cast<double>(aMinus[i])) / step;
-      EXPECT_NEAR(static_cast<double>(analytic[i]), fd, TOLERANCE) << "element " << i << ", z = " << z0[i] + bias[i % n];
+      const double fd =
+          static_cast<double>(r[i]) * (static_cast<double>(aPlus[i]) - static_cast<double>(aMinus[i])) / step;
+      EXPECT_NEAR(static_cast<double>(analytic[i]), fd, TOLERANCE)
+          << "element " << i << ", z = " << z0[i] + bias[i % n];
     }
   }
 }
@@ -87,15 +89,19 @@ TEST_P(GradientCheck, LossGradientMatchesFiniteDifferences) {
     LossKind loss;
     std::size_t n;
   };
-  const Combo combos[] = {{Head::Softmax, LossKind::CrossEntropy, 4}, {Head::Softmax, LossKind::Mse, 4},
-                          {Head::Sigmoid, LossKind::BinaryCrossEntropy, 4}, {Head::Sigmoid, LossKind::BinaryCrossEntropy, 1},
-                          {Head::Sigmoid, LossKind::Mse, 4},  {Head::Sigmoid, LossKind::Mse, 1},
-                          {Head::Linear, LossKind::Mse, 4},   {Head::Linear, LossKind::Mse, 1}};
+  const Combo combos[] = {{Head::Softmax, LossKind::CrossEntropy, 4},
+                          {Head::Softmax, LossKind::Mse, 4},
+                          {Head::Sigmoid, LossKind::BinaryCrossEntropy, 4},
+                          {Head::Sigmoid, LossKind::BinaryCrossEntropy, 1},
+                          {Head::Sigmoid, LossKind::Mse, 4},
+                          {Head::Sigmoid, LossKind::Mse, 1},
+                          {Head::Linear, LossKind::Mse, 4},
+                          {Head::Linear, LossKind::Mse, 1}};
   const std::size_t rows = 5;
   for (const Combo& combo : combos) {
     for (bool classTargets : {true, false}) {
-      SCOPED_TRACE(std::string(headName(combo.head)) + "+" + std::string(lossName(combo.loss)) + " n=" +
-                   std::to_string(combo.n) + (classTargets ? " class targets" : " value targets"));
+      SCOPED_TRACE(std::string(headName(combo.head)) + "+" + std::string(lossName(combo.loss)) +
+                   " n=" + std::to_string(combo.n) + (classTargets ? " class targets" : " value targets"));
       const std::size_t n = combo.n, count = rows * n;
       core::Rng rng(11);
       std::vector<float> z0(count);
@@ -184,7 +190,8 @@ TEST_P(GradientCheck, TwoLayerMlpParameterGradientsMatchFiniteDifferences) {
       const double lossMinus = static_cast<double>(mlp.loss());
       const double fd = (lossPlus - lossMinus) / (static_cast<double>(up) - static_cast<double>(p[k]));
       // Same budget as the loss check, plus the float rounding of two layers' products (~1e-6): 1e-4.
-      EXPECT_NEAR(static_cast<double>(analytic[k]), fd, 1e-4) << "parameter " << k << (k < 21 ? " (weight)" : " (bias)");
+      EXPECT_NEAR(static_cast<double>(analytic[k]), fd, 1e-4)
+          << "parameter " << k << (k < 21 ? " (weight)" : " (bias)");
     }
   }
 }

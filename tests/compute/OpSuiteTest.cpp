@@ -16,7 +16,7 @@ namespace {
 
 struct OpCase {
   std::string name;
-  std::vector<HostTensor> tensors;  // every tensor the op touches, inputs and outputs
+  std::vector<HostTensor> tensors;   // every tensor the op touches, inputs and outputs
   std::vector<std::size_t> outputs;  // indices into tensors of what the op writes
   std::function<Op(const std::vector<Tensor>&)> build;
   std::vector<std::vector<double>> expected;  // naive double reference, one per output
@@ -62,28 +62,39 @@ RunResult runCase(Backend& backend, const OpCase& c) {
 
 double activate(Activation act, double x) {
   switch (act) {
-    case Activation::Linear: return x;
-    case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
-    case Activation::Tanh: return std::tanh(x);
-    case Activation::Relu: return x > 0 ? x : 0.0;
-    case Activation::LeakyRelu: return x > 0 ? x : static_cast<double>(LEAKY_RELU_SLOPE) * x;
-    case Activation::Gelu: return 0.5 * x * (1.0 + std::erf(x / std::numbers::sqrt2));
+    case Activation::Linear:
+      return x;
+    case Activation::Sigmoid:
+      return 1.0 / (1.0 + std::exp(-x));
+    case Activation::Tanh:
+      return std::tanh(x);
+    case Activation::Relu:
+      return x > 0 ? x : 0.0;
+    case Activation::LeakyRelu:
+      return x > 0 ? x : static_cast<double>(LEAKY_RELU_SLOPE) * x;
+    case Activation::Gelu:
+      return 0.5 * x * (1.0 + std::erf(x / std::numbers::sqrt2));
   }
   return 0.0;
 }
 
 double derivative(Activation act, double x) {
   switch (act) {
-    case Activation::Linear: return 1.0;
+    case Activation::Linear:
+      return 1.0;
     case Activation::Sigmoid: {
       const double s = activate(act, x);
       return s * (1.0 - s);
     }
-    case Activation::Tanh: return 1.0 - std::tanh(x) * std::tanh(x);
-    case Activation::Relu: return x > 0 ? 1.0 : 0.0;
-    case Activation::LeakyRelu: return x > 0 ? 1.0 : static_cast<double>(LEAKY_RELU_SLOPE);
+    case Activation::Tanh:
+      return 1.0 - std::tanh(x) * std::tanh(x);
+    case Activation::Relu:
+      return x > 0 ? 1.0 : 0.0;
+    case Activation::LeakyRelu:
+      return x > 0 ? 1.0 : static_cast<double>(LEAKY_RELU_SLOPE);
     case Activation::Gelu:
-      return 0.5 * (1.0 + std::erf(x / std::numbers::sqrt2)) + x * std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi);
+      return 0.5 * (1.0 + std::erf(x / std::numbers::sqrt2)) +
+             x * std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi);
   }
   return 0.0;
 }
@@ -109,8 +120,9 @@ void addGatherCases(std::vector<OpCase>& cases, core::Rng& rng) {
   for (const Shape& s : shapes) {
     OpCase c;
     c.name = std::string("gather_") + dtypeName(s.dtype) + "_" + shapeName({s.srcRows, s.cols, s.rows});
-    HostTensor src = s.dtype == DType::F32 ? uniform(rng, {s.srcRows, s.cols}, -2.0f, 2.0f)
-                                           : integers(rng, {s.srcRows, s.cols}, s.dtype == DType::U8 ? 256 : 100000, s.dtype);
+    HostTensor src = s.dtype == DType::F32
+                         ? uniform(rng, {s.srcRows, s.cols}, -2.0f, 2.0f)
+                         : integers(rng, {s.srcRows, s.cols}, s.dtype == DType::U8 ? 256 : 100000, s.dtype);
     const std::size_t cursor = 2;
     HostTensor index = integers(rng, {(cursor + 1) * s.rows + 3}, static_cast<std::uint32_t>(s.srcRows), DType::I32);
     HostTensor counters = zeros({COUNTER_COUNT}, DType::I32);
@@ -140,7 +152,8 @@ void addGemmCases(std::vector<OpCase>& cases, core::Rng& rng) {
   struct Shape {
     std::size_t m, n, k;
   };
-  const Shape shapes[] = {{1, 1, 1}, {7, 33, 1}, {33, 1, 7}, {33, 7, 784}, {1000, 10, 33}, {32, 64, 784}, {7, 1000, 33}};
+  const Shape shapes[] = {{1, 1, 1},      {7, 33, 1},    {33, 1, 7},   {33, 7, 784},
+                          {1000, 10, 33}, {32, 64, 784}, {7, 1000, 33}};
   for (const Shape& s : shapes) {
     for (int trans = 0; trans < 4; ++trans) {
       for (float beta : {0.0f, 0.75f}) {
@@ -148,8 +161,10 @@ void addGemmCases(std::vector<OpCase>& cases, core::Rng& rng) {
         OpCase c;
         c.name = "gemm_" + shapeName({s.m, s.n, s.k}) + (transA ? "_ta" : "_na") + (transB ? "_tb" : "_nb") +
                  (beta != 0.0f ? "_beta" : "");
-        HostTensor a = uniform(rng, transA ? std::vector<std::size_t>{s.k, s.m} : std::vector<std::size_t>{s.m, s.k}, -1, 1);
-        HostTensor b = uniform(rng, transB ? std::vector<std::size_t>{s.n, s.k} : std::vector<std::size_t>{s.k, s.n}, -1, 1);
+        HostTensor a =
+            uniform(rng, transA ? std::vector<std::size_t>{s.k, s.m} : std::vector<std::size_t>{s.m, s.k}, -1, 1);
+        HostTensor b =
+            uniform(rng, transB ? std::vector<std::size_t>{s.n, s.k} : std::vector<std::size_t>{s.k, s.n}, -1, 1);
         HostTensor cm = uniform(rng, {s.m, s.n}, -1, 1);
         const float alpha = 1.25f;
         std::vector<double> expected(s.m * s.n);
@@ -161,13 +176,16 @@ void addGemmCases(std::vector<OpCase>& cases, core::Rng& rng) {
               const double bv = transB ? b.values[j * s.k + p] : b.values[p * s.n + j];
               sum += av * bv;
             }
-            expected[i * s.n + j] = static_cast<double>(alpha) * sum + static_cast<double>(beta) * cm.values[i * s.n + j];
+            expected[i * s.n + j] =
+                static_cast<double>(alpha) * sum + static_cast<double>(beta) * cm.values[i * s.n + j];
           }
         }
         c.tensors = {a, b, cm};
         c.outputs = {2};
         c.expected = {expected};
-        c.build = [=](const std::vector<Tensor>& t) -> Op { return GemmOp{t[0], t[1], t[2], transA, transB, alpha, beta}; };
+        c.build = [=](const std::vector<Tensor>& t) -> Op {
+          return GemmOp{t[0], t[1], t[2], transA, transB, alpha, beta};
+        };
         cases.push_back(std::move(c));
       }
     }
@@ -180,7 +198,8 @@ void addActivationCases(std::vector<OpCase>& cases, core::Rng& rng) {
     for (const auto& [rows, n] : shapes) {
       for (bool inPlace : {false, true}) {
         OpCase c;
-        c.name = "bias_activation_" + std::string(activationName(act)) + "_" + shapeName({rows, n}) + (inPlace ? "_inplace" : "");
+        c.name = "bias_activation_" + std::string(activationName(act)) + "_" + shapeName({rows, n}) +
+                 (inPlace ? "_inplace" : "");
         std::replace(c.name.begin(), c.name.end(), '-', '_');
         HostTensor z = uniform(rng, {rows, n}, -4, 4);
         HostTensor bias = uniform(rng, {n}, -1, 1);
@@ -213,7 +232,8 @@ void addActivationBackwardCases(std::vector<OpCase>& cases, core::Rng& rng) {
     for (std::size_t n : {1, 33, 1000}) {
       for (bool withA : {true, false}) {
         OpCase c;
-        c.name = "activation_backward_" + std::string(activationName(act)) + "_" + std::to_string(n) + (withA ? "_a" : "_z");
+        c.name =
+            "activation_backward_" + std::string(activationName(act)) + "_" + std::to_string(n) + (withA ? "_a" : "_z");
         std::replace(c.name.begin(), c.name.end(), '-', '_');
         HostTensor da = uniform(rng, {7, n}, -1, 1);
         HostTensor z = uniform(rng, {7, n}, -4, 4);
@@ -285,7 +305,8 @@ void referenceLoss(Head head, LossKind kind, const HostTensor& z, const std::vec
         for (std::size_t j = 0; j < n; ++j) loss += (pr[j] - tr[j]) * (pr[j] - tr[j]) / count;
         for (std::size_t j = 0; j < n; ++j) {
           double s = 0.0;  // sum_k dL/dp_k dp_k/dz_j, dp_k/dz_j = p_k (delta_kj - p_j)
-          for (std::size_t k = 0; k < n; ++k) s += 2.0 * (pr[k] - tr[k]) / count * pr[k] * ((k == j ? 1.0 : 0.0) - pr[j]);
+          for (std::size_t k = 0; k < n; ++k)
+            s += 2.0 * (pr[k] - tr[k]) / count * pr[k] * ((k == j ? 1.0 : 0.0) - pr[j]);
           dr[j] = s;
         }
       }
@@ -339,12 +360,14 @@ void addLossCases(std::vector<OpCase>& cases, core::Rng& rng) {
             }
           } else {
             // Probabilities for bce and soft cross-entropy, any values for mse.
-            target = kind == LossKind::Mse && head == Head::Linear ? uniform(rng, {rows, n}, -2, 2) : uniform(rng, {rows, n}, 0, 1);
+            target = kind == LossKind::Mse && head == Head::Linear ? uniform(rng, {rows, n}, -2, 2)
+                                                                   : uniform(rng, {rows, n}, 0, 1);
             if (kind == LossKind::CrossEntropy) {
               for (std::size_t i = 0; i < rows; ++i) {
                 double sum = 0.0;
                 for (std::size_t j = 0; j < n; ++j) sum += target.values[i * n + j];
-                for (std::size_t j = 0; j < n; ++j) target.values[i * n + j] = static_cast<float>(target.values[i * n + j] / sum);
+                for (std::size_t j = 0; j < n; ++j)
+                  target.values[i * n + j] = static_cast<float>(target.values[i * n + j] / sum);
               }
             }
             dense = target.values;
@@ -370,13 +393,17 @@ void addLossCases(std::vector<OpCase>& cases, core::Rng& rng) {
             outputOverZ.name += "_output_inplace";
             outputOverZ.tensors = {z, target, zeros({1}), zeros({rows, n})};
             outputOverZ.outputs = {0, 2, 3};
-            outputOverZ.build = [h, k](const std::vector<Tensor>& t) -> Op { return LossOp{t[0], t[1], t[0], t[2], t[3], h, k}; };
+            outputOverZ.build = [h, k](const std::vector<Tensor>& t) -> Op {
+              return LossOp{t[0], t[1], t[0], t[2], t[3], h, k};
+            };
             cases.push_back(std::move(outputOverZ));
             OpCase dzOverZ = c;
             dzOverZ.name += "_dz_inplace";
             dzOverZ.tensors = {z, target, zeros({rows, n}), zeros({1})};
             dzOverZ.outputs = {2, 3, 0};
-            dzOverZ.build = [h, k](const std::vector<Tensor>& t) -> Op { return LossOp{t[0], t[1], t[2], t[3], t[0], h, k}; };
+            dzOverZ.build = [h, k](const std::vector<Tensor>& t) -> Op {
+              return LossOp{t[0], t[1], t[2], t[3], t[0], h, k};
+            };
             cases.push_back(std::move(dzOverZ));
           }
           cases.push_back(std::move(c));
@@ -414,7 +441,7 @@ void addArgmaxCases(std::vector<OpCase>& cases, core::Rng& rng) {
 }
 
 void addOptimizerCases(std::vector<OpCase>& cases, core::Rng& rng) {
-  constexpr OptimizerKind KINDS[] = {OptimizerKind::Gd,      OptimizerKind::Sgd,     OptimizerKind::Momentum,
+  constexpr OptimizerKind KINDS[] = {OptimizerKind::Gd,       OptimizerKind::Sgd,     OptimizerKind::Momentum,
                                      OptimizerKind::Nesterov, OptimizerKind::AdaGrad, OptimizerKind::RmsProp,
                                      OptimizerKind::Adam,     OptimizerKind::AdamW};
   for (OptimizerKind kind : KINDS) {
@@ -426,8 +453,9 @@ void addOptimizerCases(std::vector<OpCase>& cases, core::Rng& rng) {
       HostTensor w = uniform(rng, {count}, -1, 1);
       HostTensor g = uniform(rng, {count}, -1, 1);
       // Second-moment states must be positive as a real run's are.
-      HostTensor s1 = kind == OptimizerKind::AdaGrad || kind == OptimizerKind::RmsProp ? uniform(rng, {count}, 0.01f, 1)
-                                                                                      : uniform(rng, {count}, -0.1f, 0.1f);
+      HostTensor s1 = kind == OptimizerKind::AdaGrad || kind == OptimizerKind::RmsProp
+                          ? uniform(rng, {count}, 0.01f, 1)
+                          : uniform(rng, {count}, -0.1f, 0.1f);
       HostTensor s2 = uniform(rng, {count}, 0.01f, 1);
       HostTensor hyper = zeros({HYPER_COUNT});
       hyper.values[HYPER_LR] = 0.05f;
@@ -462,7 +490,9 @@ void addOptimizerCases(std::vector<OpCase>& cases, core::Rng& rng) {
         if (reg) gp += hv[HYPER_L1] * sign + (kind == OptimizerKind::AdamW ? 0.0 : hv[HYPER_L2] * wi);
         switch (kind) {
           case OptimizerKind::Gd:
-          case OptimizerKind::Sgd: wi -= lr * gp; break;
+          case OptimizerKind::Sgd:
+            wi -= lr * gp;
+            break;
           case OptimizerKind::Momentum:
             e1[i] = hv[HYPER_MOMENTUM] * e1[i] + gp;
             wi -= lr * e1[i];
@@ -533,7 +563,8 @@ void addMovementCases(std::vector<OpCase>& cases, core::Rng& rng) {
     c.name = withY ? "sum_squares_diff" : "sum_squares";
     HostTensor x = uniform(rng, {1000}, -1, 1);
     HostTensor y = uniform(rng, {1000}, -1, 1);
-    const std::vector<std::pair<std::size_t, std::size_t>> segments = {{0, 784}, {784, 784}, {784, 1000}, {7, 8}, {0, 1000}};
+    const std::vector<std::pair<std::size_t, std::size_t>> segments = {
+        {0, 784}, {784, 784}, {784, 1000}, {7, 8}, {0, 1000}};
     std::vector<double> expected;
     for (const auto& [b, e] : segments) {
       double sum = 0.0;
@@ -641,7 +672,8 @@ TEST_P(OpSuite, MatchesReferenceAndStaysInBounds) {
     EXPECT_TRUE(allFinite(result.outputs[o])) << "NaN or Inf in the output";
     if (o < c.referenceAbsolute.size() && c.referenceAbsolute[o] > 0.0) {
       EXPECT_LE(maxAbsDiff(result.outputs[o], cpu.outputs[o]), c.referenceAbsolute[o]) << "vs the CPU backend";
-      EXPECT_LE(maxAbsDiff(result.outputs[o], c.expected[o]), c.referenceAbsolute[o]) << "vs the naive double reference";
+      EXPECT_LE(maxAbsDiff(result.outputs[o], c.expected[o]), c.referenceAbsolute[o])
+          << "vs the naive double reference";
     } else {
       EXPECT_LE(nmse(result.outputs[o], cpu.outputs[o]), c.backendNmse) << "vs the CPU backend";
       EXPECT_LE(nmse(result.outputs[o], c.expected[o]), c.referenceNmse) << "vs the naive double reference";
@@ -655,7 +687,8 @@ std::string caseName(const ::testing::TestParamInfo<OpSuite::ParamType>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllOps, OpSuite,
-                         ::testing::Combine(::testing::ValuesIn(availableBackends()), ::testing::ValuesIn(caseIndices())),
+                         ::testing::Combine(::testing::ValuesIn(availableBackends()),
+                                            ::testing::ValuesIn(caseIndices())),
                          caseName);
 
 // Every op kind has at least one case, so a new op cannot join Op.h untested.

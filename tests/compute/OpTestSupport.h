@@ -85,7 +85,7 @@ inline std::vector<double> decode(DType dtype, const std::vector<std::byte>& byt
 
 // A tensor in its own buffer with GUARD elements of sentinel bytes on each side.
 class GuardedTensor {
-public:
+ public:
   static constexpr std::size_t GUARD = 16;
   static constexpr std::byte SENTINEL{0xA5};
 
@@ -118,7 +118,7 @@ public:
     return true;
   }
 
-private:
+ private:
   Backend* mBackend;
   HostTensor mHost;
   Buffer mBuffer;

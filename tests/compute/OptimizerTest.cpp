@@ -50,8 +50,8 @@ StepRun runSteps(OptimizerKind kind, const std::vector<float>& hyperValues) {
   backend->write<float>(grads.tensor({3}), std::vector<float>{0.1f, -0.2f, 0.3f});
   backend->write<float>(hyper.tensor({HYPER_COUNT}), hyperValues);
   Graph graph;
-  graph.add(OptimizerOp{params.tensor({3}), grads.tensor({3}), s1.tensor({3}), s2.tensor({3}), hyper.tensor({HYPER_COUNT}),
-                        counters.tensor({COUNTER_COUNT}, DType::I32), kind, 2});
+  graph.add(OptimizerOp{params.tensor({3}), grads.tensor({3}), s1.tensor({3}), s2.tensor({3}),
+                        hyper.tensor({HYPER_COUNT}), counters.tensor({COUNTER_COUNT}, DType::I32), kind, 2});
   graph.add(AdvanceOp{counters.tensor({COUNTER_COUNT}, DType::I32)});
   auto program = backend->compile(graph);
   StepRun run;
@@ -80,7 +80,8 @@ double regularized(std::size_t i, double w) { return i < 2 ? G[i] + L2 * w + L1 
 // w = (0.5 - 0.012, -0.25 + 0.0215, 1 - 0.03). Step 2: g'0 = 0.1 + 0.00976 + 0.01 = 0.11976,
 // g'1 = -0.2 - 0.00457 - 0.01 = -0.21457. Step 3: g'0 = 0.1 + 0.00952048 + 0.01 = 0.11952048,
 // g'1 = -0.2 - 0.00414086 - 0.01 = -0.21414086.
-const std::vector<Params> SGD_STEPS = {{0.488, -0.2285, 0.97}, {0.476024, -0.207043, 0.94}, {0.464071952, -0.185628914, 0.91}};
+const std::vector<Params> SGD_STEPS = {
+    {0.488, -0.2285, 0.97}, {0.476024, -0.207043, 0.94}, {0.464071952, -0.185628914, 0.91}};
 
 TEST(Optimizer, GdTakesPlainGradientSteps) { expectSteps(runSteps(OptimizerKind::Gd, defaultHyper()), SGD_STEPS); }
 

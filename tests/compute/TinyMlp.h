@@ -25,7 +25,7 @@ struct MlpConfig {
 };
 
 class TinyMlp {
-public:
+ public:
   TinyMlp(Backend& backend, MlpConfig config, std::uint64_t seed) : mBackend(backend), mConfig(std::move(config)) {
     core::Rng rng(seed);
     const std::size_t layers = mConfig.sizes.size() - 1;
@@ -113,13 +113,18 @@ public:
   }
   Tensor xTensor() const { return x.tensor({mConfig.batch, mConfig.sizes.front()}); }
   Tensor targetTensor() const {
-    return mConfig.classTargets ? target.tensor({mConfig.batch}, DType::I32) : target.tensor({mConfig.batch, mConfig.sizes.back()});
+    return mConfig.classTargets ? target.tensor({mConfig.batch}, DType::I32)
+                                : target.tensor({mConfig.batch, mConfig.sizes.back()});
   }
   Tensor weight(const Buffer& flat, std::size_t l) const {
     return flat.tensor({mConfig.sizes[l + 1], mConfig.sizes[l]}, DType::F32, weightOffset(l));
   }
-  Tensor bias(const Buffer& flat, std::size_t l) const { return flat.tensor({mConfig.sizes[l + 1]}, DType::F32, biasOffset(l)); }
-  Tensor act(const std::vector<Buffer>& list, std::size_t l) const { return list[l].tensor({mConfig.batch, mConfig.sizes[l + 1]}); }
+  Tensor bias(const Buffer& flat, std::size_t l) const {
+    return flat.tensor({mConfig.sizes[l + 1]}, DType::F32, biasOffset(l));
+  }
+  Tensor act(const std::vector<Buffer>& list, std::size_t l) const {
+    return list[l].tensor({mConfig.batch, mConfig.sizes[l + 1]});
+  }
 
   // Gathers the batch (if configured), then layers and loss.
   Graph forward() const {
@@ -128,14 +133,16 @@ public:
     if (mConfig.gather) {
       const Tensor cnt = counters.tensor({COUNTER_COUNT}, DType::I32);
       const Tensor idx = index.tensor({mConfig.batch * mConfig.batchesInIndex}, DType::I32);
-      g.add(GatherOp{images.tensor({mConfig.datasetRows, in}, DType::U8), idx, cnt, xTensor(), 1.0f / 255.0f}, "gather.x");
+      g.add(GatherOp{images.tensor({mConfig.datasetRows, in}, DType::U8), idx, cnt, xTensor(), 1.0f / 255.0f},
+            "gather.x");
       g.add(GatherOp{labels.tensor({mConfig.datasetRows}, DType::I32), idx, cnt, targetTensor(), 1.0f}, "gather.y");
     }
     for (std::size_t l = 0; l < layers(); ++l) {
       const bool last = l + 1 == layers();
       const Tensor input = l == 0 ? xTensor() : act(a, l - 1);
       g.add(GemmOp{input, weight(params, l), act(z, l), false, true}, "layer" + std::to_string(l) + ".gemm");
-      g.add(BiasActivationOp{act(z, l), bias(params, l), last ? act(z, l) : act(a, l), last ? Activation::Linear : mConfig.hidden},
+      g.add(BiasActivationOp{act(z, l), bias(params, l), last ? act(z, l) : act(a, l),
+                             last ? Activation::Linear : mConfig.hidden},
             "layer" + std::to_string(l) + ".bias_act");
     }
     const std::size_t L = layers() - 1;
@@ -167,7 +174,8 @@ public:
     Graph g = forwardBackward();
     const std::size_t n = mParamCount;
     g.add(OptimizerOp{params.tensor({n}), grads.tensor({n}), state1.tensor({n}), state2.tensor({n}),
-                      hyper.tensor({HYPER_COUNT}), counters.tensor({COUNTER_COUNT}, DType::I32), mConfig.optimizer, mWeightCount},
+                      hyper.tensor({HYPER_COUNT}), counters.tensor({COUNTER_COUNT}, DType::I32), mConfig.optimizer,
+                      mWeightCount},
           "optimizer");
     g.add(AdvanceOp{counters.tensor({COUNTER_COUNT}, DType::I32)}, "advance");
     return g;
@@ -180,7 +188,7 @@ public:
   Buffer params, grads, state1, state2, hyper, counters, x, target, images, labels, index, output, lossBuffer;
   std::vector<Buffer> z, a, dz, da;
 
-private:
+ private:
   Backend& mBackend;
   MlpConfig mConfig;
   std::size_t mWeightCount = 0, mParamCount = 0;

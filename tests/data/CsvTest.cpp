@@ -1,19 +1,16 @@
 // CSV loading: header detection, label column, task inference and override, label remapping,
 // train-only standardisation, and every malformed table as a one-line error naming file and line.
-#include "data/Csv.h"
+#include <gtest/gtest.h>
 
 #include <cmath>
 
-#include <gtest/gtest.h>
-
 #include "TestFiles.h"
+#include "data/Csv.h"
 
 namespace nsb::data {
 namespace {
 
-core::Result<Dataset> parse(std::string_view text, CsvOptions options = {}) {
-  return parseCsv(text, "t.csv", options);
-}
+core::Result<Dataset> parse(std::string_view text, CsvOptions options = {}) { return parseCsv(text, "t.csv", options); }
 
 void expectError(std::string_view text, const std::string& fragment, CsvOptions options = {}) {
   auto result = parse(text, options);

@@ -1,19 +1,18 @@
 // DatasetCatalog: names to datasets (synthetic, mnist, paths sniffed as CSV or IDX), errors for unknown
 // and missing datasets, and the list printed by `neural-sandbox datasets`.
-#include "data/DatasetCatalog.h"
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 
-#include <gtest/gtest.h>
-
 #include "TestFiles.h"
+#include "data/DatasetCatalog.h"
 
 namespace nsb::data {
 namespace {
 
 // Sets an environment variable for one test and restores it after.
 class ScopedEnv {
-public:
+ public:
   ScopedEnv(const char* name, const std::string& value) : mName(name) {
     if (const char* old = std::getenv(name)) mOld = old;
     ::setenv(name, value.c_str(), 1);
@@ -28,7 +27,7 @@ public:
   ScopedEnv(const ScopedEnv&) = delete;
   ScopedEnv& operator=(const ScopedEnv&) = delete;
 
-private:
+ private:
   const char* mName;
   std::optional<std::string> mOld;
 };

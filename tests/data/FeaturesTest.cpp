@@ -1,10 +1,9 @@
 // FeatureSet: parsing and printing the feature list, the values of each feature, and live recomputation.
-#include "data/Features.h"
+#include <gtest/gtest.h>
 
 #include <cmath>
 
-#include <gtest/gtest.h>
-
+#include "data/Features.h"
 #include "data/Synthetic2D.h"
 
 namespace nsb::data {

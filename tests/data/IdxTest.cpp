@@ -1,13 +1,12 @@
 // IDX reading: round trips of files written here (raw and .gz), every malformed header as an error, image
 // datasets from pairs of files, and the real MNIST / Fashion-MNIST files when installed.
-#include "data/Idx.h"
+#include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include <gtest/gtest.h>
-
 #include "TestFiles.h"
 #include "data/DatasetCatalog.h"
+#include "data/Idx.h"
 
 namespace nsb::data {
 namespace {
@@ -102,7 +101,7 @@ TEST(Idx, BadFilesAreErrors) {
 }
 
 class IdxDataset : public ::testing::Test {
-protected:
+ protected:
   void writePair(const std::string& prefix, std::uint32_t n, std::uint32_t labelCount, std::uint32_t classes,
                  bool gzip) {
     const auto images = idxBytes({n, 4, 3}, imagePayload(n, 4, 3));

@@ -1,23 +1,23 @@
 // Synthetic 2D datasets: determinism by seed, ranges, class balance, the rule each noise-free set follows,
 // and config validation.
-#include "data/Synthetic2D.h"
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include <gtest/gtest.h>
+#include "data/Synthetic2D.h"
 
 namespace nsb::data {
 namespace {
 
-constexpr SyntheticKind ALL_KINDS[] = {SyntheticKind::Circle, SyntheticKind::Xor,          SyntheticKind::Gauss,
-                                       SyntheticKind::Spiral, SyntheticKind::Moons,        SyntheticKind::Checkerboard,
+constexpr SyntheticKind ALL_KINDS[] = {SyntheticKind::Circle,   SyntheticKind::Xor,     SyntheticKind::Gauss,
+                                       SyntheticKind::Spiral,   SyntheticKind::Moons,   SyntheticKind::Checkerboard,
                                        SyntheticKind::RegPlane, SyntheticKind::RegGauss};
 
 Dataset make(SyntheticKind kind, std::size_t points = 400, float noise = 0.0f, std::uint64_t seed = 1,
              float ratio = 0.5f) {
-  auto result = makeSynthetic({.kind = kind, .points = points, .noise = noise, .trainRatio = ratio, .seed = seed},
-                              FeatureSet{});
+  auto result =
+      makeSynthetic({.kind = kind, .points = points, .noise = noise, .trainRatio = ratio, .seed = seed}, FeatureSet{});
   EXPECT_TRUE(result.ok()) << result.message();
   return std::move(result).value();
 }
@@ -158,9 +158,8 @@ TEST(Synthetic2D, NoiseFreeLabelsFollowTheRule) {
 TEST(Synthetic2D, NoiseBlursTheClasses) {
   // At noise 0.5 the circle's jitter (up to 2.5 per axis) must put some points across r = 2.5.
   std::size_t across = 0;
-  forEachPoint(make(SyntheticKind::Circle, 1000, 0.5f), [&](float x1, float x2, std::int32_t label) {
-    across += (label == 1) != (std::hypot(x1, x2) < 2.5f);
-  });
+  forEachPoint(make(SyntheticKind::Circle, 1000, 0.5f),
+               [&](float x1, float x2, std::int32_t label) { across += (label == 1) != (std::hypot(x1, x2) < 2.5f); });
   EXPECT_GT(across, 10u);
 }
 

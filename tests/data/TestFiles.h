@@ -1,8 +1,9 @@
 #pragma once
 // Scratch files for the data tests: a fresh directory per test, removed afterwards, and writers for raw,
 // gzip and IDX files.
-#include <zlib.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -11,12 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 namespace nsb::data::test {
 
 class ScratchDir {
-public:
+ public:
   ScratchDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     mPath = std::filesystem::temp_directory_path() /
@@ -34,7 +33,7 @@ public:
   std::string file(const std::string& name) const { return (mPath / name).string(); }
   std::string path() const { return mPath.string(); }
 
-private:
+ private:
   std::filesystem::path mPath;
 };
 
@@ -62,8 +61,8 @@ inline void writeGzip(const std::string& path, const std::vector<std::uint8_t>& 
 }
 
 // An IDX u8 file's bytes: header with big-endian dims, then the payload as given.
-inline std::vector<std::uint8_t> idxBytes(const std::vector<std::uint32_t>& dims, const std::vector<std::uint8_t>& payload,
-                                          std::uint8_t type = 0x08) {
+inline std::vector<std::uint8_t> idxBytes(const std::vector<std::uint32_t>& dims,
+                                          const std::vector<std::uint8_t>& payload, std::uint8_t type = 0x08) {
   std::vector<std::uint8_t> bytes = {0, 0, type, static_cast<std::uint8_t>(dims.size())};
   for (std::uint32_t d : dims) {
     for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(d >> shift));

@@ -10,7 +10,7 @@
 namespace nsb::gpu::test {
 
 class GpuTest : public ::testing::Test {
-protected:
+ protected:
   static void SetUpTestSuite() { setenv("NSB_VULKAN_VALIDATION", "1", 1); }
   void SetUp() override { mMessagesBefore = VulkanContext::validationMessages(); }
   void TearDown() override {
@@ -18,7 +18,7 @@ protected:
         << "the validation layer reported errors or warnings (see the log above)";
   }
 
-private:
+ private:
   std::uint32_t mMessagesBefore = 0;
 };
 

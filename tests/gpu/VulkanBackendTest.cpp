@@ -155,12 +155,12 @@ void checkFusions(Backend& vulkan, Backend& cpu, std::size_t rows, std::size_t i
   SCOPED_TRACE(std::to_string(rows) + "x" + std::to_string(in) + "->" + std::to_string(out) + " activation " +
                std::string(activationName(act)));
   core::Rng rng(rows * 31 + in * 7 + out + pad);
-  const std::vector<std::size_t> sizes = {rows * in, out * in, out, rows * out, rows * out, rows * out, out * in, out,
-                                          rows * in, rows * in, rows * in, rows * in};
+  const std::vector<std::size_t> sizes = {rows * in, out * in, out,       rows * out, rows * out, rows * out,
+                                          out * in,  out,      rows * in, rows * in,  rows * in,  rows * in};
   std::vector<std::vector<float>> initial;
   for (const std::size_t size : sizes) initial.push_back(randomValues(rng, size));
-  const std::vector<std::vector<std::size_t>> shapes = {{rows, in}, {out, in},  {out},      {rows, out},
-                                                        {rows, out}, {rows, out}, {out, in}, {out},
+  const std::vector<std::vector<std::size_t>> shapes = {{rows, in},  {out, in},   {out},      {rows, out},
+                                                        {rows, out}, {rows, out}, {out, in},  {out},
                                                         {rows, in},  {rows, in},  {rows, in}, {rows, in}};
   std::vector<std::vector<std::vector<float>>> results;
   for (Backend* backend : {&vulkan, &cpu}) {
@@ -270,11 +270,12 @@ TEST_F(VulkanBackendTest, DISABLED_GemmThroughput) {
       Buffer a = run.backend->allocate(s.m * s.k * sizeof(float)), b = run.backend->allocate(s.k * s.n * sizeof(float));
       Buffer c = run.backend->allocate(s.m * s.n * sizeof(float));
       Graph graph;
-      graph.add(GemmOp{.a = a.tensor(s.transA ? std::vector<std::size_t>{s.k, s.m} : std::vector<std::size_t>{s.m, s.k}),
-                       .b = b.tensor(s.transB ? std::vector<std::size_t>{s.n, s.k} : std::vector<std::size_t>{s.k, s.n}),
-                       .c = c.tensor({s.m, s.n}),
-                       .transA = s.transA,
-                       .transB = s.transB});
+      graph.add(
+          GemmOp{.a = a.tensor(s.transA ? std::vector<std::size_t>{s.k, s.m} : std::vector<std::size_t>{s.m, s.k}),
+                 .b = b.tensor(s.transB ? std::vector<std::size_t>{s.n, s.k} : std::vector<std::size_t>{s.k, s.n}),
+                 .c = c.tensor({s.m, s.n}),
+                 .transA = s.transA,
+                 .transB = s.transB});
       run.programs.push_back(run.backend->compile(graph));
       run.programs.back()->submit(1);
       run.buffers.push_back(std::move(a));
@@ -288,7 +289,8 @@ TEST_F(VulkanBackendTest, DISABLED_GemmThroughput) {
   for (int round = 0; round < 7; ++round) {
     for (auto& run : runs) {
       for (std::size_t i = 0; i < std::size(shapes); ++i) {
-        if (std::getenv("NSB_PROBE_SHAPE") && std::atoi(std::getenv("NSB_PROBE_SHAPE")) != static_cast<int>(i)) continue;
+        if (std::getenv("NSB_PROBE_SHAPE") && std::atoi(std::getenv("NSB_PROBE_SHAPE")) != static_cast<int>(i))
+          continue;
         const Shape& s = shapes[i];
         const double flops = 2.0 * static_cast<double>(s.m * s.n * s.k);
         const auto repeats = static_cast<std::uint32_t>(std::clamp(1e8 / flops, 1.0, 50.0));
@@ -297,10 +299,13 @@ TEST_F(VulkanBackendTest, DISABLED_GemmThroughput) {
         run.programs[i]->submit(repeats);
         run.backend->synchronize();
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
-        const double cpu = static_cast<double>(t1.tv_sec - t0.tv_sec) + 1e-9 * static_cast<double>(t1.tv_nsec - t0.tv_nsec);
+        const double cpu =
+            static_cast<double>(t1.tv_sec - t0.tv_sec) + 1e-9 * static_cast<double>(t1.tv_nsec - t0.tv_nsec);
         // GFLOP per CPU second times the core count: the figure on an idle machine, when the machine is shared.
-        run.gflops[i].push_back(std::getenv("NSB_PROBE_WALL") ? flops / (run.programs[i]->timings().front().microseconds * 1e3)
-                                                               : flops * repeats / cpu * 1e-9 * static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN)));
+        run.gflops[i].push_back(std::getenv("NSB_PROBE_WALL")
+                                    ? flops / (run.programs[i]->timings().front().microseconds * 1e3)
+                                    : flops * repeats / cpu * 1e-9 *
+                                          static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN)));
       }
     }
   }
@@ -312,8 +317,8 @@ TEST_F(VulkanBackendTest, DISABLED_GemmThroughput) {
       if (g.empty()) continue;
       std::sort(g.begin(), g.end());
       std::printf("  %-16s %4zux%4zux%4zu%s%s: median %5.1f GFLOP/s (%3.0f%% of peak), min %5.1f max %5.1f\n",
-                  run.config.c_str(), s.m, s.n, s.k, s.transA ? " ta" : "   ", s.transB ? " tb" : "   ", g[g.size() / 2],
-                  100.0 * g[g.size() / 2] / run.peak, g.front(), g.back());
+                  run.config.c_str(), s.m, s.n, s.k, s.transA ? " ta" : "   ", s.transB ? " tb" : "   ",
+                  g[g.size() / 2], 100.0 * g[g.size() / 2] / run.peak, g.front(), g.back());
     }
   }
 }

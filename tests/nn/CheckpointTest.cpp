@@ -2,6 +2,7 @@
 // reader sees it, every kind of malformed file returning an error (never a crash), and the atomic
 // write leaving no temp file and no damaged file behind.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -9,10 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/Rng.h"
 #include "nn/Checkpoint.h"
@@ -113,7 +112,7 @@ void expectBad(const std::vector<std::uint8_t>& bytes, const std::string& needle
 }
 
 class CheckpointFiles : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     mDir = fs::temp_directory_path() / ("nsb-nn-" + std::to_string(::getpid()) + "-" + info->name());
@@ -213,8 +212,8 @@ TEST(Checkpoint, IndependentPythonReaderSeesWhatWeWrote) {
   };
   std::vector<std::pair<std::string, Expected>> expected;  // in file order
   const ModelSpec& spec = c.spec;
-  for (const auto& blockAndSuffix : {std::pair{&c.parameters, std::string()}, {&c.state1, std::string(".m")},
-                                      {&c.state2, std::string(".v")}}) {
+  for (const auto& blockAndSuffix :
+       {std::pair{&c.parameters, std::string()}, {&c.state1, std::string(".m")}, {&c.state2, std::string(".v")}}) {
     const std::vector<float>* block = blockAndSuffix.first;  // no structured binding: lambdas capture it
     const std::string& suffix = blockAndSuffix.second;
     const std::string prefix = suffix.empty() ? "" : "optimizer.";
@@ -369,8 +368,9 @@ TEST(Checkpoint, RejectsBadMetadata) {
   expectBad(withMeta("format", "\"safetensors-something\""), "not a neural-sandbox checkpoint");
   expectBad(withMeta("format", nullptr), "no 'format'");
   expectBad(withMeta("model", "{not json"), "'model' is not valid JSON");
-  expectBad(withMeta("model", R"({"inputs":5,"hidden":[{"width":4},{"width":3}],"outputs":2,"head":"linear","loss":"ce"})"),
-            "does not go with");
+  expectBad(
+      withMeta("model", R"({"inputs":5,"hidden":[{"width":4},{"width":3}],"outputs":2,"head":"linear","loss":"ce"})"),
+      "does not go with");
   expectBad(withMeta("model", R"({"inputs":5,"hidden":[{"width":4},{"width":3}],"outputs":3})"),
             "does not have the shape");
   expectBad(withMeta("step", 5), "'step' is not a string");

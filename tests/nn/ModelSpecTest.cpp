@@ -14,7 +14,8 @@ using nlohmann::json;
 ModelSpec sample() {
   ModelSpec spec;
   spec.inputs = 6;
-  spec.hidden = {{5, compute::Activation::Gelu}, {4, compute::Activation::LeakyRelu}, {3, compute::Activation::Sigmoid}};
+  spec.hidden = {
+      {5, compute::Activation::Gelu}, {4, compute::Activation::LeakyRelu}, {3, compute::Activation::Sigmoid}};
   spec.outputs = 1;
   spec.head = compute::Head::Sigmoid;
   spec.loss = compute::LossKind::BinaryCrossEntropy;
@@ -86,8 +87,8 @@ TEST(ModelSpec, FromJsonRejectsMalformedInput) {
   EXPECT_FALSE(ModelSpec::fromJson(json::parse(R"({"inputs": -3, "outputs": 2})")).ok());
   EXPECT_FALSE(ModelSpec::fromJson(json::parse(R"({"inputs": 2, "outputs": 2, "hidden": [{"width": 0}]})")).ok());
   EXPECT_FALSE(ModelSpec::fromJson(json::parse(R"({"inputs": 2, "outputs": 2, "hidden": [{"width": 2.5}]})")).ok());
-  const auto badActivation =
-      ModelSpec::fromJson(json::parse(R"({"inputs": 2, "outputs": 2, "hidden": [{"width": 3, "activation": "swish"}]})"));
+  const auto badActivation = ModelSpec::fromJson(
+      json::parse(R"({"inputs": 2, "outputs": 2, "hidden": [{"width": 3, "activation": "swish"}]})"));
   ASSERT_FALSE(badActivation.ok());
   EXPECT_NE(badActivation.message().find("swish"), std::string::npos);
   EXPECT_FALSE(ModelSpec::fromJson(json::parse(R"({"inputs": 2, "outputs": 2, "head": "tanh"})")).ok());

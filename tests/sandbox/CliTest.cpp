@@ -1,13 +1,12 @@
 // The command line as a user runs it: exit codes (0 ok, 2 bad input, 1 runtime failure), one line on
 // stderr for errors, the --json line, --metrics and --save files, eval of a saved checkpoint, and
 // resuming: flags over the checkpoint, --save-every / --max-steps, bit-identical ends, longer schedules.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <array>
 #include <chrono>
@@ -157,7 +156,8 @@ TEST(Cli, DatasetsListsEveryNamedDataset) {
 }
 
 TEST(Cli, BenchJsonComparesTheBackendsOnThePresetsData) {
-  const CliRun r = run("bench --preset xor --backends cpu,vulkan --batches 8,16 --steps 5 --repeats 1 --no-torch --no-kernels --json");
+  const CliRun r = run(
+      "bench --preset xor --backends cpu,vulkan --batches 8,16 --steps 5 --repeats 1 --no-torch --no-kernels --json");
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = lastJsonLine(r.out);
   EXPECT_EQ(j["dataset"], "xor") << "the preset's own data unless --dataset says otherwise";
@@ -263,8 +263,8 @@ TEST(Cli, SaveEveryKeepsTheCheckpointCurrentThroughAKill) {
                     resumed = tempPath("resumed-after-kill.safetensors");
   std::filesystem::remove(killed);
   const std::string args = "--preset reg-plane --backend cpu --threads 1 --epochs 20000";
-  std::vector<std::string> argv = {NSB_CLI, "train", "--preset", "reg-plane", "--backend", "cpu", "--threads", "1",
-                                   "--epochs", "20000", "--save-every", "100", "--save", killed};
+  std::vector<std::string> argv = {NSB_CLI, "train",    "--preset", "reg-plane",    "--backend", "cpu",    "--threads",
+                                   "1",     "--epochs", "20000",    "--save-every", "100",       "--save", killed};
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
@@ -274,7 +274,8 @@ TEST(Cli, SaveEveryKeepsTheCheckpointCurrentThroughAKill) {
   pid_t pid = 0;
   ASSERT_EQ(posix_spawn(&pid, NSB_CLI, &quiet, nullptr, cargv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&quiet);
-  for (int i = 0; i < 30000 && !std::filesystem::exists(killed); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 30000 && !std::filesystem::exists(killed); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -318,8 +319,9 @@ TEST(Cli, FlagsGivenOnResumeOverrideTheCheckpointAndSaySo) {
   ASSERT_EQ(r.code, 0) << r.err;
   r = run("train --resume " + first + " --backend cpu --epochs 2 --lr 0.5 --optimizer sgd --batch 25 --save " + second);
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* line : {"--lr 0.5 overrides the checkpoint's 0.01", "--optimizer sgd overrides the checkpoint's adam",
-                           "--batch 25 overrides the checkpoint's 10"}) {
+  for (const char* line :
+       {"--lr 0.5 overrides the checkpoint's 0.01", "--optimizer sgd overrides the checkpoint's adam",
+        "--batch 25 overrides the checkpoint's 10"}) {
     EXPECT_NE(r.err.find(line), std::string::npos) << line << " missing from:\n" << r.err;
   }
   const auto saved = loadCheckpoint(second);

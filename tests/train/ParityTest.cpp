@@ -45,7 +45,8 @@ void expectParity(const std::string& preset, const std::string& backend, double 
     EXPECT_NEAR(other.losses[i], cpu.losses[i], 1e-4) << preset << " step " << i + 1;
   }
   for (std::size_t i = 20; i < 200; ++i) {
-    EXPECT_NEAR(other.losses[i], cpu.losses[i], lateTolerance * std::max(1.0, cpu.losses[i])) << preset << " step " << i + 1;
+    EXPECT_NEAR(other.losses[i], cpu.losses[i], lateTolerance * std::max(1.0, cpu.losses[i]))
+        << preset << " step " << i + 1;
   }
   const double samples = static_cast<double>(cpu.test.samples);
   const double allowed = std::max(0.005, 2.0 / samples);

@@ -18,7 +18,8 @@ core::Result<Preset> parse(const std::string& text) {
 
 TEST(Preset, EveryBuiltInPresetLoads) {
   const auto names = presetNames();
-  for (const char* expected : {"spiral", "xor", "circle", "gauss", "reg-plane", "reg-gauss", "mnist-mlp", "fashion-mlp"}) {
+  for (const char* expected :
+       {"spiral", "xor", "circle", "gauss", "reg-plane", "reg-gauss", "mnist-mlp", "fashion-mlp"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   }
   for (const auto& name : names) {

@@ -10,12 +10,12 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <cctype>
 #include <string>
 #include <thread>
 #include <vector>

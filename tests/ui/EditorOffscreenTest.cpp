@@ -15,8 +15,8 @@
 #include <sstream>
 
 #include "UiTestSupport.h"
-#include "render/Colormap.h"
 #include "nn/Checkpoint.h"
+#include "render/Colormap.h"
 #include "render/HeatmapView.h"
 #include "train/Session.h"
 #include "ui/Editor.h"
@@ -361,7 +361,8 @@ TEST(EditorOffscreen, CheckpointsAndPresetsFromTheEditor) {
 TEST(EditorOffscreen, SynchronisationValidationStaysQuiet) {
   if (!test::haveVulkan()) GTEST_SKIP() << "no Vulkan device (lavapipe) to render with";
   ASSERT_EQ(setenv("VK_LAYER_ENABLES", "VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT", 1), 0);
-  ASSERT_EQ(setenv("VK_KHRONOS_VALIDATION_ENABLES", "VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT", 1), 0);
+  ASSERT_EQ(setenv("VK_KHRONOS_VALIDATION_ENABLES", "VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT", 1),
+            0);
   const std::uint32_t before = gpu::VulkanContext::validationMessages();
   auto options = spiralOptions("vulkan", 640, 400);
   options.validation = true;

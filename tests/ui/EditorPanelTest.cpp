@@ -103,7 +103,8 @@ TEST_F(EditorPanels, DraggingTheLearningRateSendsSetHyperparams) {
 
 TEST(PlotColumns, AtMostTwoPointsPerColumnKeepingItsExtremesInOrder) {
   std::vector<ImVec2> line;
-  for (int i = 0; i < 1000; ++i) line.emplace_back(10.0f + static_cast<float>(i) * 0.01f, std::sin(static_cast<float>(i) * 0.37f));
+  for (int i = 0; i < 1000; ++i)
+    line.emplace_back(10.0f + static_cast<float>(i) * 0.01f, std::sin(static_cast<float>(i) * 0.37f));
   const std::vector<ImVec2> out = columnExtremes(line);
   ASSERT_EQ(out.size(), 20u) << "10 columns (x 10 .. 19.99), two points each";
   for (int column = 10; column < 20; ++column) {
@@ -111,7 +112,8 @@ TEST(PlotColumns, AtMostTwoPointsPerColumnKeepingItsExtremesInOrder) {
     for (const ImVec2& p : line) {
       if (std::floor(p.x) == static_cast<float>(column)) low = std::min(low, p.y), high = std::max(high, p.y);
     }
-    const ImVec2 a = out[static_cast<std::size_t>(column - 10) * 2], b = out[static_cast<std::size_t>(column - 10) * 2 + 1];
+    const ImVec2 a = out[static_cast<std::size_t>(column - 10) * 2],
+                 b = out[static_cast<std::size_t>(column - 10) * 2 + 1];
     EXPECT_EQ(std::min(a.y, b.y), low) << "column " << column;
     EXPECT_EQ(std::max(a.y, b.y), high) << "column " << column;
     EXPECT_LT(a.x, b.x) << "in the line's order";

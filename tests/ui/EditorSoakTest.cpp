@@ -4,20 +4,20 @@
 // changes (those two on the UI thread). No crash, no validation message, and the floor of resident
 // memory (its minimum over the second quarter against its minimum over the last quarter) grows by
 // under 64 MiB: resident memory swings by hundreds of MiB as backends are created and lavapipe
-// compiles pipelines, so a leak shows as a rising floor, not as the difference of two samples. The edits stay within a few network shapes (widths 15..17,
-// up to three hidden layers, two batch sizes, three feature sets): the Vulkan backend compiles and
-// keeps a pipeline per shape, so unbounded random shapes measure that cache, not leaks. Runs only with NSB_SOAK set (ctest -L soak sets it; NSB_SOAK=N runs N
-// seconds; NSB_SOAK_BACKEND=cpu trains on the CPU, NSB_SOAK_VALIDATION=0 turns the layer off); prints
-// its figures.
+// compiles pipelines, so a leak shows as a rising floor, not as the difference of two samples. The edits stay within a
+// few network shapes (widths 15..17, up to three hidden layers, two batch sizes, three feature sets): the Vulkan
+// backend compiles and keeps a pipeline per shape, so unbounded random shapes measure that cache, not leaks. Runs only
+// with NSB_SOAK set (ctest -L soak sets it; NSB_SOAK=N runs N seconds; NSB_SOAK_BACKEND=cpu trains on the CPU,
+// NSB_SOAK_VALIDATION=0 turns the layer off); prints its figures.
 #include <gtest/gtest.h>
 #include <malloc.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -57,7 +57,7 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
   App& a = *app.value();
   auto& session = a.session();
   core::Rng rng(2024);
-  const auto activations = {compute::Activation::Tanh, compute::Activation::Relu, compute::Activation::Sigmoid,
+  const auto activations = {compute::Activation::Tanh,      compute::Activation::Relu, compute::Activation::Sigmoid,
                             compute::Activation::LeakyRelu, compute::Activation::Gelu, compute::Activation::Linear};
   auto pick = [&](std::uint32_t n) { return rng.below(n); };
   auto randomActivation = [&] { return *(activations.begin() + pick(static_cast<std::uint32_t>(activations.size()))); };
@@ -95,7 +95,8 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
           if (hidden) session.submit(train::SetActivation{layer, randomActivation()});
           break;
         case 4:
-          if (hidden && spec.hidden[layer].width < 17) session.submit(train::SetLayerWidth{layer, spec.hidden[layer].width + 1});
+          if (hidden && spec.hidden[layer].width < 17)
+            session.submit(train::SetLayerWidth{layer, spec.hidden[layer].width + 1});
           break;
         case 5:
           if (hidden && spec.hidden[layer].width > 15) {
@@ -120,7 +121,8 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
           session.submit(train::RegenerateData{0.5f * rng.uniform(), 1 + pick(1000)});
           break;
         case 10:
-          session.submit(train::SetParameter{pick(static_cast<std::uint32_t>(spec.parameterCount())), rng.uniform(-1.0f, 1.0f)});
+          session.submit(
+              train::SetParameter{pick(static_cast<std::uint32_t>(spec.parameterCount())), rng.uniform(-1.0f, 1.0f)});
           break;
         case 11:
           session.submit(train::Reset{1 + pick(100)});
@@ -161,10 +163,13 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
   editor.join();
   session.sync();
   const auto last = session.latest();
-  std::printf("soak on %s: %.0f s, %zu frames, %zu edits (%zu backend switches, %zu UI-scale changes), step %llu, "
-              "hidden %zu layers, resident floor %.1f MiB in the 2nd quarter -> %.1f MiB in the 4th (peak %.1f), last outcome '%s'\n",
-              trainOn.c_str(), elapsed(), frames, edits.load(), switches.load(), scales, static_cast<unsigned long long>(last->step),
-              last->spec.hidden.size(), floorEarly, floorLate, rssPeak, last->outcomes.empty() ? "" : last->outcomes.back().message.c_str());
+  std::printf(
+      "soak on %s: %.0f s, %zu frames, %zu edits (%zu backend switches, %zu UI-scale changes), step %llu, "
+      "hidden %zu layers, resident floor %.1f MiB in the 2nd quarter -> %.1f MiB in the 4th (peak %.1f), last outcome "
+      "'%s'\n",
+      trainOn.c_str(), elapsed(), frames, edits.load(), switches.load(), scales,
+      static_cast<unsigned long long>(last->step), last->spec.hidden.size(), floorEarly, floorLate, rssPeak,
+      last->outcomes.empty() ? "" : last->outcomes.back().message.c_str());
   // 20 a second between the catch-up waits; structural edits rebuild the programs (and compile
   // pipelines under the validation layer on lavapipe), so the applied rate is lower.
   EXPECT_GE(edits, static_cast<std::size_t>(seconds)) << "at least one edit a second applied";

@@ -46,8 +46,8 @@ class Xvfb {
       if (mPid == 0) {
         // -noreset: an X server resets when its last client leaves, and a window opened during the
         // reset fails to connect (a test that opens two windows in turn failed so in CI).
-        execl(binary.c_str(), "Xvfb", display.c_str(), "-screen", "0", "1600x1000x24", "-nolisten", "tcp",
-              "-noreset", static_cast<char*>(nullptr));
+        execl(binary.c_str(), "Xvfb", display.c_str(), "-screen", "0", "1600x1000x24", "-nolisten", "tcp", "-noreset",
+              static_cast<char*>(nullptr));
         _exit(127);
       }
       for (int i = 0; i < 100; ++i) {

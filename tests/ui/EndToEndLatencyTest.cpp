@@ -27,7 +27,9 @@ double ms(Clock::time_point from) { return std::chrono::duration<double, std::mi
 
 void report(const char* what, const std::string& backend, std::vector<double> samples) {
   std::sort(samples.begin(), samples.end());
-  const auto at = [&](double q) { return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))]; };
+  const auto at = [&](double q) {
+    return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))];
+  };
   const char* busy = std::getenv("NSB_E2E_BUSY");
   std::printf("latency %-10s %-6s busy %s: p50 %.0f ms, p95 %.0f ms, max %.0f ms (%zu edits)\n", what, backend.c_str(),
               busy ? busy : "0", at(0.5), at(0.95), samples.back(), samples.size());
@@ -71,7 +73,8 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
     d.drain();
     auto start = Clock::now();
     d.pushTap(GLFW_KEY_ENTER);
-    if (!seen("the typed learning rate", d.framesUntil([&] { return d.shows("learning rate", value); }, MOST_FRAMES))) return;
+    if (!seen("the typed learning rate", d.framesUntil([&] { return d.shows("learning rate", value); }, MOST_FRAMES)))
+      return;
     edits.push_back(ms(start));
     d.frames(3);
 

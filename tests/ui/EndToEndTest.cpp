@@ -252,7 +252,8 @@ TEST(EndToEnd, AfterADivergencePauseResetAndEditsStillAnswer) {
       150))
       << "no divergence at learning rate 10: loss " << d.latest()->lastLoss;
   EXPECT_TRUE(d.framesUntil([&] { return d.shows("Training diverged at step"); }, ANSWER_FRAMES))
-      << "no divergence banner:\n" << d.screenText();
+      << "no divergence banner:\n"
+      << d.screenText();
   const auto answers = [&](auto done) { return d.framesUntil(done, ANSWER_FRAMES); };
   if (d.editor().playing()) {
     ASSERT_TRUE(d.click("play"));
@@ -364,7 +365,8 @@ TEST(EndToEnd, FileMenuSavesAndLoadsACheckpointAndTakesAScreenshot) {
   ASSERT_TRUE(d.menu("menu-file", "file-load-checkpoint"));
   ASSERT_TRUE(d.typeInto("file-path", checkpoint.string(), 3));
   EXPECT_TRUE(d.framesUntil([&] { return e.step() == at; }, 150))
-      << "step " << e.step() << " after loading the checkpoint of step " << at << ":\n" << d.screenText();
+      << "step " << e.step() << " after loading the checkpoint of step " << at << ":\n"
+      << d.screenText();
   if (!params.empty() && d.latest()->probes) {
     EXPECT_EQ(d.latest()->probes->parameters, params) << "the checkpoint's weights";
   }

@@ -62,7 +62,8 @@ TEST(ImageViews, MnistInTheEditorOnVulkan) {
   if (!test::haveVulkan()) GTEST_SKIP() << "no Vulkan device (lavapipe) to render with";
   auto preset = train::Preset::load("mnist-mlp");
   ASSERT_TRUE(preset.ok());
-  if (!data::loadDataset(preset.value().dataset).ok()) GTEST_SKIP() << "MNIST is not installed (third_party/install.sh)";
+  if (!data::loadDataset(preset.value().dataset).ok())
+    GTEST_SKIP() << "MNIST is not installed (third_party/install.sh)";
   auto options = test::presetOptions("mnist-mlp", "vulkan", 1280, 720);
   options.config.metricsEvery = 20;
   options.stepsPerFrame = 10;

@@ -26,9 +26,7 @@ nn::ModelSpec mnistSpec() {
 
 class Orbit : public ::testing::Test {
  protected:
-  void SetUp() override {
-    test::createHeadlessImGui();
-  }
+  void SetUp() override { test::createHeadlessImGui(); }
   void TearDown() override { ImGui::DestroyContext(); }
   // One frame with `orbit` drawn into a full-screen window.
   void frame(NetworkOrbit& orbit, const train::Snapshot& snapshot) {

@@ -69,7 +69,7 @@ int chooseThreads(int requested) {
 }
 
 class CpuBackend final : public Backend {
-public:
+ public:
   explicit CpuBackend(const BackendOptions& options)
       : mThreads(chooseThreads(options.threads)), mTiming(options.timing), mWorkers(mThreads) {
     openblas_set_num_threads(1);
@@ -84,8 +84,8 @@ public:
 
   void upload(BufferId buffer, std::size_t byteOffset, std::span<const std::byte> data) override {
     NSB_CHECK(byteOffset + data.size() <= mBuffers.bytes(buffer))
-        << "cpu backend: upload of " << data.size() << " bytes at " << byteOffset << " overruns buffer "
-        << buffer.value << " of " << mBuffers.bytes(buffer) << " bytes";
+        << "cpu backend: upload of " << data.size() << " bytes at " << byteOffset << " overruns buffer " << buffer.value
+        << " of " << mBuffers.bytes(buffer) << " bytes";
     if (!data.empty()) std::memcpy(mBuffers.data(buffer) + byteOffset, data.data(), data.size());
     mBytesTransferred += data.size();
   }
@@ -105,11 +105,11 @@ public:
   // Programs run synchronously in submit(), so there is never outstanding work.
   void synchronize() override {}
 
-protected:
+ protected:
   BufferId allocateId(std::size_t bytes) override { return mBuffers.allocate(bytes); }
   void release(BufferId buffer) override { mBuffers.release(buffer); }
 
-private:
+ private:
   int mThreads = 1;
   bool mTiming = false;
   cpu::CpuWorkers mWorkers;  // mThreads threads, the caller's included
@@ -119,6 +119,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Backend> createCpuBackend(const BackendOptions& options) { return std::make_unique<CpuBackend>(options); }
+std::unique_ptr<Backend> createCpuBackend(const BackendOptions& options) {
+  return std::make_unique<CpuBackend>(options);
+}
 
 }  // namespace nsb::compute

@@ -13,7 +13,7 @@ namespace nsb::compute::cpu {
 
 CpuBufferTable::~CpuBufferTable() {
   for (Slot& slot : mSlots) {
-    if (slot.data) ::operator delete(slot.data, std::align_val_t{slot.alignment});
+    if (slot.data) ::operator delete (slot.data, std::align_val_t{slot.alignment});
   }
 }
 
@@ -22,7 +22,7 @@ BufferId CpuBufferTable::allocate(std::size_t bytes) {
   // Round up so that vector loops may read whole cache lines, and so that 0 bytes is still a real block.
   const std::size_t rounded = (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT + (bytes == 0 ? ALIGNMENT : 0);
   const std::size_t alignment = rounded >= HUGE_PAGE ? HUGE_PAGE : ALIGNMENT;
-  auto* data = static_cast<std::byte*>(::operator new(rounded, std::align_val_t{alignment}));
+  auto* data = static_cast<std::byte*>(::operator new (rounded, std::align_val_t{alignment}));
   if (alignment == HUGE_PAGE) ::madvise(data, rounded / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
   std::memset(data, 0, rounded);
   mSlots.push_back({data, bytes, alignment});
@@ -32,7 +32,7 @@ BufferId CpuBufferTable::allocate(std::size_t bytes) {
 void CpuBufferTable::release(BufferId id) {
   NSB_CHECK(contains(id)) << "cpu backend: release of unknown buffer " << id.value;
   Slot& slot = mSlots[id.value - 1];
-  ::operator delete(slot.data, std::align_val_t{slot.alignment});
+  ::operator delete (slot.data, std::align_val_t{slot.alignment});
   slot = {};
 }
 

@@ -10,7 +10,7 @@
 namespace nsb::compute::cpu {
 
 class CpuBufferTable {
-public:
+ public:
   static constexpr std::size_t ALIGNMENT = 64;
   static constexpr std::size_t HUGE_PAGE = std::size_t{2} << 20;
 
@@ -33,7 +33,7 @@ public:
     return reinterpret_cast<T*>(checkedData(tensor));
   }
 
-private:
+ private:
   struct Slot {
     std::byte* data = nullptr;
     std::size_t bytes = 0;

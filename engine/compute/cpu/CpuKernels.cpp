@@ -43,7 +43,8 @@ inline float expApprox(float x) {
   const float n = (sure * LOG2E + ROUND) - ROUND;
   const float r = (kept - n * LN2_HI) - n * LN2_LO;
   const float p =
-      1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
+      1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 +
+                                          r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720 + r * (1.0f / 5040)))))));
   return p * std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
 }
 
@@ -120,14 +121,16 @@ inline void adamElement(float& w, float& m, float& v, float g, float b1, float b
 // results: ISO C++ mode does not contract into FMAs). The term is added inside the loop rather than in a
 // pass of its own over a copy (forEachGradient): one pass over the arrays instead of two (55,050
 // parameters: ~50 -> ~29 us on one thread).
-__attribute__((target_clones("avx2", "default"))) void adamUpdate(float* __restrict w, float* __restrict m, float* __restrict v, const float* __restrict g,
-                std::size_t count, float b1, float b2, float step, float eps) {
+__attribute__((target_clones("avx2", "default"))) void adamUpdate(float* __restrict w, float* __restrict m,
+                                                                  float* __restrict v, const float* __restrict g,
+                                                                  std::size_t count, float b1, float b2, float step,
+                                                                  float eps) {
   for (std::size_t i = 0; i < count; ++i) adamElement(w[i], m[i], v[i], g[i], b1, b2, step, eps);
 }
 
-__attribute__((target_clones("avx2", "default"))) void adamUpdateRegularized(float* __restrict w, float* __restrict m, float* __restrict v,
-                                                                             const float* __restrict g, std::size_t count, float b1,
-                                                                             float b2, float step, float eps, float l1, float l2) {
+__attribute__((target_clones("avx2", "default"))) void adamUpdateRegularized(
+    float* __restrict w, float* __restrict m, float* __restrict v, const float* __restrict g, std::size_t count,
+    float b1, float b2, float step, float eps, float l1, float l2) {
   for (std::size_t i = 0; i < count; ++i) {
     adamElement(w[i], m[i], v[i], regularizedGradient(g[i], w[i], l1, l2), b1, b2, step, eps);
   }
@@ -154,8 +157,8 @@ void forEachGradient(const OptimizerArgs& o, float l1, float l2, Update update) 
 // waits on memory; fetching a row a few iterations ahead overlaps those waits with the copying.
 constexpr std::size_t PREFETCH_AHEAD = 4;
 template <typename T>
-void prefetchRow(const T* src, std::size_t srcRows, const std::int32_t* index, std::size_t position,
-                 std::size_t end, std::size_t cols) {
+void prefetchRow(const T* src, std::size_t srcRows, const std::int32_t* index, std::size_t position, std::size_t end,
+                 std::size_t cols) {
   if (position >= end) return;
   const std::int32_t idx = index[position];
   if (idx < 0 || static_cast<std::size_t>(idx) >= srcRows) return;  // checked when its turn comes
@@ -179,8 +182,8 @@ void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* 
   }
 }
 
-void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-               std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd) {
+void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index, std::size_t first, std::size_t rows,
+               std::size_t cols, float scale, float* dst, std::size_t prefetchEnd) {
   for (std::size_t i = 0; i < rows; ++i) {
     const std::int32_t idx = index[first + i];
     checkIndex(idx, srcRows, first + i);
@@ -209,14 +212,24 @@ void gemm(const float* a, std::size_t lda, bool transA, const float* b, std::siz
 
 void biasActivation(float* z, const float* bias, float* a, std::size_t rows, std::size_t n, Activation activation) {
   switch (activation) {
-    case Activation::Linear: biasRows(z, bias, a, rows, n, [](float v) { return v; }); return;
-    case Activation::Sigmoid: biasRows(z, bias, a, rows, n, [](float v) { return sigmoid(v); }); return;
-    case Activation::Tanh: biasRows(z, bias, a, rows, n, [](float v) { return tanhApprox(v); }); return;
-    case Activation::Relu: biasRows(z, bias, a, rows, n, [](float v) { return v > 0.0f ? v : 0.0f; }); return;
+    case Activation::Linear:
+      biasRows(z, bias, a, rows, n, [](float v) { return v; });
+      return;
+    case Activation::Sigmoid:
+      biasRows(z, bias, a, rows, n, [](float v) { return sigmoid(v); });
+      return;
+    case Activation::Tanh:
+      biasRows(z, bias, a, rows, n, [](float v) { return tanhApprox(v); });
+      return;
+    case Activation::Relu:
+      biasRows(z, bias, a, rows, n, [](float v) { return v > 0.0f ? v : 0.0f; });
+      return;
     case Activation::LeakyRelu:
       biasRows(z, bias, a, rows, n, [](float v) { return v > 0.0f ? v : LEAKY_RELU_SLOPE * v; });
       return;
-    case Activation::Gelu: biasRows(z, bias, a, rows, n, [](float v) { return gelu(v); }); return;
+    case Activation::Gelu:
+      biasRows(z, bias, a, rows, n, [](float v) { return gelu(v); });
+      return;
   }
   NSB_CHECK(false) << "bias_activation: unknown activation " << static_cast<int>(activation);
 }
@@ -224,7 +237,9 @@ void biasActivation(float* z, const float* bias, float* a, std::size_t rows, std
 void activationBackward(const float* da, const float* z, const float* a, float* dz, std::size_t count,
                         Activation activation) {
   switch (activation) {
-    case Activation::Linear: scaleByDerivative(da, z, dz, count, [](float) { return 1.0f; }); return;
+    case Activation::Linear:
+      scaleByDerivative(da, z, dz, count, [](float) { return 1.0f; });
+      return;
     case Activation::Sigmoid:
       if (a) {
         scaleByDerivative(da, a, dz, count, [](float s) { return s * (1.0f - s); });
@@ -245,9 +260,15 @@ void activationBackward(const float* da, const float* z, const float* a, float* 
         });
       }
       return;
-    case Activation::Relu: rectifierBackward(da, z, dz, count, 0.0f); return;
-    case Activation::LeakyRelu: rectifierBackward(da, z, dz, count, LEAKY_RELU_SLOPE); return;
-    case Activation::Gelu: scaleByDerivative(da, z, dz, count, [](float v) { return geluDerivative(v); }); return;
+    case Activation::Relu:
+      rectifierBackward(da, z, dz, count, 0.0f);
+      return;
+    case Activation::LeakyRelu:
+      rectifierBackward(da, z, dz, count, LEAKY_RELU_SLOPE);
+      return;
+    case Activation::Gelu:
+      scaleByDerivative(da, z, dz, count, [](float v) { return geluDerivative(v); });
+      return;
   }
   NSB_CHECK(false) << "activation_backward: unknown activation " << static_cast<int>(activation);
 }
@@ -392,7 +413,8 @@ void optimizerStep(const OptimizerArgs& o) {
   float* s2 = o.state2;
   switch (o.kind) {
     case OptimizerKind::Gd:
-    case OptimizerKind::Sgd: forEachGradient(o, l1, l2, [&](std::size_t b, std::size_t e, const float* g) {
+    case OptimizerKind::Sgd:
+      forEachGradient(o, l1, l2, [&](std::size_t b, std::size_t e, const float* g) {
         for (std::size_t i = b; i < e; ++i) w[i] -= lr * g[i - b];
       });
       return;

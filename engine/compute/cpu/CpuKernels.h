@@ -15,8 +15,8 @@ namespace nsb::compute::cpu {
 // that a band's first rows are already on their way when the band before ends on the same thread).
 void gatherU8(const std::uint8_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
               std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd);
-void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
-               std::size_t rows, std::size_t cols, float scale, float* dst, std::size_t prefetchEnd);
+void gatherF32(const float* src, std::size_t srcRows, const std::int32_t* index, std::size_t first, std::size_t rows,
+               std::size_t cols, float scale, float* dst, std::size_t prefetchEnd);
 void gatherI32(const std::int32_t* src, std::size_t srcRows, const std::int32_t* index, std::size_t first,
                std::size_t rows, std::size_t cols, std::int32_t* dst);
 
@@ -41,7 +41,7 @@ struct LossArgs {
   const float* valueTarget = nullptr;         // [rows, n] values
   float* output = nullptr;
   float* loss = nullptr;
-  float* dz = nullptr;  // may be z
+  float* dz = nullptr;        // may be z
   double* rowLoss = nullptr;  // [rows] scratch: each row's loss, summed in row order by lossTotal
   std::size_t rows = 0, n = 0;
   Head head = Head::Softmax;
@@ -73,11 +73,11 @@ float sumSquares(const float* x, const float* y, std::size_t begin, std::size_t 
 // The direct 2D DFT magnitude of one image [height, width] -> [height, width / 2 + 1], rows then columns,
 // in double. The tables are made once (prepare) so that a run allocates nothing.
 class SpectrumScratch {
-public:
+ public:
   void prepare(std::size_t height, std::size_t width);
   void run(const float* image, float* magnitude);
 
-private:
+ private:
   std::size_t mHeight = 0, mWidth = 0, mHalf = 0;
   std::vector<double> mCosW, mSinW, mCosH, mSinH, mRe, mIm;
 };

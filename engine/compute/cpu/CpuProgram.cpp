@@ -117,7 +117,8 @@ std::vector<OpTiming> CpuProgram::timings() {
   std::vector<OpTiming> result;
   if (!mTiming) return result;
   result.reserve(mOps.size());
-  for (std::size_t i = 0; i < mOps.size(); ++i) result.push_back({mLabels[i], mMicroseconds[i], mFlops[i], 1, mOps[i].index()});
+  for (std::size_t i = 0; i < mOps.size(); ++i)
+    result.push_back({mLabels[i], mMicroseconds[i], mFlops[i], 1, mOps[i].index()});
   return result;
 }
 
@@ -154,7 +155,8 @@ void CpuProgram::execute(const GatherOp& op, std::size_t) {
       return;
     }
     case DType::I32:
-      gatherI32(mBuffers.at<std::int32_t>(op.src), srcRows, index, first, rows, cols, mBuffers.at<std::int32_t>(op.dst));
+      gatherI32(mBuffers.at<std::int32_t>(op.src), srcRows, index, first, rows, cols,
+                mBuffers.at<std::int32_t>(op.dst));
       return;
   }
 }
@@ -171,11 +173,13 @@ void CpuProgram::execute(const GemmOp& op, std::size_t) {
   const GemmBands plan = gemmBands(m, n, k);
   if (plan.byRows) {
     mWorkers.forBands(m, plan.band, [&](std::size_t r0, std::size_t r1) {
-      gemm(op.transA ? a + r0 : a + r0 * lda, lda, op.transA, b, ldb, op.transB, c + r0 * n, n, r1 - r0, n, k, op.alpha, op.beta);
+      gemm(op.transA ? a + r0 : a + r0 * lda, lda, op.transA, b, ldb, op.transB, c + r0 * n, n, r1 - r0, n, k, op.alpha,
+           op.beta);
     });
   } else {
     mWorkers.forBands(n, plan.band, [&](std::size_t c0, std::size_t c1) {
-      gemm(a, lda, op.transA, op.transB ? b + c0 * ldb : b + c0, ldb, op.transB, c + c0, n, m, c1 - c0, k, op.alpha, op.beta);
+      gemm(a, lda, op.transA, op.transB ? b + c0 * ldb : b + c0, ldb, op.transB, c + c0, n, m, c1 - c0, k, op.alpha,
+           op.beta);
     });
   }
 }
@@ -266,7 +270,8 @@ void CpuProgram::execute(const SumSquaresOp& op, std::size_t) {
   const float* x = mBuffers.at<float>(op.x);
   const float* y = op.y.valid() ? mBuffers.at<float>(op.y) : nullptr;
   float* out = mBuffers.at<float>(op.out);
-  for (std::size_t s = 0; s < op.segments.size(); ++s) out[s] = sumSquares(x, y, op.segments[s].first, op.segments[s].second);
+  for (std::size_t s = 0; s < op.segments.size(); ++s)
+    out[s] = sumSquares(x, y, op.segments[s].first, op.segments[s].second);
 }
 
 void CpuProgram::execute(const SpectrumOp& op, std::size_t i) {

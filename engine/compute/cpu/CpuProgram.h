@@ -14,14 +14,14 @@
 namespace nsb::compute::cpu {
 
 class CpuProgram final : public Program {
-public:
+ public:
   CpuProgram(const CpuBufferTable& buffers, CpuWorkers& workers, const Graph& graph, bool timing);
 
   // Runs synchronously on the calling thread.
   void submit(std::uint32_t repeats = 1) override;
   std::vector<OpTiming> timings() override;
 
-private:
+ private:
   void execute(const GatherOp& op, std::size_t i);
   void execute(const GemmOp& op, std::size_t i);
   void execute(const BiasActivationOp& op, std::size_t i);

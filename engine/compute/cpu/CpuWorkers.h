@@ -15,7 +15,7 @@
 namespace nsb::compute::cpu {
 
 class CpuWorkers {
-public:
+ public:
   explicit CpuWorkers(int threads);  // threads - 1 workers are started; 1 runs everything inline
   CpuWorkers(const CpuWorkers&) = delete;
   CpuWorkers& operator=(const CpuWorkers&) = delete;
@@ -40,7 +40,7 @@ public:
     run(count, band, function, &body);
   }
 
-private:
+ private:
   using Function = void (*)(const void* context, std::size_t begin, std::size_t end);
 
   void run(std::size_t count, std::size_t band, Function function, const void* context);

@@ -13,12 +13,12 @@ namespace nsb::compute::cpu {
 // denormals within ~1000 steps, and denormal arithmetic made the Adam update ~10x slower. GPUs flush
 // them too, so results differ only below 1e-38.
 class DenormalsAsZero {
-public:
+ public:
 #if defined(__SSE__)
   DenormalsAsZero() : mSaved(_mm_getcsr()) { _mm_setcsr(mSaved | FTZ | DAZ); }
   ~DenormalsAsZero() { _mm_setcsr(mSaved); }
 
-private:
+ private:
   static constexpr unsigned FTZ = 0x8000u;
   static constexpr unsigned DAZ = 0x0040u;
   unsigned mSaved;

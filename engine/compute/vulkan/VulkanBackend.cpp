@@ -11,7 +11,7 @@ namespace nsb::compute::vulkan {
 namespace {
 
 class VulkanBackend final : public Backend {
-public:
+ public:
   VulkanBackend(std::shared_ptr<gpu::VulkanContext> context, const BackendOptions& options)
       : mDevice(std::move(context), vulkanOptionsFromEnvironment(options.timing)) {}
   ~VulkanBackend() override { mDevice.wait(); }
@@ -47,11 +47,11 @@ public:
                         mDevice.timelineValue()};
   }
 
-protected:
+ protected:
   BufferId allocateId(std::size_t bytes) override { return mDevice.create(bytes); }
   void release(BufferId buffer) override { mDevice.destroy(buffer); }
 
-private:
+ private:
   VulkanDevice mDevice;
 };
 

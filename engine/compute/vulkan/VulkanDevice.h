@@ -25,8 +25,8 @@ enum class GemmVariant : std::uint8_t { Tiled, Texel };
 // never in a compile path.
 struct VulkanOptions {
   bool timing = false;
-  bool fusion = true;                 // NSB_VULKAN_NO_FUSION=1: every op its own dispatch
-  std::optional<GemmVariant> gemm;    // NSB_VULKAN_GEMM=texel|tiled; unset: texel on CPU devices, else tiled
+  bool fusion = true;               // NSB_VULKAN_NO_FUSION=1: every op its own dispatch
+  std::optional<GemmVariant> gemm;  // NSB_VULKAN_GEMM=texel|tiled; unset: texel on CPU devices, else tiled
 };
 VulkanOptions vulkanOptionsFromEnvironment(bool timing);
 
@@ -36,7 +36,7 @@ struct OpResources {
 };
 
 class VulkanDevice {
-public:
+ public:
   VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, const VulkanOptions& options);
   ~VulkanDevice();
 
@@ -74,7 +74,7 @@ public:
   // Resources shared by every program of this backend (VkFFT plans per shape), made on first use.
   std::shared_ptr<OpResources>& shared(const std::string& key) { return mShared[key]; }
 
-private:
+ private:
   struct Entry {
     gpu::GpuBuffer buffer;
     std::size_t bytes = 0;

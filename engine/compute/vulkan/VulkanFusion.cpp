@@ -29,8 +29,7 @@ Epilogue fuseIntoGemm(const GemmOp& gemm, const Op* following) {
   auto apart = [&](const Tensor& t) { return !overlaps(t, gemm.a) && !overlaps(t, gemm.b) && !overlaps(t, gemm.c); };
   if (const auto* forward = std::get_if<BiasActivationOp>(following)) {
     const BiasActivationOp* next = forward;
-    if (same(next->z, gemm.c) &&
-        next->bias.elements() == gemm.c.cols() && next->a.elements() == gemm.c.elements() &&
+    if (same(next->z, gemm.c) && next->bias.elements() == gemm.c.cols() && next->a.elements() == gemm.c.elements() &&
         !overlaps(next->bias, gemm.c) && (same(next->a, gemm.c) || apart(next->a)) && !overlaps(next->a, gemm.a) &&
         !overlaps(next->a, gemm.b)) {
       e.kind = EPILOGUE_BIAS_ACT;
@@ -42,10 +41,9 @@ Epilogue fuseIntoGemm(const GemmOp& gemm, const Op* following) {
   } else if (const auto* backward = std::get_if<ActivationBackwardOp>(following)) {
     const ActivationBackwardOp* next = backward;
     const bool haveA = next->a.valid();
-    if (same(next->da, gemm.c) && next->z.elements() == gemm.c.elements() &&
-        next->dz.elements() == gemm.c.elements() && (!haveA || next->a.elements() == gemm.c.elements()) &&
-        apart(next->dz) && apart(next->z) && (!haveA || apart(next->a)) && !overlaps(next->dz, next->z) &&
-        (!haveA || !overlaps(next->dz, next->a))) {
+    if (same(next->da, gemm.c) && next->z.elements() == gemm.c.elements() && next->dz.elements() == gemm.c.elements() &&
+        (!haveA || next->a.elements() == gemm.c.elements()) && apart(next->dz) && apart(next->z) &&
+        (!haveA || apart(next->a)) && !overlaps(next->dz, next->z) && (!haveA || !overlaps(next->dz, next->a))) {
       e.kind = EPILOGUE_ACT_GRAD;
       e.e0 = next->z;
       e.e1 = haveA ? next->a : next->z;
@@ -57,8 +55,7 @@ Epilogue fuseIntoGemm(const GemmOp& gemm, const Op* following) {
   } else if (const auto* bias = std::get_if<BiasGradOp>(following)) {
     const BiasGradOp* next = bias;
     const std::size_t m = gemm.transA ? gemm.a.cols() : gemm.a.rows();
-    if (gemm.transA && same(next->dz, gemm.a) && next->db.elements() == m &&
-        apart(next->db)) {
+    if (gemm.transA && same(next->dz, gemm.a) && next->db.elements() == m && apart(next->db)) {
       e.biasGrad = true;
       e.e2 = next->db;
       e.output = next->db;

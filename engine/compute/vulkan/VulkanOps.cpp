@@ -26,7 +26,7 @@ namespace {
 
 // Appends the push-constant words of a command in the order the shader's block declares them.
 class Push {
-public:
+ public:
   explicit Push(Command& command) : mCommand(command) {}
   Push& u(std::size_t value) {
     NSB_CHECK(mCommand.pushWords < mCommand.push.size()) << "too many push constants";
@@ -39,12 +39,12 @@ public:
     return *this;
   }
 
-private:
+ private:
   Command& mCommand;
 };
 
 class Compiler {
-public:
+ public:
   Compiler(VulkanDevice& device, std::size_t index, const std::string& label, std::vector<BufferId>& owned,
            std::vector<std::shared_ptr<OpResources>>& resources)
       : mDevice(device), mIndex(index), mLabel(label), mOwned(owned), mResources(resources) {}
@@ -54,7 +54,8 @@ public:
     // Four elements per invocation where rows and offsets are vec4-aligned (lavapipe's per-lane loops).
     const bool vec4 = op.dst.cols() % 4 == 0 && op.src.offset % 4 == 0 && op.dst.offset % 4 == 0;
     const bool u8x16 = srcType == 0 && op.dst.cols() % 16 == 0 && op.src.offset % 16 == 0 && op.dst.offset % 4 == 0;
-    Command& c = dispatch({"compute/gather.comp", 4, 0, {srcType, vec4, u8x16}}, {op.src, op.index, op.counters, op.dst});
+    Command& c =
+        dispatch({"compute/gather.comp", 4, 0, {srcType, vec4, u8x16}}, {op.src, op.index, op.counters, op.dst});
     Push(c)
         .u(op.src.offset)
         .u(op.index.offset)
@@ -98,10 +99,12 @@ public:
       const std::uint32_t rowLanes = LOCAL_X / colLanes;
       // Four at a time where every row and offset the store touches is vec4-aligned.
       const bool actGrad = kind == EPILOGUE_ACT_GRAD;
-      const bool storeVec4 = n % 4 == 0 && c.offset % 4 == 0 &&
-                             (kind == EPILOGUE_NONE ||
-                              (e0.offset % 4 == 0 && e1.offset % 4 == 0 && (!actGrad || e2.offset % 4 == 0)));
-      Command& cmd = dispatch({"compute/gemm_texel.comp", 4, 2,
+      const bool storeVec4 =
+          n % 4 == 0 && c.offset % 4 == 0 &&
+          (kind == EPILOGUE_NONE || (e0.offset % 4 == 0 && e1.offset % 4 == 0 && (!actGrad || e2.offset % 4 == 0)));
+      Command& cmd = dispatch({"compute/gemm_texel.comp",
+                               4,
+                               2,
                                {LOCAL_X, op.transA, op.transB, vecA, kind, biasGrad, vecB, storeVec4, colLanes}},
                               {c, e0, e1, e2});
       cmd.bindings.push_back({op.a.buffer, true, !vecA});
@@ -122,12 +125,13 @@ public:
           .u(e1.offset)
           .u(e2.offset)
           .u(epilogue.haveA);
-      cmd.groups = {u32((colBlocks + colLanes - 1) / colLanes), u32(((m + ROWS - 1) / ROWS + rowLanes - 1) / rowLanes), 1};
+      cmd.groups = {u32((colBlocks + colLanes - 1) / colLanes), u32(((m + ROWS - 1) / ROWS + rowLanes - 1) / rowLanes),
+                    1};
     } else {
       constexpr std::uint32_t TX = 16, TY = 16, TM = 4, TN = 4, BK = 16;
-      Command& cmd = dispatch(
-          {"compute/gemm_tiled.comp", 6, 0, {TX, TY, TM, TN, BK, op.transA, op.transB, kind, biasGrad}},
-          {op.a, op.b, c, e0, e1, e2});
+      Command& cmd =
+          dispatch({"compute/gemm_tiled.comp", 6, 0, {TX, TY, TM, TN, BK, op.transA, op.transB, kind, biasGrad}},
+                   {op.a, op.b, c, e0, e1, e2});
       Push(cmd)
           .u(m)
           .u(n)
@@ -293,7 +297,7 @@ public:
   }
   bool fusedNext() const { return mFusedNext; }
 
-private:
+ private:
   // A GEMM operand the texel variant can read: its buffer has a texel view of the format it needs.
   bool viewable(const Tensor& t) const { return mDevice.texelView(t.buffer, !vectorRows(t)) != VK_NULL_HANDLE; }
   // Rows of 4-float multiples at a 4-float-aligned offset: read through the RGBA32F view.

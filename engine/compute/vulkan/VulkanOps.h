@@ -12,7 +12,7 @@
 
 namespace nsb::compute::vulkan {
 
-constexpr std::uint32_t GROUP = 256;        // invocations per workgroup of the element-wise kernels
+constexpr std::uint32_t GROUP = 256;         // invocations per workgroup of the element-wise kernels
 constexpr std::uint32_t MAX_GROUPS = 65535;  // workgroups per dimension every device allows
 
 // `value` as a 32-bit push constant; a broken invariant when it does not fit.

@@ -217,8 +217,8 @@ std::vector<OpTiming> VulkanProgram::timings() {
   std::vector<OpTiming> result;
   if (!mTiming) return result;
   for (const auto& op : mOps) {
-    const auto dispatches = std::count_if(op.commands.begin(), op.commands.end(),
-                                          [](const Command& c) { return c.pipeline || c.custom; });
+    const auto dispatches =
+        std::count_if(op.commands.begin(), op.commands.end(), [](const Command& c) { return c.pipeline || c.custom; });
     result.push_back({op.label, 0.0, op.flops, static_cast<std::uint32_t>(dispatches), op.kind});
   }
   if (!mQueries || mLastRepeats == 0) return result;

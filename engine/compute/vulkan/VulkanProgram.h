@@ -50,7 +50,7 @@ struct CompiledOp {
 };
 
 class VulkanProgram final : public Program {
-public:
+ public:
   VulkanProgram(VulkanDevice& device, const Graph& graph);
   ~VulkanProgram() override;
 
@@ -58,7 +58,7 @@ public:
   std::vector<OpTiming> timings() override;
   std::uint32_t recordings() const override { return mRecordings; }
 
-private:
+ private:
   void createDescriptorSets();
   void record(std::uint32_t repeats);
   void recordCommand(VkCommandBuffer commands, const Command& command);

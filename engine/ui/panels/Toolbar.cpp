@@ -14,8 +14,7 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
   if (beginPanel("##toolbar", rect, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar)) {
     ImGui::SetCursorPosY(std::max((rect.height() - ImGui::GetFrameHeight()) * 0.5f, 0.0f));
     // One button whose label changes: its size stays, so the controls beside it do not move.
-    if (pressButton(mPlaying ? "Pause##play" : "Play##play",
-                      ImVec2(ImGui::CalcTextSize("Pause").x + 16 * mScale, 0))) {
+    if (pressButton(mPlaying ? "Pause##play" : "Play##play", ImVec2(ImGui::CalcTextSize("Pause").x + 16 * mScale, 0))) {
       play(!mPlaying);
     }
     rememberWidget("play");
