@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds and runs every test twice (Release, then
-# AddressSanitizer + UndefinedBehaviorSanitizer), then runs each loader's fuzzer for 10 s (clang).
+# The test command: installs what is missing, checks the C++ files' formatting, builds and runs every
+# test twice (Release, then AddressSanitizer + UndefinedBehaviorSanitizer), then runs each loader's
+# fuzzer for 10 s (clang).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 jobs=$(nproc)
 
 third_party/install.sh
+
+echo "== format: every C++ file as .clang-format says (clang-format 14)"
+if ! git ls-files -z '*.cpp' '*.h' '*.cu' '*.cuh' | xargs -0 clang-format-14 --dry-run --Werror; then
+  echo "format: the files above differ from .clang-format; run clang-format-14 -i on them"
+  exit 1
+fi
 
 echo "== default preset: build and test"
 cmake --preset default >/dev/null

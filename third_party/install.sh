@@ -14,7 +14,7 @@ packages=(
   libglfw3-dev libimgui-dev libglm-dev libvkfft-dev
   libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libstb-dev
   googletest libgtest-dev libgmock-dev xvfb xauth imagemagick
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format-14
   python3 python3-numpy python3-torch
   dataset-fashion-mnist
 )
