@@ -88,7 +88,7 @@ core::Status App::initialise() {
     if (glfwCreateWindowSurface(mContext->instance(), mWindow, nullptr, &surface) != VK_SUCCESS) {
       return core::runtimeError("could not make a Vulkan surface for the window");
     }
-    mSurface = reinterpret_cast<unsigned long long>(surface);
+    mSurface = gpu::Handle<VkSurfaceKHR, VkInstance>(mContext->instance(), surface, vkDestroySurfaceKHR);
   }
 
   IMGUI_CHECKVERSION();
@@ -114,7 +114,7 @@ core::Status App::initialise() {
   }
 
   render::RendererConfig rendererConfig;
-  rendererConfig.surface = reinterpret_cast<VkSurfaceKHR>(mSurface);
+  rendererConfig.surface = mSurface.get();
   rendererConfig.vsync = mOptions.vsync;
   rendererConfig.width = mOptions.width;
   rendererConfig.height = mOptions.height;
@@ -261,7 +261,7 @@ App::~App() {
   mRenderer.reset();  // shuts ImGui's Vulkan backend down
   if (mImGuiGlfw) ImGui_ImplGlfw_Shutdown();
   if (mImGuiContext) ImGui::DestroyContext();
-  if (mSurface) vkDestroySurfaceKHR(mContext->instance(), reinterpret_cast<VkSurfaceKHR>(mSurface), nullptr);
+  mSurface.reset();  // before the instance
   mContext.reset();
   if (mWindow) glfwDestroyWindow(mWindow);
   if (mGlfw) glfwTerminate();

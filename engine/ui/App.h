@@ -11,6 +11,7 @@
 #include "core/Result.h"
 #include "data/Dataset.h"
 #include "data/DatasetCatalog.h"
+#include "gpu/Handle.h"
 #include "render/Image.h"
 #include "train/Preset.h"
 #include "train/Trainer.h"
@@ -115,7 +116,7 @@ class App {
   bool mGlfw = false;
   bool mImGuiGlfw = false;
   std::shared_ptr<gpu::VulkanContext> mContext;
-  unsigned long long mSurface = 0;  // VkSurfaceKHR, owned
+  gpu::Handle<VkSurfaceKHR, VkInstance> mSurface;
   bool mImGuiContext = false;
   std::unique_ptr<render::Renderer> mRenderer;
   std::unique_ptr<render::HeatmapView> mHeatmaps;

@@ -57,12 +57,14 @@ VulkanProgram::VulkanProgram(VulkanDevice& device, const Graph& graph) : mDevice
   info.commandPool = mDevice.commandPool();
   info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   info.commandBufferCount = 1;
-  NSB_VK_CHECK(vkAllocateCommandBuffers(mDevice.device(), &info, &mCommands));
+  VkCommandBuffer commands = VK_NULL_HANDLE;
+  NSB_VK_CHECK(vkAllocateCommandBuffers(mDevice.device(), &info, &commands));
+  mCommands = gpu::CommandBuffer(mDevice.device(), mDevice.commandPool(), commands);
 }
 
 VulkanProgram::~VulkanProgram() {
   mDevice.wait();
-  vkFreeCommandBuffers(mDevice.device(), mDevice.commandPool(), 1, &mCommands);
+  mCommands.reset();
   mResources.clear();
   for (const BufferId id : mOwnedBuffers) mDevice.destroy(id);
 }
@@ -163,42 +165,43 @@ void VulkanProgram::record(std::uint32_t repeats) {
     mQueryCount = info.queryCount;
   }
   const bool timestamps = mTiming && mQueries;
+  const VkCommandBuffer commands = mCommands.get();
 
-  NSB_VK_CHECK(vkResetCommandBuffer(mCommands, 0));
+  NSB_VK_CHECK(vkResetCommandBuffer(commands, 0));
   VkCommandBufferBeginInfo begin{};
   begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
-  NSB_VK_CHECK(vkBeginCommandBuffer(mCommands, &begin));
-  if (timestamps) vkCmdResetQueryPool(mCommands, mQueries.get(), 0, perRepeat * repeats);
+  NSB_VK_CHECK(vkBeginCommandBuffer(commands, &begin));
+  if (timestamps) vkCmdResetQueryPool(commands, mQueries.get(), 0, perRepeat * repeats);
   // Uploads and earlier submits wrote through transfers and kernels: make them visible first.
-  barrier(mCommands);
+  barrier(commands);
   std::vector<std::uint32_t> written, read;  // buffers touched since the last barrier
   for (std::uint32_t r = 0; r < repeats; ++r) {
     if (timestamps) {
-      vkCmdWriteTimestamp(mCommands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, mQueries.get(), r * perRepeat);
+      vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, mQueries.get(), r * perRepeat);
     }
     for (std::size_t i = 0; i < mOps.size(); ++i) {
       for (const Command& command : mOps[i].commands) {
         if (intersects(command.reads, written) || intersects(command.writes, written) ||
             intersects(command.writes, read)) {
-          barrier(mCommands);
+          barrier(commands);
           written.clear();
           read.clear();
         }
-        recordCommand(mCommands, command);
+        recordCommand(commands, command);
         for (const BufferId id : command.reads) read.push_back(id.value);
         for (const BufferId id : command.writes) written.push_back(id.value);
       }
       if (timestamps) {
         // Ops are fenced apart when timing so that each timestamp pair brackets one op alone.
-        barrier(mCommands);
+        barrier(commands);
         written.clear();
         read.clear();
-        vkCmdWriteTimestamp(mCommands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, mQueries.get(),
+        vkCmdWriteTimestamp(commands, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, mQueries.get(),
                             r * perRepeat + static_cast<std::uint32_t>(i) + 1);
       }
     }
   }
-  NSB_VK_CHECK(vkEndCommandBuffer(mCommands));
+  NSB_VK_CHECK(vkEndCommandBuffer(commands));
   mRecordedRepeats = repeats;
   ++mRecordings;
 }
@@ -209,7 +212,7 @@ void VulkanProgram::submit(std::uint32_t repeats) {
     mDevice.wait();  // the command buffer may still be executing
     record(repeats);
   }
-  mDevice.submit(mCommands);
+  mDevice.submit(mCommands.get());
   mLastRepeats = repeats;
 }
 

@@ -68,7 +68,7 @@ class VulkanProgram final : public Program {
   std::vector<BufferId> mOwnedBuffers;  // made by compile() (segment tables), destroyed with the program
   std::vector<std::shared_ptr<OpResources>> mResources;
   gpu::Handle<VkDescriptorPool> mDescriptorPool;
-  VkCommandBuffer mCommands = VK_NULL_HANDLE;
+  gpu::CommandBuffer mCommands;
   gpu::Handle<VkQueryPool> mQueries;
   std::uint32_t mQueryCount = 0;
   std::uint32_t mRecordedRepeats = 0;
