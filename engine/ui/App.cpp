@@ -78,6 +78,7 @@ core::Status App::initialise() {
   mContext = std::move(context.value());
   mMaxFps = mOptions.maxFps.value_or(
       mContext->properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? DEFAULT_CPU_DEVICE_FPS : 0.0);
+  if (!mOptions.headless && mMaxFps > 0.0) mPacer.emplace(mMaxFps);
 
   if (!mOptions.headless) {
     glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
@@ -271,15 +272,8 @@ bool App::frame(bool capture) {
   if (mQuit) return false;
   std::uint32_t width = mOptions.width, height = mOptions.height;
   if (mWindow) {
-    if (mMaxFps > 0.0) {
-      // Frames start on a fixed cadence; the time left in a slot goes to training (events are handled
-      // meanwhile). A late frame keeps the cadence (the next one starts at once), one later than a
-      // whole slot starts it again.
-      const double period = 1.0 / mMaxFps;
-      double now = glfwGetTime();
-      for (; now < mNextFrameTime; now = glfwGetTime()) glfwWaitEventsTimeout(mNextFrameTime - now);
-      mNextFrameTime = now - mNextFrameTime < period ? mNextFrameTime + period : now + period;
-    }
+    // The frame cap (ui/FramePacer); the time left in a slot goes to training.
+    if (mPacer) mPacer->wait([this](FramePacer::Clock::time_point deadline) { return awaitAnswer(deadline); });
     glfwPollEvents();
     if (glfwWindowShouldClose(mWindow)) return false;
     int w = 0, h = 0;
@@ -345,6 +339,14 @@ bool App::frame(bool capture) {
   }
   handle(requests);  // after the frame: a new scale or preset changes what the next frame draws
   return !mQuit;
+}
+
+bool App::awaitAnswer(std::chrono::steady_clock::time_point deadline) {
+  const std::uint64_t awaited = mEditor ? mEditor->awaited() : 0;
+  if (awaited == 0) return false;
+  if (mSession->latest()->appliedSequence >= awaited) return true;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return left.count() > 0 && mSession->sync(left) && mSession->latest()->appliedSequence >= awaited;
 }
 
 core::Result<render::Image> App::captured() { return mRenderer->capturedImage(); }

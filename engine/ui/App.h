@@ -15,6 +15,7 @@
 #include "render/Image.h"
 #include "train/Preset.h"
 #include "train/Trainer.h"
+#include "ui/FramePacer.h"
 #include "ui/InputQueue.h"
 
 struct GLFWwindow;
@@ -77,6 +78,9 @@ class App {
   // One frame: events, training steps (headless: S steps, waited for), UI, render. False once the
   // window was closed or Quit chosen.
   bool frame(bool capture = false);
+  // Blocks until the session has answered every command the editor sent and waits for (true), or until
+  // `deadline` (false; at once when nothing is awaited). A paced frame goes out early on true.
+  bool awaitAnswer(std::chrono::steady_clock::time_point deadline);
   // The pixels of the last frame drawn with capture.
   core::Result<render::Image> captured();
   // Runs the frames asked for (or until closed) and writes the screenshot; returns the exit code.
@@ -125,8 +129,8 @@ class App {
   std::uint64_t mFrames = 0;
   double mFps = 0.0, mFrameMs = 0.0;
   double mLastFrameTime = 0.0;
-  double mMaxFps = 0.0;         // AppOptions::maxFps resolved for the device
-  double mNextFrameTime = 0.0;  // glfwGetTime() at which the next frame may start (with mMaxFps)
+  double mMaxFps = 0.0;              // AppOptions::maxFps resolved for the device
+  std::optional<FramePacer> mPacer;  // a window with a frame cap
   bool mQuit = false;
   std::optional<std::string> mScreenshotPath;  // File > Save screenshot: taken next frame, without the dialog
   float mUiScale = 1.0f;

@@ -63,7 +63,11 @@ void Editor::rememberWidget(const std::string& name) {
   mWidgets.emplace_back(name, rect);
 }
 
-std::uint64_t Editor::send(train::Command command) { return mConfig.submit ? mConfig.submit(std::move(command)) : 0; }
+std::uint64_t Editor::send(train::Command command) {
+  const std::uint64_t sequence = mConfig.submit ? mConfig.submit(std::move(command)) : 0;
+  mLastSent = std::max(mLastSent, sequence);
+  return sequence;
+}
 
 void Editor::sendHyperparams(const train::Hyperparams& hyperparams) {
   mSentHyper = hyperparams;

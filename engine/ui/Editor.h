@@ -137,6 +137,9 @@ class Editor {
   const Selection& selection() const { return mSelection; }
   // Screen rectangles of the last frame (tests read rendered pixels there).
   Rect viewportRect() const { return mViewportRect; }
+  // The sequence number of the last command sent that the last snapshot drawn had not yet answered (0:
+  // none): the application starts a frame early once it is answered (ui/FramePacer).
+  std::uint64_t awaited() const { return mLastSent > mApplied ? mLastSent : 0; }
   // Screen rectangle of a named widget of the last frame ("lr"), for tests that drive the mouse.
   std::optional<Rect> widgetRect(const std::string& name) const;
 
@@ -213,6 +216,7 @@ class Editor {
   // The hyperparameters last sent, shown until the snapshot has them (or 2 s of frames have passed).
   std::optional<train::Hyperparams> mSentHyper;
   std::uint64_t mSentSequence = 0;
+  std::uint64_t mLastSent = 0;  // the highest sequence number send() got
   int mSeed = 1;
   train::Hyperparams mEditing;  // the hyperparameters under an active widget, kept across frames
   bool mEditingActive = false;

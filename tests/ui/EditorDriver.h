@@ -30,7 +30,7 @@ class EditorDriver {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit EditorDriver(App& app, double framesPerSecond = 30.0) : mApp(app), mPeriod(1.0 / framesPerSecond) {}
+  explicit EditorDriver(App& app, double framesPerSecond = 30.0) : mApp(app), mPacer(framesPerSecond) {}
 
   App& app() { return mApp; }
   Editor& editor() { return mApp.editor(); }
@@ -38,14 +38,10 @@ class EditorDriver {
   std::shared_ptr<const train::Snapshot> latest() { return mApp.session().latest(); }
   std::uint64_t frameCount() const { return mFrames; }
 
-  // One frame, starting no sooner than a period after the previous one started (a late frame keeps
-  // the cadence; one later than a whole period starts it again, as App does in a window).
+  // One frame on the cadence of a window with a frame cap (ui/FramePacer, as App does in a window): it
+  // may go out early once the session has answered what the editor sent.
   bool frame() {
-    const auto now = Clock::now();
-    if (mFrames > 0 && now < mNext) std::this_thread::sleep_until(mNext);
-    const auto start = Clock::now();
-    const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(mPeriod));
-    mNext = mFrames > 0 && start - mNext < period ? mNext + period : start + period;
+    mPacer.wait([this](Clock::time_point deadline) { return mApp.awaitAnswer(deadline); });
     ++mFrames;
     const bool open = mApp.frame();
     readScreen();
@@ -261,9 +257,8 @@ class EditorDriver {
   }
 
   App& mApp;
-  double mPeriod;
+  FramePacer mPacer;
   std::uint64_t mFrames = 0;
-  Clock::time_point mNext{};
   std::vector<Text> mScreen;
 };
 
