@@ -195,11 +195,11 @@ void runTorch(const BenchConfig& config, BenchReport& report, const BenchLog& lo
         row[j] = d.u8 ? static_cast<float>(d.train.pixels[i * d.features + j]) * d.normalisation.scale
                       : d.train.values[i * d.features + j];
       }
-      x.write(reinterpret_cast<const char*>(row.data()), static_cast<std::streamsize>(row.size() * 4));
+      x.write(reinterpret_cast<const char*>(row.data()), static_cast<std::streamsize>(row.size() * sizeof(float)));
     }
     std::ofstream y(dir / "y.i32", std::ios::binary);
     y.write(reinterpret_cast<const char*>(d.train.labels.data()),
-            static_cast<std::streamsize>(d.train.labels.size() * 4));
+            static_cast<std::streamsize>(d.train.labels.size() * sizeof(std::int32_t)));
     const auto& scripts = core::embeddedBenchScripts();
     std::ofstream script(dir / "torch_reference.py");
     script << scripts.front().text;

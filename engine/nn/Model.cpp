@@ -44,7 +44,7 @@ Workspace Model::makeWorkspace(std::size_t batch, bool classTargets) const {
   std::size_t total = batch * mSpec.inputs;
   for (std::size_t l = 0; l < layers; ++l) total += 4 * batch * mSpec.layerOutputs(l);
   total += batch * mSpec.outputs + 1 + batch + batch * (classTargets ? 1 : mSpec.outputs);
-  ws.buffer = mBackend->allocate(total * 4);
+  ws.buffer = mBackend->allocate(total * sizeof(float));  // f32 and i32 elements alike
   std::size_t offset = 0;
   auto take = [&](std::vector<std::size_t> shape, DType type = DType::F32) {
     Tensor t = ws.buffer.tensor(std::move(shape), type, offset);

@@ -144,7 +144,7 @@ void VulkanProgram::recordCommand(VkCommandBuffer commands, const Command& comma
                             &command.set, 0, nullptr);
     if (command.pushWords) {
       vkCmdPushConstants(commands, command.pipeline->layout.get(), VK_SHADER_STAGE_COMPUTE_BIT, 0,
-                         command.pushWords * 4, command.push.data());
+                         static_cast<std::uint32_t>(command.pushWords * sizeof(std::uint32_t)), command.push.data());
     }
     vkCmdDispatch(commands, command.groups[0], command.groups[1], command.groups[2]);
   } else {
