@@ -75,15 +75,7 @@ void Model::addPrediction(compute::Graph& graph, const Workspace& ws) const {
   }
   addForward(graph, ws);
   // The loss op applies the softmax; its target is all zeros and its loss is not read.
-  const std::size_t last = mSpec.layerCount() - 1;
-  graph.add(compute::LossOp{.z = ws.a[last],
-                            .target = ws.target,
-                            .output = ws.output,
-                            .loss = ws.loss,
-                            .dz = ws.dz[last],
-                            .head = mSpec.head,
-                            .loss_kind = mSpec.loss},
-            "head");
+  graph.add(lossOp(ws), "head");
 }
 
 void Model::addLayers(compute::Graph& graph, const Workspace& ws, bool elementwiseHead) const {
@@ -104,16 +96,20 @@ void Model::addLayers(compute::Graph& graph, const Workspace& ws, bool elementwi
   }
 }
 
+compute::LossOp Model::lossOp(const Workspace& ws) const {
+  const std::size_t last = mSpec.layerCount() - 1;
+  return compute::LossOp{.z = ws.a[last],
+                         .target = ws.target,
+                         .output = ws.output,
+                         .loss = ws.loss,
+                         .dz = ws.dz[last],
+                         .head = mSpec.head,
+                         .loss_kind = mSpec.loss};
+}
+
 void Model::addLossAndBackward(compute::Graph& graph, const Workspace& ws) const {
   const std::size_t last = mSpec.layerCount() - 1;
-  graph.add(compute::LossOp{.z = ws.a[last],
-                            .target = ws.target,
-                            .output = ws.output,
-                            .loss = ws.loss,
-                            .dz = ws.dz[last],
-                            .head = mSpec.head,
-                            .loss_kind = mSpec.loss},
-            "loss");
+  graph.add(lossOp(ws), "loss");
   for (std::size_t l = last + 1; l-- > 0;) {
     const std::string name = "layers." + std::to_string(l);
     const Tensor& in = l == 0 ? ws.input : ws.a[l - 1];

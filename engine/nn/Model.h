@@ -55,6 +55,8 @@ class Model {
   // loss kernel runs over the (large) probe grids; softmax still goes through the loss op.
   void addPrediction(compute::Graph& graph, const Workspace& ws) const;
   void addLossAndBackward(compute::Graph& graph, const Workspace& ws) const;
+  // The head and loss over the last layer: output, loss and dz of the workspace.
+  compute::LossOp lossOp(const Workspace& ws) const;
   void addOptimizer(compute::Graph& graph, compute::OptimizerKind kind, const compute::Tensor& hyper,
                     const compute::Tensor& counters) const;
   // Per-layer weight segments of the flat parameter layout (for gradient and update norms).

@@ -74,14 +74,7 @@ compute::Graph evalGraph(const nn::Model& model, const nn::Workspace& ws, const 
   compute::Graph g;
   addGather(g, ws, split);
   model.addForward(g, ws);
-  g.add(compute::LossOp{.z = ws.a[last],
-                        .target = ws.target,
-                        .output = ws.output,
-                        .loss = ws.loss,
-                        .dz = ws.dz[last],
-                        .head = spec.head,
-                        .loss_kind = spec.loss},
-        "loss");
+  g.add(model.lossOp(ws), "loss");
   g.add(compute::ArgmaxOp{.z = ws.a[last], .predictions = ws.predictions}, "argmax");
   g.add(compute::AdvanceOp{.counters = split.counters}, "advance");
   return g;

@@ -33,15 +33,7 @@ std::vector<float> headOutput(compute::Backend& backend, const ModelSpec& spec, 
     model.addPrediction(graph, ws);
   } else {
     model.addForward(graph, ws);
-    const std::size_t last = spec.layerCount() - 1;
-    graph.add(compute::LossOp{.z = ws.a[last],
-                              .target = ws.target,
-                              .output = ws.output,
-                              .loss = ws.loss,
-                              .dz = ws.dz[last],
-                              .head = spec.head,
-                              .loss_kind = spec.loss},
-              "loss");
+    graph.add(model.lossOp(ws), "loss");
   }
   backend.compile(graph)->submit(1);
   backend.synchronize();
