@@ -27,6 +27,7 @@
 
 #include "EditorDriver.h"
 #include "UiTestSupport.h"
+#include "render/Image.h"
 #include "train/Preset.h"
 
 namespace nsb::ui {
@@ -89,13 +90,20 @@ class ScratchFolder : public ::testing::Environment {
 // A preset in the editor, headless with a window's scheduling; stepsPerFrame 0: at full speed, else
 // the speed a window starts at with --steps-per-frame (S x 30 frames/s snapped: 10 -> 100 steps/s). 800x640:
 // the whole editor, at a frame cost that leaves the training thread some of a loaded 2-core machine.
+AppOptions liveOptions(std::uint32_t stepsPerFrame, const std::string& backend = "cpu",
+                       const std::string& preset = "spiral") {
+  auto options = test::presetOptions(preset, backend, 800, 640);
+  options.lockstep = false;
+  options.stepsPerFrame = stepsPerFrame;
+  if (stepsPerFrame == 0) options.speed = 0.0;  // max: the hardest case for the controls
+  return options;
+}
+
 struct LiveEditor {
   explicit LiveEditor(std::uint32_t stepsPerFrame, const std::string& backend = "cpu",
-                      const std::string& preset = "spiral") {
-    auto options = test::presetOptions(preset, backend, 800, 640);
-    options.lockstep = false;
-    options.stepsPerFrame = stepsPerFrame;
-    if (stepsPerFrame == 0) options.speed = 0.0;  // max: the hardest case for the controls
+                      const std::string& preset = "spiral")
+      : LiveEditor(liveOptions(stepsPerFrame, backend, preset)) {}
+  explicit LiveEditor(const AppOptions& options) {
     auto created = App::create(options);
     EXPECT_TRUE(created.ok()) << created.message();
     if (!created) return;
@@ -397,6 +405,88 @@ TEST(EndToEnd, ViewMenuTurnsThe3DViewOn) {
   EXPECT_EQ(open->max.y, closed->max.y);
   ASSERT_TRUE(d.click("view-3d"));
   EXPECT_TRUE(d.editor().orbitMode());
+}
+
+// NSB_E2E_SCREENSHOTS=DIR: the readability cases write what they checked there (DIR/scale-1.5-Plots
+// tab.png), for a person to look at.
+void screenshot(App& app, const std::string& name) {
+  const char* dir = std::getenv("NSB_E2E_SCREENSHOTS");
+  if (!dir) return;
+  app.frame(true);
+  auto image = app.captured();
+  ASSERT_TRUE(image.ok()) << image.message();
+  ASSERT_TRUE(render::writePng(std::string(dir) + "/" + name + ".png", image.value()).ok());
+}
+
+// Readable at every UI scale (issue 12, item 6): the default preset (spiral) training at full speed
+// in a 1280x800 window; after a few frames every bottom tab and the Viewport's 2D and 3D views are
+// drawn, and no text may lie over other text (text over a plot or a heatmap is fine). The toolbar's
+// status line stays whole on screen, and the 3D view names its layers.
+void expectNoTextOverText(float scale) {
+  auto options = liveOptions(0);
+  options.width = 1280;
+  options.height = 800;
+  options.uiScale = scale;
+  LiveEditor e(options);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp(3);
+  // Histograms need two metric points, so that their "steps a..b" label shows.
+  ASSERT_TRUE(d.framesUntil(
+      [&] {
+        const auto h = d.latest()->histograms;
+        return h && h->size() >= 2;
+      },
+      300));
+  const auto expectNone = [&](const std::string& where) {
+    std::string all;
+    for (const auto& overlap : d.overlappingText()) all += "  " + overlap + "\n";
+    EXPECT_TRUE(all.empty()) << "UI scale " << scale << ", " << where << ": text over text\n" << all;
+    screenshot(*e.app, "scale-" + std::to_string(scale).substr(0, 3) + "-" + where);
+  };
+  for (const char* tab : {"Plots", "Histograms", "Log", "Benchmark"}) {
+    d.editor().selectTab(tab);
+    d.frames(2);
+    expectNone(std::string(tab) + " tab");
+  }
+  const auto status = d.widget("status");
+  ASSERT_TRUE(status);
+  EXPECT_LE(status->max.x, 1280.0f) << "UI scale " << scale << ": the toolbar's status line runs off the screen";
+  d.editor().setOrbitMode(true);
+  d.frames(2);
+  expectNone("3D view");
+  for (const char* layer : {"input 4", "hidden 1: 16", "hidden 2: 16", "output 1"}) {
+    EXPECT_TRUE(d.shows(layer)) << "UI scale " << scale << ": the 3D view has no label \"" << layer << "\"\n"
+                                << d.screenText();
+  }
+}
+
+TEST(EndToEnd, NoTextOverTextAtUiScale1) { expectNoTextOverText(1.0f); }
+TEST(EndToEnd, NoTextOverTextAtUiScale1_5) { expectNoTextOverText(1.5f); }
+TEST(EndToEnd, NoTextOverTextAtUiScale2) { expectNoTextOverText(2.0f); }
+
+// At UI scale 2.5 (a 1280x800 window is then 512x320 at scale 1) the side panels and the bottom tabs
+// give way to the Viewport, which keeps at least 40 % of the window's width and 35 % of its height:
+// 512x280 px here. That is what the network view needs: its output view, a square as high as the
+// Viewport's content, at least 160 px (the decision boundary's points still apart), and to its left
+// the columns of neurons with their titles.
+TEST(EndToEnd, TheViewportStaysUsableAtUiScale2_5) {
+  auto options = liveOptions(0);
+  options.width = 1280;
+  options.height = 800;
+  options.uiScale = 2.5f;
+  LiveEditor e(options);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp(3);
+  const Rect viewport = d.editor().viewportRect();
+  EXPECT_GE(viewport.width(), 0.4f * 1280) << "the Viewport is " << viewport.width() << " px wide";
+  EXPECT_GE(viewport.height(), 0.35f * 800) << "the Viewport is " << viewport.height() << " px high";
+  EXPECT_GE(d.editor().network().outputRect().width(), 160.0f);
+  screenshot(*e.app, "scale-2.5");
+  std::string all;
+  for (const auto& overlap : d.overlappingText()) all += "  " + overlap + "\n";
+  EXPECT_TRUE(all.empty()) << "text over text at UI scale 2.5:\n" << all;
 }
 
 }  // namespace
