@@ -172,8 +172,12 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   editorConfig.noise = mOptions.noise;
   editorConfig.uiScale = mUiScale;
   const bool orbit = mEditor ? mEditor->orbitMode() : mOptions.orbit;  // kept when a preset opens
+  // The runs so far stay as faded curves behind the new session's (Reset does the same in a session).
+  std::optional<Plots> runs;
+  if (mEditor) runs = mEditor->plots();
   mEditor = std::make_unique<Editor>(std::move(editorConfig));
   mEditor->setOrbitMode(orbit);
+  if (runs) mEditor->continueRuns(std::move(*runs));
 }
 
 core::Status App::setUiScale(float scale) {

@@ -164,6 +164,11 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
   return requests;
 }
 
+void Editor::continueRuns(Plots plots) {
+  mPlots = std::move(plots);
+  mPlots.endRun();
+}
+
 void Editor::setUiScale(float scale) {
   const float ratio = scale / mScale;
   mScale = scale;

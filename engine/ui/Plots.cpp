@@ -288,6 +288,11 @@ void Plots::beginRun() {
   mCurrent = {};
 }
 
+void Plots::endRun() {
+  beginRun();
+  mHaveRun = false;
+}
+
 void Plots::setRun(std::uint64_t run) {
   if (mHaveRun && run != mRun) beginRun();
   mRun = run;

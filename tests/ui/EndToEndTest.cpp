@@ -489,5 +489,31 @@ TEST(EndToEnd, TheViewportStaysUsableAtUiScale2_5) {
   EXPECT_TRUE(all.empty()) << "text over text at UI scale 2.5:\n" << all;
 }
 
+// The Outliner's dataset picker, end to end: another dataset is a new session and a new run (step 0,
+// the network rebuilt to fit), and the runs before it stay as faded curves on the new run's axes.
+TEST(EndToEnd, PickingAnotherDatasetStartsANewRunAndKeepsTheOldOneFaded) {
+  LiveEditor e(1, "cpu", "xor");  // 30 steps a second: a new run's steps are few
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  ASSERT_TRUE(d.framesUntil([&] { return d.latest()->history.size() >= 2; }, 300)) << "no metric points";
+  const std::uint64_t before = e.step();
+  const train::Session* old = &e.app->session();
+  ASSERT_EQ(d.editor().plots().earlierRuns(), 0u);
+  ASSERT_TRUE(d.click("dataset", 2));
+  ASSERT_TRUE(d.clickText("spiral"));
+  ASSERT_TRUE(d.framesUntil([&] { return &e.app->session() != old; }, ANSWER_FRAMES))
+      << "no new session after picking spiral:\n"
+      << d.screenText();
+  d.frame();
+  EXPECT_LT(e.step(), before) << "the new run does not start at step 0";
+  for (const auto& point : d.latest()->history) EXPECT_LE(point.step, e.step()) << "a point of the old run";
+  EXPECT_EQ(d.latest()->spec.hidden.size(), 1u);
+  EXPECT_EQ(d.latest()->spec.hidden[0].width, 8u) << "the hidden layers stay";
+  EXPECT_TRUE(d.shows("spiral")) << d.screenText();
+  EXPECT_EQ(d.editor().plots().earlierRuns(), 1u) << "the xor run is gone from the plots";
+  EXPECT_TRUE(d.shows("faded: 1 earlier run")) << d.screenText();
+  ASSERT_TRUE(d.framesUntil([&] { return e.step() > 0; }, 150)) << "the new run does not train";
+}
+
 }  // namespace
 }  // namespace nsb::ui
