@@ -111,6 +111,7 @@ class Editor {
     mNotice.clear();
   }
   const std::string& notice() const { return mNotice; }
+  const std::string& error() const { return mError; }
   // Scales the panel sizes (the application rebuilds the fonts and the theme).
   void setUiScale(float scale);
   // Opens the File menu's path dialog as if chosen from the menu (tests, shortcuts).

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
@@ -513,6 +514,65 @@ TEST(EndToEnd, PickingAnotherDatasetStartsANewRunAndKeepsTheOldOneFaded) {
   EXPECT_EQ(d.editor().plots().earlierRuns(), 1u) << "the xor run is gone from the plots";
   EXPECT_TRUE(d.shows("faded: 1 earlier run")) << d.screenText();
   ASSERT_TRUE(d.framesUntil([&] { return e.step() > 0; }, 150)) << "the new run does not train";
+}
+
+// A CSV through the picker's "Open file": other inputs (3) and outputs (3 classes) than xor's, so the
+// network is rebuilt to fit; the hidden layers stay.
+TEST(EndToEnd, OpeningAFileOfAnotherShapeRebuildsTheNetwork) {
+  const auto csv = scratch("three.csv");
+  {
+    std::ofstream out(csv);
+    out << "a,b,c,label\n";
+    for (int i = 0; i < 60; ++i) out << i % 3 << "," << (i * 7) % 5 << "," << (i % 3) * 0.5 << "," << i % 3 << "\n";
+  }
+  LiveEditor e(1, "cpu", "xor");
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp(3);
+  ASSERT_TRUE(d.click("dataset", 2));
+  ASSERT_TRUE(d.clickText("Open file (CSV or IDX)..."));
+  ASSERT_TRUE(d.typeInto("file-path", csv.string(), 3));
+  ASSERT_TRUE(d.framesUntil([&] { return d.latest()->spec.inputs == 3; }, 2 * ANSWER_FRAMES))
+      << "inputs " << d.latest()->spec.inputs << "; " << d.editor().error() << "\n"
+      << d.screenText();
+  EXPECT_EQ(d.latest()->spec.outputs, 3u);
+  EXPECT_EQ(d.latest()->spec.hidden.size(), 1u);
+  EXPECT_EQ(d.latest()->spec.hidden[0].width, 8u);
+  ASSERT_TRUE(d.framesUntil([&] { return e.step() > 0; }, 150)) << "the new run does not train";
+}
+
+// A file that does not load: its one-line error in the Viewport's banner, naming the file in the
+// editor's words (not the command line's "--dataset: ..."), and training goes on with the old data.
+TEST(EndToEnd, AFileThatDoesNotLoadShowsItsErrorAndTrainingGoesOn) {
+  const auto broken = scratch("broken.csv");
+  {
+    std::ofstream out(broken);
+    out << "a,b,label\n1,2,0\n3,oops,1\n5,6,0\n";
+  }
+  LiveEditor e(1, "cpu", "xor");
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp(3);
+  const train::Session* session = &e.app->session();
+  const std::size_t inputs = d.latest()->spec.inputs;
+  for (const auto& path : {scratch("missing.csv"), broken}) {
+    const std::string name = path.filename().string();
+    ASSERT_TRUE(d.click("dataset", 2));
+    ASSERT_TRUE(d.clickText("Open file (CSV or IDX)..."));
+    ASSERT_TRUE(d.typeInto("file-path", path.string(), 3));
+    EXPECT_TRUE(d.framesUntil([&] { return d.editor().error().find(name) != std::string::npos; }, ANSWER_FRAMES))
+        << "no error naming " << name << ": \"" << d.editor().error() << "\"";
+    const std::string error = d.editor().error();
+    EXPECT_EQ(error.find("--"), std::string::npos) << "a command line's error: " << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+    EXPECT_EQ(error.rfind("Could not open the dataset ", 0), 0u) << error;
+    d.frame();
+    EXPECT_TRUE(d.widget("notice") && d.shows("Could not open the dataset")) << "no banner:\n" << d.screenText();
+    EXPECT_EQ(&e.app->session(), session) << "the running session was replaced";
+    const std::uint64_t step = e.step();
+    EXPECT_TRUE(d.framesUntil([&] { return e.step() > step; }, 150)) << "training stopped";
+    EXPECT_EQ(d.latest()->spec.inputs, inputs);
+  }
 }
 
 }  // namespace
