@@ -16,10 +16,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/Log.h"
@@ -48,6 +50,27 @@ void keepVulkanLibrariesLoaded() {
 }
 }  // namespace
 #endif
+
+namespace {
+
+// A dataset the editor could not open, in the editor's words, on one line: the loaders' messages
+// speak to the command line ("--dataset: unknown dataset 'x'"); the banner names the file, says
+// what is wrong with it and that training goes on with the data it had.
+std::string datasetError(const std::string& name, std::string reason, const std::string& current) {
+  for (const auto& [flag, words] :
+       {std::pair<std::string, std::string>{"--dataset: ", ""}, {"--label-column: ", "label column "}}) {
+    if (reason.rfind(flag, 0) == 0) reason = words + reason.substr(flag.size());
+  }
+  std::error_code error;
+  data::SyntheticKind kind{};
+  const bool named = data::parseSyntheticKind(name, kind) || name == "mnist" || name == "fashion-mnist";
+  if (!named && !std::filesystem::exists(name, error)) reason = name + ": no such file";
+  if (reason.find(name) == std::string::npos) reason = name + ": " + reason;
+  std::replace(reason.begin(), reason.end(), '\n', ' ');
+  return "Could not open the dataset " + reason + ". Training goes on with " + current + ".";
+}
+
+}  // namespace
 
 core::Result<std::unique_ptr<App>> App::create(AppOptions options) {
 #if defined(__SANITIZE_ADDRESS__)
@@ -173,8 +196,12 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   editorConfig.noise = mOptions.noise;
   editorConfig.uiScale = mUiScale;
   const bool orbit = mEditor ? mEditor->orbitMode() : mOptions.orbit;  // kept when a preset opens
+  // The runs so far stay as faded curves behind the new session's (Reset does the same in a session).
+  std::optional<Plots> runs;
+  if (mEditor) runs = mEditor->plots();
   mEditor = std::make_unique<Editor>(std::move(editorConfig));
   mEditor->setOrbitMode(orbit);
+  if (runs) mEditor->continueRuns(std::move(*runs));
 }
 
 core::Status App::setUiScale(float scale) {
@@ -207,7 +234,10 @@ core::Status App::openDataset(const data::DatasetRequest& request) {
   }
   preset.head.reset();  // from the new data's task and classes
   preset.loss.reset();
-  return start(preset);
+  auto started = start(preset);
+  if (!started)
+    return core::Error{datasetError(request.name, started.message(), mOptions.dataset->name), started.error().kind};
+  return started;
 }
 
 core::Status App::start(const train::Preset& p) {

@@ -13,6 +13,11 @@ namespace {
 
 constexpr float SPLITTER = 4.0f;
 constexpr float TOOLBAR_HEIGHT = 38.0f;
+// What the Viewport keeps of the window, whatever the UI scale or the splitters: the side panels and
+// the bottom tabs give way first. At UI scale 2.5 in 1280x800 that is 512x280 px: the output view
+// (a square as high as the Viewport's content) and the columns of neurons beside it still fit.
+constexpr float VIEWPORT_MIN_WIDTH = 0.4f;
+constexpr float VIEWPORT_MIN_HEIGHT = 0.35f;
 
 }  // namespace
 
@@ -132,10 +137,18 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
   drawMenuBar(requests);
   const float menu = ImGui::GetFrameHeight();
   const float toolbar = TOOLBAR_HEIGHT * mScale;
-  mBottomHeight = std::clamp(mBottomHeight, 80.0f, std::max(80.0f, H - menu - toolbar - 160.0f));
+  const float top = menu + toolbar;
+  const float bottomMost = H - top - SPLITTER - std::max(160.0f, H * VIEWPORT_MIN_HEIGHT);
+  mBottomHeight = std::clamp(mBottomHeight, 80.0f, std::max(80.0f, bottomMost));
   mLeftWidth = std::clamp(mLeftWidth, 120.0f, std::max(120.0f, W * 0.4f));
   mRightWidth = std::clamp(mRightWidth, 160.0f, std::max(160.0f, W * 0.4f));
-  const float top = menu + toolbar;
+  // Both side panels shrink in proportion when together they would leave the Viewport too narrow.
+  const float sidesMost = W * (1.0f - VIEWPORT_MIN_WIDTH) - 2 * SPLITTER;
+  if (mLeftWidth + mRightWidth > sidesMost && sidesMost > 280.0f) {
+    const float shrink = sidesMost / (mLeftWidth + mRightWidth);
+    mLeftWidth = std::max(120.0f, mLeftWidth * shrink);
+    mRightWidth = std::max(160.0f, mRightWidth * shrink);
+  }
   const float middleBottom = H - mBottomHeight - SPLITTER;
 
   drawToolbar(snapshot, stats, Rect{ImVec2(0, menu), ImVec2(W, top)});
@@ -145,14 +158,19 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
   drawBottom(snapshot, Rect{ImVec2(0, H - mBottomHeight), ImVec2(W, H)});
 
   splitter("##split_left", true, Rect{ImVec2(mLeftWidth, top), ImVec2(mLeftWidth + SPLITTER, middleBottom)}, mLeftWidth,
-           1.0f, 120.0f, W * 0.4f);
+           1.0f, 120.0f, std::min(W * 0.4f, sidesMost - mRightWidth));
   splitter("##split_right", true, Rect{ImVec2(W - mRightWidth - SPLITTER, top), ImVec2(W - mRightWidth, middleBottom)},
-           mRightWidth, -1.0f, 160.0f, W * 0.4f);
+           mRightWidth, -1.0f, 160.0f, std::min(W * 0.4f, sidesMost - mLeftWidth));
   splitter("##split_bottom", false, Rect{ImVec2(0, middleBottom), ImVec2(W, middleBottom + SPLITTER)}, mBottomHeight,
-           -1.0f, 80.0f, H - top - 160.0f);
+           -1.0f, 80.0f, bottomMost);
   drawFileDialog(snapshot, requests);
   handleShortcuts();
   return requests;
+}
+
+void Editor::continueRuns(Plots plots) {
+  mPlots = std::move(plots);
+  mPlots.endRun();
 }
 
 void Editor::setUiScale(float scale) {

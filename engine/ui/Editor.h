@@ -111,6 +111,7 @@ class Editor {
     mNotice.clear();
   }
   const std::string& notice() const { return mNotice; }
+  const std::string& error() const { return mError; }
   // Scales the panel sizes (the application rebuilds the fonts and the theme).
   void setUiScale(float scale);
   // Opens the File menu's path dialog as if chosen from the menu (tests, shortcuts).
@@ -132,6 +133,9 @@ class Editor {
   // Brings a bottom tab ("Plots", "Images", "Histograms", "Log", "Benchmark") to the front next frame.
   void selectTab(std::string name) { mSelectTab = std::move(name); }
   const Plots& plots() const { return mPlots; }
+  // Carries the runs of an editor this one replaces (another dataset or preset: a new session): its
+  // current run joins the faded earlier runs and this session's first run starts on fresh axes.
+  void continueRuns(Plots plots);
   // The Benchmark tab's figures: samples/s seen on each backend while training.
   const BackendSpeeds& speeds() const { return mSpeeds; }
   const Selection& selection() const { return mSelection; }

@@ -184,6 +184,7 @@ void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
       hovered = &n;
     ++mNeuronsDrawn;
   }
+  drawTitles(spec, area, *list);
   list->PopClipRect();
   if (hovered && ImGui::IsWindowHovered()) {
     const std::size_t c = hovered->column;
@@ -199,8 +200,58 @@ void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
       ImGui::SetTooltip("layer %zu, neuron %zu", c, hovered->index);
     }
   }
-  list->AddText(ImVec2(area.min.x + 8.0f, area.max.y - ImGui::GetTextLineHeight() - 6.0f),
-                ImGui::GetColorU32(ImGuiCol_TextDisabled), "3D: drag to orbit, wheel to zoom, F to frame, 3 for 2D");
+}
+
+std::string NetworkOrbit::title(const nn::ModelSpec& spec, std::size_t column) {
+  const std::size_t width = columnWidth(spec, column);
+  if (column == 0) return "input " + std::to_string(width);
+  if (column + 1 == columnCount(spec)) return "output " + std::to_string(width);
+  if (spec.hidden.size() == 1) return "hidden " + std::to_string(width);
+  return "hidden " + std::to_string(column) + ": " + std::to_string(width);
+}
+
+void NetworkOrbit::drawTitles(const nn::ModelSpec& spec, const Rect& area, ImDrawList& list) {
+  // The help line at the bottom first, then each sheet's title centred above the sheet, nearest sheet
+  // first; a title that would touch one already placed moves a line up or down, and is left out if
+  // that does not help either (a sheet seen edge-on from behind another).
+  const float line = ImGui::GetTextLineHeight();
+  const float margin = ImGui::CalcTextSize(" ").x;
+  std::vector<Rect> placed;
+  auto put = [&](const std::string& text, ImVec2 at, ImU32 colour) {
+    list.AddText(at, colour, text.c_str());
+    const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+    placed.push_back(Rect{ImVec2(at.x - margin, at.y), ImVec2(at.x + size.x + margin, at.y + size.y)});
+  };
+  put("3D: drag to orbit, wheel to zoom, F to frame, 3 for 2D", ImVec2(area.min.x + 8.0f, area.max.y - line - 6.0f),
+      ImGui::GetColorU32(ImGuiCol_TextDisabled));
+  struct Title {
+    std::size_t column;
+    Projected at;
+  };
+  std::vector<Title> titles;
+  for (std::size_t c = 0; c < columnCount(spec); ++c) {
+    const std::size_t n = columnWidth(spec, c);
+    const float spacing = spacingOf(n);
+    const float top = 0.5f * spacing * static_cast<float>(std::max<std::size_t>(sideOf(n), 1) - 1) + spacing;
+    const auto z = position(spec, c, 0)[2];
+    if (const auto p = projectPoint(mCamera, spec, area, glm::vec3(0.0f, top, z))) titles.push_back({c, *p});
+  }
+  std::sort(titles.begin(), titles.end(), [](const Title& a, const Title& b) { return a.at.depth < b.at.depth; });
+  for (const Title& t : titles) {
+    const std::string text = title(spec, t.column);
+    const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+    const float x = std::clamp(t.at.screen.x - size.x * 0.5f, area.min.x + margin, area.max.x - size.x - margin);
+    for (const float shift : {0.0f, -1.0f, 1.0f, -2.0f, 2.0f}) {
+      const float y = std::clamp(t.at.screen.y - size.y + shift * line, area.min.y, area.max.y - size.y);
+      const Rect box{ImVec2(x - margin, y), ImVec2(x + size.x + margin, y + size.y)};
+      const bool clear = std::none_of(placed.begin(), placed.end(), [&](const Rect& r) {
+        return box.min.x < r.max.x && r.min.x < box.max.x && box.min.y < r.max.y && r.min.y < box.max.y;
+      });
+      if (!clear) continue;
+      put(text, ImVec2(x, y), ImGui::GetColorU32(ImGuiCol_Text));
+      break;
+    }
+  }
 }
 
 }  // namespace nsb::ui

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "nn/ModelSpec.h"
@@ -38,6 +39,8 @@ class NetworkOrbit {
   static std::optional<float> bias(const train::Snapshot& snapshot, std::size_t column, std::size_t index);
 
   void draw(const train::Snapshot& snapshot, const Rect& area);
+  // A sheet's title: "input 2", "hidden 8" (or "hidden 2: 8" among several), "output 1".
+  static std::string title(const nn::ModelSpec& spec, std::size_t column);
   OrbitCamera& camera() { return mCamera; }
   void frame() { mCamera = OrbitCamera{}; }
   std::size_t edgesDrawn() const { return mEdgesDrawn; }
@@ -47,6 +50,9 @@ class NetworkOrbit {
   OrbitCamera mCamera;
   std::size_t mEdgesDrawn = 0, mNeuronsDrawn = 0;
   std::vector<std::size_t> mOrder;  // scratch: strongest weights, then depth order
+
+  // The sheets' titles and the help line, none over another.
+  void drawTitles(const nn::ModelSpec& spec, const Rect& area, ImDrawList& list);
 };
 
 }  // namespace nsb::ui

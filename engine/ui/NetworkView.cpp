@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
+#include <string>
 
 #include "data/Synthetic2D.h"
 #include "render/Colormap.h"
@@ -223,20 +225,69 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
   const float gap = 16.0f;
   float outputSide = 0.0f;
   if (mPlanar) {
-    outputSide = std::min(area.height() - 22.0f, std::max(area.width() * 0.42f, std::min(256.0f, area.width() * 0.6f)));
+    outputSide = std::min(area.height() - ImGui::GetTextLineHeight() - 2.0f,
+                          std::max(area.width() * 0.42f, std::min(256.0f, area.width() * 0.6f)));
     outputSide = std::max(outputSide, 64.0f);
   }
   Rect net{area.min, ImVec2(area.max.x - (outputSide > 0 ? outputSide + gap : 0.0f), area.max.y)};
   std::size_t tallest = 1;
   for (std::size_t w : widths) tallest = std::max(tallest, shown(w));
-  const float labelHeight = 18.0f;
+
+  // Column titles: "Hidden 1 (16)" where they fit, else "H1 16"; on one row, else on two (columns
+  // alternating), so that no title runs into the next one at any UI scale. The last title ends where
+  // the output view begins.
+  const float line = ImGui::GetTextLineHeight();
+  const float titleGap = ImGui::CalcTextSize(" ").x;
+  std::vector<std::string> titles(columns), shortTitles(columns);
+  for (std::size_t c = 0; c < columns; ++c) {
+    const std::size_t width = c == 0 ? spec.inputs : widths[c];
+    char text[64];
+    if (c == 0) {
+      std::snprintf(text, sizeof text, "Input (%zu)", width);
+      titles[c] = text;
+      shortTitles[c] = "In " + std::to_string(width);
+    } else if (c + 1 == columns) {
+      std::snprintf(text, sizeof text, "Output (%zu)", width);
+      titles[c] = text;
+      shortTitles[c] = "Out " + std::to_string(width);
+    } else {
+      std::snprintf(text, sizeof text, "Hidden %zu (%zu)", c, width);
+      titles[c] = text;
+      shortTitles[c] = "H" + std::to_string(c) + " " + std::to_string(width);
+    }
+  }
+  struct Layout {
+    const std::vector<std::string>* titles;
+    std::size_t rows;
+    float node, spacingX;
+  };
+  auto layoutFor = [&](const std::vector<std::string>& t, std::size_t rows) {
+    const float usable = net.height() - static_cast<float>(rows) * line - 8.0f;
+    const float node = std::clamp(usable / static_cast<float>(tallest) * 0.82f, 8.0f, 64.0f) * mZoom;
+    const float last = std::max(node, ImGui::CalcTextSize(t.back().c_str()).x);
+    const float spacingX = columns > 1 ? std::max(net.width() - last, 0.0f) / static_cast<float>(columns - 1) : 0.0f;
+    return Layout{&t, rows, node, spacingX};
+  };
+  auto titlesFit = [&](const Layout& l) {
+    for (std::size_t c = 0; c + l.rows < columns; ++c) {
+      if (ImGui::CalcTextSize((*l.titles)[c].c_str()).x + titleGap > l.spacingX * static_cast<float>(l.rows)) {
+        return false;
+      }
+    }
+    return true;
+  };
+  Layout layout = layoutFor(shortTitles, 2);
+  for (const Layout& candidate : {layoutFor(titles, 1), layoutFor(titles, 2), layoutFor(shortTitles, 1)}) {
+    if (titlesFit(candidate)) {
+      layout = candidate;
+      break;
+    }
+  }
+  const float labelHeight = static_cast<float>(layout.rows) * line + 2.0f;
   const float usable = net.height() - labelHeight - 8.0f;
-  float node = std::clamp(usable / static_cast<float>(tallest) * 0.82f, 8.0f, 64.0f) * mZoom;
+  const float node = layout.node;
   const float spacingY = node / 0.82f;
-  // The last column's label must fit before the output view.
-  const float lastLabel = ImGui::CalcTextSize("Output (000)").x;
-  const float spacingX =
-      columns > 1 ? (net.width() - std::max(node, lastLabel)) / static_cast<float>(columns - 1) : 0.0f;
+  const float spacingX = layout.spacingX;
 
   auto nodeRect = [&](std::size_t c, std::size_t j) {
     if (images && c == 0) {  // the sample's image, as large as the column allows
@@ -252,18 +303,17 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
   };
 
   list->PushClipRect(area.min, area.max, true);
-  // Column labels.
+  // Column titles; where even the short ones on two rows do not fit, a title that would run into the
+  // one before it on its row is left out (the Outliner lists every layer).
+  std::vector<float> rowEnd(layout.rows, -1e30f);
   for (std::size_t c = 0; c < columns; ++c) {
-    char label[64];
-    if (c == 0) {
-      std::snprintf(label, sizeof label, "Input (%zu)", widths[c]);
-    } else if (c + 1 == columns) {
-      std::snprintf(label, sizeof label, "Output (%zu)", widths[c]);
-    } else {
-      std::snprintf(label, sizeof label, "Hidden %zu (%zu)", c, widths[c]);
-    }
+    const std::string& title = (*layout.titles)[c];
     const float x = net.min.x + mPan.x + spacingX * static_cast<float>(c);
-    list->AddText(ImVec2(x, net.min.y + mPan.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), label);
+    float& end = rowEnd[c % layout.rows];
+    if (x < end) continue;
+    const float y = net.min.y + mPan.y + line * static_cast<float>(c % layout.rows);
+    list->AddText(ImVec2(x, y), ImGui::GetColorU32(ImGuiCol_TextDisabled), title.c_str());
+    end = x + ImGui::CalcTextSize(title.c_str()).x + titleGap;
   }
 
   // Edges: W[layer] is [out, in]; colour by sign, width and alpha by |w| relative to the largest. The
@@ -374,10 +424,14 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
   // The output view.
   if (mPlanar && outputSide > 0) {
     const float x0 = area.max.x - outputSide;
-    const float y0 = area.min.y + labelHeight;
+    const float y0 = area.min.y + line + 2.0f;
     mOutputRect = Rect{ImVec2(x0, y0), ImVec2(x0 + outputSide, y0 + outputSide)};
-    list->AddText(ImVec2(x0, area.min.y), ImGui::GetColorU32(ImGuiCol_TextDisabled),
-                  spec.head == compute::Head::Linear ? "Output: regression surface" : "Output: decision boundary");
+    // Its title, shorter where the view is narrow (large UI scales).
+    const bool regression = spec.head == compute::Head::Linear;
+    const char* title = regression ? "Output: regression surface" : "Output: decision boundary";
+    if (ImGui::CalcTextSize(title).x > outputSide) title += std::strlen("Output: ");
+    if (ImGui::CalcTextSize(title).x > outputSide) title = "Output";
+    list->AddText(ImVec2(x0, area.min.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), title);
     if (heatmaps && snapshot.probes && mWrittenVersion > 0) {
       render::HeatmapStyle style;
       style.low = mOutputRange.first;

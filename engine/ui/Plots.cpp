@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "core/Format.h"
@@ -287,6 +288,11 @@ void Plots::beginRun() {
   mCurrent = {};
 }
 
+void Plots::endRun() {
+  beginRun();
+  mHaveRun = false;
+}
+
 void Plots::setRun(std::uint64_t run) {
   if (mHaveRun && run != mRun) beginRun();
   mRun = run;
@@ -388,6 +394,8 @@ std::size_t Plots::ridgelines(const char* title, const std::vector<train::Histog
   if (!steps.empty()) {
     std::snprintf(range, sizeof range, "steps %llu..%llu", static_cast<unsigned long long>(steps.front()),
                   static_cast<unsigned long long>(steps.back()));
+    // Without "steps " where the panel is too narrow for it (large UI scales).
+    if (ImGui::CalcTextSize(range).x + 2 * pad > size.x) std::memmove(range, range + 6, std::strlen(range + 6) + 1);
   }
   const float rangeWidth = ImGui::CalcTextSize(range).x;
   const bool oneLine = pad + ImGui::CalcTextSize(title).x + line + rangeWidth + pad <= size.x;
@@ -428,8 +436,11 @@ std::size_t Plots::ridgelines(const char* title, const std::vector<train::Histog
   char text[96];
   std::snprintf(text, sizeof text, "%.3g", static_cast<double>(low));
   list->AddText(ImVec2(plot.min.x, plot.max.y + pad * 0.5f), dim, text);
+  const float lowEnd = plot.min.x + ImGui::CalcTextSize(text).x + line;
   std::snprintf(text, sizeof text, "%.3g", static_cast<double>(high));
-  list->AddText(ImVec2(plot.max.x - ImGui::CalcTextSize(text).x, plot.max.y + pad * 0.5f), dim, text);
+  // The high end where it clears the low one (a narrow panel at a large UI scale has room for one).
+  const float highX = plot.max.x - ImGui::CalcTextSize(text).x;
+  if (highX >= lowEnd) list->AddText(ImVec2(highX, plot.max.y + pad * 0.5f), dim, text);
   list->AddText(rangeAt, dim, range);
   list->PopClipRect();
   return shown.size();
@@ -447,12 +458,15 @@ void Plots::drawHistograms(const train::Snapshot& snapshot) {
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float panels = static_cast<float>(2 * layers);
   const ImVec2 size(std::max((avail.x - (panels - 1) * spacing) / panels, 60.0f), std::max(avail.y - 4.0f, 40.0f));
+  // "layer 1 gradients" where it fits, else "L1 grads" (narrow panels at large UI scales).
+  const float pad = std::round(ImGui::GetTextLineHeight() * 0.3f);
+  const bool longTitles = ImGui::CalcTextSize("layer 10 gradients").x + 2 * pad <= size.x;
   for (std::size_t l = 0; l < layers; ++l) {
     char title[64];
-    std::snprintf(title, sizeof title, "layer %zu weights", l + 1);
+    std::snprintf(title, sizeof title, longTitles ? "layer %zu weights" : "L%zu weights", l + 1);
     if (l > 0) ImGui::SameLine();
     mHistogramCurves += ridgelines(title, points, l, false, size);
-    std::snprintf(title, sizeof title, "layer %zu gradients", l + 1);
+    std::snprintf(title, sizeof title, longTitles ? "layer %zu gradients" : "L%zu grads", l + 1);
     ImGui::SameLine();
     mHistogramCurves += ridgelines(title, points, l, true, size);
   }

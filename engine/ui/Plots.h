@@ -63,6 +63,9 @@ class Plots {
   // frame, also while the tab is hidden (the overlay keeps the curves as the last draw() saw them).
   void beginRun();
   void setRun(std::uint64_t run);
+  // The curves so far become an earlier run and the next setRun() starts the current one, whatever
+  // its number: the runs of a session that another one replaces (a new dataset or preset).
+  void endRun();
   void clearEarlierRuns() { mEarlier.clear(); }
   std::size_t earlierRuns() const { return mEarlier.size(); }
   static constexpr std::size_t EARLIER_RUNS = 3;

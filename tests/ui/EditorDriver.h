@@ -112,8 +112,11 @@ class EditorDriver {
     for (const unsigned char c : text) input().character(c);
   }
   // Replaces a field's text and presses Enter: Ctrl+click (a slider becomes a text field, a text
-  // field takes the focus), Ctrl+A, the characters, Enter. Returns after the Enter's release frame.
-  ::testing::AssertionResult typeInto(const std::string& name, const std::string& text, int wait = 0) {
+  // field takes the focus), Ctrl+A, the characters, Enter. Returns after the Enter's release frame;
+  // with Enter::Later, after the characters' frames, the Enter left to the caller (who times it).
+  enum class Enter { Now, Later };
+  ::testing::AssertionResult typeInto(const std::string& name, const std::string& text, int wait = 0,
+                                      Enter enter = Enter::Now) {
     const auto rect = widget(name, wait);
     if (!rect) return ::testing::AssertionFailure() << "field \"" << name << "\" is not on screen";
     const ImVec2 c = rect->center();
@@ -126,7 +129,7 @@ class EditorDriver {
     pushTap(GLFW_KEY_A);
     input().key(GLFW_KEY_LEFT_CONTROL, false);
     pushText(text);
-    pushTap(GLFW_KEY_ENTER);
+    if (enter == Enter::Now) pushTap(GLFW_KEY_ENTER);
     drain();
     return ::testing::AssertionSuccess();
   }
@@ -193,6 +196,61 @@ class EditorDriver {
     return all;
   }
 
+  // One piece of text as the last frame drew it: a run of glyphs of one draw list (window) on one
+  // baseline, each at or after the end of the one before (ImGui draws a string's glyphs in order;
+  // another string drawn over it starts a new run). Its glyphs' ink boxes as far as they are not
+  // clipped, and their union.
+  struct TextItem {
+    std::string text;
+    Rect rect;
+    int list = 0;
+    std::vector<Rect> glyphs;
+  };
+  // Read from the last frame's draw lists when asked (not every frame: it walks every triangle).
+  std::vector<TextItem> textItems() const {
+    const ImDrawData* data = ImGui::GetDrawData();
+    if (!data || !data->Valid) return {};
+    float space = 0.0f;
+    const auto glyphs = glyphMap(space);
+    return readItems(*data, glyphs, space);
+  }
+  // Text drawn over other text in the last frame: each pair of text items of one window whose glyphs
+  // overlap (by more than a pixel each way, the ink boxes' rounding), as a line to print. Text over a
+  // plot, an image or a popup's text over a panel is not text over text. Empty when none.
+  std::vector<std::string> overlappingText() const {
+    struct Glyph {
+      Rect box;
+      std::size_t item;
+    };
+    std::vector<std::string> found;
+    std::vector<std::pair<std::size_t, std::size_t>> pairs;
+    std::map<int, std::vector<Glyph>> byList;
+    const std::vector<TextItem> items = textItems();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      for (const Rect& box : items[i].glyphs) byList[items[i].list].push_back({box, i});
+    }
+    for (auto& [list, glyphs] : byList) {
+      std::sort(glyphs.begin(), glyphs.end(), [](const Glyph& a, const Glyph& b) { return a.box.min.x < b.box.min.x; });
+      for (std::size_t a = 0; a < glyphs.size(); ++a) {
+        for (std::size_t b = a + 1; b < glyphs.size() && glyphs[b].box.min.x < glyphs[a].box.max.x - 1.0f; ++b) {
+          if (glyphs[a].item == glyphs[b].item) continue;
+          const Rect &p = glyphs[a].box, &q = glyphs[b].box;
+          const float w = std::min(p.max.x, q.max.x) - std::max(p.min.x, q.min.x);
+          const float h = std::min(p.max.y, q.max.y) - std::max(p.min.y, q.min.y);
+          if (w <= 1.0f || h <= 1.0f) continue;
+          const std::pair<std::size_t, std::size_t> pair{std::min(glyphs[a].item, glyphs[b].item),
+                                                         std::max(glyphs[a].item, glyphs[b].item)};
+          if (std::find(pairs.begin(), pairs.end(), pair) != pairs.end()) continue;
+          pairs.push_back(pair);
+          const TextItem &x = items[pair.first], &y = items[pair.second];
+          found.push_back("\"" + y.text + "\" over \"" + x.text + "\" at (" + std::to_string(std::lround(p.min.x)) +
+                          ", " + std::to_string(std::lround(p.min.y)) + ")");
+        }
+      }
+    }
+    return found;
+  }
+
  private:
   // The text of the frame just drawn, from its draw lists: each glyph quad (four vertices with a
   // glyph's corner UVs) is a character at its origin; a draw list's characters on one baseline make a
@@ -201,14 +259,8 @@ class EditorDriver {
     mScreen.clear();
     const ImDrawData* data = ImGui::GetDrawData();
     if (!data || !data->Valid) return;
-    std::map<std::pair<float, float>, const ImFontGlyph*> glyphs;  // by the UV of the top-left corner
     float space = 0.0f;
-    for (const ImFont* font : ImGui::GetIO().Fonts->Fonts) {
-      for (const ImFontGlyph& g : font->Glyphs) {
-        if (g.Visible) glyphs.emplace(std::make_pair(g.U0, g.V0), &g);
-        if (g.Codepoint == ' ' && space == 0.0f) space = g.AdvanceX;
-      }
-    }
+    const auto glyphs = glyphMap(space);
     struct Char {
       float y, x, advance;
       unsigned int codePoint;
@@ -242,6 +294,68 @@ class EditorDriver {
         mScreen.back().rect.max.x = chars[c].x + chars[c].advance;
       }
     }
+  }
+  // The text items of the frame just drawn (see TextItem), from its draw commands: a glyph is a quad
+  // (two triangles over four vertices) whose corners' UVs are a glyph's, clipped by its command's
+  // clip rectangle. ImGui's CPU-clipped glyphs (a label cut at a button's edge) have other UVs and are
+  // left out: only what is fully drawn or clipped by the GPU counts.
+  using GlyphMap = std::map<std::pair<float, float>, const ImFontGlyph*>;  // by the UV of the top-left corner
+  // The font's visible glyphs, and the width of a space.
+  static GlyphMap glyphMap(float& space) {
+    GlyphMap glyphs;
+    space = 0.0f;
+    for (const ImFont* font : ImGui::GetIO().Fonts->Fonts) {
+      for (const ImFontGlyph& g : font->Glyphs) {
+        if (g.Visible) glyphs.emplace(std::make_pair(g.U0, g.V0), &g);
+        if (g.Codepoint == ' ' && space == 0.0f) space = g.AdvanceX;
+      }
+    }
+    return glyphs;
+  }
+  static std::vector<TextItem> readItems(const ImDrawData& data, const GlyphMap& glyphs, float space) {
+    std::vector<TextItem> items;
+    for (int l = 0; l < data.CmdListsCount; ++l) {
+      const ImDrawList& list = *data.CmdLists[l];
+      const ImVector<ImDrawVert>& v = list.VtxBuffer;
+      const ImVector<ImDrawIdx>& index = list.IdxBuffer;
+      float baseline = 0.0f, end = 0.0f;
+      TextItem* item = nullptr;
+      for (const ImDrawCmd& cmd : list.CmdBuffer) {
+        if (cmd.UserCallback) continue;
+        const Rect clip{ImVec2(cmd.ClipRect.x, cmd.ClipRect.y), ImVec2(cmd.ClipRect.z, cmd.ClipRect.w)};
+        for (unsigned k = cmd.IdxOffset; k + 6 <= cmd.IdxOffset + cmd.ElemCount; k += 3) {
+          const unsigned i = cmd.VtxOffset + index[static_cast<int>(k)];
+          if (index[static_cast<int>(k + 1)] != index[static_cast<int>(k)] + 1 ||
+              index[static_cast<int>(k + 5)] != index[static_cast<int>(k)] + 3 ||
+              i + 3 >= static_cast<unsigned>(v.Size))
+            continue;
+          const auto found = glyphs.find({v[i].uv.x, v[i].uv.y});
+          if (found == glyphs.end()) continue;
+          const ImFontGlyph& g = *found->second;
+          if (v[i + 1].uv.x != g.U1 || v[i + 2].uv.y != g.V1 || v[i + 3].uv.x != g.U0) continue;
+          k += 3;  // the quad's second triangle
+          const Rect box{ImVec2(std::max(v[i].pos.x, clip.min.x), std::max(v[i].pos.y, clip.min.y)),
+                         ImVec2(std::min(v[i + 2].pos.x, clip.max.x), std::min(v[i + 2].pos.y, clip.max.y))};
+          if (box.width() <= 0.0f || box.height() <= 0.0f) continue;
+          const float scale = g.X1 > g.X0 ? (v[i + 1].pos.x - v[i].pos.x) / (g.X1 - g.X0) : 1.0f;
+          const float x = v[i].pos.x - g.X0 * scale, y = std::round(v[i].pos.y - g.Y0 * scale);
+          const bool follows = item && y == baseline && x >= end - 0.5f && x - end < 4.0f * space * scale + 0.5f;
+          if (!follows) {
+            items.push_back({std::string(), box, l, {}});
+            item = &items.back();
+          } else if (space > 0.0f && x - end > 0.5f * space * scale) {
+            item->text.append(static_cast<std::size_t>(std::max(1L, std::lround((x - end) / (space * scale)))), ' ');
+          }
+          appendUtf8(item->text, g.Codepoint);
+          item->glyphs.push_back(box);
+          item->rect.min = ImVec2(std::min(item->rect.min.x, box.min.x), std::min(item->rect.min.y, box.min.y));
+          item->rect.max = ImVec2(std::max(item->rect.max.x, box.max.x), std::max(item->rect.max.y, box.max.y));
+          baseline = y;
+          end = x + g.AdvanceX * scale;
+        }
+      }
+    }
+    return items;
   }
   static void appendUtf8(std::string& out, unsigned int c) {
     if (c < 0x80) {

@@ -59,18 +59,7 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
   for (int i = 0; i < edits_; ++i) {
     // A typed learning rate: everything but the Enter first, then the Enter as the input event.
     const std::string value = i % 2 ? "0.02" : "0.03";
-    const auto rect = d.widget("lr", 2);
-    ASSERT_TRUE(rect);
-    d.input().key(GLFW_KEY_LEFT_CONTROL, true);
-    d.input().mouseMove(rect->center().x, rect->center().y);
-    d.input().mouseButton(0, true);
-    d.input().mouseButton(0, false);
-    d.input().key(GLFW_KEY_LEFT_CONTROL, false);
-    d.input().key(GLFW_KEY_LEFT_CONTROL, true);
-    d.pushTap(GLFW_KEY_A);
-    d.input().key(GLFW_KEY_LEFT_CONTROL, false);
-    d.pushText(value);
-    d.drain();
+    ASSERT_TRUE(d.typeInto("lr", value, 2, test::EditorDriver::Enter::Later));
     auto start = Clock::now();
     d.pushTap(GLFW_KEY_ENTER);
     if (!seen("the typed learning rate", d.framesUntil([&] { return d.shows("learning rate", value); }, MOST_FRAMES)))

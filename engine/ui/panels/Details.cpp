@@ -1,5 +1,6 @@
 // Details: the right panel, the selection's editable properties: the hyperparameters (each with a
 // one-sentence tooltip), the dataset's noise, the features, a layer, a neuron's or a weight's value.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -34,7 +35,8 @@ void Editor::drawDetails(const train::Snapshot& snapshot, const Rect& rect) {
     const auto* params = snapshot.probes && snapshot.probes->parameters.size() == spec.parameterCount()
                              ? &snapshot.probes->parameters
                              : nullptr;
-    ImGui::PushItemWidth(-100);
+    // The labels' room at any UI scale, the fields keeping at least half of a narrow panel.
+    ImGui::PushItemWidth(-std::min(100 * mScale, ImGui::GetContentRegionAvail().x * 0.5f));
     switch (mSelection.kind) {
       case SelectionKind::Optimizer:
         ImGui::TextUnformatted("Training");

@@ -12,7 +12,8 @@ using namespace panels;
 void Editor::drawDatasetPicker(EditorRequests& requests) {
   ImGui::SetNextItemWidth(-1);
   const std::string current = mDataset ? mDataset->name : "?";
-  if (ImGui::BeginCombo("##dataset", current.c_str())) {
+  // Every dataset and "Open file" at once, without scrolling.
+  if (ImGui::BeginCombo("##dataset", current.c_str(), ImGuiComboFlags_HeightLargest)) {
     for (const auto& info : data::listDatasets()) {
       ImGui::BeginDisabled(!info.available);
       if (ImGui::Selectable(info.name.c_str(), info.name == current) && info.name != current) {

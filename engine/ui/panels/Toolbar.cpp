@@ -2,6 +2,7 @@
 // lockstep), the backend switch and the status line (step, epoch, loss, frames/s, steps/s).
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include "ui/Editor.h"
 #include "ui/panels/PanelSupport.h"
@@ -49,16 +50,28 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
     ImGui::SameLine();
     ImGui::TextDisabled("|");
     ImGui::SameLine();
-    char text[160];
     const double fps = mConfig.deterministic ? 60.0 : stats.framesPerSecond;
     const double sps = mConfig.deterministic ? 60.0 * mStepsPerFrame * (mPlaying ? 1 : 0) : snapshot.stepsPerSecond;
     // No loss before the first step of a run (not "nan"); four digits in any range (not 0.0000).
     char loss[32] = "-";
     if (std::isfinite(snapshot.lastLoss)) std::snprintf(loss, sizeof loss, "%.4g", snapshot.lastLoss);
-    std::snprintf(text, sizeof text, "step %llu   epoch %.2f   loss %s   %.0f frames/s   %.0f steps/s",
-                  static_cast<unsigned long long>(snapshot.step), snapshot.epoch, loss, fps, sps);
-    ImGui::TextUnformatted(text);
+    // The parts in the order they go when the toolbar is too narrow (large UI scales): the step stays.
+    char parts[5][64];
+    std::snprintf(parts[0], sizeof parts[0], "step %llu", static_cast<unsigned long long>(snapshot.step));
+    std::snprintf(parts[1], sizeof parts[1], "   epoch %.2f", snapshot.epoch);
+    std::snprintf(parts[2], sizeof parts[2], "   loss %s", loss);
+    std::snprintf(parts[3], sizeof parts[3], "   %.0f steps/s", sps);
+    std::snprintf(parts[4], sizeof parts[4], "   %.0f frames/s", fps);
+    std::string full, shown;
+    for (const char* part : parts) full += part;
+    const float room = ImGui::GetContentRegionAvail().x;
+    for (const char* part : parts) {
+      if (!shown.empty() && ImGui::CalcTextSize((shown + part).c_str()).x > room) break;
+      shown += part;
+    }
+    ImGui::TextUnformatted(shown.c_str());
     rememberWidget("status");
+    if (shown != full) tooltip(full.c_str());
   }
   ImGui::End();
 }
