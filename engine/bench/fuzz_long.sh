@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs each loader's fuzzer (fuzz/*Fuzzer.cpp, built with the `fuzz` preset) for N minutes (default 10),
 # one after another, each on its corpus in fuzz/corpus/<name>. The inputs a run finds go to a scratch
-# folder first; a merge (-merge=1) then adds to fuzz/corpus/<name> only those that cover new code, so
-# the committed corpus stays small and the next run starts deeper. A crash, leak or timeout stops that fuzzer; its input is kept in build/fuzz/findings/<name>/
-# and the script exits 1 after the others have run. CI runs each fuzzer for 10 s (test.sh); this is
-# the long run.
+# folder first; a merge (-merge=1 -use_counters=0) then adds to fuzz/corpus/<name> only those that reach
+# code the corpus did not (new edges, not new hit counts), so the committed corpus stays small and the
+# next run starts deeper. A crash, leak or timeout stops that fuzzer; its input is kept in
+# build/fuzz/findings/<name>/ and the script exits 1 after the others have run. CI runs each fuzzer for
+# 10 s (test.sh); this is the long run.
 #   engine/bench/fuzz_long.sh [MINUTES] [FUZZER...]     e.g. engine/bench/fuzz_long.sh 1 Csv Idx
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -50,7 +51,7 @@ for fuzzer in "${fuzzers[@]}"; do
     failed=1
     tail -n 30 "$log"
   fi
-  "$fuzzer" -merge=1 -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$findings/" "$corpus" "$work" \
+  "$fuzzer" -merge=1 -use_counters=0 -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$findings/" "$corpus" "$work" \
     >>"$log" 2>&1 || true
   rm -rf "$work"
   after=$(find "$corpus" -type f | wc -l)
