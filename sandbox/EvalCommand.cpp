@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Commands.h"
+#include "compute/MemoryBudget.h"
 #include "data/DatasetCatalog.h"
 #include "data/Synthetic2D.h"
 #include "nn/Checkpoint.h"
@@ -45,6 +46,9 @@ Action addEvalCommand(CLI::App& app) {
     train::TrainerConfig config;
     config.backend = o->backend;
     config.backendOptions.device = o->device;
+    auto budget = compute::memoryBudgetFromEnvironment();
+    if (!budget) return fail(budget.error());
+    config.backendOptions.memoryBudget = budget.value();
     config.spec = c.spec;
     config.seed = c.seed;
     auto created = train::Trainer::create(config, shared);

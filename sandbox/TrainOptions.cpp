@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "compute/MemoryBudget.h"
 #include "core/Format.h"
 #include "data/DatasetCatalog.h"
 #include "data/Synthetic2D.h"
@@ -177,6 +178,10 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   t.config.backend = o.backend;
   t.config.backendOptions.device = o.device;
   t.config.backendOptions.threads = o.threads;
+  // The memory check itself runs when the trainer is made, after its backend and before its buffers.
+  auto budget = compute::memoryBudgetFromEnvironment();
+  if (!budget) return budget.error();
+  t.config.backendOptions.memoryBudget = budget.value();
   t.config.spec = resume ? resume->spec : spec.value();
   t.config.seed = seed;
   t.config.stepsPerSubmit = o.stepsPerSubmit;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compute/Graph.h"
+#include "compute/MemoryBudget.h"
 
 namespace nsb::compute {
 
@@ -87,8 +88,21 @@ class Backend {
   // first call (may take a fraction of a second); 0 when unknown.
   virtual double peakGflops() { return 0.0; }
 
-  // A zero-filled buffer of `bytes`.
-  Buffer allocate(std::size_t bytes) { return Buffer(this, allocateId(bytes), bytes); }
+  // A zero-filled buffer of `bytes`. Ask memoryBudget() first: a device may abort on one it cannot make.
+  Buffer allocate(std::size_t bytes) {
+    Buffer buffer(this, allocateId(bytes), bytes);
+    mBytesAllocated += bytes;
+    return buffer;
+  }
+  // Bytes of the buffers alive now, as allocate() was asked for them.
+  std::uint64_t bytesAllocated() const { return mBytesAllocated; }
+  // What may still be allocated here (MemoryBudget.h): the device's own budget, or with
+  // BackendOptions::memoryBudget that total less bytesAllocated().
+  MemoryBudget memoryBudget() const {
+    return mBudgetOverride ? withOverride(deviceBudget(), *mBudgetOverride, mBytesAllocated) : deviceBudget();
+  }
+  // Set by createBackend from BackendOptions::memoryBudget.
+  void setMemoryBudget(std::optional<std::uint64_t> total) { mBudgetOverride = total; }
   // Copies between host and a buffer. Waits for submitted work first.
   virtual void upload(BufferId buffer, std::size_t byteOffset, std::span<const std::byte> data) = 0;
   virtual void download(BufferId buffer, std::size_t byteOffset, std::span<std::byte> data) = 0;
@@ -118,7 +132,14 @@ class Backend {
  protected:
   virtual BufferId allocateId(std::size_t bytes) = 0;
   virtual void release(BufferId buffer) = 0;
+  // (optional) The device's free memory less MEMORY_MARGIN and its largest buffer; unknown (unlimited)
+  // unless the backend measures it.
+  virtual MemoryBudget deviceBudget() const { return {.source = "not measured by the " + name() + " backend"}; }
   std::uint64_t mBytesTransferred = 0;
+
+ private:
+  std::uint64_t mBytesAllocated = 0;
+  std::optional<std::uint64_t> mBudgetOverride;
 
   friend class Buffer;
 };
@@ -137,7 +158,10 @@ inline Buffer& Buffer::operator=(Buffer&& other) noexcept {
 }
 
 inline void Buffer::reset() {
-  if (mBackend && mId) mBackend->release(mId);
+  if (mBackend && mId) {
+    mBackend->mBytesAllocated -= mBytes;
+    mBackend->release(mId);
+  }
   mBackend = nullptr;
   mId = {};
   mBytes = 0;

@@ -43,7 +43,9 @@ AutoChoice chooseAuto(const BackendOptions& options) {
   return {"cpu", 0};
 }
 
-core::Result<std::unique_ptr<Backend>> createBackend(const std::string& kind, const BackendOptions& options) {
+namespace {
+
+core::Result<std::unique_ptr<Backend>> makeBackend(const std::string& kind, const BackendOptions& options) {
   if (kind == "cpu") return createCpuBackend(options);
   // With options.context (the renderer's) the Vulkan backend shares that device; see VulkanBackend.h.
   if (kind == "vulkan") return vulkan::createVulkanBackend(options);
@@ -62,6 +64,14 @@ core::Result<std::unique_ptr<Backend>> createBackend(const std::string& kind, co
   }
   if (kind == "cuda") return core::runtimeError("--backend cuda: this build has no cuda backend");
   return core::badInput("--backend: unknown backend '" + kind + "' (expected auto, cpu, vulkan or cuda)");
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Backend>> createBackend(const std::string& kind, const BackendOptions& options) {
+  auto backend = makeBackend(kind, options);
+  if (backend) backend.value()->setMemoryBudget(options.memoryBudget);
+  return backend;
 }
 
 std::vector<DeviceDescription> listDevices() {

@@ -1,6 +1,8 @@
 #pragma once
 // Creates backends by name. CPU is always there; Vulkan and CUDA when built and a device exists.
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,9 @@ struct BackendOptions {
   // When set, "vulkan" (and "auto" when it is a GPU) makes the Vulkan backend on this context (the
   // renderer's), so that training and drawing share one VkDevice and one queue lock.
   std::shared_ptr<gpu::VulkanContext> context;
+  // NSB_MEMORY_BUDGET, read by the command line: the bytes a backend may hold in all, instead of the
+  // device's free memory (tests set a small one; see Backend::memoryBudget).
+  std::optional<std::uint64_t> memoryBudget;
 };
 
 // "cpu", "vulkan", "cuda" or "auto" (see chooseAuto).

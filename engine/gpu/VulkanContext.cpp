@@ -331,6 +331,9 @@ core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const Context
   vkGetPhysicalDeviceProperties(context->mPhysicalDevice, &context->mProperties);
   vkGetPhysicalDeviceMemoryProperties(context->mPhysicalDevice, &context->mMemory);
   context->mInfo = describe(context->mPhysicalDevice, chosen);
+  context->mBudgetExtension = context->mProperties.apiVersion >= VK_API_VERSION_1_1 &&
+                              hasDeviceExtension(context->mPhysicalDevice, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
+  context->mMaintenance4 = hasDeviceExtension(context->mPhysicalDevice, VK_KHR_MAINTENANCE_4_EXTENSION_NAME);
 
   const float priority = 1.0f;
   VkDeviceQueueCreateInfo queueInfo{};
@@ -438,6 +441,46 @@ std::uint32_t VulkanContext::findMemoryType(std::uint32_t typeBits, VkMemoryProp
 
 VkMemoryPropertyFlags VulkanContext::memoryTypeFlags(std::uint32_t type) const {
   return type < mMemory.memoryTypeCount ? mMemory.memoryTypes[type].propertyFlags : 0;
+}
+
+MemoryLimits VulkanContext::memoryLimits() const {
+  MemoryLimits limits;
+  // A physical-device query: the extension needs no enabling on the logical device (Vulkan 1.1+).
+  VkPhysicalDeviceMemoryBudgetPropertiesEXT budget{};
+  budget.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT;
+  VkPhysicalDeviceMemoryProperties2 memory{};
+  memory.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2;
+  if (mBudgetExtension) memory.pNext = &budget;
+  vkGetPhysicalDeviceMemoryProperties2(mPhysicalDevice, &memory);
+  std::uint32_t heap = UINT32_MAX;
+  for (std::uint32_t i = 0; i < memory.memoryProperties.memoryHeapCount; ++i) {
+    const VkMemoryHeap& h = memory.memoryProperties.memoryHeaps[i];
+    if (!(h.flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)) continue;
+    if (heap == UINT32_MAX || h.size > memory.memoryProperties.memoryHeaps[heap].size) heap = i;
+  }
+  if (heap == UINT32_MAX && memory.memoryProperties.memoryHeapCount > 0) heap = 0;
+  if (heap != UINT32_MAX) {
+    limits.heapSize = memory.memoryProperties.memoryHeaps[heap].size;
+    if (mBudgetExtension) {
+      limits.budgetExtension = true;
+      limits.heapBudget = budget.heapBudget[heap];
+      limits.heapUsage = budget.heapUsage[heap];
+    }
+  }
+  limits.maxStorageBufferRange = mProperties.limits.maxStorageBufferRange;
+  VkPhysicalDeviceMaintenance4Properties maintenance4{};
+  maintenance4.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_4_PROPERTIES;
+  VkPhysicalDeviceMaintenance3Properties maintenance3{};
+  maintenance3.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES;
+  // The instance asks for Vulkan 1.2: maxBufferSize comes through VK_KHR_maintenance4 where the device has it.
+  if (mMaintenance4) maintenance3.pNext = &maintenance4;
+  VkPhysicalDeviceProperties2 properties{};
+  properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
+  properties.pNext = &maintenance3;
+  vkGetPhysicalDeviceProperties2(mPhysicalDevice, &properties);
+  limits.maxMemoryAllocationSize = maintenance3.maxMemoryAllocationSize;
+  limits.maxBufferSize = maintenance4.maxBufferSize;
+  return limits;
 }
 
 std::uint32_t VulkanContext::validationMessages() { return gValidationMessages.load(); }

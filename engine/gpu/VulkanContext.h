@@ -38,6 +38,17 @@ struct DeviceInfo {
   bool timestamps = false;       // the compute queue can write timestamps
 };
 
+// What the device can hold, for the compute backend's memory budget (compute/MemoryBudget.h).
+struct MemoryLimits {
+  std::uint64_t heapSize = 0;  // the largest device-local heap
+  // VK_EXT_memory_budget (where the device has it): that heap's budget and this process's use of it.
+  bool budgetExtension = false;
+  std::uint64_t heapBudget = 0, heapUsage = 0;
+  // One buffer at most: bound whole as a storage buffer, made as one allocation where it is larger than
+  // the allocator's blocks, and a buffer (maxBufferSize: 0 where the device lacks VK_KHR_maintenance4).
+  std::uint64_t maxStorageBufferRange = 0, maxMemoryAllocationSize = 0, maxBufferSize = 0;
+};
+
 // Every Vulkan device the loader sees, in its order; empty when there is no loader, driver or device.
 std::vector<DeviceInfo> listVulkanDevices();
 
@@ -76,6 +87,8 @@ class VulkanContext {
   std::uint32_t findMemoryType(std::uint32_t typeBits, VkMemoryPropertyFlags required,
                                VkMemoryPropertyFlags preferred = 0) const;
   VkMemoryPropertyFlags memoryTypeFlags(std::uint32_t type) const;
+  // The device's memory now (the budget changes as this and other processes allocate). Any thread.
+  MemoryLimits memoryLimits() const;
 
   // Validation-layer messages (warnings and errors) seen by any context since the process started;
   // tests assert that it did not grow.
@@ -94,6 +107,8 @@ class VulkanContext {
   VkPhysicalDeviceMemoryProperties mMemory{};
   DeviceInfo mInfo;
   bool mFloat64 = false;
+  bool mBudgetExtension = false;  // VK_EXT_memory_budget
+  bool mMaintenance4 = false;     // VK_KHR_maintenance4 (maxBufferSize)
   std::mutex mQueueMutex;
   VkSemaphore mTimeline = VK_NULL_HANDLE;
   std::uint64_t mTimelineValue = 0;  // guarded by mQueueMutex

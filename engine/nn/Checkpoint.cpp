@@ -4,16 +4,20 @@
 #include "nn/Checkpoint.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -184,6 +188,53 @@ struct FileCloser {
 core::Status writeAll(std::FILE* file, const void* data, std::size_t bytes) {
   if (bytes == 0 || std::fwrite(data, 1, bytes, file) == bytes) return core::Ok{};
   return core::runtimeError(errnoText(errno));
+}
+
+// Test hook, NSB_TEST_CHECKPOINT_KILL_AFTER=N (read once): the process SIGKILLs itself once N bytes of a
+// checkpoint are in its temporary file (N = the file's size: written whole, not yet renamed), so that a
+// test can show that a write killed at any byte leaves the previous file whole.
+std::optional<std::uint64_t> killAfterBytes() {
+  static const std::optional<std::uint64_t> bytes = []() -> std::optional<std::uint64_t> {
+    const char* value = std::getenv("NSB_TEST_CHECKPOINT_KILL_AFTER");
+    if (value == nullptr || *value == '\0') return std::nullopt;
+    char* end = nullptr;
+    const unsigned long long n = std::strtoull(value, &end, 10);
+    if (*end != '\0') return std::nullopt;
+    return static_cast<std::uint64_t>(n);
+  }();
+  return bytes;
+}
+
+// Writes `bytes` at offset `written` of the file; with the kill hook set, dies at its byte.
+core::Status writeChecked(std::FILE* file, const void* data, std::size_t bytes, std::uint64_t& written) {
+  const auto killAt = killAfterBytes();
+  if (killAt && *killAt >= written && *killAt - written <= bytes) {
+    const std::size_t part = static_cast<std::size_t>(*killAt - written);
+    if (part > 0 && std::fwrite(data, 1, part, file) != part) return core::runtimeError(errnoText(errno));
+    std::fflush(file);
+    ::raise(SIGKILL);
+  }
+  NSB_TRY(writeAll(file, data, bytes));
+  written += bytes;
+  return core::Ok{};
+}
+
+// Removes PATH.tmp-<pid> files of processes that no longer run (killed during a write); another
+// process's write in progress is left alone.
+void removeStaleTemporaries(const std::string& path) {
+  const std::filesystem::path target(path);
+  const std::filesystem::path folder = target.parent_path().empty() ? "." : target.parent_path();
+  const std::string prefix = target.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid = name.substr(prefix.size());
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t owner = static_cast<pid_t>(std::stol(pid));
+    if (owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    std::filesystem::remove(entry.path(), ec);
+  }
 }
 
 // Syncs the folder so that the rename itself survives a crash. Some filesystems cannot sync a
@@ -460,13 +511,14 @@ core::Status saveCheckpoint(const std::string& path, const Checkpoint& checkpoin
     std::remove(temp.c_str());
     return core::runtimeError(path + ": " + what);
   };
+  std::uint64_t written = 0;
   for (const auto& [data, bytes] : {std::pair<const void*, std::size_t>{length.data(), length.size()},
                                     {header.data(), header.size()},
                                     {checkpoint.parameters.data(), checkpoint.parameters.size() * sizeof(float)},
                                     {checkpoint.state1.data(), checkpoint.state1.size() * sizeof(float)},
                                     {checkpoint.state2.data(), checkpoint.state2.size() * sizeof(float)}}) {
-    core::Status written = writeAll(file.get(), data, bytes);
-    if (!written) return fail("write failed: " + written.message());
+    core::Status wrote = writeChecked(file.get(), data, bytes, written);
+    if (!wrote) return fail("write failed: " + wrote.message());
   }
   if (std::fflush(file.get()) != 0) return fail("write failed: " + errnoText(errno));
   if (::fsync(::fileno(file.get())) != 0) return fail("sync failed: " + errnoText(errno));
@@ -474,6 +526,7 @@ core::Status saveCheckpoint(const std::string& path, const Checkpoint& checkpoin
   if (closed != 0) return fail("close failed: " + errnoText(errno));
   if (std::rename(temp.c_str(), path.c_str()) != 0)
     return fail("cannot rename " + temp + " over it: " + errnoText(errno));
+  removeStaleTemporaries(path);
   return syncFolder(path);
 }
 

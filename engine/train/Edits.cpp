@@ -7,6 +7,7 @@
 #include "core/Format.h"
 #include "data/Synthetic2D.h"
 #include "nn/Checkpoint.h"
+#include "train/MemoryEstimate.h"
 #include "train/Trainer.h"
 
 namespace nsb::train {
@@ -43,12 +44,38 @@ std::string describeHidden(const nn::ModelSpec& spec) {
   return text.empty() ? "none" : text;
 }
 
+// Refuses an edit whose new buffers do not fit beside the ones held now: a rebuild makes the new model,
+// batches and probes before the old ones go, and a new dataset's copy when `dataset` is given (on
+// `backend`, when it is another one, everything is made anew). Asked before any of it is allocated.
+core::Status fitsMemory(Trainer& t, const nn::ModelSpec& spec, std::size_t batch, const std::string& what,
+                        const data::Dataset* dataset = nullptr, compute::Backend* backend = nullptr) {
+  std::vector<std::size_t> probeRows;
+  for (std::size_t i = 0; i < t.probeCount(); ++i) probeRows.push_back(t.probeRows(i));
+  const MemoryNeed need = estimateMemory({.spec = spec,
+                                          .dataset = dataset ? *dataset : t.dataset(),
+                                          .batch = batch,
+                                          .evalChunk = t.config().evalChunk,
+                                          .probeRows = probeRows,
+                                          .probeSlots = backend || t.deviceProbes() ? Trainer::PROBE_SLOTS : 0});
+  if (backend || dataset) return checkMemory(need, backend ? *backend : t.backend(), what);
+  using enum MemoryPart;
+  return checkMemory(need.only({Model, Batches, Probes, Small, Host}), t.backend(), what);
+}
+
 }  // namespace
 
 core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
   const std::size_t firstNew = mEvents.size();
   if (const auto* set = std::get_if<SetHyperparams>(&command)) {
     NSB_TRY(set->hyperparams.validate());
+    const std::size_t batch = train::effectiveBatch(set->hyperparams, mDataset->train.count);
+    if (batch > mBatch) {
+      using enum MemoryPart;
+      NSB_TRY(checkMemory(
+          estimateMemory({.spec = mConfig.spec, .dataset = *mDataset, .batch = batch, .evalChunk = mConfig.evalChunk})
+              .only({Batches}),
+          *mBackend, "batch size " + std::to_string(batch) + " of the network " + describeShape(mConfig.spec)));
+    }
     const Hyperparams old = mConfig.hyperparams;
     const Hyperparams& now = set->hyperparams;
     const auto oldJson = old.toJson();
@@ -102,6 +129,8 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
     if (sw->backend != mBackend->name()) {
       auto created = compute::createBackend(sw->backend, mConfig.backendOptions);
       if (!created) return created.error();
+      NSB_TRY(fitsMemory(*this, mConfig.spec, mBatch, "the network " + describeShape(mConfig.spec), nullptr,
+                         created.value().get()));
       const ModelState state = hostState();
       const std::string oldName = mBackend->name();
       // Release every buffer of the old backend before it goes.
@@ -149,6 +178,8 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
                             " and " + std::to_string(spec.outputs) + " (or another head or loss)");
     }
     const std::string before = "step " + std::to_string(mStep) + ", hidden " + describeHidden(spec);
+    if (!(c.spec == spec))
+      NSB_TRY(fitsMemory(*this, c.spec, mBatch, load->path + ": its network " + describeShape(c.spec)));
     if (!(c.spec == spec)) rebuild(ModelState{c.spec, c.parameters, c.state1, c.state2});
     NSB_TRY(restore(c));
     record("checkpoint " + load->path, before,
@@ -204,6 +235,13 @@ core::Status Trainer::applyStructural(const Command& command) {
     if (width->width == 0) return core::badInput("layer width: a layer keeps at least one neuron");
     const std::size_t from = before.hidden[width->layer].width;
     if (width->width == from) return core::Ok{};
+    if (width->width > from) {
+      nn::ModelSpec grown = before;
+      grown.hidden[width->layer].width = width->width;
+      NSB_TRY(fitsMemory(*this, grown, mBatch,
+                         layerName(width->layer) + " at " + std::to_string(width->width) + " neurons (the network " +
+                             describeShape(grown) + ")"));
+    }
     ModelState state = hostState();
     for (std::size_t w = from; w < width->width; ++w) {
       const std::uint64_t seed = mConfig.seed * 0x9E3779B97F4A7C15ull + mStep * 31 + width->layer + 7 + (w - from);
@@ -226,6 +264,14 @@ core::Status Trainer::applyStructural(const Command& command) {
            std::to_string(mConfig.spec.hidden[remove->layer].width) + " (removed neuron " +
                std::to_string(remove->neuron) + ")");
   } else if (const auto* addL = std::get_if<AddLayer>(&command)) {
+    if (addL->index <= before.hidden.size()) {
+      nn::ModelSpec added = before;
+      added.hidden.insert(added.hidden.begin() + static_cast<std::ptrdiff_t>(addL->index),
+                          nn::LayerSpec{addL->width, addL->activation});
+      NSB_TRY(fitsMemory(
+          *this, added, mBatch,
+          "a layer of " + std::to_string(addL->width) + " neurons (the network " + describeShape(added) + ")"));
+    }
     auto state = addLayer(hostState(), addL->index, addL->width, addL->activation);
     if (!state) return state.error();
     rebuild(std::move(state.value()));
@@ -243,6 +289,7 @@ core::Status Trainer::applyStructural(const Command& command) {
     if (!state) return state.error();
     auto dataset = std::make_shared<data::Dataset>(*mDataset);
     data::applyFeatures(*dataset, features->features);
+    NSB_TRY(fitsMemory(*this, state.value().spec, mBatch, "features " + features->features.toString(), dataset.get()));
     rebuild(std::move(state.value()), std::move(dataset));
     record("features", current.value().toString(), features->features.toString());
   } else if (const auto* regenerate = std::get_if<RegenerateData>(&command)) {

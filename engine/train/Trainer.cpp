@@ -12,6 +12,7 @@
 #include "core/Rng.h"
 #include "nn/Checkpoint.h"
 #include "nn/Init.h"
+#include "train/MemoryEstimate.h"
 #include "train/TrainingGraphs.h"
 
 namespace nsb::train {
@@ -80,6 +81,12 @@ core::Status Trainer::initialise() {
   auto backend = compute::createBackend(mConfig.backend, mConfig.backendOptions);
   if (!backend) return backend.error();
   mBackend = std::move(backend.value());
+  // Refused before anything of the network's size is allocated: a device aborts on a buffer it cannot
+  // make, and the host ends in std::bad_alloc.
+  const std::size_t batch = train::effectiveBatch(mConfig.hyperparams, mDataset->train.count);
+  NSB_TRY(checkMemory(
+      estimateMemory({.spec = mConfig.spec, .dataset = *mDataset, .batch = batch, .evalChunk = mConfig.evalChunk}),
+      *mBackend, "the network " + describeShape(mConfig.spec) + " at batch " + std::to_string(batch)));
   mModel = std::make_unique<nn::Model>(*mBackend, mConfig.spec);
   allocateDeviceState();
   resetWeights();

@@ -108,6 +108,8 @@ class CpuBackend final : public Backend {
  protected:
   BufferId allocateId(std::size_t bytes) override { return mBuffers.allocate(bytes); }
   void release(BufferId buffer) override { mBuffers.release(buffer); }
+  // Buffers are host memory: the host's budget, no limit per buffer.
+  MemoryBudget deviceBudget() const override { return hostMemoryBudget(); }
 
  private:
   int mThreads = 1;

@@ -8,6 +8,34 @@
 #include "gpu/VulkanContext.h"
 
 namespace nsb::compute::vulkan {
+
+MemoryBudget vulkanBudget(const gpu::MemoryLimits& limits, std::uint64_t allocated) {
+  MemoryBudget budget;
+  std::uint64_t free = 0;
+  if (limits.budgetExtension) {
+    free = limits.heapBudget > limits.heapUsage ? limits.heapBudget - limits.heapUsage : 0;
+    budget.source = "VK_EXT_memory_budget's heap budget - usage less a 10% margin";
+  } else {
+    // Without the extension only the heap's size is known: what this backend holds comes off it.
+    free = limits.heapSize > allocated ? limits.heapSize - allocated : 0;
+    budget.source = "the device heap's size less a 10% margin";
+    if (allocated > 0) budget.source += " and the " + formatBytes(allocated) + " held";
+  }
+  budget.available = static_cast<std::uint64_t>(static_cast<double>(free) * (1.0 - MEMORY_MARGIN));
+  // Buffers are made in whole vec4 (VulkanDevice::create) and bound whole as storage buffers.
+  const std::pair<std::uint64_t, const char*> perBuffer[] = {
+      {limits.maxStorageBufferRange / 16 * 16, "maxStorageBufferRange"},
+      {limits.maxMemoryAllocationSize, "maxMemoryAllocationSize"},
+      {limits.maxBufferSize, "maxBufferSize"}};
+  for (const auto& [bytes, name] : perBuffer) {
+    if (bytes > 0 && bytes < budget.largestBuffer) {
+      budget.largestBuffer = bytes;
+      budget.bufferLimit = name;
+    }
+  }
+  return budget;
+}
+
 namespace {
 
 class VulkanBackend final : public Backend {
@@ -50,6 +78,9 @@ class VulkanBackend final : public Backend {
  protected:
   BufferId allocateId(std::size_t bytes) override { return mDevice.create(bytes); }
   void release(BufferId buffer) override { mDevice.destroy(buffer); }
+  MemoryBudget deviceBudget() const override {
+    return vulkanBudget(mDevice.context().memoryLimits(), bytesAllocated());
+  }
 
  private:
   VulkanDevice mDevice;

@@ -10,11 +10,20 @@
 #include "compute/Registry.h"
 #include "core/Result.h"
 
+namespace nsb::gpu {
+struct MemoryLimits;
+}
+
 namespace nsb::compute::vulkan {
 
 // On options.context when set (the renderer's: one VkDevice and one queue lock for both), else on a
 // context of its own: a runtime error "--backend vulkan: no Vulkan device (<reason>)" when there is
 // none, bad input when --device is out of range.
 core::Result<std::unique_ptr<Backend>> createVulkanBackend(const BackendOptions& options);
+
+// The budget of a device with these limits where the backend holds `allocated` bytes: VK_EXT_memory_budget's
+// budget - usage where the device has it, else the heap's size less `allocated`, less MEMORY_MARGIN; the
+// largest buffer is the least of maxStorageBufferRange, maxMemoryAllocationSize and maxBufferSize.
+MemoryBudget vulkanBudget(const gpu::MemoryLimits& limits, std::uint64_t allocated);
 
 }  // namespace nsb::compute::vulkan
