@@ -1,10 +1,10 @@
 #pragma once
 // LocalSession: the Session (train/Session.h) of this process, a Trainer on its own thread. Other
 // threads talk to it only through the Session interface; commands are applied between two submits
-// of the backend, in the order sent, and
-// never wait behind training: a running session trains at a rate (SetSpeed) and drops the steps it
-// cannot make, and each submit is short (TrainerConfig::stepsPerSubmit). When the probes run again
-// is its ProbeSchedule's business.
+// of the backend, in the order sent, and never wait behind training: a running session trains at a
+// rate (SetSpeed) and drops the steps it cannot make, and each submit is short
+// (TrainerConfig::stepsPerSubmit). When the probes run again, and which device slot they are written
+// to, is its ProbeSchedule's business (train/Probes.h).
 #include <array>
 #include <atomic>
 #include <chrono>
