@@ -1,4 +1,4 @@
-// Probes: the Trainer's probe members (build, inputs, runs, device slots) and the Session's
+// Probes: the Trainer's probe members (build, inputs, runs, device slots) and the LocalSession's
 // ProbeSchedule that decides when they run and how their results are published.
 #include "train/Probes.h"
 
@@ -133,14 +133,18 @@ void ProbeSchedule::refresh(Trainer& t, bool running) {
   // On the renderer's device the probes stay there (zero copy); elsewhere they come to the host.
   std::optional<std::size_t> slot;
   if (t.config().backendOptions.context && t.deviceProbes()) {
+    std::lock_guard lock(mSlotMutex);
     for (std::size_t i = 1; i <= Trainer::PROBE_SLOTS && !slot; ++i) {
       const std::size_t s = (mLastSlot + i) % Trainer::PROBE_SLOTS;
-      if (mSlotReaders[s].expired()) slot = s;
+      const SlotUse& use = mSlotUses[s];
+      if (use.set.expired() && (!use.handle || use.handle.use_count() == 1)) slot = s;
     }
-    // Every slot still read (the renderer holds a ProbeSet until its frame has finished): while
+    // Every slot still read (the renderer holds a handle until its frame has finished): while
     // training, try again next time; an edit, a step or a pause is shown at once, through the host.
     if (!slot && running && !mDirty) return;
-    std::atomic_thread_fence(std::memory_order_acquire);  // pairs with the reader's release of its ProbeSet
+    // The slot is written now: device() no longer hands out its old handle.
+    if (slot) mSlotUses[*slot] = {};
+    std::atomic_thread_fence(std::memory_order_acquire);  // pairs with the reader's release of its handle
   }
   const bool all = which.empty();
   if (all) mTimer.reset();
@@ -150,11 +154,13 @@ void ProbeSchedule::refresh(Trainer& t, bool running) {
   set->version = mProbes ? mProbes->version + 1 : 1;
   const std::size_t layers = t.config().spec.layerCount();
   std::shared_ptr<const Trainer::ProbeSlot> device;
+  std::shared_ptr<const DeviceProbes> handle;
   if (slot) {
     device = t.runProbes(*slot, which);
     const auto native = t.backend().native(device->buffer.id());
     NSB_CHECK(native.has_value()) << "probe slots need a backend with native buffers";
-    set->device = DeviceProbes{*native, device};
+    set->onDevice = true;
+    handle = std::make_shared<const DeviceProbes>(DeviceProbes{set->version, *native, device});
   } else {
     t.runProbes(which);
   }
@@ -177,13 +183,24 @@ void ProbeSchedule::refresh(Trainer& t, bool running) {
   set->parameters = t.parameters();
   set->spectrum = t.weightSpectrum();
   if (slot) {
-    mSlotReaders[*slot] = set;
+    {
+      std::lock_guard lock(mSlotMutex);
+      mSlotUses[*slot] = {set, std::move(handle)};
+    }
     if (std::find(mSlotsHeld.begin(), mSlotsHeld.end(), device) == mSlotsHeld.end()) mSlotsHeld.push_back(device);
     mLastSlot = *slot;
   }
   mProbes = std::move(set);
   mDirty = false;
   if (all) mSeconds = mTimer.seconds();
+}
+
+std::shared_ptr<const DeviceProbes> ProbeSchedule::device(std::uint64_t version) const {
+  std::lock_guard lock(mSlotMutex);
+  for (const SlotUse& use : mSlotUses) {
+    if (use.handle && use.handle->version == version && !use.set.expired()) return use.handle;
+  }
+  return nullptr;
 }
 
 }  // namespace nsb::train

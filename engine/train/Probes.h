@@ -4,17 +4,19 @@
 // written again only once no ProbeSet reads them. The Trainer's probe members are in Probes.cpp too.
 #include <array>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "core/Result.h"
 #include "core/Timer.h"
 #include "train/Command.h"
+#include "train/Session.h"
 #include "train/Snapshot.h"
 #include "train/Trainer.h"
 
 namespace nsb::train {
 
-// Owned by the Session and used only on its thread.
+// Owned by a LocalSession and used only on its thread, but for device().
 class ProbeSchedule {
  public:
   // New probe inputs (SetProbes): refused when a grid does not fit the network's inputs.
@@ -28,6 +30,9 @@ class ProbeSchedule {
   void refresh(Trainer& trainer, bool running);
   // The latest results (null before the first run).
   const std::shared_ptr<const ProbeSet>& current() const { return mProbes; }
+  // Any thread: the device buffer that ProbeSet `version` reads, while that set is alive (see
+  // Session::deviceProbes); null for host results.
+  std::shared_ptr<const DeviceProbes> device(std::uint64_t version) const;
 
  private:
   static constexpr std::size_t LARGE_PROBE_ROWS = 16384;  // the output view's 256x256 grid is large
@@ -37,10 +42,17 @@ class ProbeSchedule {
   std::size_t mCount = 0;
   bool mDirty = false;
   std::shared_ptr<const ProbeSet> mProbes;
-  // Device probe slots (Vulkan on the renderer's device): the ProbeSet that reads each slot (the slot
-  // is written again only once it is gone), and every slot published, held until nobody else holds
-  // it, so that while the session runs the last release is on its thread, never the renderer's.
-  std::array<std::weak_ptr<const ProbeSet>, Trainer::PROBE_SLOTS> mSlotReaders;
+  // Device probe slots (Vulkan on the renderer's device). Per slot, the ProbeSet published from it and
+  // the handle that device() gives its readers: the slot is written again only once the set is gone
+  // and nobody but this schedule holds the handle. Every slot published is held in mSlotsHeld until
+  // nobody else holds it, so that while the session runs the last release is on its thread, never
+  // the renderer's.
+  struct SlotUse {
+    std::weak_ptr<const ProbeSet> set;
+    std::shared_ptr<const DeviceProbes> handle;
+  };
+  mutable std::mutex mSlotMutex;  // guards mSlotUses: device() is called from other threads
+  std::array<SlotUse, Trainer::PROBE_SLOTS> mSlotUses;
   std::vector<std::shared_ptr<const Trainer::ProbeSlot>> mSlotsHeld;
   std::size_t mLastSlot = 0;
   core::Timer mTimer;       // since the last run of every probe

@@ -1,82 +1,75 @@
 #pragma once
-// Session: a Trainer on its own thread. Other threads talk to it only through submit(Command) and
-// read latest(); commands are applied between two submits of the backend, in the order sent, and
-// never wait behind training: a running session trains at a rate (SetSpeed) and drops the steps it
-// cannot make, and each submit is short (TrainerConfig::stepsPerSubmit). When the probes run again
-// is its ProbeSchedule's business.
-#include <array>
-#include <atomic>
+// Session: how other threads (the editor, tests, later a remote client) talk to training: commands go
+// in with submit(), immutable Snapshots come out of latest(). Snapshots hold values only, so that a
+// session in another process could send them; what they no longer carry comes through the session:
+// the dataset by version, and, for a local session on the renderer's device, the probe results left
+// there. LocalSession (train/LocalSession.h) runs a Trainer on a thread of this process.
 #include <chrono>
-#include <condition_variable>
-#include <deque>
+#include <cstdint>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <thread>
 
-#include "core/ThreadQueue.h"
-#include "core/Timer.h"
-#include "train/Probes.h"
+#include "compute/Backend.h"
+#include "data/Dataset.h"
+#include "train/Command.h"
 #include "train/Snapshot.h"
-#include "train/Trainer.h"
 
 namespace nsb::train {
 
+// What sync() saw.
+enum class SyncStatus {
+  Synced,    // every command submitted before the call was applied (or refused) and published
+  TimedOut,  // the timeout passed first; the session goes on
+  Ended,     // the session ended first (destroyed, or a remote one lost); no snapshot will follow
+};
+
+const char* syncStatusName(SyncStatus status);
+
+// The data a session trains on now, and its version (Snapshot::datasetVersion names the one a
+// snapshot was made with). A version names one dataset for the life of the process.
+struct VersionedDataset {
+  std::uint64_t version = 0;
+  std::shared_ptr<const data::Dataset> dataset;
+};
+
+// Probe results left on the device (Vulkan on the renderer's VkDevice): no host copy, a local side
+// channel that a remote session never opens. The buffer was written before the ProbeSet of `version`
+// was published (the session waited for the device; a render submit also waits for the compute
+// timeline to reach `buffer.ready`) and is not written again while this handle or that ProbeSet is
+// alive: a renderer holds the handle until its frames that read the buffer have finished. `keepAlive`
+// keeps the buffer (and its backend) alive after a rebuild, a backend switch or the session's end.
+struct DeviceProbes {
+  std::uint64_t version = 0;  // ProbeSet::version
+  compute::NativeBuffer buffer;
+  std::shared_ptr<const void> keepAlive;
+};
+
 class Session {
  public:
-  // Creates the trainer (on the calling thread, so errors come back here) and starts the thread.
-  // `running` at `speed` steps a second (0: as fast as it can).
-  static core::Result<std::unique_ptr<Session>> create(TrainerConfig config,
-                                                       std::shared_ptr<const data::Dataset> dataset, bool running,
-                                                       double speed = 0.0);
-  ~Session();
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
+  virtual ~Session() = default;
 
   // Any thread. Returns the command's sequence number (1, 2, ...): its Outcome in a later snapshot
   // carries it, and Snapshot::appliedSequence reaches it once it has been applied or refused.
-  std::uint64_t submit(Command command);
-  std::shared_ptr<const Snapshot> latest() const;
-  // Waits until every command submitted before this call has been applied (and the steps they asked
-  // for run) and a snapshot published; false if `timeout` passed first.
-  bool sync(std::chrono::milliseconds timeout = std::chrono::hours(24));
+  virtual std::uint64_t submit(Command command) = 0;
+  // Any thread. Never null.
+  virtual std::shared_ptr<const Snapshot> latest() const = 0;
+  // Any thread. Waits until every command submitted before this call has been applied (and the steps
+  // it asked for run) and a snapshot published.
+  virtual SyncStatus sync(std::chrono::milliseconds timeout = std::chrono::hours(24)) = 0;
+  // Any thread. The dataset trained on now; fetch it again when a snapshot's datasetVersion differs
+  // from the version fetched.
+  virtual VersionedDataset dataset() const = 0;
+  // Any thread. The device buffer of ProbeSet `probeVersion` when its results are on the renderer's
+  // device (ProbeSet::onDevice) and that ProbeSet is still held by someone (the caller's snapshot);
+  // null otherwise, and always for a session without a shared device.
+  virtual std::shared_ptr<const DeviceProbes> deviceProbes(std::uint64_t probeVersion) const {
+    (void)probeVersion;
+    return nullptr;
+  }
 
- private:
-  Session(std::unique_ptr<Trainer> trainer, bool running, double speed);
-  void loop();
-  // Without `refreshProbes`, the last probes are published again (the same network shape only).
-  void publish(double stepsPerSecond, bool refreshProbes = true);
-  // Applies one command on the session thread.
-  Outcome apply(std::uint64_t sequence, const Command& command);
-  // The steps to run now while running: all a submit holds at full speed, else what the clock allows.
-  std::uint64_t pacedSteps();
-  // Whether a command leaves the weights and the data as they were (a control, a new learning rate):
-  // its snapshot may go out before the probes run again.
-  static bool keepsWeights(const Command& command);
-
-  std::unique_ptr<Trainer> mTrainer;  // touched only by the session thread after start
-  core::ThreadQueue<std::pair<std::uint64_t, Command>> mCommands;
-  mutable std::mutex mSnapshotMutex;
-  std::shared_ptr<const Snapshot> mSnapshot;
-  std::condition_variable mApplied;
-  std::uint64_t mSubmitted = 0, mSynced = 0;  // guarded by mSnapshotMutex
-  std::atomic<bool> mStop{false};
-  bool mRunning = false;
-  std::atomic<std::uint64_t> mPendingSteps{0};
-  double mSpeed = 0.0;   // steps a second while running; 0: as fast as it can
-  double mBudget = 0.0;  // steps the clock allows now at mSpeed (at most a tenth of a second's worth)
-  core::Timer mPaceTimer;
-  std::uint64_t mRun = 1;
-  std::uint64_t mAppliedSequence = 0;
-  std::deque<Outcome> mOutcomes;  // the last OUTCOMES_KEPT
-  static constexpr std::size_t OUTCOMES_KEPT = 16;
-  std::optional<Divergence> mDivergence;
-  std::uint64_t mDivergences = 0;
-  nn::ModelSpec mPublishedSpec;  // of the last snapshot
-  ProbeSchedule mProbes;         // session thread only
-  std::shared_ptr<const TestPredictions> mPredictions;
-  std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
-  std::thread mThread;
+ protected:
+  Session() = default;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 };
 
 }  // namespace nsb::train

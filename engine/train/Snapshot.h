@@ -1,13 +1,14 @@
 #pragma once
-// Snapshot: what the UI and reporters read of a running Session, immutable once published.
+// Snapshot: what the UI and reporters read of a running Session, immutable once published. Values
+// only (numbers, strings, vectors, optionals, shared_ptrs to const values for sharing between
+// snapshots), so that a session in another process could send one; SNAPSHOT_PROTOCOL names its shape.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "compute/Backend.h"
-#include "data/Dataset.h"
 #include "nn/ModelSpec.h"
 #include "train/Command.h"
 #include "train/Hyperparams.h"
@@ -17,8 +18,8 @@ namespace nsb::train {
 
 // One probe's forward pass (see Trainer::addProbe): per layer [rows, width] row-major, the hidden
 // layers' activations and, for the last layer, the head's output. On the host in `layers`, or, when
-// the probe set is on the device (ProbeSet::device), at `offsets` (floats) in its buffer; small probes
-// (one image's activations) are on the host in both cases.
+// the probe set is on the device (ProbeSet::onDevice), at `offsets` (floats) in the buffer that
+// Session::deviceProbes hands out; small probes (one image's activations) are on the host in both cases.
 struct ProbeResult {
   std::size_t rows = 0;
   std::uint64_t step = 0;  // the step it ran at: large probes may lag the set's step while training
@@ -26,24 +27,13 @@ struct ProbeResult {
   std::vector<std::size_t> offsets;
 };
 
-// Probe results left on the device (Vulkan backend on the renderer's VkDevice): no host copy. The
-// buffer was written before the snapshot was published (the session waited for the device; a render
-// submit also waits for the compute timeline to reach `buffer.ready`) and is not written again while
-// this ProbeSet is alive: a renderer holds the ProbeSet until its frames that read the buffer have
-// finished. `keepAlive` keeps the buffer (and its backend) alive after a rebuild or backend switch.
-// The session keeps PROBE_SLOTS such buffers and writes one that no live ProbeSet reads.
-struct DeviceProbes {
-  compute::NativeBuffer buffer;
-  std::shared_ptr<const void> keepAlive;
-  explicit operator bool() const { return buffer.buffer != 0; }
-};
-
 // What the probes and parameters were at `step`; shared between snapshots until they change.
 struct ProbeSet {
   std::uint64_t step = 0;
   std::uint64_t version = 0;  // grows every time the probes are run again
   std::vector<ProbeResult> probes;
-  DeviceProbes device;
+  // The results without `layers` are on the renderer's device: Session::deviceProbes(version).
+  bool onDevice = false;
   std::vector<float> parameters;  // flat layout of nn::ModelSpec
   // Image data: |2D DFT| of each first-layer weight image, [width0, height, width / 2 + 1].
   std::vector<float> spectrum;
@@ -75,12 +65,41 @@ struct Snapshot {
   // few outcomes, oldest first.
   std::uint64_t appliedSequence = 0;
   std::vector<Outcome> outcomes;
-  std::optional<Divergence> divergence;                // set while paused after a divergence, until play or reset
-  std::shared_ptr<const ProbeSet> probes;              // null until a SetProbes command arrives
-  std::shared_ptr<const data::Dataset> dataset;        // what is trained on now (features, regenerated points)
-  std::shared_ptr<const TestPredictions> predictions;  // null until the first metric point
+  std::optional<Divergence> divergence;    // set while paused after a divergence, until play or reset
+  std::shared_ptr<const ProbeSet> probes;  // null until a SetProbes command arrives
+  // The data trained on (Session::dataset): grows when it changes (new features, points drawn again).
+  std::uint64_t datasetVersion = 0;
+  std::shared_ptr<const TestPredictions> predictions;             // null until the first metric point
   std::shared_ptr<const std::vector<HistogramPoint>> histograms;  // null until the first metric point
 };
+
+// The snapshot protocol's version: it changes whenever the Snapshot or a value it carries changes
+// shape (a field added, removed, retyped or reordered), as a remote session checks it (see remote/).
+// Two checks make that hard to forget: the structured bindings below name every field of the
+// snapshot's own types (a field added or removed stops them compiling), and the sizes of every type
+// it carries, on libstdc++ for 64-bit targets (the project's toolchains), catch most retyping. When
+// either trips, bump SNAPSHOT_PROTOCOL and update the bindings or the sizes.
+inline constexpr std::uint32_t SNAPSHOT_PROTOCOL = 1;
+
+namespace protocol {
+inline void checkSnapshotFields(const Snapshot& s, const ProbeSet& p, const ProbeResult& r, const TestPredictions& t) {
+  [[maybe_unused]] const auto& [step, run, epoch, running, backend, device, stepsPerSubmit, lastLoss, stepsPerSecond,
+                                speed, bytesTransferred, spec, hyperparams, history, events, appliedSequence, outcomes,
+                                divergence, probes, datasetVersion, predictions, histograms] = s;
+  [[maybe_unused]] const auto& [pStep, pVersion, pProbes, pOnDevice, pParameters, pSpectrum] = p;
+  [[maybe_unused]] const auto& [rRows, rStep, rLayers, rOffsets] = r;
+  [[maybe_unused]] const auto& [tStep, tClasses] = t;
+}
+}  // namespace protocol
+
+#if defined(__GLIBCXX__) && UINTPTR_MAX == UINT64_MAX
+static_assert(sizeof(Snapshot) == 464 && sizeof(ProbeSet) == 96 && sizeof(ProbeResult) == 64 &&
+                  sizeof(TestPredictions) == 32 && sizeof(MetricPoint) == 112 && sizeof(Evaluation) == 32 &&
+                  sizeof(HistogramPoint) == 56 && sizeof(Histogram) == 32 && sizeof(Divergence) == 56 &&
+                  sizeof(Outcome) == 56 && sizeof(Event) == 104 && sizeof(nn::ModelSpec) == 48 &&
+                  sizeof(nn::LayerSpec) == 16 && sizeof(Hyperparams) == 80,
+              "a type the Snapshot carries changed shape: bump SNAPSHOT_PROTOCOL and update these sizes");
+#endif
 
 // The outcome of command `sequence` (Session::submit's number), while the snapshot still holds it.
 inline const Outcome* findOutcome(const Snapshot& snapshot, std::uint64_t sequence) {

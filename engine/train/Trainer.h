@@ -96,7 +96,7 @@ class Trainer {
   // Device copies of the probe results, for readers on the same device (the editor's heatmaps on the
   // Vulkan backend): every probe's layers one after another in one buffer per slot. A slot is shared:
   // it keeps its buffer and the backend alive through a rebuild or a backend switch while a reader
-  // holds it. The caller picks a slot that nobody reads any more (see Session).
+  // holds it. The caller picks a slot that nobody reads any more (see ProbeSchedule).
   static constexpr std::size_t PROBE_SLOTS = 3;  // the renderer's frames in flight + the one being written
   struct ProbeSlot {
     std::shared_ptr<compute::Backend> backend;  // declared first: released last

@@ -29,8 +29,8 @@
 #include "gpu/VulkanContext.h"
 #include "render/HeatmapView.h"
 #include "render/Renderer.h"
+#include "train/LocalSession.h"
 #include "train/Preset.h"
-#include "train/Session.h"
 #include "ui/Editor.h"
 #include "ui/Settings.h"
 #include "ui/Theme.h"
@@ -171,7 +171,7 @@ core::Status App::initialise() {
   }
   makeEditor(true, mOptions.stepsPerFrame, speed);
 
-  auto session = train::Session::create(std::move(config), mOptions.dataset, !lockstep(), speed);
+  auto session = train::LocalSession::create(std::move(config), mOptions.dataset, !lockstep(), speed);
   if (!session) return session.error();
   mSession = std::move(session.value());
   if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
@@ -182,6 +182,10 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   EditorConfig editorConfig;
   editorConfig.submit = [this](train::Command command) -> std::uint64_t {
     return mSession ? mSession->submit(std::move(command)) : 0;
+  };
+  editorConfig.fetchDataset = [this] { return mSession ? mSession->dataset() : train::VersionedDataset{}; };
+  editorConfig.deviceProbes = [this](std::uint64_t version) {
+    return mSession ? mSession->deviceProbes(version) : nullptr;
   };
   editorConfig.lockstep = lockstep();
   editorConfig.speed = speed;
@@ -254,7 +258,7 @@ core::Status App::start(const train::Preset& p) {
   config.seed = p.seed;
   const bool playing = mEditor->playing();
   const double speed = mEditor->speed();
-  auto session = train::Session::create(config, shared, !lockstep() && playing, speed);
+  auto session = train::LocalSession::create(config, shared, !lockstep() && playing, speed);
   if (!session) return session.error();
   mSession = std::move(session.value());  // the old session's thread stops here
   mOptions.config = config;

@@ -43,6 +43,7 @@ Editor::Editor(EditorConfig config) : mConfig(std::move(config)) {
   mNetwork.setDataset(mConfig.dataset, mConfig.featureList);
   mImages.setDataset(mConfig.dataset);
   mNetwork.setImages(&mImages);
+  mNetwork.setDeviceProbes(mConfig.deviceProbes);
 }
 
 std::optional<train::SetProbes> Editor::probeCommand() const {
@@ -122,11 +123,16 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
   EditorRequests requests;
   settle(snapshot);
   mSeed = std::max(mSeed, 0);
-  // A structural data edit (features, new points) arrives as a new dataset in the snapshot.
-  if (snapshot.dataset && snapshot.dataset != mDataset) {
-    mDataset = snapshot.dataset;
-    mNetwork.setDataset(mDataset, panels::featureListOf(*mDataset));
-    mImages.setDataset(mDataset);
+  // A structural data edit (features, new points) arrives as a new dataset version in the snapshot;
+  // the data itself comes from the session, once per version.
+  if (snapshot.datasetVersion != mDatasetVersion && mConfig.fetchDataset) {
+    const train::VersionedDataset fetched = mConfig.fetchDataset();
+    mDatasetVersion = fetched.version;
+    if (fetched.dataset && fetched.dataset != mDataset) {
+      mDataset = fetched.dataset;
+      mNetwork.setDataset(mDataset, panels::featureListOf(*mDataset));
+      mImages.setDataset(mDataset);
+    }
   }
   mImages.update(snapshot, mConfig.heatmaps);
   mPlots.setRun(snapshot.run);  // a new run: the old curves become a faded overlay

@@ -18,6 +18,7 @@
 #include "data/Features.h"
 #include "train/Command.h"
 #include "train/Preset.h"
+#include "train/Session.h"
 #include "train/Snapshot.h"
 #include "ui/BackendSpeeds.h"
 #include "ui/ImageViews.h"
@@ -35,6 +36,10 @@ namespace nsb::ui {
 struct EditorConfig {
   // To the Session; returns the command's sequence number (0: nobody took it).
   std::function<std::uint64_t(train::Command)> submit;
+  // The Session's side channels (unset in tests of panel logic): the dataset trained on now, fetched
+  // again when a snapshot's datasetVersion changes, and probe results left on the renderer's device.
+  std::function<train::VersionedDataset()> fetchDataset;
+  std::function<std::shared_ptr<const train::DeviceProbes>(std::uint64_t)> deviceProbes;
   std::shared_ptr<const data::Dataset> dataset;  // points and labels for the output view
   std::string presetName;
   std::string featureList;                  // the 2D input features, e.g. "x1,x2,sin-x1,sin-x2"
@@ -198,7 +203,8 @@ class Editor {
   FileAction mFileAction = FileAction::None;
   bool mOpenFileDialog = false;
   std::array<char, 1024> mPath{};
-  std::shared_ptr<const data::Dataset> mDataset;  // what is trained on now (from the snapshot)
+  std::shared_ptr<const data::Dataset> mDataset;  // what is trained on now (fetched from the session)
+  std::uint64_t mDatasetVersion = 0;              // of mDataset (0: the config's, not fetched yet)
   float mNoise = 0.0f;
   std::uint64_t mDataSeed = 1;
   bool mPlaying = true;

@@ -126,11 +126,14 @@ void NetworkView::updateHeatmaps(const train::Snapshot& snapshot, render::Heatma
   }
   const auto& set = snapshot.probes;
   if (!set || set->probes.size() < 2) return;
-  if (set->device) {
-    // Zero copy: the heatmaps read the probe buffer on the device, every frame, and hold the probe
-    // set until those frames have finished.
-    const compute::NativeBuffer& buffer = set->device.buffer;
-    mFromBuffer = heatmaps.setBuffer(buffer.device, buffer.buffer, buffer.bytes, buffer.ready, set);
+  if (set->onDevice) {
+    // Zero copy: the heatmaps read the probe buffer on the device, every frame, and hold it until
+    // those frames have finished.
+    const auto device = mDeviceProbes ? mDeviceProbes(set->version) : nullptr;
+    mFromBuffer = false;
+    if (!device) return;
+    const compute::NativeBuffer& buffer = device->buffer;
+    mFromBuffer = heatmaps.setBuffer(buffer.device, buffer.buffer, buffer.bytes, buffer.ready, device);
     if (set->version == mWrittenVersion) return;
     mWrittenVersion = set->version;
     updateSources(spec, *set);

@@ -4,6 +4,7 @@
 // edges coloured by the weight's sign, width and alpha by |w|; and the output view, a 256x256
 // decision boundary (or regression surface) with the train and test points. UI thread only.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "data/Features.h"
 #include "render/HeatmapView.h"
 #include "train/Command.h"
+#include "train/Session.h"
 #include "train/Snapshot.h"
 #include "ui/ImageViews.h"
 #include "ui/Rect.h"
@@ -43,6 +45,9 @@ class NetworkView {
   // Image data: the input column is the chosen sample's image, the first layer shows weight images
   // and later layers the sample's activations (drawn by `images`).
   void setImages(const ImageViews* images) { mImages = images; }
+  // Where probe results left on the device come from (Session::deviceProbes); unset: none.
+  using DeviceProbeSource = std::function<std::shared_ptr<const train::DeviceProbes>(std::uint64_t)>;
+  void setDeviceProbes(DeviceProbeSource source) { mDeviceProbes = std::move(source); }
   // The probe inputs: the 64x64 neuron grid and the 256x256 output grid, as features.
   std::optional<train::SetProbes> probes() const;
   // The same grids for another feature set (sent right after a SetFeatures).
@@ -79,6 +84,7 @@ class NetworkView {
   data::FeatureSet mFeatures;
   bool mPlanar = false;
   const ImageViews* mImages = nullptr;
+  DeviceProbeSource mDeviceProbes;
   NetworkViewOptions mOptions;
   float mZoom = 1.0f;
   ImVec2 mPan{0, 0};

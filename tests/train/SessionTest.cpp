@@ -1,11 +1,17 @@
-// Session: commands from another thread apply between steps and show up in snapshots as events.
+// Session: commands from another thread apply between steps and show up in snapshots as events;
+// sync's statuses; the dataset by version; snapshots that outlive their session; device probes only
+// through the local session's side channel.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
+#include <future>
+#include <set>
+#include <thread>
 
 #include "TrainTestSupport.h"
 #include "gpu/VulkanContext.h"
-#include "train/Session.h"
+#include "train/LocalSession.h"
 
 namespace nsb::train::testing {
 namespace {
@@ -13,7 +19,7 @@ namespace {
 std::unique_ptr<Session> makeSession(bool running) {
   Loaded l = loadPreset("spiral");
   l.config.stepsPerSubmit = 4;
-  auto s = Session::create(l.config, l.dataset, running);
+  auto s = LocalSession::create(l.config, l.dataset, running);
   EXPECT_TRUE(s.ok());
   return std::move(s.value());
 }
@@ -85,7 +91,7 @@ TEST(Session, SmallProbesAreAlwaysCurrentAndAPauseMakesEveryProbeCurrent) {
   const bool vulkan = !gpu::listVulkanDevices().empty();
   Loaded l = loadPreset("spiral", vulkan ? "vulkan" : "cpu");
   l.config.stepsPerSubmit = 4;
-  auto created = Session::create(l.config, l.dataset, true);
+  auto created = LocalSession::create(l.config, l.dataset, true);
   ASSERT_TRUE(created.ok()) << created.message();
   auto& s = created.value();
   const std::size_t inputs = s->latest()->spec.inputs;
@@ -117,7 +123,7 @@ TEST(Session, SnapshotsCarryAThinnedHistoryEndingAtTheLastPoint) {
   Loaded l = loadPreset("spiral");
   l.config.stepsPerSubmit = 4;
   l.config.metricsEvery = 1;  // a metric point every step: 5,000 of them
-  auto created = Session::create(l.config, l.dataset, false);
+  auto created = LocalSession::create(l.config, l.dataset, false);
   ASSERT_TRUE(created.ok());
   auto& s = created.value();
   s->submit(Step{5000});
@@ -131,6 +137,208 @@ TEST(Session, SnapshotsCarryAThinnedHistoryEndingAtTheLastPoint) {
   const std::uint64_t stride = h[1].step - h[0].step;
   EXPECT_EQ(stride & (stride - 1), 0u) << "a power-of-two stride: " << stride;
   for (std::size_t i = 1; i + 1 < h.size(); ++i) EXPECT_EQ(h[i].step - h[i - 1].step, stride) << i;
+}
+
+TEST(Session, SyncTimesOutOnABusySessionAndSyncsOnceItsCommandsAreApplied) {
+  auto s = makeSession(false);
+  s->submit(Step{3});
+  EXPECT_EQ(s->sync(), SyncStatus::Synced);
+  EXPECT_EQ(s->latest()->step, 3u);
+  s->submit(Step{100'000'000});  // hours of training: the session stays busy
+  const auto start = std::chrono::steady_clock::now();
+  const SyncStatus status = s->sync(std::chrono::milliseconds(50));
+  EXPECT_EQ(status, SyncStatus::TimedOut) << syncStatusName(status);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
+  EXPECT_LT(s->latest()->step, 100'000'000u);
+}
+
+// A sync() waiting on another thread when the session goes returns Ended instead of waiting for
+// commands that will never be applied.
+TEST(Session, SyncReturnsEndedWhenTheSessionEndsWhileItWaits) {
+  auto s = makeSession(false);
+  s->submit(Step{100'000'000});
+  std::promise<void> calling;
+  auto waiting = std::async(std::launch::async, [session = s.get(), &calling] {
+    calling.set_value();
+    return session->sync();  // 24 hours
+  });
+  calling.get_future().wait();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // inside sync() by now
+  s.reset();
+  ASSERT_EQ(waiting.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  const SyncStatus status = waiting.get();
+  EXPECT_EQ(status, SyncStatus::Ended) << syncStatusName(status);
+}
+
+// The dataset is fetched by version: a step or an edit of the network leaves the version (and the
+// data) as they were; points drawn again (new noise), new features and a new session's data each
+// come with a new version, and every snapshot names the version it was made with.
+TEST(Session, TheDatasetVersionChangesExactlyWhenTheDataChanges) {
+  auto s = makeSession(false);
+  const VersionedDataset first = s->dataset();
+  ASSERT_TRUE(first.dataset);
+  EXPECT_GT(first.version, 0u);
+  EXPECT_EQ(s->latest()->datasetVersion, first.version);
+
+  s->submit(Step{5});
+  Hyperparams h = s->latest()->hyperparams;
+  h.learningRate = 0.05f;
+  s->submit(SetHyperparams{h});
+  s->submit(SetLayerWidth{0, 9});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  EXPECT_EQ(s->latest()->step, 5u);
+  EXPECT_EQ(s->latest()->datasetVersion, first.version) << "steps and network edits leave the data";
+  EXPECT_EQ(s->dataset().version, first.version);
+  EXPECT_EQ(s->dataset().dataset, first.dataset);
+
+  s->submit(RegenerateData{0.3f, 9});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  const VersionedDataset noisy = s->dataset();
+  EXPECT_GT(noisy.version, first.version) << "points drawn again with new noise";
+  EXPECT_EQ(s->latest()->datasetVersion, noisy.version);
+  EXPECT_NE(noisy.dataset->train.points, first.dataset->train.points);
+
+  s->submit(SetFeatures{data::FeatureSet::parse("x1,x2,x1x2").value()});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  const VersionedDataset featured = s->dataset();
+  EXPECT_GT(featured.version, noisy.version) << "new features";
+  EXPECT_EQ(s->latest()->datasetVersion, featured.version);
+  EXPECT_EQ(featured.dataset->features, 3u);
+
+  s->submit(Step{2});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  EXPECT_EQ(s->latest()->datasetVersion, featured.version);
+
+  auto other = makeSession(false);
+  const std::set<std::uint64_t> versions{first.version, noisy.version, featured.version};
+  EXPECT_EQ(versions.count(other->dataset().version), 0u) << "a new session's data has a version of its own";
+}
+
+// A snapshot is values: everything it points to stays readable, unchanged, after its session (and
+// its trainer and backend) are gone.
+TEST(Session, ASnapshotStaysValidAndReadableAfterItsSessionIsDestroyed) {
+  Loaded l = loadPreset("spiral");
+  l.config.stepsPerSubmit = 4;
+  l.config.metricsEvery = 4;
+  auto created = LocalSession::create(l.config, l.dataset, false);
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto s = std::move(created.value());
+  SetProbes probes;
+  probes.inputs.push_back(std::vector<float>(8 * 8 * l.config.spec.inputs, 0.5f));
+  s->submit(probes);
+  s->submit(Step{20});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  const auto snap = s->latest();
+  ASSERT_TRUE(snap->probes && snap->predictions && snap->histograms);
+  ASSERT_EQ(snap->probes->probes.size(), 1u);
+  const auto layers = snap->probes->probes[0].layers;
+  const auto parameters = snap->probes->parameters;
+  const auto classes = snap->predictions->classes;
+  const std::size_t histograms = snap->histograms->size(), history = snap->history.size();
+  ASSERT_FALSE(layers.empty());
+  ASSERT_FALSE(classes.empty());
+  s.reset();
+  EXPECT_EQ(snap->step, 20u);
+  EXPECT_EQ(snap->probes->probes[0].layers, layers);
+  EXPECT_EQ(snap->probes->parameters, parameters);
+  EXPECT_EQ(snap->predictions->classes, classes);
+  EXPECT_EQ(snap->histograms->size(), histograms);
+  EXPECT_EQ(snap->history.size(), history);
+  EXPECT_EQ(snap->history.back().step, 20u);
+  EXPECT_EQ(snap->backend, "cpu");
+}
+
+// The probe grids of the editor: the 64x64 neuron grid and the 256x256 output grid.
+SetProbes editorProbes(std::size_t inputs) {
+  SetProbes probes;
+  probes.inputs.push_back(std::vector<float>(64 * 64 * inputs, 0.25f));
+  probes.inputs.push_back(std::vector<float>(256 * 256 * inputs, 0.5f));
+  return probes;
+}
+
+// On the CPU backend every probe result is in the snapshot and the side channel stays closed, even
+// with the renderer's Vulkan context at hand.
+TEST(Session, DeviceProbesAreNullOnTheCpuBackend) {
+  Loaded l = loadPreset("spiral");
+  l.config.stepsPerSubmit = 4;
+  if (!gpu::listVulkanDevices().empty()) {
+    auto context = gpu::VulkanContext::create();
+    ASSERT_TRUE(context.ok()) << context.message();
+    l.config.backendOptions.context = context.value();
+  }
+  auto created = LocalSession::create(l.config, l.dataset, false);
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto& s = created.value();
+  s->submit(editorProbes(l.config.spec.inputs));
+  s->submit(Step{3});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  const auto snap = s->latest();
+  ASSERT_TRUE(snap->probes);
+  EXPECT_FALSE(snap->probes->onDevice);
+  EXPECT_EQ(s->deviceProbes(snap->probes->version), nullptr);
+  for (const auto& probe : snap->probes->probes) {
+    EXPECT_EQ(probe.layers.size(), snap->spec.layerCount()) << "every result on the host";
+    EXPECT_TRUE(probe.offsets.empty());
+  }
+}
+
+// Vulkan on the renderer's device: the large probe's results stay on the device and come only
+// through deviceProbes(version), and a buffer handed out there is not written again while its
+// holder keeps it (the ring of slots goes round the other slots), but is once it is let go.
+TEST(Session, DeviceProbesComeOnlyThroughTheSideChannelAndAreNotRewrittenWhileHeld) {
+  if (gpu::listVulkanDevices().empty()) GTEST_SKIP() << "no Vulkan device";
+  auto context = gpu::VulkanContext::create();
+  ASSERT_TRUE(context.ok()) << context.message();
+  Loaded l = loadPreset("spiral", "vulkan");
+  l.config.stepsPerSubmit = 4;
+  l.config.backendOptions.context = context.value();
+  auto created = LocalSession::create(l.config, l.dataset, false);
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto& s = created.value();
+  s->submit(editorProbes(l.config.spec.inputs));
+  s->submit(Step{1});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  auto snap = s->latest();
+  ASSERT_TRUE(snap->probes);
+  ASSERT_TRUE(snap->probes->onDevice);
+  ASSERT_EQ(snap->probes->probes.size(), 2u);
+  const ProbeResult& output = snap->probes->probes[1];
+  EXPECT_TRUE(output.layers.empty()) << "the 256x256 grid stays on the device";
+  EXPECT_EQ(output.offsets.size(), snap->spec.layerCount());
+  auto held = s->deviceProbes(snap->probes->version);
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->version, snap->probes->version);
+  EXPECT_NE(held->buffer.buffer, 0u);
+  EXPECT_EQ(s->deviceProbes(snap->probes->version + 1), nullptr) << "no such probe set yet";
+  snap.reset();
+
+  // While `held` is kept, new probe sets use the other slots.
+  std::set<std::uint64_t> buffers;
+  for (int i = 0; i < 6; ++i) {
+    s->submit(Step{1});
+    ASSERT_EQ(s->sync(), SyncStatus::Synced);
+    const auto next = s->latest();
+    ASSERT_TRUE(next->probes && next->probes->onDevice);
+    const auto device = s->deviceProbes(next->probes->version);
+    ASSERT_TRUE(device);
+    EXPECT_NE(device->buffer.buffer, held->buffer.buffer) << "a held slot was written again";
+    buffers.insert(device->buffer.buffer);
+  }
+  EXPECT_EQ(buffers.size(), Trainer::PROBE_SLOTS - 1) << "the other slots take turns";
+
+  // Let go, the slot is written again.
+  const std::uint64_t heldBuffer = held->buffer.buffer;
+  held.reset();
+  bool reused = false;
+  for (int i = 0; i < 6 && !reused; ++i) {
+    s->submit(Step{1});
+    ASSERT_EQ(s->sync(), SyncStatus::Synced);
+    const auto next = s->latest();
+    ASSERT_TRUE(next->probes);
+    const auto device = s->deviceProbes(next->probes->version);
+    reused = device && device->buffer.buffer == heldBuffer;
+  }
+  EXPECT_TRUE(reused) << "the released slot should come round again";
 }
 
 }  // namespace

@@ -55,7 +55,9 @@ void expectOutputHeatmapAgreesWithTheNetworksPredictions(const std::string& back
   ASSERT_TRUE(snapshot->probes);
   EXPECT_EQ(snapshot->step, 8u * 40u);
   EXPECT_EQ(snapshot->probes->step, snapshot->step) << "the frame shows the probes of its own step";
-  EXPECT_EQ(static_cast<bool>(snapshot->probes->device), backend == "vulkan") << "zero copy on Vulkan only";
+  EXPECT_EQ(snapshot->probes->onDevice, backend == "vulkan") << "zero copy on Vulkan only";
+  EXPECT_EQ(static_cast<bool>(app.value()->session().deviceProbes(snapshot->probes->version)), backend == "vulkan")
+      << "the device buffer through the session's side channel, on Vulkan only";
   const Rect out = editor.network().outputRect();
   ASSERT_GE(out.width(), 256.0f) << "the output view is at least 256 pixels wide at 1280x720";
 
@@ -107,7 +109,7 @@ TEST(EditorOffscreen, VulkanHeatmapsCopyAtMost64KiBPerFrame) {
   App& a = *app.value();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(a.frame());  // warm-up: probes, atlas of the input tiles
   ASSERT_TRUE(a.session().latest()->probes);
-  ASSERT_TRUE(a.session().latest()->probes->device) << "the probes should stay on the device";
+  ASSERT_TRUE(a.session().latest()->probes->onDevice) << "the probes should stay on the device";
   const std::uint64_t backendBefore = a.session().latest()->bytesTransferred;
   const std::uint64_t uploadsBefore = a.heatmaps().uploadedBytes();
   const std::uint64_t firstStep = a.session().latest()->step;
@@ -127,7 +129,9 @@ TEST(EditorOffscreen, VulkanHeatmapsCopyAtMost64KiBPerFrame) {
       FRAMES, options.stepsPerFrame, perFrame, backend, uploads);
   EXPECT_EQ(snapshot->step, firstStep + FRAMES * options.stepsPerFrame);
   EXPECT_EQ(snapshot->probes->step, snapshot->step) << "the last frame shows the probes of its own step";
-  EXPECT_GT(snapshot->probes->device.buffer.ready, 0u) << "handed to the renderer with the compute timeline";
+  const auto device = a.session().deviceProbes(snapshot->probes->version);
+  ASSERT_TRUE(device);
+  EXPECT_GT(device->buffer.ready, 0u) << "handed to the renderer with the compute timeline";
   EXPECT_LE(perFrame, 64.0 * 1024.0) << "bytes between host and device per frame";
   EXPECT_TRUE(differInside(first, last, a.editor().network().outputRect())) << "the output view should change";
 }
@@ -262,7 +266,7 @@ TEST(EditorOffscreen, StructuralEditsWhileTrainingOnVulkan) {
   ASSERT_TRUE(snapshot->probes);
   EXPECT_EQ(snapshot->probes->parameters.size(), snapshot->spec.parameterCount());
   EXPECT_EQ(snapshot->events.size(), 7u);
-  EXPECT_EQ(snapshot->dataset->features, 5u);
+  EXPECT_EQ(session.dataset().dataset->features, 5u);
   const auto image = a.captured();
   ASSERT_TRUE(image.ok());
   if (const char* dir = std::getenv("NSB_UI_SHOTS")) {
@@ -348,7 +352,7 @@ TEST(EditorOffscreen, CheckpointsAndPresetsFromTheEditor) {
   ASSERT_TRUE(a.openPreset("xor").ok());
   ASSERT_TRUE(a.frame());
   a.session().sync();
-  EXPECT_EQ(a.session().latest()->dataset->name, "xor");
+  EXPECT_EQ(a.session().dataset().dataset->name, "xor");
   EXPECT_EQ(a.session().latest()->backend, "cpu");
   EXPECT_FALSE(a.openPreset(dir + "/missing-preset.json").ok());
   for (int i = 0; i < 2; ++i) ASSERT_TRUE(a.frame());

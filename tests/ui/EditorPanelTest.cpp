@@ -11,6 +11,7 @@
 
 #include "UiTestSupport.h"
 #include "core/Log.h"
+#include "data/Features.h"
 #include "nn/Init.h"
 #include "ui/Editor.h"
 #include "ui/Plots.h"
@@ -31,6 +32,10 @@ class EditorPanels : public ::testing::Test {
     config.submit = [this](train::Command c) -> std::uint64_t {
       sent.push_back(std::move(c));
       return sent.size();
+    };
+    config.fetchDataset = [this] {
+      ++fetches;
+      return served;
     };
     config.dataset = options.dataset;
     config.featureList = options.featureList;
@@ -77,6 +82,8 @@ class EditorPanels : public ::testing::Test {
 
   train::Snapshot snapshot;
   std::vector<train::Command> sent;
+  train::VersionedDataset served;  // what the session's dataset() answers
+  std::size_t fetches = 0;
   std::unique_ptr<Editor> editor;
 };
 
@@ -296,6 +303,25 @@ TEST_F(EditorPanels, AFeatureCheckboxSendsTheFeaturesThenNewProbes) {
   const auto* probes = std::get_if<train::SetProbes>(&sent[1]);
   ASSERT_NE(probes, nullptr) << "the heatmap grids follow the new inputs";
   EXPECT_EQ(probes->inputs[0].size(), 64u * 64u * 5u);
+}
+
+// A snapshot that names a new dataset version makes the editor fetch the session's dataset, once per
+// version: the Outliner's features are then those of the fetched data.
+TEST_F(EditorPanels, ANewDatasetVersionIsFetchedOnceAndItsFeaturesShown) {
+  frame();
+  EXPECT_EQ(fetches, 0u) << "the same version as the data the editor started with";
+  auto fewer = std::make_shared<data::Dataset>(*test::spiralOptions("cpu").dataset);
+  data::applyFeatures(*fewer, data::FeatureSet::parse("x1,x2").value());
+  served = {7, fewer};
+  snapshot.datasetVersion = 7;
+  snapshot.spec.inputs = 2;
+  frame();
+  frame();
+  EXPECT_EQ(fetches, 1u);
+  clickWidget("feature-x1^2");
+  const auto edits = sentOf<train::SetFeatures>();
+  ASSERT_EQ(edits.size(), 1u);
+  EXPECT_EQ(edits[0].features.toString(), "x1,x2,x1^2") << "the features of the fetched data";
 }
 
 TEST_F(EditorPanels, NoiseAndRegenerateSendRegenerateData) {

@@ -95,8 +95,10 @@ TEST(ImageViews, MnistInTheEditorOnVulkan) {
   EXPECT_NEAR(std::accumulate(out.begin(), out.end(), 0.0), 1.0, 1e-4);
   // The confusion matrix covers the whole test set.
   ASSERT_TRUE(snapshot->predictions);
-  const auto matrix = ImageViews::confusion(*snapshot->dataset, *snapshot->predictions);
-  EXPECT_EQ(std::accumulate(matrix.begin(), matrix.end(), std::size_t{0}), snapshot->dataset->test.count);
+  const auto dataset = a.session().dataset();
+  ASSERT_EQ(dataset.version, snapshot->datasetVersion);
+  const auto matrix = ImageViews::confusion(*dataset.dataset, *snapshot->predictions);
+  EXPECT_EQ(std::accumulate(matrix.begin(), matrix.end(), std::size_t{0}), dataset.dataset->test.count);
   const auto image = a.captured();
   ASSERT_TRUE(image.ok());
   if (const char* dir = std::getenv("NSB_UI_SHOTS")) {

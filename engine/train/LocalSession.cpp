@@ -1,0 +1,306 @@
+// LocalSession: the thread, the command loop, pacing and publishing of snapshots; the probes' schedule
+// is train/Probes.
+#include "train/LocalSession.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <type_traits>
+
+#include "core/Check.h"
+#include "core/Log.h"
+#include "core/Timer.h"
+
+namespace nsb::train {
+namespace {
+
+constexpr std::size_t HISTORY_SHOWN = 2048;  // metric points in a snapshot, at most (about 2 per pixel)
+
+// At most `most` points of a history: those whose index is a multiple of the smallest power of two
+// that gets there, and the last. A snapshot is made every 15 ms and a free-running CPU run records
+// hundreds of points a second, so copying all of them (two allocations each) became most of the
+// session's work; a power-of-two stride keeps the same points from one snapshot to the next.
+std::vector<MetricPoint> thinned(const std::vector<MetricPoint>& all, std::size_t most) {
+  std::size_t stride = 1;
+  while (all.size() / stride > most) stride *= 2;
+  if (stride == 1) return all;
+  std::vector<MetricPoint> out;
+  out.reserve(all.size() / stride + 2);
+  for (std::size_t i = 0; i < all.size(); i += stride) out.push_back(all[i]);
+  if ((all.size() - 1) % stride != 0) out.push_back(all.back());
+  return out;
+}
+
+// Dataset versions are numbered across every session of the process, so that an editor that outlives
+// its session (another preset opened) never takes the new session's first dataset for the old one's.
+std::uint64_t nextDatasetVersion() {
+  static std::atomic<std::uint64_t> last{0};
+  return ++last;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Session>> LocalSession::create(TrainerConfig config,
+                                                            std::shared_ptr<const data::Dataset> dataset, bool running,
+                                                            double speed) {
+  auto trainer = Trainer::create(std::move(config), std::move(dataset));
+  if (!trainer) return trainer.error();
+  return std::unique_ptr<Session>(new LocalSession(std::move(trainer.value()), running, speed));
+}
+
+LocalSession::LocalSession(std::unique_ptr<Trainer> trainer, bool running, double speed)
+    : mTrainer(std::move(trainer)), mRunning(running), mSpeed(std::max(speed, 0.0)) {
+  publish(0.0);
+  mThread = std::thread([this] { loop(); });
+}
+
+LocalSession::~LocalSession() {
+  mStop = true;
+  if (mThread.joinable()) mThread.join();
+  // No snapshot follows: a sync() waiting on another thread returns Ended, and the members stay until
+  // it has left.
+  std::unique_lock lock(mSnapshotMutex);
+  mEnded = true;
+  mApplied.notify_all();
+  mApplied.wait(lock, [&] { return mWaiters == 0; });
+}
+
+std::uint64_t LocalSession::submit(Command command) {
+  std::uint64_t sequence;
+  {
+    // Numbered and queued under one lock, so that the queue's order is the numbers' order.
+    std::lock_guard lock(mSnapshotMutex);
+    sequence = ++mSubmitted;
+    mCommands.push({sequence, std::move(command)});
+  }
+  return sequence;
+}
+
+std::shared_ptr<const Snapshot> LocalSession::latest() const {
+  std::lock_guard lock(mSnapshotMutex);
+  return mSnapshot;
+}
+
+SyncStatus LocalSession::sync(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mSnapshotMutex);
+  const std::uint64_t target = mSubmitted;
+  ++mWaiters;
+  mApplied.wait_for(lock, timeout, [&] { return mSynced >= target || mEnded; });
+  const SyncStatus status = mSynced >= target ? SyncStatus::Synced : mEnded ? SyncStatus::Ended : SyncStatus::TimedOut;
+  // The last waiter to leave lets a destructor that waits for it go on.
+  if (--mWaiters == 0 && mEnded) mApplied.notify_all();
+  return status;
+}
+
+VersionedDataset LocalSession::dataset() const {
+  std::lock_guard lock(mSnapshotMutex);
+  return mDataset;
+}
+
+std::shared_ptr<const DeviceProbes> LocalSession::deviceProbes(std::uint64_t probeVersion) const {
+  return mProbes.device(probeVersion);
+}
+
+void LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
+  if (refreshProbes) mProbes.refresh(*mTrainer, mRunning);
+  mPublishedSpec = mTrainer->config().spec;
+  auto snapshot = std::make_shared<Snapshot>();
+  Trainer& t = *mTrainer;
+  snapshot->step = t.step();
+  snapshot->run = mRun;
+  snapshot->epoch = t.epochProgress();
+  snapshot->running = mRunning;
+  snapshot->backend = mTrainer->backend().name();
+  snapshot->device = mTrainer->backend().deviceName();
+  snapshot->stepsPerSubmit = t.config().stepsPerSubmit;
+  snapshot->lastLoss = t.lastLoss();
+  snapshot->stepsPerSecond = stepsPerSecond;
+  snapshot->speed = mSpeed;
+  snapshot->bytesTransferred = t.backend().bytesTransferred();
+  snapshot->spec = t.config().spec;
+  snapshot->hyperparams = t.config().hyperparams;
+  snapshot->history = thinned(t.history(), HISTORY_SHOWN);
+  snapshot->events = t.events();
+  snapshot->appliedSequence = mAppliedSequence;
+  snapshot->outcomes.assign(mOutcomes.begin(), mOutcomes.end());
+  snapshot->divergence = mDivergence;
+  snapshot->probes = mProbes.current();
+  // mDataset is written only on this thread (and by the constructor), so it is read here unlocked.
+  VersionedDataset dataset = mDataset;
+  if (t.sharedDataset() != dataset.dataset) dataset = {nextDatasetVersion(), t.sharedDataset()};
+  snapshot->datasetVersion = dataset.version;
+  if (!t.testPredictions().empty() && (!mPredictions || mPredictions->step != t.testPredictionsStep())) {
+    mPredictions = std::make_shared<TestPredictions>(TestPredictions{t.testPredictionsStep(), t.testPredictions()});
+  }
+  snapshot->predictions = mPredictions;
+  const auto& histograms = t.histograms();
+  if (!histograms.empty() && (!mHistograms || mHistograms->back().step != histograms.back().step ||
+                              mHistograms->size() != histograms.size())) {
+    mHistograms = std::make_shared<const std::vector<HistogramPoint>>(histograms);
+  }
+  snapshot->histograms = mHistograms;
+  std::lock_guard lock(mSnapshotMutex);
+  mSnapshot = std::move(snapshot);
+  mDataset = std::move(dataset);
+}
+
+// Session-level commands here; the rest go to the trainer. std::visit with one case per command type:
+// a new command does not compile until it is handled.
+Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
+  Outcome outcome{sequence, mTrainer->step(), true, {}};
+  auto refuse = [&](const core::Status& status) {
+    if (!status) {
+      outcome.ok = false;
+      outcome.message = status.message();
+    }
+  };
+  auto trainer = [&](const auto& edit) {
+    const auto applied = mTrainer->apply(edit);
+    refuse(applied.ok() ? core::Status(core::Ok{}) : core::Status(applied.error()));
+    mProbes.markDirty();
+    return applied.ok();
+  };
+  std::visit(
+      [&]<typename T>(const T& c) {
+        if constexpr (std::is_same_v<T, Pause>) {
+          mRunning = false;
+        } else if constexpr (std::is_same_v<T, Resume>) {
+          mRunning = true;
+          mDivergence.reset();
+          mBudget = 1.0;  // the first step at once
+          mPaceTimer.reset();
+        } else if constexpr (std::is_same_v<T, Step>) {
+          mPendingSteps += c.steps;
+          mDivergence.reset();
+        } else if constexpr (std::is_same_v<T, SetSpeed>) {
+          if (!std::isfinite(c.stepsPerSecond) || c.stepsPerSecond < 0.0) {
+            outcome.ok = false;
+            outcome.message = "speed: steps a second must be 0 (as fast as possible) or more";
+          } else {
+            mSpeed = c.stepsPerSecond;
+            mBudget = std::min(mBudget, 1.0);
+            mPaceTimer.reset();
+          }
+        } else if constexpr (std::is_same_v<T, SetProbes>) {
+          refuse(mProbes.set(*mTrainer, c));
+        } else if constexpr (std::is_same_v<T, Reset>) {
+          if (trainer(c)) {
+            ++mRun;
+            mDivergence.reset();
+          }
+        } else if constexpr (std::is_same_v<T, SetFeatures>) {
+          // New inputs make the probe grids meaningless until the editor sends new ones.
+          const std::size_t inputs = mTrainer->config().spec.inputs;
+          if (trainer(c) && mTrainer->config().spec.inputs != inputs) mProbes.clear();
+        } else if constexpr (std::is_same_v<T, SaveCheckpoint>) {
+          if (trainer(c)) outcome.message = "checkpoint saved to " + c.path;
+        } else if constexpr (std::is_same_v<T, LoadCheckpoint>) {
+          if (trainer(c)) outcome.message = "checkpoint loaded from " + c.path;
+        } else {
+          trainer(c);
+        }
+      },
+      command);
+  if (!outcome.ok) core::log().warn("{}", outcome.message);
+  return outcome;
+}
+
+bool LocalSession::keepsWeights(const Command& command) {
+  return std::holds_alternative<Pause>(command) || std::holds_alternative<Resume>(command) ||
+         std::holds_alternative<Step>(command) || std::holds_alternative<SetSpeed>(command) ||
+         std::holds_alternative<SetHyperparams>(command) || std::holds_alternative<SaveCheckpoint>(command);
+}
+
+std::uint64_t LocalSession::pacedSteps() {
+  const std::uint64_t most = mTrainer->config().stepsPerSubmit;
+  if (mSpeed <= 0.0) return most;
+  // The budget grows with the clock up to a tenth of a second's steps (at least one): a session that
+  // falls behind drops steps instead of queueing them.
+  mBudget = std::min(mBudget + mSpeed * mPaceTimer.seconds(), std::max(1.0, mSpeed * 0.1));
+  mPaceTimer.reset();
+  return std::min(static_cast<std::uint64_t>(mBudget), most);
+}
+
+void LocalSession::loop() {
+  using namespace std::chrono_literals;
+  // The same priority as the frames (no nice): at nice 10 beside two busy processes the thread had
+  // 3 % of a core, and every command waited behind its submit and publish for up to a second. A
+  // window's frame cap keeps CPU for training instead.
+  core::Timer rateTimer, publishTimer;
+  std::uint64_t rateSteps = 0;
+  double stepsPerSecond = 0.0;
+  bool changed = false;  // since the last snapshot
+  while (!mStop) {
+    std::uint64_t appliedUpTo = 0;
+    bool weightsKept = true;  // every command applied now left the weights and the data as they were
+    // Commands apply between two submits, in order: a Step runs before the commands queued after it.
+    while (mPendingSteps == 0) {
+      auto item = mCommands.tryPop();
+      if (!item) break;
+      appliedUpTo = item->first;
+      weightsKept = weightsKept && keepsWeights(item->second);
+      mOutcomes.push_back(apply(item->first, item->second));
+      if (mOutcomes.size() > OUTCOMES_KEPT) mOutcomes.pop_front();
+      mAppliedSequence = appliedUpTo;
+      changed = true;
+    }
+    // A control's answer at once: what it set is published before the probes run again (the output
+    // grid takes tens of ms on the CPU backend), when it left the weights, the data and the network's
+    // shape as they were (a snapshot's probes always show its weights). The full publish follows.
+    if (appliedUpTo > 0 && weightsKept && mPublishedSpec == mTrainer->config().spec) publish(stepsPerSecond, false);
+    std::uint64_t want = 0;
+    if (mPendingSteps > 0) {
+      want = std::min<std::uint64_t>(mPendingSteps, mTrainer->config().stepsPerSubmit);
+    } else if (mRunning) {
+      want = pacedSteps();
+    }
+    if (want > 0) {
+      const std::uint64_t done = mTrainer->run(want);
+      mPendingSteps -= std::min<std::uint64_t>(mPendingSteps, done);
+      if (mRunning) mBudget = std::max(0.0, mBudget - static_cast<double>(done));
+      rateSteps += done;
+      changed = true;
+      if (mTrainer->diverged()) {
+        mRunning = false;
+        mPendingSteps = 0;
+        mDivergence = mTrainer->divergence();
+        mDivergence->count = ++mDivergences;
+      }
+    }
+    const bool busy = mRunning || mPendingSteps > 0;
+    if (rateTimer.seconds() > 0.25) {
+      stepsPerSecond = static_cast<double>(rateSteps) / rateTimer.seconds();
+      // Only a busy session shows the rate (an idle one publishes 0): a new rate while idle is no change.
+      changed = changed || (busy && (stepsPerSecond > 0.0 || rateSteps > 0));
+      rateSteps = 0;
+      rateTimer.reset();
+    }
+    // Snapshots copy the history: at most every 15 ms while training; at once after a command or when
+    // training stops; never when nothing changed.
+    if (changed && (!busy || appliedUpTo > 0 || publishTimer.seconds() > 0.015)) {
+      publish(busy ? stepsPerSecond : 0.0);
+      publishTimer.reset();
+      changed = false;
+    }
+    {
+      // Synced up to the last command applied once its steps have run and what they did is published
+      // (set here, after the publish, so sync() never returns on a snapshot about to be replaced).
+      std::lock_guard lock(mSnapshotMutex);
+      if (mPendingSteps == 0 && !changed) mSynced = mAppliedSequence;
+    }
+    mApplied.notify_all();
+    if (want == 0) {
+      // Idle, or waiting for the clock at a set speed: wake for the next command or the next step.
+      auto wait = 20ms;
+      if (mRunning && mSpeed > 0.0) {
+        const double seconds = std::max(0.0, (1.0 - mBudget) / mSpeed);
+        wait = std::min(wait, std::chrono::milliseconds(static_cast<long>(std::ceil(seconds * 1000.0))));
+      }
+      if (wait.count() > 0) mCommands.waitFor(wait);
+    }
+  }
+}
+
+}  // namespace nsb::train

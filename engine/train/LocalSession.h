@@ -1,0 +1,85 @@
+#pragma once
+// LocalSession: the Session (train/Session.h) of this process, a Trainer on its own thread. Other
+// threads talk to it only through the Session interface; commands are applied between two submits
+// of the backend, in the order sent, and never wait behind training: a running session trains at a
+// rate (SetSpeed) and drops the steps it cannot make, and each submit is short
+// (TrainerConfig::stepsPerSubmit). When the probes run again, and which device slot they are written
+// to, is its ProbeSchedule's business (train/Probes.h).
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/ThreadQueue.h"
+#include "core/Timer.h"
+#include "train/Probes.h"
+#include "train/Session.h"
+#include "train/Snapshot.h"
+#include "train/Trainer.h"
+
+namespace nsb::train {
+
+class LocalSession final : public Session {
+ public:
+  // Creates the trainer (on the calling thread, so errors come back here) and starts the thread.
+  // `running` at `speed` steps a second (0: as fast as it can). Device probes are handed out when the
+  // config's backend options carry the renderer's Vulkan context and training runs on it.
+  static core::Result<std::unique_ptr<Session>> create(TrainerConfig config,
+                                                       std::shared_ptr<const data::Dataset> dataset, bool running,
+                                                       double speed = 0.0);
+  // Stops the thread; a sync() waiting on another thread returns Ended before the session goes.
+  ~LocalSession() override;
+
+  std::uint64_t submit(Command command) override;
+  std::shared_ptr<const Snapshot> latest() const override;
+  SyncStatus sync(std::chrono::milliseconds timeout = std::chrono::hours(24)) override;
+  VersionedDataset dataset() const override;
+  std::shared_ptr<const DeviceProbes> deviceProbes(std::uint64_t probeVersion) const override;
+
+ private:
+  LocalSession(std::unique_ptr<Trainer> trainer, bool running, double speed);
+  void loop();
+  // Without `refreshProbes`, the last probes are published again (the same network shape only).
+  void publish(double stepsPerSecond, bool refreshProbes = true);
+  // Applies one command on the session thread.
+  Outcome apply(std::uint64_t sequence, const Command& command);
+  // The steps to run now while running: all a submit holds at full speed, else what the clock allows.
+  std::uint64_t pacedSteps();
+  // Whether a command leaves the weights and the data as they were (a control, a new learning rate):
+  // its snapshot may go out before the probes run again.
+  static bool keepsWeights(const Command& command);
+
+  std::unique_ptr<Trainer> mTrainer;  // touched only by the session thread after start
+  core::ThreadQueue<std::pair<std::uint64_t, Command>> mCommands;
+  mutable std::mutex mSnapshotMutex;
+  std::shared_ptr<const Snapshot> mSnapshot;
+  VersionedDataset mDataset;  // what mSnapshot was made with
+  std::condition_variable mApplied;
+  std::uint64_t mSubmitted = 0, mSynced = 0;  // guarded by mSnapshotMutex
+  bool mEnded = false;                        // guarded by mSnapshotMutex: the destructor has begun
+  std::size_t mWaiters = 0;                   // guarded by mSnapshotMutex: sync() calls in progress
+  std::atomic<bool> mStop{false};
+  bool mRunning = false;
+  std::atomic<std::uint64_t> mPendingSteps{0};
+  double mSpeed = 0.0;   // steps a second while running; 0: as fast as it can
+  double mBudget = 0.0;  // steps the clock allows now at mSpeed (at most a tenth of a second's worth)
+  core::Timer mPaceTimer;
+  std::uint64_t mRun = 1;
+  std::uint64_t mAppliedSequence = 0;
+  std::deque<Outcome> mOutcomes;  // the last OUTCOMES_KEPT
+  static constexpr std::size_t OUTCOMES_KEPT = 16;
+  std::optional<Divergence> mDivergence;
+  std::uint64_t mDivergences = 0;
+  nn::ModelSpec mPublishedSpec;  // of the last snapshot
+  ProbeSchedule mProbes;         // session thread only
+  std::shared_ptr<const TestPredictions> mPredictions;
+  std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
+  std::thread mThread;
+};
+
+}  // namespace nsb::train
