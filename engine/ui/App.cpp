@@ -380,7 +380,8 @@ bool App::awaitAnswer(std::chrono::steady_clock::time_point deadline) {
   if (awaited == 0) return false;
   if (mSession->latest()->appliedSequence >= awaited) return true;
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  return left.count() > 0 && mSession->sync(left) && mSession->latest()->appliedSequence >= awaited;
+  return left.count() > 0 && mSession->sync(left) == train::SyncStatus::Synced &&
+         mSession->latest()->appliedSequence >= awaited;
 }
 
 core::Result<render::Image> App::captured() { return mRenderer->capturedImage(); }
