@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/Check.h"
+#include "train/MemoryEstimate.h"
 #include "train/TrainingGraphs.h"
 
 namespace nsb::train {
@@ -89,6 +90,22 @@ core::Status ProbeSchedule::set(Trainer& trainer, const SetProbes& probes) {
       return core::badInput("probes ignored: their inputs do not fit the network's " + std::to_string(inputs) +
                             " inputs");
     }
+  }
+  // New probes and probes of another size make buffers: checked before any of them is made (the
+  // output view's grid on a wide network is the largest thing the editor asks for).
+  std::vector<std::size_t> madeRows;
+  for (std::size_t i = 0; i < probes.inputs.size(); ++i) {
+    const std::size_t rows = probes.inputs[i].size() / inputs;
+    if (i >= trainer.probeCount() || rows != trainer.probeRows(i)) madeRows.push_back(rows);
+  }
+  if (!madeRows.empty()) {
+    const nn::ModelSpec& spec = trainer.config().spec;
+    NSB_TRY(checkMemory(estimateMemory({.spec = spec,
+                                        .dataset = trainer.dataset(),
+                                        .probeRows = madeRows,
+                                        .probeSlots = trainer.deviceProbes() ? Trainer::PROBE_SLOTS : 0})
+                            .only({MemoryPart::Probes}),
+                        trainer.backend(), "the editor's probes of the network " + describeShape(spec)));
   }
   for (std::size_t i = 0; i < probes.inputs.size(); ++i) {
     if (i < trainer.probeCount()) {

@@ -8,6 +8,7 @@
 #include "TrainTestSupport.h"
 #include "gpu/VulkanContext.h"
 #include "train/MemoryEstimate.h"
+#include "train/Probes.h"
 
 namespace nsb::train {
 namespace {
@@ -154,6 +155,31 @@ TEST(MemoryEstimate, EditsOverTheBudgetAreRefusedAndTrainingGoesOn) {
   ASSERT_TRUE(t->apply(SetLayerWidth{.layer = 1, .width = 17}).ok());
   EXPECT_EQ(t->config().spec.hidden[1].width, 17u);
   ASSERT_TRUE(t->apply(SetLayerWidth{.layer = 0, .width = 4}).ok());
+}
+
+// The editor's probes (the output view's 256x256 grid through every layer) are checked as an edit is:
+// refused before anything is made, and smaller ones still fit.
+TEST(MemoryEstimate, ProbesOverTheBudgetAreRefusedBeforeTheyAreMade) {
+  Loaded l = wideSpiral("cpu");
+  const std::uint64_t need = estimateMemory({.spec = l.config.spec,
+                                             .dataset = *l.dataset,
+                                             .batch = effectiveBatch(l.config.hyperparams, l.dataset->train.count),
+                                             .evalChunk = 2000})
+                                 .device();
+  l.config.backendOptions.memoryBudget = need + 1024 * 1024;
+  auto t = makeTrainer(l);
+  ASSERT_TRUE(t);
+  const std::uint64_t held = t->backend().bytesAllocated();
+  const std::size_t inputs = l.config.spec.inputs;
+  ProbeSchedule probes;
+  const auto refused = probes.set(*t, SetProbes{{std::vector<float>(256 * 256 * inputs, 0.5f)}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.message().rfind("memory: ", 0), 0u) << refused.message();
+  EXPECT_NE(refused.message().find("probes"), std::string::npos) << refused.message();
+  EXPECT_EQ(t->probeCount(), 0u);
+  EXPECT_EQ(t->backend().bytesAllocated(), held);
+  ASSERT_TRUE(probes.set(*t, SetProbes{{std::vector<float>(8 * 8 * inputs, 0.5f)}}).ok());
+  EXPECT_EQ(t->probeCount(), 1u);
 }
 
 TEST(MemoryEstimate, AVulkanLayerLargerThanOneBufferIsRefusedBeforeItIsMade) {
