@@ -97,7 +97,9 @@ class Trainer {
   // Vulkan backend): every probe's layers one after another in one buffer per slot. A slot is shared:
   // it keeps its buffer and the backend alive through a rebuild or a backend switch while a reader
   // holds it. The caller picks a slot that nobody reads any more (see ProbeSchedule).
-  static constexpr std::size_t PROBE_SLOTS = 3;  // the renderer's frames in flight + the one being written
+  // The renderer's two frames in flight, the snapshot on screen now (its set is held until the next
+  // one is published) and the one being written.
+  static constexpr std::size_t PROBE_SLOTS = 4;
   struct ProbeSlot {
     std::shared_ptr<compute::Backend> backend;  // declared first: released last
     compute::Buffer buffer;
