@@ -5,7 +5,9 @@
 
 #include <vkFFT.h>
 
+#include <clocale>
 #include <mutex>
+#include <string>
 
 #include "compute/vulkan/VulkanOps.h"
 #include "core/Check.h"
@@ -85,7 +87,14 @@ std::shared_ptr<SpectrumPlan> makePlan(VulkanDevice& device, std::size_t count, 
     // Plan building submits uploads (twiddle tables) on the shared queue.
     device.wait();
     auto lock = context.lockQueue();
+    // VkFFT 1.2.26 keeps the pointer setlocale(LC_ALL, NULL) returns, sets "C", and restores the kept
+    // pointer, which that second call freed whenever the locale was not "C" (GLFW sets LC_CTYPE from
+    // the environment): ThreadSanitizer reported the use after free. Entered in "C", its calls free
+    // nothing; the caller's locale comes back from a copy.
+    const std::string locale = setlocale(LC_ALL, nullptr);
+    setlocale(LC_ALL, "C");
     result = initializeVkFFT(&plan->app, configuration);
+    setlocale(LC_ALL, locale.c_str());
   }
   if (result != VKFFT_SUCCESS) {
     core::log().warn("VkFFT cannot plan a {}x{} R2C transform (error {}); using the direct DFT kernel", height, width,
