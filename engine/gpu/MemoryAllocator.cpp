@@ -70,7 +70,9 @@ core::Result<Allocation> MemoryAllocator::allocate(const VkMemoryRequirements& r
     return core::runtimeError("Vulkan: cannot allocate " + std::to_string(block.size >> 20) +
                               " MiB of device memory (" + vkResultName(result) + ")");
   }
-  if (mContext->memoryTypeFlags(type) & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) {
+  // Mapped only when coherent: the users of mapped() write and read without flushes.
+  constexpr VkMemoryPropertyFlags MAPPABLE = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  if ((mContext->memoryTypeFlags(type) & MAPPABLE) == MAPPABLE) {
     void* mapped = nullptr;
     NSB_VK_CHECK(vkMapMemory(mContext->device(), block.memory, 0, VK_WHOLE_SIZE, 0, &mapped));
     block.mapped = static_cast<std::byte*>(mapped);

@@ -1,7 +1,7 @@
 #pragma once
 // MemoryAllocator: a small suballocator. Device memory comes in large blocks per memory type and each
 // buffer takes an aligned range of one (first fit, neighbours merged on free), so that a network's
-// tensors do not need one vkAllocateMemory each. Host-visible blocks stay mapped. Not thread-safe.
+// tensors do not need one vkAllocateMemory each. Host-visible coherent blocks stay mapped. Not thread-safe.
 #include <vulkan/vulkan.h>
 
 #include <cstddef>
@@ -24,7 +24,7 @@ struct Allocation {
   VkDeviceMemory memory = VK_NULL_HANDLE;
   VkDeviceSize offset = 0;
   VkDeviceSize size = 0;
-  std::byte* mapped = nullptr;  // at `offset`; null unless the memory is host-visible
+  std::byte* mapped = nullptr;  // at `offset`; null unless the memory is host-visible and coherent
   std::uint32_t block = UINT32_MAX;
   explicit operator bool() const { return memory != VK_NULL_HANDLE; }
 };

@@ -1,5 +1,9 @@
-// VulkanDevice: buffers by id (suballocated, zero-filled), uploads and downloads through one mapped
-// staging buffer in fixed-size chunks, and the single fence every submit of the backend uses.
+// VulkanDevice: buffers by id (suballocated, zero-filled), uploads and downloads, and the single fence
+// every submit of the backend uses. Where device memory is host-visible and coherent (lavapipe,
+// integrated GPUs, resizable BAR) a buffer is read and written through its mapping once the last
+// submit is done: a copy through the staging buffer is a submit of its own, and on a queue shared
+// with the renderer it waits behind the frame being drawn (on lavapipe beside other work, 80 ms a
+// copy, and a Reset made 8 of them). Elsewhere through one mapped staging buffer in fixed-size chunks.
 #include "compute/vulkan/VulkanDevice.h"
 
 #include <algorithm>
@@ -115,6 +119,18 @@ void VulkanDevice::submit(VkCommandBuffer commands) {
   mInFlight = true;
 }
 
+void VulkanDevice::endRecording(VkCommandBuffer commands) {
+  // A fence makes device writes available, not visible to the host: this barrier does (the mapped
+  // reads of download() depend on it).
+  VkMemoryBarrier barrier{};
+  barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+  barrier.srcAccessMask = VK_ACCESS_MEMORY_WRITE_BIT;
+  barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0,
+                       nullptr, 0, nullptr);
+  NSB_VK_CHECK(vkEndCommandBuffer(commands));
+}
+
 template <typename F>
 void VulkanDevice::runNow(F record) {
   wait();
@@ -126,7 +142,7 @@ void VulkanDevice::runNow(F record) {
   fullBarrier(mTransfer);
   record(mTransfer);
   fullBarrier(mTransfer);
-  NSB_VK_CHECK(vkEndCommandBuffer(mTransfer));
+  endRecording(mTransfer);
   submit(mTransfer);
   wait();
 }
@@ -141,8 +157,14 @@ BufferId VulkanDevice::create(std::size_t bytes) {
   entry.buffer = std::move(*made);
   entry.bytes = bytes;
   const VkBuffer buffer = entry.buffer.buffer();
+  std::byte* mapped = entry.buffer.mapped();
+  const std::size_t size = entry.buffer.size();
   mBuffers.emplace(id.value, std::move(entry));
-  runNow([&](VkCommandBuffer commands) { vkCmdFillBuffer(commands, buffer, 0, VK_WHOLE_SIZE, 0); });
+  if (mapped) {
+    std::memset(mapped, 0, size);  // new memory: no submit can be using it
+  } else {
+    runNow([&](VkCommandBuffer commands) { vkCmdFillBuffer(commands, buffer, 0, VK_WHOLE_SIZE, 0); });
+  }
   return id;
 }
 
@@ -252,6 +274,11 @@ double VulkanDevice::peakGflops() {
 void VulkanDevice::upload(BufferId id, std::size_t offset, const std::byte* data, std::size_t size) {
   NSB_CHECK(offset + size <= bytes(id)) << "vulkan backend: upload of " << size << " bytes at " << offset
                                         << " overruns buffer " << id.value << " of " << bytes(id) << " bytes";
+  if (std::byte* mapped = mBuffers.at(id.value).buffer.mapped()) {
+    wait();  // the last submit may still read this buffer
+    std::memcpy(mapped + offset, data, size);
+    return;
+  }
   const VkBuffer target = buffer(id);
   for (std::size_t done = 0; done < size;) {
     const std::size_t chunk = std::min<std::size_t>(size - done, STAGING_BYTES);
@@ -268,6 +295,11 @@ void VulkanDevice::upload(BufferId id, std::size_t offset, const std::byte* data
 void VulkanDevice::download(BufferId id, std::size_t offset, std::byte* data, std::size_t size) {
   NSB_CHECK(offset + size <= bytes(id)) << "vulkan backend: download of " << size << " bytes at " << offset
                                         << " overruns buffer " << id.value << " of " << bytes(id) << " bytes";
+  if (const std::byte* mapped = mBuffers.at(id.value).buffer.mapped()) {
+    wait();  // its commands ended with endRecording(): their writes are visible here
+    std::memcpy(data, mapped + offset, size);
+    return;
+  }
   const VkBuffer source = buffer(id);
   for (std::size_t done = 0; done < size;) {
     const std::size_t chunk = std::min<std::size_t>(size - done, STAGING_BYTES);

@@ -61,8 +61,10 @@ class VulkanDevice {
   void upload(BufferId id, std::size_t offset, const std::byte* data, std::size_t size);
   void download(BufferId id, std::size_t offset, std::byte* data, std::size_t size);
 
-  // Submits `commands` with the backend's fence after the previous submit has finished.
+  // Submits `commands` with the backend's fence after the previous submit has finished. Every command
+  // buffer submitted ends with endRecording(), which makes its writes visible to the host.
   void submit(VkCommandBuffer commands);
+  static void endRecording(VkCommandBuffer commands);
   // Waits for the last submit (no-op when idle).
   void wait();
   // The context's compute timeline value that the last submit signals (0: none).

@@ -201,7 +201,7 @@ void VulkanProgram::record(std::uint32_t repeats) {
       }
     }
   }
-  NSB_VK_CHECK(vkEndCommandBuffer(commands));
+  VulkanDevice::endRecording(commands);
   mRecordedRepeats = repeats;
   ++mRecordings;
 }
