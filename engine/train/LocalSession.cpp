@@ -207,14 +207,11 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
   return outcome;
 }
 
-bool LocalSession::keepsWeights(const Command& command) {
-  return std::holds_alternative<Pause>(command) || std::holds_alternative<Resume>(command) ||
-         std::holds_alternative<Step>(command) || std::holds_alternative<SetSpeed>(command) ||
-         std::holds_alternative<SetHyperparams>(command) || std::holds_alternative<SaveCheckpoint>(command);
-}
-
 std::uint64_t LocalSession::pacedSteps() {
-  const std::uint64_t most = mTrainer->config().stepsPerSubmit;
+  std::uint64_t most = mTrainer->config().stepsPerSubmit;
+  if (mSecondsPerStep > 0.0) {
+    most = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(SUBMIT_SECONDS / mSecondsPerStep), 1, most);
+  }
   if (mSpeed <= 0.0) return most;
   // The budget grows with the clock up to a tenth of a second's steps (at least one): a session that
   // falls behind drops steps instead of queueing them.
@@ -234,22 +231,21 @@ void LocalSession::loop() {
   bool changed = false;  // since the last snapshot
   while (!mStop) {
     std::uint64_t appliedUpTo = 0;
-    bool weightsKept = true;  // every command applied now left the weights and the data as they were
     // Commands apply between two submits, in order: a Step runs before the commands queued after it.
     while (mPendingSteps == 0) {
       auto item = mCommands.tryPop();
       if (!item) break;
       appliedUpTo = item->first;
-      weightsKept = weightsKept && keepsWeights(item->second);
       mOutcomes.push_back(apply(item->first, item->second));
       if (mOutcomes.size() > OUTCOMES_KEPT) mOutcomes.pop_front();
       mAppliedSequence = appliedUpTo;
       changed = true;
     }
-    // A control's answer at once: what it set is published before the probes run again (the output
-    // grid takes tens of ms on the CPU backend), when it left the weights, the data and the network's
-    // shape as they were (a snapshot's probes always show its weights). The full publish follows.
-    if (appliedUpTo > 0 && weightsKept && mPublishedSpec == mTrainer->config().spec) publish(stepsPerSecond, false);
+    // A command's answer at once: what it set is published before the probes run again (the output
+    // grid takes tens of ms on the CPU backend, up to 200 ms on lavapipe beside other work), when the
+    // network's shape is unchanged, so that the last probes still fit it. After a Reset or a loaded
+    // checkpoint they show the previous weights for that long; the full publish follows in this pass.
+    if (appliedUpTo > 0 && mPublishedSpec == mTrainer->config().spec) publish(stepsPerSecond, false);
     std::uint64_t want = 0;
     if (mPendingSteps > 0) {
       want = std::min<std::uint64_t>(mPendingSteps, mTrainer->config().stepsPerSubmit);
@@ -257,7 +253,12 @@ void LocalSession::loop() {
       want = pacedSteps();
     }
     if (want > 0) {
+      core::Timer submitTimer;
       const std::uint64_t done = mTrainer->run(want);
+      if (done > 0) {
+        const double perStep = submitTimer.seconds() / static_cast<double>(done);
+        mSecondsPerStep = mSecondsPerStep > 0.0 ? 0.8 * mSecondsPerStep + 0.2 * perStep : perStep;
+      }
       mPendingSteps -= std::min<std::uint64_t>(mPendingSteps, done);
       if (mRunning) mBudget = std::max(0.0, mBudget - static_cast<double>(done));
       rateSteps += done;

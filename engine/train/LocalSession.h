@@ -2,9 +2,9 @@
 // LocalSession: the Session (train/Session.h) of this process, a Trainer on its own thread. Other
 // threads talk to it only through the Session interface; commands are applied between two submits
 // of the backend, in the order sent, and never wait behind training: a running session trains at a
-// rate (SetSpeed) and drops the steps it cannot make, and each submit is short
-// (TrainerConfig::stepsPerSubmit). When the probes run again, and which device slot they are written
-// to, is its ProbeSchedule's business (train/Probes.h).
+// rate (SetSpeed) and drops the steps it cannot make, and each submit is short (at most
+// TrainerConfig::stepsPerSubmit steps, and while running at most SUBMIT_SECONDS of them). When the probes run again,
+// and which device slot they are written to, is its ProbeSchedule's business (train/Probes.h).
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -50,9 +50,6 @@ class LocalSession final : public Session {
   Outcome apply(std::uint64_t sequence, const Command& command);
   // The steps to run now while running: all a submit holds at full speed, else what the clock allows.
   std::uint64_t pacedSteps();
-  // Whether a command leaves the weights and the data as they were (a control, a new learning rate):
-  // its snapshot may go out before the probes run again.
-  static bool keepsWeights(const Command& command);
 
   std::unique_ptr<Trainer> mTrainer;  // touched only by the session thread after start
   core::ThreadQueue<std::pair<std::uint64_t, Command>> mCommands;
@@ -69,6 +66,11 @@ class LocalSession final : public Session {
   double mSpeed = 0.0;   // steps a second while running; 0: as fast as it can
   double mBudget = 0.0;  // steps the clock allows now at mSpeed (at most a tenth of a second's worth)
   core::Timer mPaceTimer;
+  // While running, a submit holds the steps that fit in SUBMIT_SECONDS at the measured time a step
+  // takes: a command waits at most that long for the submit in flight (on lavapipe beside other work
+  // 16 spiral steps took up to 165 ms).
+  static constexpr double SUBMIT_SECONDS = 0.010;
+  double mSecondsPerStep = 0.0;  // moving average over submits; 0 until measured
   std::uint64_t mRun = 1;
   std::uint64_t mAppliedSequence = 0;
   std::deque<Outcome> mOutcomes;  // the last OUTCOMES_KEPT
