@@ -3,7 +3,8 @@
 # real window against headless training, the frame rate and frame time, and the start-up time from
 # exec to the first frame (median of 5), with Mesa's shader cache and without it, and the
 # edit-to-screen latency (p50/p95 over 50 edits of each kind, CPU and Vulkan backends, plain and beside
-# two busy threads; the end-to-end suite's DISABLED_ measurement, LATENCY=0 skips it).
+# two busy threads, training at max speed and at the 30 steps/s a window starts at; the end-to-end
+# suite's DISABLED_ measurement, LATENCY=0 skips it).
 # Usage: engine/bench/editor_bench.sh [path/to/neural-sandbox]   (needs Xvfb when DISPLAY is unset)
 set -euo pipefail
 exe=${1:-build/default/sandbox/neural-sandbox}
@@ -43,10 +44,12 @@ if [ "${LATENCY:-1}" != 0 ]; then
   e2e=$(dirname "$exe")/../tests/nsb_test_e2e
   [ -x "$e2e" ] || { echo "editor_bench.sh: $e2e is not built" >&2; exit 2; }
   for backend in cpu vulkan; do
-    for busy in 0 2; do
-      echo "== edit-to-screen latency, $backend backend, $busy busy threads, 30 frames/s"
-      NSB_LATENCY_BACKEND=$backend NSB_E2E_BUSY=$busy "$e2e" --gtest_also_run_disabled_tests \
-        --gtest_filter='EditLatency.*' | grep -E '^latency|Failure' || true
+    for speed in 0 30; do
+      for busy in 0 2; do
+        echo "== edit-to-screen latency, $backend backend, training at ${speed/#0/max} steps/s, $busy busy threads, 30 frames/s"
+        NSB_LATENCY_BACKEND=$backend NSB_LATENCY_SPEED=$speed NSB_E2E_BUSY=$busy "$e2e" \
+          --gtest_also_run_disabled_tests --gtest_filter='EditLatency.*' | grep -E '^latency|Failure' || true
+      done
     done
   done
 fi

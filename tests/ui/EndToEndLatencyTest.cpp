@@ -4,7 +4,9 @@
 // frame whose picture shows its effect, 50 times each: a value edit (the typed learning rate on
 // screen), Pause (the step counter frozen at the step training stopped at), Reset (a step counter
 // below the one at the click) and a structural edit (the Viewport's "Hidden 1 (N+1)"). Prints p50 and
-// p95 in ms. NSB_LATENCY_BACKEND picks the backend (cpu by default); NSB_E2E_BUSY adds busy threads.
+// p95 in ms. NSB_LATENCY_BACKEND picks the backend (cpu by default); NSB_E2E_BUSY adds busy threads;
+// NSB_LATENCY_SPEED sets the training speed in steps a second (default 0: max, the hardest case; 30 is
+// what the 2D presets start at in a window).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -31,8 +33,10 @@ void report(const char* what, const std::string& backend, std::vector<double> sa
     return samples[std::min(samples.size() - 1, static_cast<std::size_t>(q * static_cast<double>(samples.size())))];
   };
   const char* busy = std::getenv("NSB_E2E_BUSY");
-  std::printf("latency %-10s %-6s busy %s: p50 %.0f ms, p95 %.0f ms, max %.0f ms (%zu edits)\n", what, backend.c_str(),
-              busy ? busy : "0", at(0.5), at(0.95), samples.back(), samples.size());
+  const char* speed = std::getenv("NSB_LATENCY_SPEED");
+  std::printf("latency %-10s %-6s speed %s busy %s: p50 %.0f ms, p95 %.0f ms, max %.0f ms (%zu edits)\n", what,
+              backend.c_str(), speed ? speed : "max", busy ? busy : "0", at(0.5), at(0.95), samples.back(),
+              samples.size());
 }
 
 TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
@@ -40,7 +44,8 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
   const std::string backend = env ? env : "cpu";
   auto options = test::presetOptions("spiral", backend, 1280, 720);  // wide enough for the layer titles
   options.lockstep = false;
-  options.speed = 0.0;  // max: the hardest case for the controls
+  const char* speed = std::getenv("NSB_LATENCY_SPEED");
+  options.speed = speed ? std::atof(speed) : 0.0;  // 0: max, the hardest case for the controls
   auto created = App::create(options);
   ASSERT_TRUE(created.ok()) << created.message();
   App& app = *created.value();
