@@ -265,12 +265,14 @@ core::Status Trainer::applyStructural(const Command& command) {
                std::to_string(remove->neuron) + ")");
   } else if (const auto* addL = std::get_if<AddLayer>(&command)) {
     if (addL->index <= before.hidden.size()) {
+      // Width 0 is as wide as the layer's input (Surgery's addLayer): the check sizes that layer.
+      const std::size_t addedWidth = addL->width ? addL->width : before.layerInputs(addL->index);
       nn::ModelSpec added = before;
       added.hidden.insert(added.hidden.begin() + static_cast<std::ptrdiff_t>(addL->index),
-                          nn::LayerSpec{addL->width, addL->activation});
+                          nn::LayerSpec{addedWidth, addL->activation});
       NSB_TRY(fitsMemory(
           *this, added, mBatch,
-          "a layer of " + std::to_string(addL->width) + " neurons (the network " + describeShape(added) + ")"));
+          "a layer of " + std::to_string(addedWidth) + " neurons (the network " + describeShape(added) + ")"));
     }
     auto state = addLayer(hostState(), addL->index, addL->width, addL->activation);
     if (!state) return state.error();

@@ -29,6 +29,7 @@
 #include "EditorDriver.h"
 #include "UiTestSupport.h"
 #include "render/Image.h"
+#include "train/MemoryEstimate.h"
 #include "train/Preset.h"
 
 namespace nsb::ui {
@@ -575,6 +576,60 @@ TEST(EndToEnd, AFileThatDoesNotLoadShowsItsErrorAndTrainingGoesOn) {
     EXPECT_TRUE(d.framesUntil([&] { return e.step() > step; }, 150)) << "training stopped";
     EXPECT_EQ(d.latest()->spec.inputs, inputs);
   }
+}
+
+// An edit over the memory budget (NSB_MEMORY_BUDGET's override, set here through the backend options) is
+// refused with its one-line message in the banner, before anything is made: the network stays as it
+// was, training goes on, and an edit that fits still applies.
+TEST(EndToEnd, AnEditOverTheMemoryBudgetIsRefusedAndTrainingGoesOn) {
+  std::uint64_t budget = 0;
+  {
+    // What the editor's network and its probes need on the CPU backend, as the session checks it.
+    LiveEditor probe(0);
+    ASSERT_TRUE(probe);
+    probe.warmUp();
+    ASSERT_TRUE(probe.driver->framesUntil(
+        [&] { return probe.driver->latest()->probes && !probe.driver->latest()->probes->probes.empty(); }, 150));
+    const auto s = probe.driver->latest();
+    std::vector<std::size_t> rows;
+    for (const auto& p : s->probes->probes) rows.push_back(p.rows);
+    const auto data = probe.app->session().dataset().dataset;
+    const train::MemoryNeed need =
+        train::estimateMemory({.spec = s->spec,
+                               .dataset = *data,
+                               .batch = train::effectiveBatch(s->hyperparams, data->train.count),
+                               .evalChunk = train::TrainerConfig{}.evalChunk,
+                               .probeRows = rows});
+    // What it holds, and room for one rebuild of the same size (an edit makes the new buffers before the
+    // old ones go; the dataset stays): a neuron less fits, a layer more does not (its probes alone are
+    // more than the 64 KiB to spare).
+    using enum train::MemoryPart;
+    const train::MemoryNeed rebuild = need.only({Model, Batches, Probes, Small, Host});
+    budget = need.device() + rebuild.device() + rebuild.host() + 64 * 1024;
+  }
+  AppOptions options = liveOptions(0);
+  options.config.backendOptions.memoryBudget = budget;
+  LiveEditor e(options);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp();
+  const nn::ModelSpec before = d.latest()->spec;
+  ASSERT_TRUE(d.click("add-layer"));
+  EXPECT_TRUE(d.framesUntil([&] { return d.editor().error().rfind("memory: ", 0) == 0; }, 150))
+      << "no memory refusal: \"" << d.editor().error() << "\"";
+  const std::string error = d.editor().error();
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  EXPECT_NE(error.find("NSB_MEMORY_BUDGET="), std::string::npos) << error;
+  d.frame();
+  EXPECT_TRUE(d.widget("notice") && d.shows("memory:")) << "no banner:\n" << d.screenText();
+  EXPECT_TRUE(d.latest()->spec == before) << "the refused edit changed the network";
+  const std::uint64_t step = e.step();
+  EXPECT_TRUE(d.framesUntil([&] { return e.step() > step; }, 150)) << "training stopped";
+  // A smaller network fits in the room of one rebuild.
+  const std::size_t width = before.hidden[0].width;
+  ASSERT_TRUE(d.click("remove-neuron-0"));
+  EXPECT_TRUE(d.framesUntil([&] { return d.latest()->spec.hidden[0].width == width - 1; }, 150))
+      << "an edit that fits was not applied: " << d.editor().error();
 }
 
 }  // namespace
