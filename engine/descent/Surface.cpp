@@ -224,7 +224,7 @@ Point Surface::defaultStart() const {
     case SurfaceKind::Saddle:
       return {-1.5, 0.01};  // just off the ridge y = 0, so that descent can leave it
     case SurfaceKind::Camel:
-      return {-1.5, -1.0};
+      return {-0.5, 1.5};
   }
   return {};
 }
