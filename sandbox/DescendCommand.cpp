@@ -21,7 +21,7 @@ namespace {
 using nlohmann::json;
 
 // Path files and memory: 16 bytes a step, so at most 160 MB of path.
-constexpr std::uint64_t MAX_STEPS = 10'000'000;
+constexpr std::int64_t MAX_STEPS = 10'000'000;
 
 struct DescendOptions {
   std::string surface;
@@ -29,7 +29,7 @@ struct DescendOptions {
   std::optional<float> lr, l1, l2;
   OptimizerValues values;
   std::optional<std::string> start;
-  std::uint64_t steps = 1000;
+  std::int64_t steps = 1000;  // signed, so that -3 is refused rather than wrapped
   std::uint64_t seed = 1;
   std::optional<std::string> path;
   double tolerance = descent::DescentRun::DEFAULT_TOLERANCE;
@@ -81,7 +81,9 @@ int runDescend(const DescendOptions& o) {
   if (o.l2) h.l2 = *o.l2;
   applyOptimizerValues(o.values, h);
   if (auto status = h.validate(); !status) return fail(status.error());
-  if (o.steps > MAX_STEPS) return fail(core::badInput("--steps: at most " + std::to_string(MAX_STEPS)));
+  if (o.steps < 0 || o.steps > MAX_STEPS) {
+    return fail(core::badInput("--steps: must be between 0 and " + std::to_string(MAX_STEPS)));
+  }
   if (!std::isfinite(o.tolerance) || o.tolerance <= 0.0) return fail(core::badInput("--tolerance: must be positive"));
 
   descent::Point start = surface.defaultStart();
@@ -93,7 +95,7 @@ int runDescend(const DescendOptions& o) {
 
   descent::DescentRun run(surface, h, start, o.seed);
   run.setTolerance(o.tolerance);
-  run.run(o.steps);
+  run.run(static_cast<std::uint64_t>(o.steps));
 
   if (o.path) {
     std::ostringstream csv;
@@ -156,7 +158,7 @@ Action addDescendCommand(CLI::App& app) {
   command->add_option("--l2", o->l2, "Coupled L2 term (torch's weight_decay), [0, 1]");
   command->add_option("--start", o->start,
                       "Start point X,Y; write --start=X,Y when X is negative (default: the surface's own)");
-  command->add_option("--steps", o->steps, "Optimizer steps, at most 10000000")->capture_default_str();
+  command->add_option("--steps", o->steps, "Optimizer steps, 0 to 10000000")->capture_default_str();
   command->add_option("--condition", o->condition, "bowl, noisy-bowl: k in (x^2 + k y^2) / 2, [1, 1e6] (default 10)");
   command->add_option("--sigma", o->sigma,
                       "noisy-bowl: standard deviation of the gradient noise, [0, 100] (default 0.5)");
