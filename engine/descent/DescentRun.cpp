@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 // The CPU backend's update kernel itself: the surfaces must run the networks' rule, not a copy of it.
 // It works on host arrays, so calling it needs no backend object.
@@ -13,6 +14,15 @@ namespace {
 
 bool finite(const std::array<float, 2>& v) { return std::isfinite(v[0]) && std::isfinite(v[1]); }
 
+// double -> float that overflows to infinity as IEEE does (a cast of a value beyond float's range is
+// undefined behaviour in C++).
+float toFloat(double v) {
+  if (std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max())) {
+    return std::signbit(v) ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+  }
+  return static_cast<float>(v);
+}
+
 }  // namespace
 
 DescentRun::DescentRun(Surface surface, const train::Hyperparams& hyperparams, Point start, std::uint64_t seed)
@@ -22,7 +32,7 @@ DescentRun::DescentRun(Surface surface, const train::Hyperparams& hyperparams, P
 }
 
 void DescentRun::reset(Point start) {
-  mParams = {static_cast<float>(start.x), static_cast<float>(start.y)};
+  mParams = {toFloat(start.x), toFloat(start.y)};
   mGrads = {};
   mState1 = {};
   mState2 = {};
@@ -65,7 +75,7 @@ void DescentRun::step() {
   if (mDiverged) return;
   const Point before = position();
   const Point g = mSurface.noisyGradient(before, mRng);
-  mGrads = {static_cast<float>(g.x), static_cast<float>(g.y)};
+  mGrads = {toFloat(g.x), toFloat(g.y)};
   const std::int32_t counter = static_cast<std::int32_t>(std::min<std::uint64_t>(mStep, INT32_MAX));
 
   StepDetail d;
