@@ -218,6 +218,12 @@ TEST(DescendCli, HelpNamesEverySurfaceAndFlag) {
   }
 }
 
+TEST(DescendCli, TopLevelHelpListsIt) {
+  const CliRun r = run("--help");
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("descend"), std::string::npos);
+}
+
 TEST(TrainOptimizerFlags, ReachTheSavedHyperparameters) {
   const std::string path = tempPath("flags.safetensors");
   const CliRun r =
