@@ -17,10 +17,15 @@ Action addEvalCommand(CLI::App& app);
 Action addBenchCommand(CLI::App& app);
 Action addDatasetsCommand(CLI::App& app);
 Action addDevicesCommand(CLI::App& app);
+// `descend`: one optimizer on one closed-form surface (engine/descent).
+Action addDescendCommand(CLI::App& app);
 // The editor: `gui`, and with defaultCommand its flags on `app` too, for running without a subcommand.
 Action addGuiCommand(CLI::App& app, bool defaultCommand);
 
 // Prints "neural-sandbox: MESSAGE" and returns 2 for bad input, 1 for a runtime failure.
 int fail(const core::Error& error);
+
+// Writes `text` to `path` atomically (temporary file, then rename), so no half-written file remains.
+core::Status writeFileAtomically(const std::string& path, const std::string& text);
 
 }  // namespace nsb::sandbox

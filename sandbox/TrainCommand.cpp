@@ -31,11 +31,6 @@ int fail(const core::Error& error) {
   return error.kind == core::ErrorKind::BadInput ? 2 : 1;
 }
 
-namespace {
-
-json numberOrNull(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-// Writes `text` to `path` atomically (temporary file, then rename), so no half-written file remains.
 core::Status writeFileAtomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   {
@@ -56,6 +51,10 @@ core::Status writeFileAtomically(const std::string& path, const std::string& tex
   }
   return core::Ok{};
 }
+
+namespace {
+
+json numberOrNull(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 std::string metricsText(const std::string& path, const std::vector<train::MetricPoint>& history, std::size_t layers) {
   const bool csv = std::filesystem::path(path).extension() == ".csv";

@@ -11,6 +11,44 @@
 
 namespace nsb::sandbox {
 
+namespace {
+
+struct ValueFlag {
+  const char* flag;
+  std::optional<float> OptimizerValues::*given;
+  float train::Hyperparams::*field;
+  const char* help;
+};
+constexpr ValueFlag VALUE_FLAGS[] = {
+    {"--momentum", &OptimizerValues::momentum, &train::Hyperparams::momentum,
+     "Momentum / Nesterov coefficient, [0, 1) (torch's momentum)"},
+    {"--beta1", &OptimizerValues::beta1, &train::Hyperparams::beta1, "Adam/AdamW first-moment decay, [0, 1)"},
+    {"--beta2", &OptimizerValues::beta2, &train::Hyperparams::beta2, "Adam/AdamW second-moment decay, [0, 1)"},
+    {"--rho", &OptimizerValues::rho, &train::Hyperparams::rho,
+     "RMSprop's decay of the squared-gradient average, [0, 1) (torch's alpha)"},
+    {"--eps", &OptimizerValues::eps, &train::Hyperparams::epsilon,
+     "AdaGrad/RMSprop/Adam/AdamW denominator term, [1e-12, 1]"},
+    {"--weight-decay", &OptimizerValues::weightDecay, &train::Hyperparams::weightDecay,
+     "AdamW's decoupled weight decay, [0, 1] (other optimizers: --l2)"},
+};
+
+}  // namespace
+
+void addOptimizerValueOptions(CLI::App& app, OptimizerValues& values) {
+  for (const ValueFlag& f : VALUE_FLAGS) app.add_option(f.flag, values.*f.given, f.help);
+}
+
+void applyOptimizerValues(const OptimizerValues& values, train::Hyperparams& h,
+                          const std::function<void(const char*, float, float)>& given) {
+  for (const ValueFlag& f : VALUE_FLAGS) {
+    const std::optional<float>& value = values.*f.given;
+    if (!value) continue;
+    const float old = h.*f.field;
+    h.*f.field = *value;
+    if (given) given(f.flag, *value, old);
+  }
+}
+
 void addTrainOptions(CLI::App& app, TrainOptions& o) {
   app.add_option(
       "--preset", o.preset,
@@ -35,7 +73,8 @@ void addTrainOptions(CLI::App& app, TrainOptions& o) {
   app.add_option("--stop-at-loss", o.stopAtLoss, "Stop when the test loss reaches this value");
   app.add_option("--stop-at-accuracy", o.stopAtAccuracy, "Stop when the test accuracy (0-1) reaches this value");
   app.add_option("--l1", o.l1, "L1 regularisation strength");
-  app.add_option("--l2", o.l2, "L2 regularisation strength");
+  app.add_option("--l2", o.l2, "L2 regularisation strength (torch's weight_decay; AdamW: see --weight-decay)");
+  addOptimizerValueOptions(app, o.optimizerValues);
   app.add_option("--seed", o.seed, "Seed of the weights, the shuffles and generated data");
   app.add_option("--noise", o.noise, "2D data: noise, 0 to 0.5");
   app.add_option("--points", o.points, "2D data: number of points");
@@ -159,6 +198,10 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   if (o.lr) h.learningRate = *o.lr;
   if (o.l1) h.l1 = *o.l1;
   if (o.l2) h.l2 = *o.l2;
+  std::vector<std::pair<const char*, std::pair<float, float>>> valuesGiven;
+  applyOptimizerValues(o.optimizerValues, h, [&](const char* flag, float value, float old) {
+    valuesGiven.push_back({flag, {value, old}});
+  });
   if (o.batch) {
     if (*o.batch == 0) return core::badInput("--batch: must be at least 1");
     h.batchSize = *o.batch;
@@ -173,6 +216,9 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   if (o.lr) overrides("--lr", core::formatNumber(h.learningRate), core::formatNumber(saved.learningRate));
   if (o.l1) overrides("--l1", core::formatNumber(h.l1), core::formatNumber(saved.l1));
   if (o.l2) overrides("--l2", core::formatNumber(h.l2), core::formatNumber(saved.l2));
+  for (const auto& [flag, values] : valuesGiven) {
+    overrides(flag, core::formatNumber(values.first), core::formatNumber(values.second));
+  }
   if (o.batch) overrides("--batch", std::to_string(h.batchSize), std::to_string(saved.batchSize));
 
   t.config.backend = o.backend;

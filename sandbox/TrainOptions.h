@@ -2,6 +2,7 @@
 // The flags shared by train, bench and the editor: a preset, and everything that overrides it.
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,17 @@
 #include "train/Trainer.h"
 
 namespace nsb::sandbox {
+
+// The optimizer's constants on the command line (train, gui, bench and descend), unset unless given:
+// --momentum, --beta1, --beta2, --rho, --eps, --weight-decay.
+struct OptimizerValues {
+  std::optional<float> momentum, beta1, beta2, rho, eps, weightDecay;
+};
+void addOptimizerValueOptions(CLI::App& app, OptimizerValues& values);
+// Writes the given values into `h` (Hyperparams::validate checks their ranges). For each given one,
+// calls given(flag, newValue, oldValue), for the notes of a resumed run.
+void applyOptimizerValues(const OptimizerValues& values, train::Hyperparams& h,
+                          const std::function<void(const char*, float, float)>& given = {});
 
 struct TrainOptions {
   // Unset: a resumed checkpoint's preset, else defaultPreset. An explicit --preset always wins.
@@ -25,6 +37,7 @@ struct TrainOptions {
   std::optional<std::uint64_t> seed, epochs;
   std::optional<std::size_t> batch, points;
   std::optional<float> lr, l1, l2, noise, trainRatio;
+  OptimizerValues optimizerValues;
   std::optional<double> stopAtLoss, stopAtAccuracy;
   bool standardize = false;
   std::uint32_t stepsPerSubmit = 16;

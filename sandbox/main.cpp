@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   auto bench = nsb::sandbox::addBenchCommand(app);
   auto datasets = nsb::sandbox::addDatasetsCommand(app);
   auto devices = nsb::sandbox::addDevicesCommand(app);
+  auto descend = nsb::sandbox::addDescendCommand(app);
   auto gui = nsb::sandbox::addGuiCommand(app, true);
   try {
     app.parse(argc, argv);
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("bench")) return bench();
     if (app.got_subcommand("datasets")) return datasets();
     if (app.got_subcommand("devices")) return devices();
+    if (app.got_subcommand("descend")) return descend();
     if (app.got_subcommand("train")) return train();
     return gui();  // `gui`, or no subcommand: the editor on the default preset
   } catch (const std::exception& e) {

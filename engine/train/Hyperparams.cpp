@@ -32,14 +32,14 @@ std::array<float, compute::HYPER_COUNT> Hyperparams::deviceValues() const {
 core::Status Hyperparams::validate() const {
   auto inRange = [](float x, float lo, float hi) { return std::isfinite(x) && x >= lo && x <= hi; };
   if (!inRange(learningRate, 0.0f, 10.0f) || learningRate <= 0.0f) return core::badInput("--lr: must be in (0, 10]");
-  if (!inRange(momentum, 0.0f, 0.9999f)) return core::badInput("momentum: must be in [0, 1)");
-  if (!inRange(beta1, 0.0f, 0.9999f)) return core::badInput("beta1: must be in [0, 1)");
-  if (!inRange(beta2, 0.0f, 0.999999f)) return core::badInput("beta2: must be in [0, 1)");
-  if (!inRange(rho, 0.0f, 0.9999f)) return core::badInput("rho: must be in [0, 1)");
-  if (!inRange(epsilon, 1e-12f, 1.0f)) return core::badInput("epsilon: must be in [1e-12, 1]");
+  if (!inRange(momentum, 0.0f, 0.9999f)) return core::badInput("--momentum: must be in [0, 1)");
+  if (!inRange(beta1, 0.0f, 0.9999f)) return core::badInput("--beta1: must be in [0, 1)");
+  if (!inRange(beta2, 0.0f, 0.999999f)) return core::badInput("--beta2: must be in [0, 1)");
+  if (!inRange(rho, 0.0f, 0.9999f)) return core::badInput("--rho: must be in [0, 1)");
+  if (!inRange(epsilon, 1e-12f, 1.0f)) return core::badInput("--eps: must be in [1e-12, 1]");
   if (!inRange(l1, 0.0f, 1.0f)) return core::badInput("--l1: must be in [0, 1]");
   if (!inRange(l2, 0.0f, 1.0f)) return core::badInput("--l2: must be in [0, 1]");
-  if (!inRange(weightDecay, 0.0f, 1.0f)) return core::badInput("weight_decay: must be in [0, 1]");
+  if (!inRange(weightDecay, 0.0f, 1.0f)) return core::badInput("--weight-decay: must be in [0, 1]");
   if (stepEvery <= 0) return core::badInput("step_every: must be positive");
   if (!inRange(stepGamma, 0.0f, 1.0f) || stepGamma <= 0.0f) return core::badInput("step_gamma: must be in (0, 1]");
   if (totalSteps < 0) return core::badInput("total_steps: must not be negative");
