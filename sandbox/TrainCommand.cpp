@@ -142,7 +142,7 @@ class Progress {
 }  // namespace
 
 Action addTrainCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "Train a network headless (the default without a subcommand)");
+  auto* cmd = app.add_subcommand("train", "Train a network headless");
   auto options = std::make_shared<TrainOptions>();
   addTrainOptions(*cmd, *options);
   auto json_ = std::make_shared<bool>(false);
