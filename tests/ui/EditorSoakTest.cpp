@@ -13,6 +13,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -142,7 +143,10 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
     }
   });
   constexpr double NONE = 1e30;
-  double floorEarly = NONE, floorLate = NONE, rssPeak = 0.0;  // minima over the 2nd and 4th quarters
+  // The resident-memory floor (minimum) and the frames and edits of each quarter of the run.
+  std::array<double, 4> floors{NONE, NONE, NONE, NONE};
+  std::array<std::size_t, 4> quarterFrames{}, quarterEdits{};
+  double rssPeak = 0.0;
   std::size_t frames = 0, scales = 0;
   core::Rng uiRng(7);
   while (elapsed() < seconds) {
@@ -152,17 +156,20 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
       ++scales;
     }
     ASSERT_TRUE(a.frame());
-    if (++frames % 5 == 0) {
-      const double rss = residentMiB(), t = elapsed() / seconds;
-      rssPeak = std::max(rssPeak, rss);
-      if (t > 0.25 && t <= 0.5) floorEarly = std::min(floorEarly, rss);
-      if (t > 0.75) floorLate = std::min(floorLate, rss);
-    }
+    ++frames;
+    // Every frame: on a loaded machine a frame can take seconds, and a quarter must have samples.
+    const double rss = residentMiB();
+    const auto q = std::min<std::size_t>(3, static_cast<std::size_t>(4.0 * elapsed() / seconds));
+    rssPeak = std::max(rssPeak, rss);
+    floors[q] = std::min(floors[q], rss);
+    ++quarterFrames[q];
+    quarterEdits[q] = edits.load();
   }
   done = true;
   editor.join();
   session.sync();
   const auto last = session.latest();
+  const double floorEarly = floors[1], floorLate = floors[3];
   std::printf(
       "soak on %s: %.0f s, %zu frames, %zu edits (%zu backend switches, %zu UI-scale changes), step %llu, "
       "hidden %zu layers, resident floor %.1f MiB in the 2nd quarter -> %.1f MiB in the 4th (peak %.1f), last outcome "
@@ -170,6 +177,10 @@ TEST(EditorSoak, RandomEditsWhileTraining) {
       trainOn.c_str(), elapsed(), frames, edits.load(), switches.load(), scales,
       static_cast<unsigned long long>(last->step), last->spec.hidden.size(), floorEarly, floorLate, rssPeak,
       last->outcomes.empty() ? "" : last->outcomes.back().message.c_str());
+  for (std::size_t q = 0; q < 4; ++q) {
+    std::printf("soak quarter %zu: %zu frames, %zu edits so far, resident floor %.1f MiB\n", q + 1, quarterFrames[q],
+                quarterEdits[q], floors[q]);
+  }
   // 20 a second between the catch-up waits; structural edits rebuild the programs (and compile
   // pipelines under the validation layer on lavapipe), so the applied rate is lower.
   EXPECT_GE(edits, static_cast<std::size_t>(seconds)) << "at least one edit a second applied";
