@@ -36,11 +36,14 @@ struct Dataset {
   bool u8 = false;                              // features stored as u8 pixels
   std::size_t imageWidth = 0, imageHeight = 0;  // when the features are an image
   std::vector<std::string> featureNames;
+  std::vector<std::string> classNames;  // a name per class where the data has them (Fashion-MNIST); else empty
   Normalisation normalisation;
   Split train, test;
 
   // Width of the network's output layer for this dataset (1 for binary classification).
   std::size_t outputWidth() const;
+  // What the UI and reports show for class c: its name, else its number (MNIST's digits "0".."9").
+  std::string className(std::size_t c) const;
 };
 
 }  // namespace nsb::data

@@ -85,6 +85,21 @@ std::string labelsBeside(const std::string& images) {
   return {};
 }
 
+std::string fashionDir() {
+  // A copy in the data directory wins, so that a user without root can use one.
+  const std::string local = dataDir() + "/fashion-mnist";
+  return findIdxFiles(local) ? local : FASHION_DIR;
+}
+
+// A file given by path from Fashion-MNIST's own folder gets its class names too.
+core::Result<Dataset> withFashionNames(core::Result<Dataset> dataset, const std::string& images) {
+  std::error_code error;
+  if (dataset.ok() && fs::equivalent(fs::path(images).parent_path(), fashionDir(), error)) {
+    dataset->classNames = fashionMnistClassNames();
+  }
+  return dataset;
+}
+
 core::Result<Dataset> loadIdxPath(const std::string& images, const DatasetRequest& request) {
   const std::string labels = labelsBeside(images);
   if (labels.empty()) {
@@ -95,9 +110,11 @@ core::Result<Dataset> loadIdxPath(const std::string& images, const DatasetReques
     const std::string testImages = replaceInName(images, "train", testWord);
     if (testImages.empty() || !isFile(testImages)) continue;
     const std::string testLabels = labelsBeside(testImages);
-    if (!testLabels.empty()) return loadIdxDataset(images, labels, testImages, testLabels, name);
+    if (!testLabels.empty()) {
+      return withFashionNames(loadIdxDataset(images, labels, testImages, testLabels, name), images);
+    }
   }
-  return loadIdxDatasetSplit(images, labels, request.csv.trainRatio, request.csv.seed, name);
+  return withFashionNames(loadIdxDatasetSplit(images, labels, request.csv.trainRatio, request.csv.seed, name), images);
 }
 
 std::string syntheticList() {
@@ -106,13 +123,13 @@ std::string syntheticList() {
   return list + "mnist, fashion-mnist";
 }
 
-std::string fashionDir() {
-  // A copy in the data directory wins, so that a user without root can use one.
-  const std::string local = dataDir() + "/fashion-mnist";
-  return findIdxFiles(local) ? local : FASHION_DIR;
-}
-
 }  // namespace
+
+const std::vector<std::string>& fashionMnistClassNames() {
+  static const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                 "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  return names;
+}
 
 std::string dataDir() {
   if (const char* dir = std::getenv("NSB_DATA_DIR"); dir && *dir) return dir;
@@ -139,8 +156,10 @@ core::Result<Dataset> loadDataset(const DatasetRequest& request) {
     if (!files) {
       return core::runtimeError("fashion-mnist: not found in " + dir + "; install Debian's dataset-fashion-mnist");
     }
-    return loadIdxDataset(files->trainImages, files->trainLabels, files->testImages, files->testLabels,
-                          "fashion-mnist");
+    auto dataset =
+        loadIdxDataset(files->trainImages, files->trainLabels, files->testImages, files->testLabels, "fashion-mnist");
+    if (dataset.ok()) dataset->classNames = fashionMnistClassNames();
+    return dataset;
   }
   if (request.name.empty())
     return core::badInput("--dataset: empty name (expected one of " + syntheticList() + " or a path)");
@@ -169,7 +188,7 @@ std::vector<DatasetInfo> listDatasets() {
   const bool mnist = findIdxFiles(mnistDir).has_value();
   list.push_back({.name = "mnist",
                   .kind = "image classification, 28x28, 10 classes",
-                  .size = "8000 train / 2000 test",
+                  .size = "60000 train / 10000 test",
                   .source = mnistDir,
                   .available = mnist,
                   .howToGet = mnist ? "" : "run third_party/install.sh"});

@@ -25,6 +25,8 @@ struct DatasetInfo {
   std::string howToGet{};  // empty when available
 };
 
+// Fashion-MNIST's ten classes in label order (Zalando's names), given to every Dataset loaded from its files.
+const std::vector<std::string>& fashionMnistClassNames();
 // $NSB_DATA_DIR, else $HOME/.cache/neural-sandbox (where third_party/install.sh puts MNIST).
 std::string dataDir();
 // A missing named dataset is a runtime error saying how to get it; an unknown name is bad input.

