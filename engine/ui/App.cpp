@@ -301,6 +301,7 @@ void App::handle(const EditorRequests& requests) {
       mEditor->warn(recorder.message());
     } else {
       record(std::move(recorder.value()));
+      mShowRecording = true;
       mEditor->notify("recording to " + *requests.record + ": File > Stop recording finishes it");
     }
   }
@@ -318,6 +319,8 @@ void App::record(std::unique_ptr<Recorder> recorder) {
     if (auto stopped = stopRecording(); !stopped) core::log().error("{}", stopped.message());
   }
   mRecorder = std::move(recorder);
+  // The toolbar's "recording N frames" is for someone watching: not in the frames of a headless run.
+  mShowRecording = !mOptions.headless;
 }
 
 core::Status App::stopRecording() {
@@ -386,7 +389,7 @@ bool App::frame(bool capture) {
   ImGui_ImplVulkan_NewFrame();
   ImGui::NewFrame();
   FrameStats stats{mFps, mFrameMs};
-  if (mRecorder) stats.recordedFrames = mRecorder->frameCount() + 1;  // this frame counted
+  if (mRecorder && mShowRecording) stats.recordedFrames = mRecorder->frameCount() + 1;  // this frame counted
   const EditorRequests requests = mEditor->draw(*snapshot, stats);
   ImGui::Render();
   // File > Save screenshot: this frame, which no longer shows the dialog that asked for it. A recording
@@ -401,12 +404,13 @@ bool App::frame(bool capture) {
       auto image = mRenderer->capturedImage();
       auto added = image ? mRecorder->add(image.value()) : core::Status(image.error());
       if (!added) {
-        // Headless, run() says it on its one line; a window shows it and goes on.
-        if (!mOptions.headless) {
+        // Headless, run() says it on its one line and fails; a window shows it and goes on.
+        if (mOptions.headless) {
+          mRecordingFailed = added.error();
+        } else {
           core::log().error("{}", added.message());
           mEditor->warn(added.message());
         }
-        mRecordingFailed = added.error();
         mRecorder.reset();
       }
     }

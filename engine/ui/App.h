@@ -146,7 +146,9 @@ class App {
   std::optional<std::string> mScreenshotPath;  // File > Save screenshot: taken next frame, without the dialog
   std::string mScreenshotPanel;                // Save panel as PNG: the panel's rectangle of that frame
   std::unique_ptr<Recorder> mRecorder;
-  std::optional<core::Error> mRecordingFailed;  // a recording that stopped on an error (run()'s exit code)
+  bool mShowRecording = false;  // the toolbar counts the frames (not headless --record/--video)
+  std::optional<core::Error>
+      mRecordingFailed;  // run()'s line and exit code (a window's failures mid-run are shown instead)
   float mUiScale = 1.0f;
   InputQueue mInput;
 };

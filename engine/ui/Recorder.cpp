@@ -106,9 +106,11 @@ core::Result<std::unique_ptr<Recorder>> Recorder::video(const std::string& path,
   std::unique_ptr<Recorder> recorder(new Recorder());
   recorder->mFfmpeg = findFfmpeg();
   if (recorder->mFfmpeg.empty()) {
-    return core::runtimeError(path +
-                              ": a video needs ffmpeg (Debian package ffmpeg, which third_party/install.sh "
-                              "installs) and there is none on PATH; --record DIR writes PNG frames without it");
+    return core::runtimeError(
+        path +
+        ": a video needs ffmpeg (Debian package ffmpeg, which third_party/install.sh "
+        "installs) and there is none on PATH; PNG frames (--record DIR, or a folder in File > Record) "
+        "need no ffmpeg");
   }
   NSB_TRY(writableFolder(path));
   // The temporary file is made now: a folder that cannot take the file fails before any frame.
