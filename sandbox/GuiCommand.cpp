@@ -1,6 +1,7 @@
 // `neural-sandbox gui` (also what runs without a subcommand): the editor in a window, or with
-// --headless offscreen for --frames N frames, writing --screenshot FILE.png. With no display it says
-// so in one line, points to --headless and exits 1.
+// --headless offscreen for --frames N frames, writing --screenshot FILE.png, --record DIR (a PNG per
+// frame) or --video FILE.mp4|.gif (through ffmpeg). With no display it says so in one line, points to
+// --headless and exits 1.
 #include <malloc.h>
 
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "core/Format.h"
 #include "train/Preset.h"
 #include "ui/App.h"
+#include "ui/Recorder.h"
 #include "ui/Settings.h"
 
 namespace nsb::sandbox {
@@ -30,6 +32,9 @@ struct GuiOptions {
   std::optional<float> uiScale;
   std::optional<double> maxFps;
   bool orbit = false;
+  std::string record;  // a folder for a PNG per frame
+  std::string video;   // .mp4 or .gif
+  std::optional<double> fps;
 };
 
 bool haveDisplay() {
@@ -47,6 +52,19 @@ int runGui(const GuiOptions& o) {
     std::fprintf(stderr, "neural-sandbox: --screenshot needs --frames N: the picture is taken after the last frame\n");
     return 2;
   }
+  if (!o.record.empty() && !o.video.empty()) {
+    std::fprintf(stderr, "neural-sandbox: --record and --video: one recording at a time\n");
+    return 2;
+  }
+  const double fps = o.fps.value_or(ui::DEFAULT_RECORDING_FPS);
+  if (!(fps >= 1.0 && fps <= 240.0)) {
+    std::fprintf(stderr, "neural-sandbox: --fps must be between 1 and 240\n");
+    return 2;
+  }
+  if (!o.video.empty() && !ui::Recorder::isVideo(o.video)) {
+    std::fprintf(stderr, "neural-sandbox: --video %s: the file must end in .mp4 or .gif\n", o.video.c_str());
+    return 2;
+  }
   if (!o.headless && !haveDisplay()) {
     std::fprintf(stderr,
                  "neural-sandbox: no display (DISPLAY is not set); for pictures without a window use "
@@ -56,6 +74,15 @@ int runGui(const GuiOptions& o) {
   // lavapipe frees and allocates several MB on its queue thread every frame; glibc handed them back to
   // the kernel each time, and faulting them in again took a tenth of the editor's CPU time.
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  // The recording's checks (ffmpeg on PATH, a folder to write in) come before any frame is drawn.
+  std::unique_ptr<ui::Recorder> recorder;
+  if (!o.record.empty() || !o.video.empty()) {
+    auto opened = o.video.empty() ? ui::Recorder::frames(o.record) : ui::Recorder::video(o.video, fps);
+    if (!opened) {
+      return fail(core::Error{(o.video.empty() ? "--record " : "--video ") + opened.message(), opened.error().kind});
+    }
+    recorder = std::move(opened.value());
+  }
   auto training = buildTraining(o.train);
   if (!training) return fail(training.error());
   ui::AppOptions options;
@@ -91,6 +118,7 @@ int runGui(const GuiOptions& o) {
   options.validation = o.validation;
   options.vsync = !o.noVsync;
   options.orbit = o.orbit;
+  options.recordFps = fps;
   if (o.maxFps) {
     if (!(*o.maxFps >= 0.0 && *o.maxFps <= 1000.0)) {
       std::fprintf(stderr, "neural-sandbox: --max-fps must be between 0 (no limit) and 1000\n");
@@ -117,6 +145,7 @@ int runGui(const GuiOptions& o) {
     }
     return fail(app.error());
   }
+  if (recorder) app.value()->record(std::move(recorder));
   return app.value()->run();
 }
 
@@ -148,6 +177,12 @@ Action addGuiCommand(CLI::App& app, bool defaultCommand) {
                            " on a CPU Vulkan device such as lavapipe, where frames take time from training; "
                            "no limit on a GPU)");
     target->add_flag("--3d", options->orbit, "Open the Viewport in its 3D view (orbit camera; key 3 toggles)");
+    target->add_option("--record", options->record,
+                       "Write every frame as a PNG into this folder (frame-000001.png, ...; made if missing)");
+    target->add_option("--video", options->video,
+                       "Write the frames as a video, H.264 .mp4 or .gif by the extension (needs ffmpeg, the Debian "
+                       "package); headless: every frame, a window: the frames presented, at the frame cap");
+    target->add_option("--fps", options->fps, "Frames a second of --video and of File > Record's videos (default 30)");
     target->add_option("--ui-scale", options->uiScale,
                        "UI scale, 0.75 to 3 (window default: the one last chosen in View > UI scale; headless: 1)");
   }

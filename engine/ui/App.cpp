@@ -278,7 +278,33 @@ void App::handle(const EditorRequests& requests) {
   if (requests.uiScale) {
     if (auto done = setUiScale(*requests.uiScale); !done) core::log().error("{}", done.message());
   }
-  if (requests.screenshot) mScreenshotPath = requests.screenshotPath;
+  if (requests.screenshot) {
+    mScreenshotPath = requests.screenshotPath;
+    mScreenshotPanel = requests.panel;
+  }
+  if (requests.stopRecording) {
+    const std::uint64_t frames = mRecorder ? mRecorder->frameCount() : 0;
+    const std::string path = mRecorder ? mRecorder->path() : "";
+    if (auto stopped = stopRecording(); !stopped) {
+      core::log().error("{}", stopped.message());
+      mEditor->warn(stopped.message());
+    } else if (!path.empty()) {
+      const std::string line = "recording written to " + path + " (" + std::to_string(frames) + " frames)";
+      core::log().info("{}", line);
+      mEditor->notify(line);
+    }
+  }
+  if (requests.record) {
+    auto recorder = Recorder::open(*requests.record, mOptions.recordFps);
+    if (!recorder) {
+      core::log().error("{}", recorder.message());
+      mEditor->warn(recorder.message());
+    } else {
+      record(std::move(recorder.value()));
+      mShowRecording = true;
+      mEditor->notify("recording to " + *requests.record + ": File > Stop recording finishes it");
+    }
+  }
   core::Status done = core::Ok{};
   if (!requests.openPreset.empty()) done = openPreset(requests.openPreset);
   if (requests.openDataset) done = openDataset(*requests.openDataset);
@@ -288,8 +314,25 @@ void App::handle(const EditorRequests& requests) {
   }
 }
 
+void App::record(std::unique_ptr<Recorder> recorder) {
+  if (mRecorder) {
+    if (auto stopped = stopRecording(); !stopped) core::log().error("{}", stopped.message());
+  }
+  mRecorder = std::move(recorder);
+  // The toolbar's "recording N frames" is for someone watching: not in the frames of a headless run.
+  mShowRecording = !mOptions.headless;
+}
+
+core::Status App::stopRecording() {
+  if (!mRecorder) return core::Ok{};
+  auto finished = mRecorder->finish();
+  mRecorder.reset();
+  return finished;
+}
+
 App::~App() {
-  mSession.reset();  // the training thread stops before the device goes
+  mRecorder.reset();  // an unfinished video is abandoned, its temporary file removed
+  mSession.reset();   // the training thread stops before the device goes
   if (mRenderer) mRenderer->waitIdle();
   mEditor.reset();
   mHeatmaps.reset();
@@ -345,30 +388,37 @@ bool App::frame(bool capture) {
   mInput.feed(ImGui::GetIO());
   ImGui_ImplVulkan_NewFrame();
   ImGui::NewFrame();
-  const EditorRequests requests = mEditor->draw(*snapshot, FrameStats{mFps, mFrameMs});
+  FrameStats stats{mFps, mFrameMs};
+  if (mRecorder && mShowRecording) stats.recordedFrames = mRecorder->frameCount() + 1;  // this frame counted
+  const EditorRequests requests = mEditor->draw(*snapshot, stats);
   ImGui::Render();
-  // File > Save screenshot: this frame, which no longer shows the dialog that asked for it.
+  // File > Save screenshot: this frame, which no longer shows the dialog that asked for it. A recording
+  // leaves out the frames with the File menu or a dialog open, and the one that stops it.
   const bool screenshot = mScreenshotPath.has_value();
+  const bool record = mRecorder && !requests.stopRecording && !mEditor->hidesFromRecording();
   if (mRenderer->beginFrame(width, height)) {
     mHeatmaps->upload();
-    mRenderer->endFrame(ImGui::GetDrawData(), capture || screenshot);
+    mRenderer->endFrame(ImGui::GetDrawData(), capture || screenshot || record);
     ++mFrames;
+    if (record) {
+      auto image = mRenderer->capturedImage();
+      auto added = image ? mRecorder->add(image.value()) : core::Status(image.error());
+      if (!added) {
+        // Headless, run() says it on its one line and fails; a window shows it and goes on.
+        if (mOptions.headless) {
+          mRecordingFailed = added.error();
+        } else {
+          core::log().error("{}", added.message());
+          mEditor->warn(added.message());
+        }
+        mRecorder.reset();
+      }
+    }
     if (screenshot) {
       auto image = mRenderer->capturedImage();
-      if (image) {
-        const std::string path = !mScreenshotPath->empty()     ? *mScreenshotPath
-                                 : mOptions.screenshot.empty() ? "neural-sandbox.png"
-                                                               : mOptions.screenshot;
-        auto written = render::writePng(path, image.value());
-        if (written) {
-          core::log().info("screenshot written to {}", path);
-          mEditor->notify("screenshot written to " + path);
-        } else {
-          core::log().error("{}", written.message());
-          mEditor->warn(written.message());
-        }
-      }
+      if (image) saveScreenshot(image.value());
       mScreenshotPath.reset();
+      mScreenshotPanel.clear();
     }
   }
   handle(requests);  // after the frame: a new scale or preset changes what the next frame draws
@@ -385,6 +435,57 @@ bool App::awaitAnswer(std::chrono::steady_clock::time_point deadline) {
 }
 
 core::Result<render::Image> App::captured() { return mRenderer->capturedImage(); }
+
+namespace {
+
+// The pixels of `image` inside `rect` (ImGui coordinates, `scale` pixels a unit), clamped to the image.
+render::Image crop(const render::Image& image, const Rect& rect, ImVec2 scale) {
+  auto clampTo = [](float v, std::uint32_t most) {
+    return static_cast<std::uint32_t>(std::clamp<long>(std::lround(v), 0L, static_cast<long>(most)));
+  };
+  const std::uint32_t x0 = clampTo(rect.min.x * scale.x, image.width), x1 = clampTo(rect.max.x * scale.x, image.width);
+  const std::uint32_t y0 = clampTo(rect.min.y * scale.y, image.height),
+                      y1 = clampTo(rect.max.y * scale.y, image.height);
+  render::Image out;
+  out.width = x1 > x0 ? x1 - x0 : 0;
+  out.height = y1 > y0 ? y1 - y0 : 0;
+  out.rgba.resize(std::size_t{out.width} * out.height * 4);
+  for (std::uint32_t y = 0; y < out.height; ++y) {
+    std::copy_n(image.pixel(x0, y0 + y), std::size_t{out.width} * 4, &out.rgba[std::size_t{y} * out.width * 4]);
+  }
+  return out;
+}
+
+}  // namespace
+
+void App::saveScreenshot(const render::Image& frame) {
+  const std::string path = !mScreenshotPath->empty()     ? *mScreenshotPath
+                           : mOptions.screenshot.empty() ? "neural-sandbox.png"
+                                                         : mOptions.screenshot;
+  core::Status written = core::Ok{};
+  std::string line = "screenshot written to " + path;
+  if (mScreenshotPanel.empty()) {
+    written = render::writePng(path, frame);
+  } else if (const auto rect = mEditor->widgetRect("panel-" + mScreenshotPanel)) {
+    // The frame's pixels against ImGui's units (a window's framebuffer may be larger on a HiDPI screen).
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    const ImVec2 scale(display.x > 0 ? static_cast<float>(frame.width) / display.x : 1.0f,
+                       display.y > 0 ? static_cast<float>(frame.height) / display.y : 1.0f);
+    const render::Image panel = crop(frame, *rect, scale);
+    written = render::writePng(path, panel);
+    line = "panel " + mScreenshotPanel + " written to " + path + " (" + std::to_string(panel.width) + "x" +
+           std::to_string(panel.height) + ")";
+  } else {
+    written = core::runtimeError("panel " + mScreenshotPanel + ": not on screen, nothing written");
+  }
+  if (written) {
+    core::log().info("{}", line);
+    mEditor->notify(line);
+  } else {
+    core::log().error("{}", written.message());
+    mEditor->warn(written.message());
+  }
+}
 
 namespace {
 
@@ -419,6 +520,7 @@ int App::run() {
     const bool last = mOptions.frames > 0 && i + 1 == mOptions.frames;
     const auto begin = Clock::now();
     if (!frame(last && wantShot)) break;
+    if (mRecordingFailed && mOptions.headless) break;
     const auto end = Clock::now();
     if (i == 0) {
       firstFrame = secondsSinceExec();
@@ -439,6 +541,11 @@ int App::run() {
         "first frame %.3f s after start\n",
         frameMs.size() + 1, seconds, static_cast<double>(frameMs.size()) / seconds, frameMs[frameMs.size() / 2],
         steps / seconds, firstFrame);
+  }
+  if (auto finished = stopRecording(); !finished) mRecordingFailed = finished.error();
+  if (mRecordingFailed) {
+    std::fprintf(stderr, "neural-sandbox: %s\n", mRecordingFailed->message.c_str());
+    return mRecordingFailed->kind == core::ErrorKind::BadInput ? 2 : 1;
   }
   if (wantShot) {
     auto image = captured();

@@ -17,6 +17,7 @@
 #include "train/Trainer.h"
 #include "ui/FramePacer.h"
 #include "ui/InputQueue.h"
+#include "ui/Recorder.h"
 
 struct GLFWwindow;
 
@@ -64,7 +65,8 @@ struct AppOptions {
   // DEFAULT_CPU_DEVICE_FPS on a CPU device such as lavapipe, whose one queue and cores the frames share
   // with training, and no limit on a GPU.
   std::optional<double> maxFps;
-  bool orbit = false;  // the Viewport starts in its 3D view
+  bool orbit = false;                        // the Viewport starts in its 3D view
+  double recordFps = DEFAULT_RECORDING_FPS;  // of the videos File > Record writes (--fps)
 };
 
 class App {
@@ -83,8 +85,15 @@ class App {
   bool awaitAnswer(std::chrono::steady_clock::time_point deadline);
   // The pixels of the last frame drawn with capture.
   core::Result<render::Image> captured();
-  // Runs the frames asked for (or until closed) and writes the screenshot; returns the exit code.
+  // Runs the frames asked for (or until closed), writes the screenshot and finishes a recording; returns
+  // the exit code.
   int run();
+  // Records every frame drawn from the next one on (--record, --video, File > Record), except those that
+  // show the File menu or its dialog; a recording running before is finished first.
+  void record(std::unique_ptr<Recorder> recorder);
+  // Finishes the recording (a video gets its final name); Ok when none runs.
+  core::Status stopRecording();
+  const Recorder* recorder() const { return mRecorder.get(); }
 
   // Between frames: the UI scale (fonts rebuilt, remembered in the settings file), and another preset
   // (a new session on the same device; the old one keeps running if the new one cannot start).
@@ -114,6 +123,8 @@ class App {
   core::Status start(const train::Preset& preset);
   bool lockstep() const { return mOptions.lockstep.value_or(mOptions.headless); }
   void handle(const struct EditorRequests& requests);
+  // Writes mScreenshotPath: the frame, or the part of it that mScreenshotPanel covered.
+  void saveScreenshot(const render::Image& frame);
 
   AppOptions mOptions;
   GLFWwindow* mWindow = nullptr;
@@ -133,6 +144,11 @@ class App {
   std::optional<FramePacer> mPacer;  // a window with a frame cap
   bool mQuit = false;
   std::optional<std::string> mScreenshotPath;  // File > Save screenshot: taken next frame, without the dialog
+  std::string mScreenshotPanel;                // Save panel as PNG: the panel's rectangle of that frame
+  std::unique_ptr<Recorder> mRecorder;
+  bool mShowRecording = false;  // the toolbar counts the frames (not headless --record/--video)
+  std::optional<core::Error>
+      mRecordingFailed;  // run()'s line and exit code (a window's failures mid-run are shown instead)
   float mUiScale = 1.0f;
   InputQueue mInput;
 };

@@ -59,7 +59,10 @@ std::optional<Rect> Editor::widgetRect(const std::string& name) const {
 }
 
 void Editor::rememberWidget(const std::string& name) {
-  const Rect rect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
+  rememberWidget(name, Rect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax()});
+}
+
+void Editor::rememberWidget(const std::string& name, const Rect& rect) {
   for (auto& [key, value] : mWidgets) {
     if (key == name) {
       value = rect;
@@ -120,6 +123,8 @@ void Editor::settle(const train::Snapshot& snapshot) {
 EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& stats) {
   ++mFrame;
   mWidgets.clear();  // widgetRect() names what this frame drew (a closed menu's items are gone)
+  mHideFromRecording = false;
+  mRecording = stats.recordedFrames;
   EditorRequests requests;
   settle(snapshot);
   mSeed = std::max(mSeed, 0);

@@ -61,12 +61,16 @@ struct EditorConfig {
 struct FrameStats {
   double framesPerSecond = 0.0;
   double frameMilliseconds = 0.0;
+  std::optional<std::uint64_t> recordedFrames;  // frames recorded so far while a recording runs
 };
 
 // What the editor asks of the application this frame.
 struct EditorRequests {
   bool screenshot = false;
   std::string screenshotPath;                       // empty: --screenshot's file or neural-sandbox.png
+  std::string panel;                                // with screenshot: only this panel ("panel-" + it in the registry)
+  std::optional<std::string> record;                // File > Record: start (a folder of PNGs, or .mp4 / .gif)
+  bool stopRecording = false;                       // File > Stop recording: finish the file
   std::string openPreset;                           // a preset file (or a built-in name) to open instead of this one
   std::optional<data::DatasetRequest> openDataset;  // train the same network on another dataset (a new run)
   std::optional<float> uiScale;
@@ -74,7 +78,17 @@ struct EditorRequests {
 };
 
 // The File menu's actions that ask for a path.
-enum class FileAction { None, OpenPreset, SavePreset, LoadCheckpoint, SaveCheckpoint, Screenshot, OpenDataset };
+enum class FileAction {
+  None,
+  OpenPreset,
+  SavePreset,
+  LoadCheckpoint,
+  SaveCheckpoint,
+  Screenshot,
+  OpenDataset,
+  Record,
+  SavePanel
+};
 
 // The speed control's choices, in steps a second (0: as fast as training goes).
 inline constexpr double SPEEDS[] = {0.5, 1, 2, 5, 10, 30, 100, 1000, 0};
@@ -105,8 +119,11 @@ class Editor {
 
   // Whether training is meant to run: what the user last asked for, else what the session does.
   bool playing() const { return mPlaying; }
-  // A line for the toolbar (file written, file not found), shown until the next one.
+  // A line for the toolbar (file written, file not found), shown until the next one and kept in the
+  // Log tab (the logger's own lines there are warnings and errors only).
   void notify(std::string message) {
+    mNotices.push_back(message);
+    if (mNotices.size() > 100) mNotices.erase(mNotices.begin());
     mNotice = std::move(message);
     mError.clear();
   }
@@ -149,8 +166,12 @@ class Editor {
   // The sequence number of the last command sent that the last snapshot drawn had not yet answered (0:
   // none): the application starts a frame early once it is answered (ui/FramePacer).
   std::uint64_t awaited() const { return mLastSent > mApplied ? mLastSent : 0; }
-  // Screen rectangle of a named widget of the last frame ("lr"), for tests that drive the mouse.
+  // Screen rectangle of a named widget of the last frame ("lr"), for tests that drive the mouse; the
+  // panels' as "panel-" + their name ("panel-outliner", "panel-plots").
   std::optional<Rect> widgetRect(const std::string& name) const;
+  // Whether the last frame showed the File menu, its dialog or a panel's Save-as-PNG menu: frames a
+  // recording leaves out, so that it never shows what started or stopped it.
+  bool hidesFromRecording() const { return mHideFromRecording; }
 
  private:
   // Editor.cpp: layout, shortcuts, pending edits, commands, the widget registry.
@@ -167,10 +188,14 @@ class Editor {
   std::uint64_t send(train::Command command);
   void sendHyperparams(const train::Hyperparams& hyperparams);
   void rememberWidget(const std::string& name);
+  void rememberWidget(const std::string& name, const Rect& rect);
 
   // panels/FileMenu.cpp
   void drawMenuBar(EditorRequests& requests);
   void drawFileDialog(const train::Snapshot& snapshot, EditorRequests& requests);
+  // A panel's context menu (right click on its title bar or tab): Save panel as PNG. `panel` names it in
+  // the registry and the file; call right after the title bar or tab item.
+  void panelMenu(const char* panel);
   // panels/Toolbar.cpp
   void drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect);
   void drawSpeed();
@@ -199,10 +224,14 @@ class Editor {
   EditorConfig mConfig;
   float mScale = 1.0f;
   std::string mNotice;
+  std::vector<std::string> mNotices;  // every notice so far (the last 100), for the Log tab
   std::string mSelectTab;
   FileAction mFileAction = FileAction::None;
   bool mOpenFileDialog = false;
   std::array<char, 1024> mPath{};
+  std::string mPanelToSave;                 // FileAction::SavePanel's panel
+  std::optional<std::uint64_t> mRecording;  // frames recorded so far, while recording
+  bool mHideFromRecording = false;
   std::shared_ptr<const data::Dataset> mDataset;  // what is trained on now (fetched from the session)
   std::uint64_t mDatasetVersion = 0;              // of mDataset (0: the config's, not fetched yet)
   float mNoise = 0.0f;

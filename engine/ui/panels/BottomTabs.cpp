@@ -13,22 +13,28 @@ using namespace panels;
 void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
   const std::string select = std::move(mSelectTab);
   mSelectTab.clear();
-  auto tabFlags = [&](const char* name) { return select == name ? ImGuiTabItemFlags_SetSelected : 0; };
+  // A tab: its context menu saves the bottom panel (showing that tab) as PNG.
+  auto tab = [&](const char* name, const char* panel) {
+    const bool open = ImGui::BeginTabItem(name, nullptr, select == name ? ImGuiTabItemFlags_SetSelected : 0);
+    panelMenu(panel);
+    if (open) rememberWidget(std::string("panel-") + panel, rect);
+    return open;
+  };
   if (beginPanel("##bottom", rect, ImGuiWindowFlags_NoTitleBar)) {
     if (ImGui::BeginTabBar("##tabs")) {
-      if (ImGui::BeginTabItem("Plots", nullptr, tabFlags("Plots"))) {
+      if (tab("Plots", "plots")) {
         mPlots.draw(snapshot);
         ImGui::EndTabItem();
       }
-      if (mImages.active() && ImGui::BeginTabItem("Images", nullptr, tabFlags("Images"))) {
+      if (mImages.active() && tab("Images", "images")) {
         if (auto probes = mImages.drawTab(snapshot, mConfig.heatmaps)) send(std::move(*probes));
         ImGui::EndTabItem();
       }
-      if (ImGui::BeginTabItem("Histograms", nullptr, tabFlags("Histograms"))) {
+      if (tab("Histograms", "histograms")) {
         mPlots.drawHistograms(snapshot);
         ImGui::EndTabItem();
       }
-      if (ImGui::BeginTabItem("Log", nullptr, tabFlags("Log"))) {
+      if (tab("Log", "log")) {
         ImGui::BeginChild("##log");
         for (const auto& e : snapshot.events) {
           ImGui::Text("step %llu  %s: %s -> %s", static_cast<unsigned long long>(e.step), e.what.c_str(),
@@ -38,7 +44,7 @@ void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
         ImGui::EndChild();
         ImGui::EndTabItem();
       }
-      if (ImGui::BeginTabItem("Benchmark", nullptr, tabFlags("Benchmark"))) {
+      if (tab("Benchmark", "benchmark")) {
         drawBenchmark(snapshot);
         ImGui::EndTabItem();
       }
@@ -50,6 +56,7 @@ void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
 
 void Editor::drawLog() {
   for (const auto& line : core::recentLogLines()) ImGui::TextUnformatted(line.c_str());
+  for (const auto& line : mNotices) ImGui::TextUnformatted(line.c_str());
 }
 
 void Editor::drawBenchmark(const train::Snapshot& snapshot) {

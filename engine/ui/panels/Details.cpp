@@ -31,6 +31,8 @@ bool activationItem(void*, int index, const char** text) {
 
 void Editor::drawDetails(const train::Snapshot& snapshot, const Rect& rect) {
   if (beginPanel("Details", rect)) {
+    rememberWidget("panel-details", rect);
+    panelMenu("details");
     const auto& spec = snapshot.spec;
     const auto* params = snapshot.probes && snapshot.probes->parameters.size() == spec.parameterCount()
                              ? &snapshot.probes->parameters

@@ -1,6 +1,6 @@
-// FileMenu: the menu bar (File, View, Help), the File menu's path dialog and what its actions do:
-// File > Save preset writes the preset that reproduces the current run; the other actions become
-// requests to the application or Session commands.
+// FileMenu: the menu bar (File, View, Help), the File menu's path dialog, the panels' context menu (Save
+// panel as PNG) and what their actions do: File > Save preset writes the preset that reproduces the
+// current run; the other actions become requests to the application or Session commands.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +16,7 @@ using namespace panels;
 void Editor::drawMenuBar(EditorRequests& requests) {
   if (!ImGui::BeginMainMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
+    mHideFromRecording = true;
     if (ImGui::MenuItem("Open preset...")) beginFileAction(FileAction::OpenPreset);
     rememberWidget("file-open-preset");
     if (ImGui::MenuItem("Save preset...")) beginFileAction(FileAction::SavePreset);
@@ -28,6 +29,12 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     ImGui::Separator();
     if (ImGui::MenuItem("Save screenshot...")) beginFileAction(FileAction::Screenshot);
     rememberWidget("file-screenshot");
+    if (!mRecording) {
+      if (ImGui::MenuItem("Record...")) beginFileAction(FileAction::Record);
+    } else if (ImGui::MenuItem("Stop recording")) {
+      requests.stopRecording = true;
+    }
+    rememberWidget("file-record");
     ImGui::Separator();
     if (ImGui::MenuItem("Quit")) requests.quit = true;
     ImGui::EndMenu();
@@ -81,10 +88,28 @@ void Editor::beginFileAction(FileAction action, const std::string& path) {
     case FileAction::OpenDataset:
       name = "data.csv";
       break;
+    case FileAction::Record:
+      name = "recording.mp4";
+      break;
+    case FileAction::SavePanel:
+      name = "panel.png";
+      break;
     case FileAction::None:
       break;
   }
   std::snprintf(mPath.data(), mPath.size(), "%s", path.empty() ? name : path.c_str());
+}
+
+void Editor::panelMenu(const char* panel) {
+  const std::string id = std::string("##menu-") + panel;
+  if (!ImGui::BeginPopupContextItem(id.c_str())) return;
+  mHideFromRecording = true;
+  if (ImGui::MenuItem("Save panel as PNG...")) {
+    mPanelToSave = panel;
+    beginFileAction(FileAction::SavePanel, std::string(panel) + ".png");
+  }
+  rememberWidget("panel-save-png");
+  ImGui::EndPopup();
 }
 
 train::Preset Editor::presetOf(const train::Snapshot& snapshot, const data::Dataset& dataset, float noise,
@@ -125,7 +150,10 @@ void Editor::drawFileDialog(const train::Snapshot& snapshot, EditorRequests& req
                           "Load a checkpoint (.safetensors)",
                           "Save a checkpoint (.safetensors)",
                           "Save a screenshot (PNG)",
-                          "Open a dataset (a CSV or an IDX images file)"};
+                          "Open a dataset (a CSV or an IDX images file)",
+                          "Record (a .mp4 or .gif file, or a folder for a PNG per frame)",
+                          "Save the panel as PNG"};
+  mHideFromRecording = true;
   ImGui::TextUnformatted(titles[static_cast<int>(mFileAction)]);
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   ImGui::SetNextItemWidth(-1);
@@ -165,6 +193,14 @@ void Editor::drawFileDialog(const train::Snapshot& snapshot, EditorRequests& req
       case FileAction::Screenshot:
         requests.screenshot = true;
         requests.screenshotPath = path;
+        break;
+      case FileAction::Record:
+        requests.record = path;
+        break;
+      case FileAction::SavePanel:
+        requests.screenshot = true;
+        requests.screenshotPath = path;
+        requests.panel = mPanelToSave;
         break;
       case FileAction::OpenDataset: {
         data::DatasetRequest request;

@@ -38,6 +38,8 @@ void Editor::drawDatasetPicker(EditorRequests& requests) {
 
 void Editor::drawOutliner(const train::Snapshot& snapshot, const Rect& rect, EditorRequests& requests) {
   if (beginPanel("Outliner", rect)) {
+    rememberWidget("panel-outliner", rect);
+    panelMenu("outliner");
     auto item = [&](const char* label, SelectionKind kind, std::size_t layer = 0) {
       const bool selected = mSelection.kind == kind && (kind != SelectionKind::Layer || mSelection.layer == layer);
       if (ImGui::Selectable(label, selected)) mSelection = Selection{kind, layer, 0};

@@ -44,6 +44,7 @@ inline void tooltip(const char* text) {
 inline const ImVec4 WARNING_COLOUR(0.95f, 0.6f, 0.3f, 1.0f);
 inline const ImVec4 NOTICE_COLOUR(0.55f, 0.8f, 0.55f, 1.0f);
 inline const ImVec4 PENDING_COLOUR(0.95f, 0.85f, 0.4f, 1.0f);
+inline const ImVec4 RECORDING_COLOUR(0.95f, 0.3f, 0.3f, 1.0f);
 
 // Marks the last item as sent and not yet applied.
 inline void pendingMark(bool on) {

@@ -1,5 +1,6 @@
 // Toolbar: play/pause, step, reset, the speed control (steps a second, or steps per frame in
-// lockstep), the backend switch and the status line (step, epoch, loss, frames/s, steps/s).
+// lockstep), the backend switch, "recording N frames" while File > Record runs and the status line
+// (step, epoch, loss, frames/s, steps/s).
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -48,6 +49,15 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
     rememberWidget("backend");
     tooltip("The backend that trains: weights and optimizer state move over without a reset.");
     ImGui::SameLine();
+    if (mRecording) {
+      ImGui::TextDisabled("|");
+      ImGui::SameLine();
+      ImGui::TextColored(RECORDING_COLOUR, "recording %llu frame%s", static_cast<unsigned long long>(*mRecording),
+                         *mRecording == 1 ? "" : "s");
+      rememberWidget("recording");
+      tooltip("File > Stop recording finishes the file.");
+      ImGui::SameLine();
+    }
     ImGui::TextDisabled("|");
     ImGui::SameLine();
     const double fps = mConfig.deterministic ? 60.0 : stats.framesPerSecond;

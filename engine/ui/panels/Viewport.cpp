@@ -11,6 +11,8 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
   mViewportRect = rect;
   ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0.060f, 0.063f, 0.070f, 1.0f));
   if (beginPanel("Viewport", rect, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
+    rememberWidget("panel-viewport", rect);
+    panelMenu("viewport");
     drawBanners(snapshot);
     const ImVec2 min = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
