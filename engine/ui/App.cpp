@@ -227,9 +227,12 @@ core::Status App::openPreset(const std::string& nameOrPath) {
 }
 
 core::Status App::openDataset(const data::DatasetRequest& request) {
+  // The network and hyperparameters of now, on the data the session trains on now (new points or a
+  // new noise since the start leave mOptions.dataset behind); the data then replaced by the request.
   const auto snapshot = mSession->latest();
+  const auto current = mSession->dataset().dataset;
   train::Preset preset =
-      Editor::presetOf(*snapshot, *mOptions.dataset, mOptions.noise, mOptions.config.seed, mOptions.presetName);
+      Editor::presetOf(*snapshot, *current, mOptions.noise, mOptions.config.seed, mOptions.presetName);
   preset.dataset = request;
   data::SyntheticKind kind{};
   if (data::parseSyntheticKind(request.name, kind)) {
