@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "compute/Backend.h"
+#include "core/Result.h"
 #include "gpu/GpuBuffer.h"
 #include "gpu/Handle.h"
 #include "gpu/MemoryAllocator.h"
@@ -48,6 +49,20 @@ class VulkanDevice {
   GemmVariant gemmVariant() const { return mGemmVariant; }
   bool timing() const { return mTiming; }
   bool fusion() const { return mFusion; }
+
+  // The first Vulkan error (out of memory, a failed submit or pipeline, a lost device). Once set the
+  // device does no more work: submits and uploads are dropped, downloads read zeros, new buffers are
+  // placeholders without memory, programs compile to nothing. The backend reports it (Backend::status);
+  // its owner stops using it or replaces it.
+  const std::optional<core::Error>& failure() const { return mFailure; }
+  bool failed() const { return mFailure.has_value(); }
+  bool lost() const { return mLost; }
+  // Records that `call` returned `result` unless it is VK_SUCCESS; returns whether it was.
+  bool check(VkResult result, const char* call);
+  // Records a failure (the first one is kept).
+  void fail(const std::string& why, bool lost = false);
+  // The pipeline of `desc`, or null (the failure recorded) when the device cannot make it.
+  const gpu::ComputePipeline* pipeline(const gpu::PipelineDesc& desc);
 
   BufferId create(std::size_t bytes);
   void destroy(BufferId id);
@@ -99,6 +114,8 @@ class VulkanDevice {
   bool mTiming = false;
   bool mFusion = true;
   double mPeakGflops = -1.0;
+  std::optional<core::Error> mFailure;
+  bool mLost = false;
   GemmVariant mGemmVariant = GemmVariant::Tiled;
 };
 
