@@ -231,6 +231,10 @@ Action addTrainCommand(CLI::App& app) {
       std::uint64_t chunk = std::min<std::uint64_t>(endStep - trainer.step(), 64);
       if (*saveEvery > 0) chunk = std::min(chunk, *saveEvery - trainer.step() % *saveEvery);
       trainer.run(chunk);
+      if (auto status = trainer.status(); !status) {  // the device failed: one line, exit 1
+        progress.clear();
+        return fail(status.error());
+      }
       if (trainer.diverged()) {
         progress.clear();
         const auto& e = trainer.events().back();
