@@ -259,6 +259,7 @@ Action addTrainCommand(CLI::App& app) {
     const double seconds = timer.seconds();
     progress.clear();
     const train::Evaluation test = trainer.evaluateTest();
+    if (auto status = trainer.status(); !status) return fail(status.error());
     const std::uint64_t steps = trainer.step() - startStep;
     const double samplesPerSec = seconds > 0 ? static_cast<double>(steps * trainer.batchSize()) / seconds : 0.0;
     double trainLoss = trainer.lastLoss();
