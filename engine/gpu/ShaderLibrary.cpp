@@ -125,7 +125,18 @@ core::Result<const ComputePipeline*> ShaderLibrary::pipeline(const PipelineDesc&
   }
   made->setLayout = Handle<VkDescriptorSetLayout>(device, setLayout, vkDestroyDescriptorSetLayout);
 
-  made->layout = makePipelineLayout(device, setLayout, VK_SHADER_STAGE_COMPUTE_BIT, PUSH_CONSTANT_BYTES);
+  VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, PUSH_CONSTANT_BYTES};
+  VkPipelineLayoutCreateInfo layoutInfo{};
+  layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
+  layoutInfo.setLayoutCount = 1;
+  layoutInfo.pSetLayouts = &setLayout;
+  layoutInfo.pushConstantRangeCount = 1;
+  layoutInfo.pPushConstantRanges = &push;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  if (const VkResult r = vkCreatePipelineLayout(device, &layoutInfo, nullptr, &layout); r != VK_SUCCESS) {
+    return failed(desc, "vkCreatePipelineLayout", r);
+  }
+  made->layout = Handle<VkPipelineLayout>(device, layout, vkDestroyPipelineLayout);
 
   VkShaderModuleCreateInfo moduleInfo{};
 
