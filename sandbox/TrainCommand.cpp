@@ -230,6 +230,10 @@ Action addTrainCommand(CLI::App& app) {
       std::uint64_t chunk = std::min<std::uint64_t>(endStep - trainer.step(), 64);
       if (*saveEvery > 0) chunk = std::min(chunk, *saveEvery - trainer.step() % *saveEvery);
       trainer.run(chunk);
+      if (auto status = trainer.status(); !status) {  // the device failed: one line, exit 1
+        progress.clear();
+        return fail(status.error());
+      }
       if (trainer.diverged()) {
         progress.clear();
         const auto& e = trainer.events().back();
@@ -254,6 +258,7 @@ Action addTrainCommand(CLI::App& app) {
     const double seconds = timer.seconds();
     progress.clear();
     const train::Evaluation test = trainer.evaluateTest();
+    if (auto status = trainer.status(); !status) return fail(status.error());
     const std::uint64_t steps = trainer.step() - startStep;
     const double samplesPerSec = seconds > 0 ? static_cast<double>(steps * trainer.batchSize()) / seconds : 0.0;
     double trainLoss = trainer.lastLoss();

@@ -12,6 +12,7 @@
 
 #include "compute/Graph.h"
 #include "compute/MemoryBudget.h"
+#include "core/Result.h"
 
 namespace nsb::compute {
 
@@ -88,7 +89,8 @@ class Backend {
   // first call (may take a fraction of a second); 0 when unknown.
   virtual double peakGflops() { return 0.0; }
 
-  // A zero-filled buffer of `bytes`. Ask memoryBudget() first: a device may abort on one it cannot make.
+  // A zero-filled buffer of `bytes`. Ask memoryBudget() first: a device that cannot make it fails
+  // (status()) and hands out a placeholder.
   Buffer allocate(std::size_t bytes) {
     Buffer buffer(this, allocateId(bytes), bytes);
     mBytesAllocated += bytes;
@@ -113,6 +115,14 @@ class Backend {
   // backend's memory is not shared (CPU, CUDA). Valid until the buffer is released; reads must come
   // after synchronize() and must finish before the buffer is written again.
   virtual std::optional<NativeBuffer> native(BufferId) const { return std::nullopt; }
+
+  // (optional) Ok, or the first device error (out of memory, a failed submit or pipeline, a lost
+  // device): one line a user can read. Once failed, a backend does no more work (uploads and submits
+  // are dropped, downloads read zeros) and stays failed; its owner stops using it or makes another.
+  // Backends whose calls cannot fail (the CPU's) are always Ok.
+  virtual core::Status status() const { return core::Ok{}; }
+  // (optional) Whether the failure is a lost device (VK_ERROR_DEVICE_LOST): what is on it is gone.
+  virtual bool deviceLost() const { return false; }
 
   // Bytes moved by upload/download since creation (the editor's zero-copy test counts them).
   std::uint64_t bytesTransferred() const { return mBytesTransferred; }

@@ -29,7 +29,12 @@ core::Result<GpuBuffer> GpuBuffer::create(MemoryAllocator& allocator, VkDevice d
   auto allocation = allocator.allocate(requirements, memory);
   if (!allocation) return allocation.error();
   result.mAllocation = *allocation;
-  NSB_VK_CHECK(vkBindBufferMemory(device, result.mBuffer, result.mAllocation.memory, result.mAllocation.offset));
+  const VkResult bound =
+      vkBindBufferMemory(device, result.mBuffer, result.mAllocation.memory, result.mAllocation.offset);
+  if (bound != VK_SUCCESS) {
+    return core::runtimeError("Vulkan: cannot bind a buffer of " + std::to_string(bytes) + " bytes (" +
+                              vkResultName(bound) + ")");
+  }
   return result;
 }
 

@@ -34,6 +34,10 @@ bool MemoryAllocator::carve(Block& block, const VkMemoryRequirements& requiremen
 }
 
 core::Result<Allocation> MemoryAllocator::allocate(const VkMemoryRequirements& requirements, MemoryUsage usage) {
+  if (const VkResult fault = mContext->faults().hit(FaultPoint::Alloc); fault != VK_SUCCESS) {
+    return core::runtimeError("Vulkan: cannot allocate " + std::to_string(requirements.size) + " bytes (" +
+                              vkResultName(fault) + ", injected by NSB_TEST_VULKAN_FAULT)");
+  }
   const VkMemoryPropertyFlags required =
       usage == MemoryUsage::Staging ? VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT : 0;
   const VkMemoryPropertyFlags preferred =
@@ -74,7 +78,11 @@ core::Result<Allocation> MemoryAllocator::allocate(const VkMemoryRequirements& r
   constexpr VkMemoryPropertyFlags MAPPABLE = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
   if ((mContext->memoryTypeFlags(type) & MAPPABLE) == MAPPABLE) {
     void* mapped = nullptr;
-    NSB_VK_CHECK(vkMapMemory(mContext->device(), block.memory, 0, VK_WHOLE_SIZE, 0, &mapped));
+    result = vkMapMemory(mContext->device(), block.memory, 0, VK_WHOLE_SIZE, 0, &mapped);
+    if (result != VK_SUCCESS) {
+      vkFreeMemory(mContext->device(), block.memory, nullptr);
+      return core::runtimeError(std::string("Vulkan: cannot map host-visible memory (") + vkResultName(result) + ")");
+    }
     block.mapped = static_cast<std::byte*>(mapped);
   }
   block.freeRanges[0] = block.size;

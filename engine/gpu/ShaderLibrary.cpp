@@ -23,6 +23,11 @@ std::filesystem::path defaultCacheDir() {
   return {};
 }
 
+core::Error failed(const PipelineDesc& desc, const char* call, VkResult result) {
+  return core::runtimeError(std::string("Vulkan: cannot make the pipeline of ") + desc.shader + " (" + call +
+                            " returned " + vkResultName(result) + ")");
+}
+
 }  // namespace
 
 Handle<VkPipelineLayout> makePipelineLayout(VkDevice device, VkDescriptorSetLayout setLayout, VkShaderStageFlags stages,
@@ -62,7 +67,8 @@ ShaderLibrary::ShaderLibrary(std::shared_ptr<VulkanContext> context, std::filesy
     info.initialDataSize = 0;
     info.pInitialData = nullptr;
     data.clear();
-    NSB_VK_CHECK(vkCreatePipelineCache(mContext->device(), &info, nullptr, &cache));
+    // Without a cache (out of memory already) pipelines are still made, only slower.
+    if (vkCreatePipelineCache(mContext->device(), &info, nullptr, &cache) != VK_SUCCESS) cache = VK_NULL_HANDLE;
   }
   mLoadedCacheBytes = data.size();
   mCache = Handle<VkPipelineCache>(mContext->device(), cache, vkDestroyPipelineCache);
@@ -90,8 +96,8 @@ void ShaderLibrary::saveCache() const {
   if (error) core::log().warn("{}: cannot save the Vulkan pipeline cache ({})", mCacheFile.string(), error.message());
 }
 
-const ComputePipeline& ShaderLibrary::pipeline(const PipelineDesc& desc) {
-  if (auto found = mPipelines.find(desc); found != mPipelines.end()) return *found->second;
+core::Result<const ComputePipeline*> ShaderLibrary::pipeline(const PipelineDesc& desc) {
+  if (auto found = mPipelines.find(desc); found != mPipelines.end()) return found->second.get();
   const auto words = shaders::spirv(desc.shader);
   NSB_CHECK(!words.empty()) << "shader " << desc.shader << " is not embedded in this build";
   const VkDevice device = mContext->device();
@@ -114,10 +120,23 @@ const ComputePipeline& ShaderLibrary::pipeline(const PipelineDesc& desc) {
   setInfo.bindingCount = static_cast<std::uint32_t>(bindings.size());
   setInfo.pBindings = bindings.data();
   VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &setLayout));
+  if (const VkResult r = vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &setLayout); r != VK_SUCCESS) {
+    return failed(desc, "vkCreateDescriptorSetLayout", r);
+  }
   made->setLayout = Handle<VkDescriptorSetLayout>(device, setLayout, vkDestroyDescriptorSetLayout);
 
-  made->layout = makePipelineLayout(device, setLayout, VK_SHADER_STAGE_COMPUTE_BIT, PUSH_CONSTANT_BYTES);
+  VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, PUSH_CONSTANT_BYTES};
+  VkPipelineLayoutCreateInfo layoutInfo{};
+  layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
+  layoutInfo.setLayoutCount = 1;
+  layoutInfo.pSetLayouts = &setLayout;
+  layoutInfo.pushConstantRangeCount = 1;
+  layoutInfo.pPushConstantRanges = &push;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  if (const VkResult r = vkCreatePipelineLayout(device, &layoutInfo, nullptr, &layout); r != VK_SUCCESS) {
+    return failed(desc, "vkCreatePipelineLayout", r);
+  }
+  made->layout = Handle<VkPipelineLayout>(device, layout, vkDestroyPipelineLayout);
 
   VkShaderModuleCreateInfo moduleInfo{};
 
@@ -125,7 +144,9 @@ const ComputePipeline& ShaderLibrary::pipeline(const PipelineDesc& desc) {
   moduleInfo.codeSize = words.size() * sizeof(std::uint32_t);
   moduleInfo.pCode = words.data();
   VkShaderModule module = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateShaderModule(device, &moduleInfo, nullptr, &module));
+  if (const VkResult r = vkCreateShaderModule(device, &moduleInfo, nullptr, &module); r != VK_SUCCESS) {
+    return failed(desc, "vkCreateShaderModule", r);
+  }
   Handle<VkShaderModule> moduleOwner(device, module, vkDestroyShaderModule);
 
   std::vector<VkSpecializationMapEntry> entries;
@@ -148,9 +169,13 @@ const ComputePipeline& ShaderLibrary::pipeline(const PipelineDesc& desc) {
   pipelineInfo.stage.pSpecializationInfo = entries.empty() ? nullptr : &specialization;
   pipelineInfo.layout = made->layout.get();
   VkPipeline pipeline = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateComputePipelines(device, mCache.get(), 1, &pipelineInfo, nullptr, &pipeline));
+  VkResult created = mContext->faults().hit(FaultPoint::Pipeline);
+  if (created == VK_SUCCESS)
+    created = vkCreateComputePipelines(device, mCache.get(), 1, &pipelineInfo, nullptr, &pipeline);
+  // Not kept when it failed: the next compile tries again.
+  if (created != VK_SUCCESS) return failed(desc, "vkCreateComputePipelines", created);
   made->pipeline = Handle<VkPipeline>(device, pipeline, vkDestroyPipeline);
-  return *mPipelines.emplace(desc, std::move(made)).first->second;
+  return mPipelines.emplace(desc, std::move(made)).first->second.get();
 }
 
 }  // namespace nsb::gpu

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/Result.h"
 #include "gpu/Handle.h"
 #include "gpu/VulkanContext.h"
 
@@ -48,8 +49,9 @@ class ShaderLibrary {
   ShaderLibrary(const ShaderLibrary&) = delete;
   ShaderLibrary& operator=(const ShaderLibrary&) = delete;
 
-  // Made on first use; aborts if the shader is not embedded (a build error, not user input).
-  const ComputePipeline& pipeline(const PipelineDesc& desc);
+  // Made on first use and kept; a runtime error when the device cannot make it (out of memory, a lost
+  // device). Aborts if the shader is not embedded (a build error, not user input).
+  core::Result<const ComputePipeline*> pipeline(const PipelineDesc& desc);
   // Bytes of pipeline-cache data loaded at start (0 on a first start), for tests.
   std::size_t loadedCacheBytes() const { return mLoadedCacheBytes; }
   std::size_t pipelinesCreated() const { return mPipelines.size(); }

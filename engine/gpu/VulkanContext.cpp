@@ -283,6 +283,7 @@ std::vector<DeviceInfo> listVulkanDevices() {
 
 core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const ContextOptions& options) {
   std::shared_ptr<VulkanContext> context(new VulkanContext());
+  context->mFaults = FaultInjector::fromEnvironment();
   bool debugUtils = false;
   std::string error;
   context->mInstance = createInstance(options.validation || envFlag("NSB_VULKAN_VALIDATION"), debugUtils, error,
@@ -292,7 +293,11 @@ core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const Context
     auto createMessenger = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
         vkGetInstanceProcAddr(context->mInstance, "vkCreateDebugUtilsMessengerEXT"));
     const VkDebugUtilsMessengerCreateInfoEXT info = messengerInfo();
-    if (createMessenger) NSB_VK_CHECK(createMessenger(context->mInstance, &info, nullptr, &context->mMessenger));
+    if (createMessenger) {
+      const VkResult made = createMessenger(context->mInstance, &info, nullptr, &context->mMessenger);
+      if (made != VK_SUCCESS)
+        return core::runtimeError(std::string("vkCreateDebugUtilsMessengerEXT returned ") + vkResultName(made));
+    }
   }
 
   const auto devices = physicalDevices(context->mInstance);
@@ -380,7 +385,10 @@ core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const Context
     VkSemaphoreCreateInfo semaphoreInfo{};
     semaphoreInfo.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO;
     semaphoreInfo.pNext = &type;
-    NSB_VK_CHECK(vkCreateSemaphore(context->mDevice, &semaphoreInfo, nullptr, &context->mTimeline));
+    const VkResult made = vkCreateSemaphore(context->mDevice, &semaphoreInfo, nullptr, &context->mTimeline);
+    if (made != VK_SUCCESS) {
+      return core::runtimeError(std::string("vkCreateSemaphore (the compute timeline) returned ") + vkResultName(made));
+    }
   }
   return context;
 }
@@ -400,12 +408,17 @@ VulkanContext::~VulkanContext() {
 }
 
 VkResult VulkanContext::submit(const VkSubmitInfo& info, VkFence fence) {
+  if (const VkResult lost = mFaults.lost(); lost != VK_SUCCESS) return lost;
   std::lock_guard<std::mutex> lock(mQueueMutex);
   return vkQueueSubmit(mQueue, 1, &info, fence);
 }
 
 VkResult VulkanContext::submitCompute(const VkSubmitInfo& info, VkFence fence, std::uint64_t& signalled) {
   NSB_CHECK(info.signalSemaphoreCount == 0 && info.pNext == nullptr) << "compute submits signal the timeline only";
+  if (const VkResult fault = mFaults.hit(FaultPoint::Submit); fault != VK_SUCCESS) {
+    signalled = 0;
+    return fault;
+  }
   std::lock_guard<std::mutex> lock(mQueueMutex);
   if (mTimeline == VK_NULL_HANDLE) {
     signalled = 0;

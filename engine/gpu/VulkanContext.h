@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/Result.h"
+#include "gpu/FaultInjector.h"
 
 namespace nsb::gpu {
 
@@ -71,7 +72,8 @@ class VulkanContext {
   // shaderFloat64 is enabled (kernels that must match the CPU bit for bit use it where they can).
   bool float64() const { return mFloat64; }
 
-  // Submits under the queue lock; callable from any thread.
+  // Submits under the queue lock; callable from any thread. Both report VK_ERROR_DEVICE_LOST after an
+  // injected "lost" fault (FaultInjector), and submitCompute the injected submit faults.
   VkResult submit(const VkSubmitInfo& info, VkFence fence);
   // The compute -> render hand-over: a compute submit made here also signals the next value of the
   // compute timeline semaphore (returned in `signalled`; 0 where the device has no timeline
@@ -94,6 +96,9 @@ class VulkanContext {
   // tests assert that it did not grow.
   static std::uint32_t validationMessages();
 
+  // The test-only fault switch (FaultInjector.h), read from the environment when the context is made.
+  FaultInjector& faults() { return mFaults; }
+
  private:
   VulkanContext() = default;
 
@@ -112,6 +117,7 @@ class VulkanContext {
   std::mutex mQueueMutex;
   VkSemaphore mTimeline = VK_NULL_HANDLE;
   std::uint64_t mTimelineValue = 0;  // guarded by mQueueMutex
+  FaultInjector mFaults;
 };
 
 }  // namespace nsb::gpu

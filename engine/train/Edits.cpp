@@ -66,6 +66,11 @@ core::Status fitsMemory(Trainer& t, const nn::ModelSpec& spec, std::size_t batch
 
 core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
   const std::size_t firstNew = mEvents.size();
+  // A failed device takes no edits: only a backend switch (onto the state kept on the host) or saving it.
+  const bool failed = !mBackend->status();
+  if (failed && !std::holds_alternative<SwitchBackend>(command) && !std::holds_alternative<SaveCheckpoint>(command)) {
+    return core::runtimeError(mBackend->status().message() + "; switch the backend to go on");
+  }
   if (const auto* set = std::get_if<SetHyperparams>(&command)) {
     NSB_TRY(set->hyperparams.validate());
     const std::size_t batch = train::effectiveBatch(set->hyperparams, mDataset->train.count);
@@ -126,13 +131,20 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
     mHistograms.clear();
     mTestPredictions.clear();
   } else if (const auto* sw = std::get_if<SwitchBackend>(&command)) {
-    if (sw->backend != mBackend->name()) {
+    if (sw->backend != mBackend->name() || failed) {
       auto created = compute::createBackend(sw->backend, mConfig.backendOptions);
       if (!created) return created.error();
-      NSB_TRY(fitsMemory(*this, mConfig.spec, mBatch, "the network " + describeShape(mConfig.spec), nullptr,
-                         created.value().get()));
+      const nn::ModelSpec& spec = failed ? mGood.spec : mConfig.spec;
+      NSB_TRY(fitsMemory(*this, spec, mBatch, "the network " + describeShape(spec), nullptr, created.value().get()));
       const ModelState state = hostState();
       const std::string oldName = mBackend->name();
+      if (failed) {
+        // Back to the step of the state kept: the steps after it were lost with the device.
+        mStep = mGood.step;
+        mEpoch = mGood.epoch;
+        mCursor = mGood.cursor;
+        mConfig.spec = mGood.spec;
+      }
       // Release every buffer of the old backend before it goes.
       mStepProgram.reset();
       mMetricsProgram.reset();
@@ -155,7 +167,9 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
       allocateDeviceState();
       buildPrograms();
       startEpoch(mEpoch, mCursor);
-      record("backend", oldName, mBackend->name());
+      NSB_TRY(mBackend->status());
+      keepGoodState();
+      record("backend", failed ? oldName + " (failed)" : oldName, mBackend->name());
     }
   } else if (const auto* param = std::get_if<SetParameter>(&command)) {
     if (param->index >= mConfig.spec.parameterCount()) {
@@ -191,10 +205,13 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
   } else {
     NSB_TRY(applyStructural(command));
   }
+  // An edit whose allocations, pipelines or uploads the device refused: training stops there.
+  if (!deviceHealthy()) return mBackend->status().error();
   return std::vector<Event>(mEvents.begin() + static_cast<std::ptrdiff_t>(firstNew), mEvents.end());
 }
 
 ModelState Trainer::hostState() const {
+  if (!mBackend->status()) return {mGood.spec, mGood.params, mGood.state1, mGood.state2};
   return {mConfig.spec, mModel->read(mModel->params()), mModel->read(mModel->state1()), mModel->read(mModel->state2())};
 }
 

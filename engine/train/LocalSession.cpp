@@ -2,16 +2,20 @@
 // is train/Probes.
 #include "train/LocalSession.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 #include <type_traits>
 
 #include "core/Check.h"
 #include "core/Log.h"
 #include "core/Timer.h"
+#include "nn/Checkpoint.h"
 
 namespace nsb::train {
 namespace {
@@ -104,7 +108,8 @@ std::shared_ptr<const DeviceProbes> LocalSession::deviceProbes(std::uint64_t pro
 }
 
 void LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
-  if (refreshProbes) mProbes.refresh(*mTrainer, mRunning);
+  // A failed device reads back zeros: the last probes stay on screen.
+  if (refreshProbes && !mDeviceFailed) mProbes.refresh(*mTrainer, mRunning);
   mPublishedSpec = mTrainer->config().spec;
   auto snapshot = std::make_shared<Snapshot>();
   Trainer& t = *mTrainer;
@@ -162,16 +167,25 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
     mProbes.markDirty();
     return applied.ok();
   };
+  const auto deviceFailed = [&] {
+    if (!mDeviceFailed) return false;
+    outcome.ok = false;
+    outcome.message = mFailureMessage;
+    return true;
+  };
   std::visit(
       [&]<typename T>(const T& c) {
         if constexpr (std::is_same_v<T, Pause>) {
           mRunning = false;
+          if (sequence == mFailureSequence) deviceFailed();
         } else if constexpr (std::is_same_v<T, Resume>) {
+          if (deviceFailed()) return;
           mRunning = true;
           mDivergence.reset();
           mBudget = 1.0;  // the first step at once
           mPaceTimer.reset();
         } else if constexpr (std::is_same_v<T, Step>) {
+          if (deviceFailed()) return;
           mPendingSteps += c.steps;
           mDivergence.reset();
         } else if constexpr (std::is_same_v<T, SetSpeed>) {
@@ -198,6 +212,13 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
           if (trainer(c)) outcome.message = "checkpoint saved to " + c.path;
         } else if constexpr (std::is_same_v<T, LoadCheckpoint>) {
           if (trainer(c)) outcome.message = "checkpoint loaded from " + c.path;
+        } else if constexpr (std::is_same_v<T, SwitchBackend>) {
+          // Onto a working device: training may go on (the user presses play).
+          if (trainer(c) && mDeviceFailed && mTrainer->status()) {
+            mDeviceFailed = false;
+            outcome.message = "training goes on on the " + mTrainer->backend().name() + " backend from step " +
+                              std::to_string(mTrainer->step());
+          }
         } else {
           trainer(c);
         }
@@ -205,6 +226,29 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
       command);
   if (!outcome.ok) core::log().warn("{}", outcome.message);
   return outcome;
+}
+
+void LocalSession::stopOnDeviceError() {
+  mDeviceFailed = true;
+  mRunning = false;
+  mPendingSteps = 0;
+  mFailureMessage = mTrainer->status().message() + "; training stopped with the weights of step " +
+                    std::to_string(mTrainer->goodStep());
+  if (mTrainer->deviceLost()) {
+    // What is on the device is gone: the host's copy goes to disk before anything else can fail.
+    std::error_code error;
+    const auto dir = std::filesystem::temp_directory_path(error);
+    const auto path =
+        (error ? std::filesystem::path(".") : dir) / ("neural-sandbox-device-lost-" + std::to_string(::getpid()) +
+                                                      "-step-" + std::to_string(mTrainer->goodStep()) + ".safetensors");
+    const core::Status saved = nn::saveCheckpoint(path.string(), mTrainer->checkpoint());
+    mFailureMessage += saved ? ", saved to " + path.string() : " (not saved: " + saved.message() + ")";
+  }
+  mFailureMessage += "; switch the backend to go on";
+  core::log().error("{}", mFailureMessage);
+  // Reported as the outcome of a Pause of its own, so that it reaches the editor's banner in the
+  // commands' order.
+  mFailureSequence = submit(Pause{});
 }
 
 std::uint64_t LocalSession::pacedSteps() {
@@ -270,6 +314,11 @@ void LocalSession::loop() {
         mDivergence->count = ++mDivergences;
       }
     }
+    // A failure in a step or in an edit (its allocations, pipelines and uploads).
+    if (!mDeviceFailed && !mTrainer->status()) {
+      stopOnDeviceError();
+      changed = true;
+    }
     const bool busy = mRunning || mPendingSteps > 0;
     if (rateTimer.seconds() > 0.25) {
       stepsPerSecond = static_cast<double>(rateSteps) / rateTimer.seconds();
@@ -289,7 +338,8 @@ void LocalSession::loop() {
       // Synced up to the last command applied once its steps have run and what they did is published
       // (set here, after the publish, so sync() never returns on a snapshot about to be replaced).
       std::lock_guard lock(mSnapshotMutex);
-      if (mPendingSteps == 0 && !changed) mSynced = mAppliedSequence;
+      // Not before a device failure's own Pause is applied: a sync() that ends with it reports it.
+      if (mPendingSteps == 0 && !changed && mAppliedSequence >= mFailureSequence) mSynced = mAppliedSequence;
     }
     mApplied.notify_all();
     if (want == 0) {

@@ -50,6 +50,9 @@ class LocalSession final : public Session {
   Outcome apply(std::uint64_t sequence, const Command& command);
   // The steps to run now while running: all a submit holds at full speed, else what the clock allows.
   std::uint64_t pacedSteps();
+  // Once per device failure (Trainer::status): stops stepping, saves the weights kept on the host when
+  // the device is lost, and queues a Pause whose outcome carries the one-line error to the editor.
+  void stopOnDeviceError();
 
   std::unique_ptr<Trainer> mTrainer;  // touched only by the session thread after start
   core::ThreadQueue<std::pair<std::uint64_t, Command>> mCommands;
@@ -76,6 +79,9 @@ class LocalSession final : public Session {
   std::deque<Outcome> mOutcomes;  // the last OUTCOMES_KEPT
   static constexpr std::size_t OUTCOMES_KEPT = 16;
   std::optional<Divergence> mDivergence;
+  bool mDeviceFailed = false;          // the trainer's device failed and stopOnDeviceError() ran
+  std::uint64_t mFailureSequence = 0;  // the Pause that reports it
+  std::string mFailureMessage;
   std::uint64_t mDivergences = 0;
   nn::ModelSpec mPublishedSpec;  // of the last snapshot
   ProbeSchedule mProbes;         // session thread only

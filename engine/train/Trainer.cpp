@@ -93,7 +93,8 @@ core::Status Trainer::initialise() {
   buildPrograms();
   startEpoch(0, 0);
   keepGoodState();
-  return core::Ok{};
+  // A device that failed while the network was being made (out of memory, a pipeline it could not make).
+  return mBackend->status();
 }
 
 void Trainer::allocateDeviceState() {
@@ -207,12 +208,30 @@ void Trainer::resetWeights() {
 }
 
 void Trainer::keepGoodState() {
-  mGood.params = mModel->read(mModel->params());
-  mGood.state1 = mModel->read(mModel->state1());
-  mGood.state2 = mModel->read(mModel->state2());
-  mGood.step = mStep;
-  mGood.epoch = mEpoch;
-  mGood.cursor = mCursor;
+  GoodState good{mConfig.spec,
+                 mModel->read(mModel->params()),
+                 mModel->read(mModel->state1()),
+                 mModel->read(mModel->state2()),
+                 mStep,
+                 mEpoch,
+                 mCursor};
+  // A failed device reads back zeros: the last good state stays.
+  if (!mBackend->status()) return;
+  mGood = std::move(good);
+}
+
+bool Trainer::deviceHealthy() {
+  const core::Status status = mBackend->status();
+  if (status) {
+    mFailureRecorded = false;
+    return true;
+  }
+  if (!mFailureRecorded) {
+    mFailureRecorded = true;
+    mEvents.push_back({mStep, "device error", status.message(),
+                       "stopped; the weights of step " + std::to_string(mGood.step) + " are kept"});
+  }
+  return false;
 }
 
 void Trainer::restoreGoodState(const std::string& why) {
@@ -235,6 +254,7 @@ double Trainer::epochProgress() const {
 std::uint64_t Trainer::run(std::uint64_t steps) {
   mDiverged = false;
   std::uint64_t done = 0;
+  if (!deviceHealthy()) return 0;
   const std::uint64_t every = mConfig.metricsEvery ? mConfig.metricsEvery : mStepsPerEpoch;
   while (done < steps) {
     if (mCursor >= mStepsPerEpoch) startEpoch(mEpoch + 1, 0);
@@ -250,6 +270,7 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
       mStepProgram->submit(static_cast<std::uint32_t>(k));
     }
     const float loss = mBackend->read<float>(mTrainWs.loss)[0];
+    if (!deviceHealthy()) return done;  // the steps of this submit did not happen
     mStep += k;
     mCursor += k;
     done += k;
@@ -260,7 +281,11 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
     mLastLoss = loss;
     mLossSum += loss;
     ++mLossCount;
-    if (metricsStep) mHistory.push_back(takeMetricPoint());
+    if (metricsStep) {
+      MetricPoint point = takeMetricPoint();
+      if (!deviceHealthy()) return done;
+      mHistory.push_back(std::move(point));
+    }
   }
   return done;
 }
@@ -273,6 +298,20 @@ void Trainer::record(std::string what, std::string before, std::string after) {
 
 nn::Checkpoint Trainer::checkpoint() const {
   nn::Checkpoint c;
+  if (!mBackend->status()) {
+    // The device's copy is gone: the last good state, as it was.
+    c.spec = mGood.spec;
+    c.hyperparams = mConfig.hyperparams.toJson();
+    c.normalisation = mDataset->normalisation;
+    c.step = mGood.step;
+    c.seed = mConfig.seed;
+    c.optimizer = mConfig.hyperparams.optimizer;
+    c.parameters = mGood.params;
+    c.state1 = mGood.state1;
+    c.state2 = mGood.state2;
+    c.extra = {{"epoch", mGood.epoch}, {"cursor", mGood.cursor}, {"dataset", mDataset->name}, {"batch", mBatch}};
+    return c;
+  }
   c.spec = mConfig.spec;
   c.hyperparams = mConfig.hyperparams.toJson();
   c.normalisation = mDataset->normalisation;

@@ -44,7 +44,8 @@ class Trainer {
   ~Trainer();
 
   // Runs up to `steps` steps (a metric point every metricsEvery steps); stops early when the loss turns NaN/Inf (the
-  // last good weights come back and an event says why: check lastEvent()/diverged()). Returns the steps run.
+  // last good weights come back and an event says why: check lastEvent()/diverged()) or when the device fails
+  // (status()). Returns the steps run.
   std::uint64_t run(std::uint64_t steps);
   Evaluation evaluateTest();
   // The metric point at the current step (test evaluation, and the norms of the last metrics step).
@@ -65,6 +66,14 @@ class Trainer {
   std::size_t batchSize() const { return mBatch; }
   double lastLoss() const { return mLastLoss; }
   bool diverged() const { return mDiverged; }
+  // Ok, or the device error that stopped training (Backend::status: out of memory, a failed submit or
+  // pipeline, a lost device), recorded once as a "device error" event. While failed, run() does nothing,
+  // the host keeps the last good state (checkpoint() and a SwitchBackend, which may name the same
+  // backend to make it again, carry it on) and apply() refuses every other edit.
+  core::Status status() const { return mBackend->status(); }
+  bool deviceLost() const { return mBackend->deviceLost(); }
+  // The step of the state kept on the host (the last metric point, edit or restore).
+  std::uint64_t goodStep() const { return mGood.step; }
   // The last divergence (meaningful once diverged() was true).
   const Divergence& divergence() const { return mDivergence; }
   const std::vector<Event>& events() const { return mEvents; }
@@ -147,6 +156,8 @@ class Trainer {
   void resetWeights();
   void keepGoodState();
   void restoreGoodState(const std::string& why);
+  // Records the device's failure as an event (once per failure); returns false when there is one.
+  bool deviceHealthy();
   void record(std::string what, std::string before, std::string after);
   core::Status applyStructural(const Command& command);
   // The model's parameters and optimizer state on the host.
@@ -195,7 +206,9 @@ class Trainer {
   std::uint64_t mProbeRuns = 0;  // numbers every probe run, so that a slot knows what it holds
   std::array<std::shared_ptr<ProbeSlot>, PROBE_SLOTS> mProbeSlots;
 
+  bool mFailureRecorded = false;
   struct GoodState {
+    nn::ModelSpec spec;
     std::vector<float> params, state1, state2;
     std::uint64_t step = 0, epoch = 0, cursor = 0;
   } mGood;

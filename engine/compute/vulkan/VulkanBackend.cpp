@@ -69,7 +69,13 @@ class VulkanBackend final : public Backend {
     return std::make_unique<VulkanProgram>(mDevice, graph);
   }
   void synchronize() override { mDevice.wait(); }
+  core::Status status() const override {
+    if (mDevice.failed()) return *mDevice.failure();
+    return core::Ok{};
+  }
+  bool deviceLost() const override { return mDevice.lost(); }
   std::optional<NativeBuffer> native(BufferId buffer) const override {
+    if (mDevice.failed()) return std::nullopt;  // placeholders have no memory to read
     return NativeBuffer{reinterpret_cast<std::uint64_t>(mDevice.device()),
                         reinterpret_cast<std::uint64_t>(mDevice.buffer(buffer)), 0, mDevice.bytes(buffer),
                         mDevice.timelineValue()};
@@ -88,8 +94,18 @@ class VulkanBackend final : public Backend {
 
 }  // namespace
 
+namespace {
+
+// A backend whose device failed while it was being made is an error, not a backend.
+core::Result<std::unique_ptr<Backend>> checked(std::unique_ptr<Backend> backend) {
+  if (auto status = backend->status(); !status) return status.error();
+  return backend;
+}
+
+}  // namespace
+
 core::Result<std::unique_ptr<Backend>> createVulkanBackend(const BackendOptions& options) {
-  if (options.context) return std::unique_ptr<Backend>(std::make_unique<VulkanBackend>(options.context, options));
+  if (options.context) return checked(std::make_unique<VulkanBackend>(options.context, options));
   gpu::ContextOptions contextOptions;
   contextOptions.device = options.device;
   contextOptions.validation = options.validation;
@@ -98,7 +114,7 @@ core::Result<std::unique_ptr<Backend>> createVulkanBackend(const BackendOptions&
     if (context.error().kind == core::ErrorKind::BadInput) return context.error();
     return core::runtimeError("--backend vulkan: no Vulkan device (" + context.message() + ")");
   }
-  return std::unique_ptr<Backend>(std::make_unique<VulkanBackend>(std::move(*context), options));
+  return checked(std::make_unique<VulkanBackend>(std::move(*context), options));
 }
 
 }  // namespace nsb::compute::vulkan

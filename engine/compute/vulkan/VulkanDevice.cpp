@@ -63,13 +63,14 @@ VulkanDevice::VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, const Vu
       mShaders(mContext),
       mTiming(options.timing),
       mFusion(options.fusion) {
+  mGemmVariant = chooseGemm(*mContext, options);
   const VkDevice device = mContext->device();
   VkCommandPoolCreateInfo poolInfo{};
   poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
   poolInfo.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
   poolInfo.queueFamilyIndex = mContext->queueFamily();
   VkCommandPool pool = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateCommandPool(device, &poolInfo, nullptr, &pool));
+  if (!check(vkCreateCommandPool(device, &poolInfo, nullptr, &pool), "vkCreateCommandPool")) return;
   mPool = gpu::Handle<VkCommandPool>(device, pool, vkDestroyCommandPool);
 
   VkCommandBufferAllocateInfo allocateInfo{};
@@ -77,21 +78,47 @@ VulkanDevice::VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, const Vu
   allocateInfo.commandPool = pool;
   allocateInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   allocateInfo.commandBufferCount = 1;
-  NSB_VK_CHECK(vkAllocateCommandBuffers(device, &allocateInfo, &mTransfer));
+  if (!check(vkAllocateCommandBuffers(device, &allocateInfo, &mTransfer), "vkAllocateCommandBuffers")) return;
 
   VkFenceCreateInfo fenceInfo{};
   fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
   VkFence fence = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateFence(device, &fenceInfo, nullptr, &fence));
+  if (!check(vkCreateFence(device, &fenceInfo, nullptr, &fence), "vkCreateFence")) return;
   mFence = gpu::Handle<VkFence>(device, fence, vkDestroyFence);
 
   auto staging = gpu::GpuBuffer::create(mAllocator, device, STAGING_BYTES,
                                         VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
                                         gpu::MemoryUsage::Staging);
-  NSB_CHECK(staging.ok()) << "vulkan backend: no staging buffer: " << staging.message();
+  if (!staging) {
+    fail("no staging buffer: " + staging.message());
+    return;
+  }
   mStaging = std::move(*staging);
+  // Staging memory is asked for host-visible; a driver that gives other memory is a bug in the allocator.
   NSB_CHECK(mStaging.mapped()) << "vulkan backend: the staging buffer is not host-visible";
-  mGemmVariant = chooseGemm(*mContext, options);
+}
+
+bool VulkanDevice::check(VkResult result, const char* call) {
+  if (result == VK_SUCCESS) return true;
+  fail(std::string(call) + " returned " + gpu::vkResultName(result), result == VK_ERROR_DEVICE_LOST);
+  return false;
+}
+
+void VulkanDevice::fail(const std::string& why, bool lost) {
+  mLost = mLost || lost;
+  if (mFailure) return;
+  // Not logged: whoever asks status() reports it (the command line prints it as its one line).
+  mFailure = core::runtimeError("vulkan backend: " + why + (lost ? " (the device is lost)" : ""));
+}
+
+const gpu::ComputePipeline* VulkanDevice::pipeline(const gpu::PipelineDesc& desc) {
+  if (failed()) return nullptr;
+  auto made = mShaders.pipeline(desc);
+  if (!made) {
+    fail(made.message());
+    return nullptr;
+  }
+  return made.value();
 }
 
 VulkanDevice::~VulkanDevice() {
@@ -102,24 +129,28 @@ VulkanDevice::~VulkanDevice() {
 
 void VulkanDevice::wait() {
   if (!mInFlight) return;
-  const VkFence fence = mFence.get();
-  NSB_VK_CHECK(vkWaitForFences(mContext->device(), 1, &fence, VK_TRUE, UINT64_MAX));
   mInFlight = false;
+  const VkFence fence = mFence.get();
+  VkResult result = vkWaitForFences(mContext->device(), 1, &fence, VK_TRUE, UINT64_MAX);
+  // An injected lost device waits for real first, so that nothing is freed while the queue uses it.
+  if (result == VK_SUCCESS) result = mContext->faults().lost();
+  check(result, "vkWaitForFences");
 }
 
 void VulkanDevice::submit(VkCommandBuffer commands) {
   wait();
+  if (failed()) return;
   const VkFence fence = mFence.get();
-  NSB_VK_CHECK(vkResetFences(mContext->device(), 1, &fence));
+  if (!check(vkResetFences(mContext->device(), 1, &fence), "vkResetFences")) return;
   VkSubmitInfo info{};
   info.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
   info.commandBufferCount = 1;
   info.pCommandBuffers = &commands;
-  NSB_VK_CHECK(mContext->submitCompute(info, fence, mTimelineValue));
+  if (!check(mContext->submitCompute(info, fence, mTimelineValue), "vkQueueSubmit")) return;
   mInFlight = true;
 }
 
-void VulkanDevice::endRecording(VkCommandBuffer commands) {
+void VulkanDevice::hostReadBarrier(VkCommandBuffer commands) {
   // A fence makes device writes available, not visible to the host: this barrier does (the mapped
   // reads of download() depend on it).
   VkMemoryBarrier barrier{};
@@ -128,41 +159,49 @@ void VulkanDevice::endRecording(VkCommandBuffer commands) {
   barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
   vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0,
                        nullptr, 0, nullptr);
-  NSB_VK_CHECK(vkEndCommandBuffer(commands));
 }
 
 template <typename F>
 void VulkanDevice::runNow(F record) {
   wait();
-  NSB_VK_CHECK(vkResetCommandBuffer(mTransfer, 0));
+  if (failed()) return;
+  if (!check(vkResetCommandBuffer(mTransfer, 0), "vkResetCommandBuffer")) return;
   VkCommandBufferBeginInfo begin{};
   begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
   begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  NSB_VK_CHECK(vkBeginCommandBuffer(mTransfer, &begin));
+  if (!check(vkBeginCommandBuffer(mTransfer, &begin), "vkBeginCommandBuffer")) return;
   fullBarrier(mTransfer);
   record(mTransfer);
   fullBarrier(mTransfer);
-  endRecording(mTransfer);
+  hostReadBarrier(mTransfer);
+  if (!check(vkEndCommandBuffer(mTransfer), "vkEndCommandBuffer")) return;
   submit(mTransfer);
   wait();
 }
 
 BufferId VulkanDevice::create(std::size_t bytes) {
   // Rounded to whole vec4 so that a texel view covers every element.
-  auto made = gpu::GpuBuffer::create(mAllocator, mContext->device(), (bytes + 15) / 16 * 16, BUFFER_USAGE,
-                                     gpu::MemoryUsage::DeviceLocal);
-  NSB_CHECK(made.ok()) << "vulkan backend: " << made.message();
   const BufferId id{mNextId++};
   Entry entry;
-  entry.buffer = std::move(*made);
   entry.bytes = bytes;
+  // After a failure the id still names a buffer (a placeholder without memory): callers go on to the
+  // point where they ask status() and stop.
+  if (!failed()) {
+    auto made = gpu::GpuBuffer::create(mAllocator, mContext->device(), (bytes + 15) / 16 * 16, BUFFER_USAGE,
+                                       gpu::MemoryUsage::DeviceLocal);
+    if (made) {
+      entry.buffer = std::move(*made);
+    } else {
+      fail(made.message());
+    }
+  }
   const VkBuffer buffer = entry.buffer.buffer();
   std::byte* mapped = entry.buffer.mapped();
   const std::size_t size = entry.buffer.size();
   mBuffers.emplace(id.value, std::move(entry));
   if (mapped) {
     std::memset(mapped, 0, size);  // new memory: no submit can be using it
-  } else {
+  } else if (buffer != VK_NULL_HANDLE) {
     runNow([&](VkCommandBuffer commands) { vkCmdFillBuffer(commands, buffer, 0, VK_WHOLE_SIZE, 0); });
   }
   return id;
@@ -191,6 +230,7 @@ VkBufferView VulkanDevice::texelView(BufferId id, bool scalar) {
   Entry& entry = found->second;
   gpu::Handle<VkBufferView>& view = scalar ? entry.scalarView : entry.view;
   if (view) return view.get();
+  if (failed()) return VK_NULL_HANDLE;
   const VkDeviceSize texelBytes = scalar ? 4 : 16;
   const VkDeviceSize texels = entry.buffer.size() / texelBytes;
   if (texels == 0 || texels > mContext->properties().limits.maxTexelBufferElements) return VK_NULL_HANDLE;
@@ -201,7 +241,8 @@ VkBufferView VulkanDevice::texelView(BufferId id, bool scalar) {
   info.offset = 0;
   info.range = texels * texelBytes;
   VkBufferView made = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateBufferView(mContext->device(), &info, nullptr, &made));
+  if (!check(vkCreateBufferView(mContext->device(), &info, nullptr, &made), "vkCreateBufferView"))
+    return VK_NULL_HANDLE;
   view = gpu::Handle<VkBufferView>(mContext->device(), made, vkDestroyBufferView);
   return made;
 }
@@ -211,7 +252,9 @@ double VulkanDevice::peakGflops() {
   const std::uint32_t localSize = gemmVariant() == GemmVariant::Texel ? 8 : 64;  // see peak.comp
   const std::uint32_t firstGroups = 16384 / localSize;
   constexpr std::uint32_t ITERATIONS = 512, FLOPS_PER_ITERATION = 8 * 12 * 2;
-  const gpu::ComputePipeline& pipeline = mShaders.pipeline({"compute/peak.comp", 1, 0, {localSize}});
+  const gpu::ComputePipeline* made = pipeline({"compute/peak.comp", 1, 0, {localSize}});
+  if (!made) return 0.0;
+  const gpu::ComputePipeline& pipeline = *made;
   const BufferId out = create(std::size_t{65535} * localSize * sizeof(float));
   VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1};
   VkDescriptorPoolCreateInfo poolInfo{};
@@ -220,7 +263,7 @@ double VulkanDevice::peakGflops() {
   poolInfo.poolSizeCount = 1;
   poolInfo.pPoolSizes = &size;
   VkDescriptorPool rawPool = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateDescriptorPool(device(), &poolInfo, nullptr, &rawPool));
+  if (!check(vkCreateDescriptorPool(device(), &poolInfo, nullptr, &rawPool), "vkCreateDescriptorPool")) return 0.0;
   const gpu::Handle<VkDescriptorPool> pool(device(), rawPool, vkDestroyDescriptorPool);
   VkDescriptorSetLayout layout = pipeline.setLayout.get();
   VkDescriptorSetAllocateInfo allocateInfo{};
@@ -229,7 +272,10 @@ double VulkanDevice::peakGflops() {
   allocateInfo.descriptorSetCount = 1;
   allocateInfo.pSetLayouts = &layout;
   VkDescriptorSet set = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkAllocateDescriptorSets(device(), &allocateInfo, &set));
+  if (failed() || !check(vkAllocateDescriptorSets(device(), &allocateInfo, &set), "vkAllocateDescriptorSets")) {
+    destroy(out);
+    return 0.0;
+  }
   const VkDescriptorBufferInfo bufferInfo{buffer(out), 0, VK_WHOLE_SIZE};
   VkWriteDescriptorSet write{};
   write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
@@ -265,6 +311,7 @@ double VulkanDevice::peakGflops() {
     gflops.push_back(double{1.0} * groups * localSize * ITERATIONS * FLOPS_PER_ITERATION / seconds(groups) * 1e-9);
   }
   destroy(out);
+  if (failed()) return 0.0;
   // The best run: on a shared machine other work only ever slows a run down, and a peak is what the
   // device reaches undisturbed.
   mPeakGflops = *std::max_element(gflops.begin(), gflops.end());
@@ -276,13 +323,14 @@ void VulkanDevice::upload(BufferId id, std::size_t offset, const std::byte* data
                                         << " overruns buffer " << id.value << " of " << bytes(id) << " bytes";
   if (std::byte* mapped = mBuffers.at(id.value).buffer.mapped()) {
     wait();  // the last submit may still read this buffer
-    std::memcpy(mapped + offset, data, size);
+    if (!failed()) std::memcpy(mapped + offset, data, size);
     return;
   }
   const VkBuffer target = buffer(id);
   for (std::size_t done = 0; done < size;) {
     const std::size_t chunk = std::min<std::size_t>(size - done, STAGING_BYTES);
     wait();
+    if (failed()) return;
     std::memcpy(mStaging.mapped(), data + done, chunk);
     runNow([&](VkCommandBuffer commands) {
       const VkBufferCopy region{0, offset + done, chunk};
@@ -296,8 +344,12 @@ void VulkanDevice::download(BufferId id, std::size_t offset, std::byte* data, st
   NSB_CHECK(offset + size <= bytes(id)) << "vulkan backend: download of " << size << " bytes at " << offset
                                         << " overruns buffer " << id.value << " of " << bytes(id) << " bytes";
   if (const std::byte* mapped = mBuffers.at(id.value).buffer.mapped()) {
-    wait();  // its commands ended with endRecording(): their writes are visible here
-    std::memcpy(data, mapped + offset, size);
+    wait();  // its commands ended with hostReadBarrier(): their writes are visible here
+    if (failed()) {
+      std::memset(data, 0, size);  // as the staging path reads after a failure
+    } else {
+      std::memcpy(data, mapped + offset, size);
+    }
     return;
   }
   const VkBuffer source = buffer(id);
@@ -313,6 +365,10 @@ void VulkanDevice::download(BufferId id, std::size_t offset, std::byte* data, st
       vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0,
                            nullptr, 0, nullptr);
     });
+    if (failed()) {
+      std::memset(data + done, 0, size - done);
+      return;
+    }
     std::memcpy(data + done, mStaging.mapped(), chunk);
     done += chunk;
   }

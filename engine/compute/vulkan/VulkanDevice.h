@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "compute/Backend.h"
+#include "core/Result.h"
 #include "gpu/GpuBuffer.h"
 #include "gpu/Handle.h"
 #include "gpu/MemoryAllocator.h"
@@ -49,6 +50,20 @@ class VulkanDevice {
   bool timing() const { return mTiming; }
   bool fusion() const { return mFusion; }
 
+  // The first Vulkan error (out of memory, a failed submit or pipeline, a lost device). Once set the
+  // device does no more work: submits and uploads are dropped, downloads read zeros, new buffers are
+  // placeholders without memory, programs compile to nothing. The backend reports it (Backend::status);
+  // its owner stops using it or replaces it.
+  const std::optional<core::Error>& failure() const { return mFailure; }
+  bool failed() const { return mFailure.has_value(); }
+  bool lost() const { return mLost; }
+  // Records that `call` returned `result` unless it is VK_SUCCESS; returns whether it was.
+  bool check(VkResult result, const char* call);
+  // Records a failure (the first one is kept).
+  void fail(const std::string& why, bool lost = false);
+  // The pipeline of `desc`, or null (the failure recorded) when the device cannot make it.
+  const gpu::ComputePipeline* pipeline(const gpu::PipelineDesc& desc);
+
   BufferId create(std::size_t bytes);
   void destroy(BufferId id);
   bool contains(BufferId id) const { return mBuffers.count(id.value) != 0; }
@@ -62,9 +77,9 @@ class VulkanDevice {
   void download(BufferId id, std::size_t offset, std::byte* data, std::size_t size);
 
   // Submits `commands` with the backend's fence after the previous submit has finished. Every command
-  // buffer submitted ends with endRecording(), which makes its writes visible to the host.
+  // buffer submitted ends with hostReadBarrier(), which makes its writes visible to the host.
   void submit(VkCommandBuffer commands);
-  static void endRecording(VkCommandBuffer commands);
+  static void hostReadBarrier(VkCommandBuffer commands);
   // Waits for the last submit (no-op when idle).
   void wait();
   // The context's compute timeline value that the last submit signals (0: none).
@@ -101,6 +116,8 @@ class VulkanDevice {
   bool mTiming = false;
   bool mFusion = true;
   double mPeakGflops = -1.0;
+  std::optional<core::Error> mFailure;
+  bool mLost = false;
   GemmVariant mGemmVariant = GemmVariant::Tiled;
 };
 

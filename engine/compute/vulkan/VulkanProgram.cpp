@@ -51,14 +51,18 @@ VulkanProgram::VulkanProgram(VulkanDevice& device, const Graph& graph) : mDevice
       mOps[i + 1].fused = true;
     }
   }
+  // A device that failed (now or before) gets no recording: submit() does nothing and the backend's
+  // status() says why.
+  if (mDevice.failed()) return;
   createDescriptorSets();
+  if (mDevice.failed()) return;
   VkCommandBufferAllocateInfo info{};
   info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
   info.commandPool = mDevice.commandPool();
   info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   info.commandBufferCount = 1;
   VkCommandBuffer commands = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkAllocateCommandBuffers(mDevice.device(), &info, &commands));
+  if (!mDevice.check(vkAllocateCommandBuffers(mDevice.device(), &info, &commands), "vkAllocateCommandBuffers")) return;
   mCommands = gpu::CommandBuffer(mDevice.device(), mDevice.commandPool(), commands);
 }
 
@@ -89,7 +93,9 @@ void VulkanProgram::createDescriptorSets() {
   poolInfo.poolSizeCount = static_cast<std::uint32_t>(sizes.size());
   poolInfo.pPoolSizes = sizes.data();
   VkDescriptorPool pool = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateDescriptorPool(mDevice.device(), &poolInfo, nullptr, &pool));
+  if (!mDevice.check(vkCreateDescriptorPool(mDevice.device(), &poolInfo, nullptr, &pool), "vkCreateDescriptorPool")) {
+    return;
+  }
   mDescriptorPool = gpu::Handle<VkDescriptorPool>(mDevice.device(), pool, vkDestroyDescriptorPool);
 
   const VkDeviceSize maxRange = mDevice.context().properties().limits.maxStorageBufferRange;
@@ -102,7 +108,10 @@ void VulkanProgram::createDescriptorSets() {
       allocateInfo.descriptorPool = pool;
       allocateInfo.descriptorSetCount = 1;
       allocateInfo.pSetLayouts = &layout;
-      NSB_VK_CHECK(vkAllocateDescriptorSets(mDevice.device(), &allocateInfo, &command.set));
+      if (!mDevice.check(vkAllocateDescriptorSets(mDevice.device(), &allocateInfo, &command.set),
+                         "vkAllocateDescriptorSets")) {
+        return;
+      }
       NSB_CHECK(command.bindings.size() == command.pipeline->storageBuffers + command.pipeline->texelBuffers)
           << "vulkan backend: " << op.label << ": " << command.bindings.size() << " bindings for a pipeline of "
           << command.pipeline->storageBuffers + command.pipeline->texelBuffers;
@@ -122,14 +131,18 @@ void VulkanProgram::createDescriptorSets() {
           write.pTexelBufferView = &views[b];
         } else {
           const VkDeviceSize bytes = (mDevice.bytes(binding.buffer) + 15) / 16 * 16;
-          NSB_CHECK(bytes <= maxRange) << "vulkan backend: " << op.label << ": a buffer of " << bytes
-                                       << " bytes exceeds the device's storage-buffer range of " << maxRange;
+          if (bytes > maxRange) {
+            mDevice.fail(op.label + ": a buffer of " + std::to_string(bytes) +
+                         " bytes exceeds the device's storage-buffer range of " + std::to_string(maxRange));
+            return;
+          }
           buffers[b] = VkDescriptorBufferInfo{mDevice.buffer(binding.buffer), 0, bytes};
           write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
           write.pBufferInfo = &buffers[b];
         }
         writes.push_back(write);
       }
+      if (mDevice.failed()) return;  // a texel view it could not make
       vkUpdateDescriptorSets(mDevice.device(), static_cast<std::uint32_t>(writes.size()), writes.data(), 0, nullptr);
     }
   }
@@ -160,17 +173,17 @@ void VulkanProgram::record(std::uint32_t repeats) {
     info.queryType = VK_QUERY_TYPE_TIMESTAMP;
     info.queryCount = perRepeat * repeats;
     VkQueryPool pool = VK_NULL_HANDLE;
-    NSB_VK_CHECK(vkCreateQueryPool(mDevice.device(), &info, nullptr, &pool));
+    if (!mDevice.check(vkCreateQueryPool(mDevice.device(), &info, nullptr, &pool), "vkCreateQueryPool")) return;
     mQueries = gpu::Handle<VkQueryPool>(mDevice.device(), pool, vkDestroyQueryPool);
     mQueryCount = info.queryCount;
   }
   const bool timestamps = mTiming && mQueries;
   const VkCommandBuffer commands = mCommands.get();
 
-  NSB_VK_CHECK(vkResetCommandBuffer(commands, 0));
+  if (!mDevice.check(vkResetCommandBuffer(commands, 0), "vkResetCommandBuffer")) return;
   VkCommandBufferBeginInfo begin{};
   begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
-  NSB_VK_CHECK(vkBeginCommandBuffer(commands, &begin));
+  if (!mDevice.check(vkBeginCommandBuffer(commands, &begin), "vkBeginCommandBuffer")) return;
   if (timestamps) vkCmdResetQueryPool(commands, mQueries.get(), 0, perRepeat * repeats);
   // Uploads and earlier submits wrote through transfers and kernels: make them visible first.
   barrier(commands);
@@ -201,16 +214,19 @@ void VulkanProgram::record(std::uint32_t repeats) {
       }
     }
   }
-  VulkanDevice::endRecording(commands);
+  VulkanDevice::hostReadBarrier(commands);
+  if (!mDevice.check(vkEndCommandBuffer(commands), "vkEndCommandBuffer")) return;
   mRecordedRepeats = repeats;
   ++mRecordings;
 }
 
 void VulkanProgram::submit(std::uint32_t repeats) {
-  if (repeats == 0) return;
+  if (repeats == 0 || mDevice.failed() || mCommands.get() == VK_NULL_HANDLE) return;
   if (repeats != mRecordedRepeats) {
     mDevice.wait();  // the command buffer may still be executing
+    if (mDevice.failed()) return;
     record(repeats);
+    if (mDevice.failed()) return;
   }
   mDevice.submit(mCommands.get());
   mLastRepeats = repeats;
@@ -226,11 +242,16 @@ std::vector<OpTiming> VulkanProgram::timings() {
   }
   if (!mQueries || mLastRepeats == 0) return result;
   mDevice.wait();
+  if (mDevice.failed()) return result;
   const std::uint32_t perRepeat = static_cast<std::uint32_t>(mOps.size()) + 1;
   std::vector<std::uint64_t> ticks(perRepeat * mLastRepeats);
-  NSB_VK_CHECK(vkGetQueryPoolResults(mDevice.device(), mQueries.get(), 0, static_cast<std::uint32_t>(ticks.size()),
-                                     ticks.size() * sizeof(std::uint64_t), ticks.data(), sizeof(std::uint64_t),
-                                     VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT));
+  if (!mDevice.check(
+          vkGetQueryPoolResults(mDevice.device(), mQueries.get(), 0, static_cast<std::uint32_t>(ticks.size()),
+                                ticks.size() * sizeof(std::uint64_t), ticks.data(), sizeof(std::uint64_t),
+                                VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+          "vkGetQueryPoolResults")) {
+    return result;
+  }
   const double nanosecondsPerTick = static_cast<double>(mDevice.context().properties().limits.timestampPeriod);
   for (std::uint32_t r = 0; r < mLastRepeats; ++r) {
     for (std::size_t i = 0; i < mOps.size(); ++i) {

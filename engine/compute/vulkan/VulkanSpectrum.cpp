@@ -47,9 +47,11 @@ void initializeGlslang() {
 
 // The plan for `count` images of height x width over `scratch`, or null when VkFFT cannot make one.
 std::shared_ptr<SpectrumPlan> makePlan(VulkanDevice& device, std::size_t count, std::size_t height, std::size_t width) {
+  if (device.failed()) return nullptr;
   auto plan = std::make_shared<SpectrumPlan>();
   plan->owner = &device;
   plan->scratch = device.create(count * height * 2 * (width / 2 + 1) * sizeof(float));
+  if (device.failed()) return nullptr;
   gpu::VulkanContext& context = device.context();
   plan->physicalDevice = context.physicalDevice();
   plan->device = context.device();
@@ -58,11 +60,13 @@ std::shared_ptr<SpectrumPlan> makePlan(VulkanDevice& device, std::size_t count, 
   poolInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
   poolInfo.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
   poolInfo.queueFamilyIndex = context.queueFamily();
-  NSB_VK_CHECK(vkCreateCommandPool(plan->device, &poolInfo, nullptr, &plan->rawPool));
+  if (!device.check(vkCreateCommandPool(plan->device, &poolInfo, nullptr, &plan->rawPool), "vkCreateCommandPool")) {
+    return nullptr;
+  }
   plan->pool = gpu::Handle<VkCommandPool>(plan->device, plan->rawPool, vkDestroyCommandPool);
   VkFenceCreateInfo fenceInfo{};
   fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
-  NSB_VK_CHECK(vkCreateFence(plan->device, &fenceInfo, nullptr, &plan->rawFence));
+  if (!device.check(vkCreateFence(plan->device, &fenceInfo, nullptr, &plan->rawFence), "vkCreateFence")) return nullptr;
   plan->fence = gpu::Handle<VkFence>(plan->device, plan->rawFence, vkDestroyFence);
   plan->buffer = device.buffer(plan->scratch);
   plan->bufferSize = count * height * 2 * (width / 2 + 1) * sizeof(float);
@@ -114,7 +118,7 @@ void compileSpectrum(VulkanDevice& device, const SpectrumOp& op, std::size_t cou
   const std::size_t height = op.height, width = op.width, halfWidth = width / 2 + 1;
   auto dispatch = [&](const char* shader, std::uint32_t storage, std::vector<BufferId> buffers) -> Command& {
     Command command;
-    command.pipeline = &device.shaders().pipeline({shader, storage, 0, {}});
+    command.pipeline = device.pipeline({shader, storage, 0, {}});  // null when the device failed
     for (const BufferId id : buffers) command.bindings.push_back({id, false});
     command.reads = buffers;
     out.commands.push_back(std::move(command));

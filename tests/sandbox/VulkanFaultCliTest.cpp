@@ -1,0 +1,40 @@
+// `train --backend vulkan` under an injected Vulkan fault (NSB_TEST_VULKAN_FAULT, gpu/FaultInjector.h):
+// while the trainer is made and in the middle of training, the run ends with exit 1 and one line on
+// standard error naming the Vulkan result; no abort, no core dump.
+#include <gtest/gtest.h>
+
+#include "CliProcess.h"
+#include "gpu/VulkanContext.h"
+
+namespace nsb::sandbox {
+namespace {
+
+using testing::lineCount;
+using testing::runCli;
+
+TEST(VulkanFaultCli, TrainEndsWithOneLineAndExit1) {
+  if (gpu::listVulkanDevices().empty()) GTEST_SKIP() << "no Vulkan device";
+  // xor's trainer is made with about 37 submissions; its first 24 steps (less than an epoch: no
+  // progress line) take about 8 more, then the final evaluation.
+  const std::pair<std::string, std::string> cases[] = {
+      {"alloc:1", "VK_ERROR_OUT_OF_DEVICE_MEMORY"},   // the backend's staging buffer
+      {"alloc:5", "VK_ERROR_OUT_OF_DEVICE_MEMORY"},   // the dataset's upload
+      {"pipeline:2", "VK_ERROR_OUT_OF_HOST_MEMORY"},  // the step's compile
+      {"submit:20", "VK_ERROR_OUT_OF_HOST_MEMORY"},   // while the trainer is made
+      {"submit:40", "VK_ERROR_OUT_OF_HOST_MEMORY"},   // a training step
+      {"lost:40", "VK_ERROR_DEVICE_LOST"},
+      {"submit:45", "VK_ERROR_OUT_OF_HOST_MEMORY"}};  // the final evaluation
+  for (const auto& [spec, result] : cases) {
+    SCOPED_TRACE(spec);
+    const auto r = runCli({"train", "--preset", "xor", "--backend", "vulkan", "--json", "--max-steps", "24"},
+                          {{"NSB_TEST_VULKAN_FAULT", spec}});
+    EXPECT_TRUE(r.exited) << "signal " << r.signal << ": " << r.err;
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_EQ(lineCount(r.err), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("neural-sandbox: vulkan backend: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(result), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace nsb::sandbox
