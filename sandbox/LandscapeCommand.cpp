@@ -41,7 +41,9 @@ core::Result<landscape::GridConfig> gridConfig(const LandscapeOptions& o) {
                           std::to_string(o.grid));
   }
   if (!std::isfinite(o.span) || o.span <= 0.0 || o.span > 1e6) {
-    return core::badInput("--span: expected a number > 0 (at most 1e6), got " + std::to_string(o.span));
+    char text[64];
+    std::snprintf(text, sizeof text, "%g", o.span);
+    return core::badInput(std::string("--span: expected a number > 0 (at most 1e6), got ") + text);
   }
   if (o.batch < 1 || o.batch > MAX_BATCH) {
     return core::badInput("--batch: expected 1 to " + std::to_string(MAX_BATCH) + " samples, got " +

@@ -56,6 +56,10 @@ core::Result<EvaluationBatch> evaluationBatch(const data::Dataset& d, const nn::
                           " features but the network takes " + std::to_string(spec.inputs) + " inputs");
   }
   const bool classes = d.task == data::Task::Classification;
+  if (!classes && spec.head != compute::Head::Linear) {
+    return core::badInput("--dataset: " + d.name + " is a regression but the network has the " +
+                          std::string(compute::headName(spec.head)) + " head of a classifier");
+  }
   const std::size_t outputs = classes ? d.outputWidth() : d.outputs;
   if (outputs != spec.outputs) {
     return core::badInput("--dataset: " + d.name + " needs " + std::to_string(outputs) +
