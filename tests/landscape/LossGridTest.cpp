@@ -59,6 +59,20 @@ TEST(LossGrid, OtherPointsEqualTheLossAtThePerturbedWeights) {
   for (std::size_t p = 0; p < 81; ++p) EXPECT_NEAR(grid->loss[p], whole->loss[p], 1e-6) << "point " << p;
 }
 
+TEST(LossGrid, PerturbedBiasesCountAtEveryLayer) {
+  Fixture f;
+  f.directions = randomDirections(f.spec, f.params, 21, true);
+  const auto grid =
+      computeGrid(*cpu(), f.spec, f.params, f.directions, f.batch, {.points = 5, .span = 1.5f, .chunk = 7});
+  ASSERT_TRUE(grid) << grid.message();
+  for (const auto& [i, j] : {std::pair<std::size_t, std::size_t>{0, 4}, {4, 1}}) {
+    const double alpha = grid->coordinate(i), beta = grid->coordinate(j);
+    const auto weights = testing::perturbed(f.params, f.directions.first, f.directions.second, alpha, beta);
+    const double want = testing::referenceLoss(f.spec, weights, f.dataset, 40);
+    EXPECT_NEAR(grid->at(i, j), want, TOLERANCE * want) << "alpha " << alpha << ", beta " << beta;
+  }
+}
+
 TEST(LossGrid, TwoParametersGiveTheExactSurface) {
   // y = w x + b with MSE: the loss at (w + alpha, b + beta) in closed form.
   nn::ModelSpec spec;
