@@ -33,7 +33,10 @@ struct Shape {
     const std::size_t total = config.points * config.points;
     if (config.chunk > 0) return std::min(config.chunk, total);
     const auto fit = static_cast<std::size_t>(std::max<std::uint64_t>(1, CHUNK_BYTES / perPoint()));
-    return std::min({MAX_CHUNK, total, fit});
+    const std::size_t most = std::min({MAX_CHUNK, total, fit});
+    // Chunks of equal size: a short last chunk would still run every point of the program.
+    const std::size_t submits = (total + most - 1) / most;
+    return (total + submits - 1) / submits;
   }
 };
 
