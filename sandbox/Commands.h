@@ -19,6 +19,8 @@ Action addDatasetsCommand(CLI::App& app);
 Action addDevicesCommand(CLI::App& app);
 // `descend`: one optimizer on one closed-form surface (engine/descent).
 Action addDescendCommand(CLI::App& app);
+// `landscape`: the loss over a plane of directions through a checkpoint's weights (engine/landscape).
+Action addLandscapeCommand(CLI::App& app);
 // The editor: `gui`, and with defaultCommand its flags on `app` too, for running without a subcommand.
 Action addGuiCommand(CLI::App& app, bool defaultCommand);
 

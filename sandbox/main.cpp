@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   auto datasets = nsb::sandbox::addDatasetsCommand(app);
   auto devices = nsb::sandbox::addDevicesCommand(app);
   auto descend = nsb::sandbox::addDescendCommand(app);
+  auto landscape = nsb::sandbox::addLandscapeCommand(app);
   auto gui = nsb::sandbox::addGuiCommand(app, true);
   try {
     app.parse(argc, argv);
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("datasets")) return datasets();
     if (app.got_subcommand("devices")) return devices();
     if (app.got_subcommand("descend")) return descend();
+    if (app.got_subcommand("landscape")) return landscape();
     if (app.got_subcommand("train")) return train();
     return gui();  // `gui`, or no subcommand: the editor on the default preset
   } catch (const std::exception& e) {

@@ -1,0 +1,241 @@
+// LossGrid: the loss landscape's grid on a backend, in batched passes (see LossGrid.h for the plan).
+#include "landscape/LossGrid.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "compute/Graph.h"
+#include "compute/Op.h"
+
+namespace nsb::landscape {
+
+using compute::DType;
+using compute::Tensor;
+
+namespace {
+
+constexpr std::uint64_t FLOAT = sizeof(float);
+constexpr std::size_t MAX_CHUNK = 256;
+constexpr std::uint64_t CHUNK_BYTES = 64ull << 20;  // activations of the grid points of one submit
+
+// The sizes every part of the plan takes from the spec and the batch.
+struct Shape {
+  std::size_t rows = 0, first = 0, rest = 0, activations = 0;  // activations: floats per grid point, all layers
+
+  Shape(const nn::ModelSpec& spec, std::size_t batchRows) : rows(batchRows) {
+    first = spec.layerOutputs(0) * spec.inputs;
+    rest = spec.parameterCount() - first;
+    for (std::size_t l = 0; l < spec.layerCount(); ++l) activations += rows * spec.layerOutputs(l);
+  }
+  std::uint64_t perPoint() const { return (rest + activations + 4) * FLOAT; }
+  std::size_t chunk(const GridConfig& config) const {
+    const std::size_t total = config.points * config.points;
+    if (config.chunk > 0) return std::min(config.chunk, total);
+    const auto fit = static_cast<std::size_t>(std::max<std::uint64_t>(1, CHUNK_BYTES / perPoint()));
+    const std::size_t most = std::min({MAX_CHUNK, total, fit});
+    // Chunks of equal size: a short last chunk would still run every point of the program.
+    const std::size_t submits = (total + most - 1) / most;
+    return (total + submits - 1) / submits;
+  }
+};
+
+core::Status checkConfig(const GridConfig& config) {
+  if (config.points < 3 || config.points > MAX_GRID || config.points % 2 == 0) {
+    return core::badInput("--grid: expected an odd number from 3 to " + std::to_string(MAX_GRID) + ", got " +
+                          std::to_string(config.points));
+  }
+  if (!(config.span > 0.0f) || !std::isfinite(config.span)) {
+    return core::badInput("--span: expected a finite number > 0, got " + std::to_string(config.span));
+  }
+  return core::Ok{};
+}
+
+}  // namespace
+
+core::Result<EvaluationBatch> evaluationBatch(const data::Dataset& d, const nn::ModelSpec& spec, std::size_t rows) {
+  if (d.features != spec.inputs) {
+    return core::badInput("--dataset: " + d.name + " has " + std::to_string(d.features) +
+                          " features but the network takes " + std::to_string(spec.inputs) + " inputs");
+  }
+  const bool classes = d.task == data::Task::Classification;
+  if (!classes && spec.head != compute::Head::Linear) {
+    return core::badInput("--dataset: " + d.name + " is a regression but the network has the " +
+                          std::string(compute::headName(spec.head)) + " head of a classifier");
+  }
+  const std::size_t outputs = classes ? d.outputWidth() : d.outputs;
+  if (outputs != spec.outputs) {
+    return core::badInput("--dataset: " + d.name + " needs " + std::to_string(outputs) +
+                          " outputs but the network has " + std::to_string(spec.outputs));
+  }
+  if (d.test.count == 0) return core::badInput("--dataset: " + d.name + " has no test samples");
+  if (rows == 0) return core::badInput("--batch: expected at least 1 sample");
+  EvaluationBatch batch;
+  batch.rows = std::min(rows, d.test.count);
+  batch.classes = classes;
+  const std::size_t n = batch.rows * d.features;
+  batch.inputs.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    batch.inputs[i] = d.u8 ? static_cast<float>(d.test.pixels[i]) * d.normalisation.scale : d.test.values[i];
+  }
+  if (classes) {
+    batch.labels.assign(d.test.labels.begin(), d.test.labels.begin() + static_cast<std::ptrdiff_t>(batch.rows));
+  } else {
+    batch.targets.assign(d.test.targets.begin(),
+                         d.test.targets.begin() + static_cast<std::ptrdiff_t>(batch.rows * spec.outputs));
+  }
+  return batch;
+}
+
+train::MemoryNeed estimateGridMemory(const nn::ModelSpec& spec, std::size_t rows, const GridConfig& config) {
+  const Shape s(spec, rows);
+  const std::size_t chunk = s.chunk(config);
+  train::MemoryNeed need;
+  auto add = [&](train::MemoryPart part, std::uint64_t bytes) {
+    need[part].bytes += bytes;
+    need[part].largestBuffer = std::max(need[part].largestBuffer, bytes);
+  };
+  using train::MemoryPart;
+  add(MemoryPart::Data, rows * spec.inputs * FLOAT);
+  add(MemoryPart::Data, rows * spec.outputs * FLOAT);
+  add(MemoryPart::Model, 3 * s.first * FLOAT);
+  add(MemoryPart::Model, 3 * s.rest * FLOAT);
+  add(MemoryPart::Batches, 3 * rows * spec.layerOutputs(0) * FLOAT);
+  add(MemoryPart::Batches, chunk * 3 * FLOAT);
+  add(MemoryPart::Batches, chunk * s.rest * FLOAT);
+  for (std::size_t l = 0; l < spec.layerCount(); ++l)
+    add(MemoryPart::Batches, chunk * rows * spec.layerOutputs(l) * FLOAT);
+  add(MemoryPart::Batches, 2 * rows * spec.outputs * FLOAT);
+  add(MemoryPart::Small, chunk * FLOAT);
+  // The host's copies: the batch, the two directions and the grid.
+  add(MemoryPart::Host,
+      (rows * (spec.inputs + spec.outputs) + 3 * spec.parameterCount() + config.points * config.points + chunk * 3) *
+          FLOAT);
+  return need;
+}
+
+core::Result<Grid> computeGrid(compute::Backend& backend, const nn::ModelSpec& spec, std::span<const float> params,
+                               const Directions& directions, const EvaluationBatch& batch, const GridConfig& config,
+                               const GridProgress& progress) {
+  NSB_TRY(checkConfig(config));
+  const std::size_t count = spec.parameterCount();
+  if (params.size() != count || directions.first.size() != count || directions.second.size() != count) {
+    return core::badInput("landscape: weights and directions must have the network's " + std::to_string(count) +
+                          " parameters");
+  }
+  if (batch.rows == 0 || batch.inputs.size() != batch.rows * spec.inputs) {
+    return core::badInput("landscape: the evaluation batch does not fit the network's inputs");
+  }
+  const Shape s(spec, batch.rows);
+  const std::size_t total = config.points * config.points, chunk = s.chunk(config);
+  const std::size_t layers = spec.layerCount(), rows = batch.rows, h0 = spec.layerOutputs(0);
+  NSB_TRY(train::checkMemory(estimateGridMemory(spec, rows, config), backend,
+                             "the landscape " + std::to_string(config.points) + "x" + std::to_string(config.points) +
+                                 " of " + train::describeShape(spec) + " on " + std::to_string(rows) + " samples"));
+
+  // Inputs, targets, and the weights and both directions stacked as [3, n]: the first layer's weights
+  // apart from everything else (the deeper weights and every bias, in the flat layout's order).
+  compute::Buffer x = backend.allocate(rows * spec.inputs * FLOAT);
+  backend.write(x.tensor({rows * spec.inputs}), std::span<const float>(batch.inputs));
+  compute::Buffer target;
+  Tensor targetTensor;
+  if (batch.classes) {
+    target = backend.allocate(rows * sizeof(std::int32_t));
+    targetTensor = target.tensor({rows}, DType::I32);
+    backend.write(targetTensor, std::span<const std::int32_t>(batch.labels));
+  } else {
+    target = backend.allocate(rows * spec.outputs * FLOAT);
+    targetTensor = target.tensor({rows, spec.outputs});
+    backend.write(targetTensor, std::span<const float>(batch.targets));
+  }
+  compute::Buffer first = backend.allocate(3 * s.first * FLOAT), rest = backend.allocate(3 * s.rest * FLOAT);
+  {
+    const std::span<const float> stacks[3] = {params, directions.first, directions.second};
+    for (std::size_t k = 0; k < 3; ++k) {
+      backend.write(first.tensor({s.first}, DType::F32, k * s.first), stacks[k].subspan(0, s.first));
+      backend.write(rest.tensor({s.rest}, DType::F32, k * s.rest), stacks[k].subspan(s.first));
+    }
+  }
+
+  // X W^T, X D1^T, X D2^T: the first layer's pre-activations at every grid point are combinations of these.
+  compute::Buffer products = backend.allocate(3 * rows * h0 * FLOAT);
+  {
+    compute::Graph graph;
+    for (std::size_t k = 0; k < 3; ++k) {
+      graph.add(compute::GemmOp{.a = x.tensor({rows, spec.inputs}),
+                                .b = first.tensor({h0, spec.inputs}, DType::F32, k * s.first),
+                                .c = products.tensor({rows, h0}, DType::F32, k * rows * h0),
+                                .transB = true},
+                "landscape.first_layer");
+    }
+    backend.compile(graph)->submit(1);
+  }
+
+  // One program for a chunk of grid points, replayed with each chunk's coefficients (1, alpha, beta).
+  compute::Buffer coefficients = backend.allocate(chunk * 3 * FLOAT);
+  compute::Buffer perturbed = backend.allocate(chunk * s.rest * FLOAT);
+  std::vector<compute::Buffer> activations;
+  for (std::size_t l = 0; l < layers; ++l)
+    activations.push_back(backend.allocate(chunk * rows * spec.layerOutputs(l) * FLOAT));
+  compute::Buffer output = backend.allocate(rows * spec.outputs * FLOAT),
+                  dz = backend.allocate(rows * spec.outputs * FLOAT);
+  compute::Buffer losses = backend.allocate(chunk * FLOAT);
+  compute::Graph graph;
+  const Tensor coef = coefficients.tensor({chunk, 3});
+  graph.add(compute::GemmOp{.a = coef, .b = rest.tensor({3, s.rest}), .c = perturbed.tensor({chunk, s.rest})},
+            "landscape.weights");
+  graph.add(
+      compute::GemmOp{.a = coef, .b = products.tensor({3, rows * h0}), .c = activations[0].tensor({chunk, rows * h0})},
+      "landscape.first_layer");
+  for (std::size_t g = 0; g < chunk; ++g) {
+    const std::size_t params0 = g * s.rest;
+    for (std::size_t l = 0; l < layers; ++l) {
+      const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
+      const Tensor z = activations[l].tensor({rows, out}, DType::F32, g * rows * out);
+      if (l > 0) {
+        graph.add(
+            compute::GemmOp{.a = activations[l - 1].tensor({rows, in}, DType::F32, g * rows * in),
+                            .b = perturbed.tensor({out, in}, DType::F32, params0 + spec.weightOffset(l) - s.first),
+                            .c = z,
+                            .transB = true},
+            "landscape.layers." + std::to_string(l));
+      }
+      graph.add(
+          compute::BiasActivationOp{.z = z,
+                                    .bias = perturbed.tensor({out}, DType::F32, params0 + spec.biasOffset(l) - s.first),
+                                    .a = z,
+                                    .activation = spec.layerActivation(l)},
+          "landscape.layers." + std::to_string(l) + ".bias");
+    }
+    graph.add(
+        compute::LossOp{.z = activations[layers - 1].tensor({rows, spec.outputs}, DType::F32, g * rows * spec.outputs),
+                        .target = targetTensor,
+                        .output = output.tensor({rows, spec.outputs}),
+                        .loss = losses.tensor({1}, DType::F32, g),
+                        .dz = dz.tensor({rows, spec.outputs}),
+                        .head = spec.head,
+                        .loss_kind = spec.loss},
+        "landscape.loss");
+  }
+  const auto program = backend.compile(graph);
+
+  Grid grid{config.points, config.span, std::vector<float>(total)};
+  std::vector<float> coefficientValues(chunk * 3);
+  for (std::size_t start = 0; start < total; start += chunk) {
+    const std::size_t n = std::min(chunk, total - start);
+    for (std::size_t g = 0; g < chunk; ++g) {
+      const std::size_t p = start + std::min(g, n - 1);  // a short last chunk repeats its last point
+      coefficientValues[3 * g] = 1.0f;
+      coefficientValues[3 * g + 1] = grid.coordinate(p % config.points);
+      coefficientValues[3 * g + 2] = grid.coordinate(p / config.points);
+    }
+    backend.write(coef, std::span<const float>(coefficientValues));
+    program->submit(1);
+    const auto values = backend.read<float>(losses.tensor({chunk}));
+    std::copy_n(values.begin(), n, grid.loss.begin() + static_cast<std::ptrdiff_t>(start));
+    if (progress) progress(start + n, total);
+  }
+  return grid;
+}
+
+}  // namespace nsb::landscape
