@@ -50,6 +50,9 @@ void ImageViews::setDataset(std::shared_ptr<const data::Dataset> dataset) {
   mWrittenPredictions = ~0ull;
   mSampleWritten = false;
   mMisclassified.clear();
+  mCell.reset();
+  mWeightsSource.reset();
+  mTop.reset();
   if (!mDataset) return;
   const auto& d = *mDataset;
   if (d.imageWidth == 0 || d.imageWidth != d.imageHeight || d.imageWidth > 32 ||
@@ -109,7 +112,7 @@ std::vector<std::pair<std::size_t, float>> ImageViews::topActivations(const data
   // Weights transposed to [in, out], so that the inner loop runs over contiguous outputs (it
   // vectorises) and a zero input (most of an MNIST digit) is skipped whole.
   std::vector<std::vector<float>> transposed(layer + 1);
-  for (std::size_t l = 0; l <= layer; ++l) {
+  for (std::size_t l = 0; l < layer || (l == layer && layer + 1 == spec.layerCount()); ++l) {
     const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
     const float* w = parameters.data() + spec.weightOffset(l);
     transposed[l].resize(in * out);
@@ -128,6 +131,14 @@ std::vector<std::pair<std::size_t, float>> ImageViews::topActivations(const data
     }
     for (std::size_t l = 0; l <= layer; ++l) {
       const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
+      if (l == layer && !last) {  // a hidden neuron: its own weighted sum only
+        const float* w = parameters.data() + spec.weightOffset(l) + neuron * in;
+        float sum = parameters[spec.biasOffset(l) + neuron];
+        for (std::size_t j = 0; j < in; ++j) sum += w[j] * x[j];
+        x.assign(out, 0.0f);
+        x[neuron] = activate(spec.layerActivation(l), sum);
+        break;
+      }
       y.assign(parameters.begin() + static_cast<std::ptrdiff_t>(spec.biasOffset(l)),
                parameters.begin() + static_cast<std::ptrdiff_t>(spec.biasOffset(l) + out));
       const float* wt = transposed[l].data();
@@ -197,6 +208,18 @@ std::vector<std::size_t> ImageViews::misclassified(const data::Dataset& d, const
   return wrong;
 }
 
+std::vector<std::size_t> ImageViews::cellSamples(const data::Dataset& d, const train::TestPredictions& p,
+                                                 std::size_t truth, std::size_t guess, std::size_t limit) {
+  std::vector<std::size_t> found;
+  const std::size_t count = std::min(p.classes.size(), d.test.labels.size());
+  for (std::size_t i = 0; i < count && found.size() < limit; ++i) {
+    if (static_cast<std::size_t>(d.test.labels[i]) == truth && static_cast<std::size_t>(p.classes[i]) == guess) {
+      found.push_back(i);
+    }
+  }
+  return found;
+}
+
 void ImageViews::update(const train::Snapshot& snapshot, render::HeatmapView* heatmaps) {
   if (!active() || !heatmaps || snapshot.spec.inputs != mSide * mSide) return;
   const std::size_t cells = mSide * mSide;
@@ -229,7 +252,9 @@ void ImageViews::update(const train::Snapshot& snapshot, render::HeatmapView* he
   }
   if (snapshot.predictions && snapshot.predictions->step != mWrittenPredictions) {
     mWrittenPredictions = snapshot.predictions->step;
-    mMisclassified = misclassified(*mDataset, *snapshot.predictions, MISCLASSIFIED_SHOWN);
+    mMisclassified =
+        mCell ? cellSamples(*mDataset, *snapshot.predictions, mCell->first, mCell->second, MISCLASSIFIED_SHOWN)
+              : misclassified(*mDataset, *snapshot.predictions, MISCLASSIFIED_SHOWN);
     for (std::size_t i = 0; i < mMisclassified.size(); ++i)
       heatmaps->write(slot(misclassifiedSlot(i)), sampleImage(mMisclassified[i]));
   }
@@ -386,10 +411,15 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
         list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
         list->AddRectFilled(r.min, r.max, colorOf(tone, std::sqrt(share)));
         if (ImGui::IsWindowHovered() && r.contains(mouse)) {
-          ImGui::SetTooltip("true %s, predicted %s: %zu samples (%.1f %% of class %s)", mDataset->className(t).c_str(),
-                            mDataset->className(g).c_str(), n, static_cast<double>(share) * 100.0,
-                            mDataset->className(t).c_str());
+          ImGui::SetTooltip("true %s, predicted %s: %zu samples (%.1f %% of class %s)\nclick to list them",
+                            mDataset->className(t).c_str(), mDataset->className(g).c_str(), n,
+                            static_cast<double>(share) * 100.0, mDataset->className(t).c_str());
+          if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+            mCell = std::pair{t, g};
+            mWrittenPredictions = ~0ull;  // rewrite the listed images next frame
+          }
         }
+        if (mCell && mCell->first == t && mCell->second == g) list->AddRect(r.min, r.max, IM_COL32(255, 255, 255, 220));
       }
     }
     ImGui::Dummy(ImVec2(size, size));
@@ -401,7 +431,16 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
 
   // Misclassified samples: click one to follow it through the network.
   ImGui::BeginChild("##misclassified", ImVec2(0, height), true, ImGuiWindowFlags_NoScrollbar);
-  ImGui::Text("misclassified (first %zu)", mMisclassified.size());
+  if (mCell) {
+    ImGui::Text("true %s, predicted %s (first %zu)", mDataset->className(mCell->first).c_str(),
+                mDataset->className(mCell->second).c_str(), mMisclassified.size());
+    if (ImGui::SmallButton("all misclassified")) {
+      mCell.reset();
+      mWrittenPredictions = ~0ull;
+    }
+  } else {
+    ImGui::Text("misclassified (first %zu; click a confusion cell to list its images)", mMisclassified.size());
+  }
   const ImVec2 p = ImGui::GetCursorScreenPos();
   const float cell = std::clamp(ImGui::GetContentRegionAvail().x / 8.0f, 16.0f, 48.0f);
   const auto perRow = static_cast<std::size_t>(std::max(ImGui::GetContentRegionAvail().x / cell, 1.0f));

@@ -74,6 +74,10 @@ class ImageViews {
 
   // Rows: the true class, columns: the predicted class.
   static std::vector<std::size_t> confusion(const data::Dataset& dataset, const train::TestPredictions& predictions);
+  // Test samples of true class `truth` predicted as `guess` (a confusion cell), in sample order, at most
+  // `limit`.
+  static std::vector<std::size_t> cellSamples(const data::Dataset& dataset, const train::TestPredictions& predictions,
+                                              std::size_t truth, std::size_t guess, std::size_t limit);
   // Test samples predicted wrongly, in sample order, at most `limit`.
   static std::vector<std::size_t> misclassified(const data::Dataset& dataset, const train::TestPredictions& predictions,
                                                 std::size_t limit);
@@ -105,6 +109,7 @@ class ImageViews {
   std::vector<std::size_t> mMisclassified;
   std::shared_ptr<const train::ProbeSet> mWeightsSource;
   std::optional<TopImages> mTop;
+  std::optional<std::pair<std::size_t, std::size_t>> mCell;  // the confusion cell listed (true, predicted)
 };
 
 }  // namespace nsb::ui
