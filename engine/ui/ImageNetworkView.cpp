@@ -182,12 +182,16 @@ std::optional<std::pair<std::size_t, std::size_t>> ImageNetworkView::draw(const 
     const std::string truthText = "true: " + truthName;
     list->AddText(ImVec2(col.min.x, mInputRect.max.y + 4.0f), ImGui::GetColorU32(ImGuiCol_Text), truthText.c_str());
     if (activations) {
-      char text[96];
-      std::snprintf(text, sizeof text, "predicted: %s (%.0f %%)", dataset.className(guess).c_str(),
-                    static_cast<double>(activations->back()[guess]) * 100.0);
+      // Shorter forms where the column is narrow (long class names).
+      char answer[96], answerShort[80];
+      const std::string name = dataset.className(guess);
+      const double percent = static_cast<double>(activations->back()[guess]) * 100.0;
+      std::snprintf(answer, sizeof answer, "predicted: %s (%.0f %%)", name.c_str(), percent);
+      std::snprintf(answerShort, sizeof answerShort, "predicted: %s", name.c_str());
+      const char* text = fitting({answer, answerShort}, col.width());
       const bool right = static_cast<std::int32_t>(guess) == truth;
       list->AddText(ImVec2(col.min.x, mInputRect.max.y + 4.0f + line),
-                    right ? colorOf(render::COLOR_HIGH) : colorOf(render::COLOR_LOW), text);
+                    right ? colorOf(render::COLOR_HIGH) : colorOf(render::COLOR_LOW), text ? text : answerShort);
     }
     list->PopClipRect();
     if (hoverArea && mInputRect.contains(mouse)) {
