@@ -174,6 +174,10 @@ void expectImageViewport(std::uint32_t width, std::uint32_t height) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(d.frame());
   EXPECT_TRUE(d.shows("Neuron 5 of layer 1")) << d.screenText();
   EXPECT_TRUE(d.shows("Top 16 test images")) << d.screenText();
+  if (const char* dir = std::getenv("NSB_UI_SHOTS")) {
+    ASSERT_TRUE(a.frame(true));
+    (void)render::writePng(std::string(dir) + "/mnist-neuron-" + std::to_string(width) + ".png", a.captured().value());
+  }
 }
 
 TEST(ImageNetworkView, MnistViewportAt1280x720And1920x1080) {

@@ -34,7 +34,7 @@ void Editor::drawNeuronImages(const train::Snapshot& snapshot, std::size_t layer
   ImDrawList* list = ImGui::GetWindowDrawList();
   const float width = ImGui::GetContentRegionAvail().x;
   if (layer == 0) {
-    const float side = std::min(width, 224.0f * mScale);
+    const float side = std::min(width * 0.6f, 200.0f * mScale);
     const ImVec2 at = ImGui::GetCursorScreenPos();
     mImages.drawWeights(list, mConfig.heatmaps, neuron, Rect{at, ImVec2(at.x + side, at.y + side)});
     ImGui::Dummy(ImVec2(side, side));
@@ -49,11 +49,14 @@ void Editor::drawNeuronImages(const train::Snapshot& snapshot, std::size_t layer
   ImGui::TextDisabled("step %llu, %.0f ms", static_cast<unsigned long long>(top->step), top->milliseconds);
   ImGui::TextUnformatted("Top 16 test images");
   rememberWidget("top-images");
-  const float cell = std::floor(width / 4.0f);
+  // Eight a row where each is still at least an image's 28 pixels, so that the list fits beside the
+  // weight image at 1280x720.
+  const std::size_t perRow = width / 8.0f >= 28.0f ? 8 : 4;
+  const float cell = std::floor(width / static_cast<float>(perRow));
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   for (std::size_t i = 0; i < top->top.size(); ++i) {
-    const ImVec2 at(origin.x + cell * static_cast<float>(i % 4), origin.y + cell * static_cast<float>(i / 4));
+    const ImVec2 at(origin.x + cell * static_cast<float>(i % perRow), origin.y + cell * static_cast<float>(i / perRow));
     const Rect r{ImVec2(at.x + 1, at.y + 1), ImVec2(at.x + cell - 1, at.y + cell - 1)};
     mImages.drawTop(list, mConfig.heatmaps, i, r);
     const auto [sample, value] = top->top[i];
@@ -65,7 +68,8 @@ void Editor::drawNeuronImages(const train::Snapshot& snapshot, std::size_t layer
       if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) send(mImages.setSample(sample));
     }
   }
-  ImGui::Dummy(ImVec2(cell * 4.0f, cell * static_cast<float>((top->top.size() + 3) / 4)));
+  ImGui::Dummy(
+      ImVec2(cell * static_cast<float>(perRow), cell * static_cast<float>((top->top.size() + perRow - 1) / perRow)));
 }
 
 void Editor::drawDetails(const train::Snapshot& snapshot, const Rect& rect) {
