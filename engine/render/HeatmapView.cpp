@@ -363,6 +363,12 @@ void HeatmapView::onDraw(const ImDrawList*, const ImDrawCmd* cmd) {
     push.source[1] = item.source->stride;
     push.source[2] = item.source->column;
     push.source[3] = item.source->size;
+  } else if (item.style.nearest) {
+    // Texel edges at the quad's edges; the shader snaps to the texel's centre (within the image).
+    push.base.uv[0] = static_cast<float>(item.ref.x) * TEXEL;
+    push.base.uv[1] = static_cast<float>(item.ref.y) * TEXEL;
+    push.base.uv[2] = static_cast<float>(item.ref.x + item.ref.size) * TEXEL;
+    push.base.uv[3] = static_cast<float>(item.ref.y + item.ref.size) * TEXEL;
   } else {
     // Texel centres at the edges, so that linear filtering never reads a neighbouring tile.
     push.base.uv[0] = (static_cast<float>(item.ref.x) + 0.5f) * TEXEL;
@@ -372,7 +378,7 @@ void HeatmapView::onDraw(const ImDrawList*, const ImDrawCmd* cmd) {
   }
   push.base.range[0] = item.style.low;
   push.base.range[1] = item.style.high;
-  push.base.discretize = item.style.discretize ? 1 : 0;
+  push.base.discretize = (item.style.discretize ? 1 : 0) | (item.style.nearest && !item.source ? 2 : 0);
   push.base.alpha = item.style.alpha;
   const Slot& slot = view.mSlots[view.mRenderer.frameSlot()];
   const VkPipelineLayout layout = item.source ? view.mBufferLayout.get() : view.mLayout.get();

@@ -46,6 +46,7 @@ struct HeatmapStyle {
   float low = -1.0f, high = 1.0f;  // values shown as full orange and full blue
   bool discretize = false;
   float alpha = 1.0f;
+  bool nearest = false;  // each texel a flat block (images), not the filtered grid of a function
 };
 
 class HeatmapView {

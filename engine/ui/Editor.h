@@ -207,6 +207,7 @@ class Editor {
   void drawLayerButtons(const train::Snapshot& snapshot, std::size_t layer, bool compact);
   // panels/Details.cpp
   void drawDetails(const train::Snapshot& snapshot, const Rect& rect);
+  void drawNeuronImages(const train::Snapshot& snapshot, std::size_t layer, std::size_t neuron);
   void drawHyperparams(const train::Snapshot& snapshot);
   void drawDataset();
   void drawFeatures();

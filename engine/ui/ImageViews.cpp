@@ -4,6 +4,7 @@
 #include "ui/ImageViews.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -22,6 +23,24 @@ float largestMagnitude(const float* values, std::size_t count) {
   return largest > 0.0f && std::isfinite(largest) ? largest : 1.0f;
 }
 
+float activate(compute::Activation a, float x) {
+  switch (a) {
+    case compute::Activation::Linear:
+      return x;
+    case compute::Activation::Sigmoid:
+      return 1.0f / (1.0f + std::exp(-x));
+    case compute::Activation::Tanh:
+      return std::tanh(x);
+    case compute::Activation::Relu:
+      return x > 0.0f ? x : 0.0f;
+    case compute::Activation::LeakyRelu:
+      return x > 0.0f ? x : 0.01f * x;
+    case compute::Activation::Gelu:
+      return 0.5f * x * (1.0f + std::erf(x / std::sqrt(2.0f)));
+  }
+  return x;
+}
+
 }  // namespace
 
 void ImageViews::setDataset(std::shared_ptr<const data::Dataset> dataset) {
@@ -31,6 +50,9 @@ void ImageViews::setDataset(std::shared_ptr<const data::Dataset> dataset) {
   mWrittenPredictions = ~0ull;
   mSampleWritten = false;
   mMisclassified.clear();
+  mCell.reset();
+  mWeightsSource.reset();
+  mTop.reset();
   if (!mDataset) return;
   const auto& d = *mDataset;
   if (d.imageWidth == 0 || d.imageWidth != d.imageHeight || d.imageWidth > 32 ||
@@ -77,6 +99,81 @@ std::optional<train::SetProbes> ImageViews::probes() const {
   return train::SetProbes{{sampleImage(mSample)}};
 }
 
+std::vector<std::pair<std::size_t, float>> ImageViews::topActivations(const data::Dataset& dataset,
+                                                                      const nn::ModelSpec& spec,
+                                                                      const std::vector<float>& parameters,
+                                                                      std::size_t layer, std::size_t neuron,
+                                                                      std::size_t count) {
+  const data::Split& test = dataset.test;
+  if (layer >= spec.layerCount() || neuron >= spec.layerOutputs(layer) || parameters.size() != spec.parameterCount() ||
+      spec.inputs != dataset.features) {
+    return {};
+  }
+  // Weights transposed to [in, out], so that the inner loop runs over contiguous outputs (it
+  // vectorises) and a zero input (most of an MNIST digit) is skipped whole.
+  std::vector<std::vector<float>> transposed(layer + 1);
+  for (std::size_t l = 0; l < layer || (l == layer && layer + 1 == spec.layerCount()); ++l) {
+    const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
+    const float* w = parameters.data() + spec.weightOffset(l);
+    transposed[l].resize(in * out);
+    for (std::size_t k = 0; k < out; ++k) {
+      for (std::size_t j = 0; j < in; ++j) transposed[l][j * out + k] = w[k * in + j];
+    }
+  }
+  const bool last = layer + 1 == spec.layerCount();
+  std::vector<float> x(spec.inputs), y;
+  std::vector<float> value(test.count);
+  for (std::size_t s = 0; s < test.count; ++s) {
+    const std::size_t n = spec.inputs;
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = dataset.u8 ? static_cast<float>(test.pixels[s * n + i]) * dataset.normalisation.scale
+                        : test.values[s * n + i];
+    }
+    for (std::size_t l = 0; l <= layer; ++l) {
+      const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
+      if (l == layer && !last) {  // a hidden neuron: its own weighted sum only
+        const float* w = parameters.data() + spec.weightOffset(l) + neuron * in;
+        float sum = parameters[spec.biasOffset(l) + neuron];
+        for (std::size_t j = 0; j < in; ++j) sum += w[j] * x[j];
+        x.assign(out, 0.0f);
+        x[neuron] = activate(spec.layerActivation(l), sum);
+        break;
+      }
+      y.assign(parameters.begin() + static_cast<std::ptrdiff_t>(spec.biasOffset(l)),
+               parameters.begin() + static_cast<std::ptrdiff_t>(spec.biasOffset(l) + out));
+      const float* wt = transposed[l].data();
+      for (std::size_t j = 0; j < in; ++j) {
+        const float xj = x[j];
+        if (xj == 0.0f) continue;
+        const float* row = wt + j * out;
+        for (std::size_t k = 0; k < out; ++k) y[k] += row[k] * xj;
+      }
+      const compute::Activation activation = spec.layerActivation(l);
+      for (float& v : y) v = activate(activation, v);
+      x.swap(y);
+    }
+    float v = x[neuron];
+    if (last && spec.head == compute::Head::Sigmoid) {
+      v = 1.0f / (1.0f + std::exp(-v));
+    } else if (last && spec.head == compute::Head::Softmax) {
+      const float top = *std::max_element(x.begin(), x.end());
+      double sum = 0.0;
+      for (float o : x) sum += std::exp(static_cast<double>(o - top));
+      v = static_cast<float>(std::exp(static_cast<double>(v - top)) / sum);
+    }
+    value[s] = v;
+    x.resize(spec.inputs);
+  }
+  std::vector<std::size_t> order(test.count);
+  for (std::size_t s = 0; s < order.size(); ++s) order[s] = s;
+  count = std::min(count, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count), order.end(),
+                    [&](std::size_t a, std::size_t b) { return value[a] != value[b] ? value[a] > value[b] : a < b; });
+  std::vector<std::pair<std::size_t, float>> top(count);
+  for (std::size_t i = 0; i < count; ++i) top[i] = {order[i], value[order[i]]};
+  return top;
+}
+
 std::vector<float> ImageViews::fullSpectrum(const float* half, std::size_t side) {
   const std::size_t columns = side / 2 + 1;
   std::vector<float> image(side * side);
@@ -111,6 +208,18 @@ std::vector<std::size_t> ImageViews::misclassified(const data::Dataset& d, const
   return wrong;
 }
 
+std::vector<std::size_t> ImageViews::cellSamples(const data::Dataset& d, const train::TestPredictions& p,
+                                                 std::size_t truth, std::size_t guess, std::size_t limit) {
+  std::vector<std::size_t> found;
+  const std::size_t count = std::min(p.classes.size(), d.test.labels.size());
+  for (std::size_t i = 0; i < count && found.size() < limit; ++i) {
+    if (static_cast<std::size_t>(d.test.labels[i]) == truth && static_cast<std::size_t>(p.classes[i]) == guess) {
+      found.push_back(i);
+    }
+  }
+  return found;
+}
+
 void ImageViews::update(const train::Snapshot& snapshot, render::HeatmapView* heatmaps) {
   if (!active() || !heatmaps || snapshot.spec.inputs != mSide * mSide) return;
   const std::size_t cells = mSide * mSide;
@@ -121,6 +230,7 @@ void ImageViews::update(const train::Snapshot& snapshot, render::HeatmapView* he
   const auto& set = snapshot.probes;
   if (set && set->version != mWrittenVersion && set->parameters.size() == snapshot.spec.parameterCount()) {
     mWrittenVersion = set->version;
+    mWeightsSource = set;
     mWidth0 = snapshot.spec.layerOutputs(0);
     const std::size_t shown = weightSlots();
     mWeightRange.assign(shown, 1.0f);
@@ -142,45 +252,47 @@ void ImageViews::update(const train::Snapshot& snapshot, render::HeatmapView* he
   }
   if (snapshot.predictions && snapshot.predictions->step != mWrittenPredictions) {
     mWrittenPredictions = snapshot.predictions->step;
-    mMisclassified = misclassified(*mDataset, *snapshot.predictions, MISCLASSIFIED_SHOWN);
+    mMisclassified =
+        mCell ? cellSamples(*mDataset, *snapshot.predictions, mCell->first, mCell->second, MISCLASSIFIED_SHOWN)
+              : misclassified(*mDataset, *snapshot.predictions, MISCLASSIFIED_SHOWN);
     for (std::size_t i = 0; i < mMisclassified.size(); ++i)
       heatmaps->write(slot(misclassifiedSlot(i)), sampleImage(mMisclassified[i]));
   }
 }
 
 void ImageViews::drawImage(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t index, const Rect& rect,
-                           float low, float high) const {
+                           float low, float high, bool nearest) const {
   if (heatmaps) {
     render::HeatmapStyle style;
     style.low = low;
     style.high = high;
+    style.nearest = nearest;
     heatmaps->draw(list, slot(index), rect.min, rect.max, style);
   } else {
     list->AddRectFilled(rect.min, rect.max, colorOf(render::COLOR_MID));
   }
 }
 
-bool ImageViews::drawNeuron(ImDrawList* list, const train::Snapshot& snapshot, render::HeatmapView* heatmaps,
-                            std::size_t column, std::size_t neuron, const Rect& rect) const {
-  if (!active()) return false;
-  if (column == 0) {
-    drawImage(list, heatmaps, sampleSlot(), rect, -1.0f, 1.0f);
-    return true;
-  }
-  if (column == 1 && neuron < mWeightRange.size() && mWrittenVersion > 0) {
-    drawImage(list, heatmaps, weightSlot(neuron), rect, -mWeightRange[neuron], mWeightRange[neuron]);
-    return true;
-  }
-  // Later layers: the neuron's activation for the sample.
-  if (!snapshot.probes || snapshot.probes->probes.empty()) return false;
-  const auto& result = snapshot.probes->probes[0];
-  const std::size_t layer = column - 1;
-  if (result.rows != 1 || layer >= result.layers.size() || neuron >= result.layers[layer].size()) return false;
-  const auto& values = result.layers[layer];
-  const bool output = layer + 1 == snapshot.spec.layerCount();
-  const float high = output ? 1.0f : largestMagnitude(values.data(), values.size());
-  list->AddRectFilled(rect.min, rect.max, colorOf(render::heatmapColor(values[neuron], output ? -1.0f : -high, high)));
+void ImageViews::drawSample(ImDrawList* list, render::HeatmapView* heatmaps, const Rect& rect) const {
+  drawImage(list, heatmaps, sampleSlot(), rect, -1.0f, 1.0f, true);
+}
+
+bool ImageViews::drawWeights(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t neuron,
+                             const Rect& rect) const {
+  if (!active() || neuron >= mWeightRange.size() || mWrittenVersion == 0) return false;
+  drawImage(list, heatmaps, weightSlot(neuron), rect, -mWeightRange[neuron], mWeightRange[neuron], true);
   return true;
+}
+
+void ImageViews::setTop(render::HeatmapView* heatmaps, const std::vector<std::size_t>& samples) {
+  if (!active() || !heatmaps) return;
+  for (std::size_t i = 0; i < samples.size() && i < TOP_SHOWN; ++i) {
+    heatmaps->write(slot(topSlot(i)), sampleImage(samples[i]));
+  }
+}
+
+void ImageViews::drawTop(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t index, const Rect& rect) const {
+  if (index < TOP_SHOWN) drawImage(list, heatmaps, topSlot(index), rect, -1.0f, 1.0f, true);
 }
 
 std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snapshot, render::HeatmapView* heatmaps) {
@@ -211,7 +323,7 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
       if (spectra) {
         drawImage(list, heatmaps, spectrumSlot(j), r, mSpectrumRange[j].first, mSpectrumRange[j].second);
       } else {
-        drawImage(list, heatmaps, weightSlot(j), r, -mWeightRange[j], mWeightRange[j]);
+        drawImage(list, heatmaps, weightSlot(j), r, -mWeightRange[j], mWeightRange[j], true);
       }
       if (ImGui::IsWindowHovered() && r.contains(mouse)) {
         if (spectra) {
@@ -299,10 +411,15 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
         list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
         list->AddRectFilled(r.min, r.max, colorOf(tone, std::sqrt(share)));
         if (ImGui::IsWindowHovered() && r.contains(mouse)) {
-          ImGui::SetTooltip("true %s, predicted %s: %zu samples (%.1f %% of class %s)", mDataset->className(t).c_str(),
-                            mDataset->className(g).c_str(), n, static_cast<double>(share) * 100.0,
-                            mDataset->className(t).c_str());
+          ImGui::SetTooltip("true %s, predicted %s: %zu samples (%.1f %% of class %s)\nclick to list them",
+                            mDataset->className(t).c_str(), mDataset->className(g).c_str(), n,
+                            static_cast<double>(share) * 100.0, mDataset->className(t).c_str());
+          if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+            mCell = std::pair{t, g};
+            mWrittenPredictions = ~0ull;  // rewrite the listed images next frame
+          }
         }
+        if (mCell && mCell->first == t && mCell->second == g) list->AddRect(r.min, r.max, IM_COL32(255, 255, 255, 220));
       }
     }
     ImGui::Dummy(ImVec2(size, size));
@@ -314,7 +431,16 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
 
   // Misclassified samples: click one to follow it through the network.
   ImGui::BeginChild("##misclassified", ImVec2(0, height), true, ImGuiWindowFlags_NoScrollbar);
-  ImGui::Text("misclassified (first %zu)", mMisclassified.size());
+  if (mCell) {
+    ImGui::Text("true %s, predicted %s (first %zu)", mDataset->className(mCell->first).c_str(),
+                mDataset->className(mCell->second).c_str(), mMisclassified.size());
+    if (ImGui::SmallButton("all misclassified")) {
+      mCell.reset();
+      mWrittenPredictions = ~0ull;
+    }
+  } else {
+    ImGui::Text("misclassified (first %zu; click a confusion cell to list its images)", mMisclassified.size());
+  }
   const ImVec2 p = ImGui::GetCursorScreenPos();
   const float cell = std::clamp(ImGui::GetContentRegionAvail().x / 8.0f, 16.0f, 48.0f);
   const auto perRow = static_cast<std::size_t>(std::max(ImGui::GetContentRegionAvail().x / cell, 1.0f));
@@ -333,6 +459,30 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
   }
   ImGui::EndChild();
   return command;
+}
+
+}  // namespace nsb::ui
+
+namespace nsb::ui {
+
+const ImageViews::TopImages* ImageViews::topImages(const train::Snapshot& snapshot, render::HeatmapView* heatmaps,
+                                                   std::size_t layer, std::size_t neuron, bool refresh) {
+  if (!active() || !snapshot.probes || snapshot.probes->parameters.size() != snapshot.spec.parameterCount()) {
+    return nullptr;
+  }
+  if (refresh || !mTop || mTop->layer != layer || mTop->neuron != neuron || mTop->run != snapshot.run) {
+    const auto start = std::chrono::steady_clock::now();
+    TopImages top{
+        layer,        neuron,
+        snapshot.run, snapshot.probes->step,
+        0.0,          topActivations(*mDataset, snapshot.spec, snapshot.probes->parameters, layer, neuron, TOP_SHOWN)};
+    top.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::vector<std::size_t> samples;
+    for (const auto& [s, value] : top.top) samples.push_back(s);
+    setTop(heatmaps, samples);
+    mTop = std::move(top);
+  }
+  return &*mTop;
 }
 
 }  // namespace nsb::ui

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "data/Dataset.h"
@@ -22,6 +23,7 @@ namespace nsb::ui {
 class ImageViews {
  public:
   static constexpr std::size_t MISCLASSIFIED_SHOWN = 24;
+  static constexpr std::size_t TOP_SHOWN = 16;
 
   void setDataset(std::shared_ptr<const data::Dataset> dataset);
   // Whether the data are images these views can show.
@@ -39,13 +41,43 @@ class ImageViews {
   // misclassified samples (click one to follow it through the network). Returns a probe command when
   // the chosen sample changed.
   std::optional<train::SetProbes> drawTab(const train::Snapshot& snapshot, render::HeatmapView* heatmaps);
-  // The viewport's picture of neuron `neuron` of `column` (0: the input image; 1: a first-layer
-  // neuron's weights; later: its activation for the sample). False when there is nothing to draw.
-  bool drawNeuron(ImDrawList* list, const train::Snapshot& snapshot, render::HeatmapView* heatmaps, std::size_t column,
-                  std::size_t neuron, const Rect& rect) const;
+  const std::shared_ptr<const data::Dataset>& dataset() const { return mDataset; }
+  // The chosen sample's image into `rect` (nearest sampling).
+  void drawSample(ImDrawList* list, render::HeatmapView* heatmaps, const Rect& rect) const;
+  // First-layer neuron `neuron`'s weight image into `rect`: the diverging map, symmetric by the
+  // image's largest |w|, nearest sampling. False before the first probe or beyond the atlas.
+  bool drawWeights(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t neuron, const Rect& rect) const;
+  // The probe set the weight images were last written from (tests compare the frame with it).
+  const std::shared_ptr<const train::ProbeSet>& weightsSource() const { return mWeightsSource; }
+  // Test samples shown in the top-activations slots (Details): written now, drawn by drawTop().
+  void setTop(render::HeatmapView* heatmaps, const std::vector<std::size_t>& samples);
+  void drawTop(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t index, const Rect& rect) const;
+
+  // The `count` test samples with the largest post-activation value of neuron `neuron` of layer
+  // `layer` (0 the first hidden layer; the last layer's value is the head's: softmax or sigmoid), ties
+  // by index: (sample, value), largest first. A forward pass on the host over the whole test set.
+  static std::vector<std::pair<std::size_t, float>> topActivations(const data::Dataset& dataset,
+                                                                   const nn::ModelSpec& spec,
+                                                                   const std::vector<float>& parameters,
+                                                                   std::size_t layer, std::size_t neuron,
+                                                                   std::size_t count = TOP_SHOWN);
+  // The top images of a neuron (Details), computed when the neuron or the run changes or `refresh`,
+  // from the snapshot's parameters, and written into the atlas for drawTop(). Null without parameters.
+  struct TopImages {
+    std::size_t layer = 0, neuron = 0;
+    std::uint64_t run = 0, step = 0;
+    double milliseconds = 0.0;  // how long the search took
+    std::vector<std::pair<std::size_t, float>> top;
+  };
+  const TopImages* topImages(const train::Snapshot& snapshot, render::HeatmapView* heatmaps, std::size_t layer,
+                             std::size_t neuron, bool refresh);
 
   // Rows: the true class, columns: the predicted class.
   static std::vector<std::size_t> confusion(const data::Dataset& dataset, const train::TestPredictions& predictions);
+  // Test samples of true class `truth` predicted as `guess` (a confusion cell), in sample order, at most
+  // `limit`.
+  static std::vector<std::size_t> cellSamples(const data::Dataset& dataset, const train::TestPredictions& predictions,
+                                              std::size_t truth, std::size_t guess, std::size_t limit);
   // Test samples predicted wrongly, in sample order, at most `limit`.
   static std::vector<std::size_t> misclassified(const data::Dataset& dataset, const train::TestPredictions& predictions,
                                                 std::size_t limit);
@@ -59,11 +91,12 @@ class ImageViews {
   std::size_t weightSlots() const;
   static constexpr std::size_t sampleSlot() { return 0; }
   static constexpr std::size_t misclassifiedSlot(std::size_t i) { return 1 + i; }
-  static constexpr std::size_t weightSlot(std::size_t neuron) { return 1 + MISCLASSIFIED_SHOWN + neuron; }
+  static constexpr std::size_t topSlot(std::size_t i) { return 1 + MISCLASSIFIED_SHOWN + i; }
+  static constexpr std::size_t weightSlot(std::size_t neuron) { return topSlot(TOP_SHOWN) + neuron; }
   std::size_t spectrumSlot(std::size_t neuron) const { return weightSlot(weightSlots()) + neuron; }
   std::vector<float> sampleImage(std::size_t sample) const;
   void drawImage(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t slot, const Rect& rect, float low,
-                 float high) const;
+                 float high, bool nearest = false) const;
 
   std::shared_ptr<const data::Dataset> mDataset;
   std::size_t mSide = 0;
@@ -74,6 +107,9 @@ class ImageViews {
   std::vector<float> mWeightRange;                      // per neuron: the largest |w|
   std::vector<std::pair<float, float>> mSpectrumRange;  // per neuron: lowest, highest
   std::vector<std::size_t> mMisclassified;
+  std::shared_ptr<const train::ProbeSet> mWeightsSource;
+  std::optional<TopImages> mTop;
+  std::optional<std::pair<std::size_t, std::size_t>> mCell;  // the confusion cell listed (true, predicted)
 };
 
 }  // namespace nsb::ui

@@ -96,6 +96,7 @@ std::optional<train::SetProbes> NetworkView::probes() const {
 }
 
 std::optional<Rect> NetworkView::neuronRect(std::size_t column, std::size_t neuron) const {
+  if (showsImages()) return mImageNetwork.neuronRect(column, neuron);
   if (column >= mNodeRects.size() || neuron >= mNodeRects[column].size()) return std::nullopt;
   return mNodeRects[column][neuron];
 }
@@ -218,10 +219,13 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
   ImDrawList* list = ImGui::GetWindowDrawList();
   const nn::ModelSpec& spec = snapshot.spec;
   if (spec.inputs == 0) return clicked;
+  if (showsImages()) {
+    mClickedWeight.reset();
+    mOutputRect = Rect{};
+    return mImageNetwork.draw(snapshot, *mImages, heatmaps, area);
+  }
   if (heatmaps && mPlanar) updateHeatmaps(snapshot, *heatmaps);
-  const bool images = mImages && mImages->active();
   auto widths = columnWidths(spec);
-  if (images) widths[0] = 1;  // the sample's image
   const std::size_t columns = widths.size();
 
   // Split: the network on the left, the output view (square, >= 256 px where it fits) on the right.
@@ -293,11 +297,6 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
   const float spacingX = layout.spacingX;
 
   auto nodeRect = [&](std::size_t c, std::size_t j) {
-    if (images && c == 0) {  // the sample's image, as large as the column allows
-      const float side = std::clamp(spacingX * 0.7f, node, usable * 0.5f);
-      const float x = net.min.x + mPan.x, y = net.min.y + labelHeight + mPan.y + (usable - side) * 0.5f;
-      return Rect{ImVec2(x, y), ImVec2(x + side, y + side)};
-    }
     const std::size_t count = shown(widths[c]);
     const float x = net.min.x + mPan.x + spacingX * static_cast<float>(c);
     const float top = net.min.y + labelHeight + mPan.y + (usable - spacingY * static_cast<float>(count)) * 0.5f;
@@ -333,7 +332,7 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
     for (std::size_t i = 0; i < spec.weightCount(); ++i) largest = std::max(largest, std::fabs((*params)[i]));
     for (std::size_t l = 0; l < spec.layerCount(); ++l) {
       const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
-      if (shown(in) * shown(out) > 4096 || (images && l == 0)) continue;
+      if (shown(in) * shown(out) > 4096) continue;
       const std::size_t offset = spec.weightOffset(l);
       for (std::size_t k = 0; k < shown(out); ++k) {
         const Rect to = nodeRect(l + 1, k);
@@ -380,9 +379,7 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
       mNodeRects[c].push_back(r);
       const bool haveTile = heatmaps && mPlanar && index < render::HeatmapView::tileCapacity() &&
                             index < mTileRanges.size() && (c == 0 || (snapshot.probes && mWrittenVersion > 0));
-      if (images && mImages->drawNeuron(list, snapshot, heatmaps, c, j, r)) {
-        // drawn by the image views
-      } else if (haveTile) {
+      if (haveTile) {
         render::HeatmapStyle style;
         style.low = mTileRanges[index].first;
         style.high = mTileRanges[index].second;
@@ -401,11 +398,7 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
         std::ostringstream text;
         if (c == 0) {
           const auto names = mPlanar ? mFeatures.names() : std::vector<std::string>{};
-          if (images) {
-            text << "Test sample " << mImages->sample() << " (Images tab: choose another)";
-          } else {
-            text << "Input " << (j < names.size() ? names[j] : std::to_string(j));
-          }
+          text << "Input " << (j < names.size() ? names[j] : std::to_string(j));
         } else {
           text << (c + 1 == columns ? "Output neuron " : "Neuron ") << j << " of layer " << c;
           if (params && params->size() == spec.parameterCount()) {

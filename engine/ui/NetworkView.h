@@ -1,8 +1,8 @@
 #pragma once
-// NetworkView: the Viewport's picture of the network for 2D data. Layers are columns of neurons, each
-// neuron a heatmap of its output over the input plane (64x64 probe grid, computed on the backend);
-// edges coloured by the weight's sign, width and alpha by |w|; and the output view, a 256x256
-// decision boundary (or regression surface) with the train and test points. UI thread only.
+// NetworkView: the Viewport's picture of the network for 2D data (image data: ImageNetworkView). Layers are columns of
+// neurons, each neuron a heatmap of its output over the input plane (64x64 probe grid, computed on the backend); edges
+// coloured by the weight's sign, width and alpha by |w|; and the output view, a 256x256 decision boundary (or
+// regression surface) with the train and test points. UI thread only.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +16,7 @@
 #include "train/Command.h"
 #include "train/Session.h"
 #include "train/Snapshot.h"
+#include "ui/ImageNetworkView.h"
 #include "ui/ImageViews.h"
 #include "ui/Rect.h"
 
@@ -42,9 +43,12 @@ class NetworkView {
   // `features` empty or the dataset without 2D points: no heatmaps, the network as plain circles.
   void setDataset(std::shared_ptr<const data::Dataset> dataset, const std::string& features);
   bool planar() const { return mPlanar; }
-  // Image data: the input column is the chosen sample's image, the first layer shows weight images
-  // and later layers the sample's activations (drawn by `images`).
-  void setImages(const ImageViews* images) { mImages = images; }
+  // Image data: the picture is ImageNetworkView's (the chosen sample, weight images, output bars).
+  void setImages(ImageViews* images) { mImages = images; }
+  bool showsImages() const { return mImages && mImages->active(); }
+  ImageNetworkView& imageNetwork() { return mImageNetwork; }
+  // The probe command of a sample chosen in the Viewport (image data), once.
+  std::optional<train::SetProbes> takeProbes() { return mImageNetwork.takeProbes(); }
   // Where probe results left on the device come from (Session::deviceProbes); unset: none.
   using DeviceProbeSource = std::function<std::shared_ptr<const train::DeviceProbes>(std::uint64_t)>;
   void setDeviceProbes(DeviceProbeSource source) { mDeviceProbes = std::move(source); }
@@ -83,7 +87,8 @@ class NetworkView {
   std::shared_ptr<const data::Dataset> mDataset;
   data::FeatureSet mFeatures;
   bool mPlanar = false;
-  const ImageViews* mImages = nullptr;
+  ImageViews* mImages = nullptr;
+  ImageNetworkView mImageNetwork;
   DeviceProbeSource mDeviceProbes;
   NetworkViewOptions mOptions;
   float mZoom = 1.0f;

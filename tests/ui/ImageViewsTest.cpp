@@ -56,6 +56,9 @@ TEST(ImageViews, ConfusionMatrixAndMisclassified) {
   EXPECT_EQ(m, (std::vector<std::size_t>{1, 0, 0, 0, 1, 1, 0, 1, 1}));
   EXPECT_EQ(ImageViews::misclassified(d, p, 10), (std::vector<std::size_t>{1, 3}));
   EXPECT_EQ(ImageViews::misclassified(d, p, 1), (std::vector<std::size_t>{1}));
+  EXPECT_EQ(ImageViews::cellSamples(d, p, 2, 2, 10), (std::vector<std::size_t>{2}));
+  EXPECT_EQ(ImageViews::cellSamples(d, p, 1, 1, 10), (std::vector<std::size_t>{4}));
+  EXPECT_EQ(ImageViews::cellSamples(d, p, 0, 1, 10), (std::vector<std::size_t>{}));
 }
 
 TEST(ImageViews, MnistInTheEditorOnVulkan) {

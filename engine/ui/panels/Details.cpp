@@ -29,6 +29,49 @@ bool activationItem(void*, int index, const char** text) {
 
 }  // namespace
 
+// Image data: a neuron's weight image large (first layer) and the test images that excite it most.
+void Editor::drawNeuronImages(const train::Snapshot& snapshot, std::size_t layer, std::size_t neuron) {
+  ImDrawList* list = ImGui::GetWindowDrawList();
+  const float width = ImGui::GetContentRegionAvail().x;
+  if (layer == 0) {
+    const float side = std::min(width * 0.6f, 200.0f * mScale);
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    mImages.drawWeights(list, mConfig.heatmaps, neuron, Rect{at, ImVec2(at.x + side, at.y + side)});
+    ImGui::Dummy(ImVec2(side, side));
+    rememberWidget("neuron-weights");
+    tooltip("Its incoming weights as an image: blue positive, orange negative, scaled by the largest |w|.");
+  }
+  const bool refresh = ImGui::Button("Recompute##top");
+  tooltip("The search runs when the neuron changes; this runs it again with the current weights.");
+  const auto* top = mImages.topImages(snapshot, mConfig.heatmaps, layer, neuron, refresh);
+  if (!top) return;
+  ImGui::SameLine();
+  ImGui::TextDisabled("step %llu, %.0f ms", static_cast<unsigned long long>(top->step), top->milliseconds);
+  ImGui::TextUnformatted("Top 16 test images");
+  rememberWidget("top-images");
+  // Eight a row where each is still at least an image's 28 pixels, so that the list fits beside the
+  // weight image at 1280x720.
+  const std::size_t perRow = width / 8.0f >= 28.0f ? 8 : 4;
+  const float cell = std::floor(width / static_cast<float>(perRow));
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  for (std::size_t i = 0; i < top->top.size(); ++i) {
+    const ImVec2 at(origin.x + cell * static_cast<float>(i % perRow), origin.y + cell * static_cast<float>(i / perRow));
+    const Rect r{ImVec2(at.x + 1, at.y + 1), ImVec2(at.x + cell - 1, at.y + cell - 1)};
+    mImages.drawTop(list, mConfig.heatmaps, i, r);
+    const auto [sample, value] = top->top[i];
+    if (ImGui::IsWindowHovered() && r.contains(mouse)) {
+      ImGui::SetTooltip(
+          "test image %zu (%s): activation %.3f\nclick to show it in the Viewport", sample,
+          mDataset ? mDataset->className(static_cast<std::size_t>(mDataset->test.labels[sample])).c_str() : "",
+          static_cast<double>(value));
+      if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) send(mImages.setSample(sample));
+    }
+  }
+  ImGui::Dummy(
+      ImVec2(cell * static_cast<float>(perRow), cell * static_cast<float>((top->top.size() + perRow - 1) / perRow)));
+}
+
 void Editor::drawDetails(const train::Snapshot& snapshot, const Rect& rect) {
   if (beginPanel("Details", rect)) {
     rememberWidget("panel-details", rect);
@@ -83,7 +126,8 @@ void Editor::drawDetails(const train::Snapshot& snapshot, const Rect& rect) {
         const std::size_t l = layer - 1;
         if (l >= spec.layerCount() || mSelection.neuron >= spec.layerOutputs(l)) break;
         ImGui::Text("Neuron %zu of layer %zu", mSelection.neuron, layer);
-        if (params) {
+        if (mImages.active()) drawNeuronImages(snapshot, l, mSelection.neuron);
+        if (params && !mImages.active()) {
           parameterField("bias", snapshot, spec.biasOffset(l) + mSelection.neuron);
           const std::size_t in = spec.layerInputs(l);
           ImGui::TextDisabled("incoming weights (Enter sets one)");

@@ -25,6 +25,7 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
     }
     const auto clicked = mNetwork.draw(snapshot, mConfig.heatmaps, area);
     if (clicked) mSelection = Selection{SelectionKind::Neuron, clicked->first, clicked->second};
+    if (auto probes = mNetwork.takeProbes()) send(std::move(*probes));
     if (const auto weight = mNetwork.clickedWeight()) {
       mSelection = Selection{SelectionKind::Weight, weight->layer, weight->to, weight->from};
     }
