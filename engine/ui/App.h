@@ -64,7 +64,8 @@ struct AppOptions {
   // DEFAULT_CPU_DEVICE_FPS on a CPU device such as lavapipe, whose one queue and cores the frames share
   // with training, and no limit on a GPU.
   std::optional<double> maxFps;
-  bool orbit = false;  // the Viewport starts in its 3D view
+  bool orbit = false;                          // the Viewport starts in its 3D view
+  std::optional<train::SurfaceSetup> surface;  // a preset of kind "surface": the Surface view in front
 };
 
 class App {
