@@ -236,6 +236,18 @@ TEST(SurfaceOffscreen, BowlContourMinimumMarkerAndPaths) {
     }
     EXPECT_GE(low, 6) << "the lowest colours surround the marker";
 
+    if (std::string(name) == "surface-rosenbrock") {
+      // Rosenbrock's and the bowl's minima lie halfway up their maps; Himmelblau's four do not.
+      editor.surface().lab().setSurface(descent::SurfaceKind::Himmelblau, {});
+      for (int i = 0; i < 2; ++i) ASSERT_TRUE(app.value()->frame(i == 1));
+      const auto himmelblau = app.value()->captured();
+      ASSERT_TRUE(himmelblau.ok());
+      ASSERT_EQ(view.lab().surface().minima().size(), 4u);
+      for (const auto& m : view.lab().surface().minima()) {
+        EXPECT_LE(nearestColour(*himmelblau, expectedScreen(view, m.at), IM_COL32_WHITE, 1), 30)
+            << "no marker at Himmelblau's minimum (" << m.at.x << ", " << m.at.y << ")";
+      }
+    }
     // Every optimizer's path in its own colour: a point well along each path (on the bowl, where the
     // paths part at once; on Rosenbrock the first steps of GD and momentum lie over each other).
     if (std::string(name) != "surface-bowl") continue;
