@@ -279,16 +279,20 @@ void SurfaceView::drawRuns(ImDrawList& list) {
   for (std::size_t i = 0; i < mLab.runs().size(); ++i) {
     const descent::LabRun& r = mLab.runs()[i];
     const auto& path = r.run.path();
-    // At most MAX_PATH_POINTS points, evenly picked, the last always: long runs stay cheap to draw.
+    // At most MAX_PATH_POINTS points, evenly picked, and none within 3 pixels of the one before (a run
+    // near its minimum piles thousands there): one polyline, whatever the speed, stays cheap to draw.
     const std::size_t stride = std::max<std::size_t>(1, (path.size() + MAX_PATH_POINTS - 1) / MAX_PATH_POINTS);
-    ImVec2 previous = toScreen(path.front());
-    std::size_t drawn = 1;
+    mScreenPath.assign(1, toScreen(path.front()));
     for (std::size_t k = stride; k < path.size() + stride - 1; k += stride) {
       const ImVec2 p = toScreen(path[std::min(k, path.size() - 1)]);
-      list.AddLine(previous, p, r.colour, i == mSelected ? 2.5f : 1.5f);
-      previous = p;
-      ++drawn;
+      const ImVec2& last = mScreenPath.back();
+      if (std::fabs(p.x - last.x) + std::fabs(p.y - last.y) >= 3.0f || k >= path.size() - 1) mScreenPath.push_back(p);
     }
+    // Whole-pixel widths: ImGui draws those from its texture, two triangles a segment (lavapipe's cost).
+    list.AddPolyline(mScreenPath.data(), static_cast<int>(mScreenPath.size()), r.colour, ImDrawFlags_None,
+                     i == mSelected ? 3.0f : 1.0f);
+    const ImVec2 previous = mScreenPath.back();
+    const std::size_t drawn = mScreenPath.size();
     mPathPointsDrawn[i] = drawn;
     list.AddCircleFilled(previous, 4.0f, r.colour);
     if (r.run.steps() == 0) continue;
@@ -296,9 +300,9 @@ void SurfaceView::drawRuns(ImDrawList& list) {
     const descent::StepDetail& d = r.run.last();
     const ImVec2 at = toScreen(d.before);
     const double lr = d.learningRate;
-    drawArrow(list, at, Point{-lr * d.gradient.x, -lr * d.gradient.y}, IM_COL32(255, 255, 255, 220), 1.5f);
+    drawArrow(list, at, Point{-lr * d.gradient.x, -lr * d.gradient.y}, IM_COL32(255, 255, 255, 220), 1.0f);
     if (d.hasVelocity) drawArrow(list, at, Point{-lr * d.velocity.x, -lr * d.velocity.y}, r.colour & 0xB0FFFFFFu, 1.0f);
-    drawArrow(list, at, d.taken, r.colour, 2.5f);
+    drawArrow(list, at, d.taken, r.colour, 2.0f);
     if (d.hasScale) {
       // The per-coordinate step size lr / scale: an ellipse whose axes compare x's with y's.
       const double ex = 1.0 / d.scale.x, ey = 1.0 / d.scale.y;
@@ -393,7 +397,7 @@ void SurfaceView::drawOrbit(const Rect& area) {
     for (std::size_t k = 0; k < path.size() + stride - 1; k += stride) {
       const Point p = path[std::min(k, path.size() - 1)];
       const auto s = project(world(p, heightAt(p) + 0.015f));
-      if (s && previous) list.AddLine(*previous, *s, r.colour, i == mSelected ? 2.5f : 1.5f);
+      if (s && previous) list.AddLine(*previous, *s, r.colour, i == mSelected ? 3.0f : 1.0f);
       if (s) ++mPathPointsDrawn[i];
       previous = s;
     }

@@ -24,11 +24,11 @@ namespace nsb::ui {
 
 class SurfaceView {
  public:
-  static constexpr std::size_t GRID = 96;               // samples a side of the contour map
-  static constexpr std::size_t MESH = 40;               // samples a side of the 3D mesh
-  static constexpr std::size_t ISO_LEVELS = 14;         // iso-lines, evenly spaced in colour
-  static constexpr std::size_t MAX_PATH_POINTS = 1500;  // a path's points drawn (evenly picked)
-  static constexpr float MAX_ARROW = 80.0f;             // pixels: longer arrows are shortened to this
+  static constexpr std::size_t GRID = 96;              // samples a side of the contour map
+  static constexpr std::size_t MESH = 40;              // samples a side of the 3D mesh
+  static constexpr std::size_t ISO_LEVELS = 10;        // iso-lines, evenly spaced in colour
+  static constexpr std::size_t MAX_PATH_POINTS = 400;  // a path's points drawn (evenly picked)
+  static constexpr float MAX_ARROW = 80.0f;            // pixels: longer arrows are shortened to this
 
   SurfaceView();
   // From a preset of kind "surface"; bad names or values are refused, the view unchanged.
@@ -99,6 +99,7 @@ class SurfaceView {
   std::vector<std::size_t> mPathPointsDrawn;
   std::vector<std::pair<std::string, Rect>> mWidgets;
   std::vector<std::pair<float, std::size_t>> mOrder;  // scratch: the mesh's quads back to front
+  std::vector<ImVec2> mScreenPath;                    // scratch: a path's points on screen
 };
 
 // The optimizers the view offers, in the Add list's order.
