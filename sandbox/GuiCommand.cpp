@@ -95,6 +95,7 @@ int runGui(const GuiOptions& o) {
   } else if (auto preset = train::Preset::load(training.value().presetSource)) {
     options.noise = preset.value().dataset.synthetic.noise;
   }
+  if (auto preset = train::Preset::load(training.value().presetSource)) options.surface = preset.value().surface;
   options.headless = o.headless;
   options.width = o.width;
   options.height = o.height;

@@ -4,7 +4,8 @@
 # exec to the first frame (median of 5), with Mesa's shader cache and without it, and the
 # edit-to-screen latency (p50/p95 over 50 edits of each kind, CPU and Vulkan backends, plain and beside
 # two busy threads, training at max speed and at the 30 steps/s a window starts at; the end-to-end
-# suite's DISABLED_ measurement, LATENCY=0 skips it).
+# suite's DISABLED_ measurement, LATENCY=0 skips it), and the Surface view's frame time with 8
+# optimizers at 1,000 steps/s each (issue 16: median <= 34 ms).
 # Usage: engine/bench/editor_bench.sh [path/to/neural-sandbox]   (needs Xvfb when DISPLAY is unset)
 set -euo pipefail
 exe=${1:-build/default/sandbox/neural-sandbox}
@@ -29,6 +30,20 @@ echo "== headless training (train, spiral on Vulkan, the same Session code witho
 
 echo "== editor in a window, 1280x720, training at max speed while it renders $frames frames"
 "$exe" gui --backend vulkan --speed max --width 1280 --height 720 --frames "$frames" | grep '^gui:'
+
+echo "== Surface view, 1280x720, 8 optimizers at 1000 steps/s each, --max-fps 0, $frames frames"
+race=$(mktemp --suffix=.json)
+cat >"$race" <<'JSON'
+{"name": "surface-race8", "kind": "surface",
+ "surface": {"name": "bowl", "condition": 10, "speed": 1000, "optimizers": [
+   {"optimizer": "gd", "lr": 0.05}, {"optimizer": "sgd", "lr": 0.05}, {"optimizer": "momentum", "lr": 0.02},
+   {"optimizer": "nesterov", "lr": 0.02}, {"optimizer": "adagrad", "lr": 0.1}, {"optimizer": "rmsprop", "lr": 0.01},
+   {"optimizer": "adam", "lr": 0.01}, {"optimizer": "adamw", "lr": 0.01}]},
+ "dataset": {"name": "gauss", "points": 200, "noise": 0.0, "train_ratio": 0.5, "features": "x1,x2"},
+ "model": {"hidden": []}, "training": {"optimizer": "gd", "lr": 0.1, "batch": 0, "seed": 1}}
+JSON
+"$exe" gui --preset "$race" --max-fps 0 --width 1280 --height 720 --frames "$frames" | grep '^gui:'
+rm -f "$race"
 
 for cache in on off; do
   echo "== start-up, exec to the first frame, 5 runs, Mesa shader cache $cache"

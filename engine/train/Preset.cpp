@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "core/Embedded.h"
@@ -64,14 +65,66 @@ json Preset::toJson() const {
              {"noise", core::decimalValue(dataset.synthetic.noise)},
              {"train_ratio", core::decimalValue(dataset.synthetic.trainRatio)},
              {"features", dataset.features.toString()}};
-  return {{"name", name}, {"description", description}, {"dataset", ds}, {"model", model}, {"training", training}};
+  json out = {{"name", name}, {"description", description}, {"dataset", ds}, {"model", model}, {"training", training}};
+  if (surface) {
+    json optimizers = json::array();
+    for (const auto& h : surface->optimizers) optimizers.push_back(h.toJson());
+    json s = {{"name", surface->surface},
+              {"condition", surface->condition},
+              {"sigma", surface->sigma},
+              {"speed", surface->speed},
+              {"optimizers", optimizers}};
+    if (surface->start) s["start"] = {(*surface->start)[0], (*surface->start)[1]};
+    out["kind"] = "surface";
+    out["surface"] = s;
+  }
+  return out;
 }
+
+namespace {
+
+core::Result<SurfaceSetup> surfaceFromJson(const json& s, const std::function<core::Error(std::string)>& fail) {
+  if (!s.is_object()) return fail("'surface' must be an object with a 'name'");
+  SurfaceSetup setup;
+  for (const auto& [key, value] : s.items()) {
+    if (key == "name") {
+      if (!value.is_string()) return fail("'surface.name' must be a string");
+      setup.surface = value.get<std::string>();
+    } else if (key == "condition" || key == "sigma" || key == "speed") {
+      if (!value.is_number()) return fail("'surface." + key + "' must be a number");
+      const double v = value.get<double>();
+      if (key == "condition" && !(v >= 1.0 && v <= 1e6)) return fail("'surface.condition' must be in [1, 1e6]");
+      if (key == "sigma" && !(v >= 0.0 && v <= 100.0)) return fail("'surface.sigma' must be in [0, 100]");
+      if (key == "speed" && !(v >= 0.0 && v <= 1e6)) return fail("'surface.speed' must be in [0, 1e6]");
+      (key == "condition" ? setup.condition : key == "sigma" ? setup.sigma : setup.speed) = v;
+    } else if (key == "start") {
+      if (!value.is_array() || value.size() != 2 || !value[0].is_number() || !value[1].is_number())
+        return fail("'surface.start' must be [x, y]");
+      setup.start = std::array<double, 2>{value[0].get<double>(), value[1].get<double>()};
+    } else if (key == "optimizers") {
+      if (!value.is_array()) return fail("'surface.optimizers' must be an array");
+      for (const auto& o : value) {
+        Hyperparams h;
+        if (!o.is_object())
+          return fail("each of 'surface.optimizers' must be an object like {\"optimizer\": \"adam\"}");
+        if (auto updated = h.update(o); !updated) return fail("surface.optimizers: " + updated.message());
+        setup.optimizers.push_back(h);
+      }
+    } else {
+      return fail("unknown key 'surface." + key + "'");
+    }
+  }
+  return setup;
+}
+
+}  // namespace
 
 core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
   auto fail = [&](const std::string& what) { return core::badInput(where + ": " + what); };
   if (!j.is_object()) return fail("expected a JSON object");
   for (const auto& [key, value] : j.items()) {
-    if (key != "name" && key != "description" && key != "dataset" && key != "model" && key != "training") {
+    if (key != "name" && key != "description" && key != "dataset" && key != "model" && key != "training" &&
+        key != "kind" && key != "surface") {
       return fail("unknown key '" + key + "'");
     }
   }
@@ -81,6 +134,17 @@ core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
     p.name = j["name"].get<std::string>();
   }
   if (j.contains("description") && j["description"].is_string()) p.description = j["description"].get<std::string>();
+  const std::string kind = j.contains("kind") && j["kind"].is_string() ? j["kind"].get<std::string>() : "network";
+  if (j.contains("kind") && kind != "network" && kind != "surface")
+    return fail("'kind' must be \"network\" or \"surface\"");
+  if (kind == "surface") {
+    if (!j.contains("surface")) return fail("a preset of kind \"surface\" needs a 'surface' object");
+    auto setup = surfaceFromJson(j["surface"], fail);
+    if (!setup) return setup.error();
+    p.surface = setup.value();
+  } else if (j.contains("surface")) {
+    return fail("'surface' needs \"kind\": \"surface\"");
+  }
 
   if (!j.contains("dataset") || !j["dataset"].is_object()) return fail("'dataset' must be an object with a 'name'");
   const json& ds = j["dataset"];

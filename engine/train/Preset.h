@@ -2,6 +2,7 @@
 // Preset: a lesson or experiment in one JSON file (assets/presets/NAME.json): the dataset, the
 // network's hidden layers and head, and the training settings. The model's input and output widths
 // come from the dataset when it is loaded. Command-line flags override a preset's values.
+#include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +16,20 @@
 
 namespace nsb::train {
 
+// A preset of kind "surface": the Surface view in front, with this closed-form surface and these
+// optimizers descending it from one start (the names are checked by descent::SurfaceLab, which
+// this module cannot see). The network of the preset trains beside it as usual.
+struct SurfaceSetup {
+  std::string surface = "bowl";
+  double condition = 10.0;                     // the bowl's k
+  double sigma = 0.5;                          // the noisy bowl's gradient noise
+  std::optional<std::array<double, 2>> start;  // unset: the surface's default start
+  std::vector<Hyperparams> optimizers;
+  double speed = 30.0;  // steps a second for each optimizer (0: the per-frame budget)
+
+  bool operator==(const SurfaceSetup&) const = default;
+};
+
 struct Preset {
   std::string name;
   std::string description;
@@ -26,6 +41,7 @@ struct Preset {
   std::uint64_t epochs = 10;
   std::optional<double> stopAtLoss, stopAtAccuracy;
   std::uint64_t seed = 1;
+  std::optional<SurfaceSetup> surface;  // "kind": "surface"
 
   // The network for a loaded dataset (inputs and outputs from it).
   core::Result<nn::ModelSpec> modelFor(const data::Dataset& dataset) const;

@@ -199,12 +199,19 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   editorConfig.seed = mOptions.config.seed;
   editorConfig.noise = mOptions.noise;
   editorConfig.uiScale = mUiScale;
+  editorConfig.surface = mOptions.surface;
   const bool orbit = mEditor ? mEditor->orbitMode() : mOptions.orbit;  // kept when a preset opens
   // The runs so far stay as faded curves behind the new session's (Reset does the same in a session).
   std::optional<Plots> runs;
   if (mEditor) runs = mEditor->plots();
+  std::optional<SurfaceView> surface;  // View > Surface stays, its runs with it, when a network preset opens
+  if (mEditor && mEditor->surfaceMode() && !mOptions.surface) surface = std::move(mEditor->surface());
   mEditor = std::make_unique<Editor>(std::move(editorConfig));
   mEditor->setOrbitMode(orbit);
+  if (surface) {
+    mEditor->surface() = std::move(*surface);
+    mEditor->setSurfaceMode(true);
+  }
   if (runs) mEditor->continueRuns(std::move(*runs));
 }
 
@@ -267,6 +274,7 @@ core::Status App::start(const train::Preset& p) {
   mOptions.config = config;
   mOptions.dataset = shared;
   mOptions.presetName = p.name;
+  mOptions.surface = p.surface;
   data::SyntheticKind kind{};
   mOptions.featureList = data::parseSyntheticKind(p.dataset.name, kind) ? p.dataset.features.toString() : "";
   mOptions.noise = p.dataset.synthetic.noise;

@@ -65,8 +65,9 @@ struct AppOptions {
   // DEFAULT_CPU_DEVICE_FPS on a CPU device such as lavapipe, whose one queue and cores the frames share
   // with training, and no limit on a GPU.
   std::optional<double> maxFps;
-  bool orbit = false;                        // the Viewport starts in its 3D view
-  double recordFps = DEFAULT_RECORDING_FPS;  // of the videos File > Record writes (--fps)
+  bool orbit = false;                          // the Viewport starts in its 3D view
+  double recordFps = DEFAULT_RECORDING_FPS;    // of the videos File > Record writes (--fps)
+  std::optional<train::SurfaceSetup> surface;  // a preset of kind "surface": the Surface view in front
 };
 
 class App {

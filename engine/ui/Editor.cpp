@@ -44,6 +44,11 @@ Editor::Editor(EditorConfig config) : mConfig(std::move(config)) {
   mImages.setDataset(mConfig.dataset);
   mNetwork.setImages(&mImages);
   mNetwork.setDeviceProbes(mConfig.deviceProbes);
+  if (mConfig.surface) {
+    const auto configured = mSurface.configure(*mConfig.surface);
+    mSurfaceMode = configured.ok();
+    if (!configured) warn(configured.message());
+  }
 }
 
 std::optional<train::SetProbes> Editor::probeCommand() const {
@@ -55,7 +60,7 @@ std::optional<Rect> Editor::widgetRect(const std::string& name) const {
   for (const auto& [key, rect] : mWidgets) {
     if (key == name) return rect;
   }
-  return std::nullopt;
+  return mSurfaceMode ? mSurface.widgetRect(name) : std::nullopt;
 }
 
 void Editor::rememberWidget(const std::string& name) {

@@ -26,6 +26,7 @@
 #include "ui/NetworkView.h"
 #include "ui/Plots.h"
 #include "ui/Rect.h"
+#include "ui/SurfaceView.h"
 
 namespace nsb::render {
 class HeatmapView;
@@ -55,6 +56,7 @@ struct EditorConfig {
   float noise = 0.0f;  // the synthetic data's noise (the Outliner's slider starts here)
   float uiScale = 1.0f;
   std::vector<std::string> backends{"cpu", "vulkan"};
+  std::optional<train::SurfaceSetup> surface;  // a preset of kind "surface": the Surface view in front
 };
 
 // Per-frame numbers measured by the application.
@@ -152,6 +154,10 @@ class Editor {
   bool orbitMode() const { return mOrbitMode; }
   void setOrbitMode(bool on) { mOrbitMode = on; }
   ImageViews& images() { return mImages; }
+  // The Viewport's Surface mode (View > Surface, or a preset of kind "surface"): ui/SurfaceView.
+  SurfaceView& surface() { return mSurface; }
+  bool surfaceMode() const { return mSurfaceMode; }
+  void setSurfaceMode(bool on) { mSurfaceMode = on; }
   // Brings a bottom tab ("Plots", "Images", "Histograms", "Log", "Benchmark") to the front next frame.
   void selectTab(std::string name) { mSelectTab = std::move(name); }
   const Plots& plots() const { return mPlots; }
@@ -263,6 +269,8 @@ class Editor {
   NetworkView mNetwork;
   NetworkOrbit mOrbit;
   bool mOrbitMode = false;
+  SurfaceView mSurface;
+  bool mSurfaceMode = false;
   ImageViews mImages;
   Plots mPlots;
   // The Benchmark tab's record: the user switches backends from the toolbar and compares them there.

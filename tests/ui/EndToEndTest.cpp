@@ -22,6 +22,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -630,6 +631,74 @@ TEST(EndToEnd, AnEditOverTheMemoryBudgetIsRefusedAndTrainingGoesOn) {
   ASSERT_TRUE(d.click("remove-neuron-0"));
   EXPECT_TRUE(d.framesUntil([&] { return d.latest()->spec.hidden[0].width == width - 1; }, 150))
       << "an edit that fits was not applied: " << d.editor().error();
+}
+
+// The Surface view (issue 16): drag the start point on the contour map (every run starts again there),
+// add an optimizer from the list, press Step: the table shows one step for each, the Step panel its numbers.
+TEST(EndToEnd, SurfaceViewDragStartAddOptimizerAndStep) {
+  AppOptions options = liveOptions(1, "cpu", "surface-bowl");
+  options.width = 1280;  // the editor's default size: the map beside the view's controls
+  options.height = 720;
+  LiveEditor e(options);
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  d.frames(3);
+  ASSERT_TRUE(d.editor().surfaceMode()) << "surface-bowl opens the Surface view in front";
+  SurfaceView& view = d.editor().surface();
+  ASSERT_TRUE(d.click("surface-play", 2));
+  ASSERT_FALSE(view.playing());
+  const std::size_t before = view.lab().runs().size();
+
+  // A drag from the start point to a quarter of the way in from the map's top-right corner.
+  const auto handle = d.widget("surface-start", 2);
+  ASSERT_TRUE(handle);
+  const Rect map = view.mapRect();
+  const ImVec2 target(map.min.x + map.width() * 0.75f, map.min.y + map.height() * 0.25f);
+  d.input().mouseMove(handle->center().x, handle->center().y);
+  d.input().mouseButton(0, true);
+  d.drain();
+  for (int i = 1; i <= 6; ++i) {
+    const float f = static_cast<float>(i) / 6.0f;
+    d.input().mouseMove(handle->center().x + (target.x - handle->center().x) * f,
+                        handle->center().y + (target.y - handle->center().y) * f);
+    d.frame();
+  }
+  d.input().mouseButton(0, false);
+  d.drain();
+  const auto range = view.lab().surface().range();
+  const descent::Point start = view.lab().start();
+  EXPECT_NEAR(start.x, range.xMin + 0.75 * (range.xMax - range.xMin), 0.05 * (range.xMax - range.xMin));
+  EXPECT_NEAR(start.y, range.yMin + 0.75 * (range.yMax - range.yMin), 0.05 * (range.yMax - range.yMin));
+  for (const auto& r : view.lab().runs()) {
+    EXPECT_EQ(r.run.steps(), 0u) << "the drag resets every run";
+    EXPECT_EQ(r.run.path().front().x, static_cast<float>(start.x));
+  }
+
+  ASSERT_TRUE(d.click("surface-add", 2));
+  ASSERT_EQ(view.lab().runs().size(), before + 1);
+  for (int press = 1; press <= 2; ++press) {
+    ASSERT_TRUE(d.click("surface-step", 2));
+    d.frame();
+    for (std::size_t i = 0; i < view.lab().runs().size(); ++i) {
+      EXPECT_EQ(view.lab().runs()[i].run.steps(), static_cast<std::uint64_t>(press));
+      const auto cell = d.widget("surface-steps-" + std::to_string(i));
+      ASSERT_TRUE(cell) << "no steps cell for run " << i;
+      // The row reads as one line ("2 momentum 1 0.5 ..."): the steps are the word after the name.
+      std::string shown;
+      for (const auto& line : d.screen()) {
+        const float y = line.rect.center().y;
+        if (y < cell->min.y || y > cell->max.y || line.rect.max.x < cell->min.x) continue;
+        std::istringstream words(line.text);
+        std::string number, name;
+        words >> number >> name >> shown;
+      }
+      EXPECT_EQ(shown, std::to_string(press)) << "the table's steps for run " << i << ":\n" << d.screenText();
+    }
+  }
+  const auto& added = view.lab().runs().back();
+  EXPECT_TRUE(d.shows("g_x = df/dx = " + descent::equationNumber(added.run.last().gradient.x)))
+      << "the Step panel shows the added optimizer's update:\n"
+      << d.screenText();
 }
 
 }  // namespace

@@ -44,6 +44,7 @@ inline AppOptions presetOptions(const std::string& name, const std::string& back
   options.config.seed = preset.value().seed;
   options.dataset = shared;
   options.presetName = name;
+  options.surface = preset.value().surface;  // a preset of kind "surface" opens the Surface view
   options.featureList = preset.value().dataset.features.toString();
   options.headless = true;
   options.width = width;

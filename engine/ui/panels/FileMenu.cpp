@@ -48,6 +48,8 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     ImGui::MenuItem("Edges", nullptr, &o.showEdges);
     ImGui::MenuItem("3D view", "3", &mOrbitMode);
     rememberWidget("view-3d");
+    ImGui::MenuItem("Surface", nullptr, &mSurfaceMode);
+    rememberWidget("view-surface");
     if (ImGui::MenuItem("Frame network", "F")) frameNetwork();
     if (ImGui::BeginMenu("UI scale")) {
       for (const float scale : {1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f}) {

@@ -17,8 +17,12 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
     const ImVec2 min = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const Rect area{min, ImVec2(min.x + avail.x, min.y + avail.y)};
-    if (mOrbitMode) {
-      mOrbit.draw(snapshot, area);
+    if (mSurfaceMode || mOrbitMode) {
+      // Deterministic (headless) frames advance the surface's runs by a fixed 1/30 s: pictures repeat.
+      if (mSurfaceMode)
+        mSurface.draw(area, mConfig.deterministic ? 1.0 / 30.0 : ImGui::GetIO().DeltaTime);
+      else
+        mOrbit.draw(snapshot, area);
       ImGui::End();
       ImGui::PopStyleColor();
       return;

@@ -1,0 +1,412 @@
+#include "ui/SurfaceView.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <glm/glm.hpp>
+#include <glm/gtc/matrix_transform.hpp>
+#include <utility>
+
+namespace nsb::ui {
+
+using descent::Point;
+
+namespace {
+
+constexpr float AXIS_LEFT = 44.0f, AXIS_BOTTOM = 34.0f, MARGIN = 8.0f;
+constexpr float MESH_HEIGHT = 0.7f;  // the 3D mesh's height for the whole colour range (width 2)
+
+// A perceptual colour map from low (dark violet) to high (yellow), as viridis goes.
+std::uint32_t colourOf(float t) {
+  static constexpr float STOPS[][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+  t = std::clamp(std::isfinite(t) ? t : 1.0f, 0.0f, 1.0f) * 4.0f;
+  const int i = std::min(static_cast<int>(t), 3);
+  const float f = t - static_cast<float>(i);
+  const auto mix = [&](int c) { return static_cast<std::uint32_t>(STOPS[i][c] + (STOPS[i + 1][c] - STOPS[i][c]) * f); };
+  return IM_COL32(mix(0), mix(1), mix(2), 255);
+}
+
+ImVec2 clampLength(ImVec2 v, float most) {
+  const float length = std::sqrt(v.x * v.x + v.y * v.y);
+  if (length <= most || !(length > 0.0f)) return v;
+  return ImVec2(v.x * most / length, v.y * most / length);
+}
+
+}  // namespace
+
+SurfaceView::SurfaceView() {
+  for (const auto kind : {compute::OptimizerKind::Gd, compute::OptimizerKind::Momentum, compute::OptimizerKind::Adam})
+    mLab.add(kind);
+}
+
+core::Status SurfaceView::configure(const train::SurfaceSetup& setup) {
+  NSB_TRY(mLab.configure(setup));
+  mSelected = 0;
+  mBuiltFor.reset();
+  return core::Ok{};
+}
+
+std::optional<Rect> SurfaceView::widgetRect(const std::string& name) const {
+  for (const auto& [key, rect] : mWidgets) {
+    if (key == name) return rect;
+  }
+  return std::nullopt;
+}
+
+void SurfaceView::remember(const std::string& name) {
+  mWidgets.emplace_back(name, Rect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax()});
+}
+
+float SurfaceView::shade(double value) const {
+  const double span = mHigh - mLow;
+  if (!(span > 0.0)) return 0.0f;
+  const double above = std::max(value - mLow, 0.0);
+  // Log-scaled where a few cells dwarf the rest (Rosenbrock's walls are 1e4 times its valley).
+  const double t = mLogScale ? std::log1p(above * 1000.0 / span) / std::log1p(1000.0) : above / span;
+  return static_cast<float>(std::clamp(t, 0.0, 1.0));
+}
+
+void SurfaceView::rebuild() {
+  const descent::Surface& s = mLab.surface();
+  mRange = s.range();
+  const std::vector<double> values = s.sampleGrid(mRange, GRID);
+  mLow = *std::min_element(values.begin(), values.end());
+  mHigh = *std::max_element(values.begin(), values.end());
+  std::vector<double> sorted = values;
+  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  mLogScale = (mHigh - mLow) > 20.0 * (median - mLow);
+  mShade.resize(values.size());
+  mColours.resize(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    mShade[i] = shade(values[i]);
+    mColours[i] = colourOf(mShade[i]);
+  }
+  // Iso-lines by marching squares over the colour positions: where a level crosses a cell's edges.
+  mIsoLines.clear();
+  const double dx = (mRange.xMax - mRange.xMin) / (GRID - 1), dy = (mRange.yMax - mRange.yMin) / (GRID - 1);
+  for (std::size_t level = 1; level < ISO_LEVELS; ++level) {
+    const float iso = static_cast<float>(level) / ISO_LEVELS;
+    for (std::size_t r = 0; r + 1 < GRID; ++r) {
+      for (std::size_t c = 0; c + 1 < GRID; ++c) {
+        const float v[4] = {mShade[r * GRID + c], mShade[r * GRID + c + 1], mShade[(r + 1) * GRID + c + 1],
+                            mShade[(r + 1) * GRID + c]};
+        const double cx[4] = {0, 1, 1, 0}, cy[4] = {0, 0, 1, 1};
+        Point cut[4];
+        int cuts = 0;
+        for (int e = 0; e < 4 && cuts < 4; ++e) {
+          const int f = (e + 1) % 4;
+          if ((v[e] < iso) == (v[f] < iso)) continue;
+          const double a = (iso - v[e]) / (v[f] - v[e]);
+          cut[cuts++] = Point{mRange.xMin + (static_cast<double>(c) + cx[e] + a * (cx[f] - cx[e])) * dx,
+                              mRange.yMin + (static_cast<double>(r) + cy[e] + a * (cy[f] - cy[e])) * dy};
+        }
+        if (cuts >= 2) mIsoLines.emplace_back(cut[0], cut[1]);
+        if (cuts == 4) mIsoLines.emplace_back(cut[2], cut[3]);
+      }
+    }
+  }
+  const descent::SurfaceParams& p = s.params();
+  mBuiltFor = std::make_pair(s.kind(), p);
+}
+
+ImVec2 SurfaceView::toScreen(Point p) const {
+  const float u = static_cast<float>((p.x - mRange.xMin) / (mRange.xMax - mRange.xMin));
+  const float v = static_cast<float>((p.y - mRange.yMin) / (mRange.yMax - mRange.yMin));
+  return ImVec2(mMap.min.x + u * mMap.width(), mMap.max.y - v * mMap.height());
+}
+
+Point SurfaceView::toSurface(const ImVec2& screen) const {
+  const double u = (screen.x - mMap.min.x) / std::max(mMap.width(), 1.0f);
+  const double v = (mMap.max.y - screen.y) / std::max(mMap.height(), 1.0f);
+  return Point{mRange.xMin + u * (mRange.xMax - mRange.xMin), mRange.yMin + v * (mRange.yMax - mRange.yMin)};
+}
+
+void SurfaceView::draw(const Rect& area, double seconds) {
+  mWidgets.clear();
+  const descent::Surface& s = mLab.surface();
+  if (!mBuiltFor || mBuiltFor->first != s.kind() || mBuiltFor->second.condition != s.params().condition ||
+      mBuiltFor->second.sigma != s.params().sigma) {
+    rebuild();
+  }
+  if (mPlaying) mLab.advance(seconds);
+  if (mSelected >= mLab.runs().size()) mSelected = mLab.runs().empty() ? 0 : mLab.runs().size() - 1;
+
+  const float controls = std::clamp(area.width() * 0.42f, 260.0f, 520.0f);
+  const Rect mapArea{area.min, ImVec2(std::max(area.min.x + 120.0f, area.max.x - controls), area.max.y)};
+  const Rect side{ImVec2(mapArea.max.x + MARGIN, area.min.y), area.max};
+  ImGui::SetCursorScreenPos(mapArea.min);
+  ImGui::BeginChild("surface-map", ImVec2(mapArea.width(), mapArea.height()), false,
+                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  if (ImGui::BeginTabBar("surface-tabs")) {
+    const bool sync = std::exchange(mTabSync, false);
+    const bool threeD = mThreeD;
+    if (ImGui::BeginTabItem("Contour", nullptr, sync && !threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
+      mThreeD = false;
+      ImGui::EndTabItem();
+    }
+    remember("surface-tab-contour");
+    if (ImGui::BeginTabItem("3D", nullptr, sync && threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
+      mThreeD = true;
+      ImGui::EndTabItem();
+    }
+    remember("surface-tab-3d");
+    ImGui::EndTabBar();
+  }
+  const ImVec2 min = ImGui::GetCursorScreenPos();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const Rect plot{min, ImVec2(min.x + avail.x, min.y + std::max(avail.y, 1.0f))};
+  if (mThreeD) {
+    drawOrbit(plot);
+  } else {
+    drawContour(plot);
+  }
+  ImGui::EndChild();
+  drawControls(side);
+}
+
+void SurfaceView::drawContour(const Rect& area) {
+  // Equal scales on both axes, room for the axes' labels left and below.
+  const float aspect = static_cast<float>((mRange.xMax - mRange.xMin) / (mRange.yMax - mRange.yMin));
+  float width = std::max(area.width() - AXIS_LEFT - MARGIN, 16.0f);
+  float height = width / aspect;
+  if (height > area.height() - AXIS_BOTTOM - MARGIN) {
+    height = std::max(area.height() - AXIS_BOTTOM - MARGIN, 16.0f);
+    width = height * aspect;
+  }
+  mMap.min = ImVec2(area.min.x + AXIS_LEFT, area.min.y + MARGIN);
+  mMap.max = ImVec2(mMap.min.x + width, mMap.min.y + height);
+  ImDrawList& list = *ImGui::GetWindowDrawList();
+
+  // The value grid as a mesh of vertex-coloured quads (one vertex per sample).
+  const std::size_t cells = (GRID - 1) * (GRID - 1);
+  list.PrimReserve(static_cast<int>(cells * 6), static_cast<int>(GRID * GRID));
+  const ImVec2 uv = ImGui::GetFontTexUvWhitePixel();
+  const ImDrawIdx base = static_cast<ImDrawIdx>(list._VtxCurrentIdx);
+  for (std::size_t r = 0; r < GRID; ++r) {
+    const float y = mMap.max.y - height * static_cast<float>(r) / (GRID - 1);
+    for (std::size_t c = 0; c < GRID; ++c) {
+      list._VtxWritePtr->pos = ImVec2(mMap.min.x + width * static_cast<float>(c) / (GRID - 1), y);
+      list._VtxWritePtr->uv = uv;
+      list._VtxWritePtr->col = mColours[r * GRID + c];
+      ++list._VtxWritePtr;
+    }
+  }
+  for (std::size_t r = 0; r + 1 < GRID; ++r) {
+    for (std::size_t c = 0; c + 1 < GRID; ++c) {
+      const auto i = static_cast<ImDrawIdx>(base + r * GRID + c);
+      const ImDrawIdx q[6] = {i, static_cast<ImDrawIdx>(i + 1),        static_cast<ImDrawIdx>(i + GRID + 1),
+                              i, static_cast<ImDrawIdx>(i + GRID + 1), static_cast<ImDrawIdx>(i + GRID)};
+      for (const ImDrawIdx index : q) *list._IdxWritePtr++ = index;
+    }
+  }
+  list._VtxCurrentIdx += static_cast<unsigned int>(GRID * GRID);
+
+  for (const auto& [a, b] : mIsoLines) list.AddLine(toScreen(a), toScreen(b), IM_COL32(255, 255, 255, 70), 1.0f);
+  list.AddRect(mMap.min, mMap.max, IM_COL32(200, 200, 200, 160));
+  drawAxes(list);
+
+  for (const auto& m : mLab.surface().minima()) {
+    const ImVec2 at = toScreen(m.at);
+    list.AddCircle(at, 7.0f, IM_COL32(255, 255, 255, 255), 16, 2.0f);
+    list.AddCircleFilled(at, m.global ? 3.0f : 2.0f, IM_COL32(255, 255, 255, 255));
+  }
+  drawRuns(list);
+
+  // The start point: drag it (anywhere on the map) and every run starts again from there.
+  const ImVec2 start = toScreen(mLab.start());
+  list.AddCircleFilled(start, 6.0f, IM_COL32(240, 240, 240, 255));
+  list.AddCircle(start, 6.0f, IM_COL32(20, 20, 20, 255), 16, 2.0f);
+  ImGui::SetCursorScreenPos(mMap.min);
+  ImGui::InvisibleButton("surface-map-drag", ImVec2(width, height));
+  remember("surface-map");
+  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f)) {
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    const ImVec2 inside(std::clamp(mouse.x, mMap.min.x, mMap.max.x), std::clamp(mouse.y, mMap.min.y, mMap.max.y));
+    mLab.setStart(toSurface(inside));
+  }
+  if (ImGui::IsItemHovered() && !ImGui::IsItemActive()) {
+    const Point p = toSurface(ImGui::GetIO().MousePos);
+    ImGui::SetTooltip("(%.3g, %.3g)  f = %.4g\nDrag to move the start point.", p.x, p.y, mLab.surface().value(p));
+  }
+  const ImVec2 startNow = toScreen(mLab.start());
+  mWidgets.emplace_back("surface-start",
+                        Rect{ImVec2(startNow.x - 6, startNow.y - 6), ImVec2(startNow.x + 6, startNow.y + 6)});
+}
+
+void SurfaceView::drawAxes(ImDrawList& list) const {
+  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  char label[32];
+  for (int i = 0; i <= 4; ++i) {
+    const double f = i / 4.0;
+    const double x = mRange.xMin + f * (mRange.xMax - mRange.xMin);
+    const double y = mRange.yMin + f * (mRange.yMax - mRange.yMin);
+    const float sx = mMap.min.x + static_cast<float>(f) * mMap.width();
+    const float sy = mMap.max.y - static_cast<float>(f) * mMap.height();
+    list.AddLine(ImVec2(sx, mMap.max.y), ImVec2(sx, mMap.max.y + 4), text);
+    std::snprintf(label, sizeof label, "%.3g", x);
+    const float w = ImGui::CalcTextSize(label).x;
+    list.AddText(ImVec2(std::clamp(sx - w / 2, mMap.min.x - AXIS_LEFT, mMap.max.x - w), mMap.max.y + 5), text, label);
+    list.AddLine(ImVec2(mMap.min.x - 4, sy), ImVec2(mMap.min.x, sy), text);
+    std::snprintf(label, sizeof label, "%.3g", y);
+    const ImVec2 size = ImGui::CalcTextSize(label);
+    list.AddText(ImVec2(mMap.min.x - 6 - size.x, std::clamp(sy - size.y / 2, mMap.min.y, mMap.max.y - size.y)), text,
+                 label);
+  }
+  const float line = ImGui::GetTextLineHeight();
+  list.AddText(ImVec2(mMap.min.x + mMap.width() / 2 - 3, mMap.max.y + 5 + line), text, "x");
+  list.AddText(ImVec2(mMap.min.x - AXIS_LEFT + 2, mMap.min.y), text, "y");
+}
+
+void SurfaceView::drawArrow(ImDrawList& list, ImVec2 from, Point vector, std::uint32_t colour, float thickness) const {
+  const float sx = mMap.width() / static_cast<float>(mRange.xMax - mRange.xMin);
+  const float sy = mMap.height() / static_cast<float>(mRange.yMax - mRange.yMin);
+  const ImVec2 v =
+      clampLength(ImVec2(static_cast<float>(vector.x) * sx, -static_cast<float>(vector.y) * sy), MAX_ARROW);
+  const float length = std::sqrt(v.x * v.x + v.y * v.y);
+  if (!(length >= 1.0f)) return;
+  const ImVec2 to(from.x + v.x, from.y + v.y);
+  list.AddLine(from, to, colour, thickness);
+  const ImVec2 d(v.x / length, v.y / length);
+  const float head = std::min(8.0f, length * 0.5f);
+  list.AddTriangleFilled(to, ImVec2(to.x - d.x * head - d.y * head * 0.5f, to.y - d.y * head + d.x * head * 0.5f),
+                         ImVec2(to.x - d.x * head + d.y * head * 0.5f, to.y - d.y * head - d.x * head * 0.5f), colour);
+}
+
+void SurfaceView::drawRuns(ImDrawList& list) {
+  mPathPointsDrawn.assign(mLab.runs().size(), 0);
+  list.PushClipRect(mMap.min, mMap.max, true);
+  for (std::size_t i = 0; i < mLab.runs().size(); ++i) {
+    const descent::LabRun& r = mLab.runs()[i];
+    const auto& path = r.run.path();
+    // At most MAX_PATH_POINTS points, evenly picked, and none within 3 pixels of the one before (a run
+    // near its minimum piles thousands there): one polyline, whatever the speed, stays cheap to draw.
+    const std::size_t stride = std::max<std::size_t>(1, (path.size() + MAX_PATH_POINTS - 1) / MAX_PATH_POINTS);
+    mScreenPath.assign(1, toScreen(path.front()));
+    for (std::size_t k = stride; k < path.size() + stride - 1; k += stride) {
+      const ImVec2 p = toScreen(path[std::min(k, path.size() - 1)]);
+      const ImVec2& last = mScreenPath.back();
+      if (std::fabs(p.x - last.x) + std::fabs(p.y - last.y) >= 3.0f || k >= path.size() - 1) mScreenPath.push_back(p);
+    }
+    // Whole-pixel widths: ImGui draws those from its texture, two triangles a segment (lavapipe's cost).
+    list.AddPolyline(mScreenPath.data(), static_cast<int>(mScreenPath.size()), r.colour, ImDrawFlags_None,
+                     i == mSelected ? 3.0f : 1.0f);
+    const ImVec2 previous = mScreenPath.back();
+    const std::size_t drawn = mScreenPath.size();
+    mPathPointsDrawn[i] = drawn;
+    list.AddCircleFilled(previous, 4.0f, r.colour);
+    if (r.run.steps() == 0) continue;
+    // The current step: -lr * gradient (white), -lr * velocity (the run's colour, thin), the step taken.
+    const descent::StepDetail& d = r.run.last();
+    const ImVec2 at = toScreen(d.before);
+    const double lr = d.learningRate;
+    drawArrow(list, at, Point{-lr * d.gradient.x, -lr * d.gradient.y}, IM_COL32(255, 255, 255, 220), 1.0f);
+    if (d.hasVelocity) drawArrow(list, at, Point{-lr * d.velocity.x, -lr * d.velocity.y}, r.colour & 0xB0FFFFFFu, 1.0f);
+    drawArrow(list, at, d.taken, r.colour, 2.0f);
+    if (d.hasScale) {
+      // The per-coordinate step size lr / scale: an ellipse whose axes compare x's with y's.
+      const double ex = 1.0 / d.scale.x, ey = 1.0 / d.scale.y;
+      const double most = std::max(ex, ey);
+      if (most > 0.0 && std::isfinite(most)) {
+        const float rx = 4.0f + 18.0f * static_cast<float>(ex / most),
+                    ry = 4.0f + 18.0f * static_cast<float>(ey / most);
+        ImVec2 points[24];
+        for (int k = 0; k < 24; ++k) {
+          const float a = 6.2831853f * static_cast<float>(k) / 24.0f;
+          points[k] = ImVec2(previous.x + rx * std::cos(a), previous.y + ry * std::sin(a));
+        }
+        list.AddPolyline(points, 24, r.colour, ImDrawFlags_Closed, 1.0f);
+      }
+    }
+  }
+  list.PopClipRect();
+}
+
+void SurfaceView::drawOrbit(const Rect& area) {
+  mMap = area;  // the 3D view has no start handle; the 2D mapping stays on its last square
+  ImDrawList& list = *ImGui::GetWindowDrawList();
+  ImGui::SetCursorScreenPos(area.min);
+  ImGui::InvisibleButton("surface-orbit", ImVec2(std::max(area.width(), 1.0f), std::max(area.height(), 1.0f)));
+  remember("surface-orbit");
+  const ImGuiIO& io = ImGui::GetIO();
+  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 1.0f)) {
+    mCamera.yaw -= io.MouseDelta.x * 0.01f;
+    mCamera.pitch = std::clamp(mCamera.pitch + io.MouseDelta.y * 0.01f, -1.5f, 1.5f);
+  }
+  if (mCamera.distance <= 0.0f) mCamera = OrbitCamera{0.6f, 0.6f, 3.6f};
+  if (ImGui::IsItemHovered() && io.MouseWheel != 0.0f)
+    mCamera.distance = std::clamp(mCamera.distance * std::pow(0.9f, io.MouseWheel), 1.2f, 20.0f);
+
+  const glm::vec3 eye =
+      mCamera.distance * glm::vec3(std::cos(mCamera.pitch) * std::sin(mCamera.yaw), std::sin(mCamera.pitch),
+                                   std::cos(mCamera.pitch) * std::cos(mCamera.yaw));
+  const glm::mat4 viewProjection =
+      glm::perspective(0.8f, std::max(area.width(), 1.0f) / std::max(area.height(), 1.0f), 0.05f, 100.0f) *
+      glm::lookAt(eye, glm::vec3(0.0f, MESH_HEIGHT * 0.4f, 0.0f), glm::vec3(0.0f, 1.0f, 0.0f));
+  // The surface's (x, y) on the floor (x right, y into the screen at yaw 0), its colour position up.
+  const auto world = [&](Point p, float up) {
+    return glm::vec3(static_cast<float>(2.0 * (p.x - mRange.xMin) / (mRange.xMax - mRange.xMin) - 1.0), up,
+                     static_cast<float>(1.0 - 2.0 * (p.y - mRange.yMin) / (mRange.yMax - mRange.yMin)));
+  };
+  const auto project = [&](const glm::vec3& w, float* depth = nullptr) -> std::optional<ImVec2> {
+    const glm::vec4 clip = viewProjection * glm::vec4(w, 1.0f);
+    if (clip.w <= 0.05f) return std::nullopt;
+    if (depth) *depth = clip.w;
+    return ImVec2(area.min.x + (clip.x / clip.w * 0.5f + 0.5f) * area.width(),
+                  area.min.y + (0.5f - clip.y / clip.w * 0.5f) * area.height());
+  };
+  const auto heightAt = [&](Point p) { return shade(mLab.surface().value(p)) * MESH_HEIGHT; };
+
+  // The mesh: MESH x MESH samples, quads sorted back to front (painter's algorithm), outlined.
+  std::vector<std::optional<ImVec2>> screen(MESH * MESH);
+  std::vector<float> depth(MESH * MESH, 0.0f), tone(MESH * MESH, 0.0f);
+  for (std::size_t r = 0; r < MESH; ++r) {
+    for (std::size_t c = 0; c < MESH; ++c) {
+      const Point p{mRange.xMin + (mRange.xMax - mRange.xMin) * static_cast<double>(c) / (MESH - 1),
+                    mRange.yMin + (mRange.yMax - mRange.yMin) * static_cast<double>(r) / (MESH - 1)};
+      tone[r * MESH + c] = shade(mLab.surface().value(p));
+      screen[r * MESH + c] = project(world(p, tone[r * MESH + c] * MESH_HEIGHT), &depth[r * MESH + c]);
+    }
+  }
+  mOrder.clear();
+  for (std::size_t r = 0; r + 1 < MESH; ++r) {
+    for (std::size_t c = 0; c + 1 < MESH; ++c) {
+      const std::size_t i = r * MESH + c;
+      mOrder.emplace_back(depth[i] + depth[i + 1] + depth[i + MESH] + depth[i + MESH + 1], i);
+    }
+  }
+  std::sort(mOrder.begin(), mOrder.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  list.PushClipRect(area.min, area.max, true);
+  for (const auto& [unused, i] : mOrder) {
+    const auto &a = screen[i], &b = screen[i + 1], &c = screen[i + MESH + 1], &d = screen[i + MESH];
+    if (!a || !b || !c || !d) continue;
+    const ImVec2 quad[4] = {*a, *b, *c, *d};
+    const float t = 0.25f * (tone[i] + tone[i + 1] + tone[i + MESH] + tone[i + MESH + 1]);
+    list.AddConvexPolyFilled(quad, 4, colourOf(t));
+    list.AddPolyline(quad, 4, IM_COL32(0, 0, 0, 60), ImDrawFlags_Closed, 1.0f);
+  }
+  for (const auto& m : mLab.surface().minima()) {
+    if (const auto p = project(world(m.at, heightAt(m.at) + 0.01f))) list.AddCircleFilled(*p, 4.0f, IM_COL32_WHITE);
+  }
+  mPathPointsDrawn.assign(mLab.runs().size(), 0);
+  for (std::size_t i = 0; i < mLab.runs().size(); ++i) {
+    const descent::LabRun& r = mLab.runs()[i];
+    const auto& path = r.run.path();
+    const std::size_t stride = std::max<std::size_t>(1, (path.size() + MAX_PATH_POINTS - 1) / MAX_PATH_POINTS);
+    std::optional<ImVec2> previous;
+    for (std::size_t k = 0; k < path.size() + stride - 1; k += stride) {
+      const Point p = path[std::min(k, path.size() - 1)];
+      const auto s = project(world(p, heightAt(p) + 0.015f));
+      if (s && previous) list.AddLine(*previous, *s, r.colour, i == mSelected ? 3.0f : 1.0f);
+      if (s) ++mPathPointsDrawn[i];
+      previous = s;
+    }
+    if (previous) list.AddCircleFilled(*previous, 4.0f, r.colour);
+  }
+  list.PopClipRect();
+  list.AddText(
+      ImVec2(area.min.x + 4, area.max.y - ImGui::GetTextLineHeight() - 4), ImGui::GetColorU32(ImGuiCol_TextDisabled),
+      mLogScale ? "drag to orbit, wheel to zoom; height: log-scaled f" : "drag to orbit, wheel to zoom; height: f");
+}
+
+}  // namespace nsb::ui

@@ -1,0 +1,111 @@
+#pragma once
+// SurfaceView: gradient descent you can see and touch. The Viewport's Surface mode (a preset of kind
+// "surface", or View > Surface beside any network): a filled contour map of a closed-form surface
+// (its values on a grid, log-scaled colours where the range is wide, iso-lines, minima marked, axes
+// labelled) or a 3D mesh of it under an orbit camera, with the paths of several optimizers racing from
+// one draggable start and, for the current step, arrows for -lr * gradient, -lr * velocity and the step
+// taken, and the adaptive methods' per-coordinate scale as an ellipse. Its controls, table and Step
+// panel are drawn in ui/panels/SurfacePanel.cpp. Runs on the UI thread (DescentRun is cheap), a per-frame
+// step budget keeping frames fast. Everything is drawn with ImGui's draw list (Debian's ImGui 1.86 Vulkan
+// backend ignores texture ids, so the "texture" of values is a vertex-coloured mesh).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/Result.h"
+#include "descent/SurfaceLab.h"
+#include "train/Preset.h"
+#include "ui/NetworkOrbit.h"
+#include "ui/Rect.h"
+
+namespace nsb::ui {
+
+class SurfaceView {
+ public:
+  static constexpr std::size_t GRID = 96;              // samples a side of the contour map
+  static constexpr std::size_t MESH = 40;              // samples a side of the 3D mesh
+  static constexpr std::size_t ISO_LEVELS = 10;        // iso-lines, evenly spaced in colour
+  static constexpr std::size_t MAX_PATH_POINTS = 400;  // a path's points drawn (evenly picked)
+  static constexpr float MAX_ARROW = 80.0f;            // pixels: longer arrows are shortened to this
+
+  SurfaceView();
+  // From a preset of kind "surface"; bad names or values are refused, the view unchanged.
+  core::Status configure(const train::SurfaceSetup& setup);
+  descent::SurfaceLab& lab() { return mLab; }
+  const descent::SurfaceLab& lab() const { return mLab; }
+
+  // The view in `area`: the map (contour or 3D) and its controls beside it. Advances the runs by
+  // `seconds` of their speed while playing.
+  void draw(const Rect& area, double seconds);
+
+  bool playing() const { return mPlaying; }
+  void setPlaying(bool on) { mPlaying = on; }
+  bool threeD() const { return mThreeD; }
+  void setThreeD(bool on) {
+    mThreeD = on;
+    mTabSync = true;
+  }
+  std::size_t selected() const { return mSelected; }
+  void select(std::size_t index) { mSelected = index; }
+
+  // The contour map's plot area in the last frame and its mapping (surface <-> screen).
+  Rect mapRect() const { return mMap; }
+  ImVec2 toScreen(descent::Point p) const;
+  descent::Point toSurface(const ImVec2& screen) const;
+  // Colour-map position in [0, 1] of a value (log-scaled where the surface's range is wide).
+  float shade(double value) const;
+  bool logScale() const { return mLogScale; }
+  // Points of each run's path drawn in the last frame (contour or 3D).
+  const std::vector<std::size_t>& pathPointsDrawn() const { return mPathPointsDrawn; }
+  // Screen rectangle of a named widget of the last frame ("surface-step"), for tests.
+  std::optional<Rect> widgetRect(const std::string& name) const;
+
+ private:
+  // SurfaceView.cpp: the map.
+  void rebuild();  // grid, colours, iso-lines, mesh for the surface now
+  void drawContour(const Rect& area);
+  void drawOrbit(const Rect& area);
+  void drawAxes(ImDrawList& list) const;
+  void drawRuns(ImDrawList& list);
+  void drawArrow(ImDrawList& list, ImVec2 from, descent::Point vector, std::uint32_t colour, float thickness) const;
+  // panels/SurfacePanel.cpp: the controls, the table, the Step panel.
+  void drawControls(const Rect& area);
+  void drawToolbar();
+  void drawSurfacePicker();
+  void drawRunList();
+  void drawTable();
+  void drawStepPanel();
+  void remember(const std::string& name);
+
+  descent::SurfaceLab mLab;
+  bool mPlaying = true;
+  bool mThreeD = false;
+  bool mTabSync = true;  // the tab bar shows mThreeD's tab next frame
+  std::size_t mSelected = 0;
+  int mAddKind = 6;  // the optimizer the Add button adds (an index into the optimizer list: adam)
+  // What the grid was built for: rebuilt when the surface or its constants change.
+  std::optional<std::pair<descent::SurfaceKind, descent::SurfaceParams>> mBuiltFor;
+  descent::ViewRange mRange;
+  std::vector<float> mShade;                                         // GRID x GRID colour positions, rows up in y
+  std::vector<std::uint32_t> mColours;                               // GRID x GRID
+  std::vector<std::pair<descent::Point, descent::Point>> mIsoLines;  // surface coordinates
+  double mLow = 0.0, mHigh = 1.0;                                    // the grid's value range
+  bool mLogScale = false;
+  Rect mMap;
+  bool mDragging = false;
+  OrbitCamera mCamera;
+  std::vector<std::size_t> mPathPointsDrawn;
+  std::vector<std::pair<std::string, Rect>> mWidgets;
+  std::vector<std::pair<float, std::size_t>> mOrder;  // scratch: the mesh's quads back to front
+  std::vector<ImVec2> mScreenPath;                    // scratch: a path's points on screen
+};
+
+// The optimizers the view offers, in the Add list's order.
+inline constexpr compute::OptimizerKind SURFACE_OPTIMIZERS[] = {
+    compute::OptimizerKind::Gd,       compute::OptimizerKind::Sgd,     compute::OptimizerKind::Momentum,
+    compute::OptimizerKind::Nesterov, compute::OptimizerKind::AdaGrad, compute::OptimizerKind::RmsProp,
+    compute::OptimizerKind::Adam,     compute::OptimizerKind::AdamW};
+
+}  // namespace nsb::ui
