@@ -32,8 +32,10 @@ struct Outcome {
 };
 
 // A backend on a context of its own made under `spec`, then 4 buffers, 3 uploads, a 2-op program
-// submitted 5 times and a download: 5 allocations (the staging buffer first), 13 submissions and
-// 2 pipelines. Everything after the failure still runs against the failed backend.
+// submitted 5 times and a download: 5 allocations (the staging buffer first), 2 pipelines, and 5
+// submissions where device memory is mapped (lavapipe: fills, uploads and the download are host
+// copies), 13 elsewhere (each of those a submission of its own). Everything after the failure still runs against the
+// failed backend.
 Outcome workload(const std::string& spec) {
   FaultVariable fault(spec);
   Outcome outcome;
@@ -134,8 +136,8 @@ TEST_F(VulkanFaultTest, AllocationFailures) {
 }
 
 TEST_F(VulkanFaultTest, SubmissionFailures) {
-  // 1: the first buffer's zero fill; 7: an upload; 10: the program's second replay; 13: the download.
-  for (const char* spec : {"submit:1", "submit:7", "submit:10", "submit:13"}) {
+  // On lavapipe 1, 3, 5: the program's first, third and last replay.
+  for (const char* spec : {"submit:1", "submit:3", "submit:5"}) {
     SCOPED_TRACE(spec);
     const Outcome outcome = workload(spec);
     expectOneLineError(outcome, "vkQueueSubmit returned VK_ERROR_OUT_OF_HOST_MEMORY");
@@ -153,7 +155,7 @@ TEST_F(VulkanFaultTest, PipelineFailures) {
 }
 
 TEST_F(VulkanFaultTest, LostDevice) {
-  for (const char* spec : {"lost:1", "lost:9", "lost:13"}) {
+  for (const char* spec : {"lost:1", "lost:3", "lost:5"}) {
     SCOPED_TRACE(spec);
     const Outcome outcome = workload(spec);
     expectOneLineError(outcome, "VK_ERROR_DEVICE_LOST");
@@ -170,7 +172,12 @@ TEST_F(VulkanFaultTest, ASharedContextReportsTheLostDeviceToTheRendererToo) {
   options.context = *context;
   auto backend = createBackend("vulkan", options);
   ASSERT_TRUE(backend) << backend.message();
-  Buffer counters = (*backend)->allocate(COUNTER_COUNT * sizeof(std::int32_t));  // its fill is submission 1
+  Buffer counters = (*backend)->allocate(COUNTER_COUNT * sizeof(std::int32_t));
+  Graph graph;
+  graph.add(AdvanceOp{counters.tensor({COUNTER_COUNT}, DType::I32)}, "advance");
+  auto program = (*backend)->compile(graph);
+  program->submit(1);  // submission 1 (or earlier: the buffer's fill where memory is not mapped)
+  (*backend)->synchronize();
   EXPECT_FALSE((*backend)->status());
   EXPECT_EQ((*context)->faults().lost(), VK_ERROR_DEVICE_LOST);
   VkSubmitInfo empty{};

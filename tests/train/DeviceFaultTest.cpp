@@ -74,15 +74,17 @@ class DeviceFault : public ::testing::Test {
 };
 
 TEST_F(DeviceFault, AFailureWhileTheTrainerIsMadeIsOneLine) {
-  ASSERT_GT(counts().create, 2u);
-  const std::pair<std::string, std::string> cases[] = {
-      {"alloc:1", "VK_ERROR_OUT_OF_DEVICE_MEMORY"},
-      {"alloc:6", "VK_ERROR_OUT_OF_DEVICE_MEMORY"},
-      {"pipeline:1", "VK_ERROR_OUT_OF_HOST_MEMORY"},
-      {"pipeline:4", "VK_ERROR_OUT_OF_HOST_MEMORY"},
-      {"submit:1", "VK_ERROR_OUT_OF_HOST_MEMORY"},
-      {"submit:" + std::to_string(counts().create), "VK_ERROR_OUT_OF_HOST_MEMORY"},
-      {"lost:" + std::to_string(counts().create / 2), "VK_ERROR_DEVICE_LOST"}};
+  std::vector<std::pair<std::string, std::string>> cases = {{"alloc:1", "VK_ERROR_OUT_OF_DEVICE_MEMORY"},
+                                                            {"alloc:6", "VK_ERROR_OUT_OF_DEVICE_MEMORY"},
+                                                            {"pipeline:1", "VK_ERROR_OUT_OF_HOST_MEMORY"},
+                                                            {"pipeline:4", "VK_ERROR_OUT_OF_HOST_MEMORY"}};
+  // Submissions while it is made: none where device memory is mapped (lavapipe: uploads and zero fills
+  // are copies on the host), the uploads' and fills' copies elsewhere.
+  if (counts().create > 0) {
+    cases.push_back({"submit:1", "VK_ERROR_OUT_OF_HOST_MEMORY"});
+    cases.push_back({"submit:" + std::to_string(counts().create), "VK_ERROR_OUT_OF_HOST_MEMORY"});
+    cases.push_back({"lost:" + std::to_string((counts().create + 1) / 2), "VK_ERROR_DEVICE_LOST"});
+  }
   for (const auto& [spec, result] : cases) {
     SCOPED_TRACE(spec);
     auto created = Trainer::create(spiralOn(contextWithFault(spec)).config, loadPreset("spiral").dataset);

@@ -380,6 +380,8 @@ TEST(EndToEnd, FileMenuSavesAndLoadsACheckpointAndTakesAScreenshot) {
   EXPECT_TRUE(d.framesUntil([&] { return e.step() == at; }, 150))
       << "step " << e.step() << " after loading the checkpoint of step " << at << ":\n"
       << d.screenText();
+  // The loaded step is answered first; the probes of the loaded weights follow in the same pass.
+  EXPECT_TRUE(d.framesUntil([&] { return d.latest()->probes && d.latest()->probes->step == at; }, 150));
   if (!params.empty() && d.latest()->probes) {
     EXPECT_EQ(d.latest()->probes->parameters, params) << "the checkpoint's weights";
   }
