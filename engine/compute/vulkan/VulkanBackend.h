@@ -3,7 +3,9 @@
 // buffer and replayed (the step body repeated `repeats` times per submit), one fence made once.
 // Environment: NSB_VULKAN_GEMM=texel|tiled forces a GEMM variant (default: texel on CPU devices such as
 // lavapipe, tiled on GPUs); NSB_VULKAN_VALIDATION=1 turns the validation layer on;
-// NSB_VULKAN_NO_FUSION=1 compiles every op as its own dispatch (no GEMM epilogues), for comparisons.
+// NSB_VULKAN_NO_FUSION=1 compiles every op as its own dispatch (no GEMM epilogues), for comparisons;
+// NSB_VULKAN_STAGING=1 copies through the staging buffer where device memory is mapped (lavapipe), the
+// path of GPUs whose device memory the host cannot map.
 #include <memory>
 
 #include "compute/Backend.h"

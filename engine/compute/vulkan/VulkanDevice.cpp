@@ -46,6 +46,8 @@ VulkanOptions vulkanOptionsFromEnvironment(bool timing) {
   options.timing = timing;
   const char* noFusion = std::getenv("NSB_VULKAN_NO_FUSION");
   options.fusion = noFusion == nullptr;
+  const char* staging = std::getenv("NSB_VULKAN_STAGING");
+  options.mapped = !(staging && std::string_view(staging) == "1");
   const char* forced = std::getenv("NSB_VULKAN_GEMM");
   if (forced && std::string_view(forced) == "texel") {
     options.gemm = GemmVariant::Texel;
@@ -62,7 +64,8 @@ VulkanDevice::VulkanDevice(std::shared_ptr<gpu::VulkanContext> context, const Vu
       mAllocator(mContext),
       mShaders(mContext),
       mTiming(options.timing),
-      mFusion(options.fusion) {
+      mFusion(options.fusion),
+      mMapped(options.mapped) {
   mGemmVariant = chooseGemm(*mContext, options);
   const VkDevice device = mContext->device();
   VkCommandPoolCreateInfo poolInfo{};
@@ -196,7 +199,7 @@ BufferId VulkanDevice::create(std::size_t bytes) {
     }
   }
   const VkBuffer buffer = entry.buffer.buffer();
-  std::byte* mapped = entry.buffer.mapped();
+  std::byte* mapped = mMapped ? entry.buffer.mapped() : nullptr;
   const std::size_t size = entry.buffer.size();
   mBuffers.emplace(id.value, std::move(entry));
   if (mapped) {
@@ -321,7 +324,7 @@ double VulkanDevice::peakGflops() {
 void VulkanDevice::upload(BufferId id, std::size_t offset, const std::byte* data, std::size_t size) {
   NSB_CHECK(offset + size <= bytes(id)) << "vulkan backend: upload of " << size << " bytes at " << offset
                                         << " overruns buffer " << id.value << " of " << bytes(id) << " bytes";
-  if (std::byte* mapped = mBuffers.at(id.value).buffer.mapped()) {
+  if (std::byte* mapped = mMapped ? mBuffers.at(id.value).buffer.mapped() : nullptr) {
     wait();  // the last submit may still read this buffer
     if (!failed()) std::memcpy(mapped + offset, data, size);
     return;
@@ -343,7 +346,7 @@ void VulkanDevice::upload(BufferId id, std::size_t offset, const std::byte* data
 void VulkanDevice::download(BufferId id, std::size_t offset, std::byte* data, std::size_t size) {
   NSB_CHECK(offset + size <= bytes(id)) << "vulkan backend: download of " << size << " bytes at " << offset
                                         << " overruns buffer " << id.value << " of " << bytes(id) << " bytes";
-  if (const std::byte* mapped = mBuffers.at(id.value).buffer.mapped()) {
+  if (const std::byte* mapped = mMapped ? mBuffers.at(id.value).buffer.mapped() : nullptr) {
     wait();  // its commands ended with hostReadBarrier(): their writes are visible here
     if (failed()) {
       std::memset(data, 0, size);  // as the staging path reads after a failure
@@ -355,15 +358,10 @@ void VulkanDevice::download(BufferId id, std::size_t offset, std::byte* data, st
   const VkBuffer source = buffer(id);
   for (std::size_t done = 0; done < size;) {
     const std::size_t chunk = std::min<std::size_t>(size - done, STAGING_BYTES);
+    // runNow's commands end with hostReadBarrier(): the copy is visible to the host after the wait.
     runNow([&](VkCommandBuffer commands) {
       const VkBufferCopy region{offset + done, 0, chunk};
       vkCmdCopyBuffer(commands, source, mStaging.buffer(), 1, &region);
-      VkMemoryBarrier barrier{};
-      barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
-      barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
-      barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-      vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0,
-                           nullptr, 0, nullptr);
     });
     if (failed()) {
       std::memset(data + done, 0, size - done);

@@ -28,6 +28,8 @@ struct VulkanOptions {
   bool timing = false;
   bool fusion = true;               // NSB_VULKAN_NO_FUSION=1: every op its own dispatch
   std::optional<GemmVariant> gemm;  // NSB_VULKAN_GEMM=texel|tiled; unset: texel on CPU devices, else tiled
+  bool mapped = true;               // NSB_VULKAN_STAGING=1: copies through the staging buffer even where
+                                    // device memory is mapped (the path of GPUs without it, for tests)
 };
 VulkanOptions vulkanOptionsFromEnvironment(bool timing);
 
@@ -115,6 +117,7 @@ class VulkanDevice {
   std::uint64_t mTimelineValue = 0;
   bool mTiming = false;
   bool mFusion = true;
+  bool mMapped = true;  // read and write mapped device memory directly (VulkanOptions::mapped)
   double mPeakGflops = -1.0;
   std::optional<core::Error> mFailure;
   bool mLost = false;
