@@ -20,49 +20,17 @@
 #include <thread>
 #include <vector>
 
+#include "CliRun.h"
 #include "nn/Checkpoint.h"
 
 extern char** environ;
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-CliRun run(const std::string& args) {
-  const auto dir = std::filesystem::temp_directory_path();
-  const auto errPath = dir / ("nsb-cli-err-" + std::to_string(::getpid()));
-  const std::string command = std::string(NSB_CLI) + " " + args + " 2>" + errPath.string();
-  CliRun r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) r.out += buffer.data();
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(errPath);
-  std::stringstream s;
-  s << in.rdbuf();
-  r.err = s.str();
-  std::filesystem::remove(errPath);
-  return r;
-}
-
-nlohmann::json lastJsonLine(const std::string& out) {
-  std::istringstream lines(out);
-  std::string line, last;
-  while (std::getline(lines, line)) {
-    if (!line.empty()) last = line;
-  }
-  return nlohmann::json::parse(last);
-}
-
-int lines(const std::string& text) {
-  int n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
+using nsb::sandbox::testing::CliRun;
+using nsb::sandbox::testing::lastJsonLine;
+using nsb::sandbox::testing::lineCount;
+using nsb::sandbox::testing::run;
 
 std::string tempPath(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("nsb-cli-" + std::to_string(::getpid()) + "-" + name)).string();
@@ -96,7 +64,7 @@ TEST(Cli, BadFlagsExitTwoWithOneLine) {
                            "train --no-such-flag", "train --noise 0.9", "eval --checkpoint /nonexistent.safetensors"}) {
     const CliRun r = run(args);
     EXPECT_EQ(r.code, 2) << args << ": " << r.err;
-    EXPECT_EQ(lines(r.err), 1) << args << ": " << r.err;
+    EXPECT_EQ(lineCount(r.err), 1) << args << ": " << r.err;
     EXPECT_EQ(r.err.rfind("neural-sandbox: ", 0), 0u) << r.err;
   }
 }
@@ -105,7 +73,7 @@ TEST(Cli, MissingBackendIsARuntimeFailure) {
   const CliRun r = run("train --preset xor --backend cuda --epochs 1");
   if (r.code == 0) GTEST_SKIP() << "this machine has a CUDA device";
   EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(lineCount(r.err), 1) << r.err;
 }
 
 TEST(Cli, MetricsSaveAndEval) {
@@ -142,7 +110,7 @@ TEST(Cli, UnwritableOutputsFailWithoutLeavingFiles) {
   const std::string dir = tempPath("missing-dir");
   const CliRun r = run("train --preset xor --backend cpu --epochs 1 --save " + dir + "/x.safetensors");
   EXPECT_NE(r.code, 0);
-  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(lineCount(r.err), 1) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir));
 }
 
@@ -178,7 +146,7 @@ TEST(Cli, BenchJsonComparesTheBackendsOnThePresetsData) {
   EXPECT_EQ(cpu, 2u) << "one CPU entry per batch size";
   const CliRun bad = run("bench --backends cpu,tpu --no-torch");
   EXPECT_EQ(bad.code, 2);
-  EXPECT_EQ(lines(bad.err), 1) << bad.err;
+  EXPECT_EQ(lineCount(bad.err), 1) << bad.err;
   EXPECT_NE(bad.err.find("tpu"), std::string::npos) << bad.err;
 }
 
@@ -337,7 +305,7 @@ TEST(Cli, FlagsGivenOnResumeOverrideTheCheckpointAndSaySo) {
   // A flag the checkpoint's weights cannot follow is refused.
   r = run("train --resume " + first + " --backend cpu --hidden 3");
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(lineCount(r.err), 1) << r.err;
   for (const auto& p : {first, second}) std::filesystem::remove(p);
 }
 
@@ -359,7 +327,7 @@ TEST(Cli, AnExplicitPresetOverridesTheCheckpointsEvenTheDefaultOne) {
 TEST(Cli, SaveEveryNeedsSave) {
   const CliRun r = run("train --preset xor --backend cpu --epochs 1 --save-every 5");
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(lineCount(r.err), 1) << r.err;
 }
 
 }  // namespace

@@ -14,46 +14,15 @@
 #include <string>
 #include <vector>
 
+#include "CliRun.h"
 #include "nn/Checkpoint.h"
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-CliRun run(const std::string& args) {
-  const auto errPath = std::filesystem::temp_directory_path() / ("nsb-descend-err-" + std::to_string(::getpid()));
-  const std::string command = std::string(NSB_CLI) + " " + args + " 2>" + errPath.string();
-  CliRun r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) r.out += buffer.data();
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(errPath);
-  std::stringstream s;
-  s << in.rdbuf();
-  r.err = s.str();
-  std::filesystem::remove(errPath);
-  return r;
-}
-
-nlohmann::json lastJsonLine(const std::string& out) {
-  std::istringstream lines(out);
-  std::string line, last;
-  while (std::getline(lines, line)) {
-    if (!line.empty()) last = line;
-  }
-  return nlohmann::json::parse(last);
-}
-
-int lines(const std::string& text) {
-  int n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
+using nsb::sandbox::testing::CliRun;
+using nsb::sandbox::testing::lastJsonLine;
+using nsb::sandbox::testing::lineCount;
+using nsb::sandbox::testing::run;
 
 std::string tempPath(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("nsb-descend-" + std::to_string(::getpid()) + "-" + name)).string();
@@ -136,7 +105,7 @@ TEST(DescendCli, DivergenceStopsWithOneLineAndExitsZero) {
   // gd at lr 1 on the bowl (k = 10) multiplies y by -9 a step: beyond float's range in about 40 steps.
   const CliRun r = run("descend --surface bowl --optimizer gd --lr 1 --start=1,1 --steps 1000 --json");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(lineCount(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("diverged at step"), std::string::npos) << r.err;
   const auto j = lastJsonLine(r.out);
   ASSERT_TRUE(j["diverged_step"].is_number_unsigned()) << j.dump();
@@ -173,7 +142,7 @@ TEST(DescendCli, PathIsWrittenAsCsv) {
   const std::string missing = tempPath("no-such-dir") + "/path.csv";
   const CliRun bad = run("descend --surface bowl --steps 5 --path " + missing);
   EXPECT_EQ(bad.code, 2);
-  EXPECT_EQ(lines(bad.err), 1) << bad.err;
+  EXPECT_EQ(lineCount(bad.err), 1) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(missing));
 }
 
@@ -202,7 +171,7 @@ TEST(DescendCli, BadInputIsOneLineAndExitTwo) {
   for (const auto& [args, flag] : cases) {
     const CliRun r = run(args);
     EXPECT_EQ(r.code, 2) << args << ": " << r.err;
-    EXPECT_EQ(lines(r.err), 1) << args << ": " << r.err;
+    EXPECT_EQ(lineCount(r.err), 1) << args << ": " << r.err;
     EXPECT_NE(r.err.find(flag), std::string::npos) << args << ": " << r.err;
     EXPECT_EQ(r.out, "") << args;
   }
@@ -264,7 +233,7 @@ TEST(TrainOptimizerFlags, OutOfRangeIsOneLineAndExitTwo) {
        {"--momentum 1", "--beta1 1", "--beta2 -1", "--rho 1.5", "--eps 2", "--weight-decay -0.1"}) {
     const CliRun r = run("train --preset xor --backend cpu --epochs 1 " + flag);
     EXPECT_EQ(r.code, 2) << flag << ": " << r.err;
-    EXPECT_EQ(lines(r.err), 1) << flag << ": " << r.err;
+    EXPECT_EQ(lineCount(r.err), 1) << flag << ": " << r.err;
     EXPECT_NE(r.err.find(flag.substr(0, flag.find(' '))), std::string::npos) << r.err;
   }
 }

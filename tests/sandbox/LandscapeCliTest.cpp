@@ -16,42 +16,20 @@
 #include <string>
 #include <vector>
 
+#include "CliRun.h"
 #include "landscape/Directions.h"
 #include "nn/Checkpoint.h"
 
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
-
-CliRun run(const std::string& args) {
-  const auto errPath = std::filesystem::temp_directory_path() / ("nsb-landscape-err-" + std::to_string(::getpid()));
-  const std::string command = std::string(NSB_CLI) + " " + args + " 2>" + errPath.string();
-  CliRun r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) r.out += buffer.data();
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(errPath);
-  std::stringstream s;
-  s << in.rdbuf();
-  r.err = s.str();
-  std::filesystem::remove(errPath);
-  return r;
-}
+using nsb::sandbox::testing::CliRun;
+using nsb::sandbox::testing::lastJsonLine;
+using nsb::sandbox::testing::lineCount;
+using nsb::sandbox::testing::run;
 
 std::string tempPath(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("nsb-landscape-" + std::to_string(::getpid()) + "-" + name))
       .string();
-}
-
-int lines(const std::string& text) {
-  int n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
 }
 
 // A small spiral classifier, trained once for every test.
@@ -141,7 +119,7 @@ TEST(LandscapeCli, BadInputIsOneLineAndExitTwoWithNoFile) {
   for (const auto& [args, flag] : cases) {
     const CliRun r = run(args);
     EXPECT_EQ(r.code, 2) << args << "\n" << r.err;
-    EXPECT_EQ(lines(r.err), 1) << args << "\n" << r.err;
+    EXPECT_EQ(lineCount(r.err), 1) << args << "\n" << r.err;
     EXPECT_NE(r.err.find(flag), std::string::npos) << args << "\n" << r.err;
     EXPECT_FALSE(std::filesystem::exists(csv)) << args;
   }
