@@ -98,6 +98,16 @@ SyncStatus LocalSession::sync(std::chrono::milliseconds timeout) {
   return status;
 }
 
+bool LocalSession::awaitApplied(std::uint64_t sequence, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mSnapshotMutex);
+  ++mWaiters;
+  const bool answered = mApplied.wait_for(lock, timeout, [&] {
+    return mSnapshot->appliedSequence >= sequence || mEnded;
+  }) && mSnapshot->appliedSequence >= sequence;
+  if (--mWaiters == 0 && mEnded) mApplied.notify_all();
+  return answered;
+}
+
 VersionedDataset LocalSession::dataset() const {
   std::lock_guard lock(mSnapshotMutex);
   return mDataset;
@@ -294,7 +304,10 @@ void LocalSession::loop() {
     // grid takes tens of ms on the CPU backend, up to 200 ms on lavapipe beside other work), when the
     // network's shape is unchanged, so that the last probes still fit it. After a Reset or a loaded
     // checkpoint they show the previous weights for that long; the full publish follows in this pass.
-    if (appliedUpTo > 0 && mPublishedSpec == mTrainer->config().spec) publish(stepsPerSecond, false);
+    if (appliedUpTo > 0 && mPublishedSpec == mTrainer->config().spec) {
+      publish(stepsPerSecond, false);
+      mApplied.notify_all();  // an awaitApplied() goes on now, not after the probes
+    }
     std::uint64_t want = 0;
     if (mPendingSteps > 0) {
       want = std::min<std::uint64_t>(mPendingSteps, mTrainer->config().stepsPerSubmit);

@@ -38,6 +38,7 @@ class LocalSession final : public Session {
   std::uint64_t submit(Command command) override;
   std::shared_ptr<const Snapshot> latest() const override;
   SyncStatus sync(std::chrono::milliseconds timeout = std::chrono::hours(24)) override;
+  bool awaitApplied(std::uint64_t sequence, std::chrono::milliseconds timeout) override;
   VersionedDataset dataset() const override;
   std::shared_ptr<const DeviceProbes> deviceProbes(std::uint64_t probeVersion) const override;
 
@@ -62,7 +63,7 @@ class LocalSession final : public Session {
   std::condition_variable mApplied;
   std::uint64_t mSubmitted = 0, mSynced = 0;  // guarded by mSnapshotMutex
   bool mEnded = false;                        // guarded by mSnapshotMutex: the destructor has begun
-  std::size_t mWaiters = 0;                   // guarded by mSnapshotMutex: sync() calls in progress
+  std::size_t mWaiters = 0;                   // guarded by mSnapshotMutex: sync() and awaitApplied() calls in progress
   std::atomic<bool> mStop{false};
   bool mRunning = false;
   std::atomic<std::uint64_t> mPendingSteps{0};

@@ -55,6 +55,11 @@ class Session {
   // Any thread. Waits until every command submitted before this call has been applied (and the steps
   // it asked for run) and a snapshot published.
   virtual SyncStatus sync(std::chrono::milliseconds timeout = std::chrono::hours(24)) = 0;
+  // Any thread. Waits until a published snapshot answers command `sequence` (its appliedSequence
+  // reaches it): true then, false on timeout or when the session ended. Unlike sync() it does not wait
+  // for the steps still queued or for the probes a full publish runs again, so a frame can show a
+  // Pause or a Reset as soon as the session has taken it.
+  virtual bool awaitApplied(std::uint64_t sequence, std::chrono::milliseconds timeout) = 0;
   // Any thread. The dataset trained on now; fetch it again when a snapshot's datasetVersion differs
   // from the version fetched.
   virtual VersionedDataset dataset() const = 0;

@@ -402,6 +402,16 @@ bool App::frame(bool capture) {
   FrameStats stats{mFps, mFrameMs};
   if (mRecorder && mShowRecording) stats.recordedFrames = mRecorder->frameCount() + 1;  // this frame counted
   const EditorRequests requests = mEditor->draw(*snapshot, stats);
+  // A frame whose input sent a Pause, a Reset or a structural edit would only show the state before it:
+  // it is not drawn, and the next one goes out as soon as the session answers (FramePacer), so the
+  // effect is on screen one frame's rendering sooner. Not in lockstep (the headless PNGs stay the
+  // same), nor when this frame is captured or recorded.
+  mDrewLastFrame = lockstep() || !mEditor->awaitsAnswerToShow() || capture || mScreenshotPath || mRecorder;
+  if (!mDrewLastFrame) {
+    ImGui::EndFrame();
+    handle(requests);
+    return !mQuit;
+  }
   ImGui::Render();
   // File > Save screenshot: this frame, which no longer shows the dialog that asked for it. A recording
   // leaves out the frames with the File menu or a dialog open, and the one that stops it.
@@ -437,12 +447,28 @@ bool App::frame(bool capture) {
 }
 
 bool App::awaitAnswer(std::chrono::steady_clock::time_point deadline) {
-  const std::uint64_t awaited = mEditor ? mEditor->awaited() : 0;
-  if (awaited == 0) return false;
-  if (mSession->latest()->appliedSequence >= awaited) return true;
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  return left.count() > 0 && mSession->sync(left) == train::SyncStatus::Synced &&
-         mSession->latest()->appliedSequence >= awaited;
+  using namespace std::chrono_literals;
+  using Clock = std::chrono::steady_clock;
+  for (;;) {
+    // The answer to a command sent comes first: the frame after it shows what it did. With nothing
+    // awaited, a click, a key or typing starts its frame at once, not at the frame cap's next slot.
+    const std::uint64_t awaited = mEditor ? mEditor->awaited() : 0;
+    if (awaited > 0 && mSession->latest()->appliedSequence >= awaited) return true;
+    if (awaited == 0 && mInput.actionPending()) return true;
+    const auto now = Clock::now();
+    if (now >= deadline) return false;
+    if (!mWindow) {
+      // Headless (the end-to-end driver): input comes from this thread, only an answer can arrive.
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+      return awaited > 0 && mSession->awaitApplied(awaited, left);
+    }
+    // A window: the session's answer in slices of 2 ms, or GLFW's events until one acts.
+    if (awaited > 0) {
+      if (mSession->awaitApplied(awaited, 2ms)) return true;
+    } else {
+      glfwWaitEventsTimeout(std::chrono::duration<double>(deadline - now).count());
+    }
+  }
 }
 
 core::Result<render::Image> App::captured() { return mRenderer->capturedImage(); }

@@ -81,8 +81,10 @@ class App {
   // One frame: events, training steps (headless: S steps, waited for), UI, render. False once the
   // window was closed or Quit chosen.
   bool frame(bool capture = false);
-  // Blocks until the session has answered every command the editor sent and waits for (true), or until
-  // `deadline` (false; at once when nothing is awaited). A paced frame goes out early on true.
+  // Blocks until the session has answered the commands the editor sent and waits for, or, with nothing
+  // awaited, until input that may act (a button, a key, typing) is queued (true), or until `deadline`
+  // (false; headless, at once when nothing is awaited). A paced frame goes out early on true. A window
+  // takes GLFW's events meanwhile.
   bool awaitAnswer(std::chrono::steady_clock::time_point deadline);
   // The pixels of the last frame drawn with capture.
   core::Result<render::Image> captured();
@@ -114,6 +116,8 @@ class App {
   // Mouse and keyboard events for the coming frames: a window's come from GLFW, tests push their own.
   InputQueue& input() { return mInput; }
   std::uint64_t frames() const { return mFrames; }
+  // Whether the last frame() drew (false: it sent a command only the answer shows, see frame()).
+  bool drewLastFrame() const { return mDrewLastFrame; }
   double maxFps() const { return mMaxFps; }  // 0: no limit
 
  private:
@@ -139,6 +143,7 @@ class App {
   std::unique_ptr<Editor> mEditor;
   std::unique_ptr<train::Session> mSession;
   std::uint64_t mFrames = 0;
+  bool mDrewLastFrame = true;
   double mFps = 0.0, mFrameMs = 0.0;
   double mLastFrameTime = 0.0;
   double mMaxFps = 0.0;              // AppOptions::maxFps resolved for the device

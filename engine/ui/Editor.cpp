@@ -78,8 +78,17 @@ void Editor::rememberWidget(const std::string& name, const Rect& rect) {
 }
 
 std::uint64_t Editor::send(train::Command command) {
+  // What the session shows in its answer, and no widget of the editor before it.
+  using namespace train;
+  const bool shownByAnswer = std::visit(
+      []<typename T>(const T&) {
+        return !std::is_same_v<T, SetHyperparams> && !std::is_same_v<T, SetSpeed> && !std::is_same_v<T, SetProbes> &&
+               !std::is_same_v<T, SetParameter> && !std::is_same_v<T, SaveCheckpoint>;
+      },
+      command);
   const std::uint64_t sequence = mConfig.submit ? mConfig.submit(std::move(command)) : 0;
   mLastSent = std::max(mLastSent, sequence);
+  mAwaitsAnswerToShow = mAwaitsAnswerToShow || (shownByAnswer && sequence > 0);
   return sequence;
 }
 
@@ -129,6 +138,7 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
   ++mFrame;
   mWidgets.clear();  // widgetRect() names what this frame drew (a closed menu's items are gone)
   mHideFromRecording = false;
+  mAwaitsAnswerToShow = false;
   mRecording = stats.recordedFrames;
   EditorRequests requests;
   settle(snapshot);

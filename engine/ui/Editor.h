@@ -178,6 +178,10 @@ class Editor {
   // Whether the last frame showed the File menu, its dialog or a panel's Save-as-PNG menu: frames a
   // recording leaves out, so that it never shows what started or stopped it.
   bool hidesFromRecording() const { return mHideFromRecording; }
+  // Whether the last frame sent a command whose effect only the session's answer shows (Pause, Reset,
+  // Step, a structural or data edit): that frame would only show the state before it. Value edits are
+  // not among them: the widget shows the value set at once, marked pending.
+  bool awaitsAnswerToShow() const { return mAwaitsAnswerToShow; }
 
  private:
   // Editor.cpp: layout, shortcuts, pending edits, commands, the widget registry.
@@ -262,7 +266,8 @@ class Editor {
   // The hyperparameters last sent, shown until the snapshot has them (or 2 s of frames have passed).
   std::optional<train::Hyperparams> mSentHyper;
   std::uint64_t mSentSequence = 0;
-  std::uint64_t mLastSent = 0;  // the highest sequence number send() got
+  std::uint64_t mLastSent = 0;       // the highest sequence number send() got
+  bool mAwaitsAnswerToShow = false;  // this frame sent a command that only the answer shows
   int mSeed = 1;
   train::Hyperparams mEditing;  // the hyperparameters under an active widget, kept across frames
   bool mEditingActive = false;

@@ -6,6 +6,8 @@
 #include <backends/imgui_impl_glfw.h>
 #include <imgui.h>
 
+#include <algorithm>
+
 namespace nsb::ui {
 namespace {
 
@@ -68,6 +70,13 @@ bool InputQueue::mouseDown(int button) const {
 
 bool InputQueue::keyDown(int key) const {
   return key >= 0 && key < static_cast<int>(KEYS) && mKeys[static_cast<std::size_t>(key)];
+}
+
+bool InputQueue::actionPending() const {
+  return std::any_of(mEvents.begin(), mEvents.end(), [](const InputEvent& e) {
+    return e.kind == InputEvent::Kind::MouseButton || e.kind == InputEvent::Kind::Key ||
+           e.kind == InputEvent::Kind::Character;
+  });
 }
 
 void InputQueue::feed(ImGuiIO& io) {

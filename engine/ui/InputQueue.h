@@ -39,6 +39,9 @@ class InputQueue {
   // then writes the resulting state into io. The rest waits for the next frame.
   void feed(ImGuiIO& io);
   std::size_t pending() const { return mEvents.size(); }
+  // Whether a button, key or character waits to be fed: input that may act (a click, a shortcut, typing),
+  // not a mere mouse move or scroll. Its frame need not wait for the frame cap's slot.
+  bool actionPending() const;
   bool mouseDown(int button) const;
   bool keyDown(int key) const;
 

@@ -152,6 +152,24 @@ TEST(Session, SyncTimesOutOnABusySessionAndSyncsOnceItsCommandsAreApplied) {
   EXPECT_LT(s->latest()->step, 100'000'000u);
 }
 
+// awaitApplied: true once a published snapshot answers the command (not waiting for steps queued
+// before later commands), false when the command is still queued behind steps at the timeout.
+TEST(Session, AwaitAppliedReturnsOnceASnapshotAnswersTheCommand) {
+  auto s = makeSession(true);
+  const std::uint64_t pause = s->submit(Pause{});
+  ASSERT_TRUE(s->awaitApplied(pause, std::chrono::seconds(10)));
+  const auto answered = s->latest();
+  EXPECT_GE(answered->appliedSequence, pause);
+  EXPECT_FALSE(answered->running);
+
+  s->submit(Step{100'000'000});  // hours of training: a command after it waits
+  const std::uint64_t reset = s->submit(Reset{1});
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(s->awaitApplied(reset, std::chrono::milliseconds(50)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
+  EXPECT_LT(s->latest()->appliedSequence, reset);
+}
+
 // A sync() waiting on another thread when the session goes returns Ended instead of waiting for
 // commands that will never be applied.
 TEST(Session, SyncReturnsEndedWhenTheSessionEndsWhileItWaits) {

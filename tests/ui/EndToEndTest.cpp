@@ -188,6 +188,25 @@ TEST(EndToEnd, PauseStopsTrainingInTheFrameItWasClickedOnVulkan) { expectPauseSt
 
 // A typed learning rate: on screen from the next frame on (never the old value again), applied by the
 // session within one submit of the frame that sent it (and the steps one frame hides).
+// The frame whose click sends Pause is not drawn (it could only show training going on); the first
+// frame drawn once the session has answered shows the step training stopped at.
+TEST(EndToEnd, TheFrameThatSendsPauseIsNotDrawnAndTheAnsweredOneShowsThePausedStep) {
+  LiveEditor e(0, "cpu");
+  ASSERT_TRUE(e);
+  EditorDriver& d = *e.driver;
+  e.warmUp();
+  const std::uint64_t shownBefore = d.shownStep().value_or(0);
+  ASSERT_TRUE(d.pushClick("play"));
+  d.frame();  // the press sends Pause
+  EXPECT_FALSE(d.app().drewLastFrame()) << "the frame that sent Pause was drawn";
+  EXPECT_EQ(d.shownStep(), shownBefore) << "an undrawn frame changed what the screen shows";
+  ASSERT_EQ(d.app().session().sync(std::chrono::seconds(30)), train::SyncStatus::Synced);
+  d.frame();  // the release
+  EXPECT_TRUE(d.app().drewLastFrame());
+  EXPECT_FALSE(d.latest()->running);
+  EXPECT_EQ(d.shownStep(), d.latest()->step) << d.screenText();
+}
+
 TEST(EndToEnd, AnEditedLearningRateIsShownAtOnceAndAppliedWithinASubmit) {
   LiveEditor e(10);
   ASSERT_TRUE(e);

@@ -27,6 +27,24 @@ TEST(InputQueue, ATapBetweenTwoFramesLandsInTwoFrames) {
   EXPECT_FALSE(io.KeysDown[GLFW_KEY_SPACE]) << "nothing pending: the state stays";
 }
 
+// Only input that may act starts a frame early (App::awaitAnswer): not a mouse move or scrolling.
+TEST(InputQueue, ButtonsKeysAndCharactersAreActionsMovesAndScrollingAreNot) {
+  InputQueue queue;
+  ImGuiIO io;
+  queue.mouseMove(10.0f, 10.0f);
+  queue.scroll(0.0f, 1.0f);
+  EXPECT_FALSE(queue.actionPending());
+  queue.mouseButton(0, true);
+  EXPECT_TRUE(queue.actionPending());
+  queue.feed(io);
+  EXPECT_FALSE(queue.actionPending()) << "fed";
+  queue.key(GLFW_KEY_S, true);
+  EXPECT_TRUE(queue.actionPending());
+  queue.feed(io);
+  queue.character('a');
+  EXPECT_TRUE(queue.actionPending());
+}
+
 TEST(InputQueue, ThreeFastClicksTakeSixFramesAtTheClickedPlace) {
   InputQueue queue;
   ImGuiIO io;
