@@ -50,6 +50,7 @@ void ImageViews::setDataset(std::shared_ptr<const data::Dataset> dataset) {
   mWrittenPredictions = ~0ull;
   mSampleWritten = false;
   mHaveSpectra = false;
+  mSpectraVersion = 0;
   mMisclassified.clear();
   mCell.reset();
   mWeightsSource.reset();
@@ -235,21 +236,30 @@ void ImageViews::update(const train::Snapshot& snapshot, render::HeatmapView* he
     mWidth0 = snapshot.spec.layerOutputs(0);
     const std::size_t shown = weightSlots();
     mWeightRange.assign(shown, 1.0f);
-    mSpectrumRange.assign(shown, {0.0f, 1.0f});
+    if (mSpectrumRange.size() != shown) {
+      mSpectrumRange.assign(shown, {0.0f, 1.0f});
+      mSpectraVersion = 0;
+    }
     const float* weights = set->parameters.data() + snapshot.spec.weightOffset(0);
     const std::size_t halfCells = mSide * (mSide / 2 + 1);
-    const bool haveSpectrum = set->spectrum.size() == mWidth0 * halfCells;
-    mHaveSpectra = haveSpectrum;
+    mHaveSpectra = set->spectrum.size() == mWidth0 * halfCells;
     for (std::size_t j = 0; j < shown; ++j) {
       const float* w = weights + j * cells;
       mWeightRange[j] = largestMagnitude(w, cells);
       heatmaps->write(slot(weightSlot(j)), std::span<const float>(w, cells));
-      if (haveSpectrum) {
-        const auto image = fullSpectrum(set->spectrum.data() + j * halfCells, mSide);
-        const auto [low, high] = std::minmax_element(image.begin(), image.end());
-        mSpectrumRange[j] = {*low, std::max(*high, *low + 1e-6f)};
-        heatmaps->write(slot(spectrumSlot(j)), image);
-      }
+    }
+  }
+  // The spectra only while something shows them (the last frame drew one): mirroring and log1p of
+  // every neuron's spectrum for each probe set costs the UI thread a millisecond it needs elsewhere.
+  const bool wanted = std::exchange(mSpectraDrawn, false);
+  if (wanted && mHaveSpectra && mWeightsSource && mSpectraVersion != mWrittenVersion) {
+    mSpectraVersion = mWrittenVersion;
+    const std::size_t halfCells = mSide * (mSide / 2 + 1);
+    for (std::size_t j = 0; j < mSpectrumRange.size(); ++j) {
+      const auto image = fullSpectrum(mWeightsSource->spectrum.data() + j * halfCells, mSide);
+      const auto [low, high] = std::minmax_element(image.begin(), image.end());
+      mSpectrumRange[j] = {*low, std::max(*high, *low + 1e-6f)};
+      heatmaps->write(slot(spectrumSlot(j)), image);
     }
   }
   if (snapshot.predictions && snapshot.predictions->step != mWrittenPredictions) {
@@ -288,7 +298,8 @@ bool ImageViews::drawWeights(ImDrawList* list, render::HeatmapView* heatmaps, st
 
 bool ImageViews::drawSpectrum(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t neuron,
                               const Rect& rect) const {
-  if (!active() || !mHaveSpectra || neuron >= mSpectrumRange.size()) return false;
+  mSpectraDrawn = true;
+  if (!active() || !mHaveSpectra || mSpectraVersion == 0 || neuron >= mSpectrumRange.size()) return false;
   drawImage(list, heatmaps, spectrumSlot(neuron), rect, mSpectrumRange[neuron].first, mSpectrumRange[neuron].second,
             true);
   return true;
@@ -323,6 +334,7 @@ void ImageViews::drawWeightGrid(ImDrawList* list, render::HeatmapView* heatmaps,
                                 float height) {
   const std::size_t count = mWeightRange.size();
   if (spectra && !mHaveSpectra) return;
+  if (spectra) mSpectraDrawn = true;
   ImGui::BeginChild(spectra ? "##spectra" : "##weights", ImVec2(width, height), true, ImGuiWindowFlags_NoScrollbar);
   ImGui::TextUnformatted(spectra ? "|DFT| of the weight images" : "first-layer weights");
   const ImVec2 origin = ImGui::GetCursorScreenPos();

@@ -120,7 +120,11 @@ class ImageViews {
   std::size_t mWidth0 = 0;  // first-layer neurons shown
   std::uint64_t mWrittenVersion = 0, mWrittenPredictions = ~0ull;
   bool mSampleWritten = false;
-  bool mHaveSpectra = false;                            // the last probe set carried the first layer's spectra
+  bool mHaveSpectra = false;  // the last probe set carried the first layer's spectra
+  // The probe set version the spectra in the atlas are from (0: none), and whether a frame drew one
+  // since the last update() (which writes them only then; the draw functions are const).
+  std::uint64_t mSpectraVersion = 0;
+  mutable bool mSpectraDrawn = false;
   std::vector<float> mWeightRange;                      // per neuron: the largest |w|
   std::vector<std::pair<float, float>> mSpectrumRange;  // per neuron: lowest, highest
   std::vector<std::size_t> mMisclassified;
