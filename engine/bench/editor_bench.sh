@@ -5,7 +5,8 @@
 # edit-to-screen latency (p50/p95 over 50 edits of each kind, CPU and Vulkan backends, plain and beside
 # two busy threads, training at max speed and at the 30 steps/s a window starts at; the end-to-end
 # suite's DISABLED_ measurement, LATENCY=0 skips it), and the Surface view's frame time with 8
-# optimizers at 1,000 steps/s each (issue 16: median <= 34 ms).
+# optimizers at 1,000 steps/s each (issue 16: median <= 34 ms), and the image Viewport's (mnist-mlp,
+# the CPU backend training at max speed; issue 14: median <= 34 ms).
 # Usage: engine/bench/editor_bench.sh [path/to/neural-sandbox]   (needs Xvfb when DISPLAY is unset)
 set -euo pipefail
 exe=${1:-build/default/sandbox/neural-sandbox}
@@ -44,6 +45,10 @@ cat >"$race" <<'JSON'
 JSON
 "$exe" gui --preset "$race" --max-fps 0 --width 1280 --height 720 --frames "$frames" | grep '^gui:'
 rm -f "$race"
+
+echo "== image Viewport, 1280x720, mnist-mlp on the CPU backend at max speed, --max-fps 0, $frames frames"
+"$exe" gui --preset mnist-mlp --backend cpu --speed max --max-fps 0 --width 1280 --height 720 --frames "$frames" |
+  grep '^gui:'
 
 for cache in on off; do
   echo "== start-up, exec to the first frame, 5 runs, Mesa shader cache $cache"

@@ -32,24 +32,6 @@ const char* fitting(std::initializer_list<const char*> candidates, float room) {
   return nullptr;
 }
 
-// A grid of `count` squares in `box`: the columns that give the largest side, a square of `side`
-// plus `below` pixels under it per row.
-struct Grid {
-  std::size_t columns = 1;
-  float side = 0.0f;
-};
-Grid bestGrid(std::size_t count, float width, float height, float gap, float belowShare) {
-  Grid best;
-  for (std::size_t columns = 1; columns <= count; ++columns) {
-    const std::size_t rows = (count + columns - 1) / columns;
-    const float byWidth = width / static_cast<float>(columns) - gap;
-    const float byHeight = height / static_cast<float>(rows) / (1.0f + belowShare) - gap;
-    const float side = std::min(byWidth, byHeight);
-    if (side > best.side) best = Grid{columns, side};
-  }
-  return best;
-}
-
 }  // namespace
 
 std::optional<Rect> ImageNetworkView::neuronRect(std::size_t column, std::size_t neuron) const {
@@ -201,7 +183,7 @@ std::optional<std::pair<std::size_t, std::size_t>> ImageNetworkView::draw(const 
 
   // Where each neuron of each layer is, before anything is drawn (edges go under the neurons).
   const std::size_t width0 = spec.layerOutputs(0);
-  const Grid tiles = bestGrid(width0, columns[1].width(), height, 3.0f, 0.15f);
+  const ImageViews::Grid tiles = ImageViews::gridFor(width0, columns[1].width(), height, 3.0f, 0.15f);
   const float bar = std::max(3.0f, std::round(tiles.side * 0.12f));
   for (std::size_t j = 0; j < width0; ++j) {
     const float cx = columns[1].min.x + (tiles.side + 3.0f) * static_cast<float>(j % tiles.columns);
@@ -213,7 +195,7 @@ std::optional<std::pair<std::size_t, std::size_t>> ImageNetworkView::draw(const 
   for (std::size_t l = 1; l + 1 < layers; ++l) {
     const std::size_t n = spec.layerOutputs(l);
     const Rect& col = columns[l + 1];
-    const Grid g = bestGrid(n, std::min(col.width(), 4.0f * line), height, 2.0f, 0.0f);
+    const ImageViews::Grid g = ImageViews::gridFor(n, std::min(col.width(), 4.0f * line), height, 2.0f, 0.0f);
     const float side = std::min(g.side, 2.0f * line);
     const auto rows = static_cast<float>((n + g.columns - 1) / g.columns);
     const float y0 = top + std::max(height - rows * (side + 2.0f), 0.0f) * 0.5f;
@@ -234,6 +216,10 @@ std::optional<std::pair<std::size_t, std::size_t>> ImageNetworkView::draw(const 
 
   // Edges of the deeper layers: each neuron's k strongest inputs, coloured by sign.
   if (params && mEdges > 0) {
+    // Plain lines, the cheaper kind for lavapipe: with anti-aliasing the edges took about 8 % of the
+    // process's CPU time (docs/benchmarks.md, session 9).
+    const ImDrawListFlags flags = list->Flags;
+    list->Flags &= ~(ImDrawListFlags_AntiAliasedLines | ImDrawListFlags_AntiAliasedLinesUseTex);
     for (std::size_t l = 1; l < layers; ++l) {
       float largest = 1e-6f;
       const std::size_t in = spec.layerInputs(l);
@@ -254,6 +240,7 @@ std::optional<std::pair<std::size_t, std::size_t>> ImageNetworkView::draw(const 
         }
       }
     }
+    list->Flags = flags;
   }
 
   // First layer: each neuron's weight image, its activation for the image as a bar under it.

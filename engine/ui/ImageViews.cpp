@@ -49,6 +49,8 @@ void ImageViews::setDataset(std::shared_ptr<const data::Dataset> dataset) {
   mWrittenVersion = 0;
   mWrittenPredictions = ~0ull;
   mSampleWritten = false;
+  mHaveSpectra = false;
+  mSpectraVersion = 0;
   mMisclassified.clear();
   mCell.reset();
   mWeightsSource.reset();
@@ -234,20 +236,30 @@ void ImageViews::update(const train::Snapshot& snapshot, render::HeatmapView* he
     mWidth0 = snapshot.spec.layerOutputs(0);
     const std::size_t shown = weightSlots();
     mWeightRange.assign(shown, 1.0f);
-    mSpectrumRange.assign(shown, {0.0f, 1.0f});
+    if (mSpectrumRange.size() != shown) {
+      mSpectrumRange.assign(shown, {0.0f, 1.0f});
+      mSpectraVersion = 0;
+    }
     const float* weights = set->parameters.data() + snapshot.spec.weightOffset(0);
     const std::size_t halfCells = mSide * (mSide / 2 + 1);
-    const bool haveSpectrum = set->spectrum.size() == mWidth0 * halfCells;
+    mHaveSpectra = set->spectrum.size() == mWidth0 * halfCells;
     for (std::size_t j = 0; j < shown; ++j) {
       const float* w = weights + j * cells;
       mWeightRange[j] = largestMagnitude(w, cells);
       heatmaps->write(slot(weightSlot(j)), std::span<const float>(w, cells));
-      if (haveSpectrum) {
-        const auto image = fullSpectrum(set->spectrum.data() + j * halfCells, mSide);
-        const auto [low, high] = std::minmax_element(image.begin(), image.end());
-        mSpectrumRange[j] = {*low, std::max(*high, *low + 1e-6f)};
-        heatmaps->write(slot(spectrumSlot(j)), image);
-      }
+    }
+  }
+  // The spectra only while something shows them (the last frame drew one): mirroring and log1p of
+  // every neuron's spectrum for each probe set costs the UI thread a millisecond it needs elsewhere.
+  const bool wanted = std::exchange(mSpectraDrawn, false);
+  if (wanted && mHaveSpectra && mWeightsSource && mSpectraVersion != mWrittenVersion) {
+    mSpectraVersion = mWrittenVersion;
+    const std::size_t halfCells = mSide * (mSide / 2 + 1);
+    for (std::size_t j = 0; j < mSpectrumRange.size(); ++j) {
+      const auto image = fullSpectrum(mWeightsSource->spectrum.data() + j * halfCells, mSide);
+      const auto [low, high] = std::minmax_element(image.begin(), image.end());
+      mSpectrumRange[j] = {*low, std::max(*high, *low + 1e-6f)};
+      heatmaps->write(slot(spectrumSlot(j)), image);
     }
   }
   if (snapshot.predictions && snapshot.predictions->step != mWrittenPredictions) {
@@ -284,6 +296,15 @@ bool ImageViews::drawWeights(ImDrawList* list, render::HeatmapView* heatmaps, st
   return true;
 }
 
+bool ImageViews::drawSpectrum(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t neuron,
+                              const Rect& rect) const {
+  mSpectraDrawn = true;
+  if (!active() || !mHaveSpectra || mSpectraVersion == 0 || neuron >= mSpectrumRange.size()) return false;
+  drawImage(list, heatmaps, spectrumSlot(neuron), rect, mSpectrumRange[neuron].first, mSpectrumRange[neuron].second,
+            true);
+  return true;
+}
+
 void ImageViews::setTop(render::HeatmapView* heatmaps, const std::vector<std::size_t>& samples) {
   if (!active() || !heatmaps) return;
   for (std::size_t i = 0; i < samples.size() && i < TOP_SHOWN; ++i) {
@@ -295,67 +316,203 @@ void ImageViews::drawTop(ImDrawList* list, render::HeatmapView* heatmaps, std::s
   if (index < TOP_SHOWN) drawImage(list, heatmaps, topSlot(index), rect, -1.0f, 1.0f, true);
 }
 
+ImageViews::Grid ImageViews::gridFor(std::size_t count, float width, float height, float gap, float belowShare,
+                                     float belowPixels) {
+  Grid best;
+  for (std::size_t columns = 1; columns <= std::max<std::size_t>(count, 1); ++columns) {
+    const std::size_t rows = (count + columns - 1) / columns;
+    const float byWidth = width / static_cast<float>(columns) - gap;
+    const float byHeight =
+        (height / static_cast<float>(std::max<std::size_t>(rows, 1)) - belowPixels - gap) / (1.0f + belowShare);
+    const float side = std::min(byWidth, byHeight);
+    if (side > best.side) best = Grid{columns, side};
+  }
+  return best;
+}
+
+void ImageViews::drawWeightGrid(ImDrawList* list, render::HeatmapView* heatmaps, bool spectra, float width,
+                                float height) {
+  const std::size_t count = mWeightRange.size();
+  if (spectra && !mHaveSpectra) return;
+  if (spectra) mSpectraDrawn = true;
+  ImGui::BeginChild(spectra ? "##spectra" : "##weights", ImVec2(width, height), true, ImGuiWindowFlags_NoScrollbar);
+  ImGui::TextUnformatted(spectra ? "|DFT| of the weight images" : "first-layer weights");
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  const ImVec2 room = ImGui::GetContentRegionAvail();
+  const float pad = 2.0f;
+  // As many columns as give the largest tiles in the child's whole box, not a square in its corner.
+  const Grid grid = gridFor(count, room.x, room.y, pad, 0.0f);
+  const float cell = std::floor(grid.side) + pad;
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  for (std::size_t j = 0; j < count && grid.side >= 2.0f; ++j) {
+    const float x = origin.x + cell * static_cast<float>(j % grid.columns),
+                y = origin.y + cell * static_cast<float>(j / grid.columns);
+    const Rect r{ImVec2(x, y), ImVec2(x + cell - pad, y + cell - pad)};
+    if (spectra) {
+      drawImage(list, heatmaps, spectrumSlot(j), r, mSpectrumRange[j].first, mSpectrumRange[j].second, true);
+    } else {
+      drawImage(list, heatmaps, weightSlot(j), r, -mWeightRange[j], mWeightRange[j], true);
+    }
+    if (ImGui::IsWindowHovered() && r.contains(mouse)) {
+      if (spectra) {
+        ImGui::SetTooltip("neuron %zu: log(1 + |DFT|) in [%.2f, %.2f], zero frequency in the centre", j,
+                          static_cast<double>(mSpectrumRange[j].first), static_cast<double>(mSpectrumRange[j].second));
+      } else {
+        ImGui::SetTooltip("neuron %zu: incoming weights, |w| <= %.3f", j, static_cast<double>(mWeightRange[j]));
+      }
+    }
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+}
+
+void ImageViews::drawConfusion(ImDrawList* list, const train::Snapshot& snapshot, float width, float height) {
+  ImGui::BeginChild("##confusion", ImVec2(width, height), true, ImGuiWindowFlags_NoScrollbar);
+  if (!snapshot.predictions) {
+    ImGui::TextWrapped("confusion matrix: after the first evaluation");
+    ImGui::EndChild();
+    ImGui::SameLine();
+    return;
+  }
+  const std::size_t classes = std::max<std::size_t>(mDataset->classes, 2);
+  const auto matrix = confusion(*mDataset, *snapshot.predictions);
+  ImGui::Text("confusion (step %llu)", static_cast<unsigned long long>(snapshot.predictions->step));
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  const float size = std::min(ImGui::GetContentRegionAvail().x, ImGui::GetContentRegionAvail().y);
+  const float cell = std::floor(size / static_cast<float>(classes));
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  // The counts in the cells where the widest fits (large panels); on hover always.
+  const bool counts = ImGui::CalcTextSize("0000").x + 2.0f <= cell && ImGui::GetTextLineHeight() <= cell;
+  const ImU32 ink = ImGui::GetColorU32(ImGuiCol_Text);
+  for (std::size_t t = 0; t < classes; ++t) {
+    std::size_t total = 0;
+    for (std::size_t g = 0; g < classes; ++g) total += matrix[t * classes + g];
+    for (std::size_t g = 0; g < classes; ++g) {
+      const std::size_t n = matrix[t * classes + g];
+      const float share = total ? static_cast<float>(n) / static_cast<float>(total) : 0.0f;
+      const Rect r{ImVec2(p.x + cell * static_cast<float>(g), p.y + cell * static_cast<float>(t)),
+                   ImVec2(p.x + cell * static_cast<float>(g + 1) - 1, p.y + cell * static_cast<float>(t + 1) - 1)};
+      const auto& tone = t == g ? render::COLOR_HIGH : render::COLOR_LOW;
+      list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
+      list->AddRectFilled(r.min, r.max, colorOf(tone, std::sqrt(share)));
+      if (counts && n > 0) {
+        char text[24];
+        std::snprintf(text, sizeof text, "%zu", n);
+        const ImVec2 extent = ImGui::CalcTextSize(text);
+        list->AddText(ImVec2(r.center().x - extent.x * 0.5f, r.center().y - extent.y * 0.5f), ink, text);
+      }
+      if (ImGui::IsWindowHovered() && r.contains(mouse)) {
+        ImGui::SetTooltip("true %s, predicted %s: %zu samples (%.1f %% of class %s)\nclick to list them",
+                          mDataset->className(t).c_str(), mDataset->className(g).c_str(), n,
+                          static_cast<double>(share) * 100.0, mDataset->className(t).c_str());
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+          mCell = std::pair{t, g};
+          mWrittenPredictions = ~0ull;  // rewrite the listed images next frame
+        }
+      }
+      if (mCell && mCell->first == t && mCell->second == g) list->AddRect(r.min, r.max, IM_COL32(255, 255, 255, 220));
+    }
+  }
+  ImGui::Dummy(ImVec2(size, size));
+  ImGui::EndChild();
+  ImGui::SameLine();
+}
+
+std::optional<train::SetProbes> ImageViews::drawMisclassified(ImDrawList* list, const train::Snapshot& snapshot,
+                                                              render::HeatmapView* heatmaps, float height) {
+  std::optional<train::SetProbes> command;
+  ImGui::BeginChild("##misclassified", ImVec2(0, height), true, ImGuiWindowFlags_NoScrollbar);
+  if (mCell) {
+    ImGui::Text("true %s, predicted %s", mDataset->className(mCell->first).c_str(),
+                mDataset->className(mCell->second).c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("all misclassified")) {
+      mCell.reset();
+      mWrittenPredictions = ~0ull;
+    }
+  } else {
+    ImGui::TextUnformatted("misclassified (predicted / true)");
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("click a confusion cell to list its images, an image to follow it");
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  const ImVec2 room = ImGui::GetContentRegionAvail();
+  const float line = ImGui::GetTextLineHeight();
+  const float pad = 4.0f;
+  // The largest tiles that hold all of them with two label lines under each; fewer where they would
+  // be too small to read or their labels would run into each other (at least the widest class name,
+  // up to 56 pixels: Fashion-MNIST's longest names are cut).
+  float widest = 0.0f;
+  for (std::size_t c = 0; c < mDataset->classes; ++c) {
+    widest = std::max(widest, ImGui::CalcTextSize(mDataset->className(c).c_str()).x);
+  }
+  const float smallest = std::clamp(widest, 28.0f, 56.0f);
+  std::size_t shown = snapshot.predictions ? mMisclassified.size() : 0;
+  Grid grid = gridFor(shown, room.x, room.y, pad, 0.0f, 2.0f * line);
+  while (shown > 1 && grid.side < smallest) grid = gridFor(--shown, room.x, room.y, pad, 0.0f, 2.0f * line);
+  const float side = std::floor(grid.side);
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  const ImU32 wrongInk = colorOf(render::COLOR_LOW), ink = ImGui::GetColorU32(ImGuiCol_Text);
+  for (std::size_t i = 0; i < shown && side >= 8.0f; ++i) {
+    const float x = origin.x + (side + pad) * static_cast<float>(i % grid.columns);
+    const float y = origin.y + (side + pad + 2.0f * line) * static_cast<float>(i / grid.columns);
+    const Rect r{ImVec2(x, y), ImVec2(x + side, y + side)};
+    drawImage(list, heatmaps, misclassifiedSlot(i), r, -1.0f, 1.0f, true);
+    const std::size_t s = mMisclassified[i];
+    const std::string truth = mDataset->className(static_cast<std::size_t>(mDataset->test.labels[s]));
+    const std::string guess = mDataset->className(static_cast<std::size_t>(snapshot.predictions->classes[s]));
+    // Each label within its tile's width: a long class name is cut, never run into the next one.
+    list->PushClipRect(ImVec2(x, y + side), ImVec2(x + side, y + side + 2.0f * line), true);
+    list->AddText(ImVec2(x, y + side), wrongInk, guess.c_str());
+    list->AddText(ImVec2(x, y + side + line), ink, truth.c_str());
+    list->PopClipRect();
+    const Rect hit{r.min, ImVec2(r.max.x, r.max.y + 2.0f * line)};
+    if (ImGui::IsWindowHovered() && hit.contains(mouse)) {
+      ImGui::SetTooltip("test sample %zu: predicted %s, true %s (click to follow it)", s, guess.c_str(), truth.c_str());
+      if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) command = setSample(s);
+    }
+  }
+  ImGui::EndChild();
+  return command;
+}
+
 std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snapshot, render::HeatmapView* heatmaps) {
   std::optional<train::SetProbes> command;
   if (!active()) {
     ImGui::TextDisabled("These views are for image data (--preset mnist-mlp or fashion-mlp).");
     return command;
   }
-  ImDrawList* list = ImGui::GetWindowDrawList();
-  const float height = std::max(ImGui::GetContentRegionAvail().y - 4.0f, 60.0f);
-  const float pad = 2.0f;
-
-  // Weight images and their spectra, as two grids side by side.
-  auto grid = [&](const char* id, bool spectra) {
-    const std::size_t count = mWeightRange.size();
-    ImGui::BeginChild(id, ImVec2(height * 1.1f, height), true, ImGuiWindowFlags_NoScrollbar);
-    ImGui::TextUnformatted(spectra ? "|DFT| of the weight images" : "first-layer weights");
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const float avail = ImGui::GetContentRegionAvail().x;
-    const auto perRow =
-        static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(std::max<std::size_t>(count, 1)))));
-    const float cell = std::min(avail, ImGui::GetContentRegionAvail().y) / static_cast<float>(perRow);
-    const ImVec2 mouse = ImGui::GetIO().MousePos;
-    for (std::size_t j = 0; j < count; ++j) {
-      const float x = origin.x + cell * static_cast<float>(j % perRow),
-                  y = origin.y + cell * static_cast<float>(j / perRow);
-      const Rect r{ImVec2(x + pad * 0.5f, y + pad * 0.5f), ImVec2(x + cell - pad * 0.5f, y + cell - pad * 0.5f)};
-      if (spectra) {
-        drawImage(list, heatmaps, spectrumSlot(j), r, mSpectrumRange[j].first, mSpectrumRange[j].second);
-      } else {
-        drawImage(list, heatmaps, weightSlot(j), r, -mWeightRange[j], mWeightRange[j], true);
-      }
-      if (ImGui::IsWindowHovered() && r.contains(mouse)) {
-        if (spectra) {
-          ImGui::SetTooltip("neuron %zu: log(1 + |DFT|) in [%.2f, %.2f], zero frequency in the centre", j,
-                            static_cast<double>(mSpectrumRange[j].first),
-                            static_cast<double>(mSpectrumRange[j].second));
-        } else {
-          ImGui::SetTooltip("neuron %zu: incoming weights, |w| <= %.3f", j, static_cast<double>(mWeightRange[j]));
-        }
-      }
-    }
-    ImGui::EndChild();
-  };
   if (mWeightRange.empty()) {
     ImGui::TextDisabled("waiting for the first probe");
     return command;
   }
-  grid("##weights", false);
-  ImGui::SameLine();
-  grid("##spectra", true);
-  ImGui::SameLine();
+  ImDrawList* list = ImGui::GetWindowDrawList();
+  const ImVec2 room = ImGui::GetContentRegionAvail();
+  const float height = std::max(room.y - 4.0f, 60.0f);
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  // Widths from the panel's: the sample and the (square) confusion matrix what they need, the rest
+  // shared by the two tile grids and the misclassified images.
+  const float sampleWidth = std::clamp(room.x * 0.16f, 200.0f, 320.0f);
+  const float confusionWidth = std::clamp(std::min(height + ImGui::GetTextLineHeightWithSpacing(), room.x * 0.22f),
+                                          140.0f, std::max(room.x * 0.3f, 140.0f));
+  const float rest = std::max(room.x - sampleWidth - confusionWidth - 4.0f * spacing, 120.0f);
+  const float gridWidth = std::floor(rest * (mHaveSpectra ? 0.32f : 0.5f));
+
+  drawWeightGrid(list, heatmaps, false, gridWidth, height);
+  drawWeightGrid(list, heatmaps, true, gridWidth, height);
 
   // The chosen sample and its activations through every layer.
-  ImGui::BeginChild("##sample", ImVec2(std::max(height * 1.4f, 220.0f), height), true);
+  ImGui::BeginChild("##sample", ImVec2(sampleWidth, height), true);
   int sample = static_cast<int>(mSample);
   ImGui::SetNextItemWidth(100);
   if (ImGui::InputInt("test sample", &sample)) {
     command = setSample(static_cast<std::size_t>(std::clamp(sample, 0, static_cast<int>(mDataset->test.count) - 1)));
   }
-  const float side = std::min(64.0f, height * 0.3f);
+  // As large as the rows of activations under it leave room for.
+  const float rows = static_cast<float>(snapshot.spec.layerCount()) * (ImGui::GetTextLineHeightWithSpacing() + 17.0f);
+  const float side = std::floor(std::clamp(std::min(sampleWidth * 0.45f, ImGui::GetContentRegionAvail().y - rows),
+                                           static_cast<float>(mSide), 4.0f * static_cast<float>(mSide)));
   const ImVec2 at = ImGui::GetCursorScreenPos();
-  drawImage(list, heatmaps, sampleSlot(), Rect{at, ImVec2(at.x + side, at.y + side)}, -1.0f, 1.0f);
+  drawImage(list, heatmaps, sampleSlot(), Rect{at, ImVec2(at.x + side, at.y + side)}, -1.0f, 1.0f, true);
   ImGui::Dummy(ImVec2(side, side));
   ImGui::SameLine();
   const std::int32_t label = mDataset->test.labels[mSample];
@@ -389,75 +546,8 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
   ImGui::EndChild();
   ImGui::SameLine();
 
-  // Confusion matrix.
-  ImGui::BeginChild("##confusion", ImVec2(std::max(height * 1.1f, 160.0f), height), true, ImGuiWindowFlags_NoScrollbar);
-  if (snapshot.predictions) {
-    const std::size_t classes = std::max<std::size_t>(mDataset->classes, 2);
-    const auto matrix = confusion(*mDataset, *snapshot.predictions);
-    ImGui::Text("confusion (step %llu)", static_cast<unsigned long long>(snapshot.predictions->step));
-    const ImVec2 p = ImGui::GetCursorScreenPos();
-    const float size = std::min(ImGui::GetContentRegionAvail().x, ImGui::GetContentRegionAvail().y);
-    const float cell = size / static_cast<float>(classes);
-    const ImVec2 mouse = ImGui::GetIO().MousePos;
-    for (std::size_t t = 0; t < classes; ++t) {
-      std::size_t total = 0;
-      for (std::size_t g = 0; g < classes; ++g) total += matrix[t * classes + g];
-      for (std::size_t g = 0; g < classes; ++g) {
-        const std::size_t n = matrix[t * classes + g];
-        const float share = total ? static_cast<float>(n) / static_cast<float>(total) : 0.0f;
-        const Rect r{ImVec2(p.x + cell * static_cast<float>(g), p.y + cell * static_cast<float>(t)),
-                     ImVec2(p.x + cell * static_cast<float>(g + 1) - 1, p.y + cell * static_cast<float>(t + 1) - 1)};
-        const auto& tone = t == g ? render::COLOR_HIGH : render::COLOR_LOW;
-        list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
-        list->AddRectFilled(r.min, r.max, colorOf(tone, std::sqrt(share)));
-        if (ImGui::IsWindowHovered() && r.contains(mouse)) {
-          ImGui::SetTooltip("true %s, predicted %s: %zu samples (%.1f %% of class %s)\nclick to list them",
-                            mDataset->className(t).c_str(), mDataset->className(g).c_str(), n,
-                            static_cast<double>(share) * 100.0, mDataset->className(t).c_str());
-          if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-            mCell = std::pair{t, g};
-            mWrittenPredictions = ~0ull;  // rewrite the listed images next frame
-          }
-        }
-        if (mCell && mCell->first == t && mCell->second == g) list->AddRect(r.min, r.max, IM_COL32(255, 255, 255, 220));
-      }
-    }
-    ImGui::Dummy(ImVec2(size, size));
-  } else {
-    ImGui::TextDisabled("confusion matrix: after the first evaluation");
-  }
-  ImGui::EndChild();
-  ImGui::SameLine();
-
-  // Misclassified samples: click one to follow it through the network.
-  ImGui::BeginChild("##misclassified", ImVec2(0, height), true, ImGuiWindowFlags_NoScrollbar);
-  if (mCell) {
-    ImGui::Text("true %s, predicted %s (first %zu)", mDataset->className(mCell->first).c_str(),
-                mDataset->className(mCell->second).c_str(), mMisclassified.size());
-    if (ImGui::SmallButton("all misclassified")) {
-      mCell.reset();
-      mWrittenPredictions = ~0ull;
-    }
-  } else {
-    ImGui::Text("misclassified (first %zu; click a confusion cell to list its images)", mMisclassified.size());
-  }
-  const ImVec2 p = ImGui::GetCursorScreenPos();
-  const float cell = std::clamp(ImGui::GetContentRegionAvail().x / 8.0f, 16.0f, 48.0f);
-  const auto perRow = static_cast<std::size_t>(std::max(ImGui::GetContentRegionAvail().x / cell, 1.0f));
-  const ImVec2 mouse = ImGui::GetIO().MousePos;
-  for (std::size_t i = 0; i < mMisclassified.size() && snapshot.predictions; ++i) {
-    const float x = p.x + cell * static_cast<float>(i % perRow), y = p.y + cell * static_cast<float>(i / perRow);
-    const Rect r{ImVec2(x + 1, y + 1), ImVec2(x + cell - 1, y + cell - 1)};
-    drawImage(list, heatmaps, misclassifiedSlot(i), r, -1.0f, 1.0f);
-    const std::size_t s = mMisclassified[i];
-    if (ImGui::IsWindowHovered() && r.contains(mouse)) {
-      ImGui::SetTooltip("test sample %zu: label %s, predicted %s (click to follow it)", s,
-                        mDataset->className(static_cast<std::size_t>(mDataset->test.labels[s])).c_str(),
-                        mDataset->className(static_cast<std::size_t>(snapshot.predictions->classes[s])).c_str());
-      if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) command = setSample(s);
-    }
-  }
-  ImGui::EndChild();
+  drawConfusion(list, snapshot, confusionWidth, height);
+  if (auto chosen = drawMisclassified(list, snapshot, heatmaps, height)) command = std::move(chosen);
   return command;
 }
 

@@ -47,6 +47,9 @@ class ImageViews {
   // First-layer neuron `neuron`'s weight image into `rect`: the diverging map, symmetric by the
   // image's largest |w|, nearest sampling. False before the first probe or beyond the atlas.
   bool drawWeights(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t neuron, const Rect& rect) const;
+  // The same neuron's spectrum, log(1 + |DFT|) of its weight image with zero frequency in the centre
+  // (the backend's SpectrumOp, written by update()). False before the first spectrum.
+  bool drawSpectrum(ImDrawList* list, render::HeatmapView* heatmaps, std::size_t neuron, const Rect& rect) const;
   // The probe set the weight images were last written from (tests compare the frame with it).
   const std::shared_ptr<const train::ProbeSet>& weightsSource() const { return mWeightsSource; }
   // Test samples shown in the top-activations slots (Details): written now, drawn by drawTop().
@@ -81,10 +84,23 @@ class ImageViews {
   // Test samples predicted wrongly, in sample order, at most `limit`.
   static std::vector<std::size_t> misclassified(const data::Dataset& dataset, const train::TestPredictions& predictions,
                                                 std::size_t limit);
+  // A grid of `count` squares in a width x height box: the number of columns that gives the largest
+  // side, with `gap` between squares and `below` (a share of the side plus fixed pixels) under each.
+  struct Grid {
+    std::size_t columns = 1;
+    float side = 0.0f;
+  };
+  static Grid gridFor(std::size_t count, float width, float height, float gap, float belowShare,
+                      float belowPixels = 0.0f);
   // The full, centred |DFT| image (side x side) from the non-redundant half [side, side / 2 + 1].
   static std::vector<float> fullSpectrum(const float* half, std::size_t side);
 
  private:
+  // The tab's parts (drawTab), each in a child window of the given width.
+  void drawWeightGrid(ImDrawList* list, render::HeatmapView* heatmaps, bool spectra, float width, float height);
+  void drawConfusion(ImDrawList* list, const train::Snapshot& snapshot, float width, float height);
+  std::optional<train::SetProbes> drawMisclassified(ImDrawList* list, const train::Snapshot& snapshot,
+                                                    render::HeatmapView* heatmaps, float height);
   // Atlas slots of side x side images: the sample, the misclassified samples, the first-layer weights
   // and their spectra.
   render::HeatmapRef slot(std::size_t index) const;
@@ -104,6 +120,11 @@ class ImageViews {
   std::size_t mWidth0 = 0;  // first-layer neurons shown
   std::uint64_t mWrittenVersion = 0, mWrittenPredictions = ~0ull;
   bool mSampleWritten = false;
+  bool mHaveSpectra = false;  // the last probe set carried the first layer's spectra
+  // The probe set version the spectra in the atlas are from (0: none), and whether a frame drew one
+  // since the last update() (which writes them only then; the draw functions are const).
+  std::uint64_t mSpectraVersion = 0;
+  mutable bool mSpectraDrawn = false;
   std::vector<float> mWeightRange;                      // per neuron: the largest |w|
   std::vector<std::pair<float, float>> mSpectrumRange;  // per neuron: lowest, highest
   std::vector<std::size_t> mMisclassified;

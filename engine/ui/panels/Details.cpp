@@ -34,12 +34,29 @@ void Editor::drawNeuronImages(const train::Snapshot& snapshot, std::size_t layer
   ImDrawList* list = ImGui::GetWindowDrawList();
   const float width = ImGui::GetContentRegionAvail().x;
   if (layer == 0) {
-    const float side = std::min(width * 0.6f, 200.0f * mScale);
+    // The weight image large, its spectrum beside it (the Images tab's, from the backend's SpectrumOp).
+    const float gap = ImGui::GetStyle().ItemSpacing.x;
+    const float side = std::floor(std::min(width * 0.6f, 240.0f * mScale));
+    const float spectrum = std::floor(std::min(width - side - gap, side));
     const ImVec2 at = ImGui::GetCursorScreenPos();
     mImages.drawWeights(list, mConfig.heatmaps, neuron, Rect{at, ImVec2(at.x + side, at.y + side)});
     ImGui::Dummy(ImVec2(side, side));
     rememberWidget("neuron-weights");
     tooltip("Its incoming weights as an image: blue positive, orange negative, scaled by the largest |w|.");
+    if (spectrum >= 16.0f) {
+      ImGui::SameLine(0.0f, gap);
+      const ImVec2 to = ImGui::GetCursorScreenPos();
+      if (mImages.drawSpectrum(list, mConfig.heatmaps, neuron, Rect{to, ImVec2(to.x + spectrum, to.y + spectrum)})) {
+        ImGui::Dummy(ImVec2(spectrum, spectrum));
+        rememberWidget("neuron-spectrum");
+        tooltip(
+            "Its spectrum: log(1 + |DFT|) of the weight image, zero frequency in the centre; smooth weights keep "
+            "to the middle, stripes and noise spread outwards.");
+      } else {
+        ImGui::Dummy(ImVec2(spectrum, spectrum));
+      }
+    }
+    ImGui::TextDisabled("weights, and their spectrum");
   }
   const bool refresh = ImGui::Button("Recompute##top");
   tooltip("The search runs when the neuron changes; this runs it again with the current weights.");
