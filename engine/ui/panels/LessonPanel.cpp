@@ -3,6 +3,8 @@
 // right side beside the Viewport and draws the controls the page names (play, step, reset, speed,
 // optimizer, lr, l1, l2) itself; the other panels are not drawn, so nothing else can be reached. A frame
 // marks the widget the page points at.
+#include <GLFW/glfw3.h>
+
 #include <algorithm>
 #include <string>
 
@@ -15,6 +17,8 @@
 namespace nsb::ui {
 
 using namespace panels;
+
+static_assert(Editor::PRESENTER_KEY == GLFW_KEY_F11);
 
 namespace {
 
