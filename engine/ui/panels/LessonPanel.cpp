@@ -135,7 +135,7 @@ void Editor::drawLesson(const train::Snapshot& snapshot, const Rect& rect) {
     const float rowHeight = ImGui::GetFrameHeightWithSpacing();
     std::size_t controls = 0;
     if (mPresenter) controls = page.controls.size();
-    const float footer = rowHeight * (2.5f + static_cast<float>(controls)) +
+    const float footer = rowHeight * (3.5f + static_cast<float>(controls)) +
                          (page.expect.empty() ? 0.0f : ImGui::GetTextLineHeightWithSpacing() * 3.0f);
     ImGui::BeginChild("##lesson-text", ImVec2(0, std::max(ImGui::GetContentRegionAvail().y - footer, rowHeight)));
     drawMarkup(page.lines);
@@ -161,7 +161,6 @@ void Editor::drawLesson(const train::Snapshot& snapshot, const Rect& rect) {
     if (pressButton("Next >")) showLessonPage(mLessonPage + 1);
     ImGui::EndDisabled();
     rememberWidget("lesson-next");
-    ImGui::SameLine();
     if (ImGui::SmallButton(mPresenter ? "Leave presenter mode" : "Presenter mode")) setPresenter(!mPresenter);
     rememberWidget("lesson-presenter");
     tooltip("F11: only the controls this page names, larger.");
