@@ -21,6 +21,8 @@ Action addDevicesCommand(CLI::App& app);
 Action addDescendCommand(CLI::App& app);
 // `landscape`: the loss over a plane of directions through a checkpoint's weights (engine/landscape).
 Action addLandscapeCommand(CLI::App& app);
+// `lessons`: the shipped lessons (engine/lesson).
+Action addLessonsCommand(CLI::App& app);
 // The editor: `gui`, and with defaultCommand its flags on `app` too, for running without a subcommand.
 Action addGuiCommand(CLI::App& app, bool defaultCommand);
 

@@ -11,6 +11,7 @@
 #include "Commands.h"
 #include "TrainOptions.h"
 #include "core/Format.h"
+#include "lesson/Lesson.h"
 #include "train/Preset.h"
 #include "ui/App.h"
 #include "ui/Recorder.h"
@@ -35,6 +36,7 @@ struct GuiOptions {
   std::string record;  // a folder for a PNG per frame
   std::string video;   // .mp4 or .gif
   std::optional<double> fps;
+  std::string lesson;  // a lesson's name or file
 };
 
 bool haveDisplay() {
@@ -83,13 +85,23 @@ int runGui(const GuiOptions& o) {
     }
     recorder = std::move(opened.value());
   }
-  auto training = buildTraining(o.train);
+  // A lesson starts from its preset unless --preset names another.
+  std::optional<lesson::Lesson> opened;
+  TrainOptions trainOptions = o.train;
+  if (!o.lesson.empty()) {
+    auto loaded = lesson::Lesson::load(o.lesson);
+    if (!loaded) return fail(loaded.error());
+    opened = std::move(loaded.value());
+    if (!trainOptions.preset) trainOptions.preset = opened->preset;
+  }
+  auto training = buildTraining(trainOptions);
   if (!training) return fail(training.error());
   ui::AppOptions options;
   options.config = training.value().config;
   options.dataset = training.value().dataset;
   options.presetName = training.value().presetName;
   options.featureList = training.value().featureList;
+  options.lesson = std::move(opened);
   if (o.train.noise) {
     options.noise = *o.train.noise;
   } else if (auto preset = train::Preset::load(training.value().presetSource)) {
@@ -184,6 +196,9 @@ Action addGuiCommand(CLI::App& app, bool defaultCommand) {
                        "Write the frames as a video, H.264 .mp4 or .gif by the extension (needs ffmpeg, the Debian "
                        "package); headless: every frame, a window: the frames presented, at the frame cap");
     target->add_option("--fps", options->fps, "Frames a second of --video and of File > Record's videos (default 30)");
+    target->add_option("--lesson", options->lesson,
+                       "Open a lesson (`neural-sandbox lessons` lists them, or a lesson file): the Lesson panel "
+                       "on its first page, on the lesson's preset unless --preset is given; F11: presenter mode");
     target->add_option("--ui-scale", options->uiScale,
                        "UI scale, 0.75 to 3 (window default: the one last chosen in View > UI scale; headless: 1)");
   }

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   auto devices = nsb::sandbox::addDevicesCommand(app);
   auto descend = nsb::sandbox::addDescendCommand(app);
   auto landscape = nsb::sandbox::addLandscapeCommand(app);
+  auto lessons = nsb::sandbox::addLessonsCommand(app);
   auto gui = nsb::sandbox::addGuiCommand(app, true);
   try {
     app.parse(argc, argv);
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("devices")) return devices();
     if (app.got_subcommand("descend")) return descend();
     if (app.got_subcommand("landscape")) return landscape();
+    if (app.got_subcommand("lessons")) return lessons();
     if (app.got_subcommand("train")) return train();
     return gui();  // `gui`, or no subcommand: the editor on the default preset
   } catch (const std::exception& e) {

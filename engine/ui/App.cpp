@@ -200,6 +200,7 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   editorConfig.noise = mOptions.noise;
   editorConfig.uiScale = mUiScale;
   editorConfig.surface = mOptions.surface;
+  editorConfig.lesson = mOptions.lesson;
   const bool orbit = mEditor ? mEditor->orbitMode() : mOptions.orbit;  // kept when a preset opens
   // The runs so far stay as faded curves behind the new session's (Reset does the same in a session).
   std::optional<Plots> runs;
@@ -215,13 +216,14 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   if (runs) mEditor->continueRuns(std::move(*runs));
 }
 
-core::Status App::setUiScale(float scale) {
+core::Status App::setUiScale(float scale, bool remember) {
   if (!std::isfinite(scale)) return core::badInput("UI scale: not a number");
   mUiScale = std::clamp(scale, MIN_UI_SCALE, MAX_UI_SCALE);
   applyDarkTheme(mUiScale);
   buildFonts(mUiScale);
   NSB_TRY(mRenderer->rebuildImGui());
   mEditor->setUiScale(mUiScale);
+  if (!remember) return core::Ok{};
   Settings settings = loadSettings();
   settings.uiScale = mUiScale;
   return saveSettings(settings);
@@ -288,6 +290,9 @@ void App::handle(const EditorRequests& requests) {
   if (requests.quit) mQuit = true;
   if (requests.uiScale) {
     if (auto done = setUiScale(*requests.uiScale); !done) core::log().error("{}", done.message());
+  }
+  if (requests.presenterScale) {
+    if (auto done = setUiScale(*requests.presenterScale, false); !done) core::log().error("{}", done.message());
   }
   if (requests.screenshot) {
     mScreenshotPath = requests.screenshotPath;

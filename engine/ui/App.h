@@ -12,6 +12,7 @@
 #include "data/Dataset.h"
 #include "data/DatasetCatalog.h"
 #include "gpu/Handle.h"
+#include "lesson/Lesson.h"
 #include "render/Image.h"
 #include "train/Preset.h"
 #include "train/Trainer.h"
@@ -68,6 +69,7 @@ struct AppOptions {
   bool orbit = false;                          // the Viewport starts in its 3D view
   double recordFps = DEFAULT_RECORDING_FPS;    // of the videos File > Record writes (--fps)
   std::optional<train::SurfaceSetup> surface;  // a preset of kind "surface": the Surface view in front
+  std::optional<lesson::Lesson> lesson;        // `gui --lesson`: the Lesson panel, kept when a preset opens
 };
 
 class App {
@@ -98,9 +100,10 @@ class App {
   core::Status stopRecording();
   const Recorder* recorder() const { return mRecorder.get(); }
 
-  // Between frames: the UI scale (fonts rebuilt, remembered in the settings file), and another preset
+  // Between frames: the UI scale (fonts rebuilt, remembered in the settings file unless presenter mode
+  // raised it), and another preset
   // (a new session on the same device; the old one keeps running if the new one cannot start).
-  core::Status setUiScale(float scale);
+  core::Status setUiScale(float scale, bool remember = true);
   float uiScale() const { return mUiScale; }
   core::Status openPreset(const std::string& nameOrPath);
   // Between frames: the running network on another dataset (a new session, a new run): the hidden

@@ -177,9 +177,24 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
   }
   const float middleBottom = H - mBottomHeight - SPLITTER;
 
+  if (mPresenterScale) requests.presenterScale = std::exchange(mPresenterScale, std::nullopt);
+  if (currentLesson()) applyLessonPage(snapshot);
+  if (mPresenter && currentLesson()) {
+    // Presenter mode: the Viewport and the Lesson panel, whose controls are the page's.
+    const float lessonWidth = std::clamp(W * 0.36f, std::min(320.0f * mScale, W * 0.5f), W * 0.5f);
+    drawViewport(snapshot, Rect{ImVec2(0, menu), ImVec2(W - lessonWidth, H)});
+    drawLesson(snapshot, Rect{ImVec2(W - lessonWidth, menu), ImVec2(W, H)});
+    pointAtWidget();
+    drawFileDialog(snapshot, requests);
+    handleShortcuts();
+    return requests;
+  }
   drawToolbar(snapshot, stats, Rect{ImVec2(0, menu), ImVec2(W, top)});
   drawOutliner(snapshot, Rect{ImVec2(0, top), ImVec2(mLeftWidth, middleBottom)}, requests);
-  drawViewport(snapshot, Rect{ImVec2(mLeftWidth + SPLITTER, top), ImVec2(W - mRightWidth - SPLITTER, middleBottom)});
+  // An open lesson's panel stands between the Viewport and Details.
+  const float lessonWidth = currentLesson() ? std::min(340.0f * mScale, W * 0.3f) : 0.0f;
+  drawViewport(snapshot, Rect{ImVec2(mLeftWidth + SPLITTER, top),
+                              ImVec2(W - mRightWidth - SPLITTER - lessonWidth, middleBottom)});
   drawDetails(snapshot, Rect{ImVec2(W - mRightWidth, top), ImVec2(W, middleBottom)});
   drawBottom(snapshot, Rect{ImVec2(0, H - mBottomHeight), ImVec2(W, H)});
 
@@ -189,6 +204,11 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
            mRightWidth, -1.0f, 160.0f, std::min(W * 0.4f, sidesMost - mLeftWidth));
   splitter("##split_bottom", false, Rect{ImVec2(0, middleBottom), ImVec2(W, middleBottom + SPLITTER)}, mBottomHeight,
            -1.0f, 80.0f, bottomMost);
+  if (currentLesson()) {
+    drawLesson(snapshot, Rect{ImVec2(W - mRightWidth - SPLITTER - lessonWidth, top),
+                              ImVec2(W - mRightWidth - SPLITTER, middleBottom)});
+    pointAtWidget();
+  }
   drawFileDialog(snapshot, requests);
   handleShortcuts();
   return requests;
@@ -243,6 +263,7 @@ void Editor::handleShortcuts() {
   if (ImGui::IsKeyPressed('R', false)) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
   if (ImGui::IsKeyPressed('F', false)) frameNetwork();
   if (ImGui::IsKeyPressed('3', false)) mOrbitMode = !mOrbitMode;
+  if (ImGui::IsKeyPressed(PRESENTER_KEY, false) && currentLesson()) setPresenter(!mPresenter);
 }
 
 void Editor::frameNetwork() {

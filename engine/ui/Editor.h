@@ -16,6 +16,7 @@
 
 #include "data/Dataset.h"
 #include "data/Features.h"
+#include "lesson/Lesson.h"
 #include "train/Command.h"
 #include "train/Preset.h"
 #include "train/Session.h"
@@ -57,6 +58,7 @@ struct EditorConfig {
   float uiScale = 1.0f;
   std::vector<std::string> backends{"cpu", "vulkan"};
   std::optional<train::SurfaceSetup> surface;  // a preset of kind "surface": the Surface view in front
+  std::optional<lesson::Lesson> lesson;        // `gui --lesson`: the Lesson panel on its first page
 };
 
 // Per-frame numbers measured by the application.
@@ -76,6 +78,7 @@ struct EditorRequests {
   std::string openPreset;                           // a preset file (or a built-in name) to open instead of this one
   std::optional<data::DatasetRequest> openDataset;  // train the same network on another dataset (a new run)
   std::optional<float> uiScale;
+  std::optional<float> presenterScale;  // presenter mode's UI scale: applied, not remembered
   bool quit = false;
 };
 
@@ -110,6 +113,8 @@ struct Selection {
 
 class Editor {
  public:
+  // F11 (GLFW_KEY_F11: ImGui 1.86 indexes keys by the GLFW backend's key codes) toggles presenter mode.
+  static constexpr int PRESENTER_KEY = 300;
   explicit Editor(EditorConfig config);
   Editor(const Editor&) = delete;
   Editor& operator=(const Editor&) = delete;
@@ -167,6 +172,14 @@ class Editor {
   // The Benchmark tab's figures: samples/s seen on each backend while training.
   const BackendSpeeds& speeds() const { return mSpeeds; }
   const Selection& selection() const { return mSelection; }
+  // The open lesson (panels/LessonPanel.cpp): its page (0-based; showing a page applies its settings) and
+  // presenter mode (F11, View > Presenter mode), which hides every control the page does not name and
+  // raises the UI scale.
+  const lesson::Lesson* currentLesson() const { return mConfig.lesson ? &*mConfig.lesson : nullptr; }
+  std::size_t lessonPage() const { return mLessonPage; }
+  void showLessonPage(std::size_t page);
+  bool presenter() const { return mPresenter; }
+  void setPresenter(bool on);
   // Screen rectangles of the last frame (tests read rendered pixels there).
   Rect viewportRect() const { return mViewportRect; }
   // The sequence number of the last command sent that the last snapshot drawn had not yet answered (0:
@@ -227,6 +240,14 @@ class Editor {
   void drawViewport(const train::Snapshot& snapshot, const Rect& rect);
   // Above the Viewport: the divergence banner and the last notice or refusal, wrapped to its width.
   void drawBanners(const train::Snapshot& snapshot);
+  // panels/LessonPanel.cpp
+  void drawLesson(const train::Snapshot& snapshot, const Rect& rect);
+  // Sends the shown page's settings once the session is up (once per page shown).
+  void applyLessonPage(const train::Snapshot& snapshot);
+  // The controls a page may name that the Lesson panel draws itself in presenter mode.
+  void drawLessonControls(const train::Snapshot& snapshot);
+  // A frame around the page's widget (point_at), where this frame drew it.
+  void pointAtWidget();
   // panels/BottomTabs.cpp
   void drawBottom(const train::Snapshot& snapshot, const Rect& rect);
   void drawLog();
@@ -282,6 +303,11 @@ class Editor {
   BackendSpeeds mSpeeds;
   Rect mViewportRect;
   std::vector<std::pair<std::string, Rect>> mWidgets;
+  std::size_t mLessonPage = 0;
+  std::optional<std::size_t> mLessonApplied;  // the page whose settings were sent
+  bool mPresenter = false;
+  float mScaleBeforePresenter = 1.0f;
+  std::optional<float> mPresenterScale;  // asked of the application with the next frame's requests
 };
 
 }  // namespace nsb::ui

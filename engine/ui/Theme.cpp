@@ -1,9 +1,11 @@
 // Dark editor theme in the manner of Unreal's: near-black panels, mid-grey frames, a blue accent for
 // the active and hovered items. ImGui's own font, rasterised at the UI scale's size (a scaled bitmap font
-// would be blurry).
+// would be blurry); DejaVu Sans regular and bold for the Lesson panel's text where Debian's package is.
 #include "ui/Theme.h"
 
 #include <imgui.h>
+
+#include <cstdio>
 
 #include "ui/PointSprites.h"
 
@@ -67,13 +69,29 @@ void applyDarkTheme(float scale) {
   ImGui::GetIO().FontGlobalScale = 1.0f;
 }
 
+namespace {
+ImFont* gTextFonts[2] = {nullptr, nullptr};
+constexpr const char* TEXT_FONT_FILES[2] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                                            "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"};
+}  // namespace
+
 void buildFonts(float scale) {
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
   ImFontConfig config;
   config.SizePixels = 13.0f * scale;
-  io.Fonts->AddFontDefault(&config);
+  io.Fonts->AddFontDefault(&config);  // first: every panel's font
+  for (int i = 0; i < 2; ++i) {
+    gTextFonts[i] = nullptr;
+    if (std::FILE* f = std::fopen(TEXT_FONT_FILES[i], "rb")) {  // ImGui asserts on a missing file
+      std::fclose(f);
+      gTextFonts[i] = io.Fonts->AddFontFromFileTTF(TEXT_FONT_FILES[i], 15.0f * scale);
+    }
+  }
+  if (!gTextFonts[0] || !gTextFonts[1]) gTextFonts[0] = gTextFonts[1] = nullptr;  // both or neither
   addPointSprites(*io.Fonts);
 }
+
+ImFont* textFont(bool bold) { return gTextFonts[bold ? 1 : 0]; }
 
 }  // namespace nsb::ui

@@ -50,6 +50,8 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     rememberWidget("view-3d");
     ImGui::MenuItem("Surface", nullptr, &mSurfaceMode);
     rememberWidget("view-surface");
+    if (ImGui::MenuItem("Presenter mode", "F11", mPresenter, currentLesson() != nullptr)) setPresenter(!mPresenter);
+    rememberWidget("view-presenter");
     if (ImGui::MenuItem("Frame network", "F")) frameNetwork();
     if (ImGui::BeginMenu("UI scale")) {
       for (const float scale : {1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f}) {
@@ -65,7 +67,7 @@ void Editor::drawMenuBar(EditorRequests& requests) {
   if (ImGui::BeginMenu("Help")) {
     ImGui::TextUnformatted(
         "Space  play / pause\nS      one step (or steps per frame)\nR      reset the weights\n"
-        "F      frame the network\n3      3D view on / off");
+        "F      frame the network\n3      3D view on / off\nF11    presenter mode (with a lesson)");
     ImGui::EndMenu();
   }
   ImGui::EndMainMenuBar();

@@ -1,0 +1,243 @@
+// Lesson panel: the open lesson's page (headings, bold, lists in DejaVu Sans), Back/Next with "page n of
+// N", and what should happen. Showing a page applies its settings. In presenter mode the panel fills the
+// right side beside the Viewport and draws the controls the page names (play, step, reset, speed,
+// optimizer, lr, l1, l2) itself; the other panels are not drawn, so nothing else can be reached. A frame
+// marks the widget the page points at.
+#include <GLFW/glfw3.h>
+
+#include <algorithm>
+#include <string>
+
+#include "lesson/Lesson.h"
+#include "ui/Editor.h"
+#include "ui/Settings.h"
+#include "ui/Theme.h"
+#include "ui/panels/PanelSupport.h"
+
+namespace nsb::ui {
+
+using namespace panels;
+
+static_assert(Editor::PRESENTER_KEY == GLFW_KEY_F11);
+
+namespace {
+
+const ImVec4 POINTER_COLOUR(1.0f, 0.62f, 0.15f, 1.0f);
+
+// One line of spans, wrapped at the window's right edge word by word (ImGui wraps only plain text).
+void drawSpans(const std::vector<lesson::Span>& spans) {
+  const float right = ImGui::GetWindowContentRegionMax().x;
+  bool first = true;
+  for (const auto& span : spans) {
+    ImFont* font = textFont(span.bold);
+    if (font) ImGui::PushFont(font);
+    std::size_t at = 0;
+    while (at < span.text.size()) {
+      std::size_t end = span.text.find(' ', at);
+      end = end == std::string::npos ? span.text.size() : end + 1;  // a word with its space
+      const std::string word = span.text.substr(at, end - at);
+      at = end;
+      const float width = ImGui::CalcTextSize(word.c_str()).x;
+      if (!first) {
+        ImGui::SameLine(0, 0);
+        if (ImGui::GetCursorPosX() + width > right) ImGui::NewLine();
+      }
+      first = false;
+      const ImVec2 pos = ImGui::GetCursorScreenPos();
+      ImGui::TextUnformatted(word.c_str());
+      if (span.bold && !font) {  // no bold face: the same text again, one pixel to the right
+        ImGui::GetWindowDrawList()->AddText(ImVec2(pos.x + 1, pos.y), ImGui::GetColorU32(ImGuiCol_Text), word.c_str());
+      }
+    }
+    if (font) ImGui::PopFont();
+  }
+  if (first) ImGui::NewLine();
+}
+
+void drawMarkup(const std::vector<lesson::MarkupLine>& lines) {
+  ImFont* regular = textFont(false);
+  if (regular) ImGui::PushFont(regular);
+  for (const auto& line : lines) {
+    switch (line.kind) {
+      case lesson::LineKind::Blank:
+        ImGui::Spacing();
+        break;
+      case lesson::LineKind::Heading: {
+        ImGui::Spacing();
+        std::vector<lesson::Span> bold = line.spans;
+        for (auto& s : bold) s.bold = true;
+        if (line.level == 1) ImGui::SetWindowFontScale(1.3f);
+        drawSpans(bold);
+        ImGui::SetWindowFontScale(1.0f);
+        ImGui::Spacing();
+        break;
+      }
+      case lesson::LineKind::Bullet:
+        ImGui::Bullet();
+        ImGui::SameLine();
+        ImGui::BeginGroup();
+        drawSpans(line.spans);
+        ImGui::EndGroup();
+        break;
+      case lesson::LineKind::Paragraph:
+        drawSpans(line.spans);
+        break;
+    }
+  }
+  if (regular) ImGui::PopFont();
+}
+
+}  // namespace
+
+void Editor::showLessonPage(std::size_t page) {
+  if (!currentLesson()) return;
+  mLessonPage = std::min(page, currentLesson()->pages.size() - 1);
+}
+
+void Editor::setPresenter(bool on) {
+  if (on == mPresenter || (on && !currentLesson())) return;
+  mPresenter = on;
+  if (on) {
+    mScaleBeforePresenter = mScale;
+    mPresenterScale = std::min(std::max(mScale * 1.5f, 1.5f), MAX_UI_SCALE);
+  } else {
+    mPresenterScale = mScaleBeforePresenter;
+  }
+}
+
+void Editor::applyLessonPage(const train::Snapshot& snapshot) {
+  if (mLessonApplied == mLessonPage || snapshot.spec.inputs == 0) return;  // before the session's first snapshot
+  mLessonApplied = mLessonPage;
+  const lesson::PageSettings& s = currentLesson()->pages[mLessonPage].settings;
+  if (s.surface) {
+    if (auto configured = mSurface.configure(*s.surface); !configured) warn(configured.message());
+  }
+  if (s.view) mSurfaceMode = *s.view == lesson::View::Surface;
+  const train::Hyperparams current = mSentHyper ? *mSentHyper : snapshot.hyperparams;
+  for (auto& command : lesson::pageCommands(s, current, snapshot.spec.hidden.size())) {
+    if (const auto* set = std::get_if<train::SetHyperparams>(&command)) {
+      sendHyperparams(set->hyperparams);
+    } else {
+      send(std::move(command));
+    }
+  }
+}
+
+void Editor::drawLesson(const train::Snapshot& snapshot, const Rect& rect) {
+  const lesson::Lesson& lesson = *currentLesson();
+  const lesson::Page& page = lesson.pages[mLessonPage];
+  if (beginPanel("Lesson", rect)) {
+    rememberWidget("panel-lesson", rect);
+    panelMenu("lesson");
+    ImGui::TextDisabled("%s", lesson.title.c_str());
+    ImGui::Separator();
+    // The buttons and the controls stay at the bottom; the text scrolls above them.
+    const float rowHeight = ImGui::GetFrameHeightWithSpacing();
+    std::size_t controls = 0;
+    if (mPresenter) controls = page.controls.size();
+    const float footer = rowHeight * (3.5f + static_cast<float>(controls)) +
+                         (page.expect.empty() ? 0.0f : ImGui::GetTextLineHeightWithSpacing() * 3.0f);
+    ImGui::BeginChild("##lesson-text", ImVec2(0, std::max(ImGui::GetContentRegionAvail().y - footer, rowHeight)));
+    drawMarkup(page.lines);
+    ImGui::EndChild();
+    rememberWidget("lesson-text");
+    if (!page.expect.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, NOTICE_COLOUR);
+      ImGui::TextWrapped("What should happen: %s", page.expect.c_str());
+      ImGui::PopStyleColor();
+      rememberWidget("lesson-expect");
+    }
+    if (mPresenter) drawLessonControls(snapshot);
+    ImGui::Separator();
+    ImGui::BeginDisabled(mLessonPage == 0);
+    if (pressButton("< Back")) showLessonPage(mLessonPage - 1);
+    ImGui::EndDisabled();
+    rememberWidget("lesson-back");
+    ImGui::SameLine();
+    ImGui::Text("page %zu of %zu", mLessonPage + 1, lesson.pages.size());
+    rememberWidget("lesson-page");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(mLessonPage + 1 >= lesson.pages.size());
+    if (pressButton("Next >")) showLessonPage(mLessonPage + 1);
+    ImGui::EndDisabled();
+    rememberWidget("lesson-next");
+    if (ImGui::SmallButton(mPresenter ? "Leave presenter mode" : "Presenter mode")) setPresenter(!mPresenter);
+    rememberWidget("lesson-presenter");
+    tooltip("F11: only the controls this page names, larger.");
+  }
+  ImGui::End();
+}
+
+void Editor::drawLessonControls(const train::Snapshot& snapshot) {
+  const lesson::Page& page = currentLesson()->pages[mLessonPage];
+  const train::Hyperparams h = mSentHyper ? *mSentHyper : snapshot.hyperparams;
+  train::Hyperparams& editing = mEditing;  // the Details panel, which shares these, is not drawn now
+  if (!mEditingActive) editing = h;
+  bool anyActive = false, commit = false;
+  auto track = [&] {
+    anyActive = anyActive || ImGui::IsItemActive();
+    if (ImGui::IsItemDeactivatedAfterEdit()) commit = true;
+  };
+  ImGui::PushItemWidth(-ImGui::CalcTextSize("learning rate").x - ImGui::GetStyle().ItemInnerSpacing.x);
+  for (const auto& name : page.controls) {
+    if (!lesson::controlShown(page, name, mPresenter)) continue;
+    if (name == "play") {
+      if (pressButton(mPlaying ? "Pause##play" : "Play##play")) play(!mPlaying);
+      rememberWidget("play");
+    } else if (name == "step") {
+      ImGui::BeginDisabled(mPlaying);
+      if (pressButton("Step")) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
+      ImGui::EndDisabled();
+      rememberWidget("step");
+    } else if (name == "reset") {
+      if (pressButton("Reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+      rememberWidget("reset");
+    } else if (name == "speed") {
+      drawSpeed();
+    } else if (name == "optimizer") {
+      int optimizer = static_cast<int>(editing.optimizer);
+      const int count = static_cast<int>(compute::OptimizerKind::AdamW) + 1;
+      const char* current = compute::optimizerName(editing.optimizer).data();  // literals: end in '\0'
+      if (ImGui::BeginCombo("optimizer", current)) {
+        for (int i = 0; i < count; ++i) {
+          const auto kind = static_cast<compute::OptimizerKind>(i);
+          if (ImGui::Selectable(compute::optimizerName(kind).data(), i == optimizer)) {
+            editing.optimizer = kind;
+            commit = true;
+          }
+        }
+        ImGui::EndCombo();
+      }
+      rememberWidget("optimizer");
+    } else if (name == "lr") {
+      ImGui::SliderFloat("learning rate", &editing.learningRate, 1e-5f, 10.0f, "%g", ImGuiSliderFlags_Logarithmic);
+      rememberWidget("lr");
+      track();
+    } else if (name == "l1" || name == "l2") {
+      float& value = name == "l1" ? editing.l1 : editing.l2;
+      ImGui::SliderFloat(name == "l1" ? "L1" : "L2", &value, 0.0f, 0.1f, "%g", ImGuiSliderFlags_Logarithmic);
+      rememberWidget(name);
+      track();
+    } else {
+      continue;  // a control of the full editor only: presenter mode leaves it out
+    }
+    if (name == "play" || name == "step" || name == "reset") ImGui::SameLine();
+  }
+  ImGui::NewLine();
+  ImGui::PopItemWidth();
+  mEditingActive = anyActive;
+  if (commit && !(editing == h)) sendHyperparams(editing);
+}
+
+void Editor::pointAtWidget() {
+  const std::string& target = currentLesson()->pages[mLessonPage].pointAt;
+  if (target.empty()) return;
+  const auto rect = widgetRect(target);
+  if (!rect) return;
+  const float pad = 3.0f * mScale;
+  ImGui::GetForegroundDrawList()->AddRect(ImVec2(rect->min.x - pad, rect->min.y - pad),
+                                          ImVec2(rect->max.x + pad, rect->max.y + pad),
+                                          ImGui::GetColorU32(POINTER_COLOUR), 4.0f * mScale, 0, 3.0f * mScale);
+}
+
+}  // namespace nsb::ui
