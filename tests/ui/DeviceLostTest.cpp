@@ -1,7 +1,9 @@
 // The editor after VK_ERROR_DEVICE_LOST under a frame (issue 15): NSB_TEST_VULKAN_FAULT=lost-render:N
 // makes the renderer's Nth frame submit report a lost device, and the device lost for training too.
 // The editor survives, the weights the session held are in a checkpoint, training goes on on the CPU
-// backend and frames are drawn after, on a device made again.
+// backend and frames are drawn after, on a device made again; in a window (when a display is there) the
+// surface, swapchain and ImGui backend are made again too, with the validation layer silent.
+#include <GLFW/glfw3.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 
 #include "UiTestSupport.h"
 #include "nn/Checkpoint.h"
+#include "render/Renderer.h"
 #include "train/Session.h"
 
 namespace nsb::ui {
@@ -87,6 +90,42 @@ TEST(DeviceLost, TheEditorSavesTheWeightsAndDrawsOnAfterTheRendererLosesTheDevic
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(app->frame());
   EXPECT_EQ(app->frames(), FRAMES + 2);
   app.reset();
+  std::filesystem::remove_all(dir);
+}
+
+// The same in a window: a new instance, surface and swapchain. Needs a display (soak.sh and the window
+// tests start Xvfb; run with DISPLAY set); skipped without one.
+TEST(DeviceLost, AWindowDrawsOnAfterTheDeviceIsMadeAgain) {
+  if (!test::haveVulkan()) GTEST_SKIP() << "no Vulkan device";
+  const char* display = std::getenv("DISPLAY");
+  if (!display || !*display) GTEST_SKIP() << "no DISPLAY (run under Xvfb)";
+  const auto dir = std::filesystem::temp_directory_path() / ("nsb-device-lost-window-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::uint32_t before = gpu::VulkanContext::validationMessages();
+  {
+    Variable tmp("TMPDIR", dir.string());
+    Variable fault("NSB_TEST_VULKAN_FAULT", "lost-render:10");
+    auto options = test::spiralOptions("vulkan", 800, 500);
+    options.headless = false;
+    options.validation = true;
+    options.stepsPerFrame = 2;
+    options.vsync = false;
+    options.maxFps = 0.0;
+    auto app = App::create(options);
+    ASSERT_TRUE(app.ok()) << app.message();
+    App& a = *app.value();
+    for (int i = 0; i < 30; ++i) ASSERT_TRUE(a.frame(i == 29)) << "frame " << i;
+    EXPECT_EQ(a.renderers(), 2u);
+    EXPECT_GE(a.frames(), 25u);
+    EXPECT_FALSE(a.renderer().headless()) << "the window keeps a swapchain";
+    EXPECT_EQ(a.renderer().extent().width, 800u);
+    auto image = a.captured();
+    ASSERT_TRUE(image.ok()) << image.message();
+    EXPECT_EQ(a.session().latest()->backend, "cpu");
+    glfwSetWindowShouldClose(a.window(), GLFW_TRUE);
+    EXPECT_FALSE(a.frame());
+  }
+  EXPECT_EQ(gpu::VulkanContext::validationMessages(), before) << "validation messages (see the log above)";
   std::filesystem::remove_all(dir);
 }
 
