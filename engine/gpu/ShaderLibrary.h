@@ -46,9 +46,9 @@ class ShaderLibrary {
  public:
   static constexpr std::uint32_t PUSH_CONSTANT_BYTES = 128;
 
-  // Variants kept by default: a session's programs use a few dozen (a 4-layer network's step, metrics,
-  // evaluation, probes and spectrum about 60), so 256 keeps them and the ones an undo brings back.
-  static constexpr std::size_t DEFAULT_CAPACITY = 256;
+  // Variants kept by default: the spiral editor's programs (step, metrics, evaluation, probes) use 14,
+  // 27 after a few structural edits, so 64 keeps the shape of now and the last ones an undo brings back.
+  static constexpr std::size_t DEFAULT_CAPACITY = 64;
 
   // `cacheDir` empty: the default cache folder ($XDG_CACHE_HOME or ~/.cache)/neural-sandbox.
   explicit ShaderLibrary(std::shared_ptr<VulkanContext> context, std::filesystem::path cacheDir = {},
