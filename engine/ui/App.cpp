@@ -191,24 +191,26 @@ core::Status App::makeRenderer() {
 // the CPU backend from those weights, and the editor on a device made again (a new context, surface,
 // swapchain and ImGui Vulkan backend; the editor itself is made again, its runs kept). Any other
 // failure of the renderer (out of memory) makes a new renderer on the same device. When no renderer
-// can be made there is nothing to draw with: frame() returns false and run() exits 1 with one line,
-// the weights already saved. UI thread, between frames.
+// can be made, or one made again fails before its first frame, there is nothing to draw with: frame()
+// returns false and run() exits 1 with one line, the weights already saved. UI thread, between frames.
 bool App::recoverRenderer() {
   const bool lost = mRenderer->deviceLost();
   std::string message =
       (lost ? "The Vulkan device was lost while drawing (" : "Drawing failed (") + mRenderer->failure()->message + ")";
   core::log().error("{}", message);
   const bool playing = mEditor->playing();
+  // A renderer made again that fails before its first frame would fail on every frame: give up.
+  const bool drewSince = mRenderers == 1 || mRenderer->frameCount() > 0;
   if (lost && mSession->latest()->backend == "vulkan") {
     mSession->submit(train::Step{1});
     mSession->submit(train::SwitchBackend{"cpu"});
     // The failure's own Pause is queued before the switch is applied: a Resume sent after it wins.
     const bool answered = mSession->sync(std::chrono::seconds(30)) == train::SyncStatus::Synced;
     if (answered && playing && !lockstep()) mSession->submit(train::Resume{});
-    message += answered
-                   ? "; the weights were saved to a checkpoint in " + std::filesystem::temp_directory_path().string() +
-                         " and training goes on on the CPU backend"
-                   : "; the session did not answer";
+    message += answered ? "; the session's weights went to a checkpoint in " +
+                              std::filesystem::temp_directory_path().string() +
+                              " (its log line names the file) and training goes on on the CPU backend"
+                        : "; the session did not answer";
   }
   if (mRenderer) mRenderer->waitIdle();
   mHeatmaps.reset();
@@ -227,6 +229,7 @@ bool App::recoverRenderer() {
     }
   }
   mRendererFrames = 0;
+  if (made && !drewSince) made = core::runtimeError("the renderer made again failed before its first frame");
   if (made) made = makeRenderer();
   if (!made) {
     mRenderFailed = core::runtimeError(message + "; the editor cannot draw again: " + made.message());
@@ -237,7 +240,6 @@ bool App::recoverRenderer() {
   makeEditor(playing, mEditor->stepsPerFrame(), mEditor->speed());
   if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
   mEditor->warn(message + "; drawing goes on");
-  core::log().info("the renderer started again ({} so far)", mRenderers);
   return true;
 }
 
