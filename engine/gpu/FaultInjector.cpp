@@ -17,13 +17,14 @@ core::Result<FaultInjector> FaultInjector::parse(std::string_view spec) {
   if (name == "submit") kind = Kind::Submit;
   if (name == "pipeline") kind = Kind::Pipeline;
   if (name == "lost") kind = Kind::Lost;
+  if (name == "lost-render") kind = Kind::LostRender;
   std::uint64_t at = 0;
   const std::string_view number = colon == std::string_view::npos ? std::string_view{} : spec.substr(colon + 1);
   const auto parsed = std::from_chars(number.data(), number.data() + number.size(), at);
   if (kind == Kind::None || number.empty() || parsed.ec != std::errc{} || parsed.ptr != number.data() + number.size() ||
       at == 0) {
     return core::badInput("NSB_TEST_VULKAN_FAULT=" + std::string(spec) +
-                          ": expected alloc:N, submit:N, pipeline:N or lost:N with N >= 1");
+                          ": expected alloc:N, submit:N, pipeline:N, lost:N or lost-render:N with N >= 1");
   }
   return FaultInjector{kind, at};
 }
@@ -40,8 +41,10 @@ FaultInjector FaultInjector::fromEnvironment() {
 }
 
 VkResult FaultInjector::slowHit(FaultPoint point) {
-  if (mKind == Kind::Lost) {
-    if (point != FaultPoint::Submit) return VK_SUCCESS;
+  if (mKind == Kind::Lost || mKind == Kind::LostRender) {
+    const FaultPoint counted = mKind == Kind::Lost ? FaultPoint::Submit : FaultPoint::RenderSubmit;
+    if (point != FaultPoint::Submit && point != FaultPoint::RenderSubmit) return VK_SUCCESS;
+    if (point != counted) return lost();
     if (mLost.load(std::memory_order_relaxed)) return VK_ERROR_DEVICE_LOST;
     if (++mCount < mAt) return VK_SUCCESS;
     mLost = true;

@@ -6,6 +6,9 @@
 //   pipeline:N  the Nth compute pipeline creation fails with VK_ERROR_OUT_OF_HOST_MEMORY
 //   lost:N      from the Nth compute submission on, every submission and fence wait reports
 //               VK_ERROR_DEVICE_LOST (the device itself keeps working, so nothing in flight is torn down)
+//   lost-render:N  the renderer's Nth frame submission reports VK_ERROR_DEVICE_LOST, and from then on
+//               every submission, compute's too, and every fence wait (as when the driver loses the
+//               device under a frame); a context made again without faults (App's recovery) is clean
 // Unset, it costs one compare per call site. Counting is atomic: any thread.
 #include <vulkan/vulkan.h>
 
@@ -18,11 +21,11 @@
 
 namespace nsb::gpu {
 
-enum class FaultPoint : std::uint8_t { Alloc, Submit, Pipeline };
+enum class FaultPoint : std::uint8_t { Alloc, Submit, Pipeline, RenderSubmit };
 
 class FaultInjector {
  public:
-  enum class Kind : std::uint8_t { None, Alloc, Submit, Pipeline, Lost };
+  enum class Kind : std::uint8_t { None, Alloc, Submit, Pipeline, Lost, LostRender };
 
   FaultInjector() = default;
   FaultInjector(Kind kind, std::uint64_t at) : mKind(kind), mAt(at) {}
@@ -35,7 +38,7 @@ class FaultInjector {
     return *this;
   }
 
-  // "alloc:3" etc.; an empty spec is inert. A bad spec is bad input naming the variable.
+  // "alloc:3", "lost-render:5" etc.; an empty spec is inert. A bad spec is bad input naming the variable.
   static core::Result<FaultInjector> parse(std::string_view spec);
   // NSB_TEST_VULKAN_FAULT, or inert when unset; a malformed value is logged and ignored.
   static FaultInjector fromEnvironment();

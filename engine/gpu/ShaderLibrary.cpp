@@ -2,6 +2,7 @@
 // shaders, plus the on-disk VkPipelineCache (written to a temporary file and renamed: never half-written).
 #include "gpu/ShaderLibrary.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -30,8 +31,8 @@ core::Error failed(const PipelineDesc& desc, const char* call, VkResult result) 
 
 }  // namespace
 
-Handle<VkPipelineLayout> makePipelineLayout(VkDevice device, VkDescriptorSetLayout setLayout, VkShaderStageFlags stages,
-                                            std::uint32_t pushBytes) {
+core::Result<Handle<VkPipelineLayout>> makePipelineLayout(VkDevice device, VkDescriptorSetLayout setLayout,
+                                                          VkShaderStageFlags stages, std::uint32_t pushBytes) {
   VkPushConstantRange push{stages, 0, pushBytes};
   VkPipelineLayoutCreateInfo layoutInfo{};
   layoutInfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
@@ -40,12 +41,14 @@ Handle<VkPipelineLayout> makePipelineLayout(VkDevice device, VkDescriptorSetLayo
   layoutInfo.pushConstantRangeCount = 1;
   layoutInfo.pPushConstantRanges = &push;
   VkPipelineLayout layout = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &layout));
+  NSB_TRY(vkStatus(vkCreatePipelineLayout(device, &layoutInfo, nullptr, &layout), "pipeline layout",
+                   "vkCreatePipelineLayout"));
   return Handle<VkPipelineLayout>(device, layout, vkDestroyPipelineLayout);
 }
 
-ShaderLibrary::ShaderLibrary(std::shared_ptr<VulkanContext> context, std::filesystem::path cacheDir)
-    : mContext(std::move(context)) {
+ShaderLibrary::ShaderLibrary(std::shared_ptr<VulkanContext> context, std::filesystem::path cacheDir,
+                             std::size_t capacity)
+    : mContext(std::move(context)), mCapacity(std::max<std::size_t>(capacity, 1)) {
   if (cacheDir.empty()) cacheDir = defaultCacheDir();
   const auto& properties = mContext->properties();
   if (!cacheDir.empty()) {
@@ -96,8 +99,11 @@ void ShaderLibrary::saveCache() const {
   if (error) core::log().warn("{}: cannot save the Vulkan pipeline cache ({})", mCacheFile.string(), error.message());
 }
 
-core::Result<const ComputePipeline*> ShaderLibrary::pipeline(const PipelineDesc& desc) {
-  if (auto found = mPipelines.find(desc); found != mPipelines.end()) return found->second.get();
+core::Result<std::shared_ptr<const ComputePipeline>> ShaderLibrary::pipeline(const PipelineDesc& desc) {
+  if (auto found = mPipelines.find(desc); found != mPipelines.end()) {
+    found->second.lastUse = ++mUses;
+    return found->second.pipeline;
+  }
   const auto words = shaders::spirv(desc.shader);
   NSB_CHECK(!words.empty()) << "shader " << desc.shader << " is not embedded in this build";
   const VkDevice device = mContext->device();
@@ -175,7 +181,24 @@ core::Result<const ComputePipeline*> ShaderLibrary::pipeline(const PipelineDesc&
   // Not kept when it failed: the next compile tries again.
   if (created != VK_SUCCESS) return failed(desc, "vkCreateComputePipelines", created);
   made->pipeline = Handle<VkPipeline>(device, pipeline, vkDestroyPipeline);
-  return mPipelines.emplace(desc, std::move(made)).first->second.get();
+  ++mCreated;
+  std::shared_ptr<const ComputePipeline> shared = std::move(made);
+  mPipelines.emplace(desc, Cached{shared, ++mUses});
+  evict();
+  return shared;
+}
+
+void ShaderLibrary::evict() {
+  while (mPipelines.size() > mCapacity) {
+    // The least recently used variant that no program holds; if every one is held, the least recently
+    // used of all (its programs keep it alive; the cache lets go).
+    auto oldest = mPipelines.end(), oldestHeld = mPipelines.end();
+    for (auto it = mPipelines.begin(); it != mPipelines.end(); ++it) {
+      auto& best = it->second.pipeline.use_count() == 1 ? oldest : oldestHeld;
+      if (best == mPipelines.end() || it->second.lastUse < best->second.lastUse) best = it;
+    }
+    mPipelines.erase(oldest != mPipelines.end() ? oldest : oldestHeld);
+  }
 }
 
 }  // namespace nsb::gpu

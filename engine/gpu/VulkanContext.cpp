@@ -283,7 +283,7 @@ std::vector<DeviceInfo> listVulkanDevices() {
 
 core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const ContextOptions& options) {
   std::shared_ptr<VulkanContext> context(new VulkanContext());
-  context->mFaults = FaultInjector::fromEnvironment();
+  if (options.injectFaults) context->mFaults = FaultInjector::fromEnvironment();
   bool debugUtils = false;
   std::string error;
   context->mInstance = createInstance(options.validation || envFlag("NSB_VULKAN_VALIDATION"), debugUtils, error,

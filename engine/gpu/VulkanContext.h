@@ -23,6 +23,8 @@ struct ContextOptions {
   // `presentation` VK_KHR_swapchain on the device and a queue family that has graphics.
   std::vector<const char*> instanceExtensions;
   bool presentation = false;
+  // NSB_TEST_VULKAN_FAULT applies (false: a device made again after a loss starts clean).
+  bool injectFaults = true;
 };
 
 struct DeviceInfo {

@@ -7,6 +7,8 @@
 namespace nsb::render {
 namespace {
 
+core::Status vkStatus(VkResult result, const char* call) { return gpu::vkStatus(result, "renderer", call); }
+
 core::Result<gpu::Handle<VkDeviceMemory>> allocate(const gpu::VulkanContext& context, const VkMemoryRequirements& req,
                                                    VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred) {
   const std::uint32_t type = context.findMemoryType(req.memoryTypeBits, required, preferred);
@@ -16,9 +18,7 @@ core::Result<gpu::Handle<VkDeviceMemory>> allocate(const gpu::VulkanContext& con
   info.allocationSize = req.size;
   info.memoryTypeIndex = type;
   VkDeviceMemory memory = VK_NULL_HANDLE;
-  const VkResult result = vkAllocateMemory(context.device(), &info, nullptr, &memory);
-  if (result != VK_SUCCESS)
-    return core::runtimeError(std::string("vkAllocateMemory returned ") + gpu::vkResultName(result));
+  NSB_TRY(vkStatus(vkAllocateMemory(context.device(), &info, nullptr, &memory), "vkAllocateMemory"));
   return gpu::Handle<VkDeviceMemory>(context.device(), memory, vkFreeMemory);
 }
 
@@ -44,14 +44,14 @@ core::Result<GpuImage> createImage(const gpu::VulkanContext& context, std::uint3
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   info.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
   VkImage image = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateImage(device, &info, nullptr, &image));
+  NSB_TRY(vkStatus(vkCreateImage(device, &info, nullptr, &image), "vkCreateImage"));
   out.image = gpu::Handle<VkImage>(device, image, vkDestroyImage);
   VkMemoryRequirements req{};
   vkGetImageMemoryRequirements(device, image, &req);
   auto memory = allocate(context, req, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
   if (!memory) return memory.error();
   out.memory = std::move(memory.value());
-  NSB_VK_CHECK(vkBindImageMemory(device, image, out.memory.get(), 0));
+  NSB_TRY(vkStatus(vkBindImageMemory(device, image, out.memory.get(), 0), "vkBindImageMemory"));
 
   VkImageViewCreateInfo viewInfo{};
   viewInfo.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO;
@@ -60,7 +60,7 @@ core::Result<GpuImage> createImage(const gpu::VulkanContext& context, std::uint3
   viewInfo.format = format;
   viewInfo.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
   VkImageView view = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateImageView(device, &viewInfo, nullptr, &view));
+  NSB_TRY(vkStatus(vkCreateImageView(device, &viewInfo, nullptr, &view), "vkCreateImageView"));
   out.view = gpu::Handle<VkImageView>(device, view, vkDestroyImageView);
   return out;
 }
@@ -76,7 +76,7 @@ core::Result<HostBuffer> createHostBuffer(const gpu::VulkanContext& context, VkD
   info.usage = usage;
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   VkBuffer buffer = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateBuffer(device, &info, nullptr, &buffer));
+  NSB_TRY(vkStatus(vkCreateBuffer(device, &info, nullptr, &buffer), "vkCreateBuffer"));
   out.buffer = gpu::Handle<VkBuffer>(device, buffer, vkDestroyBuffer);
   VkMemoryRequirements req{};
   vkGetBufferMemoryRequirements(device, buffer, &req);
@@ -84,8 +84,8 @@ core::Result<HostBuffer> createHostBuffer(const gpu::VulkanContext& context, VkD
                          readback ? VK_MEMORY_PROPERTY_HOST_CACHED_BIT : 0);
   if (!memory) return memory.error();
   out.memory = std::move(memory.value());
-  NSB_VK_CHECK(vkBindBufferMemory(device, buffer, out.memory.get(), 0));
-  NSB_VK_CHECK(vkMapMemory(device, out.memory.get(), 0, VK_WHOLE_SIZE, 0, &out.mapped));
+  NSB_TRY(vkStatus(vkBindBufferMemory(device, buffer, out.memory.get(), 0), "vkBindBufferMemory"));
+  NSB_TRY(vkStatus(vkMapMemory(device, out.memory.get(), 0, VK_WHOLE_SIZE, 0, &out.mapped), "vkMapMemory"));
   return out;
 }
 

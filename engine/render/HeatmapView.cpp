@@ -37,7 +37,17 @@ struct BufferPush {
 };
 static_assert(sizeof(BufferPush) == 64);
 
-gpu::Handle<VkShaderModule> shaderModule(VkDevice device, const char* name) {
+core::Status vkStatus(VkResult result, const char* call) { return gpu::vkStatus(result, "heatmaps", call); }
+
+// `to` = what was made, or the reason it was not.
+template <typename T>
+core::Status assign(T& to, core::Result<T> made) {
+  if (!made) return made.error();
+  to = std::move(made.value());
+  return core::Ok{};
+}
+
+core::Result<gpu::Handle<VkShaderModule>> shaderModule(VkDevice device, const char* name) {
   const auto words = shaders::spirv(name);
   NSB_CHECK(!words.empty()) << "shader " << name << " is not embedded";
   VkShaderModuleCreateInfo info{};
@@ -45,11 +55,11 @@ gpu::Handle<VkShaderModule> shaderModule(VkDevice device, const char* name) {
   info.codeSize = words.size_bytes();
   info.pCode = words.data();
   VkShaderModule module = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateShaderModule(device, &info, nullptr, &module));
+  NSB_TRY(vkStatus(vkCreateShaderModule(device, &info, nullptr, &module), "vkCreateShaderModule"));
   return gpu::Handle<VkShaderModule>(device, module, vkDestroyShaderModule);
 }
 
-gpu::Handle<VkDescriptorSetLayout> makeSetLayout(VkDevice device, VkDescriptorType type) {
+core::Result<gpu::Handle<VkDescriptorSetLayout>> makeSetLayout(VkDevice device, VkDescriptorType type) {
   VkDescriptorSetLayoutBinding binding{};
   binding.binding = 0;
   binding.descriptorType = type;
@@ -60,12 +70,12 @@ gpu::Handle<VkDescriptorSetLayout> makeSetLayout(VkDevice device, VkDescriptorTy
   setInfo.bindingCount = 1;
   setInfo.pBindings = &binding;
   VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &setLayout));
+  NSB_TRY(vkStatus(vkCreateDescriptorSetLayout(device, &setInfo, nullptr, &setLayout), "vkCreateDescriptorSetLayout"));
   return gpu::Handle<VkDescriptorSetLayout>(device, setLayout, vkDestroyDescriptorSetLayout);
 }
 
-gpu::Handle<VkPipeline> makePipeline(VkDevice device, VkRenderPass renderPass, VkPipelineLayout layout,
-                                     VkShaderModule vert, VkShaderModule frag) {
+core::Result<gpu::Handle<VkPipeline>> makePipeline(VkDevice device, VkRenderPass renderPass, VkPipelineLayout layout,
+                                                   VkShaderModule vert, VkShaderModule frag) {
   std::array<VkPipelineShaderStageCreateInfo, 2> stages{};
   stages[0].sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
   stages[0].stage = VK_SHADER_STAGE_VERTEX_BIT;
@@ -130,7 +140,8 @@ gpu::Handle<VkPipeline> makePipeline(VkDevice device, VkRenderPass renderPass, V
   pipelineInfo.renderPass = renderPass;
   pipelineInfo.subpass = 0;
   VkPipeline pipeline = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &pipelineInfo, nullptr, &pipeline));
+  NSB_TRY(vkStatus(vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &pipelineInfo, nullptr, &pipeline),
+                   "vkCreateGraphicsPipelines"));
   return gpu::Handle<VkPipeline>(device, pipeline, vkDestroyPipeline);
 }
 
@@ -164,15 +175,17 @@ core::Status HeatmapView::initialise() {
   const VkDevice device = context.device();
   mAtlas.assign(std::size_t{ATLAS_SIZE} * ATLAS_SIZE, 0.0f);
 
-  mSetLayout = makeSetLayout(device, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER);
-  mLayout = gpu::makePipelineLayout(device, mSetLayout.get(), STAGES, sizeof(Push));
-  mBufferSetLayout = makeSetLayout(device, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER);
-  mBufferLayout = gpu::makePipelineLayout(device, mBufferSetLayout.get(), STAGES, sizeof(BufferPush));
-  const auto vert = shaderModule(device, "render/heatmap.vert");
-  mPipeline = makePipeline(device, mRenderer.renderPass(), mLayout.get(), vert.get(),
-                           shaderModule(device, "render/heatmap.frag").get());
-  mBufferPipeline = makePipeline(device, mRenderer.renderPass(), mBufferLayout.get(), vert.get(),
-                                 shaderModule(device, "render/heatmap_buffer.frag").get());
+  NSB_TRY(assign(mSetLayout, makeSetLayout(device, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER)));
+  NSB_TRY(assign(mLayout, gpu::makePipelineLayout(device, mSetLayout.get(), STAGES, sizeof(Push))));
+  NSB_TRY(assign(mBufferSetLayout, makeSetLayout(device, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER)));
+  NSB_TRY(assign(mBufferLayout, gpu::makePipelineLayout(device, mBufferSetLayout.get(), STAGES, sizeof(BufferPush))));
+  gpu::Handle<VkShaderModule> vert, frag, bufferFrag;
+  NSB_TRY(assign(vert, shaderModule(device, "render/heatmap.vert")));
+  NSB_TRY(assign(frag, shaderModule(device, "render/heatmap.frag")));
+  NSB_TRY(assign(bufferFrag, shaderModule(device, "render/heatmap_buffer.frag")));
+  NSB_TRY(assign(mPipeline, makePipeline(device, mRenderer.renderPass(), mLayout.get(), vert.get(), frag.get())));
+  NSB_TRY(assign(mBufferPipeline,
+                 makePipeline(device, mRenderer.renderPass(), mBufferLayout.get(), vert.get(), bufferFrag.get())));
   const VkDescriptorSetLayout setLayout = mSetLayout.get(), bufferSetLayout = mBufferSetLayout.get();
 
   VkFormatProperties formatProperties{};
@@ -188,7 +201,7 @@ core::Status HeatmapView::initialise() {
   samplerInfo.addressModeW = VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE;
   samplerInfo.maxLod = 0.0f;
   VkSampler sampler = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateSampler(device, &samplerInfo, nullptr, &sampler));
+  NSB_TRY(vkStatus(vkCreateSampler(device, &samplerInfo, nullptr, &sampler), "vkCreateSampler"));
   mSampler = gpu::Handle<VkSampler>(device, sampler, vkDestroySampler);
 
   const std::array<VkDescriptorPoolSize, 2> poolSizes{
@@ -200,7 +213,7 @@ core::Status HeatmapView::initialise() {
   poolInfo.poolSizeCount = static_cast<std::uint32_t>(poolSizes.size());
   poolInfo.pPoolSizes = poolSizes.data();
   VkDescriptorPool pool = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateDescriptorPool(device, &poolInfo, nullptr, &pool));
+  NSB_TRY(vkStatus(vkCreateDescriptorPool(device, &poolInfo, nullptr, &pool), "vkCreateDescriptorPool"));
   mPool = gpu::Handle<VkDescriptorPool>(device, pool, vkDestroyDescriptorPool);
 
   for (Slot& slot : mSlots) {
@@ -216,9 +229,9 @@ core::Status HeatmapView::initialise() {
     allocInfo.descriptorPool = pool;
     allocInfo.descriptorSetCount = 1;
     allocInfo.pSetLayouts = &setLayout;
-    NSB_VK_CHECK(vkAllocateDescriptorSets(device, &allocInfo, &slot.set));
+    NSB_TRY(vkStatus(vkAllocateDescriptorSets(device, &allocInfo, &slot.set), "vkAllocateDescriptorSets"));
     allocInfo.pSetLayouts = &bufferSetLayout;
-    NSB_VK_CHECK(vkAllocateDescriptorSets(device, &allocInfo, &slot.bufferSet));
+    NSB_TRY(vkStatus(vkAllocateDescriptorSets(device, &allocInfo, &slot.bufferSet), "vkAllocateDescriptorSets"));
     VkDescriptorImageInfo imageInfo{sampler, slot.atlas.view.get(), VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL};
     VkWriteDescriptorSet write{};
     write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;

@@ -10,12 +10,17 @@
 #include <cstring>
 
 #include "core/Log.h"
+#include "gpu/FaultInjector.h"
 #include "gpu/VkCheck.h"
 
 namespace nsb::render {
 namespace {
 
+// ImGui 1.86's backend carries on with the buffer or memory it failed to make (it maps and writes it):
+// no safe way on, so a failure there stays an abort with the call's result.
 void checkImGuiVk(VkResult result) { NSB_VK_CHECK(result); }
+
+core::Status vkStatus(VkResult result, const char* call) { return gpu::vkStatus(result, "renderer", call); }
 
 }  // namespace
 
@@ -85,7 +90,7 @@ core::Status Renderer::initialise(const RendererConfig& config) {
   passInfo.dependencyCount = static_cast<std::uint32_t>(dependencies.size());
   passInfo.pDependencies = dependencies.data();
   VkRenderPass pass = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateRenderPass(device, &passInfo, nullptr, &pass));
+  NSB_TRY(vkStatus(vkCreateRenderPass(device, &passInfo, nullptr, &pass), "vkCreateRenderPass"));
   mRenderPass = gpu::Handle<VkRenderPass>(device, pass, vkDestroyRenderPass);
 
   for (Frame& frame : mFrames) {
@@ -94,24 +99,24 @@ core::Status Renderer::initialise(const RendererConfig& config) {
     poolInfo.flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
     poolInfo.queueFamilyIndex = mContext->queueFamily();
     VkCommandPool pool = VK_NULL_HANDLE;
-    NSB_VK_CHECK(vkCreateCommandPool(device, &poolInfo, nullptr, &pool));
+    NSB_TRY(vkStatus(vkCreateCommandPool(device, &poolInfo, nullptr, &pool), "vkCreateCommandPool"));
     frame.pool = gpu::Handle<VkCommandPool>(device, pool, vkDestroyCommandPool);
     VkCommandBufferAllocateInfo allocInfo{};
     allocInfo.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
     allocInfo.commandPool = pool;
     allocInfo.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
     allocInfo.commandBufferCount = 1;
-    NSB_VK_CHECK(vkAllocateCommandBuffers(device, &allocInfo, &frame.cmd));
+    NSB_TRY(vkStatus(vkAllocateCommandBuffers(device, &allocInfo, &frame.cmd), "vkAllocateCommandBuffers"));
     VkFenceCreateInfo fenceInfo{};
     fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
     fenceInfo.flags = VK_FENCE_CREATE_SIGNALED_BIT;
     VkFence fence = VK_NULL_HANDLE;
-    NSB_VK_CHECK(vkCreateFence(device, &fenceInfo, nullptr, &fence));
+    NSB_TRY(vkStatus(vkCreateFence(device, &fenceInfo, nullptr, &fence), "vkCreateFence"));
     frame.fence = gpu::Handle<VkFence>(device, fence, vkDestroyFence);
     VkSemaphoreCreateInfo semaphoreInfo{};
     semaphoreInfo.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO;
     VkSemaphore semaphore = VK_NULL_HANDLE;
-    NSB_VK_CHECK(vkCreateSemaphore(device, &semaphoreInfo, nullptr, &semaphore));
+    NSB_TRY(vkStatus(vkCreateSemaphore(device, &semaphoreInfo, nullptr, &semaphore), "vkCreateSemaphore"));
     frame.imageAvailable = gpu::Handle<VkSemaphore>(device, semaphore, vkDestroySemaphore);
 
     if (!mSwapchain) {
@@ -129,7 +134,7 @@ core::Status Renderer::initialise(const RendererConfig& config) {
       fb.height = mOffscreenExtent.height;
       fb.layers = 1;
       VkFramebuffer framebuffer = VK_NULL_HANDLE;
-      NSB_VK_CHECK(vkCreateFramebuffer(device, &fb, nullptr, &framebuffer));
+      NSB_TRY(vkStatus(vkCreateFramebuffer(device, &fb, nullptr, &framebuffer), "vkCreateFramebuffer"));
       frame.framebuffer = gpu::Handle<VkFramebuffer>(device, framebuffer, vkDestroyFramebuffer);
     }
   }
@@ -146,7 +151,7 @@ core::Status Renderer::initialiseImGui() {
   poolInfo.poolSizeCount = static_cast<std::uint32_t>(sizes.size());
   poolInfo.pPoolSizes = sizes.data();
   VkDescriptorPool pool = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateDescriptorPool(device, &poolInfo, nullptr, &pool));
+  NSB_TRY(vkStatus(vkCreateDescriptorPool(device, &poolInfo, nullptr, &pool), "vkCreateDescriptorPool"));
   mImGuiPool = gpu::Handle<VkDescriptorPool>(device, pool, vkDestroyDescriptorPool);
 
   ImGui_ImplVulkan_InitInfo info{};
@@ -169,31 +174,38 @@ core::Status Renderer::initialiseImGui() {
 
   // The font atlas: recorded by the backend, submitted here under the queue lock.
   Frame& frame = mFrames[0];
-  NSB_VK_CHECK(vkResetCommandPool(device, frame.pool.get(), 0));
+  NSB_TRY(vkStatus(vkResetCommandPool(device, frame.pool.get(), 0), "vkResetCommandPool"));
   VkCommandBufferBeginInfo begin{};
   begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
   begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  NSB_VK_CHECK(vkBeginCommandBuffer(frame.cmd, &begin));
+  NSB_TRY(vkStatus(vkBeginCommandBuffer(frame.cmd, &begin), "vkBeginCommandBuffer"));
   ImGui_ImplVulkan_CreateFontsTexture(frame.cmd);
-  NSB_VK_CHECK(vkEndCommandBuffer(frame.cmd));
-  submitAndWait(frame.cmd);
+  NSB_TRY(vkStatus(vkEndCommandBuffer(frame.cmd), "vkEndCommandBuffer"));
+  const core::Status uploaded = submitAndWait(frame.cmd);
   ImGui_ImplVulkan_DestroyFontUploadObjects();
-  return core::Ok{};
+  return uploaded;
 }
 
-void Renderer::submitAndWait(VkCommandBuffer cmd) {
+core::Status Renderer::submitAndWait(VkCommandBuffer cmd) {
   const VkDevice device = mContext->device();
   VkFenceCreateInfo fenceInfo{};
   fenceInfo.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
   VkFence fence = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateFence(device, &fenceInfo, nullptr, &fence));
+  NSB_TRY(vkStatus(vkCreateFence(device, &fenceInfo, nullptr, &fence), "vkCreateFence"));
   gpu::Handle<VkFence> owner(device, fence, vkDestroyFence);
   VkSubmitInfo submit{};
   submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &cmd;
-  NSB_VK_CHECK(mContext->submit(submit, fence));
-  NSB_VK_CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
+  NSB_TRY(vkStatus(mContext->submit(submit, fence), "vkQueueSubmit"));
+  return vkStatus(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+}
+
+bool Renderer::check(VkResult result, const char* call) {
+  if (result == VK_SUCCESS) return true;
+  mLost = mLost || result == VK_ERROR_DEVICE_LOST;
+  if (!mFailure) mFailure = vkStatus(result, call).error();
+  return false;
 }
 
 Renderer::~Renderer() {
@@ -204,9 +216,10 @@ Renderer::~Renderer() {
 core::Status Renderer::rebuildImGui() {
   NSB_CHECK(!mInFrame) << "rebuildImGui inside a frame";
   waitIdle();
+  if (mFailure) return *mFailure;
   {
     auto lock = mContext->lockQueue();
-    NSB_VK_CHECK(vkQueueWaitIdle(mContext->queue()));
+    NSB_TRY(vkStatus(vkQueueWaitIdle(mContext->queue()), "vkQueueWaitIdle"));
   }
   if (mImGuiReady) ImGui_ImplVulkan_Shutdown();
   mImGuiReady = false;
@@ -215,9 +228,12 @@ core::Status Renderer::rebuildImGui() {
 }
 
 void Renderer::waitIdle() {
+  // Only fences that a submit will signal: a frame whose submit failed left its fence unsignalled.
   for (Frame& frame : mFrames) {
     VkFence fence = frame.fence.get();
-    if (fence != VK_NULL_HANDLE) NSB_VK_CHECK(vkWaitForFences(mContext->device(), 1, &fence, VK_TRUE, UINT64_MAX));
+    if (fence == VK_NULL_HANDLE || !frame.submitted) continue;
+    frame.submitted = false;
+    check(vkWaitForFences(mContext->device(), 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences");
   }
 }
 
@@ -225,10 +241,14 @@ VkExtent2D Renderer::extent() const { return mSwapchain ? mSwapchain->extent() :
 
 bool Renderer::beginFrame(std::uint32_t width, std::uint32_t height) {
   NSB_CHECK(!mInFrame) << "beginFrame twice";
+  if (mFailure) return false;
   const VkDevice device = mContext->device();
   Frame& frame = mFrames[mSlot];
   VkFence fence = frame.fence.get();
-  NSB_VK_CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX));
+  if (frame.submitted) {
+    frame.submitted = false;
+    if (!check(vkWaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences")) return false;
+  }
 
   if (mSwapchain) {
     if (width != mWantWidth || height != mWantHeight) {
@@ -238,7 +258,14 @@ bool Renderer::beginFrame(std::uint32_t width, std::uint32_t height) {
     }
     if (mNeedRebuild) {
       waitIdle();
-      if (!mSwapchain->rebuild(mRenderPass.get(), mWantWidth, mWantHeight)) return false;
+      if (mFailure) return false;
+      auto rebuilt = mSwapchain->rebuild(mRenderPass.get(), mWantWidth, mWantHeight);
+      if (!rebuilt) {
+        mLost = mLost || rebuilt.message().find("VK_ERROR_DEVICE_LOST") != std::string::npos;
+        mFailure = rebuilt.error();
+        return false;
+      }
+      if (!rebuilt.value()) return false;
       mNeedRebuild = false;
       ++mRebuilds;
     }
@@ -247,15 +274,19 @@ bool Renderer::beginFrame(std::uint32_t width, std::uint32_t height) {
       mNeedRebuild = true;
       return false;
     }
-    if (acquired == VK_SUBOPTIMAL_KHR) mNeedRebuild = true;
+    if (acquired == VK_SUBOPTIMAL_KHR) {
+      mNeedRebuild = true;
+    } else if (!check(acquired, "vkAcquireNextImageKHR")) {
+      return false;
+    }
   }
-  NSB_VK_CHECK(vkResetFences(device, 1, &fence));
   if (mCapturedSlot == mSlot) mCapturedSlot.reset();
-  NSB_VK_CHECK(vkResetCommandPool(device, frame.pool.get(), 0));
+  if (!check(vkResetFences(device, 1, &fence), "vkResetFences")) return false;
+  if (!check(vkResetCommandPool(device, frame.pool.get(), 0), "vkResetCommandPool")) return false;
   VkCommandBufferBeginInfo begin{};
   begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
   begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-  NSB_VK_CHECK(vkBeginCommandBuffer(frame.cmd, &begin));
+  if (!check(vkBeginCommandBuffer(frame.cmd, &begin), "vkBeginCommandBuffer")) return false;
   mInFrame = true;
   return true;
 }
@@ -286,9 +317,17 @@ void Renderer::endFrame(ImDrawData* drawData, bool capture) {
     const VkDeviceSize bytes = VkDeviceSize{size.width} * size.height * 4;
     if (!frame.readback.buffer || frame.readback.size < bytes) {
       auto buffer = createHostBuffer(*mContext, bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT, true);
-      NSB_CHECK(buffer.ok()) << buffer.message();
-      frame.readback = std::move(buffer.value());
+      if (!buffer) {
+        // Drawn but not captured: capturedImage() says so to whoever wanted the pixels.
+        core::log().warn("screenshot: {}", buffer.message());
+        capture = false;
+        mCapturedSlot.reset();
+      } else {
+        frame.readback = std::move(buffer.value());
+      }
     }
+  }
+  if (capture) {
     if (mSwapchain) {
       transitionImage(frame.cmd, image, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
                       VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT, VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT,
@@ -318,7 +357,8 @@ void Renderer::endFrame(ImDrawData* drawData, bool capture) {
     mCapturedExtent = size;
     mCapturedBgra = mFormat == VK_FORMAT_B8G8R8A8_UNORM || mFormat == VK_FORMAT_B8G8R8A8_SRGB;
   }
-  NSB_VK_CHECK(vkEndCommandBuffer(frame.cmd));
+  mInFrame = false;
+  if (!check(vkEndCommandBuffer(frame.cmd), "vkEndCommandBuffer")) return;
 
   VkSubmitInfo submit{};
   submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
@@ -350,12 +390,22 @@ void Renderer::endFrame(ImDrawData* drawData, bool capture) {
   submit.waitSemaphoreCount = waitCount;
   submit.pWaitSemaphores = waits.data();
   submit.pWaitDstStageMask = waitStages.data();
-  NSB_VK_CHECK(mContext->submit(submit, frame.fence.get()));
+  // The test-only fault (lost-render:N) stands for the driver losing the device under a frame.
+  VkResult submitted = mContext->faults().hit(gpu::FaultPoint::RenderSubmit);
+  if (submitted == VK_SUCCESS) submitted = mContext->submit(submit, frame.fence.get());
+  if (!check(submitted, "vkQueueSubmit")) {
+    if (mCapturedSlot == mSlot) mCapturedSlot.reset();
+    return;
+  }
+  frame.submitted = true;
   if (mSwapchain) {
     const VkResult presented = mSwapchain->present(mImageIndex);
-    if (presented != VK_SUCCESS) mNeedRebuild = true;
+    if (presented == VK_SUBOPTIMAL_KHR || presented == VK_ERROR_OUT_OF_DATE_KHR) {
+      mNeedRebuild = true;
+    } else {
+      check(presented, "vkQueuePresentKHR");
+    }
   }
-  mInFrame = false;
   ++mFrameCount;
   mSlot = (mSlot + 1) % FRAMES_IN_FLIGHT;
 }
@@ -364,7 +414,8 @@ core::Result<Image> Renderer::capturedImage() {
   if (!mCapturedSlot) return core::runtimeError("no frame was captured");
   Frame& frame = mFrames[*mCapturedSlot];
   VkFence fence = frame.fence.get();
-  NSB_VK_CHECK(vkWaitForFences(mContext->device(), 1, &fence, VK_TRUE, UINT64_MAX));
+  if (frame.submitted)
+    NSB_TRY(vkStatus(vkWaitForFences(mContext->device(), 1, &fence, VK_TRUE, UINT64_MAX), "vkWaitForFences"));
   Image image;
   image.width = mCapturedExtent.width;
   image.height = mCapturedExtent.height;

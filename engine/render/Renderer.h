@@ -41,14 +41,18 @@ class Renderer {
   // Starts a frame: waits for its slot's previous use, acquires an image and begins the command
   // buffer (uploads may be recorded before endFrame). `width` x `height` is the window's current
   // framebuffer size (ignored headless); a changed size rebuilds the swapchain. False when there is
-  // nothing to draw into (minimised or out of date): skip this frame.
+  // nothing to draw into (minimised or out of date): skip this frame; or when the renderer failed.
   bool beginFrame(std::uint32_t width = 0, std::uint32_t height = 0);
   // Records the render pass with ImGui's draw data, submits and presents. With `capture`, the frame's
   // pixels are copied out for capturedImage().
   void endFrame(ImDrawData* drawData, bool capture = false);
+  // Set once a call the driver can fail did (out of memory, a lost device or surface): from then on
+  // no frame is drawn and the owner makes a new renderer (a new device first when deviceLost()).
+  const std::optional<core::Error>& failure() const { return mFailure; }
+  bool deviceLost() const { return mLost; }
   // The pixels of the last captured frame (waits for it). An error when none was captured.
   core::Result<Image> capturedImage();
-  // Waits for every frame in flight.
+  // Waits for every frame in flight (a failed wait is recorded in failure()).
   void waitIdle();
   // After the font atlas changed (UI scale): waits for the device, shuts ImGui's Vulkan backend down
   // and starts it again, which uploads the new font image (1.86 leaks the old one if only the font
@@ -74,7 +78,9 @@ class Renderer {
   Renderer() = default;
   core::Status initialise(const RendererConfig& config);
   core::Status initialiseImGui();
-  void submitAndWait(VkCommandBuffer cmd);
+  core::Status submitAndWait(VkCommandBuffer cmd);
+  // False, with failure() set, when `result` is not VK_SUCCESS.
+  bool check(VkResult result, const char* call);
 
   struct Frame {
     gpu::Handle<VkCommandPool> pool;
@@ -85,7 +91,7 @@ class Renderer {
     GpuImage target;
     gpu::Handle<VkFramebuffer> framebuffer;
     HostBuffer readback;
-    bool captured = false;
+    bool submitted = false;  // its fence will signal: waited for before reuse and at the end
   };
 
   std::shared_ptr<gpu::VulkanContext> mContext;
@@ -107,6 +113,8 @@ class Renderer {
   std::optional<std::uint32_t> mCapturedSlot;
   VkExtent2D mCapturedExtent{};
   bool mCapturedBgra = false;
+  std::optional<core::Error> mFailure;
+  bool mLost = false;
 };
 
 }  // namespace nsb::render

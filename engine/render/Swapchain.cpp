@@ -7,6 +7,11 @@
 #include "gpu/VkCheck.h"
 
 namespace nsb::render {
+namespace {
+
+core::Status vkStatus(VkResult result, const char* call) { return gpu::vkStatus(result, "swapchain", call); }
+
+}  // namespace
 
 core::Result<std::unique_ptr<Swapchain>> Swapchain::create(std::shared_ptr<gpu::VulkanContext> context,
                                                            VkSurfaceKHR surface, bool vsync) {
@@ -51,10 +56,11 @@ Swapchain::~Swapchain() {
   if (mSwapchain != VK_NULL_HANDLE) vkDestroySwapchainKHR(mContext->device(), mSwapchain, nullptr);
 }
 
-bool Swapchain::rebuild(VkRenderPass renderPass, std::uint32_t width, std::uint32_t height) {
+core::Result<bool> Swapchain::rebuild(VkRenderPass renderPass, std::uint32_t width, std::uint32_t height) {
   const VkDevice device = mContext->device();
   VkSurfaceCapabilitiesKHR caps{};
-  NSB_VK_CHECK(vkGetPhysicalDeviceSurfaceCapabilitiesKHR(mContext->physicalDevice(), mSurface, &caps));
+  NSB_TRY(vkStatus(vkGetPhysicalDeviceSurfaceCapabilitiesKHR(mContext->physicalDevice(), mSurface, &caps),
+                   "vkGetPhysicalDeviceSurfaceCapabilitiesKHR"));
   VkExtent2D extent = caps.currentExtent;
   if (extent.width == UINT32_MAX) {
     extent.width = std::clamp(width, caps.minImageExtent.width, caps.maxImageExtent.width);
@@ -94,15 +100,15 @@ bool Swapchain::rebuild(VkRenderPass renderPass, std::uint32_t width, std::uint3
   info.clipped = VK_TRUE;
   info.oldSwapchain = mSwapchain;
   VkSwapchainKHR created = VK_NULL_HANDLE;
-  NSB_VK_CHECK(vkCreateSwapchainKHR(device, &info, nullptr, &created));
+  NSB_TRY(vkStatus(vkCreateSwapchainKHR(device, &info, nullptr, &created), "vkCreateSwapchainKHR"));
   if (mSwapchain != VK_NULL_HANDLE) vkDestroySwapchainKHR(device, mSwapchain, nullptr);
   mSwapchain = created;
   mExtent = extent;
 
   std::uint32_t count = 0;
-  NSB_VK_CHECK(vkGetSwapchainImagesKHR(device, mSwapchain, &count, nullptr));
+  NSB_TRY(vkStatus(vkGetSwapchainImagesKHR(device, mSwapchain, &count, nullptr), "vkGetSwapchainImagesKHR"));
   mImages.resize(count);
-  NSB_VK_CHECK(vkGetSwapchainImagesKHR(device, mSwapchain, &count, mImages.data()));
+  NSB_TRY(vkStatus(vkGetSwapchainImagesKHR(device, mSwapchain, &count, mImages.data()), "vkGetSwapchainImagesKHR"));
   for (VkImage image : mImages) {
     VkImageViewCreateInfo viewInfo{};
     viewInfo.sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO;
@@ -111,7 +117,7 @@ bool Swapchain::rebuild(VkRenderPass renderPass, std::uint32_t width, std::uint3
     viewInfo.format = mFormat.format;
     viewInfo.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
     VkImageView view = VK_NULL_HANDLE;
-    NSB_VK_CHECK(vkCreateImageView(device, &viewInfo, nullptr, &view));
+    NSB_TRY(vkStatus(vkCreateImageView(device, &viewInfo, nullptr, &view), "vkCreateImageView"));
     mViews.emplace_back(device, view, vkDestroyImageView);
 
     VkFramebufferCreateInfo fb{};
@@ -123,14 +129,14 @@ bool Swapchain::rebuild(VkRenderPass renderPass, std::uint32_t width, std::uint3
     fb.height = extent.height;
     fb.layers = 1;
     VkFramebuffer framebuffer = VK_NULL_HANDLE;
-    NSB_VK_CHECK(vkCreateFramebuffer(device, &fb, nullptr, &framebuffer));
+    NSB_TRY(vkStatus(vkCreateFramebuffer(device, &fb, nullptr, &framebuffer), "vkCreateFramebuffer"));
     mFramebuffers.emplace_back(device, framebuffer, vkDestroyFramebuffer);
   }
   while (mRenderFinished.size() < mImages.size()) {
     VkSemaphoreCreateInfo semaphoreInfo{};
     semaphoreInfo.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO;
     VkSemaphore semaphore = VK_NULL_HANDLE;
-    NSB_VK_CHECK(vkCreateSemaphore(device, &semaphoreInfo, nullptr, &semaphore));
+    NSB_TRY(vkStatus(vkCreateSemaphore(device, &semaphoreInfo, nullptr, &semaphore), "vkCreateSemaphore"));
     mRenderFinished.emplace_back(device, semaphore, vkDestroySemaphore);
   }
   return true;
@@ -138,10 +144,7 @@ bool Swapchain::rebuild(VkRenderPass renderPass, std::uint32_t width, std::uint3
 
 VkResult Swapchain::acquire(VkSemaphore signal, std::uint32_t& index) {
   if (mSwapchain == VK_NULL_HANDLE || mFramebuffers.empty()) return VK_ERROR_OUT_OF_DATE_KHR;
-  const VkResult result =
-      vkAcquireNextImageKHR(mContext->device(), mSwapchain, UINT64_MAX, signal, VK_NULL_HANDLE, &index);
-  if (result != VK_SUCCESS && result != VK_SUBOPTIMAL_KHR && result != VK_ERROR_OUT_OF_DATE_KHR) NSB_VK_CHECK(result);
-  return result;
+  return vkAcquireNextImageKHR(mContext->device(), mSwapchain, UINT64_MAX, signal, VK_NULL_HANDLE, &index);
 }
 
 VkResult Swapchain::present(std::uint32_t index) {
@@ -158,7 +161,6 @@ VkResult Swapchain::present(std::uint32_t index) {
     auto lock = mContext->lockQueue();
     result = vkQueuePresentKHR(mContext->queue(), &info);
   }
-  if (result != VK_SUCCESS && result != VK_SUBOPTIMAL_KHR && result != VK_ERROR_OUT_OF_DATE_KHR) NSB_VK_CHECK(result);
   return result;
 }
 

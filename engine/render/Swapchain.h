@@ -33,9 +33,11 @@ class Swapchain {
 
   // (Re)builds the swapchain for a framebuffer of width x height (the surface's extent wins where it
   // fixes one). The caller has waited for every frame that used the old images. False when the
-  // surface is zero-sized (minimised): nothing to draw into.
-  bool rebuild(VkRenderPass renderPass, std::uint32_t width, std::uint32_t height);
-  // VK_SUCCESS, VK_SUBOPTIMAL_KHR or VK_ERROR_OUT_OF_DATE_KHR (rebuild and skip the frame).
+  // surface is zero-sized (minimised): nothing to draw into; a runtime error when the driver failed
+  // (out of memory, a lost device or surface).
+  core::Result<bool> rebuild(VkRenderPass renderPass, std::uint32_t width, std::uint32_t height);
+  // What the driver said: VK_SUCCESS, VK_SUBOPTIMAL_KHR or VK_ERROR_OUT_OF_DATE_KHR (rebuild and skip
+  // the frame), or an error for the caller to report (VK_ERROR_DEVICE_LOST, VK_ERROR_SURFACE_LOST_KHR).
   VkResult acquire(VkSemaphore signal, std::uint32_t& index);
   VkResult present(std::uint32_t index);
 

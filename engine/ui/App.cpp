@@ -96,6 +96,7 @@ core::Status App::initialise() {
     contextOptions.instanceExtensions.assign(extensions, extensions + count);
     contextOptions.presentation = true;
   }
+  mContextOptions = contextOptions;
   auto context = gpu::VulkanContext::create(contextOptions);
   if (!context) return context.error();
   mContext = std::move(context.value());
@@ -108,11 +109,6 @@ core::Status App::initialise() {
     mWindow = glfwCreateWindow(static_cast<int>(mOptions.width), static_cast<int>(mOptions.height), "Neural Sandbox",
                                nullptr, nullptr);
     if (!mWindow) return core::runtimeError("GLFW could not open a window");
-    VkSurfaceKHR surface = VK_NULL_HANDLE;
-    if (glfwCreateWindowSurface(mContext->instance(), mWindow, nullptr, &surface) != VK_SUCCESS) {
-      return core::runtimeError("could not make a Vulkan surface for the window");
-    }
-    mSurface = gpu::Handle<VkSurfaceKHR, VkInstance>(mContext->instance(), surface, vkDestroySurfaceKHR);
   }
 
   IMGUI_CHECKVERSION();
@@ -137,23 +133,7 @@ core::Status App::initialise() {
     InputQueue::mapKeys(io);
   }
 
-  render::RendererConfig rendererConfig;
-  rendererConfig.surface = mSurface.get();
-  rendererConfig.vsync = mOptions.vsync;
-  rendererConfig.width = mOptions.width;
-  rendererConfig.height = mOptions.height;
-  if (mWindow) {
-    int w = 0, h = 0;
-    glfwGetFramebufferSize(mWindow, &w, &h);
-    rendererConfig.width = static_cast<std::uint32_t>(w);
-    rendererConfig.height = static_cast<std::uint32_t>(h);
-  }
-  auto renderer = render::Renderer::create(mContext, rendererConfig);
-  if (!renderer) return renderer.error();
-  mRenderer = std::move(renderer.value());
-  auto heatmaps = render::HeatmapView::create(*mRenderer);
-  if (!heatmaps) return heatmaps.error();
-  mHeatmaps = std::move(heatmaps.value());
+  NSB_TRY(makeRenderer());
 
   // Training shares the renderer's device (one queue lock) when it runs on Vulkan.
   train::TrainerConfig config = mOptions.config;
@@ -176,6 +156,91 @@ core::Status App::initialise() {
   mSession = std::move(session.value());
   if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
   return core::Ok{};
+}
+
+core::Status App::makeRenderer() {
+  render::RendererConfig rendererConfig;
+  rendererConfig.vsync = mOptions.vsync;
+  rendererConfig.width = mOptions.width;
+  rendererConfig.height = mOptions.height;
+  if (mWindow) {
+    VkSurfaceKHR surface = VK_NULL_HANDLE;
+    if (glfwCreateWindowSurface(mContext->instance(), mWindow, nullptr, &surface) != VK_SUCCESS) {
+      return core::runtimeError("could not make a Vulkan surface for the window");
+    }
+    mSurface = gpu::Handle<VkSurfaceKHR, VkInstance>(mContext->instance(), surface, vkDestroySurfaceKHR);
+    rendererConfig.surface = surface;
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(mWindow, &w, &h);
+    rendererConfig.width = static_cast<std::uint32_t>(w);
+    rendererConfig.height = static_cast<std::uint32_t>(h);
+  }
+  auto renderer = render::Renderer::create(mContext, rendererConfig);
+  if (!renderer) return renderer.error();
+  mRenderer = std::move(renderer.value());
+  ++mRenderers;
+  auto heatmaps = render::HeatmapView::create(*mRenderer);
+  if (!heatmaps) return heatmaps.error();
+  mHeatmaps = std::move(heatmaps.value());
+  return core::Ok{};
+}
+
+// A lost device (the driver's VK_ERROR_DEVICE_LOST under a frame) is lost for training too when the
+// session trains on it: one step there meets the loss, and the session's own path for a lost device
+// (LocalSession::stopOnDeviceError) writes the weights it holds to $TMPDIR; then training goes on on
+// the CPU backend from those weights, and the editor on a device made again (a new context, surface,
+// swapchain and ImGui Vulkan backend; the editor itself is made again, its runs kept). Any other
+// failure of the renderer (out of memory) makes a new renderer on the same device. When no renderer
+// can be made, or one made again fails before its first frame, there is nothing to draw with: frame()
+// returns false and run() exits 1 with one line, the weights already saved. UI thread, between frames.
+bool App::recoverRenderer() {
+  const bool lost = mRenderer->deviceLost();
+  std::string message =
+      (lost ? "The Vulkan device was lost while drawing (" : "Drawing failed (") + mRenderer->failure()->message + ")";
+  core::log().error("{}", message);
+  const bool playing = mEditor->playing();
+  // A renderer made again that fails before its first frame would fail on every frame: give up.
+  const bool drewSince = mRenderers == 1 || mRenderer->frameCount() > 0;
+  if (lost && mSession->latest()->backend == "vulkan") {
+    mSession->submit(train::Step{1});
+    mSession->submit(train::SwitchBackend{"cpu"});
+    // The failure's own Pause is queued before the switch is applied: a Resume sent after it wins.
+    const bool answered = mSession->sync(std::chrono::seconds(30)) == train::SyncStatus::Synced;
+    if (answered && playing && !lockstep()) mSession->submit(train::Resume{});
+    message += answered ? "; the session's weights went to a checkpoint in " +
+                              std::filesystem::temp_directory_path().string() +
+                              " (its log line names the file) and training goes on on the CPU backend"
+                        : "; the session did not answer";
+  }
+  if (mRenderer) mRenderer->waitIdle();
+  mHeatmaps.reset();
+  mRenderer.reset();  // shuts ImGui's Vulkan backend down
+  mSurface.reset();   // before its instance, which a new device replaces
+  core::Status made = core::Ok{};
+  if (lost) {
+    // Made without injected faults: a test's lost-render fault stands for one loss, not one per device.
+    gpu::ContextOptions options = mContextOptions;
+    options.injectFaults = false;
+    auto context = gpu::VulkanContext::create(options);
+    if (context) {
+      mContext = std::move(context.value());
+    } else {
+      made = context.error();
+    }
+  }
+  mRendererFrames = 0;
+  if (made && !drewSince) made = core::runtimeError("the renderer made again failed before its first frame");
+  if (made) made = makeRenderer();
+  if (!made) {
+    mRenderFailed = core::runtimeError(message + "; the editor cannot draw again: " + made.message());
+    core::log().error("{}", mRenderFailed->message);
+    mQuit = true;
+    return false;
+  }
+  makeEditor(playing, mEditor->stepsPerFrame(), mEditor->speed());
+  if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
+  mEditor->warn(message + "; drawing goes on");
+  return true;
 }
 
 void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
@@ -425,6 +490,9 @@ bool App::frame(bool capture) {
   if (mRenderer->beginFrame(width, height)) {
     mHeatmaps->upload();
     mRenderer->endFrame(ImGui::GetDrawData(), capture || screenshot || record);
+  }
+  if (!mRenderer->failure() && mRenderer->frameCount() > mRendererFrames) {
+    mRendererFrames = mRenderer->frameCount();
     ++mFrames;
     if (record) {
       auto image = mRenderer->capturedImage();
@@ -447,6 +515,7 @@ bool App::frame(bool capture) {
       mScreenshotPanel.clear();
     }
   }
+  if (mRenderer->failure() && !recoverRenderer()) return false;
   handle(requests);  // after the frame: a new scale or preset changes what the next frame draws
   return !mQuit;
 }
@@ -585,6 +654,10 @@ int App::run() {
         steps / seconds, firstFrame);
   }
   if (auto finished = stopRecording(); !finished) mRecordingFailed = finished.error();
+  if (mRenderFailed) {
+    std::fprintf(stderr, "neural-sandbox: %s\n", mRenderFailed->message.c_str());
+    return 1;
+  }
   if (mRecordingFailed) {
     std::fprintf(stderr, "neural-sandbox: %s\n", mRecordingFailed->message.c_str());
     return mRecordingFailed->kind == core::ErrorKind::BadInput ? 2 : 1;

@@ -12,6 +12,7 @@
 #include "data/Dataset.h"
 #include "data/DatasetCatalog.h"
 #include "gpu/Handle.h"
+#include "gpu/VulkanContext.h"
 #include "lesson/Lesson.h"
 #include "render/Image.h"
 #include "train/Preset.h"
@@ -22,9 +23,6 @@
 
 struct GLFWwindow;
 
-namespace nsb::gpu {
-class VulkanContext;
-}
 namespace nsb::render {
 class Renderer;
 class HeatmapView;
@@ -81,7 +79,8 @@ class App {
   App& operator=(const App&) = delete;
 
   // One frame: events, training steps (headless: S steps, waited for), UI, render. False once the
-  // window was closed or Quit chosen.
+  // window was closed or Quit chosen, or the renderer failed and could not start again (run() then
+  // says why on one line and exits 1).
   bool frame(bool capture = false);
   // Blocks until the session has answered the commands the editor sent and waits for, or, with nothing
   // awaited, until input that may act (a button, a key, typing) is queued (true), or until `deadline`
@@ -100,6 +99,8 @@ class App {
   core::Status stopRecording();
   const Recorder* recorder() const { return mRecorder.get(); }
 
+  // Renderers made so far: 1, plus one for each recovery from a failed renderer or a lost device.
+  std::uint32_t renderers() const { return mRenderers; }
   // Between frames: the UI scale (fonts rebuilt, remembered in the settings file unless presenter mode
   // raised it), and another preset
   // (a new session on the same device; the old one keeps running if the new one cannot start).
@@ -126,6 +127,10 @@ class App {
  private:
   App() = default;
   core::Status initialise();
+  // The window's surface (a window only), the renderer and the heatmaps on mContext.
+  core::Status makeRenderer();
+  // After the renderer failed (see recoverRenderer in App.cpp); false when it cannot start again.
+  bool recoverRenderer();
   void makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed);
   // A new session (and editor) for `preset` on this device, replacing the running one.
   core::Status start(const train::Preset& preset);
@@ -138,6 +143,7 @@ class App {
   GLFWwindow* mWindow = nullptr;
   bool mGlfw = false;
   bool mImGuiGlfw = false;
+  gpu::ContextOptions mContextOptions;  // what mContext was made with: a lost device is made again so
   std::shared_ptr<gpu::VulkanContext> mContext;
   gpu::Handle<VkSurfaceKHR, VkInstance> mSurface;
   bool mImGuiContext = false;
@@ -147,6 +153,7 @@ class App {
   std::unique_ptr<train::Session> mSession;
   std::uint64_t mFrames = 0;
   bool mDrewLastFrame = true;
+  std::uint64_t mRendererFrames = 0;  // the renderer's frameCount() when the last frame was counted
   double mFps = 0.0, mFrameMs = 0.0;
   double mLastFrameTime = 0.0;
   double mMaxFps = 0.0;              // AppOptions::maxFps resolved for the device
@@ -160,6 +167,8 @@ class App {
       mRecordingFailed;  // run()'s line and exit code (a window's failures mid-run are shown instead)
   float mUiScale = 1.0f;
   InputQueue mInput;
+  std::uint32_t mRenderers = 0;
+  std::optional<core::Error> mRenderFailed;  // the renderer could not start again: run()'s line
 };
 
 }  // namespace nsb::ui

@@ -91,7 +91,7 @@ TEST_F(VulkanContextTest, ShaderLibraryPipelineFillsABuffer) {
   auto made = shaders.pipeline({"compute/fill.comp", 1, 0, {64}});
   ASSERT_TRUE(made) << made.message();
   const ComputePipeline& fill = *made.value();
-  EXPECT_EQ(&fill, shaders.pipeline({"compute/fill.comp", 1, 0, {64}}).value()) << "pipelines are made once";
+  EXPECT_EQ(&fill, shaders.pipeline({"compute/fill.comp", 1, 0, {64}}).value().get()) << "pipelines are made once";
 
   auto target = GpuBuffer::create(allocator, device, COUNT * 4,
                                   VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
@@ -197,6 +197,44 @@ TEST_F(VulkanContextTest, PipelineCacheIsSavedAndLoadedOnTheNextStart) {
   ShaderLibrary second(context, cacheDir);
   EXPECT_GT(second.loadedCacheBytes(), 0u) << "the second start reads the first start's pipeline cache";
   std::filesystem::remove_all(cacheDir);
+}
+
+// The variant cache's bound (issue 15's soak): never more than the capacity, least recently used out
+// first, a variant a program holds out after those none holds, and alive while held.
+TEST_F(VulkanContextTest, ShaderLibraryKeepsAtMostItsCapacityOfVariants) {
+  auto context = makeContext();
+  ASSERT_TRUE(context);
+  constexpr std::size_t CAPACITY = 4;
+  ShaderLibrary shaders(context, std::filesystem::path{}, CAPACITY);
+  EXPECT_EQ(shaders.capacity(), CAPACITY);
+  auto variant = [](std::uint32_t localSize) { return PipelineDesc{"compute/fill.comp", 1, 0, {localSize}}; };
+  // Held, as a program holds its pipelines: it must outlive its eviction from the cache.
+  auto held = shaders.pipeline(variant(1));
+  ASSERT_TRUE(held) << held.message();
+  for (std::uint32_t size = 2; size <= 12; ++size) {
+    ASSERT_TRUE(shaders.pipeline(variant(size)));
+    EXPECT_LE(shaders.cachedPipelines(), CAPACITY) << "after variant " << size;
+    if (size % 2 == 0) {
+      ASSERT_TRUE(shaders.pipeline(variant(size - 1)));  // used again: stays longer
+    }
+  }
+  EXPECT_EQ(shaders.cachedPipelines(), CAPACITY);
+  // The held one was kept while variants no program held went out before it.
+  std::size_t created = shaders.pipelinesCreated();
+  auto again = shaders.pipeline(variant(1));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again.value().get(), held.value().get()) << "the held variant was evicted before unheld ones";
+  EXPECT_EQ(shaders.pipelinesCreated(), created);
+  // The most recently used are cached; an old unheld one is made again.
+  ASSERT_TRUE(shaders.pipeline(variant(11)));
+  EXPECT_EQ(shaders.pipelinesCreated(), created) << "a recently used variant was evicted";
+  ASSERT_TRUE(shaders.pipeline(variant(2)));
+  EXPECT_EQ(shaders.pipelinesCreated(), created + 1) << "the least recently used variant was not evicted";
+  EXPECT_LE(shaders.cachedPipelines(), CAPACITY);
+  // Every variant that is evicted while held still works: the handle is the program's.
+  for (std::uint32_t size = 20; size < 30; ++size) ASSERT_TRUE(shaders.pipeline(variant(size)));
+  EXPECT_LE(shaders.cachedPipelines(), CAPACITY);
+  EXPECT_NE(held.value()->pipeline.get(), VK_NULL_HANDLE);
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ class VulkanFaultTest : public GpuTest {
 
 TEST(FaultInjector, ParsesEveryKindAndRefusesTheRest) {
   EXPECT_FALSE(FaultInjector::parse("").value().active());
-  for (const char* good : {"alloc:1", "submit:12", "pipeline:3", "lost:40"}) {
+  for (const char* good : {"alloc:1", "submit:12", "pipeline:3", "lost:40", "lost-render:5"}) {
     auto parsed = FaultInjector::parse(good);
     ASSERT_TRUE(parsed) << good;
     EXPECT_TRUE(parsed.value().active()) << good;
@@ -113,6 +113,15 @@ TEST(FaultInjector, ParsesEveryKindAndRefusesTheRest) {
   EXPECT_EQ(lost.hit(FaultPoint::Submit), VK_ERROR_DEVICE_LOST);
   EXPECT_EQ(lost.hit(FaultPoint::Submit), VK_ERROR_DEVICE_LOST) << "lost stays lost";
   EXPECT_EQ(lost.lost(), VK_ERROR_DEVICE_LOST) << "and waits report it";
+  // lost-render: counts the renderer's frame submits only; then compute's submits are lost too.
+  FaultInjector render = FaultInjector::parse("lost-render:2").value();
+  EXPECT_EQ(render.hit(FaultPoint::Submit), VK_SUCCESS) << "compute's submits do not count";
+  EXPECT_EQ(render.hit(FaultPoint::RenderSubmit), VK_SUCCESS);
+  EXPECT_EQ(render.hit(FaultPoint::Submit), VK_SUCCESS);
+  EXPECT_EQ(render.hit(FaultPoint::RenderSubmit), VK_ERROR_DEVICE_LOST);
+  EXPECT_EQ(render.hit(FaultPoint::Submit), VK_ERROR_DEVICE_LOST) << "the device is lost for compute too";
+  EXPECT_EQ(render.hit(FaultPoint::RenderSubmit), VK_ERROR_DEVICE_LOST);
+  EXPECT_EQ(render.lost(), VK_ERROR_DEVICE_LOST);
 }
 
 TEST_F(VulkanFaultTest, WithoutTheVariableNothingFails) {

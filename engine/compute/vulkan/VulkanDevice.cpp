@@ -114,7 +114,7 @@ void VulkanDevice::fail(const std::string& why, bool lost) {
   mFailure = core::runtimeError("vulkan backend: " + why + (lost ? " (the device is lost)" : ""));
 }
 
-const gpu::ComputePipeline* VulkanDevice::pipeline(const gpu::PipelineDesc& desc) {
+std::shared_ptr<const gpu::ComputePipeline> VulkanDevice::pipeline(const gpu::PipelineDesc& desc) {
   if (failed()) return nullptr;
   auto made = mShaders.pipeline(desc);
   if (!made) {
@@ -255,7 +255,7 @@ double VulkanDevice::peakGflops() {
   const std::uint32_t localSize = gemmVariant() == GemmVariant::Texel ? 8 : 64;  // see peak.comp
   const std::uint32_t firstGroups = 16384 / localSize;
   constexpr std::uint32_t ITERATIONS = 512, FLOPS_PER_ITERATION = 8 * 12 * 2;
-  const gpu::ComputePipeline* made = pipeline({"compute/peak.comp", 1, 0, {localSize}});
+  const auto made = pipeline({"compute/peak.comp", 1, 0, {localSize}});
   if (!made) return 0.0;
   const gpu::ComputePipeline& pipeline = *made;
   const BufferId out = create(std::size_t{65535} * localSize * sizeof(float));

@@ -64,7 +64,7 @@ class VulkanDevice {
   // Records a failure (the first one is kept).
   void fail(const std::string& why, bool lost = false);
   // The pipeline of `desc`, or null (the failure recorded) when the device cannot make it.
-  const gpu::ComputePipeline* pipeline(const gpu::PipelineDesc& desc);
+  std::shared_ptr<const gpu::ComputePipeline> pipeline(const gpu::PipelineDesc& desc);
 
   BufferId create(std::size_t bytes);
   void destroy(BufferId id);

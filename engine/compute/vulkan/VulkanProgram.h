@@ -28,7 +28,7 @@ struct Binding {
 
 struct Command {
   // A dispatch (pipeline set) or a copy, or a custom recorder (VkFFT).
-  const gpu::ComputePipeline* pipeline = nullptr;
+  std::shared_ptr<const gpu::ComputePipeline> pipeline;  // shared with the ShaderLibrary's cache
   std::vector<Binding> bindings;
   std::array<std::uint32_t, 32> push{};
   std::uint32_t pushWords = 0;
