@@ -39,14 +39,11 @@ void SurfaceView::drawToolbar() {
   if (pressButton(mPlaying ? "Pause##surface" : "Play##surface")) mPlaying = !mPlaying;
   remember("surface-play");
   ImGui::SameLine();
-  if (pressButton("Step##surface")) {
-    mPlaying = false;
-    mLab.step(1);
-  }
+  if (pressButton("Step##surface")) step();
   remember("surface-step");
   tooltip("One step of every optimizer (pauses).");
   ImGui::SameLine();
-  if (pressButton("Reset##surface")) mLab.reset();
+  if (pressButton("Reset##surface")) reset();
   remember("surface-reset");
   tooltip("Every optimizer back to the start point, its state zeroed.");
   ImGui::SameLine();
