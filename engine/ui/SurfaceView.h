@@ -127,6 +127,10 @@ class SurfaceView {
   std::vector<ImVec2> mScreenLine;                    // scratch: an iso-line on screen
 };
 
+// Lines of equations in a child window of their own (`id`): a line wider than the column scrolls
+// sideways instead of widening the panel. The Step panels of the Surface view and the network's.
+void drawEquationLines(const char* id, const std::vector<std::string>& lines);
+
 // The optimizers the view offers, in the Add list's order.
 inline constexpr compute::OptimizerKind SURFACE_OPTIMIZERS[] = {
     compute::OptimizerKind::Gd,       compute::OptimizerKind::Sgd,     compute::OptimizerKind::Momentum,

@@ -155,10 +155,13 @@ void SurfaceView::drawStepPanel() {
     ImGui::TextDisabled("Press Step to see an update in numbers.");
     return;
   }
-  // Its own child: a line wider than the column scrolls sideways instead of widening the panel.
+  drawEquationLines("surface-equations", lines);
+}
+
+void drawEquationLines(const char* id, const std::vector<std::string>& lines) {
   const float height = static_cast<float>(lines.size()) * ImGui::GetTextLineHeightWithSpacing() +
                        ImGui::GetStyle().ScrollbarSize + ImGui::GetStyle().WindowPadding.y;
-  ImGui::BeginChild("surface-equations", ImVec2(0, height), false, ImGuiWindowFlags_HorizontalScrollbar);
+  ImGui::BeginChild(id, ImVec2(0, height), false, ImGuiWindowFlags_HorizontalScrollbar);
   for (const auto& line : lines) ImGui::TextUnformatted(line.c_str());
   ImGui::EndChild();
 }
