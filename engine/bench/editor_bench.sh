@@ -8,6 +8,7 @@
 # optimizers at 1,000 steps/s each (issue 16: median <= 34 ms), and the image Viewport's (mnist-mlp,
 # the CPU backend training at max speed; issue 14: median <= 34 ms).
 # Usage: engine/bench/editor_bench.sh [path/to/neural-sandbox]   (needs Xvfb when DISPLAY is unset)
+#        MODE=surface engine/bench/editor_bench.sh ...            (the Surface view's case alone)
 set -euo pipefail
 exe=${1:-build/default/sandbox/neural-sandbox}
 frames=${FRAMES:-600}
@@ -25,16 +26,10 @@ fi
 
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
-echo "== headless training (train, spiral on Vulkan, the same Session code without the editor)"
-"$exe" train --preset spiral --backend vulkan --epochs 400 --json 2>/dev/null | tail -n 1 |
-  python3 -c "import json, sys; r = json.load(sys.stdin); print('headless: %.0f steps/s (%d steps in %.1f s)' % (r['steps'] / r['seconds'], r['steps'], r['seconds']))"
-
-echo "== editor in a window, 1280x720, training at max speed while it renders $frames frames"
-"$exe" gui --backend vulkan --speed max --width 1280 --height 720 --frames "$frames" | grep '^gui:'
-
-echo "== Surface view, 1280x720, 8 optimizers at 1000 steps/s each, --max-fps 0, $frames frames"
-race=$(mktemp --suffix=.json)
-cat >"$race" <<'JSON'
+surface_case() {
+  echo "== Surface view, 1280x720, 8 optimizers at 1000 steps/s each, --max-fps 0, $frames frames"
+  race=$(mktemp --suffix=.json)
+  cat >"$race" <<'JSON'
 {"name": "surface-race8", "kind": "surface",
  "surface": {"name": "bowl", "condition": 10, "speed": 1000, "optimizers": [
    {"optimizer": "gd", "lr": 0.05}, {"optimizer": "sgd", "lr": 0.05}, {"optimizer": "momentum", "lr": 0.02},
@@ -43,8 +38,24 @@ cat >"$race" <<'JSON'
  "dataset": {"name": "gauss", "points": 200, "noise": 0.0, "train_ratio": 0.5, "features": "x1,x2"},
  "model": {"hidden": []}, "training": {"optimizer": "gd", "lr": 0.1, "batch": 0, "seed": 1}}
 JSON
-"$exe" gui --preset "$race" --max-fps 0 --width 1280 --height 720 --frames "$frames" | grep '^gui:'
-rm -f "$race"
+  "$exe" gui --preset "$race" --max-fps 0 --width 1280 --height 720 --frames "$frames" | grep '^gui:'
+  rm -f "$race"
+}
+
+# MODE=surface: only the Surface view's frame time (the quick check of issue 16's target).
+if [ "${MODE:-all}" = surface ]; then
+  surface_case
+  exit 0
+fi
+
+echo "== headless training (train, spiral on Vulkan, the same Session code without the editor)"
+"$exe" train --preset spiral --backend vulkan --epochs 400 --json 2>/dev/null | tail -n 1 |
+  python3 -c "import json, sys; r = json.load(sys.stdin); print('headless: %.0f steps/s (%d steps in %.1f s)' % (r['steps'] / r['seconds'], r['steps'], r['seconds']))"
+
+echo "== editor in a window, 1280x720, training at max speed while it renders $frames frames"
+"$exe" gui --backend vulkan --speed max --width 1280 --height 720 --frames "$frames" | grep '^gui:'
+
+surface_case
 
 echo "== image Viewport, 1280x720, mnist-mlp on the CPU backend at max speed, --max-fps 0, $frames frames"
 "$exe" gui --preset mnist-mlp --backend cpu --speed max --max-fps 0 --width 1280 --height 720 --frames "$frames" |

@@ -147,72 +147,102 @@ std::string equationNumber(double value) {
   return text;
 }
 
+std::vector<std::string> updateEquations(const train::Hyperparams& h, std::uint64_t t, double lr,
+                                         const UpdateTerms& u) {
+  const auto n = [](double v) { return equationNumber(v); };
+  const std::string& a = u.name;
+  const std::string rate = n(lr);
+  const double g = u.gradient, s1 = u.state1, s2 = u.state2, p1 = u.before1, p2 = u.before2;
+  const std::string update = a + " = " + n(u.theta) + " - " + rate;
+  std::vector<std::string> lines;
+  switch (h.optimizer) {
+    case OptimizerKind::Gd:
+    case OptimizerKind::Sgd:
+      lines.push_back(update + " * " + n(g) + " = " + n(u.after));
+      break;
+    case OptimizerKind::Momentum:
+    case OptimizerKind::Nesterov:
+      lines.push_back("v_" + a + " = " + n(h.momentum) + " * " + n(p1) + " + " + n(g) + " = " + n(s1));
+      if (h.optimizer == OptimizerKind::Momentum) {
+        lines.push_back(update + " * " + n(s1) + " = " + n(u.after));
+      } else {
+        lines.push_back(update + " * (" + n(g) + " + " + n(h.momentum) + " * " + n(s1) + ") = " + n(u.after));
+      }
+      break;
+    case OptimizerKind::AdaGrad:
+    case OptimizerKind::RmsProp:
+      if (h.optimizer == OptimizerKind::AdaGrad) {
+        lines.push_back("s_" + a + " = " + n(p1) + " + " + n(g) + "^2 = " + n(s1));
+      } else {
+        lines.push_back("s_" + a + " = " + n(h.rho) + " * " + n(p1) + " + " + n(1.0 - h.rho) + " * " + n(g) +
+                        "^2 = " + n(s1));
+      }
+      lines.push_back(update + " * " + n(g) + " / (sqrt(" + n(s1) + ") + " + n(h.epsilon) + ") = " + n(u.after));
+      break;
+    case OptimizerKind::Adam:
+    case OptimizerKind::AdamW: {
+      const double steps = static_cast<double>(t);
+      const double c1 = 1.0 - std::pow(static_cast<double>(h.beta1), steps);
+      const double c2 = 1.0 - std::pow(static_cast<double>(h.beta2), steps);
+      lines.push_back("m_" + a + " = " + n(h.beta1) + " * " + n(p1) + " + " + n(1.0 - h.beta1) + " * " + n(g) + " = " +
+                      n(s1));
+      lines.push_back("v_" + a + " = " + n(h.beta2) + " * " + n(p2) + " + " + n(1.0 - h.beta2) + " * " + n(g) +
+                      "^2 = " + n(s2));
+      const double mHat = s1 / c1, vHat = s2 / c2;
+      lines.push_back("m^_" + a + " = " + n(s1) + " / " + n(c1) + " = " + n(mHat));
+      lines.push_back("v^_" + a + " = " + n(s2) + " / " + n(c2) + " = " + n(vHat));
+      double from = u.theta;
+      if (h.optimizer == OptimizerKind::AdamW) {
+        // The decoupled decay comes first, as the kernel does it.
+        from = u.theta - lr * h.weightDecay * u.theta;
+        lines.push_back(a + "' = " + n(u.theta) + " - " + rate + " * " + n(h.weightDecay) + " * " + n(u.theta) + " = " +
+                        n(from));
+      }
+      lines.push_back(a + " = " + n(from) + " - " + rate + " * " + n(mHat) + " / (sqrt(" + n(vHat) + ") + " +
+                      n(h.epsilon) + ") = " + n(u.after));
+      break;
+    }
+  }
+  return lines;
+}
+
+std::vector<std::string> weightEquations(const train::WatchedStep& w) {
+  const auto n = [](double v) { return equationNumber(v); };
+  const train::Hyperparams& h = w.hyperparams;
+  std::vector<std::string> lines;
+  lines.push_back("lr = " + n(w.learningRate) + "   t = " + std::to_string(w.step) + "   w = " + n(w.before));
+  // The kernel adds the regularisation terms to a weight's gradient (compute/cpu regularizedGradient).
+  const bool terms = w.regularized && (h.l1 != 0.0f || h.l2 != 0.0f);
+  const float sign = w.before > 0.0f ? 1.0f : (w.before < 0.0f ? -1.0f : 0.0f);
+  const float gradient = terms ? w.gradient + h.l2 * w.before + h.l1 * sign : w.gradient;
+  if (terms) {
+    lines.push_back("g_w = dL/dw + " + n(h.l2) + " * w + " + n(h.l1) + " * sign(w) = " + n(w.gradient) + " + " +
+                    n(h.l2 * w.before) + " + " + n(h.l1 * sign) + " = " + n(gradient));
+  } else {
+    lines.push_back("g_w = dL/dw = " + n(gradient));
+  }
+  const UpdateTerms u{"w", w.before, w.after, gradient, w.state1Before, w.state2Before, w.state1, w.state2};
+  for (auto& line : updateEquations(h, w.step, w.learningRate, u)) lines.push_back(std::move(line));
+  return lines;
+}
+
 std::vector<std::string> stepEquations(const LabRun& r) {
   const DescentRun& run = r.run;
   if (run.steps() == 0 && !run.divergedStep()) return {};
   const StepDetail& d = run.last();
-  const train::Hyperparams& h = run.hyperparams();
   const auto n = [](double v) { return equationNumber(v); };
-  const std::string lr = n(d.learningRate);
   std::vector<std::string> lines;
-  lines.push_back("lr = " + lr + "   t = " + std::to_string(run.steps()) + "   at (" + n(d.before.x) + ", " +
-                  n(d.before.y) + ")");
+  lines.push_back("lr = " + n(d.learningRate) + "   t = " + std::to_string(run.steps()) + "   at (" + n(d.before.x) +
+                  ", " + n(d.before.y) + ")");
   const double theta[2] = {d.before.x, d.before.y}, after[2] = {d.after.x, d.after.y};
   const double g[2] = {d.gradient.x, d.gradient.y};
   const char* axis[2] = {"x", "y"};
   for (int i = 0; i < 2; ++i) {
     const std::string a = axis[i];
-    const double s1 = d.state1[i], s2 = d.state2[i], p1 = r.before1[i], p2 = r.before2[i];
     lines.push_back("g_" + a + " = df/d" + a + " = " + n(g[i]));
-    const std::string update = a + " = " + n(theta[i]) + " - " + lr;
-    switch (h.optimizer) {
-      case OptimizerKind::Gd:
-      case OptimizerKind::Sgd:
-        lines.push_back(update + " * " + n(g[i]) + " = " + n(after[i]));
-        break;
-      case OptimizerKind::Momentum:
-      case OptimizerKind::Nesterov:
-        lines.push_back("v_" + a + " = " + n(h.momentum) + " * " + n(p1) + " + " + n(g[i]) + " = " + n(s1));
-        if (h.optimizer == OptimizerKind::Momentum) {
-          lines.push_back(update + " * " + n(s1) + " = " + n(after[i]));
-        } else {
-          lines.push_back(update + " * (" + n(g[i]) + " + " + n(h.momentum) + " * " + n(s1) + ") = " + n(after[i]));
-        }
-        break;
-      case OptimizerKind::AdaGrad:
-      case OptimizerKind::RmsProp:
-        if (h.optimizer == OptimizerKind::AdaGrad) {
-          lines.push_back("s_" + a + " = " + n(p1) + " + " + n(g[i]) + "^2 = " + n(s1));
-        } else {
-          lines.push_back("s_" + a + " = " + n(h.rho) + " * " + n(p1) + " + " + n(1.0 - h.rho) + " * " + n(g[i]) +
-                          "^2 = " + n(s1));
-        }
-        lines.push_back(update + " * " + n(g[i]) + " / (sqrt(" + n(s1) + ") + " + n(h.epsilon) + ") = " + n(after[i]));
-        break;
-      case OptimizerKind::Adam:
-      case OptimizerKind::AdamW: {
-        const double t = static_cast<double>(run.steps());
-        const double c1 = 1.0 - std::pow(static_cast<double>(h.beta1), t);
-        const double c2 = 1.0 - std::pow(static_cast<double>(h.beta2), t);
-        lines.push_back("m_" + a + " = " + n(h.beta1) + " * " + n(p1) + " + " + n(1.0 - h.beta1) + " * " + n(g[i]) +
-                        " = " + n(s1));
-        lines.push_back("v_" + a + " = " + n(h.beta2) + " * " + n(p2) + " + " + n(1.0 - h.beta2) + " * " + n(g[i]) +
-                        "^2 = " + n(s2));
-        const double mHat = s1 / c1, vHat = s2 / c2;
-        lines.push_back("m^_" + a + " = " + n(s1) + " / " + n(c1) + " = " + n(mHat));
-        lines.push_back("v^_" + a + " = " + n(s2) + " / " + n(c2) + " = " + n(vHat));
-        double from = theta[i];
-        if (h.optimizer == OptimizerKind::AdamW) {
-          // The decoupled decay comes first, as the kernel does it.
-          from = theta[i] - static_cast<double>(d.learningRate) * h.weightDecay * theta[i];
-          lines.push_back(a + "' = " + n(theta[i]) + " - " + lr + " * " + n(h.weightDecay) + " * " + n(theta[i]) +
-                          " = " + n(from));
-        }
-        lines.push_back(a + " = " + n(from) + " - " + lr + " * " + n(mHat) + " / (sqrt(" + n(vHat) + ") + " +
-                        n(h.epsilon) + ") = " + n(after[i]));
-        break;
-      }
-    }
+    const UpdateTerms u{a, theta[i], after[i], g[i], r.before1[i], r.before2[i], d.state1[i], d.state2[i]};
+    for (auto& line : updateEquations(run.hyperparams(), run.steps(), d.learningRate, u))
+      lines.push_back(std::move(line));
   }
   if (run.divergedStep()) lines.push_back("diverged at step " + std::to_string(*run.divergedStep()));
   return lines;

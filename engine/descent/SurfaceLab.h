@@ -12,6 +12,7 @@
 #include "descent/Surface.h"
 #include "train/Hyperparams.h"
 #include "train/Preset.h"
+#include "train/Snapshot.h"
 
 namespace nsb::descent {
 
@@ -80,6 +81,20 @@ std::uint32_t runColour(std::uint32_t n);
 // filled in (theta, gradient, moments, learning rate, the result), e.g.
 // "v_x = 0.9 * 0.12 + 0.5 = 0.608". Empty before the first step. Short lines: they fit a side panel.
 std::vector<std::string> stepEquations(const LabRun& run);
+// One coordinate's update for the equations: a surface's x or y, or one weight of a network.
+struct UpdateTerms {
+  std::string name;                     // "x", "y", "w": the lines read "v_x = ...", "x = ..."
+  double theta = 0.0, after = 0.0;      // before and after the update
+  double gradient = 0.0;                // what the optimizer was given (the L1/L2 terms included)
+  double before1 = 0.0, before2 = 0.0;  // the optimizer's state before the update (StepDetail's state1/2)
+  double state1 = 0.0, state2 = 0.0;    // and after it
+};
+// The update lines of one coordinate (after its gradient's line) for the t-th update of `h`'s
+// optimizer at learning rate `lr`: shared by the surfaces' and the networks' Step panels.
+std::vector<std::string> updateEquations(const train::Hyperparams& h, std::uint64_t t, double lr, const UpdateTerms& u);
+// A network weight's last update (the trainer's record of a watched parameter) as the same lines: its
+// gradient (with the L1/L2 terms where they act), then the optimizer's update.
+std::vector<std::string> weightEquations(const train::WatchedStep& step);
 // How the equations print a number: 4 significant digits.
 std::string equationNumber(double value);
 

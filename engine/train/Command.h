@@ -81,6 +81,11 @@ struct SetParameter {
   std::size_t index = 0;
   float value = 0.0f;
 };
+// The parameter (flat layout index) whose every last update the session reports in Snapshot::watched
+// (the editor's Step panel for a clicked edge); none: no parameter. Not an edit: records no event.
+struct WatchParameter {
+  std::optional<std::size_t> index;
+};
 // Checkpoints (nn/Checkpoint.h) written and read between two steps. Loading takes the file's weights,
 // optimizer state, step and hyperparameters; its hidden layers may differ from the running network's
 // (inputs and outputs must match). Saving records no event.
@@ -93,12 +98,12 @@ struct LoadCheckpoint {
 
 using Command = std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Reset, SetActivation, SwitchBackend,
                              SetProbes, SetLayerWidth, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData,
-                             SetParameter, SaveCheckpoint, LoadCheckpoint>;
+                             SetParameter, SaveCheckpoint, LoadCheckpoint, WatchParameter>;
 
 // The command protocol's version: it changes whenever a command is added, removed or changed, which the
 // static_assert below makes a compile error to forget (a remote session checks it, see remote/).
-inline constexpr std::uint32_t COMMAND_PROTOCOL = 2;
-static_assert(std::variant_size_v<Command> == 18, "a command was added or removed: bump COMMAND_PROTOCOL");
+inline constexpr std::uint32_t COMMAND_PROTOCOL = 3;
+static_assert(std::variant_size_v<Command> == 19, "a command was added or removed: bump COMMAND_PROTOCOL");
 
 // What became of one submitted command, reported against its sequence number (Session::submit).
 struct Outcome {

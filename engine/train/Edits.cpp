@@ -178,6 +178,8 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
     }
     if (!std::isfinite(param->value)) return core::badInput("set parameter: the value must be a finite number");
     setParameter(param->index, param->value);
+  } else if (const auto* watched = std::get_if<WatchParameter>(&command)) {
+    watch(watched->index);  // not an edit: no event
   } else if (const auto* save = std::get_if<SaveCheckpoint>(&command)) {
     NSB_TRY(nn::saveCheckpoint(save->path, checkpoint()));
   } else if (const auto* load = std::get_if<LoadCheckpoint>(&command)) {

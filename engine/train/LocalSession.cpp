@@ -156,6 +156,7 @@ void LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
     mHistograms = std::make_shared<const std::vector<HistogramPoint>>(histograms);
   }
   snapshot->histograms = mHistograms;
+  snapshot->watched = t.watchedStep();
   std::lock_guard lock(mSnapshotMutex);
   mSnapshot = std::move(snapshot);
   mDataset = std::move(dataset);
@@ -212,6 +213,8 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
             mBudget = std::min(mBudget, 1.0);
             mPaceTimer.reset();
           }
+        } else if constexpr (std::is_same_v<T, WatchParameter>) {
+          mTrainer->watch(c.index);  // the weights stay: no new probes
         } else if constexpr (std::is_same_v<T, SetProbes>) {
           refuse(mProbes.set(*mTrainer, c));
         } else if constexpr (std::is_same_v<T, Reset>) {

@@ -45,6 +45,23 @@ struct TestPredictions {
   std::vector<std::int32_t> classes;
 };
 
+// The last update of the watched parameter (WatchParameter), read from the trainer's own buffers
+// around the step: what the Step panel shows for a network's weight.
+struct WatchedStep {
+  std::size_t index = 0;
+  std::uint64_t step = 0;     // the update's number t: the session's step count after it
+  float before = 0.0f;        // the parameter before the update
+  float after = 0.0f;         // and after it
+  float gradient = 0.0f;      // dL/dw of the batch (before the L1/L2 terms)
+  float state1Before = 0.0f;  // the optimizer's state (see descent::StepDetail) before the update
+  float state2Before = 0.0f;
+  float state1 = 0.0f;  // and after it
+  float state2 = 0.0f;
+  float learningRate = 0.0f;  // this step's scheduled rate
+  bool regularized = false;   // a weight, which L1/L2 act on (not a bias)
+  Hyperparams hyperparams;    // the optimizer and its settings at that step
+};
+
 struct Snapshot {
   std::uint64_t step = 0;
   // Grows at every Reset (and is new with every session): a run's history starts at step 0.
@@ -71,6 +88,7 @@ struct Snapshot {
   std::uint64_t datasetVersion = 0;
   std::shared_ptr<const TestPredictions> predictions;             // null until the first metric point
   std::shared_ptr<const std::vector<HistogramPoint>> histograms;  // null until the first metric point
+  std::optional<WatchedStep> watched;  // the watched parameter's last update, if it describes the weights now
 };
 
 // The snapshot protocol's version: it changes whenever the Snapshot or a value it carries changes
@@ -79,25 +97,28 @@ struct Snapshot {
 // snapshot's own types (a field added or removed stops them compiling), and the sizes of every type
 // it carries, on libstdc++ for 64-bit targets (the project's toolchains), catch most retyping. When
 // either trips, bump SNAPSHOT_PROTOCOL and update the bindings or the sizes.
-inline constexpr std::uint32_t SNAPSHOT_PROTOCOL = 1;
+inline constexpr std::uint32_t SNAPSHOT_PROTOCOL = 2;
 
 namespace protocol {
-inline void checkSnapshotFields(const Snapshot& s, const ProbeSet& p, const ProbeResult& r, const TestPredictions& t) {
+inline void checkSnapshotFields(const Snapshot& s, const ProbeSet& p, const ProbeResult& r, const TestPredictions& t,
+                                const WatchedStep& w) {
   [[maybe_unused]] const auto& [step, run, epoch, running, backend, device, stepsPerSubmit, lastLoss, stepsPerSecond,
                                 speed, bytesTransferred, spec, hyperparams, history, events, appliedSequence, outcomes,
-                                divergence, probes, datasetVersion, predictions, histograms] = s;
+                                divergence, probes, datasetVersion, predictions, histograms, watched] = s;
   [[maybe_unused]] const auto& [pStep, pVersion, pProbes, pOnDevice, pParameters, pSpectrum] = p;
   [[maybe_unused]] const auto& [rRows, rStep, rLayers, rOffsets] = r;
   [[maybe_unused]] const auto& [tStep, tClasses] = t;
+  [[maybe_unused]] const auto& [wIndex, wStep, wBefore, wAfter, wGradient, wState1Before, wState2Before, wState1,
+                                wState2, wLearningRate, wRegularized, wHyperparams] = w;
 }
 }  // namespace protocol
 
 #if defined(__GLIBCXX__) && UINTPTR_MAX == UINT64_MAX
-static_assert(sizeof(Snapshot) == 464 && sizeof(ProbeSet) == 96 && sizeof(ProbeResult) == 64 &&
-                  sizeof(TestPredictions) == 32 && sizeof(MetricPoint) == 112 && sizeof(Evaluation) == 32 &&
-                  sizeof(HistogramPoint) == 56 && sizeof(Histogram) == 32 && sizeof(Divergence) == 56 &&
-                  sizeof(Outcome) == 56 && sizeof(Event) == 104 && sizeof(nn::ModelSpec) == 48 &&
-                  sizeof(nn::LayerSpec) == 16 && sizeof(Hyperparams) == 80,
+static_assert(sizeof(Snapshot) == 608 && sizeof(WatchedStep) == 136 && sizeof(ProbeSet) == 96 &&
+                  sizeof(ProbeResult) == 64 && sizeof(TestPredictions) == 32 && sizeof(MetricPoint) == 112 &&
+                  sizeof(Evaluation) == 32 && sizeof(HistogramPoint) == 56 && sizeof(Histogram) == 32 &&
+                  sizeof(Divergence) == 56 && sizeof(Outcome) == 56 && sizeof(Event) == 104 &&
+                  sizeof(nn::ModelSpec) == 48 && sizeof(nn::LayerSpec) == 16 && sizeof(Hyperparams) == 80,
               "a type the Snapshot carries changed shape: bump SNAPSHOT_PROTOCOL and update these sizes");
 #endif
 

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <span>
 
+#include "compute/OptimizerMath.h"
 #include "core/Format.h"
 #include "core/Log.h"
 #include "core/Rng.h"
@@ -256,17 +258,31 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
   std::uint64_t done = 0;
   if (!deviceHealthy()) return 0;
   const std::uint64_t every = mConfig.metricsEvery ? mConfig.metricsEvery : mStepsPerEpoch;
+  const bool watching = mWatched && *mWatched < mConfig.spec.parameterCount();
   while (done < steps) {
     if (mCursor >= mStepsPerEpoch) startEpoch(mEpoch + 1, 0);
     const std::uint64_t toMetrics = every - mStep % every;  // steps until the next metrics step, >= 1
-    std::uint64_t k;
+    std::uint64_t k = 1;
     const bool metricsStep = toMetrics == 1;
+    if (!metricsStep) {
+      k = std::min<std::uint64_t>({mConfig.stepsPerSubmit, steps - done, mStepsPerEpoch - mCursor, toMetrics - 1});
+      if (watching && k > 1 && done + k == steps) --k;  // the last step on its own
+    }
+    // The watched parameter's update in the last step: its values before it, here; after it, below.
+    const bool watchedStep = watching && done + k == steps;
+    WatchedStep record;
+    if (watchedStep) {
+      record.index = *mWatched;
+      record.before = readElement(mModel->params(), record.index);
+      record.state1Before = readElement(mModel->state1(), record.index);
+      record.state2Before = readElement(mModel->state2(), record.index);
+      const auto hyper = mConfig.hyperparams.deviceValues();
+      record.learningRate = compute::scheduledLearningRate(hyper.data(), static_cast<int>(mStep));
+    }
     if (metricsStep) {
       mMetricsProgram->submit(1);
       mHaveNorms = true;
-      k = 1;
     } else {
-      k = std::min<std::uint64_t>({mConfig.stepsPerSubmit, steps - done, mStepsPerEpoch - mCursor, toMetrics - 1});
       mStepProgram->submit(static_cast<std::uint32_t>(k));
     }
     const float loss = mBackend->read<float>(mTrainWs.loss)[0];
@@ -278,6 +294,17 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
       restoreGoodState("the training loss became " + core::formatNumber(loss));
       return done;
     }
+    if (watchedStep) {
+      record.step = mStep;
+      record.after = readElement(mModel->params(), record.index);
+      record.gradient = readElement(mModel->grads(), record.index);
+      record.state1 = readElement(mModel->state1(), record.index);
+      record.state2 = readElement(mModel->state2(), record.index);
+      record.regularized = record.index < mConfig.spec.weightCount();
+      record.hyperparams = mConfig.hyperparams;
+      mWatchedStep = record;
+      mWatchedSpec = mConfig.spec;
+    }
     mLastLoss = loss;
     mLossSum += loss;
     ++mLossCount;
@@ -288,6 +315,21 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
     }
   }
   return done;
+}
+
+float Trainer::readElement(const compute::Tensor& flat, std::size_t index) const {
+  float value = 0.0f;
+  mBackend->download(flat.buffer, flat.byteOffset() + index * sizeof(float),
+                     std::as_writable_bytes(std::span<float>(&value, 1)));
+  return value;
+}
+
+std::optional<WatchedStep> Trainer::watchedStep() const {
+  if (!mWatchedStep || !mWatched || mWatchedStep->index != *mWatched || mWatchedStep->step != mStep ||
+      !(mWatchedSpec == mConfig.spec)) {
+    return std::nullopt;
+  }
+  return mWatchedStep;
 }
 
 std::vector<compute::OpTiming> Trainer::timings() { return mStepProgram->timings(); }

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "train/Command.h"
 #include "train/Hyperparams.h"
 #include "train/Metrics.h"
+#include "train/Snapshot.h"
 #include "train/Surgery.h"
 
 namespace nsb::nn {
@@ -136,6 +138,12 @@ class Trainer {
   bool hasSpectrum() const { return static_cast<bool>(mSpectrumProgram); }
   std::vector<float> weightSpectrum();
 
+  // The parameter (flat layout index) whose last update run() records: the last step of each run()
+  // call is then submitted on its own, with the parameter and its state read before and after it.
+  void watch(std::optional<std::size_t> index) { mWatched = index; }
+  // That update, while it describes the weights now (none after a reset, a restore or a new shape).
+  std::optional<WatchedStep> watchedStep() const;
+
   nn::Checkpoint checkpoint() const;
   // Restores weights, optimizer state, step and epoch from a checkpoint of the same model. The
   // checkpoint's hyperparameters and seed replace the config's too (the editor's Load checkpoint
@@ -205,6 +213,12 @@ class Trainer {
   std::vector<Probe> mProbes;
   std::uint64_t mProbeRuns = 0;  // numbers every probe run, so that a slot knows what it holds
   std::array<std::shared_ptr<ProbeSlot>, PROBE_SLOTS> mProbeSlots;
+
+  // One element of a flat parameter-sized buffer (params, grads, state1, state2), read from the device.
+  float readElement(const compute::Tensor& flat, std::size_t index) const;
+  std::optional<std::size_t> mWatched;
+  std::optional<WatchedStep> mWatchedStep;
+  nn::ModelSpec mWatchedSpec;  // the network the record was taken on
 
   bool mFailureRecorded = false;
   struct GoodState {

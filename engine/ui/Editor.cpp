@@ -1,5 +1,6 @@
 // Editor: the layout (fixed panels with draggable splitters), the keyboard shortcuts (Space play/pause,
-// S step, R reset, F frame the network, 3 the 3D view), the pending-edit bookkeeping (what was sent and
+// S step, R reset, F frame the network, 3 the 3D view; in the Surface view the first three and 3 act on
+// the surface's runs), the pending-edit bookkeeping (what was sent and
 // not yet applied) and the widget registry. The panels themselves are drawn in ui/panels/.
 #include "ui/Editor.h"
 
@@ -258,6 +259,14 @@ std::size_t Editor::targetWidth(const train::Snapshot& snapshot, std::size_t lay
 void Editor::handleShortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput || ImGui::IsAnyItemActive()) return;
+  if (mSurfaceMode) {
+    // The Surface view is in front: the keys act on its runs, not on the network session behind it.
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) mSurface.setPlaying(!mSurface.playing());
+    if (ImGui::IsKeyPressed('S', false)) mSurface.step();
+    if (ImGui::IsKeyPressed('R', false)) mSurface.reset();
+    if (ImGui::IsKeyPressed('3', false)) mSurface.setThreeD(!mSurface.threeD());
+    return;
+  }
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) play(!mPlaying);
   if (ImGui::IsKeyPressed('S', false) && !mPlaying) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
   if (ImGui::IsKeyPressed('R', false)) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});

@@ -295,6 +295,7 @@ class Editor {
   NetworkView mNetwork;
   NetworkOrbit mOrbit;
   bool mOrbitMode = false;
+  std::optional<std::size_t> mWatched;  // the weight the session was last asked to watch (WatchParameter)
   SurfaceView mSurface;
   bool mSurfaceMode = false;
   ImageViews mImages;

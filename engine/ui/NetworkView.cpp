@@ -9,12 +9,15 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <sstream>
 #include <string>
 
 #include "data/Synthetic2D.h"
+#include "descent/SurfaceLab.h"
 #include "render/Colormap.h"
 #include "ui/PointSprites.h"
+#include "ui/SurfaceView.h"
 
 namespace nsb::ui {
 namespace {
@@ -105,6 +108,61 @@ std::optional<ImVec2> NetworkView::edgeMiddle(const WeightRef& weight) const {
   const auto from = neuronRect(weight.layer, weight.from), to = neuronRect(weight.layer + 1, weight.to);
   if (!from || !to) return std::nullopt;
   return ImVec2((from->max.x + to->min.x) * 0.5f, (from->center().y + to->center().y) * 0.5f);
+}
+
+float NetworkView::edgeDistance(const ImVec2& a, const ImVec2& b, const ImVec2& point) {
+  // Vertical distance to the segment, x strictly inside it (2 px from either neuron).
+  if (!(point.x > a.x + 2.0f && point.x < b.x - 2.0f)) return std::numeric_limits<float>::infinity();
+  const float t = (point.x - a.x) / (b.x - a.x);
+  return std::fabs(point.y - (a.y + t * (b.y - a.y)));
+}
+
+std::optional<WeightRef> NetworkView::edgeAt(const ImVec2& point) const {
+  std::optional<WeightRef> nearest;
+  float best = EDGE_PICK;
+  if (showsImages() || !mOptions.showEdges) return nearest;
+  for (std::size_t l = 0; l + 1 < mNodeRects.size(); ++l) {
+    if (mNodeRects[l].size() * mNodeRects[l + 1].size() > MAX_EDGES_DRAWN) continue;  // not drawn
+    for (std::size_t k = 0; k < mNodeRects[l + 1].size(); ++k) {
+      const Rect& to = mNodeRects[l + 1][k];
+      for (std::size_t j = 0; j < mNodeRects[l].size(); ++j) {
+        const Rect& from = mNodeRects[l][j];
+        const float d = edgeDistance(ImVec2(from.max.x, from.center().y), ImVec2(to.min.x, to.center().y), point);
+        if (d < best) {
+          best = d;
+          nearest = WeightRef{l, j, k};
+        }
+      }
+    }
+  }
+  return nearest;
+}
+
+void NetworkView::drawStepPanel(const train::Snapshot& snapshot, const Rect& area, std::size_t index) {
+  // Bottom left of the Viewport, over the network: the selected weight's last update in numbers.
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const bool have = snapshot.watched && snapshot.watched->index == index;
+  const std::vector<std::string> lines =
+      have ? descent::weightEquations(*snapshot.watched) : std::vector<std::string>{};
+  const float height =
+      std::min(area.height(), line * static_cast<float>(lines.size() + 2) + ImGui::GetStyle().ScrollbarSize +
+                                  2 * ImGui::GetStyle().WindowPadding.y);
+  const float width = std::min(area.width(), 440.0f);
+  ImGui::SetCursorScreenPos(ImVec2(area.min.x, area.max.y - height));
+  ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.08f, 0.08f, 0.09f, 0.92f));
+  ImGui::BeginChild("network-step", ImVec2(width, height), true, ImGuiWindowFlags_NoScrollbar);
+  mStepPanelRect =
+      Rect{ImGui::GetWindowPos(), ImVec2(ImGui::GetWindowPos().x + width, ImGui::GetWindowPos().y + height)};
+  ImGui::TextUnformatted(("Step: weight " + std::to_string(index) + " (" +
+                          std::string(compute::optimizerName(snapshot.hyperparams.optimizer)) + ")")
+                             .c_str());
+  if (lines.empty()) {
+    ImGui::TextDisabled("Step (S) to see this weight's update in numbers.");
+  } else {
+    drawEquationLines("network-equations", lines);
+  }
+  ImGui::EndChild();
+  ImGui::PopStyleColor();
 }
 
 train::SetProbes NetworkView::probesFor(const data::FeatureSet& features) {
@@ -325,14 +383,14 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   const bool hoverArea = ImGui::IsWindowHovered() && area.contains(mouse);
   std::optional<WeightRef> hoveredEdge;
-  float hoveredDistance = 4.0f;
+  float hoveredDistance = EDGE_PICK;
   const std::vector<float>* params = snapshot.probes ? &snapshot.probes->parameters : nullptr;
   if (mOptions.showEdges && params && params->size() == spec.parameterCount()) {
     float largest = 1e-6f;
     for (std::size_t i = 0; i < spec.weightCount(); ++i) largest = std::max(largest, std::fabs((*params)[i]));
     for (std::size_t l = 0; l < spec.layerCount(); ++l) {
       const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
-      if (shown(in) * shown(out) > 4096) continue;
+      if (shown(in) * shown(out) > MAX_EDGES_DRAWN) continue;
       const std::size_t offset = spec.weightOffset(l);
       for (std::size_t k = 0; k < shown(out); ++k) {
         const Rect to = nodeRect(l + 1, k);
@@ -345,10 +403,8 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
           // Whole-pixel widths take ImGui's baked anti-aliased line texture: two triangles a line
           // instead of six, which lavapipe rasterises in half the time.
           list->AddLine(a, b, colorOf(rgb, 0.15f + 0.75f * strength), std::round(1.0f + 3.0f * strength));
-          if (hoverArea && mouse.x > a.x + 2.0f && mouse.x < b.x - 2.0f) {
-            // Distance from the mouse to the segment (x strictly inside it).
-            const float t = (mouse.x - a.x) / (b.x - a.x);
-            const float d = std::fabs(mouse.y - (a.y + t * (b.y - a.y)));
+          if (hoverArea) {
+            const float d = edgeDistance(a, b, mouse);
             if (d < hoveredDistance) {
               hoveredDistance = d;
               hoveredEdge = WeightRef{l, j, k};

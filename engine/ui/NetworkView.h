@@ -61,6 +61,15 @@ class NetworkView {
   // layer 0 the inputs, 1.. the hidden layers, the last the output layer.
   std::optional<std::pair<std::size_t, std::size_t>> draw(const train::Snapshot& snapshot,
                                                           render::HeatmapView* heatmaps, const Rect& area);
+  // The edge under `point` in the last draw's geometry: the nearest within EDGE_PICK pixels of its line
+  // (away from the neurons at its ends), among the layers whose edges are drawn.
+  std::optional<WeightRef> edgeAt(const ImVec2& point) const;
+  static constexpr float EDGE_PICK = 4.0f;
+  static constexpr std::size_t MAX_EDGES_DRAWN = 4096;  // a layer with more is drawn without edges
+  // The Step panel of a selected weight (flat index): its last update from Snapshot::watched, as the
+  // equations of the Surface view's Step panel, over the bottom left of `area`.
+  void drawStepPanel(const train::Snapshot& snapshot, const Rect& area, std::size_t index);
+  Rect stepPanelRect() const { return mStepPanelRect; }
   // The weight clicked in the last draw(), if any (hovering an edge shows its value).
   std::optional<WeightRef> clickedWeight() const { return mClickedWeight; }
   // Screen geometry of the last draw (tests drive the mouse with it): a neuron's square (column 0 the
@@ -83,6 +92,8 @@ class NetworkView {
   void updateHeatmaps(const train::Snapshot& snapshot, render::HeatmapView& heatmaps);
   void updateSources(const nn::ModelSpec& spec, const train::ProbeSet& set);
   static std::vector<float> gridInputs(const data::FeatureSet& features, std::size_t n);
+  // Pixels from `point` to the edge from a to b (infinite outside its span).
+  static float edgeDistance(const ImVec2& a, const ImVec2& b, const ImVec2& point);
 
   std::shared_ptr<const data::Dataset> mDataset;
   data::FeatureSet mFeatures;
@@ -94,6 +105,7 @@ class NetworkView {
   float mZoom = 1.0f;
   ImVec2 mPan{0, 0};
   Rect mOutputRect;
+  Rect mStepPanelRect;
   std::optional<WeightRef> mClickedWeight;
   std::vector<std::vector<Rect>> mNodeRects;  // per column, the neurons shown
   std::uint64_t mWrittenVersion = 0;

@@ -1,10 +1,12 @@
 #include "ui/SurfaceView.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <glm/glm.hpp>
 #include <glm/gtc/matrix_transform.hpp>
+#include <unordered_map>
 #include <utility>
 
 namespace nsb::ui {
@@ -82,32 +84,168 @@ void SurfaceView::rebuild() {
     mShade[i] = shade(values[i]);
     mColours[i] = colourOf(mShade[i]);
   }
-  // Iso-lines by marching squares over the colour positions: where a level crosses a cell's edges.
-  mIsoLines.clear();
-  const double dx = (mRange.xMax - mRange.xMin) / (GRID - 1), dy = (mRange.yMax - mRange.yMin) / (GRID - 1);
+  buildMapMesh();
+  mMeshTone.resize(MESH * MESH);
+  for (std::size_t r = 0; r < MESH; ++r) {
+    for (std::size_t c = 0; c < MESH; ++c) {
+      const Point p{mRange.xMin + (mRange.xMax - mRange.xMin) * static_cast<double>(c) / (MESH - 1),
+                    mRange.yMin + (mRange.yMax - mRange.yMin) * static_cast<double>(r) / (MESH - 1)};
+      mMeshTone[r * MESH + c] = shade(s.value(p));
+    }
+  }
+  // Iso-lines by marching squares over the colour positions: where a level crosses a cell's edges. A
+  // cut is named by its edge (horizontal edges first, then vertical ones), which the two cells beside
+  // it share, so that the segments join into polylines.
+  mIsoPoints.clear();
+  mIsoStarts.clear();
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
+  mCutPoints.assign(2 * GRID * GRID, ImVec2(0, 0));
   for (std::size_t level = 1; level < ISO_LEVELS; ++level) {
     const float iso = static_cast<float>(level) / ISO_LEVELS;
+    edges.clear();
     for (std::size_t r = 0; r + 1 < GRID; ++r) {
       for (std::size_t c = 0; c + 1 < GRID; ++c) {
         const float v[4] = {mShade[r * GRID + c], mShade[r * GRID + c + 1], mShade[(r + 1) * GRID + c + 1],
                             mShade[(r + 1) * GRID + c]};
-        const double cx[4] = {0, 1, 1, 0}, cy[4] = {0, 0, 1, 1};
-        Point cut[4];
+        // Edge e runs from corner e to corner e + 1 (bottom, right, top, left).
+        const std::uint32_t edgeId[4] = {
+            static_cast<std::uint32_t>(r * GRID + c), static_cast<std::uint32_t>(GRID * GRID + r * GRID + c + 1),
+            static_cast<std::uint32_t>((r + 1) * GRID + c), static_cast<std::uint32_t>(GRID * GRID + r * GRID + c)};
+        const float cx[4] = {0, 1, 1, 0}, cy[4] = {0, 0, 1, 1};
+        std::uint32_t cut[4];
         int cuts = 0;
         for (int e = 0; e < 4 && cuts < 4; ++e) {
           const int f = (e + 1) % 4;
           if ((v[e] < iso) == (v[f] < iso)) continue;
-          const double a = (iso - v[e]) / (v[f] - v[e]);
-          cut[cuts++] = Point{mRange.xMin + (static_cast<double>(c) + cx[e] + a * (cx[f] - cx[e])) * dx,
-                              mRange.yMin + (static_cast<double>(r) + cy[e] + a * (cy[f] - cy[e])) * dy};
+          const float a = (iso - v[e]) / (v[f] - v[e]);
+          mCutPoints[edgeId[e]] = ImVec2((static_cast<float>(c) + cx[e] + a * (cx[f] - cx[e])) / (GRID - 1),
+                                         (static_cast<float>(r) + cy[e] + a * (cy[f] - cy[e])) / (GRID - 1));
+          cut[cuts++] = edgeId[e];
         }
-        if (cuts >= 2) mIsoLines.emplace_back(cut[0], cut[1]);
-        if (cuts == 4) mIsoLines.emplace_back(cut[2], cut[3]);
+        if (cuts >= 2) edges.emplace_back(cut[0], cut[1]);
+        if (cuts == 4) edges.emplace_back(cut[2], cut[3]);
       }
     }
+    chainIsoLines(edges);
   }
   const descent::SurfaceParams& p = s.params();
   mBuiltFor = std::make_pair(s.kind(), p);
+}
+
+void SurfaceView::buildMapMesh() {
+  // A block of cells is drawn as one quad (two triangles split along the diagonal from its lower left
+  // corner, as the cells are) where that quad's interpolated colours miss no sample inside it by more
+  // than MESH_TOLERANCE levels; otherwise it is halved. A neighbour's edge differs from the long edge
+  // it meets by at most that tolerance too, so the seams do not show.
+  const auto channel = [](std::uint32_t colour, int shift) { return static_cast<float>((colour >> shift) & 0xFF); };
+  const auto fits = [&](std::size_t r0, std::size_t c0, std::size_t rows, std::size_t cols) {
+    const std::uint32_t c00 = mColours[r0 * GRID + c0], c01 = mColours[r0 * GRID + c0 + cols],
+                        c10 = mColours[(r0 + rows) * GRID + c0], c11 = mColours[(r0 + rows) * GRID + c0 + cols];
+    for (std::size_t r = r0; r <= r0 + rows; ++r) {
+      const float b = static_cast<float>(r - r0) / static_cast<float>(rows);
+      for (std::size_t c = c0; c <= c0 + cols; ++c) {
+        const float a = static_cast<float>(c - c0) / static_cast<float>(cols);
+        for (const int shift : {0, 8, 16}) {
+          const float p00 = channel(c00, shift), p01 = channel(c01, shift), p10 = channel(c10, shift),
+                      p11 = channel(c11, shift);
+          const float mixed =
+              a >= b ? p00 + a * (p01 - p00) + b * (p11 - p01) : p00 + b * (p10 - p00) + a * (p11 - p10);
+          if (std::fabs(mixed - channel(mColours[r * GRID + c], shift)) > MESH_TOLERANCE) return false;
+        }
+      }
+    }
+    return true;
+  };
+  std::vector<std::int32_t> vertexOf(GRID * GRID, -1);
+  mMeshVertices.clear();
+  mMeshIndices.clear();
+  const auto vertex = [&](std::size_t r, std::size_t c) {
+    std::int32_t& v = vertexOf[r * GRID + c];
+    if (v < 0) {
+      v = static_cast<std::int32_t>(mMeshVertices.size());
+      mMeshVertices.push_back(static_cast<std::uint32_t>(r * GRID + c));
+    }
+    return static_cast<std::uint32_t>(v);
+  };
+  const auto block = [&](const auto& self, std::size_t r0, std::size_t c0, std::size_t rows, std::size_t cols) -> void {
+    if ((rows == 1 && cols == 1) || fits(r0, c0, rows, cols)) {
+      const std::uint32_t a = vertex(r0, c0), b = vertex(r0, c0 + cols), c = vertex(r0 + rows, c0 + cols),
+                          d = vertex(r0 + rows, c0);
+      for (const std::uint32_t i : {a, b, c, a, c, d}) mMeshIndices.push_back(i);
+      return;
+    }
+    const std::size_t topRows = rows > 1 ? rows / 2 : rows, leftCols = cols > 1 ? cols / 2 : cols;
+    self(self, r0, c0, topRows, leftCols);
+    if (cols > 1) self(self, r0, c0 + leftCols, topRows, cols - leftCols);
+    if (rows > 1) self(self, r0 + topRows, c0, rows - topRows, leftCols);
+    if (rows > 1 && cols > 1) self(self, r0 + topRows, c0 + leftCols, rows - topRows, cols - leftCols);
+  };
+  block(block, 0, 0, GRID - 1, GRID - 1);
+}
+
+void SurfaceView::chainIsoLines(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges) {
+  // Each cut edge belongs to at most two segments (the cells on either side of it).
+  std::unordered_map<std::uint32_t, std::array<std::int32_t, 2>> touching;
+  touching.reserve(edges.size() * 2);
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    for (const std::uint32_t e : {edges[i].first, edges[i].second}) {
+      auto [it, inserted] = touching.try_emplace(e, std::array<std::int32_t, 2>{-1, -1});
+      it->second[it->second[0] < 0 ? 0 : 1] = static_cast<std::int32_t>(i);
+    }
+  }
+  std::vector<bool> used(edges.size(), false);
+  std::vector<ImVec2> line;
+  const float tolerance = ISO_TOLERANCE / (GRID - 1);
+  const auto walk = [&](std::size_t first, std::uint32_t from) {
+    line.assign(1, mCutPoints[from]);
+    std::size_t segment = first;
+    std::uint32_t at = from;
+    while (true) {
+      used[segment] = true;
+      at = edges[segment].first == at ? edges[segment].second : edges[segment].first;
+      line.push_back(mCutPoints[at]);
+      const auto& next = touching[at];
+      const std::int32_t other = next[0] == static_cast<std::int32_t>(segment) ? next[1] : next[0];
+      if (other < 0 || used[static_cast<std::size_t>(other)]) break;
+      segment = static_cast<std::size_t>(other);
+    }
+    // Douglas-Peucker: the points that leave the chord between the kept ones by more than the tolerance.
+    std::vector<bool> keep(line.size(), false);
+    keep.front() = keep.back() = true;
+    std::vector<std::pair<std::size_t, std::size_t>> spans{{0, line.size() - 1}};
+    while (!spans.empty()) {
+      const auto [a, b] = spans.back();
+      spans.pop_back();
+      const ImVec2 p = line[a], q = line[b];
+      const float dx = q.x - p.x, dy = q.y - p.y, length = std::sqrt(dx * dx + dy * dy);
+      float worst = 0.0f;
+      std::size_t farthest = a;
+      for (std::size_t k = a + 1; k < b; ++k) {
+        const float ex = line[k].x - p.x, ey = line[k].y - p.y;
+        const float d = length > 0.0f ? std::fabs(ex * dy - ey * dx) / length : std::sqrt(ex * ex + ey * ey);
+        if (d > worst) worst = d, farthest = k;
+      }
+      if (worst > tolerance) {
+        keep[farthest] = true;
+        spans.emplace_back(a, farthest);
+        spans.emplace_back(farthest, b);
+      }
+    }
+    mIsoStarts.push_back(mIsoPoints.size());
+    for (std::size_t k = 0; k < line.size(); ++k) {
+      if (keep[k]) mIsoPoints.push_back(line[k]);
+    }
+  };
+  // Open lines from their ends first (an end's edge touches one segment), then the closed loops.
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    if (used[i]) continue;
+    for (const std::uint32_t e : {edges[i].first, edges[i].second}) {
+      if (!used[i] && touching[e][1] < 0) walk(i, e);
+    }
+  }
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    if (!used[i]) walk(i, edges[i].first);
+  }
 }
 
 ImVec2 SurfaceView::toScreen(Point p) const {
@@ -178,31 +316,30 @@ void SurfaceView::drawContour(const Rect& area) {
   mMap.max = ImVec2(mMap.min.x + width, mMap.min.y + height);
   ImDrawList& list = *ImGui::GetWindowDrawList();
 
-  // The value grid as a mesh of vertex-coloured quads (one vertex per sample).
-  const std::size_t cells = (GRID - 1) * (GRID - 1);
-  list.PrimReserve(static_cast<int>(cells * 6), static_cast<int>(GRID * GRID));
+  // The value grid as a mesh of vertex-coloured quads, merged where the colours allow (buildMapMesh).
+  list.PrimReserve(static_cast<int>(mMeshIndices.size()), static_cast<int>(mMeshVertices.size()));
   const ImVec2 uv = ImGui::GetFontTexUvWhitePixel();
-  const ImDrawIdx base = static_cast<ImDrawIdx>(list._VtxCurrentIdx);
-  for (std::size_t r = 0; r < GRID; ++r) {
-    const float y = mMap.max.y - height * static_cast<float>(r) / (GRID - 1);
-    for (std::size_t c = 0; c < GRID; ++c) {
-      list._VtxWritePtr->pos = ImVec2(mMap.min.x + width * static_cast<float>(c) / (GRID - 1), y);
-      list._VtxWritePtr->uv = uv;
-      list._VtxWritePtr->col = mColours[r * GRID + c];
-      ++list._VtxWritePtr;
-    }
+  const auto base = static_cast<ImDrawIdx>(list._VtxCurrentIdx);
+  for (const std::uint32_t sample : mMeshVertices) {
+    const std::size_t r = sample / GRID, c = sample % GRID;
+    list._VtxWritePtr->pos = ImVec2(mMap.min.x + width * static_cast<float>(c) / (GRID - 1),
+                                    mMap.max.y - height * static_cast<float>(r) / (GRID - 1));
+    list._VtxWritePtr->uv = uv;
+    list._VtxWritePtr->col = mColours[sample];
+    ++list._VtxWritePtr;
   }
-  for (std::size_t r = 0; r + 1 < GRID; ++r) {
-    for (std::size_t c = 0; c + 1 < GRID; ++c) {
-      const auto i = static_cast<ImDrawIdx>(base + r * GRID + c);
-      const ImDrawIdx q[6] = {i, static_cast<ImDrawIdx>(i + 1),        static_cast<ImDrawIdx>(i + GRID + 1),
-                              i, static_cast<ImDrawIdx>(i + GRID + 1), static_cast<ImDrawIdx>(i + GRID)};
-      for (const ImDrawIdx index : q) *list._IdxWritePtr++ = index;
-    }
-  }
-  list._VtxCurrentIdx += static_cast<unsigned int>(GRID * GRID);
+  for (const std::uint32_t index : mMeshIndices) *list._IdxWritePtr++ = static_cast<ImDrawIdx>(base + index);
+  list._VtxCurrentIdx += static_cast<unsigned int>(mMeshVertices.size());
 
-  for (const auto& [a, b] : mIsoLines) list.AddLine(toScreen(a), toScreen(b), IM_COL32(255, 255, 255, 70), 1.0f);
+  // The iso-lines: one polyline each, transformed from map units.
+  for (std::size_t i = 0; i < mIsoStarts.size(); ++i) {
+    const std::size_t end = i + 1 < mIsoStarts.size() ? mIsoStarts[i + 1] : mIsoPoints.size();
+    mScreenLine.clear();
+    for (std::size_t k = mIsoStarts[i]; k < end; ++k)
+      mScreenLine.emplace_back(mMap.min.x + mIsoPoints[k].x * width, mMap.max.y - mIsoPoints[k].y * height);
+    list.AddPolyline(mScreenLine.data(), static_cast<int>(mScreenLine.size()), IM_COL32(255, 255, 255, 70),
+                     ImDrawFlags_None, 1.0f);
+  }
   list.AddRect(mMap.min, mMap.max, IM_COL32(200, 200, 200, 160));
   drawAxes(list);
 
@@ -359,12 +496,12 @@ void SurfaceView::drawOrbit(const Rect& area) {
 
   // The mesh: MESH x MESH samples, quads sorted back to front (painter's algorithm), outlined.
   std::vector<std::optional<ImVec2>> screen(MESH * MESH);
-  std::vector<float> depth(MESH * MESH, 0.0f), tone(MESH * MESH, 0.0f);
+  std::vector<float> depth(MESH * MESH, 0.0f);
+  const std::vector<float>& tone = mMeshTone;
   for (std::size_t r = 0; r < MESH; ++r) {
     for (std::size_t c = 0; c < MESH; ++c) {
       const Point p{mRange.xMin + (mRange.xMax - mRange.xMin) * static_cast<double>(c) / (MESH - 1),
                     mRange.yMin + (mRange.yMax - mRange.yMin) * static_cast<double>(r) / (MESH - 1)};
-      tone[r * MESH + c] = shade(mLab.surface().value(p));
       screen[r * MESH + c] = project(world(p, tone[r * MESH + c] * MESH_HEIGHT), &depth[r * MESH + c]);
     }
   }

@@ -29,6 +29,11 @@ class SurfaceView {
   static constexpr std::size_t ISO_LEVELS = 10;        // iso-lines, evenly spaced in colour
   static constexpr std::size_t MAX_PATH_POINTS = 400;  // a path's points drawn (evenly picked)
   static constexpr float MAX_ARROW = 80.0f;            // pixels: longer arrows are shortened to this
+  static constexpr int MESH_TOLERANCE = 3;             // colour levels a merged quad may miss a sample by
+  static constexpr float ISO_TOLERANCE = 0.15f;        // grid cells an iso-line may leave its samples by
+  // Iso-line polylines and triangles of the contour map's mesh (what a frame draws, for tests).
+  std::size_t isoLinePoints() const { return mIsoPoints.size(); }
+  std::size_t mapTriangles() const { return mMeshIndices.size() / 3; }
 
   SurfaceView();
   // From a preset of kind "surface"; bad names or values are refused, the view unchanged.
@@ -40,6 +45,13 @@ class SurfaceView {
   // `seconds` of their speed while playing.
   void draw(const Rect& area, double seconds);
 
+  // One step of every run (pausing them), and every run back to the start: the Step and Reset
+  // buttons and the S and R keys.
+  void step() {
+    mPlaying = false;
+    mLab.step(1);
+  }
+  void reset() { mLab.reset(); }
   bool playing() const { return mPlaying; }
   void setPlaying(bool on) { mPlaying = on; }
   bool threeD() const { return mThreeD; }
@@ -65,6 +77,10 @@ class SurfaceView {
  private:
   // SurfaceView.cpp: the map.
   void rebuild();  // grid, colours, iso-lines, mesh for the surface now
+  // The contour map's quads: blocks of grid cells merged where bilinear colours match the samples.
+  void buildMapMesh();
+  // The iso-line segments joined into polylines, points within ISO_TOLERANCE of a chord dropped.
+  void chainIsoLines(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges);
   void drawContour(const Rect& area);
   void drawOrbit(const Rect& area);
   void drawAxes(ImDrawList& list) const;
@@ -88,10 +104,18 @@ class SurfaceView {
   // What the grid was built for: rebuilt when the surface or its constants change.
   std::optional<std::pair<descent::SurfaceKind, descent::SurfaceParams>> mBuiltFor;
   descent::ViewRange mRange;
-  std::vector<float> mShade;                                         // GRID x GRID colour positions, rows up in y
-  std::vector<std::uint32_t> mColours;                               // GRID x GRID
-  std::vector<std::pair<descent::Point, descent::Point>> mIsoLines;  // surface coordinates
-  double mLow = 0.0, mHigh = 1.0;                                    // the grid's value range
+  std::vector<float> mShade;            // GRID x GRID colour positions, rows up in y
+  std::vector<std::uint32_t> mColours;  // GRID x GRID
+  // The map's mesh, built once per surface: grid samples used (indices into mColours) and triangles
+  // (indices into mMeshVertices). Lavapipe pays per triangle, and smooth regions need few.
+  std::vector<std::uint32_t> mMeshVertices;
+  std::vector<std::uint32_t> mMeshIndices;
+  // Iso-lines as polylines in map units (0..1 across, 0..1 up); mIsoStarts[i] is where line i begins.
+  std::vector<ImVec2> mIsoPoints;
+  std::vector<std::size_t> mIsoStarts;
+  std::vector<float> mMeshTone;    // MESH x MESH colour positions of the 3D mesh
+  std::vector<ImVec2> mCutPoints;  // scratch of rebuild(): where a level cuts each grid edge, map units
+  double mLow = 0.0, mHigh = 1.0;  // the grid's value range
   bool mLogScale = false;
   Rect mMap;
   bool mDragging = false;
@@ -100,7 +124,12 @@ class SurfaceView {
   std::vector<std::pair<std::string, Rect>> mWidgets;
   std::vector<std::pair<float, std::size_t>> mOrder;  // scratch: the mesh's quads back to front
   std::vector<ImVec2> mScreenPath;                    // scratch: a path's points on screen
+  std::vector<ImVec2> mScreenLine;                    // scratch: an iso-line on screen
 };
+
+// Lines of equations in a child window of their own (`id`): a line wider than the column scrolls
+// sideways instead of widening the panel. The Step panels of the Surface view and the network's.
+void drawEquationLines(const char* id, const std::vector<std::string>& lines);
 
 // The optimizers the view offers, in the Add list's order.
 inline constexpr compute::OptimizerKind SURFACE_OPTIMIZERS[] = {

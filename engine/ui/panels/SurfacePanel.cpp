@@ -39,14 +39,11 @@ void SurfaceView::drawToolbar() {
   if (pressButton(mPlaying ? "Pause##surface" : "Play##surface")) mPlaying = !mPlaying;
   remember("surface-play");
   ImGui::SameLine();
-  if (pressButton("Step##surface")) {
-    mPlaying = false;
-    mLab.step(1);
-  }
+  if (pressButton("Step##surface")) step();
   remember("surface-step");
   tooltip("One step of every optimizer (pauses).");
   ImGui::SameLine();
-  if (pressButton("Reset##surface")) mLab.reset();
+  if (pressButton("Reset##surface")) reset();
   remember("surface-reset");
   tooltip("Every optimizer back to the start point, its state zeroed.");
   ImGui::SameLine();
@@ -158,10 +155,13 @@ void SurfaceView::drawStepPanel() {
     ImGui::TextDisabled("Press Step to see an update in numbers.");
     return;
   }
-  // Its own child: a line wider than the column scrolls sideways instead of widening the panel.
+  drawEquationLines("surface-equations", lines);
+}
+
+void drawEquationLines(const char* id, const std::vector<std::string>& lines) {
   const float height = static_cast<float>(lines.size()) * ImGui::GetTextLineHeightWithSpacing() +
                        ImGui::GetStyle().ScrollbarSize + ImGui::GetStyle().WindowPadding.y;
-  ImGui::BeginChild("surface-equations", ImVec2(0, height), false, ImGuiWindowFlags_HorizontalScrollbar);
+  ImGui::BeginChild(id, ImVec2(0, height), false, ImGuiWindowFlags_HorizontalScrollbar);
   for (const auto& line : lines) ImGui::TextUnformatted(line.c_str());
   ImGui::EndChild();
 }

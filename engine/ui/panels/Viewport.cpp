@@ -33,6 +33,20 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
     if (const auto weight = mNetwork.clickedWeight()) {
       mSelection = Selection{SelectionKind::Weight, weight->layer, weight->to, weight->from};
     }
+    // A selected weight: the session reports its every last update, which the Step panel shows.
+    std::optional<std::size_t> watch;
+    const nn::ModelSpec& spec = snapshot.spec;
+    if (mSelection.kind == SelectionKind::Weight && mSelection.layer < spec.layerCount() &&
+        mSelection.neuron < spec.layerOutputs(mSelection.layer) &&
+        mSelection.from < spec.layerInputs(mSelection.layer)) {
+      watch = spec.weightOffset(mSelection.layer) + mSelection.neuron * spec.layerInputs(mSelection.layer) +
+              mSelection.from;
+    }
+    if (watch != mWatched) {
+      mWatched = watch;
+      send(train::WatchParameter{watch});
+    }
+    if (watch && mNetwork.planar()) mNetwork.drawStepPanel(snapshot, area, *watch);
   }
   ImGui::End();
   ImGui::PopStyleColor();
