@@ -259,6 +259,8 @@ std::size_t Editor::targetWidth(const train::Snapshot& snapshot, std::size_t lay
 void Editor::handleShortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput || ImGui::IsAnyItemActive()) return;
+  // Presenter mode whatever view is in front (a lesson's page may show the Surface view).
+  if (ImGui::IsKeyPressed(PRESENTER_KEY, false) && currentLesson()) setPresenter(!mPresenter);
   if (mSurfaceMode) {
     // The Surface view is in front: the keys act on its runs, not on the network session behind it.
     if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) mSurface.setPlaying(!mSurface.playing());
@@ -272,7 +274,6 @@ void Editor::handleShortcuts() {
   if (ImGui::IsKeyPressed('R', false)) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
   if (ImGui::IsKeyPressed('F', false)) frameNetwork();
   if (ImGui::IsKeyPressed('3', false)) mOrbitMode = !mOrbitMode;
-  if (ImGui::IsKeyPressed(PRESENTER_KEY, false) && currentLesson()) setPresenter(!mPresenter);
 }
 
 void Editor::frameNetwork() {

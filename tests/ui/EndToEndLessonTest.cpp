@@ -29,6 +29,7 @@ TEST(EndToEnd, LessonPagesAndPresenterMode) {
     ASSERT_TRUE(d.click("lesson-next"));
     EXPECT_EQ(d.editor().lessonPage(), static_cast<std::size_t>(page - 1));
   }
+  d.frame();  // the click's frame sent the page's settings: the picture comes with the session's answer
   EXPECT_TRUE(d.shows("page 5 of 5")) << d.screenText();
   EXPECT_FALSE(d.editor().surfaceMode()) << "the last page shows the network";
   // Its settings (plain SGD at lr 5, a reset) reach the session, and the NaN guard pauses training.
