@@ -428,6 +428,10 @@ App::~App() {
 
 bool App::frame(bool capture) {
   if (mQuit) return false;
+  // After an undrawn frame (it sent a Pause, a Reset, a structural edit), wait for the answer beyond the
+  // frame cap's slot, up to ANSWER_HOLD: a frame drawn before it would only show the old state again
+  // and, on lavapipe, hold up on the shared queue the very submit that answers.
+  if (!mDrewLastFrame) awaitAnswer(std::chrono::steady_clock::now() + ANSWER_HOLD);
   std::uint32_t width = mOptions.width, height = mOptions.height;
   if (mWindow) {
     // The frame cap (ui/FramePacer); the time left in a slot goes to training.

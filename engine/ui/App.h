@@ -3,6 +3,7 @@
 // backend, the Session, the ImGui context, the Editor and the frame loop; in a GLFW window or headless
 // (offscreen images, fixed time step, exactly S training steps per frame, so that the same arguments
 // give the same pixels). UI thread only.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -153,6 +154,9 @@ class App {
   std::unique_ptr<train::Session> mSession;
   std::uint64_t mFrames = 0;
   bool mDrewLastFrame = true;
+  // How long the frame after an undrawn one waits for the session's answer at most: long enough for a
+  // Pause or a Reset behind a submit on lavapipe, short enough that a slow edit shows as pending soon.
+  static constexpr std::chrono::milliseconds ANSWER_HOLD{100};
   std::uint64_t mRendererFrames = 0;  // the renderer's frameCount() when the last frame was counted
   double mFps = 0.0, mFrameMs = 0.0;
   double mLastFrameTime = 0.0;

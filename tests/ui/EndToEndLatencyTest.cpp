@@ -100,7 +100,10 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
     if (!seen(want.c_str(), d.framesUntil([&] { return d.shows(want); }, MOST_FRAMES))) return;
     neurons.push_back(ms(start));
 
+    // Training again (after a structural edit lavapipe compiles pipelines first), so that the next
+    // Reset has steps to undo.
     ASSERT_TRUE(d.click("play"));
+    d.framesUntil([&] { return d.latest()->step > 0; }, MOST_FRAMES);
     d.frames(5);
   }
   report("value edit", backend, edits);
