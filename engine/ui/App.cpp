@@ -480,7 +480,13 @@ bool App::frame(bool capture) {
   // it is not drawn, and the next one goes out as soon as the session answers (FramePacer), so the
   // effect is on screen one frame's rendering sooner. Not in lockstep (the headless PNGs stay the
   // same), nor when this frame is captured or recorded.
-  mDrewLastFrame = lockstep() || !mEditor->awaitsAnswerToShow() || capture || mScreenshotPath || mRecorder;
+  // Nor is a frame that fed part of a click or a keystroke whose rest is already queued (a tap shorter
+  // than a frame: the button acts on its release, a frame later): the next one starts at once. At most
+  // INPUT_ONLY_FRAMES in a row, so that a stream of typing still shows.
+  const bool inputFollows = mInput.actionPending() && mInputOnlyFrames < INPUT_ONLY_FRAMES;
+  mInputOnlyFrames = inputFollows ? mInputOnlyFrames + 1 : 0;
+  mDrewLastFrame =
+      lockstep() || (!mEditor->awaitsAnswerToShow() && !inputFollows) || capture || mScreenshotPath || mRecorder;
   if (!mDrewLastFrame) {
     ImGui::EndFrame();
     handle(requests);

@@ -157,6 +157,8 @@ class App {
   // How long the frame after an undrawn one waits for the session's answer at most: long enough for a
   // Pause or a Reset behind a submit on lavapipe, short enough that a slow edit shows as pending soon.
   static constexpr std::chrono::milliseconds ANSWER_HOLD{100};
+  int mInputOnlyFrames = 0;  // undrawn in a row because more of a click or a keystroke was queued
+  static constexpr int INPUT_ONLY_FRAMES = 8;
   std::uint64_t mRendererFrames = 0;  // the renderer's frameCount() when the last frame was counted
   double mFps = 0.0, mFrameMs = 0.0;
   double mLastFrameTime = 0.0;
