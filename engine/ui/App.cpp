@@ -673,7 +673,9 @@ int App::run() {
   if (!frameMs.empty()) {
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     std::sort(frameMs.begin(), frameMs.end());
-    const double steps = static_cast<double>(mSession->latest()->step - firstStep);
+    // None when the count went back (a lost device: training goes on from the last good step).
+    const std::uint64_t step = mSession->latest()->step;
+    const double steps = step > firstStep ? static_cast<double>(step - firstStep) : 0.0;
     std::printf(
         "gui: %zu frames in %.2f s: %.1f frames/s, median frame %.2f ms, training %.0f steps/s, "
         "first frame %.3f s after start\n",
