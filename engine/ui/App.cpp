@@ -190,11 +190,11 @@ core::Status App::makeRenderer() {
 // (LocalSession::stopOnDeviceError) writes the weights it holds to $TMPDIR. The editor goes on on a
 // device made again (a new context, surface, swapchain and ImGui Vulkan backend; the editor itself is
 // made again, its runs kept), and so does training, from those weights, on the backend it was on: the
-// session gets the new context for this switch and every later one to vulkan. Only when the new device
-// takes no vulkan backend does training go on on the CPU. Any other failure of the renderer (out of
-// memory) makes a new renderer on the same device. When no renderer can be made (no device either), or
-// one made again fails before its first frame, there is nothing to draw with: frame() returns false and
-// run() exits 1 with one line, the weights already saved. UI thread, between frames.
+// session gets the new context for this switch and every later one to vulkan. Training goes to the CPU
+// backend only when no device can be made or the new one takes no vulkan backend. Any other failure of the renderer
+// (out of memory) makes a new renderer on the same device. When no renderer can be made (no device either), or one made
+// again fails before its first frame, there is nothing to draw with: frame() returns false and run() exits 1 with one
+// line, the weights already saved. UI thread, between frames.
 bool App::recoverRenderer() {
   const bool lost = mRenderer->deviceLost();
   std::string message =
@@ -226,7 +226,11 @@ bool App::recoverRenderer() {
   std::uint64_t switched = 0;
   bool answered = true;
   if (training) mSession->submit(train::Step{1});
-  if (lost) switched = mSession->submit(made ? train::SwitchBackend{backend, mContext} : train::SwitchBackend{"cpu"});
+  if (lost && made) {
+    switched = mSession->submit(train::SwitchBackend{backend, mContext});
+  } else if (training) {
+    switched = mSession->submit(train::SwitchBackend{"cpu"});
+  }
   if (training) {
     answered = mSession->sync(std::chrono::seconds(30)) == train::SyncStatus::Synced;
     message += answered ? "; the session's weights went to a checkpoint in " +
