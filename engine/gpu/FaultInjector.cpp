@@ -18,13 +18,15 @@ core::Result<FaultInjector> FaultInjector::parse(std::string_view spec) {
   if (name == "pipeline") kind = Kind::Pipeline;
   if (name == "lost") kind = Kind::Lost;
   if (name == "lost-render") kind = Kind::LostRender;
+  if (name == "lost-render-for-good") kind = Kind::LostRenderForGood;
   std::uint64_t at = 0;
   const std::string_view number = colon == std::string_view::npos ? std::string_view{} : spec.substr(colon + 1);
   const auto parsed = std::from_chars(number.data(), number.data() + number.size(), at);
   if (kind == Kind::None || number.empty() || parsed.ec != std::errc{} || parsed.ptr != number.data() + number.size() ||
       at == 0) {
     return core::badInput("NSB_TEST_VULKAN_FAULT=" + std::string(spec) +
-                          ": expected alloc:N, submit:N, pipeline:N, lost:N or lost-render:N with N >= 1");
+                          ": expected alloc:N, submit:N, pipeline:N, lost:N, lost-render:N or "
+                          "lost-render-for-good:N with N >= 1");
   }
   return FaultInjector{kind, at};
 }
@@ -41,7 +43,8 @@ FaultInjector FaultInjector::fromEnvironment() {
 }
 
 VkResult FaultInjector::slowHit(FaultPoint point) {
-  if (mKind == Kind::Lost || mKind == Kind::LostRender) {
+  if (mKind == Kind::NoDevice) return point == FaultPoint::CreateDevice ? VK_ERROR_INITIALIZATION_FAILED : VK_SUCCESS;
+  if (mKind == Kind::Lost || mKind == Kind::LostRender || mKind == Kind::LostRenderForGood) {
     const FaultPoint counted = mKind == Kind::Lost ? FaultPoint::Submit : FaultPoint::RenderSubmit;
     if (point != FaultPoint::Submit && point != FaultPoint::RenderSubmit) return VK_SUCCESS;
     if (point != counted) return lost();

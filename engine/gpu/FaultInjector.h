@@ -8,7 +8,9 @@
 //               VK_ERROR_DEVICE_LOST (the device itself keeps working, so nothing in flight is torn down)
 //   lost-render:N  the renderer's Nth frame submission reports VK_ERROR_DEVICE_LOST, and from then on
 //               every submission, compute's too, and every fence wait (as when the driver loses the
-//               device under a frame); a context made again without faults (App's recovery) is clean
+//               device under a frame); a context made again after it (App's recovery) is clean
+//   lost-render-for-good:N  the same, and making the device again fails (vkCreateDevice reports
+//               VK_ERROR_INITIALIZATION_FAILED): the editor has nothing left to draw with
 // Unset, it costs one compare per call site. Counting is atomic: any thread.
 #include <vulkan/vulkan.h>
 
@@ -21,11 +23,12 @@
 
 namespace nsb::gpu {
 
-enum class FaultPoint : std::uint8_t { Alloc, Submit, Pipeline, RenderSubmit };
+enum class FaultPoint : std::uint8_t { Alloc, Submit, Pipeline, RenderSubmit, CreateDevice };
 
 class FaultInjector {
  public:
-  enum class Kind : std::uint8_t { None, Alloc, Submit, Pipeline, Lost, LostRender };
+  // NoDevice is what lost-render-for-good leaves to a context made again (see remade()).
+  enum class Kind : std::uint8_t { None, Alloc, Submit, Pipeline, Lost, LostRender, LostRenderForGood, NoDevice };
 
   FaultInjector() = default;
   FaultInjector(Kind kind, std::uint64_t at) : mKind(kind), mAt(at) {}
@@ -42,6 +45,11 @@ class FaultInjector {
   static core::Result<FaultInjector> parse(std::string_view spec);
   // NSB_TEST_VULKAN_FAULT, or inert when unset; a malformed value is logged and ignored.
   static FaultInjector fromEnvironment();
+  // What a context made again after this one lost its device injects: nothing (the loss stood for one
+  // event, not one per device), except after lost-render-for-good, whose new device cannot be created.
+  FaultInjector remade() const {
+    return mKind == Kind::LostRenderForGood ? FaultInjector{Kind::NoDevice, 1} : FaultInjector{};
+  }
 
   // VK_SUCCESS, or the result the call at `point` is to fail with.
   VkResult hit(FaultPoint point) {

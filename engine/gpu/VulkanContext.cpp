@@ -283,7 +283,8 @@ std::vector<DeviceInfo> listVulkanDevices() {
 
 core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const ContextOptions& options) {
   std::shared_ptr<VulkanContext> context(new VulkanContext());
-  if (options.injectFaults) context->mFaults = FaultInjector::fromEnvironment();
+  context->mFaults = FaultInjector::fromEnvironment();
+  if (options.remade) context->mFaults = context->mFaults.remade();
   bool debugUtils = false;
   std::string error;
   context->mInstance = createInstance(options.validation || envFlag("NSB_VULKAN_VALIDATION"), debugUtils, error,
@@ -372,7 +373,8 @@ core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const Context
     deviceInfo.enabledExtensionCount = 1;
     deviceInfo.ppEnabledExtensionNames = &swapchainExtension;
   }
-  const VkResult result = vkCreateDevice(context->mPhysicalDevice, &deviceInfo, nullptr, &context->mDevice);
+  VkResult result = context->mFaults.hit(FaultPoint::CreateDevice);
+  if (result == VK_SUCCESS) result = vkCreateDevice(context->mPhysicalDevice, &deviceInfo, nullptr, &context->mDevice);
   if (result != VK_SUCCESS) {
     return core::runtimeError("Vulkan device '" + context->mInfo.name + "': vkCreateDevice returned " +
                               vkResultName(result));

@@ -23,8 +23,9 @@ struct ContextOptions {
   // `presentation` VK_KHR_swapchain on the device and a queue family that has graphics.
   std::vector<const char*> instanceExtensions;
   bool presentation = false;
-  // NSB_TEST_VULKAN_FAULT applies (false: a device made again after a loss starts clean).
-  bool injectFaults = true;
+  // Made again after the device was lost (App's recovery): NSB_TEST_VULKAN_FAULT applies as
+  // FaultInjector::remade() says (a loss is not injected again).
+  bool remade = false;
 };
 
 struct DeviceInfo {

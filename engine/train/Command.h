@@ -3,6 +3,7 @@
 // several steps per submit, at the next submit). Every applied command that changes something is
 // recorded as an Event.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -11,6 +12,10 @@
 #include "compute/Op.h"
 #include "data/Features.h"
 #include "train/Hyperparams.h"
+
+namespace nsb::gpu {
+class VulkanContext;
+}
 
 namespace nsb::train {
 
@@ -35,9 +40,14 @@ struct SetActivation {
   std::size_t layer = 0;
   compute::Activation activation = compute::Activation::Relu;
 };
+// Weights and optimizer state carried over.
 struct SwitchBackend {
   std::string backend;
-};  // weights and optimizer state carried over
+  // Set: the Vulkan context every vulkan backend is made on from now on, this one included (the
+  // editor's device made again after a loss; a vulkan backend on the old one is made again here).
+  // This process's own: never on the wire.
+  std::shared_ptr<gpu::VulkanContext> context;
+};
 // The editor's heatmap grids: probe i gets inputs[i] (f32 [rows, spec.inputs] features); probes beyond
 // inputs.size() are kept but no longer published. Not an edit: records no event.
 struct SetProbes {

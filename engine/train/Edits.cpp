@@ -131,7 +131,10 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
     mHistograms.clear();
     mTestPredictions.clear();
   } else if (const auto* sw = std::get_if<SwitchBackend>(&command)) {
-    if (sw->backend != mBackend->name() || failed) {
+    // A vulkan backend on a context given up for a new one is made again on the new one.
+    const bool moved = sw->context && sw->context != mConfig.backendOptions.context && mBackend->name() == "vulkan";
+    if (sw->context) mConfig.backendOptions.context = sw->context;
+    if (sw->backend != mBackend->name() || failed || moved) {
       auto created = compute::createBackend(sw->backend, mConfig.backendOptions);
       if (!created) return created.error();
       const nn::ModelSpec& spec = failed ? mGood.spec : mConfig.spec;
@@ -169,7 +172,7 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
       startEpoch(mEpoch, mCursor);
       NSB_TRY(mBackend->status());
       keepGoodState();
-      record("backend", failed ? oldName + " (failed)" : oldName, mBackend->name());
+      record("backend", failed ? oldName + " (failed)" : moved ? oldName + " (old device)" : oldName, mBackend->name());
     }
   } else if (const auto* param = std::get_if<SetParameter>(&command)) {
     if (param->index >= mConfig.spec.parameterCount()) {

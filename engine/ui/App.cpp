@@ -187,12 +187,14 @@ core::Status App::makeRenderer() {
 
 // A lost device (the driver's VK_ERROR_DEVICE_LOST under a frame) is lost for training too when the
 // session trains on it: one step there meets the loss, and the session's own path for a lost device
-// (LocalSession::stopOnDeviceError) writes the weights it holds to $TMPDIR; then training goes on on
-// the CPU backend from those weights, and the editor on a device made again (a new context, surface,
-// swapchain and ImGui Vulkan backend; the editor itself is made again, its runs kept). Any other
-// failure of the renderer (out of memory) makes a new renderer on the same device. When no renderer
-// can be made, or one made again fails before its first frame, there is nothing to draw with: frame()
-// returns false and run() exits 1 with one line, the weights already saved. UI thread, between frames.
+// (LocalSession::stopOnDeviceError) writes the weights it holds to $TMPDIR. The editor goes on on a
+// device made again (a new context, surface, swapchain and ImGui Vulkan backend; the editor itself is
+// made again, its runs kept), and so does training, from those weights, on the backend it was on: the
+// session gets the new context for this switch and every later one to vulkan. Training goes to the CPU
+// backend only when no device can be made or the new one takes no vulkan backend. Any other failure of the renderer
+// (out of memory) makes a new renderer on the same device. When no renderer can be made (no device either), or one made
+// again fails before its first frame, there is nothing to draw with: frame() returns false and run() exits 1 with one
+// line, the weights already saved. UI thread, between frames.
 bool App::recoverRenderer() {
   const bool lost = mRenderer->deviceLost();
   std::string message =
@@ -201,26 +203,14 @@ bool App::recoverRenderer() {
   const bool playing = mEditor->playing();
   // A renderer made again that fails before its first frame would fail on every frame: give up.
   const bool drewSince = mRenderers == 1 || mRenderer->frameCount() > 0;
-  if (lost && mSession->latest()->backend == "vulkan") {
-    mSession->submit(train::Step{1});
-    mSession->submit(train::SwitchBackend{"cpu"});
-    // The failure's own Pause is queued before the switch is applied: a Resume sent after it wins.
-    const bool answered = mSession->sync(std::chrono::seconds(30)) == train::SyncStatus::Synced;
-    if (answered && playing && !lockstep()) mSession->submit(train::Resume{});
-    message += answered ? "; the session's weights went to a checkpoint in " +
-                              std::filesystem::temp_directory_path().string() +
-                              " (its log line names the file) and training goes on on the CPU backend"
-                        : "; the session did not answer";
-  }
   if (mRenderer) mRenderer->waitIdle();
   mHeatmaps.reset();
   mRenderer.reset();  // shuts ImGui's Vulkan backend down
   mSurface.reset();   // before its instance, which a new device replaces
   core::Status made = core::Ok{};
   if (lost) {
-    // Made without injected faults: a test's lost-render fault stands for one loss, not one per device.
     gpu::ContextOptions options = mContextOptions;
-    options.injectFaults = false;
+    options.remade = true;
     auto context = gpu::VulkanContext::create(options);
     if (context) {
       mContext = std::move(context.value());
@@ -228,14 +218,51 @@ bool App::recoverRenderer() {
       made = context.error();
     }
   }
+  // The session: one step meets the loss (and saves the weights), then the switch onto the new device,
+  // queued before the failure's own Pause so that it reports no failure left; a session on another
+  // backend is only handed the new context.
+  const std::string backend = mSession->latest()->backend;
+  const bool training = lost && backend == "vulkan";
+  std::uint64_t switched = 0;
+  bool answered = true;
+  if (training) mSession->submit(train::Step{1});
+  if (lost && made) {
+    switched = mSession->submit(train::SwitchBackend{backend, mContext});
+  } else if (training) {
+    switched = mSession->submit(train::SwitchBackend{"cpu"});
+  }
+  if (training) {
+    answered = mSession->sync(std::chrono::seconds(30)) == train::SyncStatus::Synced;
+    message += answered ? "; the session's weights went to a checkpoint in " +
+                              std::filesystem::temp_directory_path().string() + " (its log line names the file)"
+                        : "; the session did not answer";
+  }
   mRendererFrames = 0;
   if (made && !drewSince) made = core::runtimeError("the renderer made again failed before its first frame");
   if (made) made = makeRenderer();
   if (!made) {
+    // run() says it on its one line.
     mRenderFailed = core::runtimeError(message + "; the editor cannot draw again: " + made.message());
-    core::log().error("{}", mRenderFailed->message);
     mQuit = true;
     return false;
+  }
+  if (training && answered) {
+    // Whether the session applied the command numbered `sequence`.
+    const auto applied = [this](std::uint64_t sequence) {
+      const auto snapshot = mSession->latest();
+      return std::any_of(snapshot->outcomes.begin(), snapshot->outcomes.end(),
+                         [&](const train::Outcome& outcome) { return outcome.sequence == sequence && outcome.ok; });
+    };
+    std::string goesOn;
+    if (applied(switched)) {
+      goesOn = "vulkan backend of the device made again";
+    } else if (const std::uint64_t cpu = mSession->submit(train::SwitchBackend{"cpu"});
+               mSession->sync(std::chrono::seconds(30)) == train::SyncStatus::Synced && applied(cpu)) {
+      goesOn = "CPU backend";
+    }
+    // The failure's own Pause was applied before the Resume: the Resume wins.
+    if (!goesOn.empty() && playing && !lockstep()) mSession->submit(train::Resume{});
+    message += goesOn.empty() ? "; training cannot go on (see the log)" : "; training goes on on the " + goesOn;
   }
   makeEditor(playing, mEditor->stepsPerFrame(), mEditor->speed());
   if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
@@ -656,7 +683,9 @@ int App::run() {
   if (!frameMs.empty()) {
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     std::sort(frameMs.begin(), frameMs.end());
-    const double steps = static_cast<double>(mSession->latest()->step - firstStep);
+    // None when the count went back (a lost device: training goes on from the last good step).
+    const std::uint64_t step = mSession->latest()->step;
+    const double steps = step > firstStep ? static_cast<double>(step - firstStep) : 0.0;
     std::printf(
         "gui: %zu frames in %.2f s: %.1f frames/s, median frame %.2f ms, training %.0f steps/s, "
         "first frame %.3f s after start\n",

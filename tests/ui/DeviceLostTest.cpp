@@ -1,8 +1,9 @@
 // The editor after VK_ERROR_DEVICE_LOST under a frame (issue 15): NSB_TEST_VULKAN_FAULT=lost-render:N
 // makes the renderer's Nth frame submit report a lost device, and the device lost for training too.
-// The editor survives, the weights the session held are in a checkpoint, training goes on on the CPU
-// backend and frames are drawn after, on a device made again; in a window (when a display is there) the
-// surface, swapchain and ImGui backend are made again too, with the validation layer silent.
+// The editor survives, the weights the session held are in a checkpoint, and drawing and training go on
+// on a device made again (training on its vulkan backend, and every later switch to vulkan there); in a
+// window (when a display is there) the surface, swapchain and ImGui backend are made again too, with the
+// validation layer silent.
 #include <GLFW/glfw3.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -71,9 +72,9 @@ TEST(DeviceLost, TheEditorSavesTheWeightsAndDrawsOnAfterTheRendererLosesTheDevic
   auto checkpoint = nn::loadCheckpoint(checkpoints.begin()->string());
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.message();
 
-  // Training went on on the CPU backend from those weights, and the frames after show it.
+  // Training went on on the vulkan backend of the new device from those weights, and the frames after show it.
   const auto snapshot = app->session().latest();
-  EXPECT_EQ(snapshot->backend, "cpu");
+  EXPECT_EQ(snapshot->backend, "vulkan");
   EXPECT_GT(snapshot->step, std::uint64_t{LOST_AT} * STEPS) << "training goes on after the loss";
   auto image = app->captured();
   ASSERT_TRUE(image.ok()) << image.message();
@@ -89,6 +90,22 @@ TEST(DeviceLost, TheEditorSavesTheWeightsAndDrawsOnAfterTheRendererLosesTheDevic
   // And it goes on drawing.
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(app->frame());
   EXPECT_EQ(app->frames(), FRAMES + 2);
+
+  // A switch to the CPU and back to vulkan (the toolbar's) trains on: vulkan is made on the new device.
+  for (const char* backend : {"cpu", "vulkan"}) {
+    SCOPED_TRACE(backend);
+    const std::uint64_t before = app->session().latest()->step;
+    const std::uint64_t switched = app->session().submit(train::SwitchBackend{backend});
+    for (int i = 0; i < 2; ++i) ASSERT_TRUE(app->frame());
+    const auto now = app->session().latest();
+    EXPECT_EQ(now->backend, backend);
+    EXPECT_EQ(now->step, before + 2 * STEPS) << "steps go on after the switch";
+    for (const auto& outcome : now->outcomes) {
+      if (outcome.sequence == switched) {
+        EXPECT_TRUE(outcome.ok) << outcome.message;
+      }
+    }
+  }
   app.reset();
   std::filesystem::remove_all(dir);
 }
@@ -121,7 +138,7 @@ TEST(DeviceLost, AWindowDrawsOnAfterTheDeviceIsMadeAgain) {
     EXPECT_EQ(a.renderer().extent().width, 800u);
     auto image = a.captured();
     ASSERT_TRUE(image.ok()) << image.message();
-    EXPECT_EQ(a.session().latest()->backend, "cpu");
+    EXPECT_EQ(a.session().latest()->backend, "vulkan");
     glfwSetWindowShouldClose(a.window(), GLFW_TRUE);
     EXPECT_FALSE(a.frame());
   }
