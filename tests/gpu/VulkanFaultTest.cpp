@@ -92,12 +92,14 @@ class VulkanFaultTest : public GpuTest {
 
 TEST(FaultInjector, ParsesEveryKindAndRefusesTheRest) {
   EXPECT_FALSE(FaultInjector::parse("").value().active());
-  for (const char* good : {"alloc:1", "submit:12", "pipeline:3", "lost:40", "lost-render:5"}) {
+  for (const char* good :
+       {"alloc:1", "submit:12", "pipeline:3", "lost:40", "lost-render:5", "lost-render-for-good:5"}) {
     auto parsed = FaultInjector::parse(good);
     ASSERT_TRUE(parsed) << good;
     EXPECT_TRUE(parsed.value().active()) << good;
   }
-  for (const char* bad : {"alloc", "alloc:", "alloc:0", "alloc:x", "alloc:3x", "oom:3", ":3"}) {
+  for (const char* bad :
+       {"alloc", "alloc:", "alloc:0", "alloc:x", "alloc:3x", "oom:3", ":3", "lost-render-for-good:0"}) {
     auto parsed = FaultInjector::parse(bad);
     ASSERT_FALSE(parsed) << bad;
     EXPECT_EQ(parsed.message().rfind(std::string("NSB_TEST_VULKAN_FAULT=") + bad + ": ", 0), 0u) << parsed.message();
