@@ -5,72 +5,23 @@
 #include <gtest/gtest.h>
 #include <imgui.h>
 
-#include <algorithm>
+#include <string>
 
 #include "lesson/Lesson.h"
 #include "ui/Editor.h"
-#include "ui/UiTestSupport.h"
+#include "ui/HeadlessEditor.h"
 
 namespace nsb::ui {
 namespace {
 
-class LessonPanel : public ::testing::Test {
+// An editor on a lesson's preset with the lesson open on its first page.
+class LessonPanel : public test::HeadlessEditor {
  protected:
   void open(const std::string& name) {
-    test::createHeadlessImGui();
     auto lesson = lesson::Lesson::load(name);
     ASSERT_TRUE(lesson.ok()) << lesson.message();
-    const auto options = test::presetOptions(lesson->preset, "cpu");
-    snapshot.spec = options.config.spec;
-    snapshot.hyperparams = options.config.hyperparams;
-    snapshot.backend = "cpu";
-    EditorConfig config;
-    config.submit = [this](train::Command c) -> std::uint64_t {
-      sent.push_back(std::move(c));
-      return sent.size();
-    };
-    config.dataset = options.dataset;
-    config.featureList = options.featureList;
-    config.presetName = lesson->preset;
-    config.lesson = std::move(lesson.value());
-    editor = std::make_unique<Editor>(std::move(config));
+    makeEditor(lesson->preset, [&](EditorConfig& config) { config.lesson = lesson.value(); });
   }
-  void TearDown() override {
-    editor.reset();
-    ImGui::DestroyContext();
-  }
-  EditorRequests frame() {
-    ImGui::NewFrame();
-    EditorRequests requests = editor->draw(snapshot, FrameStats{});
-    ImGui::Render();
-    return requests;
-  }
-  void click(const std::string& widget) {
-    const auto rect = editor->widgetRect(widget);
-    ASSERT_TRUE(rect) << widget << " was not drawn";
-    ImGuiIO& io = ImGui::GetIO();
-    io.MousePos = rect->center();
-    frame();
-    io.MouseDown[0] = true;
-    frame();
-    io.MouseDown[0] = false;
-    frame();
-  }
-  void pressKey(int key) {
-    ImGui::GetIO().KeysDown[key] = true;
-    frame();
-    ImGui::GetIO().KeysDown[key] = false;
-    frame();
-  }
-  template <typename T>
-  std::size_t count() const {
-    return static_cast<std::size_t>(
-        std::count_if(sent.begin(), sent.end(), [](const auto& c) { return std::holds_alternative<T>(c); }));
-  }
-
-  train::Snapshot snapshot;
-  std::vector<train::Command> sent;
-  std::unique_ptr<Editor> editor;
 };
 
 TEST_F(LessonPanel, NextAndBackApplyAPageWhenItIsShown) {
@@ -80,12 +31,12 @@ TEST_F(LessonPanel, NextAndBackApplyAPageWhenItIsShown) {
   EXPECT_EQ(editor->lessonPage(), 0u);
   EXPECT_TRUE(sent.empty()) << "the first page sets nothing";
   ASSERT_TRUE(editor->widgetRect("lesson-back"));
-  click("lesson-next");
+  clickWidget("lesson-next");
   EXPECT_EQ(editor->lessonPage(), 1u);
   // The sigmoid page: its hyperparameters, sigmoid in all six hidden layers, a reset; sent once.
-  EXPECT_EQ(count<train::SetHyperparams>(), 1u);
-  EXPECT_EQ(count<train::SetActivation>(), 6u);
-  EXPECT_EQ(count<train::Reset>(), 1u);
+  EXPECT_EQ(sentOf<train::SetHyperparams>().size(), 1u);
+  EXPECT_EQ(sentOf<train::SetActivation>().size(), 6u);
+  EXPECT_EQ(sentOf<train::Reset>().size(), 1u);
   for (const auto& c : sent) {
     if (const auto* a = std::get_if<train::SetActivation>(&c)) {
       EXPECT_EQ(a->activation, compute::Activation::Sigmoid);
@@ -93,14 +44,14 @@ TEST_F(LessonPanel, NextAndBackApplyAPageWhenItIsShown) {
   }
   frame();
   EXPECT_EQ(sent.size(), 8u) << "a page's settings go once";
-  click("lesson-back");
+  clickWidget("lesson-back");
   EXPECT_EQ(editor->lessonPage(), 0u);
-  click("lesson-next");
-  click("lesson-next");
+  clickWidget("lesson-next");
+  clickWidget("lesson-next");
   EXPECT_EQ(editor->lessonPage(), 2u);
-  EXPECT_EQ(count<train::SetActivation>(), 18u) << "showing a page again applies it again";
+  EXPECT_EQ(sentOf<train::SetActivation>().size(), 18u) << "showing a page again applies it again";
   EXPECT_EQ(std::get<train::SetActivation>(sent[sent.size() - 2]).activation, compute::Activation::Relu);
-  click("lesson-next");  // the last page: Next is disabled
+  clickWidget("lesson-next");  // the last page: Next is disabled
   EXPECT_EQ(editor->lessonPage(), 2u);
 }
 
@@ -110,12 +61,10 @@ TEST_F(LessonPanel, PresenterModeDrawsOnlyThePagesControls) {
   ASSERT_TRUE(editor->widgetRect("panel-outliner"));
   ASSERT_TRUE(editor->widgetRect("panel-details"));
   editor->showLessonPage(1);  // the L2 page: l2, play and reset
-  ImGui::NewFrame();
-  const auto before = editor->draw(snapshot, FrameStats{});
-  ImGui::Render();
+  const auto before = frame();
   EXPECT_FALSE(before.presenterScale);
-  click("menu-view");
-  click("view-presenter");
+  clickWidget("menu-view");
+  clickWidget("view-presenter");
   ASSERT_TRUE(editor->presenter());
   for (const char* shown : {"l2", "play", "reset", "lesson-next", "lesson-back", "panel-lesson", "panel-viewport"}) {
     EXPECT_TRUE(editor->widgetRect(shown)) << shown << " is named by the page or always shown";
@@ -125,21 +74,13 @@ TEST_F(LessonPanel, PresenterModeDrawsOnlyThePagesControls) {
     EXPECT_FALSE(editor->widgetRect(hidden)) << hidden << " is not on the page";
   }
   // The page's L2 slider sends the edit like the Details panel's.
-  const std::size_t before2 = count<train::SetHyperparams>();
+  const std::size_t before2 = sentOf<train::SetHyperparams>().size();
   const auto slider = *editor->widgetRect("l2");
-  ImGuiIO& io = ImGui::GetIO();
-  io.MousePos = ImVec2(slider.min.x + 0.7f * slider.width(), slider.center().y);  // the frame, not the label
-  frame();
-  io.MouseDown[0] = true;
-  frame();
-  io.MouseDown[0] = false;
-  frame();
-  EXPECT_EQ(count<train::SetHyperparams>(), before2 + 1);
+  click(ImVec2(slider.min.x + 0.7f * slider.width(), slider.center().y));  // the frame, not the label
+  EXPECT_EQ(sentOf<train::SetHyperparams>().size(), before2 + 1);
   // F11 leaves presenter mode and asks for the scale from before.
   ImGui::GetIO().KeysDown[Editor::PRESENTER_KEY] = true;
-  ImGui::NewFrame();
-  editor->draw(snapshot, FrameStats{});
-  ImGui::Render();
+  frame();
   ImGui::GetIO().KeysDown[Editor::PRESENTER_KEY] = false;
   EXPECT_FALSE(editor->presenter());
   const auto after = frame();
@@ -152,7 +93,7 @@ TEST_F(LessonPanel, PresenterModeDrawsOnlyThePagesControls) {
 TEST_F(LessonPanel, PresenterModeRaisesTheScale) {
   open("learning-rate");
   frame();
-  pressKey(Editor::PRESENTER_KEY);
+  tap(Editor::PRESENTER_KEY);
   EXPECT_TRUE(editor->presenter());
   // The request went out with the frame after the key; a second toggle is back to 1.
   editor->setPresenter(false);

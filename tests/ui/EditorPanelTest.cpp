@@ -9,10 +9,10 @@
 #include <cstdio>
 #include <vector>
 
+#include "HeadlessEditor.h"
 #include "UiTestSupport.h"
 #include "core/Log.h"
 #include "data/Features.h"
-#include "nn/Init.h"
 #include "ui/Editor.h"
 #include "ui/Plots.h"
 #include "ui/PointSprites.h"
@@ -20,71 +20,21 @@
 namespace nsb::ui {
 namespace {
 
-class EditorPanels : public ::testing::Test {
+// The spiral preset's editor, with the session's dataset() answered by `served` and counted.
+class EditorPanels : public test::HeadlessEditor {
  protected:
   void SetUp() override {
-    test::createHeadlessImGui();
-    const auto options = test::spiralOptions("cpu");
-    snapshot.spec = options.config.spec;
-    snapshot.hyperparams = options.config.hyperparams;
-    snapshot.backend = "cpu";
-    EditorConfig config;
-    config.submit = [this](train::Command c) -> std::uint64_t {
-      sent.push_back(std::move(c));
-      return sent.size();
-    };
-    config.fetchDataset = [this] {
-      ++fetches;
-      return served;
-    };
-    config.dataset = options.dataset;
-    config.featureList = options.featureList;
-    config.presetName = "spiral";
-    editor = std::make_unique<Editor>(std::move(config));
-  }
-  void TearDown() override {
-    editor.reset();
-    ImGui::DestroyContext();
-  }
-  void frame() {
-    ImGui::NewFrame();
-    editor->draw(snapshot, FrameStats{});
-    ImGui::Render();
-  }
-  // A left click at `p` (press, release), with a frame to hover first.
-  void click(const ImVec2& p) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.MousePos = p;
-    frame();
-    io.MouseDown[0] = true;
-    frame();
-    io.MouseDown[0] = false;
-    frame();
-  }
-  void clickWidget(const std::string& name) {
-    const auto rect = editor->widgetRect(name);
-    ASSERT_TRUE(rect) << name << " was not drawn";
-    click(rect->center());
-  }
-  void withParameters() {
-    auto set = std::make_shared<train::ProbeSet>();
-    set->parameters = nn::initialParameters(snapshot.spec, nn::InitKind::Xavier, 1);
-    snapshot.probes = set;
-  }
-  template <typename T>
-  std::vector<T> sentOf() const {
-    std::vector<T> out;
-    for (const auto& c : sent) {
-      if (const auto* v = std::get_if<T>(&c)) out.push_back(*v);
-    }
-    return out;
+    HeadlessEditor::SetUp();
+    makeEditor("spiral", [this](EditorConfig& config) {
+      config.fetchDataset = [this] {
+        ++fetches;
+        return served;
+      };
+    });
   }
 
-  train::Snapshot snapshot;
-  std::vector<train::Command> sent;
   train::VersionedDataset served;  // what the session's dataset() answers
   std::size_t fetches = 0;
-  std::unique_ptr<Editor> editor;
 };
 
 TEST_F(EditorPanels, DraggingTheLearningRateSendsSetHyperparams) {
@@ -350,10 +300,7 @@ TEST_F(EditorPanels, ClickingAWeightLetsTheUserTypeItsValue) {
   ImGuiIO& io = ImGui::GetIO();
   io.AddInputCharactersUTF8("0.5");
   frame();
-  io.KeysDown[257] = true;
-  frame();
-  io.KeysDown[257] = false;
-  frame();
+  tap(257);  // Enter
   const auto edits = sentOf<train::SetParameter>();
   ASSERT_EQ(edits.size(), 1u);
   EXPECT_EQ(edits[0].index, snapshot.spec.weightOffset(1));

@@ -4,53 +4,19 @@
 #include <gtest/gtest.h>
 #include <imgui.h>
 
-#include <memory>
-#include <vector>
-
-#include "UiTestSupport.h"
-#include "nn/Init.h"
+#include "HeadlessEditor.h"
 #include "ui/Editor.h"
 
 namespace nsb::ui {
 namespace {
 
-class NetworkStep : public ::testing::Test {
+// The spiral preset's editor, with weights in the snapshot for the edges to show and watch.
+class NetworkStep : public test::HeadlessEditor {
  protected:
   void SetUp() override {
-    test::createHeadlessImGui();
-    const auto options = test::spiralOptions("cpu");
-    snapshot.spec = options.config.spec;
-    snapshot.hyperparams = options.config.hyperparams;
-    snapshot.backend = "cpu";
-    auto set = std::make_shared<train::ProbeSet>();
-    set->parameters = nn::initialParameters(snapshot.spec, nn::InitKind::Xavier, 1);
-    snapshot.probes = set;
-    EditorConfig config;
-    config.submit = [this](train::Command c) -> std::uint64_t {
-      sent.push_back(std::move(c));
-      return sent.size();
-    };
-    config.dataset = options.dataset;
-    config.featureList = options.featureList;
-    editor = std::make_unique<Editor>(std::move(config));
-  }
-  void TearDown() override {
-    editor.reset();
-    ImGui::DestroyContext();
-  }
-  void frame() {
-    ImGui::NewFrame();
-    editor->draw(snapshot, FrameStats{});
-    ImGui::Render();
-  }
-  void click(const ImVec2& p) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.MousePos = p;
-    frame();
-    io.MouseDown[0] = true;
-    frame();
-    io.MouseDown[0] = false;
-    frame();
+    HeadlessEditor::SetUp();
+    makeEditor("spiral");
+    withParameters();
   }
   // A point 0.3 of the way along an edge (its middle or a quarter may be where two edges cross).
   ImVec2 alongEdge(const WeightRef& edge) const {
@@ -61,17 +27,6 @@ class NetworkStep : public ::testing::Test {
     const ImVec2 a(from->max.x, from->center().y), b(to->min.x, to->center().y);
     return ImVec2(a.x + 0.3f * (b.x - a.x), a.y + 0.3f * (b.y - a.y));
   }
-  std::vector<train::WatchParameter> watches() const {
-    std::vector<train::WatchParameter> out;
-    for (const auto& c : sent) {
-      if (const auto* w = std::get_if<train::WatchParameter>(&c)) out.push_back(*w);
-    }
-    return out;
-  }
-
-  train::Snapshot snapshot;
-  std::vector<train::Command> sent;
-  std::unique_ptr<Editor> editor;
 };
 
 TEST_F(NetworkStep, TheEdgeHitTestPicksTheEdgeUnderAPoint) {
@@ -99,7 +54,7 @@ TEST_F(NetworkStep, AClickedEdgeIsWatchedAndItsUpdateShown) {
   click(alongEdge(edge));
   const std::size_t index =
       snapshot.spec.weightOffset(edge.layer) + edge.to * snapshot.spec.layerInputs(edge.layer) + edge.from;
-  const auto asked = watches();
+  const auto asked = sentOf<train::WatchParameter>();
   ASSERT_EQ(asked.size(), 1u);
   ASSERT_TRUE(asked[0].index);
   EXPECT_EQ(*asked[0].index, index);
@@ -116,13 +71,13 @@ TEST_F(NetworkStep, AClickedEdgeIsWatchedAndItsUpdateShown) {
   snapshot.watched = step;
   frame();
   // The Editor draws; the lines it shows are weightEquations' (the text is checked in WatchedStepTest).
-  EXPECT_EQ(watches().size(), 1u) << "asked once, not every frame";
+  EXPECT_EQ(sentOf<train::WatchParameter>().size(), 1u) << "asked once, not every frame";
   // Selecting something else stops the watch.
   const auto neuron = editor->network().neuronRect(1, 0);
   ASSERT_TRUE(neuron);
   click(neuron->center());
-  ASSERT_EQ(watches().size(), 2u);
-  EXPECT_FALSE(watches()[1].index);
+  ASSERT_EQ(sentOf<train::WatchParameter>().size(), 2u);
+  EXPECT_FALSE(sentOf<train::WatchParameter>()[1].index);
 }
 
 }  // namespace

@@ -4,70 +4,35 @@
 #include <gtest/gtest.h>
 #include <imgui.h>
 
-#include <vector>
-
-#include "UiTestSupport.h"
+#include "HeadlessEditor.h"
 #include "train/Preset.h"
 #include "ui/Editor.h"
 
 namespace nsb::ui {
 namespace {
 
-class SurfaceKeys : public ::testing::Test {
+// The spiral preset's network behind a Surface view of two gradient-descent runs.
+class SurfaceKeys : public test::HeadlessEditor {
  protected:
   void SetUp() override {
-    test::createHeadlessImGui();
+    HeadlessEditor::SetUp();
     ImGui::GetIO().KeyMap[ImGuiKey_Space] = ' ';  // as GLFW numbers it (the App's key map)
-    const auto options = test::spiralOptions("cpu");
-    snapshot.spec = options.config.spec;
-    snapshot.hyperparams = options.config.hyperparams;
-    snapshot.backend = "cpu";
-    EditorConfig config;
-    config.submit = [this](train::Command c) -> std::uint64_t {
-      sent.push_back(std::move(c));
-      return sent.size();
-    };
-    config.dataset = options.dataset;
-    config.featureList = options.featureList;
-    config.deterministic = true;
-    train::SurfaceSetup setup;
-    train::Hyperparams gd;
-    gd.optimizer = compute::OptimizerKind::Gd;
-    gd.learningRate = 0.05f;
-    setup.optimizers = {gd, gd};
-    config.surface = setup;
-    editor = std::make_unique<Editor>(std::move(config));
-  }
-  void TearDown() override {
-    editor.reset();
-    ImGui::DestroyContext();
-  }
-  void frame() {
-    ImGui::NewFrame();
-    editor->draw(snapshot, FrameStats{});
-    ImGui::Render();
-  }
-  void tap(int key) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.KeysDown[key] = true;
-    frame();
-    io.KeysDown[key] = false;
-    frame();
+    makeEditor("spiral", [](EditorConfig& config) {
+      config.deterministic = true;
+      train::SurfaceSetup setup;
+      train::Hyperparams gd;
+      gd.optimizer = compute::OptimizerKind::Gd;
+      gd.learningRate = 0.05f;
+      setup.optimizers = {gd, gd};
+      config.surface = setup;
+    });
   }
   std::uint64_t surfaceSteps() const { return editor->surface().lab().runs().front().run.steps(); }
   // The commands that a key would send the session: step, reset, pause and resume.
   std::size_t sessionKeyCommands() const {
-    std::size_t count = 0;
-    for (const auto& c : sent) {
-      count += std::holds_alternative<train::Step>(c) || std::holds_alternative<train::Reset>(c) ||
-               std::holds_alternative<train::Pause>(c) || std::holds_alternative<train::Resume>(c);
-    }
-    return count;
+    return sentOf<train::Step>().size() + sentOf<train::Reset>().size() + sentOf<train::Pause>().size() +
+           sentOf<train::Resume>().size();
   }
-
-  train::Snapshot snapshot;
-  std::vector<train::Command> sent;
-  std::unique_ptr<Editor> editor;
 };
 
 TEST_F(SurfaceKeys, SpaceStepAndResetActOnTheSurfacesRuns) {
@@ -97,15 +62,9 @@ TEST_F(SurfaceKeys, OutOfTheSurfaceViewTheKeysGoToTheSession) {
   tap('S');
   tap('R');
   EXPECT_EQ(surfaceSteps(), surface) << "the surface's runs stay as they were";
-  std::size_t pauses = 0, steps = 0, resets = 0;
-  for (const auto& c : sent) {
-    pauses += std::holds_alternative<train::Pause>(c);
-    steps += std::holds_alternative<train::Step>(c);
-    resets += std::holds_alternative<train::Reset>(c);
-  }
-  EXPECT_EQ(pauses, 1u);
-  EXPECT_EQ(steps, 1u);
-  EXPECT_EQ(resets, 1u);
+  EXPECT_EQ(sentOf<train::Pause>().size(), 1u);
+  EXPECT_EQ(sentOf<train::Step>().size(), 1u);
+  EXPECT_EQ(sentOf<train::Reset>().size(), 1u);
 }
 
 }  // namespace
