@@ -557,6 +557,10 @@ bool App::frame(bool capture) {
   return !mQuit;
 }
 
+void App::waitForFrames() {
+  if (mRenderer) mRenderer->waitIdle();
+}
+
 bool App::awaitAnswer(std::chrono::steady_clock::time_point deadline) {
   using namespace std::chrono_literals;
   using Clock = std::chrono::steady_clock;

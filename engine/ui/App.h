@@ -123,6 +123,9 @@ class App {
   std::uint64_t frames() const { return mFrames; }
   // Whether the last frame() drew (false: it sent a command only the answer shows, see frame()).
   bool drewLastFrame() const { return mDrewLastFrame; }
+  // Returns once the device has finished drawing every frame submitted (frame() returns after the
+  // submit): the latency measurement's end, a picture ready to present.
+  void waitForFrames();
   double maxFps() const { return mMaxFps; }  // 0: no limit
 
  private:

@@ -60,6 +60,14 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
     EXPECT_TRUE(found) << what << " not on screen in " << MOST_FRAMES << " frames:\n" << d.screenText();
     return found;
   };
+  // The end of the first frame drawn after the input event whose picture shows the effect (an undrawn
+  // frame leaves the last picture on screen, which for a typed value already shows the typed text).
+  // The clock stops once the device has drawn that frame (frame() returns after its submit).
+  auto until = [&](auto shown) {
+    const bool found = d.framesUntil([&] { return d.app().drewLastFrame() && shown(); }, MOST_FRAMES);
+    d.app().waitForFrames();
+    return found;
+  };
   std::vector<double> edits, pauses, resets, neurons;
   for (int i = 0; i < edits_; ++i) {
     // A typed learning rate: everything but the Enter first, then the Enter as the input event.
@@ -67,8 +75,7 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
     ASSERT_TRUE(d.typeInto("lr", value, 2, test::EditorDriver::Enter::Later));
     auto start = Clock::now();
     d.pushTap(GLFW_KEY_ENTER);
-    if (!seen("the typed learning rate", d.framesUntil([&] { return d.shows("learning rate", value); }, MOST_FRAMES)))
-      return;
+    if (!seen("the typed learning rate", until([&] { return d.shows("learning rate", value); }))) return;
     edits.push_back(ms(start));
     d.frames(3);
 
@@ -76,20 +83,18 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
     ASSERT_TRUE(d.pushClick("play"));
     start = Clock::now();
     std::uint64_t shown = 0;
-    const bool paused = d.framesUntil(
-        [&] {
-          const auto s = d.latest();
-          shown = d.shownStep().value_or(~0ull);
-          return !s->running && shown == s->step;
-        },
-        MOST_FRAMES);
+    const bool paused = until([&] {
+      const auto s = d.latest();
+      shown = d.shownStep().value_or(~0ull);
+      return !s->running && shown == s->step;
+    });
     if (!seen("the paused step", paused)) return;
     pauses.push_back(ms(start));
 
     // Reset (paused): step 0 on screen.
     ASSERT_TRUE(d.pushClick("reset"));
     start = Clock::now();
-    if (!seen("step 0", d.framesUntil([&] { return d.shownStep() == 0u; }, MOST_FRAMES))) return;
+    if (!seen("step 0", until([&] { return d.shownStep() == 0u; }))) return;
     resets.push_back(ms(start));
 
     // A neuron more (paused, so the picture is the applied edit): the Viewport's layer title.
@@ -97,7 +102,7 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
     ASSERT_TRUE(d.pushClick(i % 2 ? "remove-neuron-0" : "add-neuron-0"));
     const std::string want = "Hidden 1 (" + std::to_string(i % 2 ? width - 1 : width + 1) + ")";
     start = Clock::now();
-    if (!seen(want.c_str(), d.framesUntil([&] { return d.shows(want); }, MOST_FRAMES))) return;
+    if (!seen(want.c_str(), until([&] { return d.shows(want); }))) return;
     neurons.push_back(ms(start));
 
     // Training again (after a structural edit lavapipe compiles pipelines first), so that the next
