@@ -180,7 +180,9 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
       outcome.ok = false;
       outcome.message = applied.message();
     }
-    mProbes.markDirty();
+    // The probes show what the weights compute: hyperparameters and a checkpoint written leave them.
+    using Edit = std::decay_t<decltype(edit)>;
+    if constexpr (!std::is_same_v<Edit, SetHyperparams> && !std::is_same_v<Edit, SaveCheckpoint>) mProbes.markDirty();
     return applied.ok();
   };
   const auto deviceFailed = [&] {
@@ -310,6 +312,12 @@ void LocalSession::loop() {
     if (appliedUpTo > 0 && mPublishedSpec == mTrainer->config().spec) {
       publish(stepsPerSecond, false);
       mApplied.notify_all();  // an awaitApplied() goes on now, not after the probes
+      // On the renderer's device the probes then wait PROBE_HOLD_SECONDS: the device has one queue
+      // (lavapipe), and the frame that shows the answer went out behind 20-30 ms of probes.
+      if (mTrainer->config().backendOptions.context && mTrainer->deviceProbes()) {
+        mProbesHeld = true;
+        mProbeHold.reset();
+      }
     }
     std::uint64_t want = 0;
     if (mPendingSteps > 0) {
@@ -351,9 +359,12 @@ void LocalSession::loop() {
     // Snapshots copy the history: at most every 15 ms while training; at once after a command or when
     // training stops; never when nothing changed.
     if (changed && (!busy || appliedUpTo > 0 || publishTimer.seconds() > 0.015)) {
-      publish(busy ? stepsPerSecond : 0.0);
+      // Never past a new shape: the last probes would not fit it.
+      mProbesHeld =
+          mProbesHeld && mProbeHold.seconds() < PROBE_HOLD_SECONDS && mPublishedSpec == mTrainer->config().spec;
+      publish(busy ? stepsPerSecond : 0.0, !mProbesHeld);
       publishTimer.reset();
-      changed = false;
+      changed = mProbesHeld;  // published again with the probes once the hold ends
     }
     {
       // Synced up to the last command applied once its steps have run and what they did is published
@@ -368,6 +379,10 @@ void LocalSession::loop() {
       auto wait = 20ms;
       if (mRunning && mSpeed > 0.0) {
         const double seconds = std::max(0.0, (1.0 - mBudget) / mSpeed);
+        wait = std::min(wait, std::chrono::milliseconds(static_cast<long>(std::ceil(seconds * 1000.0))));
+      }
+      if (mProbesHeld) {
+        const double seconds = std::max(0.0, PROBE_HOLD_SECONDS - mProbeHold.seconds());
         wait = std::min(wait, std::chrono::milliseconds(static_cast<long>(std::ceil(seconds * 1000.0))));
       }
       if (wait.count() > 0) mCommands.waitFor(wait);

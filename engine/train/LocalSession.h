@@ -75,6 +75,11 @@ class LocalSession final : public Session {
   // 16 spiral steps took up to 165 ms).
   static constexpr double SUBMIT_SECONDS = 0.010;
   double mSecondsPerStep = 0.0;  // moving average over submits; 0 until measured
+  // After a command answered on the renderer's device, the probes wait this long (see loop()): about a
+  // frame on lavapipe, so that the frame showing the answer is not queued behind them.
+  static constexpr double PROBE_HOLD_SECONDS = 0.05;
+  bool mProbesHeld = false;
+  core::Timer mProbeHold;
   std::uint64_t mRun = 1;
   std::uint64_t mAppliedSequence = 0;
   std::deque<Outcome> mOutcomes;  // the last OUTCOMES_KEPT

@@ -287,7 +287,9 @@ TEST(Session, DeviceProbesAreNullOnTheCpuBackend) {
   auto created = LocalSession::create(l.config, l.dataset, false);
   ASSERT_TRUE(created.ok()) << created.message();
   auto& s = created.value();
-  s->submit(editorProbes(l.config.spec.inputs));
+  SetProbes probes;  // one small grid: a run takes a few ms, so the wait is the hold's, not the probes'
+  probes.inputs.push_back(std::vector<float>(8 * 8 * l.config.spec.inputs, 0.5f));
+  s->submit(probes);
   s->submit(Step{3});
   ASSERT_EQ(s->sync(), SyncStatus::Synced);
   const auto snap = s->latest();
@@ -303,6 +305,62 @@ TEST(Session, DeviceProbesAreNullOnTheCpuBackend) {
 // Vulkan on the renderer's device: the large probe's results stay on the device and come only
 // through deviceProbes(version), and a buffer handed out there is not written again while its
 // holder keeps it (the ring of slots goes round the other slots), but is once it is let go.
+// The probes show what the weights compute: a new learning rate runs none of them again.
+TEST(Session, AHyperparameterEditRunsNoProbeAgain) {
+  auto s = makeSession(false);
+  SetProbes probes;
+  probes.inputs.push_back(std::vector<float>(8 * 8 * s->latest()->spec.inputs, 0.5f));
+  s->submit(probes);
+  s->submit(Step{1});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  const auto before = s->latest();
+  ASSERT_TRUE(before->probes);
+  Hyperparams h = before->hyperparams;
+  h.learningRate *= 2.0f;
+  s->submit(SetHyperparams{h});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  const auto after = s->latest();
+  EXPECT_EQ(after->hyperparams.learningRate, h.learningRate);
+  ASSERT_TRUE(after->probes);
+  EXPECT_EQ(after->probes->version, before->probes->version) << "the probes ran again for a learning rate";
+  s->submit(Step{1});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  EXPECT_GT(s->latest()->probes->version, before->probes->version) << "a step does run them";
+}
+
+// On the renderer's device (one queue on lavapipe) the probes wait after a command's answer, so that the
+// frame showing it is not queued behind them: the answer comes at once, the probes about 50 ms later.
+TEST(Session, OnTheRenderersDeviceTheProbesWaitAfterACommandsAnswer) {
+  if (gpu::listVulkanDevices().empty()) GTEST_SKIP() << "no Vulkan device";
+  auto context = gpu::VulkanContext::create();
+  ASSERT_TRUE(context.ok()) << context.message();
+  Loaded l = loadPreset("spiral", "vulkan");
+  l.config.stepsPerSubmit = 4;
+  l.config.backendOptions.context = context.value();
+  auto created = LocalSession::create(l.config, l.dataset, false);
+  ASSERT_TRUE(created.ok()) << created.message();
+  auto& s = created.value();
+  SetProbes probes;  // one small grid: a run takes a few ms, so the wait is the hold's, not the probes'
+  probes.inputs.push_back(std::vector<float>(8 * 8 * l.config.spec.inputs, 0.5f));
+  s->submit(probes);
+  s->submit(Step{3});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  const auto before = s->latest();
+  ASSERT_TRUE(before->probes);
+  const std::uint64_t reset = s->submit(Reset{1});
+  ASSERT_TRUE(s->awaitApplied(reset, std::chrono::seconds(30)));
+  const auto answered = std::chrono::steady_clock::now();
+  const auto answer = s->latest();
+  EXPECT_EQ(answer->step, 0u);
+  ASSERT_TRUE(answer->probes);
+  EXPECT_EQ(answer->probes->version, before->probes->version) << "the answer waited for the probes";
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - answered).count();
+  EXPECT_GE(waited, 0.04) << "the probes ran at once after the answer";
+  ASSERT_TRUE(s->latest()->probes);
+  EXPECT_EQ(s->latest()->probes->step, 0u) << "after the wait the probes show the reset weights";
+}
+
 TEST(Session, DeviceProbesComeOnlyThroughTheSideChannelAndAreNotRewrittenWhileHeld) {
   if (gpu::listVulkanDevices().empty()) GTEST_SKIP() << "no Vulkan device";
   auto context = gpu::VulkanContext::create();
