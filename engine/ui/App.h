@@ -121,7 +121,8 @@ class App {
   // Mouse and keyboard events for the coming frames: a window's come from GLFW, tests push their own.
   InputQueue& input() { return mInput; }
   std::uint64_t frames() const { return mFrames; }
-  // Whether the last frame() drew (false: it sent a command only the answer shows, see frame()).
+  // Whether the last frame() drew (false: it sent a command only the answer shows, or the rest of a
+  // tap waited in the queue; see frame()).
   bool drewLastFrame() const { return mDrewLastFrame; }
   // Returns once the device has finished drawing every frame submitted (frame() returns after the
   // submit): the latency measurement's end, a picture ready to present.

@@ -287,9 +287,7 @@ TEST(Session, DeviceProbesAreNullOnTheCpuBackend) {
   auto created = LocalSession::create(l.config, l.dataset, false);
   ASSERT_TRUE(created.ok()) << created.message();
   auto& s = created.value();
-  SetProbes probes;  // one small grid: a run takes a few ms, so the wait is the hold's, not the probes'
-  probes.inputs.push_back(std::vector<float>(8 * 8 * l.config.spec.inputs, 0.5f));
-  s->submit(probes);
+  s->submit(editorProbes(l.config.spec.inputs));
   s->submit(Step{3});
   ASSERT_EQ(s->sync(), SyncStatus::Synced);
   const auto snap = s->latest();
@@ -302,9 +300,6 @@ TEST(Session, DeviceProbesAreNullOnTheCpuBackend) {
   }
 }
 
-// Vulkan on the renderer's device: the large probe's results stay on the device and come only
-// through deviceProbes(version), and a buffer handed out there is not written again while its
-// holder keeps it (the ring of slots goes round the other slots), but is once it is let go.
 // The probes show what the weights compute: a new learning rate runs none of them again.
 TEST(Session, AHyperparameterEditRunsNoProbeAgain) {
   auto s = makeSession(false);
@@ -361,6 +356,9 @@ TEST(Session, OnTheRenderersDeviceTheProbesWaitAfterACommandsAnswer) {
   EXPECT_EQ(s->latest()->probes->step, 0u) << "after the wait the probes show the reset weights";
 }
 
+// Vulkan on the renderer's device: the large probe's results stay on the device and come only
+// through deviceProbes(version), and a buffer handed out there is not written again while its
+// holder keeps it (the ring of slots goes round the other slots), but is once it is let go.
 TEST(Session, DeviceProbesComeOnlyThroughTheSideChannelAndAreNotRewrittenWhileHeld) {
   if (gpu::listVulkanDevices().empty()) GTEST_SKIP() << "no Vulkan device";
   auto context = gpu::VulkanContext::create();
