@@ -1,12 +1,13 @@
 // Edit-to-screen latency (issue 12, item 11), a measurement run by engine/bench/editor_bench.sh, not a
 // test: DISABLED_ so that CI skips it. The real application in a window's scheduling at 30 frames/s
-// (headless renderer, the end-to-end driver): from the input event of an edit to the end of the first
-// frame whose picture shows its effect, 50 times each: a value edit (the typed learning rate on
+// (headless renderer, the end-to-end driver): from the input event of an edit until the device has
+// drawn the first frame whose picture shows its effect, 50 times each: a value edit (the typed learning rate on
 // screen), Pause (the step counter frozen at the step training stopped at), Reset (a step counter
 // below the one at the click) and a structural edit (the Viewport's "Hidden 1 (N+1)"). Prints p50 and
 // p95 in ms. NSB_LATENCY_BACKEND picks the backend (cpu by default); NSB_E2E_BUSY adds busy threads;
 // NSB_LATENCY_SPEED sets the training speed in steps a second (default 0: max, the hardest case; 30 is
-// what the 2D presets start at in a window).
+// what the 2D presets start at in a window); NSB_LATENCY_THREADS the CPU backend's threads (default 0:
+// its own choice).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -46,6 +47,8 @@ TEST(EditLatency, DISABLED_EditsPausesResetsAndNeurons) {
   options.lockstep = false;
   const char* speed = std::getenv("NSB_LATENCY_SPEED");
   options.speed = speed ? std::atof(speed) : 0.0;  // 0: max, the hardest case for the controls
+  if (const char* threads = std::getenv("NSB_LATENCY_THREADS"))
+    options.config.backendOptions.threads = std::atoi(threads);
   auto created = App::create(options);
   ASSERT_TRUE(created.ok()) << created.message();
   App& app = *created.value();
