@@ -323,18 +323,25 @@ TEST(Session, AHyperparameterEditRunsNoProbeAgain) {
   EXPECT_GT(s->latest()->probes->version, before->probes->version) << "a step does run them";
 }
 
+// A paused spiral session on Vulkan sharing `context`, as the editor makes it on the renderer's device.
+std::unique_ptr<Session> rendererDeviceSession(const std::shared_ptr<gpu::VulkanContext>& context, Loaded& l) {
+  l = loadPreset("spiral", "vulkan");
+  l.config.stepsPerSubmit = 4;
+  l.config.backendOptions.context = context;
+  auto created = LocalSession::create(l.config, l.dataset, false);
+  EXPECT_TRUE(created.ok()) << created.message();
+  return created.ok() ? std::move(created.value()) : nullptr;
+}
+
 // On the renderer's device (one queue on lavapipe) the probes wait after a command's answer, so that the
 // frame showing it is not queued behind them: the answer comes at once, the probes about 50 ms later.
 TEST(Session, OnTheRenderersDeviceTheProbesWaitAfterACommandsAnswer) {
   if (gpu::listVulkanDevices().empty()) GTEST_SKIP() << "no Vulkan device";
   auto context = gpu::VulkanContext::create();
   ASSERT_TRUE(context.ok()) << context.message();
-  Loaded l = loadPreset("spiral", "vulkan");
-  l.config.stepsPerSubmit = 4;
-  l.config.backendOptions.context = context.value();
-  auto created = LocalSession::create(l.config, l.dataset, false);
-  ASSERT_TRUE(created.ok()) << created.message();
-  auto& s = created.value();
+  Loaded l;
+  const auto s = rendererDeviceSession(context.value(), l);
+  ASSERT_TRUE(s);
   SetProbes probes;  // one small grid: a run takes a few ms, so the wait is the hold's, not the probes'
   probes.inputs.push_back(std::vector<float>(8 * 8 * l.config.spec.inputs, 0.5f));
   s->submit(probes);
@@ -363,12 +370,9 @@ TEST(Session, DeviceProbesComeOnlyThroughTheSideChannelAndAreNotRewrittenWhileHe
   if (gpu::listVulkanDevices().empty()) GTEST_SKIP() << "no Vulkan device";
   auto context = gpu::VulkanContext::create();
   ASSERT_TRUE(context.ok()) << context.message();
-  Loaded l = loadPreset("spiral", "vulkan");
-  l.config.stepsPerSubmit = 4;
-  l.config.backendOptions.context = context.value();
-  auto created = LocalSession::create(l.config, l.dataset, false);
-  ASSERT_TRUE(created.ok()) << created.message();
-  auto& s = created.value();
+  Loaded l;
+  const auto s = rendererDeviceSession(context.value(), l);
+  ASSERT_TRUE(s);
   s->submit(editorProbes(l.config.spec.inputs));
   s->submit(Step{1});
   ASSERT_EQ(s->sync(), SyncStatus::Synced);
