@@ -249,9 +249,8 @@ bool App::recoverRenderer() {
   if (training && answered) {
     // Whether the session applied the command numbered `sequence`.
     const auto applied = [this](std::uint64_t sequence) {
-      const auto snapshot = mSession->latest();
-      return std::any_of(snapshot->outcomes.begin(), snapshot->outcomes.end(),
-                         [&](const train::Outcome& outcome) { return outcome.sequence == sequence && outcome.ok; });
+      const train::Outcome* outcome = train::findOutcome(*mSession->latest(), sequence);
+      return outcome && outcome->ok;
     };
     std::string goesOn;
     if (applied(switched)) {
