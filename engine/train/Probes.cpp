@@ -190,11 +190,15 @@ void ProbeSchedule::refresh(Trainer& t, bool running) {
     result.step = t.probeStep(i);
     std::size_t floats = 0;
     for (std::size_t l = 0; l < layers; ++l) floats += ws.batch * t.config().spec.layerOutputs(l);
-    // Small probes (one image's activations, for the image views) come to the host in any case.
+    // Small probes (one image's activations, for the image views) come to the host in any case. Of a
+    // large one only the head's output does: no view draws a 65,536-row grid's hidden layers, and
+    // copying them (8 MiB for two layers of 16) took most of the session thread's time.
     if (!device || floats * sizeof(float) <= HOST_PROBE_BYTES) {
-      for (std::size_t l = 0; l < layers; ++l) {
-        result.layers.push_back(t.backend().read<float>(l + 1 == layers ? ws.output : ws.a[l]));
+      const bool large = ws.batch >= LARGE_PROBE_ROWS;
+      for (std::size_t l = 0; l + 1 < layers; ++l) {
+        result.layers.push_back(large ? std::vector<float>{} : t.backend().read<float>(ws.a[l]));
       }
+      result.layers.push_back(t.backend().read<float>(ws.output));
     }
     if (device) result.offsets = device->offsets[i];
     set->probes.push_back(std::move(result));

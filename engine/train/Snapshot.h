@@ -23,6 +23,8 @@ namespace nsb::train {
 struct ProbeResult {
   std::size_t rows = 0;
   std::uint64_t step = 0;  // the step it ran at: large probes may lag the set's step while training
+  // Every layer's outputs, [rows, width] each; on the host a large probe (the output view's grid)
+  // holds only the last layer's, its hidden layers empty.
   std::vector<std::vector<float>> layers;
   std::vector<std::size_t> offsets;
 };

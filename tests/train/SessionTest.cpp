@@ -274,8 +274,8 @@ SetProbes editorProbes(std::size_t inputs) {
   return probes;
 }
 
-// On the CPU backend every probe result is in the snapshot and the side channel stays closed, even
-// with the renderer's Vulkan context at hand.
+// On the CPU backend every probe result is in the snapshot (of the large grid only the head's output)
+// and the side channel stays closed, even with the renderer's Vulkan context at hand.
 TEST(Session, DeviceProbesAreNullOnTheCpuBackend) {
   Loaded l = loadPreset("spiral");
   l.config.stepsPerSubmit = 4;
@@ -294,9 +294,16 @@ TEST(Session, DeviceProbesAreNullOnTheCpuBackend) {
   ASSERT_TRUE(snap->probes);
   EXPECT_FALSE(snap->probes->onDevice);
   EXPECT_EQ(s->deviceProbes(snap->probes->version), nullptr);
+  const std::size_t layers = snap->spec.layerCount();
   for (const auto& probe : snap->probes->probes) {
-    EXPECT_EQ(probe.layers.size(), snap->spec.layerCount()) << "every result on the host";
+    ASSERT_EQ(probe.layers.size(), layers) << "every result on the host";
     EXPECT_TRUE(probe.offsets.empty());
+    EXPECT_EQ(probe.layers.back().size(), probe.rows * snap->spec.outputs);
+    for (std::size_t h = 0; h + 1 < layers; ++h) {
+      // Of the 256x256 grid only the head's output: no view draws its hidden layers.
+      const std::size_t expected = probe.rows < 256 * 256 ? probe.rows * snap->spec.layerOutputs(h) : 0;
+      EXPECT_EQ(probe.layers[h].size(), expected) << "probe of " << probe.rows << " rows, layer " << h;
+    }
   }
 }
 
