@@ -202,6 +202,7 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
           mDivergence.reset();
           mBudget = 1.0;  // the first step at once
           mPaceTimer.reset();
+          mHoldUntil = 0;  // training is the answer to Play: the click's hold ends here
         } else if constexpr (std::is_same_v<T, Step>) {
           if (deviceFailed()) return;
           mPendingSteps += c.steps;
@@ -284,6 +285,10 @@ std::uint64_t LocalSession::pacedSteps() {
   return std::min(static_cast<std::uint64_t>(mBudget), most);
 }
 
+void LocalSession::holdTraining(std::chrono::steady_clock::time_point until) {
+  mHoldUntil = until.time_since_epoch().count();
+}
+
 void LocalSession::loop() {
   using namespace std::chrono_literals;
   // The same priority as the frames (no nice): at nice 10 beside two busy processes the thread had
@@ -319,10 +324,12 @@ void LocalSession::loop() {
         mProbeHold.reset();
       }
     }
+    const auto held = std::chrono::steady_clock::duration(mHoldUntil.load()) -
+                      std::chrono::steady_clock::now().time_since_epoch();
     std::uint64_t want = 0;
     if (mPendingSteps > 0) {
       want = std::min<std::uint64_t>(mPendingSteps, mTrainer->config().stepsPerSubmit);
-    } else if (mRunning) {
+    } else if (mRunning && held <= held.zero()) {
       want = pacedSteps();
     }
     if (want > 0) {
@@ -381,6 +388,7 @@ void LocalSession::loop() {
         const double seconds = std::max(0.0, (1.0 - mBudget) / mSpeed);
         wait = std::min(wait, std::chrono::milliseconds(static_cast<long>(std::ceil(seconds * 1000.0))));
       }
+      if (held > held.zero()) wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(held));
       if (mProbesHeld) {
         const double seconds = std::max(0.0, PROBE_HOLD_SECONDS - mProbeHold.seconds());
         wait = std::min(wait, std::chrono::milliseconds(static_cast<long>(std::ceil(seconds * 1000.0))));

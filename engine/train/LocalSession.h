@@ -41,6 +41,10 @@ class LocalSession final : public Session {
   bool awaitApplied(std::uint64_t sequence, std::chrono::milliseconds timeout) override;
   VersionedDataset dataset() const override;
   std::shared_ptr<const DeviceProbes> deviceProbes(std::uint64_t probeVersion) const override;
+  // No submit starts before `until` while running (queued Steps still run): on 2 cores training at
+  // max speed took a core from the frames, and a frame that answers a click took 100-200 ms on
+  // lavapipe instead of 40. A Resume ends the hold: training is what it asks for.
+  void holdTraining(std::chrono::steady_clock::time_point until) override;
 
  private:
   LocalSession(std::unique_ptr<Trainer> trainer, bool running, double speed);
@@ -70,6 +74,7 @@ class LocalSession final : public Session {
   double mSpeed = 0.0;   // steps a second while running; 0: as fast as it can
   double mBudget = 0.0;  // steps the clock allows now at mSpeed (at most a tenth of a second's worth)
   core::Timer mPaceTimer;
+  std::atomic<std::chrono::steady_clock::rep> mHoldUntil{0};  // holdTraining(), in steady_clock ticks
   // While running, a submit holds the steps that fit in SUBMIT_SECONDS at the measured time a step
   // takes: a command waits at most that long for the submit in flight (on lavapipe beside other work
   // 16 spiral steps took up to 165 ms).

@@ -63,6 +63,9 @@ class Session {
   // Any thread. The dataset trained on now; fetch it again when a snapshot's datasetVersion differs
   // from the version fetched.
   virtual VersionedDataset dataset() const = 0;
+  // Any thread. The user acts on the editor (a click, a key): training stands aside until `until`, so
+  // that the frames that answer have the machine (see LocalSession). Commands still apply at once.
+  virtual void holdTraining(std::chrono::steady_clock::time_point until) { (void)until; }
   // Any thread. The device buffer of ProbeSet `probeVersion` when its results are on the renderer's
   // device (ProbeSet::onDevice) and that ProbeSet is still held by someone (the caller's snapshot);
   // null otherwise, and always for a session without a shared device.

@@ -487,6 +487,9 @@ bool App::frame(bool capture) {
     if (mEditor->playing()) mSession->submit(train::Step{std::max<std::uint32_t>(mEditor->stepsPerFrame(), 1)});
     mSession->sync();
   }
+  // A click or a key: training stands aside while the frames that answer it are made (not in lockstep,
+  // whose frames wait for their steps anyway).
+  if (!lockstep() && mInput.actionPending()) mSession->holdTraining(std::chrono::steady_clock::now() + INPUT_HOLD);
   const auto snapshot = mSession->latest();
 
   mHeatmaps->newFrame();

@@ -163,6 +163,9 @@ class App {
   static constexpr std::chrono::milliseconds ANSWER_HOLD{100};
   int mInputOnlyFrames = 0;  // undrawn in a row because more of a click or a keystroke was queued
   static constexpr int INPUT_ONLY_FRAMES = 8;
+  // A click or a key holds training this long (Session::holdTraining), so that the frames that answer
+  // it have the CPU: the frame in flight, the one that applies the input and the one after.
+  static constexpr std::chrono::milliseconds INPUT_HOLD{150};
   std::uint64_t mRendererFrames = 0;  // the renderer's frameCount() when the last frame was counted
   double mFps = 0.0, mFrameMs = 0.0;
   double mLastFrameTime = 0.0;

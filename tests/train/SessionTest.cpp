@@ -57,6 +57,39 @@ TEST(Session, RunsWhileRunningAndStopsOnPause) {
   EXPECT_EQ(s->latest()->step, step) << "paused";
 }
 
+// A click in the editor holds training (Session::holdTraining): no submit starts until the hold ends,
+// while commands still apply at once; then training goes on by itself.
+TEST(Session, AHoldStopsTrainingUntilItEndsAndCommandsStillApply) {
+  using namespace std::chrono_literals;
+  auto s = makeSession(true);
+  for (int i = 0; i < 400 && s->latest()->step < 20; ++i) std::this_thread::sleep_for(5ms);
+  const auto until = std::chrono::steady_clock::now() + 2s;
+  s->holdTraining(until);
+  // Any command: once it is answered, a submit in flight when the hold began has ended.
+  Hyperparams h = s->latest()->hyperparams;
+  h.learningRate = 0.02f;
+  const std::uint64_t edit = s->submit(SetHyperparams{h});
+  ASSERT_TRUE(s->awaitApplied(edit, 1s)) << "a command applies during a hold";
+  const auto held = s->latest()->step;
+  EXPECT_FLOAT_EQ(s->latest()->hyperparams.learningRate, 0.02f);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_LT(std::chrono::steady_clock::now(), until) << "the machine stalled past the hold";
+  EXPECT_EQ(s->latest()->step, held) << "no step during the hold";
+  std::this_thread::sleep_until(until);
+  for (int i = 0; i < 400 && s->latest()->step == held; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_GT(s->latest()->step, held) << "training goes on after the hold";
+  EXPECT_TRUE(s->latest()->running);
+
+  // Play is the one click whose answer is training: a Resume ends the hold at once.
+  s->submit(Pause{});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  const auto paused = s->latest()->step;
+  s->holdTraining(std::chrono::steady_clock::now() + 10s);
+  s->submit(Resume{});
+  for (int i = 0; i < 400 && s->latest()->step == paused; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_GT(s->latest()->step, paused) << "Resume did not end the hold";
+}
+
 TEST(Session, ResetGoesBackToStepZero) {
   auto s = makeSession(false);
   s->submit(Step{12});
