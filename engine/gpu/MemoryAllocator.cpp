@@ -1,5 +1,6 @@
 // MemoryAllocator: first-fit suballocation of 64 MiB device-memory blocks; a request larger than a
-// block gets a block of its own. Freed ranges merge with their neighbours; empty blocks are kept for reuse.
+// block gets a block of its own. Freed ranges merge with their neighbours; a block left empty is given
+// back unless it is the last of its memory type.
 #include "gpu/MemoryAllocator.h"
 
 #include <algorithm>
@@ -86,8 +87,15 @@ core::Result<Allocation> MemoryAllocator::allocate(const VkMemoryRequirements& r
     block.mapped = static_cast<std::byte*>(mapped);
   }
   block.freeRanges[0] = block.size;
-  mBlocks.push_back(std::move(block));
-  const auto index = static_cast<std::uint32_t>(mBlocks.size() - 1);
+  // Into a slot a given-back block left, so that mBlocks stays as long as the most blocks ever alive.
+  const auto slot =
+      std::find_if(mBlocks.begin(), mBlocks.end(), [](const Block& b) { return b.memory == VK_NULL_HANDLE; });
+  const auto index = static_cast<std::uint32_t>(slot - mBlocks.begin());
+  if (slot == mBlocks.end()) {
+    mBlocks.push_back(std::move(block));
+  } else {
+    *slot = std::move(block);
+  }
   VkDeviceSize offset = 0;
   NSB_CHECK(carve(mBlocks[index], requirements, offset)) << "a fresh block cannot hold its first allocation";
   return fill(index, offset);
@@ -115,6 +123,18 @@ void MemoryAllocator::free(const Allocation& allocation) {
     }
   }
   ranges[start] = size;
+  Block& block = mBlocks[allocation.block];
+  if (size < block.size) return;
+  // Empty: given back (on lavapipe device memory is the process's own memory), unless it is the last
+  // block of its type, which would only be allocated again by the next buffer. The editor's soak kept
+  // up to seven 64 MiB blocks alive while the live buffers fitted in one or two.
+  const auto sameType = std::count_if(mBlocks.begin(), mBlocks.end(), [&](const Block& b) {
+    return b.memory != VK_NULL_HANDLE && b.type == block.type;
+  });
+  if (sameType < 2) return;
+  if (block.mapped) vkUnmapMemory(mContext->device(), block.memory);
+  vkFreeMemory(mContext->device(), block.memory, nullptr);
+  block = Block{};
 }
 
 std::size_t MemoryAllocator::blockCount() const {
