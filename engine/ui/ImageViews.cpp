@@ -427,10 +427,6 @@ std::optional<train::SetProbes> ImageViews::drawMisclassified(ImDrawList* list, 
                                                               const Remember& remember) {
   std::optional<train::SetProbes> command;
   ImGui::BeginChild("##misclassified", ImVec2(0, height), true, ImGuiWindowFlags_NoScrollbar);
-  // The grid in the box under the header line (a line of text, the button as tall), which names how
-  // many the grid holds.
-  const ImVec2 whole = ImGui::GetContentRegionAvail();
-  const ImVec2 room(whole.x, whole.y - ImGui::GetTextLineHeightWithSpacing());
   const float line = ImGui::GetTextLineHeight();
   const float pad = 4.0f;
   // The largest tiles that hold all of them with two label lines under each; fewer where they would
@@ -441,24 +437,44 @@ std::optional<train::SetProbes> ImageViews::drawMisclassified(ImDrawList* list, 
     widest = std::max(widest, ImGui::CalcTextSize(mDataset->className(c).c_str()).x);
   }
   const float smallest = std::clamp(widest, 28.0f, 56.0f);
-  std::size_t shown = snapshot.predictions ? mMisclassified.size() : 0;
-  Grid grid = gridFor(shown, room.x, room.y, pad, 0.0f, 2.0f * line);
-  while (shown > 1 && grid.side < smallest) grid = gridFor(--shown, room.x, room.y, pad, 0.0f, 2.0f * line);
-  const float side = std::floor(grid.side);
-  if (side < 8.0f) shown = 0;
-  if (mCell) {
+  // The grid in the box under the header, which names how many the grid holds: a line of text (the
+  // button as tall), two where the button would not fit beside the text.
+  const ImVec2 whole = ImGui::GetContentRegionAvail();
+  ImVec2 room;
+  std::size_t shown = 0;
+  Grid grid;
+  char header[160] = "";
+  auto layout = [&](int lines) {
+    room = ImVec2(whole.x, whole.y - static_cast<float>(lines) * ImGui::GetTextLineHeightWithSpacing());
+    shown = snapshot.predictions ? mMisclassified.size() : 0;
+    grid = gridFor(shown, room.x, room.y, pad, 0.0f, 2.0f * line);
+    while (shown > 1 && grid.side < smallest) grid = gridFor(--shown, room.x, room.y, pad, 0.0f, 2.0f * line);
+    if (grid.side < 8.0f) shown = 0;
+    if (!mCell) return;
     const std::string name = mDataset->className(mCell->first), guessed = mDataset->className(mCell->second);
     if (shown < mCellCount) {
-      ImGui::Text("true %s, predicted %s: %zu images, first %zu shown", name.c_str(), guessed.c_str(), mCellCount,
-                  shown);
+      std::snprintf(header, sizeof header, "true %s, predicted %s: %zu images, first %zu shown", name.c_str(),
+                    guessed.c_str(), mCellCount, shown);
     } else {
-      ImGui::Text("true %s, predicted %s: %zu images", name.c_str(), guessed.c_str(), mCellCount);
+      std::snprintf(header, sizeof header, "true %s, predicted %s: %zu images", name.c_str(), guessed.c_str(),
+                    mCellCount);
     }
-    ImGui::SameLine();
-    if (ImGui::SmallButton("all misclassified")) {
+  };
+  static constexpr const char* ALL = "all misclassified";
+  layout(1);
+  const float besideText = ImGui::CalcTextSize(header).x + ImGui::GetStyle().ItemSpacing.x +
+                           ImGui::CalcTextSize(ALL).x + 2.0f * ImGui::GetStyle().FramePadding.x;
+  const bool twoLines = mCell && besideText > whole.x;
+  if (twoLines) layout(2);
+  const float side = std::floor(grid.side);
+  if (mCell) {
+    ImGui::TextUnformatted(header);
+    if (!twoLines) ImGui::SameLine();
+    if (ImGui::SmallButton(ALL)) {
       mCell.reset();
       mWrittenPredictions = ~0ull;
     }
+    if (remember) remember("all-misclassified", Rect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax()});
   } else {
     ImGui::TextUnformatted("misclassified (predicted / true)");
   }

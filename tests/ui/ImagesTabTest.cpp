@@ -93,6 +93,11 @@ TEST(ImagesTab, AConfusionCellsClickListsExactlyItsTestImages) {
   EXPECT_TRUE(d.shows("true " + truth + ", predicted " + guess + ": " + count + " images")) << d.screenText();
   const auto box = d.widget("listed-images");
   ASSERT_TRUE(box);
+  // The button back to all misclassified images within the panel, not cut by its edge.
+  const auto all = d.widget("all-misclassified");
+  ASSERT_TRUE(all);
+  EXPECT_LE(all->max.x, box->max.x + 0.5f) << "the button runs past the panel's edge";
+  EXPECT_LE(all->max.y, box->min.y + 0.5f) << "the button is over the listed images";
   std::vector<std::size_t> listed;
   for (std::size_t k = 0;; ++k) {
     const auto image = d.widget("listed-" + std::to_string(k));
