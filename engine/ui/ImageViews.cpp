@@ -437,15 +437,15 @@ std::optional<train::SetProbes> ImageViews::drawMisclassified(ImDrawList* list, 
     widest = std::max(widest, ImGui::CalcTextSize(mDataset->className(c).c_str()).x);
   }
   const float smallest = std::clamp(widest, 28.0f, 56.0f);
-  // The grid in the box under the header, which names how many the grid holds: a line of text (the
-  // button as tall), two where the button would not fit beside the text.
+  // The grid in the box under the header, which names how many the grid holds: a line of text, or for
+  // a confusion cell its text (wrapped where the panel is narrow) and the button under it.
   const ImVec2 whole = ImGui::GetContentRegionAvail();
   ImVec2 room;
   std::size_t shown = 0;
   Grid grid;
   char header[160] = "";
-  auto layout = [&](int lines) {
-    room = ImVec2(whole.x, whole.y - static_cast<float>(lines) * ImGui::GetTextLineHeightWithSpacing());
+  auto layout = [&](float above) {
+    room = ImVec2(whole.x, whole.y - above);
     shown = snapshot.predictions ? mMisclassified.size() : 0;
     grid = gridFor(shown, room.x, room.y, pad, 0.0f, 2.0f * line);
     while (shown > 1 && grid.side < smallest) grid = gridFor(--shown, room.x, room.y, pad, 0.0f, 2.0f * line);
@@ -460,17 +460,16 @@ std::optional<train::SetProbes> ImageViews::drawMisclassified(ImDrawList* list, 
                     mCellCount);
     }
   };
-  static constexpr const char* ALL = "all misclassified";
-  layout(1);
-  const float besideText = ImGui::CalcTextSize(header).x + ImGui::GetStyle().ItemSpacing.x +
-                           ImGui::CalcTextSize(ALL).x + 2.0f * ImGui::GetStyle().FramePadding.x;
-  const bool twoLines = mCell && besideText > whole.x;
-  if (twoLines) layout(2);
+  const float step = ImGui::GetTextLineHeightWithSpacing();
+  layout(mCell ? 2.0f * step : step);
+  if (mCell) {
+    const float wrapped = ImGui::CalcTextSize(header, nullptr, false, whole.x).y;
+    if (wrapped > line + 0.5f) layout(wrapped + ImGui::GetStyle().ItemSpacing.y + step);
+  }
   const float side = std::floor(grid.side);
   if (mCell) {
-    ImGui::TextUnformatted(header);
-    if (!twoLines) ImGui::SameLine();
-    if (ImGui::SmallButton(ALL)) {
+    ImGui::TextWrapped("%s", header);
+    if (ImGui::SmallButton("all misclassified")) {
       mCell.reset();
       mWrittenPredictions = ~0ull;
     }
