@@ -124,6 +124,7 @@ TEST(ImagesTab, AConfusionCellsClickListsExactlyItsTestImages) {
     listed.push_back(*sample);
   }
   EXPECT_EQ(listed, expected) << "true " << truth << ", predicted " << guess << " at step " << predictions.step;
+  for (const auto& overlap : d.overlappingText()) ADD_FAILURE() << "text over text: " << overlap;
   EXPECT_EQ(d.latest()->predictions->step, predictions.step) << "training went on while paused";
 
   if (const char* dir = std::getenv("NSB_UI_SHOTS")) {
@@ -153,6 +154,7 @@ TEST(ImagesTab, AConfusionCellsClickListsExactlyItsTestImages) {
       << d.screenText();
   EXPECT_EQ(hoveredSample(d, *d.widget("listed-0")), many[0]);
   EXPECT_EQ(hoveredSample(d, *d.widget("listed-" + std::to_string(shown - 1))), many[shown - 1]);
+  for (const auto& overlap : d.overlappingText()) ADD_FAILURE() << "text over text: " << overlap;
   if (const char* dir = std::getenv("NSB_UI_SHOTS")) {
     ASSERT_TRUE(a.frame(true));
     (void)render::writePng(std::string(dir) + "/mnist-images-tab-many.png", a.captured().value());
