@@ -366,7 +366,8 @@ void ImageViews::drawWeightGrid(ImDrawList* list, render::HeatmapView* heatmaps,
   ImGui::SameLine();
 }
 
-void ImageViews::drawConfusion(ImDrawList* list, const train::Snapshot& snapshot, float width, float height) {
+void ImageViews::drawConfusion(ImDrawList* list, const train::Snapshot& snapshot, float width, float height,
+                               const Remember& remember) {
   ImGui::BeginChild("##confusion", ImVec2(width, height), true, ImGuiWindowFlags_NoScrollbar);
   if (!snapshot.predictions) {
     ImGui::TextWrapped("confusion matrix: after the first evaluation");
@@ -392,6 +393,8 @@ void ImageViews::drawConfusion(ImDrawList* list, const train::Snapshot& snapshot
       const float share = total ? static_cast<float>(n) / static_cast<float>(total) : 0.0f;
       const Rect r{ImVec2(p.x + cell * static_cast<float>(g), p.y + cell * static_cast<float>(t)),
                    ImVec2(p.x + cell * static_cast<float>(g + 1) - 1, p.y + cell * static_cast<float>(t + 1) - 1)};
+      if (remember) remember("confusion-" + std::to_string(t) + "-" + std::to_string(g), r);
+      if (mCell && mCell->first == t && mCell->second == g) mCellCount = n;
       const auto& tone = t == g ? render::COLOR_HIGH : render::COLOR_LOW;
       list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
       list->AddRectFilled(r.min, r.max, colorOf(tone, std::sqrt(share)));
@@ -407,6 +410,7 @@ void ImageViews::drawConfusion(ImDrawList* list, const train::Snapshot& snapshot
                           static_cast<double>(share) * 100.0, mDataset->className(t).c_str());
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
           mCell = std::pair{t, g};
+          mCellCount = n;
           mWrittenPredictions = ~0ull;  // rewrite the listed images next frame
         }
       }
@@ -419,23 +423,10 @@ void ImageViews::drawConfusion(ImDrawList* list, const train::Snapshot& snapshot
 }
 
 std::optional<train::SetProbes> ImageViews::drawMisclassified(ImDrawList* list, const train::Snapshot& snapshot,
-                                                              render::HeatmapView* heatmaps, float height) {
+                                                              render::HeatmapView* heatmaps, float height,
+                                                              const Remember& remember) {
   std::optional<train::SetProbes> command;
   ImGui::BeginChild("##misclassified", ImVec2(0, height), true, ImGuiWindowFlags_NoScrollbar);
-  if (mCell) {
-    ImGui::Text("true %s, predicted %s", mDataset->className(mCell->first).c_str(),
-                mDataset->className(mCell->second).c_str());
-    ImGui::SameLine();
-    if (ImGui::SmallButton("all misclassified")) {
-      mCell.reset();
-      mWrittenPredictions = ~0ull;
-    }
-  } else {
-    ImGui::TextUnformatted("misclassified (predicted / true)");
-  }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("click a confusion cell to list its images, an image to follow it");
-  const ImVec2 origin = ImGui::GetCursorScreenPos();
-  const ImVec2 room = ImGui::GetContentRegionAvail();
   const float line = ImGui::GetTextLineHeight();
   const float pad = 4.0f;
   // The largest tiles that hold all of them with two label lines under each; fewer where they would
@@ -446,13 +437,52 @@ std::optional<train::SetProbes> ImageViews::drawMisclassified(ImDrawList* list, 
     widest = std::max(widest, ImGui::CalcTextSize(mDataset->className(c).c_str()).x);
   }
   const float smallest = std::clamp(widest, 28.0f, 56.0f);
-  std::size_t shown = snapshot.predictions ? mMisclassified.size() : 0;
-  Grid grid = gridFor(shown, room.x, room.y, pad, 0.0f, 2.0f * line);
-  while (shown > 1 && grid.side < smallest) grid = gridFor(--shown, room.x, room.y, pad, 0.0f, 2.0f * line);
+  // The grid in the box under the header, which names how many the grid holds: a line of text, or for
+  // a confusion cell its text (wrapped where the panel is narrow) and the button under it.
+  const ImVec2 whole = ImGui::GetContentRegionAvail();
+  ImVec2 room;
+  std::size_t shown = 0;
+  Grid grid;
+  char header[160] = "";
+  auto layout = [&](float above) {
+    room = ImVec2(whole.x, whole.y - above);
+    shown = snapshot.predictions ? mMisclassified.size() : 0;
+    grid = gridFor(shown, room.x, room.y, pad, 0.0f, 2.0f * line);
+    while (shown > 1 && grid.side < smallest) grid = gridFor(--shown, room.x, room.y, pad, 0.0f, 2.0f * line);
+    if (grid.side < 8.0f) shown = 0;
+    if (!mCell) return;
+    const std::string name = mDataset->className(mCell->first), guessed = mDataset->className(mCell->second);
+    if (shown < mCellCount) {
+      std::snprintf(header, sizeof header, "true %s, predicted %s: %zu images, first %zu shown", name.c_str(),
+                    guessed.c_str(), mCellCount, shown);
+    } else {
+      std::snprintf(header, sizeof header, "true %s, predicted %s: %zu images", name.c_str(), guessed.c_str(),
+                    mCellCount);
+    }
+  };
+  const float step = ImGui::GetTextLineHeightWithSpacing();
+  layout(mCell ? 2.0f * step : step);
+  if (mCell) {
+    const float wrapped = ImGui::CalcTextSize(header, nullptr, false, whole.x).y;
+    if (wrapped > line + 0.5f) layout(wrapped + ImGui::GetStyle().ItemSpacing.y + step);
+  }
   const float side = std::floor(grid.side);
+  if (mCell) {
+    ImGui::TextWrapped("%s", header);
+    if (ImGui::SmallButton("all misclassified")) {
+      mCell.reset();
+      mWrittenPredictions = ~0ull;
+    }
+    if (remember) remember("all-misclassified", Rect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax()});
+  } else {
+    ImGui::TextUnformatted("misclassified (predicted / true)");
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("click a confusion cell to list its images, an image to follow it");
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  if (remember) remember("listed-images", Rect{origin, ImVec2(origin.x + room.x, origin.y + room.y)});
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   const ImU32 wrongInk = colorOf(render::COLOR_LOW), ink = ImGui::GetColorU32(ImGuiCol_Text);
-  for (std::size_t i = 0; i < shown && side >= 8.0f; ++i) {
+  for (std::size_t i = 0; i < shown; ++i) {
     const float x = origin.x + (side + pad) * static_cast<float>(i % grid.columns);
     const float y = origin.y + (side + pad + 2.0f * line) * static_cast<float>(i / grid.columns);
     const Rect r{ImVec2(x, y), ImVec2(x + side, y + side)};
@@ -466,6 +496,7 @@ std::optional<train::SetProbes> ImageViews::drawMisclassified(ImDrawList* list, 
     list->AddText(ImVec2(x, y + side + line), ink, truth.c_str());
     list->PopClipRect();
     const Rect hit{r.min, ImVec2(r.max.x, r.max.y + 2.0f * line)};
+    if (remember) remember("listed-" + std::to_string(i), hit);
     if (ImGui::IsWindowHovered() && hit.contains(mouse)) {
       ImGui::SetTooltip("test sample %zu: predicted %s, true %s (click to follow it)", s, guess.c_str(), truth.c_str());
       if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) command = setSample(s);
@@ -475,7 +506,8 @@ std::optional<train::SetProbes> ImageViews::drawMisclassified(ImDrawList* list, 
   return command;
 }
 
-std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snapshot, render::HeatmapView* heatmaps) {
+std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snapshot, render::HeatmapView* heatmaps,
+                                                    const Remember& remember) {
   std::optional<train::SetProbes> command;
   if (!active()) {
     ImGui::TextDisabled("These views are for image data (--preset mnist-mlp or fashion-mlp).");
@@ -546,8 +578,8 @@ std::optional<train::SetProbes> ImageViews::drawTab(const train::Snapshot& snaps
   ImGui::EndChild();
   ImGui::SameLine();
 
-  drawConfusion(list, snapshot, confusionWidth, height);
-  if (auto chosen = drawMisclassified(list, snapshot, heatmaps, height)) command = std::move(chosen);
+  drawConfusion(list, snapshot, confusionWidth, height, remember);
+  if (auto chosen = drawMisclassified(list, snapshot, heatmaps, height, remember)) command = std::move(chosen);
   return command;
 }
 

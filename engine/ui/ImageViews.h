@@ -7,8 +7,10 @@
 #include <imgui.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,10 +39,16 @@ class ImageViews {
   // Writes what changed in the snapshot into the atlas (weights, spectra, the sample, the
   // misclassified samples). Call once a frame before drawing.
   void update(const train::Snapshot& snapshot, render::HeatmapView* heatmaps);
+  // Names a widget of the frame being drawn and its screen rectangle (the editor's widget registry, which
+  // tests click by name).
+  using Remember = std::function<void(const std::string&, const Rect&)>;
   // The Images tab: weight images, spectra, the sample's activations, confusion matrix and the
   // misclassified samples (click one to follow it through the network). Returns a probe command when
-  // the chosen sample changed.
-  std::optional<train::SetProbes> drawTab(const train::Snapshot& snapshot, render::HeatmapView* heatmaps);
+  // the chosen sample changed. Names in `remember`: each confusion cell "confusion-T-P" (true class T,
+  // predicted P), the listed images' box "listed-images" and each listed image "listed-K" (K from 0, in
+  // the order listed, its labels included).
+  std::optional<train::SetProbes> drawTab(const train::Snapshot& snapshot, render::HeatmapView* heatmaps,
+                                          const Remember& remember = {});
   const std::shared_ptr<const data::Dataset>& dataset() const { return mDataset; }
   // The chosen sample's image into `rect` (nearest sampling).
   void drawSample(ImDrawList* list, render::HeatmapView* heatmaps, const Rect& rect) const;
@@ -98,9 +106,11 @@ class ImageViews {
  private:
   // The tab's parts (drawTab), each in a child window of the given width.
   void drawWeightGrid(ImDrawList* list, render::HeatmapView* heatmaps, bool spectra, float width, float height);
-  void drawConfusion(ImDrawList* list, const train::Snapshot& snapshot, float width, float height);
+  void drawConfusion(ImDrawList* list, const train::Snapshot& snapshot, float width, float height,
+                     const Remember& remember);
   std::optional<train::SetProbes> drawMisclassified(ImDrawList* list, const train::Snapshot& snapshot,
-                                                    render::HeatmapView* heatmaps, float height);
+                                                    render::HeatmapView* heatmaps, float height,
+                                                    const Remember& remember);
   // Atlas slots of side x side images: the sample, the misclassified samples, the first-layer weights
   // and their spectra.
   render::HeatmapRef slot(std::size_t index) const;
@@ -131,6 +141,7 @@ class ImageViews {
   std::shared_ptr<const train::ProbeSet> mWeightsSource;
   std::optional<TopImages> mTop;
   std::optional<std::pair<std::size_t, std::size_t>> mCell;  // the confusion cell listed (true, predicted)
+  std::size_t mCellCount = 0;                                // its count in the confusion matrix drawn last
 };
 
 }  // namespace nsb::ui

@@ -27,7 +27,8 @@ void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
         ImGui::EndTabItem();
       }
       if (mImages.active() && tab("Images", "images")) {
-        if (auto probes = mImages.drawTab(snapshot, mConfig.heatmaps)) send(std::move(*probes));
+        const auto remember = [this](const std::string& name, const Rect& r) { rememberWidget(name, r); };
+        if (auto probes = mImages.drawTab(snapshot, mConfig.heatmaps, remember)) send(std::move(*probes));
         ImGui::EndTabItem();
       }
       if (tab("Histograms", "histograms")) {
