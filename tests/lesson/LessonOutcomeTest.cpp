@@ -47,15 +47,33 @@ const descent::LabRun& runOf(const descent::SurfaceLab& lab, compute::OptimizerK
 // The lesson's preset on the CPU backend with the page's commands applied, as the editor sends them.
 std::unique_ptr<train::Trainer> trainerFor(const Lesson& lesson, const Page& p, std::uint32_t metricsEvery = 0) {
   auto loaded = train::testing::loadPreset(lesson.preset);
+  auto preset = train::Preset::load(lesson.preset);
+  if (!preset) return nullptr;
   loaded.config.metricsEvery = metricsEvery;
   auto trainer = train::testing::makeTrainer(loaded);
   if (!trainer) return nullptr;
-  for (const auto& command :
-       pageCommands(p.settings, trainer->config().hyperparams, loaded.config.spec.hidden.size())) {
+  Running running;
+  running.hyperparams = trainer->config().hyperparams;
+  for (const auto& layer : loaded.config.spec.hidden) running.hidden.push_back(layer.width);
+  running.points = loaded.dataset->train.count + loaded.dataset->test.count;
+  running.noise = preset->dataset.synthetic.noise;  // the editor's noise and data seed start as the preset's
+  running.dataSeed = preset->dataset.synthetic.seed;
+  for (const auto& command : pageCommands(p.settings, running)) {
     const auto applied = trainer->apply(command);
     EXPECT_TRUE(applied.ok()) << (applied.ok() ? "" : applied.message());
   }
   return trainer;
+}
+
+// The gap between the test loss and the training loss after 600 full-batch steps on a page of the
+// overfitting lesson (the last metrics point, every 20 steps).
+double overfitGap(const Lesson& lesson, const std::string& id) {
+  auto trainer = trainerFor(lesson, page(lesson, id), 20);
+  if (!trainer) return NAN;
+  trainer->run(600);
+  if (trainer->history().empty()) return NAN;
+  const auto& point = trainer->history().back();
+  return point.test.loss - point.trainLoss;
 }
 
 TEST(LessonOutcome, LearningRateTooSmallRightAndTooLargeOnTheBowl) {
@@ -113,17 +131,8 @@ TEST(LessonOutcome, MomentumAndAdamBeatGdOnTheBowlAndRosenbrock) {
 
 TEST(LessonOutcome, OverfittingGapThatL2Narrows) {
   const Lesson lesson = load("overfitting");
-  // The gap between the test loss and the training loss (the mean of the last 20 full-batch steps).
-  auto gap = [&](const std::string& id) -> double {
-    auto trainer = trainerFor(lesson, page(lesson, id), 20);
-    if (!trainer) return NAN;
-    trainer->run(600);
-    if (trainer->history().empty()) return NAN;
-    const auto& point = trainer->history().back();
-    return point.test.loss - point.trainLoss;
-  };
-  const double plain = gap("overfit");
-  const double l2 = gap("l2");
+  const double plain = overfitGap(lesson, "overfit");
+  const double l2 = overfitGap(lesson, "l2");
   std::printf("test - train loss after 600 steps: %g, with L2 %g\n", plain, l2);
   EXPECT_GT(plain, 0.2) << "the test loss well above the training loss";
   EXPECT_LT(l2, plain * 0.7) << "L2 narrows the gap: " << l2 << " against " << plain;
