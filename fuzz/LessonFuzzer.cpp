@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (json.is_discarded()) return 0;
   auto lesson = nsb::lesson::Lesson::fromJson(json, "fuzz");
   if (lesson.ok()) {
-    for (const auto& page : lesson->pages) (void)nsb::lesson::pageCommands(page.settings, {}, 3);
+    for (const auto& page : lesson->pages)
+      (void)nsb::lesson::pageCommands(page.settings, {.hidden = {8, 8, 8}, .points = 100});
   } else if (lesson.message().empty()) {
     __builtin_trap();  // every error must say what is wrong
   }

@@ -17,6 +17,11 @@ namespace {
 constexpr std::size_t MAX_PAGES = 200;
 constexpr std::size_t MAX_TEXT = 64 * 1024;
 constexpr std::size_t MAX_CONTROLS = 64;
+// The bounds a preset's layers and a generated dataset have (train/Preset.cpp, data/Synthetic2D.cpp).
+constexpr std::size_t MAX_LAYERS = 64;
+constexpr std::uint64_t MAX_WIDTH = 65536;
+constexpr std::uint64_t MIN_POINTS = 10;
+constexpr std::uint64_t MAX_POINTS = 1000000;
 
 std::vector<Span> parseSpans(std::string_view line) {
   std::vector<Span> spans;
@@ -74,6 +79,29 @@ core::Result<PageSettings> settingsFromJson(const json& s, const std::string& wh
         settings.view = View::Surface;
       } else {
         return fail("'settings.view' must be \"network\" or \"surface\"");
+      }
+    } else if (key == "model") {
+      if (!value.is_object()) return fail("'settings.model' must be an object like {\"hidden\": [4, 4]}");
+      for (const auto& [mkey, widths] : value.items()) {
+        if (mkey != "hidden") return fail("unknown key 'settings.model." + mkey + "' (only 'hidden')");
+        const std::string wrong = "'settings.model.hidden' must be a list of 1 to 64 widths between 1 and 65536";
+        if (!widths.is_array() || widths.empty() || widths.size() > MAX_LAYERS) return fail(wrong);
+        std::vector<std::size_t> hidden;
+        for (const auto& w : widths) {
+          if (!w.is_number_unsigned() || w.get<std::uint64_t>() == 0 || w.get<std::uint64_t>() > MAX_WIDTH)
+            return fail(wrong);
+          hidden.push_back(w.get<std::size_t>());
+        }
+        settings.hidden = std::move(hidden);
+      }
+    } else if (key == "dataset") {
+      if (!value.is_object()) return fail("'settings.dataset' must be an object like {\"points\": 600}");
+      for (const auto& [dkey, points] : value.items()) {
+        if (dkey != "points") return fail("unknown key 'settings.dataset." + dkey + "' (only 'points')");
+        if (!points.is_number_unsigned() || points.get<std::uint64_t>() < MIN_POINTS ||
+            points.get<std::uint64_t>() > MAX_POINTS)
+          return fail("'settings.dataset.points' must be a whole number between 10 and 1000000");
+        settings.points = points.get<std::size_t>();
       }
     } else {
       return fail("unknown key 'settings." + key + "'");
@@ -214,17 +242,32 @@ std::vector<std::string> lessonNames() {
   return names;
 }
 
-std::vector<train::Command> pageCommands(const PageSettings& settings, const train::Hyperparams& current,
-                                         std::size_t hiddenLayers) {
+std::vector<train::Command> pageCommands(const PageSettings& settings, const Running& running) {
   std::vector<train::Command> commands;
   if (!settings.training.empty()) {
-    train::Hyperparams h = current;
+    train::Hyperparams h = running.hyperparams;
     if (h.update(settings.training)) commands.push_back(train::SetHyperparams{h});  // checked when loaded
+  }
+  std::size_t hiddenLayers = running.hidden.size();
+  if (settings.hidden) {
+    const std::vector<std::size_t>& want = *settings.hidden;
+    // From the last layer down, so that each RemoveLayer's index is still the layer meant.
+    for (std::size_t layer = hiddenLayers; layer > want.size(); --layer)
+      commands.push_back(train::RemoveLayer{layer - 1});
+    for (std::size_t layer = 0; layer < std::min(hiddenLayers, want.size()); ++layer) {
+      if (running.hidden[layer] != want[layer]) commands.push_back(train::SetLayerWidth{layer, want[layer]});
+    }
+    for (std::size_t layer = hiddenLayers; layer < want.size(); ++layer) {
+      commands.push_back(train::AddLayer{layer, want[layer], settings.activation.value_or(compute::Activation::Relu)});
+    }
+    hiddenLayers = want.size();
   }
   if (settings.activation) {
     for (std::size_t layer = 0; layer < hiddenLayers; ++layer)
       commands.push_back(train::SetActivation{layer, *settings.activation});
   }
+  if (settings.points && *settings.points != running.points)
+    commands.push_back(train::RegenerateData{running.noise, running.dataSeed, *settings.points});
   if (settings.reset) commands.push_back(train::Reset{});
   return commands;
 }

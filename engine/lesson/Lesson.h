@@ -1,9 +1,11 @@
 #pragma once
 // Lesson: a title, the preset it starts from and pages (assets/lessons/NAME.json, compiled in, or any
 // JSON file). A page holds text in a small markup (parseMarkup), the settings applied when it is shown
-// (hyperparameters, activation, a reset, the surface and its optimizers, which view is in front), the
-// controls presenter mode shows (every other one is hidden), a widget to point at, and what should
-// happen, as text. No UI here: the editor's Lesson panel, the CLI and the tests share it.
+// (hyperparameters, activation, hidden widths, the number of points, a reset, the surface and its
+// optimizers, which view is in front), the controls presenter mode shows (every other one is hidden), a
+// widget to point at, and what should happen, as text. No UI here: the editor's Lesson panel, the CLI and the tests
+// share it.
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -47,6 +49,11 @@ struct PageSettings {
   bool reset = false;                             // the network's weights drawn again (same seed)
   std::optional<train::SurfaceSetup> surface;     // the Surface view's surface and optimizers
   std::optional<View> view;                       // which view the Viewport shows
+  // The hidden layers' widths ("model": {"hidden": [4, 4]}): layers past the list removed, missing
+  // ones added (ReLU unless the page sets an activation), the others set to their width.
+  std::optional<std::vector<std::size_t>> hidden;
+  // Generated datasets: the points, train + test ("dataset": {"points": 600}), drawn again.
+  std::optional<std::size_t> points;
 };
 
 struct Page {
@@ -77,11 +84,20 @@ struct Lesson {
 // The shipped lessons, sorted.
 std::vector<std::string> lessonNames();
 
-// The commands that apply a page's network settings to a session whose hyperparameters are `current`
-// and which has `hiddenLayers` hidden layers: SetHyperparams, SetActivation per layer, then Reset.
-// (The surface and the view are the editor's own; see PageSettings.)
-std::vector<train::Command> pageCommands(const PageSettings& settings, const train::Hyperparams& current,
-                                         std::size_t hiddenLayers);
+// What a page's commands change from: the running session as the editor (or a test) sees it.
+struct Running {
+  train::Hyperparams hyperparams;
+  std::vector<std::size_t> hidden;  // the hidden layers' widths
+  std::size_t points = 0;           // the dataset's points, train + test
+  float noise = 0.0f;               // the points are drawn again with this noise and seed
+  std::uint64_t dataSeed = 1;
+};
+
+// The commands that apply a page's network settings to the `running` session, as the editor's own
+// controls send them: SetHyperparams, the layer edits (RemoveLayer, SetLayerWidth, AddLayer),
+// SetActivation per layer, RegenerateData for a new number of points, then Reset. Nothing for what
+// is already as the page wants it. (The surface and the view are the editor's own; see PageSettings.)
+std::vector<train::Command> pageCommands(const PageSettings& settings, const Running& running);
 
 // Widgets that presenter mode always shows: the lesson's own panel and buttons, the Viewport and the
 // divergence banner (a page's outcome may be that banner).

@@ -85,6 +85,8 @@ struct SetFeatures {
 struct RegenerateData {
   float noise = 0.0f;
   std::uint64_t seed = 1;
+  // How many points (train + test, split as now); unset: as many as now. A lesson's "more data" page.
+  std::optional<std::size_t> points;
 };
 // One weight or bias, by its index in the flat layout of nn::ModelSpec (the editor's click-to-edit).
 struct SetParameter {
@@ -112,7 +114,7 @@ using Command = std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Rese
 
 // The command protocol's version: it changes whenever a command is added, removed or changed, which the
 // static_assert below makes a compile error to forget (a remote session checks it, see remote/).
-inline constexpr std::uint32_t COMMAND_PROTOCOL = 3;
+inline constexpr std::uint32_t COMMAND_PROTOCOL = 4;
 static_assert(std::variant_size_v<Command> == 19, "a command was added or removed: bump COMMAND_PROTOCOL");
 
 // What became of one submitted command, reported against its sequence number (Session::submit).

@@ -324,7 +324,7 @@ core::Status Trainer::applyStructural(const Command& command) {
     auto current = featuresOf(*mDataset);
     if (!current) return current.error();
     const std::size_t points = mDataset->train.count + mDataset->test.count;
-    synthetic.points = points;
+    synthetic.points = regenerate->points.value_or(points);
     synthetic.trainRatio = static_cast<float>(static_cast<double>(mDataset->train.count) / static_cast<double>(points));
     synthetic.noise = regenerate->noise;
     synthetic.seed = regenerate->seed;
@@ -332,6 +332,9 @@ core::Status Trainer::applyStructural(const Command& command) {
     if (!made) return made.error();
     const std::string oldSource = mDataset->source;
     auto dataset = std::make_shared<const data::Dataset>(std::move(made.value()));
+    if (synthetic.points > points) {  // more points: a larger full batch and dataset on the device
+      NSB_TRY(fitsMemory(*this, mConfig.spec, mBatch, std::to_string(synthetic.points) + " points", dataset.get()));
+    }
     rebuild(hostState(), dataset);
     record("dataset", oldSource, mDataset->source);
   }

@@ -55,6 +55,33 @@ TEST_F(LessonPanel, NextAndBackApplyAPageWhenItIsShown) {
   EXPECT_EQ(editor->lessonPage(), 2u);
 }
 
+TEST_F(LessonPanel, PagesSetTheLayerWidthsAndThePointsLikeTheEditorsControls) {
+  open("overfitting");
+  frame();
+  EXPECT_TRUE(sentOf<train::SetLayerWidth>().empty()) << "the first page's network is the preset's";
+  EXPECT_TRUE(sentOf<train::RegenerateData>().empty()) << "and so are its points";
+  editor->showLessonPage(3);  // fewer neurons: one layer of 3
+  frame();
+  const auto removed = sentOf<train::RemoveLayer>();
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].layer, 1u);
+  auto widths = sentOf<train::SetLayerWidth>();
+  ASSERT_EQ(widths.size(), 1u);
+  EXPECT_EQ(widths[0].layer, 0u);
+  EXPECT_EQ(widths[0].width, 3u);
+  // More data: (no session here, so the snapshot keeps two layers of 32 and the first layer's width
+  // sent is still pending) that layer back to 32, and 1000 points.
+  editor->showLessonPage(4);
+  frame();
+  widths = sentOf<train::SetLayerWidth>();
+  ASSERT_EQ(widths.size(), 2u);
+  EXPECT_EQ(widths[1].layer, 0u);
+  EXPECT_EQ(widths[1].width, 32u);
+  const auto data = sentOf<train::RegenerateData>();
+  ASSERT_EQ(data.size(), 1u);
+  EXPECT_EQ(data[0].points, std::optional<std::size_t>(1000));
+}
+
 TEST_F(LessonPanel, PresenterModeDrawsOnlyThePagesControls) {
   open("overfitting");
   frame();

@@ -77,6 +77,16 @@ TEST(Lesson, RefusesBadFilesWithOneLine) {
            R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"surface": {"condition": 0}}}]})",
            R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"training": {"lr": "fast"}}}]})",
            R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"speed": 3}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"model": [4]}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"model": {"hidden": []}}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"model": {"hidden": [0]}}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"model": {"hidden": [4.5]}}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"model": {"hidden": [-4]}}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"model": {"widths": [4]}}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"dataset": 600}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"dataset": {"points": 5}}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"dataset": {"points": "many"}}}]})",
+           R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": {"dataset": {"noise": 0.1}}}]})",
            R"({"title": "T", "preset": "xor", "pages": [{"text": "a"}], "extra": 1})",
        }) {
     auto lesson = parse(text);
@@ -84,6 +94,60 @@ TEST(Lesson, RefusesBadFilesWithOneLine) {
     EXPECT_EQ(lesson.message().rfind("test.json: ", 0), 0u) << lesson.message();
     EXPECT_EQ(lesson.message().find('\n'), std::string::npos) << lesson.message();
   }
+}
+
+TEST(Lesson, ModelAndDatasetErrorsNameTheField) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"model": {"hidden": [0, 4]}})", "settings.model.hidden"},
+      {R"({"model": {"depth": 2}})", "settings.model.depth"},
+      {R"({"dataset": {"points": 2000000}})", "settings.dataset.points"},
+      {R"({"dataset": {"name": "xor"}})", "settings.dataset.name"},
+  };
+  for (const auto& [settings, field] : cases) {
+    auto lesson = parse(std::string(R"({"title": "T", "preset": "xor", "pages": [{"text": "a", "settings": )") +
+                        settings + "}]}");
+    ASSERT_FALSE(lesson.ok()) << settings;
+    EXPECT_NE(lesson.message().find(field), std::string::npos) << lesson.message();
+    EXPECT_NE(lesson.message().find("page 1"), std::string::npos) << lesson.message();
+  }
+}
+
+TEST(Lesson, HiddenWidthsAndPointsBecomeLayerAndDataCommands) {
+  auto lesson = parse(R"({"title": "T", "preset": "xor", "pages": [
+      {"text": "a", "settings": {"model": {"hidden": [4, 8, 6]}, "dataset": {"points": 600}, "reset": true}},
+      {"text": "b", "settings": {"model": {"hidden": [4]}, "activation": "tanh"}}]})");
+  ASSERT_TRUE(lesson.ok()) << lesson.message();
+  Running running;
+  running.hidden = {32, 8};
+  running.points = 60;
+  running.noise = 0.35f;
+  running.dataSeed = 7;
+  // Grown by one layer: layer 0 narrowed, layer 1 as it is, a third appended; the points drawn again.
+  auto commands = pageCommands(lesson->pages[0].settings, running);
+  ASSERT_EQ(commands.size(), 4u);
+  const auto& width = std::get<train::SetLayerWidth>(commands[0]);
+  EXPECT_EQ(width.layer, 0u);
+  EXPECT_EQ(width.width, 4u);
+  const auto& added = std::get<train::AddLayer>(commands[1]);
+  EXPECT_EQ(added.index, 2u);
+  EXPECT_EQ(added.width, 6u);
+  const auto& data = std::get<train::RegenerateData>(commands[2]);
+  EXPECT_EQ(data.points, std::optional<std::size_t>(600));
+  EXPECT_FLOAT_EQ(data.noise, 0.35f) << "drawn as the Details panel's Regenerate draws them";
+  EXPECT_EQ(data.seed, 7u);
+  EXPECT_TRUE(std::holds_alternative<train::Reset>(commands[3]));
+  // Already as the page wants it: nothing to send.
+  running.hidden = {4, 8, 6};
+  running.points = 600;
+  commands = pageCommands(lesson->pages[0].settings, running);
+  ASSERT_EQ(commands.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<train::Reset>(commands[0]));
+  // Shrunk to one layer: the last layers removed from the end, then the activation of the one left.
+  commands = pageCommands(lesson->pages[1].settings, running);
+  ASSERT_EQ(commands.size(), 3u);
+  EXPECT_EQ(std::get<train::RemoveLayer>(commands[0]).layer, 2u);
+  EXPECT_EQ(std::get<train::RemoveLayer>(commands[1]).layer, 1u);
+  EXPECT_EQ(std::get<train::SetActivation>(commands[2]).layer, 0u);
 }
 
 TEST(Lesson, MarkupHasHeadingsBoldAndLists) {
@@ -122,9 +186,10 @@ TEST(Lesson, PresenterModeShowsOnlyWhatThePageNames) {
 TEST(Lesson, PageSettingsBecomeSessionCommands) {
   auto lesson = Lesson::load("activation");
   ASSERT_TRUE(lesson.ok()) << lesson.message();
-  train::Hyperparams current;
-  current.l2 = 0.25f;
-  const auto commands = pageCommands(lesson->page("sigmoid")->settings, current, 6);
+  Running current;
+  current.hyperparams.l2 = 0.25f;
+  current.hidden.assign(6, 8);
+  const auto commands = pageCommands(lesson->page("sigmoid")->settings, current);
   ASSERT_EQ(commands.size(), 8u);  // hyperparameters, six activations, reset
   const auto& set = std::get<train::SetHyperparams>(commands[0]).hyperparams;
   EXPECT_EQ(set.optimizer, compute::OptimizerKind::Sgd);
@@ -136,7 +201,7 @@ TEST(Lesson, PageSettingsBecomeSessionCommands) {
     EXPECT_EQ(act.activation, compute::Activation::Sigmoid);
   }
   EXPECT_TRUE(std::holds_alternative<train::Reset>(commands[7]));
-  EXPECT_TRUE(pageCommands(lesson->page("why")->settings, current, 6).empty());
+  EXPECT_TRUE(pageCommands(lesson->page("why")->settings, current).empty());
 }
 
 }  // namespace

@@ -113,10 +113,17 @@ void Editor::applyLessonPage(const train::Snapshot& snapshot) {
     if (auto configured = mSurface.configure(*s.surface); !configured) warn(configured.message());
   }
   if (s.view) mSurfaceMode = *s.view == lesson::View::Surface;
-  const train::Hyperparams current = mSentHyper ? *mSentHyper : snapshot.hyperparams;
-  for (auto& command : lesson::pageCommands(s, current, snapshot.spec.hidden.size())) {
+  lesson::Running running;
+  running.hyperparams = mSentHyper ? *mSentHyper : snapshot.hyperparams;
+  for (std::size_t l = 0; l < snapshot.spec.hidden.size(); ++l) running.hidden.push_back(targetWidth(snapshot, l));
+  if (mDataset) running.points = mDataset->train.count + mDataset->test.count;
+  running.noise = mNoise;  // as the Details panel's noise slider and Regenerate button draw them
+  running.dataSeed = mDataSeed;
+  for (auto& command : lesson::pageCommands(s, running)) {
     if (const auto* set = std::get_if<train::SetHyperparams>(&command)) {
       sendHyperparams(set->hyperparams);
+    } else if (const auto* width = std::get_if<train::SetLayerWidth>(&command)) {
+      setLayerWidth(width->layer, width->width);  // as the Outliner's - and + buttons send it
     } else {
       send(std::move(command));
     }
