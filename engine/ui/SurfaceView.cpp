@@ -276,20 +276,27 @@ void SurfaceView::draw(const Rect& area, double seconds) {
   ImGui::SetCursorScreenPos(mapArea.min);
   ImGui::BeginChild("surface-map", ImVec2(mapArea.width(), mapArea.height()), false,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-  if (ImGui::BeginTabBar("surface-tabs")) {
+  const bool contourTab = shows("surface-tab-contour"), threeDTab = shows("surface-tab-3d");
+  if ((contourTab || threeDTab) && ImGui::BeginTabBar("surface-tabs")) {
     const bool sync = std::exchange(mTabSync, false);
     const bool threeD = mThreeD;
-    if (ImGui::BeginTabItem("Contour", nullptr, sync && !threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
-      mThreeD = false;
-      ImGui::EndTabItem();
+    if (contourTab) {
+      if (ImGui::BeginTabItem("Contour", nullptr, sync && !threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
+        mThreeD = false;
+        ImGui::EndTabItem();
+      }
+      remember("surface-tab-contour");
     }
-    remember("surface-tab-contour");
-    if (ImGui::BeginTabItem("3D", nullptr, sync && threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
-      mThreeD = true;
-      ImGui::EndTabItem();
+    if (threeDTab) {
+      if (ImGui::BeginTabItem("3D", nullptr, sync && threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
+        mThreeD = true;
+        ImGui::EndTabItem();
+      }
+      remember("surface-tab-3d");
     }
-    remember("surface-tab-3d");
     ImGui::EndTabBar();
+  } else {
+    mTabSync = true;  // the tab bar, when it is back, shows the view in front
   }
   const ImVec2 min = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -354,6 +361,8 @@ void SurfaceView::drawContour(const Rect& area) {
   const ImVec2 start = toScreen(mLab.start());
   list.AddCircleFilled(start, 6.0f, IM_COL32(240, 240, 240, 255));
   list.AddCircle(start, 6.0f, IM_COL32(20, 20, 20, 255), 16, 2.0f);
+  // The start point's handle (the whole map is its drag area) is a control: "surface-start".
+  if (!shows("surface-start")) return;
   ImGui::SetCursorScreenPos(mMap.min);
   ImGui::InvisibleButton("surface-map-drag", ImVec2(width, height));
   remember("surface-map");
@@ -462,16 +471,19 @@ void SurfaceView::drawRuns(ImDrawList& list) {
 void SurfaceView::drawOrbit(const Rect& area) {
   mMap = area;  // the 3D view has no start handle; the 2D mapping stays on its last square
   ImDrawList& list = *ImGui::GetWindowDrawList();
-  ImGui::SetCursorScreenPos(area.min);
-  ImGui::InvisibleButton("surface-orbit", ImVec2(std::max(area.width(), 1.0f), std::max(area.height(), 1.0f)));
-  remember("surface-orbit");
   const ImGuiIO& io = ImGui::GetIO();
-  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 1.0f)) {
-    mCamera.yaw -= io.MouseDelta.x * 0.01f;
-    mCamera.pitch = std::clamp(mCamera.pitch + io.MouseDelta.y * 0.01f, -1.5f, 1.5f);
+  const bool orbit = shows("surface-orbit");  // the camera's drag and wheel
+  if (orbit) {
+    ImGui::SetCursorScreenPos(area.min);
+    ImGui::InvisibleButton("surface-orbit", ImVec2(std::max(area.width(), 1.0f), std::max(area.height(), 1.0f)));
+    remember("surface-orbit");
+    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 1.0f)) {
+      mCamera.yaw -= io.MouseDelta.x * 0.01f;
+      mCamera.pitch = std::clamp(mCamera.pitch + io.MouseDelta.y * 0.01f, -1.5f, 1.5f);
+    }
   }
   if (mCamera.distance <= 0.0f) mCamera = OrbitCamera{0.6f, 0.6f, 3.6f};
-  if (ImGui::IsItemHovered() && io.MouseWheel != 0.0f)
+  if (orbit && ImGui::IsItemHovered() && io.MouseWheel != 0.0f)
     mCamera.distance = std::clamp(mCamera.distance * std::pow(0.9f, io.MouseWheel), 1.2f, 20.0f);
 
   const glm::vec3 eye =
@@ -541,9 +553,11 @@ void SurfaceView::drawOrbit(const Rect& area) {
     if (previous) list.AddCircleFilled(*previous, 4.0f, r.colour);
   }
   list.PopClipRect();
-  list.AddText(
-      ImVec2(area.min.x + 4, area.max.y - ImGui::GetTextLineHeight() - 4), ImGui::GetColorU32(ImGuiCol_TextDisabled),
-      mLogScale ? "drag to orbit, wheel to zoom; height: log-scaled f" : "drag to orbit, wheel to zoom; height: f");
+  const char* help = !orbit      ? (mLogScale ? "height: log-scaled f" : "height: f")
+                     : mLogScale ? "drag to orbit, wheel to zoom; height: log-scaled f"
+                                 : "drag to orbit, wheel to zoom; height: f";
+  list.AddText(ImVec2(area.min.x + 4, area.max.y - ImGui::GetTextLineHeight() - 4),
+               ImGui::GetColorU32(ImGuiCol_TextDisabled), help);
 }
 
 }  // namespace nsb::ui
