@@ -171,9 +171,9 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
   const float W = io.DisplaySize.x, H = io.DisplaySize.y;
   // Presenter mode has no menu bar: its items (the view toggles among them) are no page's controls, and
   // F11 or the Lesson panel's button leave presenter mode.
-  const bool presenting = mPresenter && currentLesson();
-  if (!presenting) drawMenuBar(requests);
-  const float menu = presenting ? 0.0f : ImGui::GetFrameHeight();
+  const bool menuBar = !mPresenter || !currentLesson();
+  if (menuBar) drawMenuBar(requests);
+  const float menu = menuBar ? ImGui::GetFrameHeight() : 0.0f;
   const float toolbar = TOOLBAR_HEIGHT * mScale;
   const float top = menu + toolbar;
   const float bottomMost = H - top - SPLITTER - std::max(160.0f, H * VIEWPORT_MIN_HEIGHT);
@@ -191,7 +191,7 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
 
   if (mPresenterScale) requests.presenterScale = std::exchange(mPresenterScale, std::nullopt);
   if (currentLesson()) applyLessonPage(snapshot);
-  if (presenting) {
+  if (mPresenter && currentLesson()) {  // the View menu may have turned it on just now
     // Presenter mode: the Viewport and the Lesson panel, whose controls are the page's; the Viewport's
     // views draw only the controls of their own that the page names (controlShown).
     const float lessonWidth = std::clamp(W * 0.36f, std::min(320.0f * mScale, W * 0.5f), W * 0.5f);
