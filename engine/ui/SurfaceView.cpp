@@ -270,9 +270,18 @@ void SurfaceView::draw(const Rect& area, double seconds) {
   if (mPlaying) mLab.advance(seconds);
   if (mSelected >= mLab.runs().size()) mSelected = mLab.runs().empty() ? 0 : mLab.runs().size() - 1;
 
-  const float controls = std::clamp(area.width() * 0.42f, 260.0f, 520.0f);
-  const Rect mapArea{area.min, ImVec2(std::max(area.min.x + 120.0f, area.max.x - controls), area.max.y)};
-  const Rect side{ImVec2(mapArea.max.x + MARGIN, area.min.y), area.max};
+  // The controls beside the map; in an area taller than wide (presenter mode beside the Lesson panel) below
+  // it, where the map can have the whole width.
+  Rect mapArea, side;
+  if (area.height() > area.width()) {
+    const float mapHeight = std::max(area.height() * 0.55f, 120.0f);
+    mapArea = Rect{area.min, ImVec2(area.max.x, area.min.y + mapHeight)};
+    side = Rect{ImVec2(area.min.x, mapArea.max.y + MARGIN), area.max};
+  } else {
+    const float controls = std::clamp(area.width() * 0.42f, 260.0f, 520.0f);
+    mapArea = Rect{area.min, ImVec2(std::max(area.min.x + 120.0f, area.max.x - controls), area.max.y)};
+    side = Rect{ImVec2(mapArea.max.x + MARGIN, area.min.y), area.max};
+  }
   ImGui::SetCursorScreenPos(mapArea.min);
   ImGui::BeginChild("surface-map", ImVec2(mapArea.width(), mapArea.height()), false,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
