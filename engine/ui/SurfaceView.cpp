@@ -15,7 +15,11 @@ using descent::Point;
 
 namespace {
 
-constexpr float AXIS_LEFT = 44.0f, AXIS_BOTTOM = 34.0f, MARGIN = 8.0f;
+constexpr float MARGIN = 8.0f;
+// Room for the axes' labels left of and below the map: at least what UI scale 1 had, more where the font
+// is larger (presenter mode's scale), so that the tick labels stay apart from the map and "y".
+float axisLeft() { return std::max(44.0f, ImGui::CalcTextSize("-8.88").x + 12.0f); }
+float axisBottom() { return std::max(34.0f, 2.0f * ImGui::GetTextLineHeight() + 8.0f); }
 constexpr float MESH_HEIGHT = 0.7f;  // the 3D mesh's height for the whole colour range (width 2)
 
 // A perceptual colour map from low (dark violet) to high (yellow), as viridis goes.
@@ -322,13 +326,14 @@ void SurfaceView::draw(const Rect& area, double seconds) {
 void SurfaceView::drawContour(const Rect& area) {
   // Equal scales on both axes, room for the axes' labels left and below.
   const float aspect = static_cast<float>((mRange.xMax - mRange.xMin) / (mRange.yMax - mRange.yMin));
-  float width = std::max(area.width() - AXIS_LEFT - MARGIN, 16.0f);
+  const float left = axisLeft(), bottom = axisBottom();
+  float width = std::max(area.width() - left - MARGIN, 16.0f);
   float height = width / aspect;
-  if (height > area.height() - AXIS_BOTTOM - MARGIN) {
-    height = std::max(area.height() - AXIS_BOTTOM - MARGIN, 16.0f);
+  if (height > area.height() - bottom - MARGIN) {
+    height = std::max(area.height() - bottom - MARGIN, 16.0f);
     width = height * aspect;
   }
-  mMap.min = ImVec2(area.min.x + AXIS_LEFT, area.min.y + MARGIN);
+  mMap.min = ImVec2(area.min.x + left, area.min.y + MARGIN);
   mMap.max = ImVec2(mMap.min.x + width, mMap.min.y + height);
   ImDrawList& list = *ImGui::GetWindowDrawList();
 
@@ -391,6 +396,7 @@ void SurfaceView::drawContour(const Rect& area) {
 
 void SurfaceView::drawAxes(ImDrawList& list) const {
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  const float left = axisLeft();
   char label[32];
   for (int i = 0; i <= 4; ++i) {
     const double f = i / 4.0;
@@ -401,7 +407,7 @@ void SurfaceView::drawAxes(ImDrawList& list) const {
     list.AddLine(ImVec2(sx, mMap.max.y), ImVec2(sx, mMap.max.y + 4), text);
     std::snprintf(label, sizeof label, "%.3g", x);
     const float w = ImGui::CalcTextSize(label).x;
-    list.AddText(ImVec2(std::clamp(sx - w / 2, mMap.min.x - AXIS_LEFT, mMap.max.x - w), mMap.max.y + 5), text, label);
+    list.AddText(ImVec2(std::clamp(sx - w / 2, mMap.min.x - left, mMap.max.x - w), mMap.max.y + 5), text, label);
     list.AddLine(ImVec2(mMap.min.x - 4, sy), ImVec2(mMap.min.x, sy), text);
     std::snprintf(label, sizeof label, "%.3g", y);
     const ImVec2 size = ImGui::CalcTextSize(label);
@@ -410,7 +416,7 @@ void SurfaceView::drawAxes(ImDrawList& list) const {
   }
   const float line = ImGui::GetTextLineHeight();
   list.AddText(ImVec2(mMap.min.x + mMap.width() / 2 - 3, mMap.max.y + 5 + line), text, "x");
-  list.AddText(ImVec2(mMap.min.x - AXIS_LEFT + 2, mMap.min.y), text, "y");
+  list.AddText(ImVec2(mMap.min.x - left + 2, mMap.min.y), text, "y");
 }
 
 void SurfaceView::drawArrow(ImDrawList& list, ImVec2 from, Point vector, std::uint32_t colour, float thickness) const {
