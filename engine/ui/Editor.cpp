@@ -45,6 +45,9 @@ Editor::Editor(EditorConfig config) : mConfig(std::move(config)) {
   mImages.setDataset(mConfig.dataset);
   mNetwork.setImages(&mImages);
   mNetwork.setDeviceProbes(mConfig.deviceProbes);
+  // The editor outlives its views (it owns them), so they may ask it.
+  mNetwork.setControlFilter([this](std::string_view widget) { return controlShown(widget); });
+  mSurface.setControlFilter([this](std::string_view widget) { return controlShown(widget); });
   if (mConfig.surface) {
     const auto configured = mSurface.configure(*mConfig.surface);
     mSurfaceMode = configured.ok();
@@ -55,6 +58,11 @@ Editor::Editor(EditorConfig config) : mConfig(std::move(config)) {
 std::optional<train::SetProbes> Editor::probeCommand() const {
   if (mNetwork.planar()) return mNetwork.probes();
   return mImages.probes();
+}
+
+bool Editor::controlShown(std::string_view widget) const {
+  if (!mPresenter || !currentLesson()) return true;
+  return lesson::controlShown(currentLesson()->pages[mLessonPage], widget, true);
 }
 
 std::optional<Rect> Editor::widgetRect(const std::string& name) const {
@@ -161,8 +169,11 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
 
   const ImGuiIO& io = ImGui::GetIO();
   const float W = io.DisplaySize.x, H = io.DisplaySize.y;
-  drawMenuBar(requests);
-  const float menu = ImGui::GetFrameHeight();
+  // Presenter mode has no menu bar: its items (the view toggles among them) are no page's controls, and
+  // F11 or the Lesson panel's button leave presenter mode.
+  const bool menuBar = !mPresenter || !currentLesson();
+  if (menuBar) drawMenuBar(requests);
+  const float menu = menuBar ? ImGui::GetFrameHeight() : 0.0f;
   const float toolbar = TOOLBAR_HEIGHT * mScale;
   const float top = menu + toolbar;
   const float bottomMost = H - top - SPLITTER - std::max(160.0f, H * VIEWPORT_MIN_HEIGHT);
@@ -180,8 +191,9 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
 
   if (mPresenterScale) requests.presenterScale = std::exchange(mPresenterScale, std::nullopt);
   if (currentLesson()) applyLessonPage(snapshot);
-  if (mPresenter && currentLesson()) {
-    // Presenter mode: the Viewport and the Lesson panel, whose controls are the page's.
+  if (mPresenter && currentLesson()) {  // the View menu may have turned it on just now
+    // Presenter mode: the Viewport and the Lesson panel, whose controls are the page's; the Viewport's
+    // views draw only the controls of their own that the page names (controlShown).
     const float lessonWidth = std::clamp(W * 0.36f, std::min(320.0f * mScale, W * 0.5f), W * 0.5f);
     drawViewport(snapshot, Rect{ImVec2(0, menu), ImVec2(W - lessonWidth, H)});
     drawLesson(snapshot, Rect{ImVec2(W - lessonWidth, menu), ImVec2(W, H)});

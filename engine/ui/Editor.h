@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/Dataset.h"
@@ -180,6 +181,10 @@ class Editor {
   void showLessonPage(std::size_t page);
   bool presenter() const { return mPresenter; }
   void setPresenter(bool on);
+  // Whether a control (its name in the widget registry) is drawn this frame: always outside presenter
+  // mode; in it, only what the page names (lesson::controlShown). The one rule the Viewport's views ask
+  // before they draw a control of their own.
+  bool controlShown(std::string_view widget) const;
   // Screen rectangles of the last frame (tests read rendered pixels there).
   Rect viewportRect() const { return mViewportRect; }
   // The sequence number of the last command sent that the last snapshot drawn had not yet answered (0:

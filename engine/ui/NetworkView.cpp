@@ -382,6 +382,7 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
   mClickedWeight.reset();
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   const bool hoverArea = ImGui::IsWindowHovered() && area.contains(mouse);
+  const bool pickEdges = hoverArea && shows("network-edge"), pickNeurons = hoverArea && shows("network-neuron");
   std::optional<WeightRef> hoveredEdge;
   float hoveredDistance = EDGE_PICK;
   const std::vector<float>* params = snapshot.probes ? &snapshot.probes->parameters : nullptr;
@@ -403,7 +404,7 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
           // Whole-pixel widths take ImGui's baked anti-aliased line texture: two triangles a line
           // instead of six, which lavapipe rasterises in half the time.
           list->AddLine(a, b, colorOf(rgb, 0.15f + 0.75f * strength), std::round(1.0f + 3.0f * strength));
-          if (hoverArea) {
+          if (pickEdges) {
             const float d = edgeDistance(a, b, mouse);
             if (d < hoveredDistance) {
               hoveredDistance = d;
@@ -448,7 +449,7 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
       } else {
         list->AddRectFilled(r.min, r.max, colorOf(render::COLOR_MID));
       }
-      const bool hovered = hoverArea && r.contains(mouse);
+      const bool hovered = pickNeurons && r.contains(mouse);
       list->AddRect(r.min, r.max, hovered ? IM_COL32(255, 255, 255, 220) : IM_COL32(0, 0, 0, 160));
       if (hovered) {
         std::ostringstream text;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,10 @@ class NetworkView {
   std::optional<Rect> neuronRect(std::size_t column, std::size_t neuron) const;
   std::optional<ImVec2> edgeMiddle(const WeightRef& weight) const;
   NetworkViewOptions& options() { return mOptions; }
+  // Asked before the view's controls are drawn (unset: all are): "network-edge" (an edge under the mouse
+  // lit, its value shown, a click selecting it) and "network-neuron" (the same for a neuron). The
+  // editor's presenter mode leaves out those the lesson's page does not name; the picture stays.
+  void setControlFilter(std::function<bool(std::string_view)> shown) { mShown = std::move(shown); }
   // Frames the network: puts zoom and pan back (key F).
   void frame() {
     mZoom = 1.0f;
@@ -95,6 +100,9 @@ class NetworkView {
   // Pixels from `point` to the edge from a to b (infinite outside its span).
   static float edgeDistance(const ImVec2& a, const ImVec2& b, const ImVec2& point);
 
+  bool shows(std::string_view control) const { return !mShown || mShown(control); }
+
+  std::function<bool(std::string_view)> mShown;
   std::shared_ptr<const data::Dataset> mDataset;
   data::FeatureSet mFeatures;
   bool mPlanar = false;

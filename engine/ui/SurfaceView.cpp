@@ -15,7 +15,11 @@ using descent::Point;
 
 namespace {
 
-constexpr float AXIS_LEFT = 44.0f, AXIS_BOTTOM = 34.0f, MARGIN = 8.0f;
+constexpr float MARGIN = 8.0f;
+// Room for the axes' labels left of and below the map: at least what UI scale 1 had, more where the font
+// is larger (presenter mode's scale), so that the tick labels stay apart from the map and "y".
+float axisLeft() { return std::max(44.0f, ImGui::CalcTextSize("-8.88").x + 12.0f); }
+float axisBottom() { return std::max(34.0f, 2.0f * ImGui::GetTextLineHeight() + 8.0f); }
 constexpr float MESH_HEIGHT = 0.7f;  // the 3D mesh's height for the whole colour range (width 2)
 
 // A perceptual colour map from low (dark violet) to high (yellow), as viridis goes.
@@ -270,26 +274,42 @@ void SurfaceView::draw(const Rect& area, double seconds) {
   if (mPlaying) mLab.advance(seconds);
   if (mSelected >= mLab.runs().size()) mSelected = mLab.runs().empty() ? 0 : mLab.runs().size() - 1;
 
-  const float controls = std::clamp(area.width() * 0.42f, 260.0f, 520.0f);
-  const Rect mapArea{area.min, ImVec2(std::max(area.min.x + 120.0f, area.max.x - controls), area.max.y)};
-  const Rect side{ImVec2(mapArea.max.x + MARGIN, area.min.y), area.max};
+  // The controls beside the map; in an area taller than wide (presenter mode beside the Lesson panel) below
+  // it, where the map can have the whole width.
+  Rect mapArea, side;
+  if (area.height() > area.width()) {
+    const float mapHeight = std::max(area.height() * 0.55f, 120.0f);
+    mapArea = Rect{area.min, ImVec2(area.max.x, area.min.y + mapHeight)};
+    side = Rect{ImVec2(area.min.x, mapArea.max.y + MARGIN), area.max};
+  } else {
+    const float controls = std::clamp(area.width() * 0.42f, 260.0f, 520.0f);
+    mapArea = Rect{area.min, ImVec2(std::max(area.min.x + 120.0f, area.max.x - controls), area.max.y)};
+    side = Rect{ImVec2(mapArea.max.x + MARGIN, area.min.y), area.max};
+  }
   ImGui::SetCursorScreenPos(mapArea.min);
   ImGui::BeginChild("surface-map", ImVec2(mapArea.width(), mapArea.height()), false,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-  if (ImGui::BeginTabBar("surface-tabs")) {
+  const bool contourTab = shows("surface-tab-contour"), threeDTab = shows("surface-tab-3d");
+  if ((contourTab || threeDTab) && ImGui::BeginTabBar("surface-tabs")) {
     const bool sync = std::exchange(mTabSync, false);
     const bool threeD = mThreeD;
-    if (ImGui::BeginTabItem("Contour", nullptr, sync && !threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
-      mThreeD = false;
-      ImGui::EndTabItem();
+    if (contourTab) {
+      if (ImGui::BeginTabItem("Contour", nullptr, sync && !threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
+        mThreeD = false;
+        ImGui::EndTabItem();
+      }
+      remember("surface-tab-contour");
     }
-    remember("surface-tab-contour");
-    if (ImGui::BeginTabItem("3D", nullptr, sync && threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
-      mThreeD = true;
-      ImGui::EndTabItem();
+    if (threeDTab) {
+      if (ImGui::BeginTabItem("3D", nullptr, sync && threeD ? ImGuiTabItemFlags_SetSelected : 0)) {
+        mThreeD = true;
+        ImGui::EndTabItem();
+      }
+      remember("surface-tab-3d");
     }
-    remember("surface-tab-3d");
     ImGui::EndTabBar();
+  } else {
+    mTabSync = true;  // the tab bar, when it is back, shows the view in front
   }
   const ImVec2 min = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -306,13 +326,14 @@ void SurfaceView::draw(const Rect& area, double seconds) {
 void SurfaceView::drawContour(const Rect& area) {
   // Equal scales on both axes, room for the axes' labels left and below.
   const float aspect = static_cast<float>((mRange.xMax - mRange.xMin) / (mRange.yMax - mRange.yMin));
-  float width = std::max(area.width() - AXIS_LEFT - MARGIN, 16.0f);
+  const float left = axisLeft(), bottom = axisBottom();
+  float width = std::max(area.width() - left - MARGIN, 16.0f);
   float height = width / aspect;
-  if (height > area.height() - AXIS_BOTTOM - MARGIN) {
-    height = std::max(area.height() - AXIS_BOTTOM - MARGIN, 16.0f);
+  if (height > area.height() - bottom - MARGIN) {
+    height = std::max(area.height() - bottom - MARGIN, 16.0f);
     width = height * aspect;
   }
-  mMap.min = ImVec2(area.min.x + AXIS_LEFT, area.min.y + MARGIN);
+  mMap.min = ImVec2(area.min.x + left, area.min.y + MARGIN);
   mMap.max = ImVec2(mMap.min.x + width, mMap.min.y + height);
   ImDrawList& list = *ImGui::GetWindowDrawList();
 
@@ -354,6 +375,8 @@ void SurfaceView::drawContour(const Rect& area) {
   const ImVec2 start = toScreen(mLab.start());
   list.AddCircleFilled(start, 6.0f, IM_COL32(240, 240, 240, 255));
   list.AddCircle(start, 6.0f, IM_COL32(20, 20, 20, 255), 16, 2.0f);
+  // The start point's handle (the whole map is its drag area) is a control: "surface-start".
+  if (!shows("surface-start")) return;
   ImGui::SetCursorScreenPos(mMap.min);
   ImGui::InvisibleButton("surface-map-drag", ImVec2(width, height));
   remember("surface-map");
@@ -373,6 +396,7 @@ void SurfaceView::drawContour(const Rect& area) {
 
 void SurfaceView::drawAxes(ImDrawList& list) const {
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  const float left = axisLeft();
   char label[32];
   for (int i = 0; i <= 4; ++i) {
     const double f = i / 4.0;
@@ -383,7 +407,7 @@ void SurfaceView::drawAxes(ImDrawList& list) const {
     list.AddLine(ImVec2(sx, mMap.max.y), ImVec2(sx, mMap.max.y + 4), text);
     std::snprintf(label, sizeof label, "%.3g", x);
     const float w = ImGui::CalcTextSize(label).x;
-    list.AddText(ImVec2(std::clamp(sx - w / 2, mMap.min.x - AXIS_LEFT, mMap.max.x - w), mMap.max.y + 5), text, label);
+    list.AddText(ImVec2(std::clamp(sx - w / 2, mMap.min.x - left, mMap.max.x - w), mMap.max.y + 5), text, label);
     list.AddLine(ImVec2(mMap.min.x - 4, sy), ImVec2(mMap.min.x, sy), text);
     std::snprintf(label, sizeof label, "%.3g", y);
     const ImVec2 size = ImGui::CalcTextSize(label);
@@ -392,7 +416,7 @@ void SurfaceView::drawAxes(ImDrawList& list) const {
   }
   const float line = ImGui::GetTextLineHeight();
   list.AddText(ImVec2(mMap.min.x + mMap.width() / 2 - 3, mMap.max.y + 5 + line), text, "x");
-  list.AddText(ImVec2(mMap.min.x - AXIS_LEFT + 2, mMap.min.y), text, "y");
+  list.AddText(ImVec2(mMap.min.x - left + 2, mMap.min.y), text, "y");
 }
 
 void SurfaceView::drawArrow(ImDrawList& list, ImVec2 from, Point vector, std::uint32_t colour, float thickness) const {
@@ -462,16 +486,19 @@ void SurfaceView::drawRuns(ImDrawList& list) {
 void SurfaceView::drawOrbit(const Rect& area) {
   mMap = area;  // the 3D view has no start handle; the 2D mapping stays on its last square
   ImDrawList& list = *ImGui::GetWindowDrawList();
-  ImGui::SetCursorScreenPos(area.min);
-  ImGui::InvisibleButton("surface-orbit", ImVec2(std::max(area.width(), 1.0f), std::max(area.height(), 1.0f)));
-  remember("surface-orbit");
   const ImGuiIO& io = ImGui::GetIO();
-  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 1.0f)) {
-    mCamera.yaw -= io.MouseDelta.x * 0.01f;
-    mCamera.pitch = std::clamp(mCamera.pitch + io.MouseDelta.y * 0.01f, -1.5f, 1.5f);
+  const bool orbit = shows("surface-orbit");  // the camera's drag and wheel
+  if (orbit) {
+    ImGui::SetCursorScreenPos(area.min);
+    ImGui::InvisibleButton("surface-orbit", ImVec2(std::max(area.width(), 1.0f), std::max(area.height(), 1.0f)));
+    remember("surface-orbit");
+    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 1.0f)) {
+      mCamera.yaw -= io.MouseDelta.x * 0.01f;
+      mCamera.pitch = std::clamp(mCamera.pitch + io.MouseDelta.y * 0.01f, -1.5f, 1.5f);
+    }
   }
   if (mCamera.distance <= 0.0f) mCamera = OrbitCamera{0.6f, 0.6f, 3.6f};
-  if (ImGui::IsItemHovered() && io.MouseWheel != 0.0f)
+  if (orbit && ImGui::IsItemHovered() && io.MouseWheel != 0.0f)
     mCamera.distance = std::clamp(mCamera.distance * std::pow(0.9f, io.MouseWheel), 1.2f, 20.0f);
 
   const glm::vec3 eye =
@@ -541,9 +568,11 @@ void SurfaceView::drawOrbit(const Rect& area) {
     if (previous) list.AddCircleFilled(*previous, 4.0f, r.colour);
   }
   list.PopClipRect();
-  list.AddText(
-      ImVec2(area.min.x + 4, area.max.y - ImGui::GetTextLineHeight() - 4), ImGui::GetColorU32(ImGuiCol_TextDisabled),
-      mLogScale ? "drag to orbit, wheel to zoom; height: log-scaled f" : "drag to orbit, wheel to zoom; height: f");
+  const char* help = !orbit      ? (mLogScale ? "height: log-scaled f" : "height: f")
+                     : mLogScale ? "drag to orbit, wheel to zoom; height: log-scaled f"
+                                 : "drag to orbit, wheel to zoom; height: f";
+  list.AddText(ImVec2(area.min.x + 4, area.max.y - ImGui::GetTextLineHeight() - 4),
+               ImGui::GetColorU32(ImGuiCol_TextDisabled), help);
 }
 
 }  // namespace nsb::ui

@@ -9,8 +9,10 @@
 // step budget keeping frames fast. Everything is drawn with ImGui's draw list (Debian's ImGui 1.86 Vulkan
 // backend ignores texture ids, so the "texture" of values is a vertex-coloured mesh).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -73,6 +75,9 @@ class SurfaceView {
   const std::vector<std::size_t>& pathPointsDrawn() const { return mPathPointsDrawn; }
   // Screen rectangle of a named widget of the last frame ("surface-step"), for tests.
   std::optional<Rect> widgetRect(const std::string& name) const;
+  // Asked with a control's name before the view draws it (unset: every control is drawn): the editor's
+  // presenter mode leaves out those the lesson's page does not name. What the view shows stays.
+  void setControlFilter(std::function<bool(std::string_view)> shown) { mShown = std::move(shown); }
 
  private:
   // SurfaceView.cpp: the map.
@@ -94,6 +99,7 @@ class SurfaceView {
   void drawTable();
   void drawStepPanel();
   void remember(const std::string& name);
+  bool shows(const std::string& name) const { return !mShown || mShown(name); }
 
   descent::SurfaceLab mLab;
   bool mPlaying = true;
@@ -122,6 +128,7 @@ class SurfaceView {
   OrbitCamera mCamera;
   std::vector<std::size_t> mPathPointsDrawn;
   std::vector<std::pair<std::string, Rect>> mWidgets;
+  std::function<bool(std::string_view)> mShown;
   std::vector<std::pair<float, std::size_t>> mOrder;  // scratch: the mesh's quads back to front
   std::vector<ImVec2> mScreenPath;                    // scratch: a path's points on screen
   std::vector<ImVec2> mScreenLine;                    // scratch: an iso-line on screen

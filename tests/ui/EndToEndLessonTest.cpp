@@ -1,7 +1,7 @@
 // The end-to-end suite drives a lesson (issue 16, item 5) in the real application while training runs on
 // its own thread: Next and Back, a page's settings applied when shown (the network page's learning rate
 // trips the NaN guard), presenter mode by F11 (every control the page does not name absent from the
-// frame, the UI scale raised, and back), the page's own controls working.
+// frame, the Surface view's own among them, the UI scale raised, and back), the page's own controls working.
 #include <GLFW/glfw3.h>
 #include <gtest/gtest.h>
 
@@ -56,6 +56,12 @@ TEST(EndToEnd, LessonPagesAndPresenterMode) {
   EXPECT_TRUE(d.editor().surfaceMode());
   EXPECT_FALSE(d.widget("lr"));
   EXPECT_FALSE(d.widget("play"));
+  // Nor the Surface view's own controls, nor the menu bar with its view toggles; the map stays.
+  for (const char* hidden :
+       {"surface-play", "surface-step", "surface-tab-3d", "surface-lr-0", "surface-start", "menu-view"}) {
+    EXPECT_FALSE(d.widget(hidden)) << hidden << " is not on the page";
+  }
+  EXPECT_TRUE(d.widget("surface-steps-0"));
   d.pushTap(GLFW_KEY_F11);
   d.drain();
   d.frames(2);
@@ -63,6 +69,8 @@ TEST(EndToEnd, LessonPagesAndPresenterMode) {
   EXPECT_FLOAT_EQ(app.value()->uiScale(), scale);
   EXPECT_TRUE(d.widget("panel-outliner"));
   EXPECT_TRUE(d.widget("lr"));
+  EXPECT_TRUE(d.widget("surface-play"));
+  EXPECT_TRUE(d.widget("menu-view"));
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // optimizers (add, remove, every hyperparameter live), the table (steps, f, distance to the nearest
 // minimum, the step it came within the tolerance) and the Step panel: the selected optimizer's last
 // update as equations with this step's numbers.
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ui/Editor.h"
 #include "ui/SurfaceView.h"
@@ -36,45 +38,63 @@ void SurfaceView::drawControls(const Rect& area) {
 }
 
 void SurfaceView::drawToolbar() {
-  if (pressButton(mPlaying ? "Pause##surface" : "Play##surface")) mPlaying = !mPlaying;
-  remember("surface-play");
-  ImGui::SameLine();
-  if (pressButton("Step##surface")) step();
-  remember("surface-step");
-  tooltip("One step of every optimizer (pauses).");
-  ImGui::SameLine();
-  if (pressButton("Reset##surface")) reset();
-  remember("surface-reset");
-  tooltip("Every optimizer back to the start point, its state zeroed.");
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x, 60.0f));
-  if (ImGui::BeginCombo("##surface-speed", speedLabel(mLab.speed()).c_str())) {
-    for (const double speed : SPEEDS) {
-      if (ImGui::Selectable(speedLabel(speed).c_str(), speed == mLab.speed())) mLab.setSpeed(speed);
-    }
-    ImGui::EndCombo();
+  // On one line, each control only where it is shown (see setControlFilter).
+  bool first = true;
+  const auto next = [&first] {
+    if (!first) ImGui::SameLine();
+    first = false;
+  };
+  if (shows("surface-play")) {
+    next();
+    if (pressButton(mPlaying ? "Pause##surface" : "Play##surface")) mPlaying = !mPlaying;
+    remember("surface-play");
   }
-  remember("surface-speed");
-  tooltip("Steps a second for each optimizer; max: the most one frame allows.");
+  if (shows("surface-step")) {
+    next();
+    if (pressButton("Step##surface")) step();
+    remember("surface-step");
+    tooltip("One step of every optimizer (pauses).");
+  }
+  if (shows("surface-reset")) {
+    next();
+    if (pressButton("Reset##surface")) reset();
+    remember("surface-reset");
+    tooltip("Every optimizer back to the start point, its state zeroed.");
+  }
+  if (shows("surface-speed")) {
+    next();
+    ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x, 60.0f));
+    if (ImGui::BeginCombo("##surface-speed", speedLabel(mLab.speed()).c_str())) {
+      for (const double speed : SPEEDS) {
+        if (ImGui::Selectable(speedLabel(speed).c_str(), speed == mLab.speed())) mLab.setSpeed(speed);
+      }
+      ImGui::EndCombo();
+    }
+    remember("surface-speed");
+    tooltip("Steps a second for each optimizer; max: the most one frame allows.");
+  }
 }
 
 void SurfaceView::drawSurfacePicker() {
   const descent::Surface& s = mLab.surface();
-  ImGui::SetNextItemWidth(120.0f);
-  if (ImGui::BeginCombo("surface", std::string(s.name()).c_str())) {
-    for (const auto kind : descent::allSurfaces()) {
-      if (ImGui::Selectable(std::string(descent::surfaceName(kind)).c_str(), kind == s.kind()))
-        mLab.setSurface(kind, s.params());
+  if (shows("surface-kind")) {
+    ImGui::SetNextItemWidth(120.0f);
+    if (ImGui::BeginCombo("surface", std::string(s.name()).c_str())) {
+      for (const auto kind : descent::allSurfaces()) {
+        if (ImGui::Selectable(std::string(descent::surfaceName(kind)).c_str(), kind == s.kind()))
+          mLab.setSurface(kind, s.params());
+      }
+      ImGui::EndCombo();
     }
-    ImGui::EndCombo();
+    remember("surface-kind");
+    ImGui::SameLine();
   }
-  remember("surface-kind");
-  ImGui::SameLine();
   ImGui::TextDisabled("%s", s.formula().c_str());
   const bool bowl = s.kind() == descent::SurfaceKind::Bowl || s.kind() == descent::SurfaceKind::NoisyBowl;
+  const bool showK = bowl && shows("surface-k");
   descent::SurfaceParams params = s.params();
   bool changed = false;
-  if (bowl) {
+  if (showK) {
     float k = static_cast<float>(params.condition);
     ImGui::SetNextItemWidth(120.0f);
     changed |= ImGui::SliderFloat("k##surface", &k, 1.0f, 100.0f, "%.3g", ImGuiSliderFlags_Logarithmic);
@@ -82,8 +102,8 @@ void SurfaceView::drawSurfacePicker() {
     tooltip("The condition number: how much steeper the bowl is along y than along x.");
     params.condition = k;
   }
-  if (s.kind() == descent::SurfaceKind::NoisyBowl) {
-    if (bowl) ImGui::SameLine();
+  if (s.kind() == descent::SurfaceKind::NoisyBowl && shows("surface-sigma")) {
+    if (showK) ImGui::SameLine();
     float sigma = static_cast<float>(params.sigma);
     ImGui::SetNextItemWidth(100.0f);
     changed |= ImGui::SliderFloat("sigma##surface", &sigma, 0.0f, 5.0f, "%.3g");
@@ -111,9 +131,14 @@ void SurfaceView::drawTable() {
     ImGui::TableNextColumn();
     ImGui::PushStyleColor(ImGuiCol_Text, colourVec(runs[i].colour));
     const std::string name = std::to_string(i + 1) + " " + optimizerLabel(run.optimizer());
-    if (ImGui::Selectable(name.c_str(), i == mSelected, ImGuiSelectableFlags_SpanAllColumns)) mSelected = i;
+    const std::string row = "surface-row-" + std::to_string(i);
+    if (shows(row)) {  // a row selects its optimizer for the Step panel
+      if (ImGui::Selectable(name.c_str(), i == mSelected, ImGuiSelectableFlags_SpanAllColumns)) mSelected = i;
+      remember(row);
+    } else {
+      ImGui::TextUnformatted(name.c_str());
+    }
     ImGui::PopStyleColor();
-    remember("surface-row-" + std::to_string(i));
     ImGui::TableNextColumn();
     ImGui::Text("%llu", static_cast<unsigned long long>(run.steps()));
     remember("surface-steps-" + std::to_string(i));
@@ -132,6 +157,7 @@ void SurfaceView::drawTable() {
     }
   }
   ImGui::EndTable();
+  if (!shows("surface-tolerance")) return;
   float tolerance = static_cast<float>(mLab.tolerance());
   ImGui::SetNextItemWidth(100.0f);
   if (ImGui::InputFloat("tolerance##surface", &tolerance, 0.0f, 0.0f, "%g", ImGuiInputTextFlags_EnterReturnsTrue) &&
@@ -145,9 +171,11 @@ void SurfaceView::drawTable() {
 void SurfaceView::drawStepPanel() {
   if (mSelected >= mLab.runs().size()) return;
   const descent::LabRun& r = mLab.runs()[mSelected];
-  ImGui::SetNextItemOpen(true, ImGuiCond_Once);
-  if (!ImGui::CollapsingHeader("Step##surface")) return;
-  remember("surface-step-panel");
+  if (shows("surface-step-panel")) {  // a header that folds the panel away
+    ImGui::SetNextItemOpen(true, ImGuiCond_Once);
+    if (!ImGui::CollapsingHeader("Step##surface")) return;
+    remember("surface-step-panel");
+  }
   ImGui::TextColored(colourVec(r.colour), "%s, step %llu", optimizerLabel(r.run.optimizer()).c_str(),
                      static_cast<unsigned long long>(r.run.steps()));
   const auto lines = descent::stepEquations(r);
@@ -168,29 +196,76 @@ void drawEquationLines(const char* id, const std::vector<std::string>& lines) {
 
 void SurfaceView::drawRunList() {
   // Adding: the optimizer to add, then Add.
-  ImGui::SetNextItemWidth(110.0f);
-  const std::string current = optimizerLabel(SURFACE_OPTIMIZERS[mAddKind]);
-  if (ImGui::BeginCombo("##surface-add-kind", current.c_str())) {
-    for (int k = 0; k < static_cast<int>(std::size(SURFACE_OPTIMIZERS)); ++k) {
-      if (ImGui::Selectable(optimizerLabel(SURFACE_OPTIMIZERS[k]).c_str(), k == mAddKind)) mAddKind = k;
+  const bool addKind = shows("surface-add-kind");
+  if (addKind) {
+    ImGui::SetNextItemWidth(110.0f);
+    const std::string current = optimizerLabel(SURFACE_OPTIMIZERS[mAddKind]);
+    if (ImGui::BeginCombo("##surface-add-kind", current.c_str())) {
+      for (int k = 0; k < static_cast<int>(std::size(SURFACE_OPTIMIZERS)); ++k) {
+        if (ImGui::Selectable(optimizerLabel(SURFACE_OPTIMIZERS[k]).c_str(), k == mAddKind)) mAddKind = k;
+      }
+      ImGui::EndCombo();
     }
-    ImGui::EndCombo();
+    remember("surface-add-kind");
   }
-  remember("surface-add-kind");
-  ImGui::SameLine();
-  ImGui::BeginDisabled(mLab.runs().size() >= descent::SurfaceLab::MAX_RUNS);
-  if (pressButton("Add optimizer")) {
-    mLab.add(SURFACE_OPTIMIZERS[mAddKind]);
-    mSelected = mLab.runs().size() - 1;
+  if (shows("surface-add")) {
+    if (addKind) ImGui::SameLine();
+    ImGui::BeginDisabled(mLab.runs().size() >= descent::SurfaceLab::MAX_RUNS);
+    if (pressButton("Add optimizer")) {
+      mLab.add(SURFACE_OPTIMIZERS[mAddKind]);
+      mSelected = mLab.runs().size() - 1;
+    }
+    ImGui::EndDisabled();
+    remember("surface-add");
+    tooltip("Another optimizer from the same start, caught up to the others' step count.");
   }
-  ImGui::EndDisabled();
-  remember("surface-add");
-  tooltip("Another optimizer from the same start, caught up to the others' step count.");
 
+  // Each run: its title, its remove button and a slider for each of its hyperparameters, named
+  // "surface-" + the slider's name + "-" + the run's index. A run with none of them shown is left out
+  // (the table names it).
+  struct Slider {
+    const char *label, *name;
+    float* value;
+    float lo, hi;
+    const char* format;
+    ImGuiSliderFlags flags = 0;
+  };
   std::optional<std::size_t> removed;
   for (std::size_t i = 0; i < mLab.runs().size(); ++i) {
     descent::LabRun& r = mLab.runs()[i];
     const std::string n = std::to_string(i);
+    train::Hyperparams h = r.run.hyperparams();
+    std::vector<Slider> sliders{
+        {"learning rate", "lr", &h.learningRate, 1e-5f, 2.0f, "%.4g", ImGuiSliderFlags_Logarithmic}};
+    const Slider eps{"eps", "eps", &h.epsilon, 1e-10f, 1.0f, "%.2g", ImGuiSliderFlags_Logarithmic};
+    switch (h.optimizer) {
+      case OptimizerKind::Momentum:
+      case OptimizerKind::Nesterov:
+        sliders.push_back({"momentum", "momentum", &h.momentum, 0.0f, 0.999f, "%.3f"});
+        break;
+      case OptimizerKind::RmsProp:
+        sliders.push_back({"rho", "rho", &h.rho, 0.0f, 0.999f, "%.3f"});
+        sliders.push_back(eps);
+        break;
+      case OptimizerKind::AdaGrad:
+        sliders.push_back(eps);
+        break;
+      case OptimizerKind::Adam:
+      case OptimizerKind::AdamW:
+        sliders.push_back({"beta1", "beta1", &h.beta1, 0.0f, 0.999f, "%.3f"});
+        sliders.push_back({"beta2", "beta2", &h.beta2, 0.9f, 0.99999f, "%.5f"});
+        sliders.push_back(eps);
+        if (h.optimizer == OptimizerKind::AdamW)
+          sliders.push_back({"weight decay", "wd", &h.weightDecay, 0.0f, 1.0f, "%.3g"});
+        break;
+      case OptimizerKind::Gd:
+      case OptimizerKind::Sgd:
+        break;
+    }
+    std::erase_if(sliders, [&](const Slider& s) { return !shows(std::string("surface-") + s.name + "-" + n); });
+    const bool removable = shows("surface-remove-" + n);
+    if (sliders.empty() && !removable) continue;
+
     ImGui::PushID(static_cast<int>(r.id));
     ImGui::ColorButton("##colour", colourVec(r.colour), ImGuiColorEditFlags_NoTooltip, ImVec2(12, 12));
     ImGui::SameLine();
@@ -198,43 +273,19 @@ void SurfaceView::drawRunList() {
     const bool open = ImGui::TreeNodeEx("##run", ImGuiTreeNodeFlags_DefaultOpen | ImGuiTreeNodeFlags_SpanAvailWidth,
                                         "%s", title.c_str());
     if (ImGui::IsItemClicked()) mSelected = i;
-    ImGui::SameLine(std::max(ImGui::GetContentRegionMax().x - 24.0f, 0.0f));
-    if (ImGui::SmallButton("x")) removed = i;
-    remember("surface-remove-" + n);
-    tooltip("Remove this optimizer.");
+    if (removable) {
+      ImGui::SameLine(std::max(ImGui::GetContentRegionMax().x - 24.0f, 0.0f));
+      if (ImGui::SmallButton("x")) removed = i;
+      remember("surface-remove-" + n);
+      tooltip("Remove this optimizer.");
+    }
     if (open) {
-      train::Hyperparams h = r.run.hyperparams();
       bool changed = false;
       const float width = std::max(ImGui::GetContentRegionAvail().x - 110.0f, 80.0f);
-      const auto slider = [&](const char* label, const char* name, float* value, float lo, float hi, const char* format,
-                              ImGuiSliderFlags flags = 0) {
+      for (const Slider& s : sliders) {
         ImGui::SetNextItemWidth(width);
-        changed |= ImGui::SliderFloat(label, value, lo, hi, format, flags);
-        remember(std::string("surface-") + name + "-" + n);
-      };
-      slider("learning rate", "lr", &h.learningRate, 1e-5f, 2.0f, "%.4g", ImGuiSliderFlags_Logarithmic);
-      switch (h.optimizer) {
-        case OptimizerKind::Momentum:
-        case OptimizerKind::Nesterov:
-          slider("momentum", "momentum", &h.momentum, 0.0f, 0.999f, "%.3f");
-          break;
-        case OptimizerKind::RmsProp:
-          slider("rho", "rho", &h.rho, 0.0f, 0.999f, "%.3f");
-          slider("eps", "eps", &h.epsilon, 1e-10f, 1.0f, "%.2g", ImGuiSliderFlags_Logarithmic);
-          break;
-        case OptimizerKind::AdaGrad:
-          slider("eps", "eps", &h.epsilon, 1e-10f, 1.0f, "%.2g", ImGuiSliderFlags_Logarithmic);
-          break;
-        case OptimizerKind::Adam:
-        case OptimizerKind::AdamW:
-          slider("beta1", "beta1", &h.beta1, 0.0f, 0.999f, "%.3f");
-          slider("beta2", "beta2", &h.beta2, 0.9f, 0.99999f, "%.5f");
-          slider("eps", "eps", &h.epsilon, 1e-10f, 1.0f, "%.2g", ImGuiSliderFlags_Logarithmic);
-          if (h.optimizer == OptimizerKind::AdamW) slider("weight decay", "wd", &h.weightDecay, 0.0f, 1.0f, "%.3g");
-          break;
-        case OptimizerKind::Gd:
-        case OptimizerKind::Sgd:
-          break;
+        changed |= ImGui::SliderFloat(s.label, s.value, s.lo, s.hi, s.format, s.flags);
+        remember(std::string("surface-") + s.name + "-" + n);
       }
       if (changed && h.validate()) mLab.setHyperparams(i, h);
       ImGui::TreePop();
