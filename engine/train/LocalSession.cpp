@@ -324,8 +324,8 @@ void LocalSession::loop() {
         mProbeHold.reset();
       }
     }
-    const auto held = std::chrono::steady_clock::duration(mHoldUntil.load()) -
-                      std::chrono::steady_clock::now().time_since_epoch();
+    const auto held =
+        std::chrono::steady_clock::duration(mHoldUntil.load()) - std::chrono::steady_clock::now().time_since_epoch();
     std::uint64_t want = 0;
     if (mPendingSteps > 0) {
       want = std::min<std::uint64_t>(mPendingSteps, mTrainer->config().stepsPerSubmit);
