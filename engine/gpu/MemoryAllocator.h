@@ -1,8 +1,8 @@
 #pragma once
 // MemoryAllocator: a small suballocator. Device memory comes in large blocks per memory type and each
 // buffer takes an aligned range of one (first fit, neighbours merged on free), so that a network's
-// tensors do not need one vkAllocateMemory each; a block left empty is freed unless it is the last of
-// its memory type. Host-visible coherent blocks stay mapped. Not thread-safe.
+// tensors do not need one vkAllocateMemory each; of the blocks left empty one per memory type is kept
+// as a spare, the others are freed. Host-visible coherent blocks stay mapped. Not thread-safe.
 #include <vulkan/vulkan.h>
 
 #include <cstddef>
