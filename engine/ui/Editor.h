@@ -238,6 +238,8 @@ class Editor {
   void drawNeuronImages(const train::Snapshot& snapshot, std::size_t layer, std::size_t neuron);
   void drawHyperparams(const train::Snapshot& snapshot);
   void drawDataset();
+  // The dataset's noise slider and Regenerate button (generated 2D data), in Details and in a lesson.
+  void drawNoiseAndRegenerate();
   void drawFeatures();
   // An editable weight or bias (index in the flat layout): Enter sends SetParameter.
   void parameterField(const char* label, const train::Snapshot& snapshot, std::size_t index);

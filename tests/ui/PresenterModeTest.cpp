@@ -18,7 +18,8 @@ namespace nsb::ui {
 namespace {
 
 // Page 1: the bowl with gd and momentum, naming the Step button and the first run's learning rate.
-// Page 2: the network, naming only Play. Page 3: the network, naming its edges.
+// Page 2: the network, naming only Play. Page 3: the network, naming its edges. Page 4: the first hidden
+// layer's +. Page 5: the data's noise and Regenerate.
 constexpr const char* LESSON = R"({
   "title": "Presenter",
   "preset": "spiral",
@@ -29,7 +30,9 @@ constexpr const char* LESSON = R"({
                                  {"optimizer": "momentum", "lr": 0.02, "momentum": 0.9}]}},
      "controls": ["surface-step", "surface-lr-0"]},
     {"text": "network", "settings": {"view": "network"}, "controls": ["play"]},
-    {"text": "edges", "settings": {"view": "network"}, "controls": ["network-edge"]}
+    {"text": "edges", "settings": {"view": "network"}, "controls": ["network-edge"]},
+    {"text": "neurons", "settings": {"view": "network"}, "controls": ["add-neuron-0"]},
+    {"text": "data", "settings": {"view": "network"}, "controls": ["noise", "regenerate"]}
   ]
 })";
 
@@ -114,6 +117,39 @@ TEST_F(PresenterMode, TheNetworksEdgesAreAControlOnlyWhereThePageNamesThem) {
   ASSERT_TRUE(asked[0].index);
   EXPECT_EQ(*asked[0].index,
             snapshot.spec.weightOffset(edge.layer) + edge.to * snapshot.spec.layerInputs(edge.layer) + edge.from);
+}
+
+// The Outliner and Details are not drawn in presenter mode: the Lesson panel draws the layer buttons and
+// the data controls a page names (the overfitting lesson's "fewer neurons" and "more data"), and only those.
+TEST_F(PresenterMode, TheLessonPanelDrawsTheLayerAndDataControlsThePageNames) {
+  editor->showLessonPage(3);
+  editor->setPresenter(true);
+  frame();
+  frame();
+  ASSERT_TRUE(drawn("add-neuron-0")) << "named by the page";
+  EXPECT_FALSE(drawn("remove-neuron-0")) << "the page names only +";
+  EXPECT_FALSE(drawn("remove-layer-0")) << "nor the layer's x";
+  EXPECT_FALSE(drawn("noise"));
+  const std::size_t width = snapshot.spec.hidden[0].width;
+  clickWidget("add-neuron-0");
+  const auto widths = sentOf<train::SetLayerWidth>();
+  ASSERT_EQ(widths.size(), 1u);
+  EXPECT_EQ(widths[0].layer, 0u);
+  EXPECT_EQ(widths[0].width, width + 1);
+
+  editor->showLessonPage(4);
+  frame();
+  EXPECT_TRUE(drawn("noise"));
+  ASSERT_TRUE(drawn("regenerate"));
+  EXPECT_FALSE(drawn("add-neuron-0"));
+  const std::size_t before = sentOf<train::RegenerateData>().size();
+  clickWidget("regenerate");
+  EXPECT_EQ(sentOf<train::RegenerateData>().size(), before + 1);
+
+  editor->setPresenter(false);
+  frame();
+  EXPECT_TRUE(drawn("add-neuron-0") && drawn("remove-neuron-0") && drawn("remove-layer-0"))
+      << "the Outliner's +, - and x are back";
 }
 
 }  // namespace

@@ -269,13 +269,22 @@ void Editor::drawDataset() {
   ImGui::Text("%zu features, %s", d.features, d.task == data::Task::Classification ? "classification" : "regression");
   if (!planarData(&d)) return;
   ImGui::Separator();
-  ImGui::SliderFloat("noise", &mNoise, 0.0f, 0.5f, "%.2f");
-  rememberWidget("noise");
-  if (ImGui::IsItemDeactivatedAfterEdit()) send(train::RegenerateData{mNoise, mDataSeed});
-  tooltip("How far the points scatter from their pattern; the points are drawn again, the weights stay.");
-  if (ImGui::Button("Regenerate")) send(train::RegenerateData{mNoise, ++mDataSeed});
-  rememberWidget("regenerate");
-  tooltip("Draws new points from the same pattern (a new data seed); the network keeps training on them.");
+  drawNoiseAndRegenerate();
+}
+
+void Editor::drawNoiseAndRegenerate() {
+  // In presenter mode (the Lesson panel draws them) only the ones the page names.
+  if (controlShown("noise")) {
+    ImGui::SliderFloat("noise", &mNoise, 0.0f, 0.5f, "%.2f");
+    rememberWidget("noise");
+    if (ImGui::IsItemDeactivatedAfterEdit()) send(train::RegenerateData{mNoise, mDataSeed});
+    tooltip("How far the points scatter from their pattern; the points are drawn again, the weights stay.");
+  }
+  if (controlShown("regenerate")) {
+    if (ImGui::Button("Regenerate")) send(train::RegenerateData{mNoise, ++mDataSeed});
+    rememberWidget("regenerate");
+    tooltip("Draws new points from the same pattern (a new data seed); the network keeps training on them.");
+  }
 }
 
 void Editor::drawFeatures() {

@@ -6,7 +6,10 @@
 #include <GLFW/glfw3.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "lesson/Lesson.h"
 #include "ui/Editor.h"
@@ -186,6 +189,8 @@ void Editor::drawLessonControls(const train::Snapshot& snapshot) {
     if (ImGui::IsItemDeactivatedAfterEdit()) commit = true;
   };
   ImGui::PushItemWidth(-ImGui::CalcTextSize("learning rate").x - ImGui::GetStyle().ItemInnerSpacing.x);
+  std::set<std::size_t> layersDrawn;  // a layer's + and - are drawn together, once
+  bool dataDrawn = false;
   for (const auto& name : page.controls) {
     if (!lesson::controlShown(page, name, mPresenter)) continue;
     if (name == "play") {
@@ -225,6 +230,16 @@ void Editor::drawLessonControls(const train::Snapshot& snapshot) {
       ImGui::SliderFloat(name == "l1" ? "L1" : "L2", &value, 0.0f, 0.1f, "%g", ImGuiSliderFlags_Logarithmic);
       rememberWidget(name);
       track();
+    } else if (name.rfind("add-neuron-", 0) == 0 || name.rfind("remove-neuron-", 0) == 0) {
+      const std::size_t layer = std::strtoul(name.c_str() + name.rfind('-') + 1, nullptr, 10);
+      if (layer >= snapshot.spec.hidden.size() || !layersDrawn.insert(layer).second) continue;
+      ImGui::AlignTextToFramePadding();
+      ImGui::Text("Hidden %zu: %zu neurons", layer + 1, targetWidth(snapshot, layer));
+      ImGui::SameLine();
+      drawLayerButtons(snapshot, layer, true);
+    } else if ((name == "noise" || name == "regenerate") && mDataset && planarData(mDataset.get())) {
+      if (std::exchange(dataDrawn, true)) continue;
+      drawNoiseAndRegenerate();
     } else {
       continue;  // a control of the full editor only: presenter mode leaves it out
     }

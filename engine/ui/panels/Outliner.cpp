@@ -98,21 +98,28 @@ void Editor::drawLayerButtons(const train::Snapshot& snapshot, std::size_t l, bo
   const std::size_t width = targetWidth(snapshot, l);
   const ImVec2 size(compact ? ImGui::GetFrameHeight() : 0.0f, 0.0f);
   const std::string id = std::to_string(l);
-  if (pressButton(compact ? "+" : "Add neuron", size)) setLayerWidth(l, width + 1);
-  if (compact) rememberWidget("add-neuron-" + id);
-  tooltip(compact ? "Add a neuron to this layer: it starts with zero outgoing weights, so nothing jumps."
-                  : "A new neuron with zero outgoing weights: the outputs do not jump.");
-  ImGui::SameLine();
-  ImGui::BeginDisabled(width <= 1);
-  if (pressButton(compact ? "-" : "Remove last neuron", size)) setLayerWidth(l, width - 1);
-  ImGui::EndDisabled();
-  if (compact) rememberWidget("remove-neuron-" + id);
-  tooltip(compact ? "Remove this layer's last neuron; the other weights stay."
-                  : "Drops the layer's last neuron; the other weights stay.");
+  // In presenter mode (the Lesson panel draws them) only the buttons the page names.
+  const bool add = controlShown("add-neuron-" + id), remove = controlShown("remove-neuron-" + id);
+  if (add) {
+    if (pressButton(compact ? "+" : "Add neuron", size)) setLayerWidth(l, width + 1);
+    if (compact) rememberWidget("add-neuron-" + id);
+    tooltip(compact ? "Add a neuron to this layer: it starts with zero outgoing weights, so nothing jumps."
+                    : "A new neuron with zero outgoing weights: the outputs do not jump.");
+  }
+  if (add && remove) ImGui::SameLine();
+  if (remove) {
+    ImGui::BeginDisabled(width <= 1);
+    if (pressButton(compact ? "-" : "Remove last neuron", size)) setLayerWidth(l, width - 1);
+    ImGui::EndDisabled();
+    if (compact) rememberWidget("remove-neuron-" + id);
+    tooltip(compact ? "Remove this layer's last neuron; the other weights stay."
+                    : "Drops the layer's last neuron; the other weights stay.");
+  }
   if (!compact) {
     if (ImGui::Button("Insert layer before")) send(train::AddLayer{l, 0, snapshot.spec.hidden[l].activation});
     tooltip("A new layer as wide as its input, starting close to an identity.");
   }
+  if (!controlShown("remove-layer-" + id)) return;
   ImGui::SameLine();
   if (ImGui::Button(compact ? "x" : "Remove layer", size)) {
     send(train::RemoveLayer{l});
