@@ -18,15 +18,6 @@ class NetworkStep : public test::HeadlessEditor {
     makeEditor("spiral");
     withParameters();
   }
-  // A point 0.3 of the way along an edge (its middle or a quarter may be where two edges cross).
-  ImVec2 alongEdge(const WeightRef& edge) const {
-    const auto from = editor->network().neuronRect(edge.layer, edge.from);
-    const auto to = editor->network().neuronRect(edge.layer + 1, edge.to);
-    EXPECT_TRUE(from && to);
-    if (!from || !to) return ImVec2(0, 0);
-    const ImVec2 a(from->max.x, from->center().y), b(to->min.x, to->center().y);
-    return ImVec2(a.x + 0.3f * (b.x - a.x), a.y + 0.3f * (b.y - a.y));
-  }
 };
 
 TEST_F(NetworkStep, TheEdgeHitTestPicksTheEdgeUnderAPoint) {

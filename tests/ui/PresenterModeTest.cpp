@@ -60,15 +60,6 @@ class PresenterMode : public test::HeadlessEditor {
     ASSERT_TRUE(editor->surfaceMode());
   }
   bool drawn(const std::string& name) const { return editor->widgetRect(name).has_value(); }
-  // A point 0.3 of the way along an edge of the network view's last frame.
-  ImVec2 alongEdge(const WeightRef& edge) const {
-    const auto from = editor->network().neuronRect(edge.layer, edge.from);
-    const auto to = editor->network().neuronRect(edge.layer + 1, edge.to);
-    EXPECT_TRUE(from && to);
-    if (!from || !to) return ImVec2(0, 0);
-    const ImVec2 a(from->max.x, from->center().y), b(to->min.x, to->center().y);
-    return ImVec2(a.x + 0.3f * (b.x - a.x), a.y + 0.3f * (b.y - a.y));
-  }
 };
 
 TEST_F(PresenterMode, TheSurfaceViewDrawsOnlyTheControlsThePageNames) {
