@@ -21,6 +21,9 @@ namespace nsb::train {
 namespace {
 
 constexpr std::size_t HISTORY_SHOWN = 2048;  // metric points in a snapshot, at most (about 2 per pixel)
+// Metric points a session keeps, unless its config says otherwise: about 20 MB (a free-running CPU run
+// recorded 25 MB a minute without a bound).
+constexpr std::size_t HISTORY_KEPT = std::size_t{1} << 17;
 
 // At most `most` points of a history: those whose index is a multiple of the smallest power of two
 // that gets there, and the last. A snapshot is made every 15 ms and a free-running CPU run records
@@ -49,6 +52,7 @@ std::uint64_t nextDatasetVersion() {
 core::Result<std::unique_ptr<Session>> LocalSession::create(TrainerConfig config,
                                                             std::shared_ptr<const data::Dataset> dataset, bool running,
                                                             double speed) {
+  if (config.historyKept == 0) config.historyKept = HISTORY_KEPT;
   auto trainer = Trainer::create(std::move(config), std::move(dataset));
   if (!trainer) return trainer.error();
   return std::unique_ptr<Session>(new LocalSession(std::move(trainer.value()), running, speed));

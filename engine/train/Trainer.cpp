@@ -312,9 +312,20 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
       MetricPoint point = takeMetricPoint();
       if (!deviceHealthy()) return done;
       mHistory.push_back(std::move(point));
+      if (mConfig.historyKept > 0 && mHistory.size() > mConfig.historyKept) halveHistory();
     }
   }
   return done;
+}
+
+void Trainer::halveHistory() {
+  const bool lastIsOdd = mHistory.size() % 2 == 0;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < mHistory.size(); i += 2, ++kept) {
+    if (kept != i) mHistory[kept] = std::move(mHistory[i]);
+  }
+  if (lastIsOdd) mHistory[kept++] = std::move(mHistory.back());
+  mHistory.resize(kept);
 }
 
 float Trainer::readElement(const compute::Tensor& flat, std::size_t index) const {

@@ -36,6 +36,9 @@ struct TrainerConfig {
   std::uint32_t stepsPerSubmit = 16;  // K: live edits take effect within K steps
   std::uint32_t metricsEvery = 0;     // steps between metric points; 0 = once per epoch
   std::size_t evalChunk = 2000;       // rows per evaluation submit
+  // Metric points kept in history(); past it every second one is dropped, the first and the last kept
+  // (a free-running CPU run records thousands a second). 0: all, as `train` writes them to its file.
+  std::size_t historyKept = 0;
 };
 
 class Trainer {
@@ -216,6 +219,8 @@ class Trainer {
 
   // One element of a flat parameter-sized buffer (params, grads, state1, state2), read from the device.
   float readElement(const compute::Tensor& flat, std::size_t index) const;
+  // Keeps the points at even indices and the last (TrainerConfig::historyKept).
+  void halveHistory();
   std::optional<std::size_t> mWatched;
   std::optional<WatchedStep> mWatchedStep;
   nn::ModelSpec mWatchedSpec;  // the network the record was taken on

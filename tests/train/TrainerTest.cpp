@@ -202,6 +202,28 @@ TEST(Trainer, MetricPointsCarryNormsAndTestMetrics) {
   EXPECT_FLOAT_EQ(static_cast<float>(p.learningRate), l.config.hyperparams.learningRate);
 }
 
+// A bounded history (the editor's sessions): past the bound every second point goes, the first and the
+// last stay, in step order; unbounded (`train`), every point stays.
+TEST(Trainer, HistoryPastItsBoundKeepsEverySecondPointAndTheEnds) {
+  Loaded l = loadPreset("spiral");
+  l.config.metricsEvery = 1;
+  l.config.historyKept = 9;  // halved at 10 points: the last is at an odd index
+  auto t = makeTrainer(l);
+  for (std::uint64_t step = 1; step <= 100; ++step) {
+    t->run(1);
+    const auto& h = t->history();
+    ASSERT_LE(h.size(), 9u) << "at step " << step;
+    EXPECT_EQ(h.front().step, 1u);
+    EXPECT_EQ(h.back().step, step);
+    for (std::size_t i = 1; i < h.size(); ++i) ASSERT_LT(h[i - 1].step, h[i].step);
+    for (const MetricPoint& p : h) ASSERT_EQ(p.gradientNorm.size(), 3u) << "a kept point keeps its contents";
+  }
+  l.config.historyKept = 0;
+  auto all = makeTrainer(l);
+  all->run(100);
+  EXPECT_EQ(all->history().size(), 100u);
+}
+
 }  // namespace
 }  // namespace nsb::train::testing
 
