@@ -33,6 +33,8 @@ pack() {
   ldd "$build/sandbox/neural-sandbox" "$build/tests/nsb_test_compute" | awk '/=> \//{print $3}' | sort -u |
     grep -Ev '/(libc|libm|libdl|librt|libpthread|ld-linux-x86-64|libcuda|libcudart|libcublas|libcublasLt|libcufft)\.so' |
     while read -r lib; do cp -L "$lib" "$out/stage/lib/"; done
+  # GCC 12's C++ runtime, used there only where the system's is older (a newer one serves our binaries).
+  mkdir -p "$out/stage/lib/compat" && mv "$out"/stage/lib/libstdc++.so.6 "$out"/stage/lib/libgcc_s.so.1 "$out/stage/lib/compat/"
   cp /usr/share/datasets/fashion-mnist/*.gz "$out/stage/data/"
   tar -C "$out/stage" -cf - . | xz -T2 -6 >"$out/bundle.tar.xz"
   rm -rf "$out/stage"
@@ -58,21 +60,10 @@ run_check() {
     return $code
   }
   say "== cuda_check $(date -u +%FT%TZ) on $(hostname)"
-  nvidia-smi -L 2>&1 | tee -a "$summary"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee -a "$summary"
   nvcc --version 2>&1 | tail -1 | tee -a "$summary"
   [ -f .gpu/bundle.tar.xz ] || { say "no .gpu/bundle.tar.xz: run 'engine/bench/cuda_check.sh pack' here and carry .gpu"; exit 2; }
   xz -dc .gpu/bundle.tar.xz | tar -C "$work" -xf -
-  export LD_LIBRARY_PATH="$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  # CUDA's libraries: the toolkit's, else PyTorch's wheels.
-  for dir in /usr/local/cuda/lib64 $(python3 -c 'import nvidia, os; print(" ".join(os.path.join(p, d, "lib") for p in nvidia.__path__ for d in os.listdir(p)))' 2>/dev/null); do
-    [ -d "$dir" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir"
-  done
-  mkdir -p /usr/share/datasets/fashion-mnist && cp "$work"/data/*.gz /usr/share/datasets/fashion-mnist/
-  if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
-    export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-  fi
-
   # The module, built here for this GPU with this toolkit (the carried one if that fails).
   local arch
   arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '.')
@@ -83,10 +74,29 @@ run_check() {
     engine/core/Check.cpp -lcublas -lcufft -o "$work/libnsb_cuda_here.so"; then
     export NSB_CUDA_MODULE="$work/libnsb_cuda_here.so"
   fi
+  local system
+  system=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+  if [ -z "$system" ] || ! grep -aq GLIBCXX_3.4.30 "$system"; then
+    LD_LIBRARY_PATH="$work/lib/compat${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  fi
+  export LD_LIBRARY_PATH="$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  # CUDA's libraries: the toolkit's, else PyTorch's wheels.
+  for dir in /usr/local/cuda/lib64 $(python3 -c 'import nvidia, os; print(" ".join(os.path.join(p, d, "lib") for p in nvidia.__path__ for d in os.listdir(p)))' 2>/dev/null); do
+    [ -d "$dir" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir"
+  done
+  mkdir -p /usr/share/datasets/fashion-mnist && cp "$work"/data/*.gz /usr/share/datasets/fashion-mnist/
+  if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+    export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  fi
+
   say "module: $NSB_CUDA_MODULE"
   local cli="$work/bin/neural-sandbox" tests="$work/bin/nsb_test_compute"
   step devices 60 "$cli" devices
   cat "$out/devices.log" >>"$summary"
+  if grep -q '^cuda: none' "$out/devices.log"; then
+    say "no CUDA device: $(grep '^cuda: none' "$out/devices.log" | sed 's/^cuda: none (\(.*\))$/\1/')"
+    exit 3
+  fi
   # The CLI tests name the build tree's executable, absent here.
   step cuda-tests 150 "$tests" --gtest_filter='*cuda*:*Cuda*:-CudaCli.*' --gtest_brief=1
   grep -E '^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]' "$out/cuda-tests.log" | head -40 >>"$summary"
