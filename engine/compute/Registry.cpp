@@ -21,6 +21,9 @@ bool isGpu(const std::string& vulkanType) { return vulkanType == "discrete" || v
 
 core::Status cudaAvailability() {
   static const core::Status status = []() -> core::Status {
+    // Cheapest first: the module's file, the driver, and only then the module with its libraries.
+    if (auto path = cuda::modulePath(); !path) return path.error();
+    if (auto driver = cuda::driverLoads(); !driver) return driver.error();
     auto module = cuda::loadModule();
     if (!module) return module.error();
     return module.value()->usable();

@@ -33,22 +33,24 @@ std::vector<std::string> candidates() {
   return paths;
 }
 
-core::Result<const ModuleApi*> load() {
+core::Result<std::string> findModule() {
   const std::vector<std::string> paths = candidates();
-  std::string path;
   for (const auto& p : paths) {
     std::error_code ignored;
-    if (std::filesystem::exists(p, ignored)) {
-      path = p;
-      break;
-    }
+    if (std::filesystem::exists(p, ignored)) return p;
   }
-  if (path.empty()) {
-    if (!moduleBuilt() && !std::getenv("NSB_CUDA_MODULE"))
-      return core::runtimeError("this build has no CUDA backend (nvcc was not found when it was configured)");
-    return core::runtimeError("the CUDA module " + (paths.empty() ? std::string(MODULE_FILE) : paths.front()) +
-                              " is missing");
-  }
+  if (!moduleBuilt() && !std::getenv("NSB_CUDA_MODULE"))
+    return core::runtimeError("this build has no CUDA backend (nvcc was not found when it was configured)");
+  if (paths.size() == 1) return core::runtimeError("the CUDA module " + paths.front() + " is missing");
+  std::string places;
+  for (const auto& p : paths) places += (places.empty() ? "" : " and ") + p;
+  return core::runtimeError(std::string("the CUDA module ") + MODULE_FILE + " is missing (looked for " + places + ")");
+}
+
+core::Result<const ModuleApi*> load() {
+  auto found = modulePath();
+  if (!found) return found.error();
+  const std::string path = found.value();
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     // dlerror names the library that is missing ("libcublas.so.13: cannot open shared object file").
@@ -67,6 +69,18 @@ core::Result<const ModuleApi*> load() {
 }
 
 }  // namespace
+
+core::Result<std::string> modulePath() { return findModule(); }
+
+core::Status driverLoads() {
+  static const core::Status status = []() -> core::Status {
+    if (dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) return core::Ok{};  // kept open: CUDA uses it
+    const char* reason = dlerror();
+    return core::runtimeError(std::string("the NVIDIA driver library libcuda.so.1 cannot be loaded (") +
+                              (reason ? reason : "not found") + ")");
+  }();
+  return status;
+}
 
 bool moduleBuilt() {
 #ifdef NSB_CUDA_MODULE_PATH
