@@ -109,6 +109,7 @@ run_check() {
     say "vulkan-tests: skipped (no NVIDIA Vulkan device in 'devices')"
   fi
   step bench 240 "$cli" bench --preset mnist-mlp --backends "$backends" --batches 256,4096 --steps 100 --repeats 3 \
+    --python "$(command -v python3)" \
     --json --out "$out/bench.json"
   grep -vE '^\{' "$out/bench.log" | tail -60 >>"$summary"
   say "== done $(date -u +%FT%TZ)"
