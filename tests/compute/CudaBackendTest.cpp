@@ -62,6 +62,50 @@ TEST(CudaPlan, TimedOrRefusedProgramsStayDirect) {
   EXPECT_EQ(refused.next(), SubmitPath::Direct);
 }
 
+// Forward ops as nn::Model::addLayers makes them: per layer a GEMM x W^T into z, then bias + activation into a.
+std::vector<Op> denseForward(const std::vector<std::size_t>& sizes, std::size_t rows) {
+  std::vector<Op> ops;
+  std::uint32_t next = 1;
+  auto tensor = [&next](std::vector<std::size_t> shape) { return Tensor{BufferId{next++}, 0, std::move(shape)}; };
+  Tensor in = tensor({rows, sizes[0]});
+  for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
+    const Tensor z = tensor({rows, sizes[l + 1]}), a = tensor({rows, sizes[l + 1]});
+    ops.emplace_back(GemmOp{.a = in, .b = tensor({sizes[l + 1], sizes[l]}), .c = z, .transB = true});
+    ops.emplace_back(BiasActivationOp{.z = z, .bias = tensor({sizes[l + 1]}), .a = a, .activation = Activation::Relu});
+    in = a;
+  }
+  return ops;
+}
+
+TEST(CudaPlan, FusedMlpTakesTheNarrowLayersAfterTheWideInput) {
+  const auto chains = cuda::planFusedMlp(denseForward({784, 64, 64, 10}, 256));
+  ASSERT_EQ(chains.size(), 1u);
+  ASSERT_EQ(chains[0].size(), 2u);
+  EXPECT_EQ(chains[0][0].gemm, 2u);
+  EXPECT_EQ(chains[0][0].bias, 3u);
+  EXPECT_EQ(chains[0][1].gemm, 4u);
+  EXPECT_EQ(chains[0][0].in, 64u);
+  EXPECT_EQ(chains[0][1].out, 10u);
+  // Narrow from the input on: every layer.
+  EXPECT_EQ(cuda::planFusedMlp(denseForward({2, 128, 128, 1}, 32)).at(0).size(), 3u);
+}
+
+TEST(CudaPlan, FusedMlpNeedsTwoNarrowLayersThatFeedEachOther) {
+  EXPECT_TRUE(cuda::planFusedMlp(denseForward({784, 129, 64, 10}, 256)).empty()) << "129 wide: one narrow layer";
+  EXPECT_TRUE(cuda::planFusedMlp(denseForward({784, 64, 10}, 256)).empty());
+  auto ops = denseForward({2, 16, 2}, 8);
+  std::get<GemmOp>(ops[2]).a.buffer = BufferId{999};  // the second layer reads something else
+  EXPECT_TRUE(cuda::planFusedMlp(ops).empty());
+  ops = denseForward({2, 16, 2}, 8);
+  std::get<GemmOp>(ops[2]).beta = 1.0f;  // accumulates into z: not a plain dense layer
+  EXPECT_TRUE(cuda::planFusedMlp(ops).empty());
+  // At most FUSED_MAX_LAYERS layers per chain; the rest start another.
+  const auto chains = cuda::planFusedMlp(denseForward(std::vector<std::size_t>(cuda::FUSED_MAX_LAYERS + 3, 8), 8));
+  ASSERT_EQ(chains.size(), 2u);
+  EXPECT_EQ(chains[0].size(), cuda::FUSED_MAX_LAYERS);
+  EXPECT_EQ(chains[1].size(), 2u);
+}
+
 // Without the module, or without the driver, `--backend cuda` is one line saying which; never a crash.
 TEST(CudaBackend, UnavailableIsOneLineNamingWhatIsMissing) {
   const core::Status status = cudaAvailability();

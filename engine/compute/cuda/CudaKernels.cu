@@ -374,7 +374,45 @@ __global__ void magnitudeKernel(SpectrumLayout layout, const float* spectrum, co
   }
 }
 
+// One block per tile of rows, one thread per output column (FUSED_MAX_WIDTH threads). Each output is the
+// GEMM's sum over k in order, then + bias, then the activation: the CPU backend's z and a to rounding.
+__global__ void fusedMlpKernel(FusedMlpArgs args) {
+  __shared__ float tile[2][FUSED_TILE_ROWS][FUSED_MAX_WIDTH];
+  const std::size_t row0 = blockIdx.x * std::size_t{FUSED_TILE_ROWS};
+  const unsigned rowsHere = static_cast<unsigned>(min(std::size_t{FUSED_TILE_ROWS}, args.rows - row0));
+  const unsigned in0 = args.layer[0].in;
+  for (unsigned e = threadIdx.x; e < rowsHere * in0; e += blockDim.x)
+    tile[0][e / in0][e % in0] = args.input[(row0 + e / in0) * in0 + e % in0];
+  __syncthreads();
+  unsigned from = 0;
+  for (unsigned l = 0; l < args.layers; ++l) {
+    const FusedMlpArgs::Layer& layer = args.layer[l];
+    const unsigned j = threadIdx.x;
+    if (j < layer.out) {
+      const float* w = layer.weight + std::size_t{j} * layer.in;
+      const float b = layer.bias[j];
+      for (unsigned r = 0; r < rowsHere; ++r) {
+        float sum = 0.0f;
+        for (unsigned k = 0; k < layer.in; ++k) sum += tile[from][r][k] * w[k];
+        const float v = sum + b;
+        const std::size_t o = (row0 + r) * layer.out + j;
+        const float a = activate(v, layer.activation);
+        layer.z[o] = v;
+        layer.a[o] = a;
+        tile[1 - from][r][j] = a;
+      }
+    }
+    __syncthreads();
+    from = 1 - from;
+  }
+}
+
 }  // namespace
+
+void launchFusedMlp(cudaStream_t stream, const FusedMlpArgs& args) {
+  const auto blocks = static_cast<unsigned>((args.rows + FUSED_TILE_ROWS - 1) / FUSED_TILE_ROWS);
+  fusedMlpKernel<<<blocks, static_cast<unsigned>(FUSED_MAX_WIDTH), 0, stream>>>(args);
+}
 
 void launchGather(cudaStream_t stream, ErrorWord* error, const void* src, DType dtype, std::size_t srcRows,
                   const std::int32_t* index, std::size_t indexCount, const std::int32_t* counters, void* dst,

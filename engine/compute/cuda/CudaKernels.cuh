@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "compute/Op.h"
+#include "compute/cuda/CudaPlan.h"
 
 namespace nsb::compute::cuda {
 
@@ -77,5 +78,22 @@ enum class SpectrumLayout {
 // re, im) or, for Single, from the images themselves.
 void launchMagnitude(cudaStream_t stream, SpectrumLayout layout, const float* spectrum, const float* images,
                      float* magnitude, std::size_t count, std::size_t height, std::size_t half);
+
+// A chain of dense layers (CudaPlan.h's planFusedMlp) in one launch: tiles of FUSED_TILE_ROWS rows stay
+// in shared memory from layer to layer; every layer's z and a are still written (backward reads them).
+struct FusedMlpArgs {
+  const float* input = nullptr;  // [rows, layer[0].in]
+  std::size_t rows = 0;
+  unsigned layers = 0;
+  struct Layer {
+    const float* weight = nullptr;  // [out, in]
+    const float* bias = nullptr;    // [out]
+    float* z = nullptr;             // [rows, out]
+    float* a = nullptr;             // [rows, out]; may be z
+    unsigned in = 0, out = 0;
+    Activation activation = Activation::Linear;
+  } layer[FUSED_MAX_LAYERS];
+};
+void launchFusedMlp(cudaStream_t stream, const FusedMlpArgs& args);
 
 }  // namespace nsb::compute::cuda

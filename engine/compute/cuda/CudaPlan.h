@@ -4,6 +4,9 @@
 // program is captured as a CUDA graph.
 #include <cstddef>
 #include <cstdint>
+#include <vector>
+
+#include "compute/Op.h"
 
 namespace nsb::compute::cuda {
 
@@ -55,5 +58,24 @@ class GraphPlan {
   bool mCaptured = false;
   std::uint32_t mRecordings = 0;
 };
+
+// The fused narrow-MLP forward pass, in the spirit of tiny-cuda-nn's fully fused MLP but in FP32 (parity
+// with the CPU backend; tiny-cuda-nn uses FP16 tensor cores). The rule: consecutive dense layers (a GEMM
+// x W^T into z, then the bias and activation of z) whose input and output widths are all at most
+// FUSED_MAX_WIDTH run as one kernel that keeps each tile of rows in shared memory from layer to layer,
+// instead of two launches per layer. A chain needs at least two layers. The input layer of an image
+// network (784 wide) stays on cuBLAS, so mnist-mlp's 64-64 and 64-10 layers are the chain.
+constexpr std::size_t FUSED_MAX_WIDTH = 128;
+constexpr std::size_t FUSED_MAX_LAYERS = 8;
+constexpr unsigned FUSED_TILE_ROWS = 16;
+
+struct FusedLayer {
+  std::size_t gemm = 0, bias = 0;  // the layer's op indices (the BiasActivationOp follows its GemmOp)
+  std::size_t in = 0, out = 0;
+};
+using FusedChain = std::vector<FusedLayer>;
+
+// The chains of a graph's ops that the fused kernel runs, in op order; ops not in one run as they are.
+std::vector<FusedChain> planFusedMlp(const std::vector<Op>& ops);
 
 }  // namespace nsb::compute::cuda

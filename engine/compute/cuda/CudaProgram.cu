@@ -22,6 +22,7 @@ CudaProgram::CudaProgram(CudaContext& context, const Graph& graph, bool timing)
     mDispatches.push_back(std::holds_alternative<LossOp>(mOps[i]) || std::holds_alternative<SpectrumOp>(mOps[i]) ? 2
                                                                                                                  : 1);
   }
+  fuse();
   if (mTiming) {
     mMicroseconds.assign(mOps.size(), 0.0);
     mEvents.assign(2 * mOps.size(), nullptr);
@@ -237,6 +238,38 @@ CudaProgram::Step CudaProgram::bind(const SpectrumOp& op) {
                     height, half);
     return true;
   };
+}
+
+// The fused narrow-MLP chains (CudaPlan.h): the chain's first op launches the fused kernel, its other ops
+// launch nothing (their timings say 0 dispatches: fused into an earlier op).
+void CudaProgram::fuse() {
+  for (const FusedChain& chain : planFusedMlp(mOps)) {
+    FusedMlpArgs args;
+    const auto& first = std::get<GemmOp>(mOps[chain.front().gemm]);
+    args.input = mContext.at<float>(first.a);
+    args.rows = first.a.rows();
+    args.layers = static_cast<unsigned>(chain.size());
+    for (std::size_t l = 0; l < chain.size(); ++l) {
+      const auto& gemm = std::get<GemmOp>(mOps[chain[l].gemm]);
+      const auto& bias = std::get<BiasActivationOp>(mOps[chain[l].bias]);
+      args.layer[l] = {mContext.at<float>(gemm.b),
+                       mContext.at<float>(bias.bias),
+                       mContext.at<float>(bias.z),
+                       mContext.at<float>(bias.a),
+                       static_cast<unsigned>(chain[l].in),
+                       static_cast<unsigned>(chain[l].out),
+                       bias.activation};
+      for (std::size_t op : {chain[l].gemm, chain[l].bias}) {
+        mSteps[op] = [] { return true; };
+        mDispatches[op] = 0;
+      }
+    }
+    mSteps[chain.front().gemm] = [this, args] {
+      launchFusedMlp(mContext.stream(), args);
+      return true;
+    };
+    mDispatches[chain.front().gemm] = 1;
+  }
 }
 
 // ---- submit ------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ class CudaProgram final : public Program {
   Step bind(const SumSquaresOp& op);
   Step bind(const SpectrumOp& op);
 
+  void fuse();
   // Runs every op once on the stream; false at the first failure.
   bool runOnce();
   void runTimed(std::uint32_t repeats);
