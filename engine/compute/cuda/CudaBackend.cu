@@ -36,6 +36,7 @@ CudaContext::CudaContext(int device) : mDevice(device) {
 }
 
 CudaContext::~CudaContext() {
+  makeCurrent();
   if (mStream) cudaStreamSynchronize(mStream);
   for (Slot& slot : mBuffers) {
     if (slot.live && slot.data) cudaFree(slot.data);
@@ -75,6 +76,7 @@ bool CudaContext::check(cufftResult result, const char* what) {
 
 void CudaContext::synchronize() {
   if (failed()) return;
+  makeCurrent();
   if (!check(cudaStreamSynchronize(mStream), "cudaStreamSynchronize")) return;
   const ErrorWord word = *mErrorHost;
   switch (word.code) {
@@ -100,6 +102,7 @@ void CudaContext::synchronize() {
 BufferId CudaContext::allocate(std::size_t bytes) {
   Slot slot{nullptr, bytes, true};
   if (!failed()) {
+    makeCurrent();
     void* memory = nullptr;
     const std::string what = "cudaMalloc of " + formatBytes(bytes);
     if (check(cudaMalloc(&memory, std::max<std::size_t>(bytes, 1)), what.c_str())) {
@@ -115,6 +118,7 @@ void CudaContext::release(BufferId id) {
   NSB_CHECK(contains(id)) << "cuda backend: release of unknown buffer " << id.value;
   Slot& slot = mBuffers[id.value - 1];
   if (slot.data) {
+    makeCurrent();
     if (mStream) cudaStreamSynchronize(mStream);  // a submitted program may still read it
     cudaFree(slot.data);
   }
@@ -180,6 +184,7 @@ class CudaBackend final : public Backend {
   }
 
   std::unique_ptr<Program> compile(const Graph& graph) override {
+    mContext.makeCurrent();
     return std::make_unique<CudaProgram>(mContext, graph, mTiming);
   }
 
@@ -192,6 +197,7 @@ class CudaBackend final : public Backend {
   // cudaMemGetInfo's free memory less MEMORY_MARGIN; CUDA has no per-buffer limit below that.
   MemoryBudget deviceBudget() const override {
     std::size_t free = 0, total = 0;
+    mContext.makeCurrent();
     if (cudaMemGetInfo(&free, &total) != cudaSuccess) {
       cudaGetLastError();
       return {.source = "cudaMemGetInfo failed"};

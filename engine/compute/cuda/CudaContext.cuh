@@ -42,6 +42,10 @@ class CudaContext {
   // Forgets a failure that left the device usable (a graph capture that a library refused).
   void forgive() { mFailure.clear(); }
 
+  // Makes the device current on the calling thread: the backend may be made on one thread and used on
+  // another (the Session's training thread), and CUDA's current device is per thread.
+  void makeCurrent() const { cudaSetDevice(mDevice); }
+
   // Waits for the stream and reads the error word the kernels write.
   void synchronize();
 

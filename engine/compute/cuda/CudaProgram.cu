@@ -304,6 +304,7 @@ void CudaProgram::runTimed(std::uint32_t repeats) {
 
 void CudaProgram::submit(std::uint32_t repeats) {
   if (mContext.failed() || repeats == 0) return;
+  mContext.makeCurrent();
   if (mTiming) {
     runTimed(repeats);
     return;
