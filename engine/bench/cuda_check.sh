@@ -63,7 +63,11 @@ run_check() {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee -a "$summary"
   nvcc --version 2>&1 | tail -1 | tee -a "$summary"
   [ -f .gpu/bundle.tar.xz ] || { say "no .gpu/bundle.tar.xz: run 'engine/bench/cuda_check.sh pack' here and carry .gpu"; exit 2; }
-  xz -dc .gpu/bundle.tar.xz | tar -C "$work" -xf -
+  if command -v xz >/dev/null; then
+    xz -dc .gpu/bundle.tar.xz | tar -C "$work" -xf -
+  else
+    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' .gpu/bundle.tar.xz "$work"
+  fi
   # The module, built here for this GPU with this toolkit (the carried one if that fails).
   local arch
   arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '.')
