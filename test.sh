@@ -17,6 +17,14 @@ fi
 echo "== default preset: build and test"
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$jobs"
+if [ -f build/default/libnsb_cuda.so ]; then
+  echo "== CUDA module: built (build/default/libnsb_cuda.so; its GPU tests skip without an NVIDIA device)"
+elif [ -x /usr/local/cuda/bin/nvcc ]; then
+  echo "== CUDA module: NOT built although nvcc is at /usr/local/cuda (see the NSB_CUDA lines of the configure)"
+  exit 1
+else
+  echo "== CUDA module: skipped (no nvcc at /usr/local/cuda)"
+fi
 ctest --preset default -j "$jobs"
 
 echo "== asan preset: build and test under AddressSanitizer + UndefinedBehaviorSanitizer"

@@ -21,6 +21,7 @@ Action addBenchCommand(CLI::App& app) {
     std::uint64_t steps = 300;
     int repeats = 5;
     bool noTorch = false, noKernels = false, json = false;
+    std::string python = "/usr/bin/python3";
     std::string out;
   };
   auto o = std::make_shared<Options>();
@@ -37,6 +38,7 @@ Action addBenchCommand(CLI::App& app) {
                   "CPU backend threads (unset: the better of 1 and 2 threads, as for PyTorch)");
   cmd->add_option("--seed", o->train.seed, "Seed");
   cmd->add_flag("--no-torch", o->noTorch, "Skip the PyTorch reference");
+  cmd->add_option("--python", o->python, "The Python that imports torch for the reference")->capture_default_str();
   cmd->add_flag("--no-kernels", o->noKernels, "Skip the device's peak and the GEMM-alone measurements");
   cmd->add_flag("--json", o->json, "Print the report as one JSON object on the last line of stdout");
   cmd->add_option("--out", o->out, "Also write the JSON report to FILE");
@@ -53,6 +55,7 @@ Action addBenchCommand(CLI::App& app) {
     config.steps = o->steps;
     config.repeats = o->repeats;
     config.torch = !o->noTorch;
+    config.python = o->python;
     config.kernels = !o->noKernels;
     config.backends.clear();
     std::stringstream list(o->backends);

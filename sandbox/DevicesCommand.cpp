@@ -13,6 +13,8 @@ Action addDevicesCommand(CLI::App& app) {
       std::printf("%s %d: %s%s\n", d.backend.c_str(), d.index, d.name.c_str(), d.autoPick ? "  [auto]" : "");
       for (const auto& [key, value] : d.properties) std::printf("    %-22s %s\n", key.c_str(), value.c_str());
     }
+    if (const auto cuda = compute::cudaAvailability(); !cuda.ok())
+      std::printf("cuda: none (%s)\n", cuda.message().c_str());
     return 0;
   };
 }

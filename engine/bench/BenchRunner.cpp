@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <span>
 #include <sstream>
 
@@ -204,10 +205,18 @@ void runTorch(const BenchConfig& config, BenchReport& report, const BenchLog& lo
     std::ofstream script(dir / "torch_reference.py");
     script << scripts.front().text;
   }
+  // PyTorch on the CPU with 1 and 2 threads; on the GPU too where the cuda backend is compared and torch
+  // sees a CUDA device.
+  std::vector<std::pair<std::string, int>> runs = {{"cpu", 1}, {"cpu", 2}};
+  if (std::find(config.backends.begin(), config.backends.end(), "cuda") != config.backends.end() &&
+      std::system((config.python + " -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)'" +
+                   " >/dev/null 2>&1")
+                      .c_str()) == 0)
+    runs.emplace_back("cuda", 1);
   const auto& h = config.base.hyperparams;
   for (std::size_t batch : config.batches) {
-    TorchEntry best;
-    for (int threads : {1, 2}) {
+    std::map<std::string, TorchEntry> best;
+    for (const auto& [device, threads] : runs) {
       json spec = config.base.spec.toJson();
       spec["optimizer"] = compute::optimizerName(h.optimizer);
       spec["lr"] = h.learningRate;
@@ -219,11 +228,12 @@ void runTorch(const BenchConfig& config, BenchReport& report, const BenchLog& lo
       spec["repeats"] = config.repeats;
       spec["threads"] = threads;
       spec["seed"] = config.base.seed;
+      spec["device"] = device;
       std::ofstream(dir / "spec.json") << spec.dump();
       const std::string command = "OPENBLAS_NUM_THREADS=" + std::to_string(threads) +
                                   " OMP_NUM_THREADS=" + std::to_string(threads) + " " + config.python + " " +
                                   (dir / "torch_reference.py").string() + " " + dir.string() + " 2>&1";
-      log("pytorch: batch " + std::to_string(batch) + ", " + std::to_string(threads) + " thread(s)");
+      log("pytorch: batch " + std::to_string(batch) + ", " + device + ", " + std::to_string(threads) + " thread(s)");
       FILE* pipe = ::popen(command.c_str(), "r");
       if (!pipe) continue;
       std::string output, lastLine;
@@ -239,11 +249,14 @@ void runTorch(const BenchConfig& config, BenchReport& report, const BenchLog& lo
         report.torchNote = "the PyTorch reference failed: " + output.substr(0, 300);
         continue;
       }
-      TorchEntry e{batch, threads, result["samples_per_sec"].get<double>(), result.value("torch", std::string())};
+      TorchEntry e{batch, device, threads, result["samples_per_sec"].get<double>(),
+                   result.value("torch", std::string())};
       report.torchAll.push_back(e);
-      if (e.samplesPerSec > best.samplesPerSec) best = e;
+      if (e.samplesPerSec > best[device].samplesPerSec) best[device] = e;
     }
-    if (best.samplesPerSec > 0) report.torch.push_back(best);
+    for (const auto& [device, entry] : best) {
+      if (entry.samplesPerSec > 0) report.torch.push_back(entry);
+    }
   }
   std::filesystem::remove_all(dir);
 }
@@ -343,8 +356,11 @@ json BenchReport::toJson() const {
   }
   json torchJson = json::array();
   for (const auto& t : torchAll) {
-    torchJson.push_back(
-        {{"batch", t.batch}, {"threads", t.threads}, {"samples_per_sec", t.samplesPerSec}, {"torch", t.version}});
+    torchJson.push_back({{"batch", t.batch},
+                         {"device", t.device},
+                         {"threads", t.threads},
+                         {"samples_per_sec", t.samplesPerSec},
+                         {"torch", t.version}});
   }
   json j = {{"model", model},           {"dataset", dataset},     {"machine", machine},
             {"peak_rss_mb", peakRssMb}, {"entries", entriesJson}, {"pytorch", torchJson}};
@@ -361,8 +377,10 @@ std::string BenchReport::toText() const {
   out << line;
   for (const auto& e : entries) {
     std::string ratio = "-";
+    // The cuda backend against PyTorch on the GPU, every other backend against PyTorch on the CPU.
+    const std::string opponent = e.backend == "cuda" ? "cuda" : "cpu";
     for (const auto& t : torch) {
-      if (t.batch == e.batch && t.samplesPerSec > 0) {
+      if (t.batch == e.batch && t.device == opponent && t.samplesPerSec > 0) {
         char r[64];
         std::snprintf(r, sizeof r, "%.2fx (%.0f/s, %d thr)", e.samplesPerSec / t.samplesPerSec, t.samplesPerSec,
                       t.threads);

@@ -26,8 +26,8 @@ struct BenchConfig {
   std::uint64_t steps = 300;  // steps per timed block
   int repeats = 5;            // timed blocks; the median is reported
   bool torch = true;
-  bool kernels = true;  // the GEMM-alone and peak measurements
-  std::string python = "/usr/bin/python3";
+  bool kernels = true;                      // the GEMM-alone and peak measurements
+  std::string python = "/usr/bin/python3";  // the interpreter that imports torch (bench --python)
 };
 
 struct OpStat {
@@ -70,6 +70,7 @@ struct BenchEntry {
 
 struct TorchEntry {
   std::size_t batch = 0;
+  std::string device = "cpu";  // "cuda": PyTorch eager on the GPU, the opponent of the cuda backend
   int threads = 1;
   double samplesPerSec = 0.0;
   std::string version;
@@ -78,7 +79,7 @@ struct TorchEntry {
 struct BenchReport {
   std::string model, dataset, machine;
   std::vector<BenchEntry> entries;
-  std::vector<TorchEntry> torch;  // best thread count per batch
+  std::vector<TorchEntry> torch;  // best thread count per batch and device
   std::vector<TorchEntry> torchAll;
   std::string torchNote;  // why there is no PyTorch figure, if none
   double peakRssMb = 0.0;

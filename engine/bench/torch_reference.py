@@ -4,7 +4,8 @@
 Usage: torch_reference.py DIR
 DIR holds x.f32 (N x D float32, little-endian raw), y.i32 (N int32 labels) and spec.json with
 inputs, hidden [{width, activation}], outputs, head, loss, optimizer, lr, beta1, beta2, epsilon, batch,
-steps, repeats, threads, seed. Prints ONE JSON line: samples_per_sec (median over the timed blocks),
+steps, repeats, threads, seed and device ("cpu", or "cuda" for PyTorch eager on the GPU: the data, model and
+permutations on the device, the clock read after torch.cuda.synchronize()). Prints ONE JSON line: samples_per_sec (median over the timed blocks),
 blocks, threads, torch, final_loss. Errors: one line on stderr, exit 2 for bad input.
 
 Fairness: the idiomatic fast PyTorch loop, nothing slowed down on purpose: the data is one float32
@@ -49,7 +50,8 @@ def load_spec(directory):
     except (OSError, ValueError) as e:
         fail(f"{path}: {e}")
     defaults = {"hidden": [], "head": "softmax", "loss": "ce", "optimizer": "adam", "lr": 1e-3, "beta1": 0.9,
-                "beta2": 0.999, "epsilon": 1e-7, "batch": 32, "steps": 100, "repeats": 5, "threads": 1, "seed": 1}
+                "beta2": 0.999, "epsilon": 1e-7, "batch": 32, "steps": 100, "repeats": 5, "threads": 1, "seed": 1,
+                "device": "cpu"}
     for key, value in defaults.items():
         spec.setdefault(key, value)
     for key in ("inputs", "outputs"):
@@ -66,6 +68,10 @@ def load_spec(directory):
     if (spec["head"], spec["loss"]) not in {("softmax", "ce"), ("softmax", "mse"), ("sigmoid", "bce"),
                                             ("sigmoid", "mse"), ("linear", "mse")}:
         fail(f"{path}: the {spec['head']} head does not go with the {spec['loss']} loss")
+    if spec["device"] not in ("cpu", "cuda"):
+        fail(f"{path}: device {spec['device']!r} is not supported (cpu, cuda)")
+    if spec["device"] == "cuda" and not torch.cuda.is_available():
+        fail(f"{path}: device 'cuda' but torch.cuda.is_available() is false")
     if spec["optimizer"] not in ("adam", "adamw", "sgd"):
         fail(f"{path}: optimizer {spec['optimizer']!r} is not supported (adam, adamw, sgd)")
     return spec
@@ -128,8 +134,10 @@ def main():
     spec = load_spec(directory)
     torch.set_num_threads(spec["threads"])
     torch.manual_seed(spec["seed"])
+    device = torch.device(spec["device"])
     x, y = load_data(directory, spec)
-    model = build(spec)
+    x, y = x.to(device), y.to(device)
+    model = build(spec).to(device)
     criterion = loss_function(spec)
     betas = (spec["beta1"], spec["beta2"])
     if spec["optimizer"] == "adam":
@@ -141,13 +149,17 @@ def main():
 
     batch, n = spec["batch"], x.shape[0]
     per_epoch = n // batch  # the last partial batch is dropped, as the engine does
-    state = {"perm": torch.randperm(n), "cursor": 0}
+    state = {"perm": torch.randperm(n, device=device), "cursor": 0}
+
+    def synchronize():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
     def run(steps):
         loss = None
         for _ in range(steps):
             if state["cursor"] == per_epoch:
-                state["perm"], state["cursor"] = torch.randperm(n), 0
+                state["perm"], state["cursor"] = torch.randperm(n, device=device), 0
             index = state["perm"][state["cursor"] * batch:(state["cursor"] + 1) * batch]
             state["cursor"] += 1
             optimizer.zero_grad(set_to_none=True)
@@ -157,15 +169,17 @@ def main():
         return loss
 
     run(max(10, spec["steps"] // 5))  # warm-up: allocator, thread pool, first-touch of the weights
+    synchronize()
     blocks = []
     loss = None
     for _ in range(spec["repeats"]):
         start = time.perf_counter()
         loss = run(spec["steps"])
+        synchronize()
         seconds = time.perf_counter() - start
         blocks.append(batch * spec["steps"] / seconds)
     print(json.dumps({"samples_per_sec": statistics.median(blocks), "blocks": blocks, "threads": spec["threads"],
-                      "torch": torch.__version__, "final_loss": float(loss.item())}))
+                      "torch": torch.__version__, "device": spec["device"], "final_loss": float(loss.item())}))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "compute/cpu/CpuBackend.h"
+#include "compute/cuda/CudaModule.h"
 #include "compute/vulkan/VulkanBackend.h"
 #include "core/Log.h"
 #include "gpu/VulkanContext.h"
@@ -10,15 +11,30 @@
 namespace nsb::compute {
 namespace {
 
-// The slot for CUDA: `auto` takes it first once compute/cuda/ exists, when this build has the CUDA
-// backend and an NVIDIA GPU is present. There is no CUDA backend yet, so it is never usable.
-bool cudaUsable() { return false; }
+// Whether --backend cuda can be made here: the module loads and the driver sees a device. `auto` takes
+// it first.
+bool cudaUsable() { return static_cast<bool>(cudaAvailability()); }
 
 bool isGpu(const std::string& vulkanType) { return vulkanType == "discrete" || vulkanType == "integrated"; }
 
 }  // namespace
 
-std::vector<std::string> availableBackends() { return {"cpu", "vulkan"}; }
+core::Status cudaAvailability() {
+  static const core::Status status = []() -> core::Status {
+    // Cheapest first: the module's file, the driver, and only then the module with its libraries.
+    if (auto path = cuda::modulePath(); !path) return path.error();
+    if (auto driver = cuda::driverLoads(); !driver) return driver.error();
+    auto module = cuda::loadModule();
+    if (!module) return module.error();
+    return module.value()->usable();
+  }();
+  return status;
+}
+
+std::vector<std::string> availableBackends() {
+  if (cudaUsable()) return {"cpu", "vulkan", "cuda"};
+  return {"cpu", "vulkan"};
+}
 
 AutoChoice chooseAuto(const BackendOptions& options) {
   if (cudaUsable()) return {"cuda", std::max(options.device, 0)};
@@ -51,7 +67,13 @@ core::Result<std::unique_ptr<Backend>> makeBackend(const std::string& kind, cons
   if (kind == "vulkan") return vulkan::createVulkanBackend(options);
   if (kind == "auto") {
     const AutoChoice choice = chooseAuto(options);
-    if (choice.backend == "vulkan") {
+    if (choice.backend == "cuda") {
+      BackendOptions gpuOptions = options;
+      gpuOptions.device = choice.device;
+      auto backend = cuda::loadModule().value()->create(gpuOptions);
+      if (backend) return backend;
+      core::log().warn("auto: the CUDA GPU failed ({}); training on the CPU", backend.message());
+    } else if (choice.backend == "vulkan") {
       BackendOptions gpuOptions = options;
       gpuOptions.device = choice.device;
       auto backend = vulkan::createVulkanBackend(gpuOptions);
@@ -62,7 +84,12 @@ core::Result<std::unique_ptr<Backend>> makeBackend(const std::string& kind, cons
     }
     return createCpuBackend(options);
   }
-  if (kind == "cuda") return core::runtimeError("--backend cuda: this build has no cuda backend");
+  if (kind == "cuda") {
+    if (auto status = cudaAvailability(); !status) return core::runtimeError("--backend cuda: " + status.message());
+    auto backend = cuda::loadModule().value()->create(options);
+    if (!backend) return core::Error{"--backend cuda: " + backend.message(), backend.error().kind};
+    return backend;
+  }
   return core::badInput("--backend: unknown backend '" + kind + "' (expected auto, cpu, vulkan or cuda)");
 }
 
@@ -97,6 +124,12 @@ std::vector<DeviceDescription> listDevices() {
                                                    std::to_string(info.maxWorkgroupInvocations) + " invocations)"},
                         {"timestamp period", std::to_string(info.timestampPeriod) + " ns"}},
                        pick.backend == "vulkan" && pick.device == info.index});
+  }
+  if (cudaUsable()) {
+    for (auto device : cuda::loadModule().value()->devices()) {
+      device.autoPick = pick.backend == "cuda" && pick.device == device.index;
+      devices.push_back(std::move(device));
+    }
   }
   return devices;
 }

@@ -40,8 +40,12 @@ struct AutoChoice {
 };
 AutoChoice chooseAuto(const BackendOptions& options);
 
-// The backend kinds compiled into this build.
+// The backend kinds that can be made here: cpu, vulkan, and cuda where cudaAvailability() is Ok.
 std::vector<std::string> availableBackends();
+
+// Ok when --backend cuda can be made here (this build made the CUDA module, it loads, and the NVIDIA
+// driver sees a device), else the one line saying what is missing. Asked once; the answer is kept.
+core::Status cudaAvailability();
 
 // One device a backend can run on, for `neural-sandbox devices`.
 struct DeviceDescription {

@@ -150,6 +150,21 @@ inline bool allFinite(const std::vector<double>& values) {
   return true;
 }
 
+// The backends the parameterised suites run on: every available one, and "cuda" always, so that the CUDA
+// cases are registered on every machine and skip with the reason where it cannot run (skipUnusable).
+inline std::vector<std::string> testedBackends() {
+  std::vector<std::string> names = availableBackends();
+  if (std::find(names.begin(), names.end(), "cuda") == names.end()) names.push_back("cuda");
+  return names;
+}
+
+// Skips the test, with the reason, when `name` is "cuda" and no CUDA backend can be made here.
+#define NSB_SKIP_UNLESS_USABLE(name)                                                  \
+  if ((name) == "cuda") {                                                             \
+    if (const auto cudaStatus = ::nsb::compute::cudaAvailability(); !cudaStatus.ok()) \
+      GTEST_SKIP() << "no CUDA backend here: " << cudaStatus.message();               \
+  }
+
 inline std::unique_ptr<Backend> makeBackend(const std::string& name, BackendOptions options = {}) {
   auto backend = createBackend(name, options);
   if (!backend.ok()) {
