@@ -61,9 +61,11 @@ core::Result<std::string> Client::download(const std::string& path) {
   return error ? core::runtimeError(mUrl + ": GET " + path + ": no data") : error.error();
 }
 
-core::Status Client::stream(const std::string& path, const std::function<bool(const json&)>& onFrame) {
+core::Status Client::stream(const std::string& path, const std::function<bool(const json&)>& onFrame,
+                            std::chrono::milliseconds timeout) {
   std::string pending;  // bytes of an event not yet complete
-  bool stopped = false;
+  bool stopped = false, timedOut = false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   std::string errorBody;
   auto result = mHttp->Get(
@@ -76,6 +78,10 @@ core::Status Client::stream(const std::string& path, const std::function<bool(co
         if (status >= 400) {
           errorBody.append(data, std::min<std::size_t>(length, 4096));
           return true;
+        }
+        if (timeout.count() > 0 && std::chrono::steady_clock::now() > deadline) {
+          timedOut = true;
+          return false;
         }
         pending.append(data, length);
         // Events end with a blank line; only "data:" lines carry a frame (":" lines keep the stream alive).
@@ -93,6 +99,9 @@ core::Status Client::stream(const std::string& path, const std::function<bool(co
         return pending.size() < (1u << 20);
       });
   if (stopped) return core::Ok{};
+  if (timedOut) {
+    return core::runtimeError(mUrl + ": GET " + path + ": no end after " + std::to_string(timeout.count()) + " ms");
+  }
   if (status >= 400) {
     const json body = json::parse(errorBody, nullptr, false);
     std::string message = body.is_object() && body.contains("error") && body["error"].is_string()

@@ -2,6 +2,7 @@
 // Client: the other end of Server (remote/Server.h), for `neural-sandbox remote` and the tests. Each call
 // is one HTTP request; the server's JSON errors come back as errors: 4xx as bad input with the server's
 // one line, 5xx and a server that cannot be reached as runtime errors.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -29,8 +30,10 @@ class Client {
   // The body as bytes (a checkpoint).
   core::Result<std::string> download(const std::string& path);
   // Reads a Server-Sent Events stream, calling onFrame with each frame's JSON until it returns false
-  // (Ok then) or the stream ends (a runtime error: the connection was lost or closed).
-  core::Status stream(const std::string& path, const std::function<bool(const nlohmann::json&)>& onFrame);
+  // (Ok then), the stream ends (a runtime error: the connection was lost or closed) or, when `timeout`
+  // is not zero, that time has passed (a runtime error; the server's keep-alives let it be noticed).
+  core::Status stream(const std::string& path, const std::function<bool(const nlohmann::json&)>& onFrame,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
  private:
   Client(std::string url, std::unique_ptr<httplib::Client> http);

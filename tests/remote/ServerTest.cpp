@@ -65,13 +65,14 @@ TEST(RemoteServer, JobTrainsAndItsStreamShowsIt) {
 
   // Frames come with a growing step and the metric points as they are taken.
   std::vector<json> frames;
-  const auto start = std::chrono::steady_clock::now();
-  auto streamed = client.stream("/jobs/" + id + "/stream", [&](const json& frame) {
-    frames.push_back(frame);
-    const bool enough = frames.size() >= 5 && !frame["history"].empty() &&
-                        frame.value("step", 0ull) > frames.front().value("step", 0ull);
-    return !enough && std::chrono::steady_clock::now() - start < std::chrono::seconds(20);
-  });
+  auto streamed = client.stream(
+      "/jobs/" + id + "/stream",
+      [&](const json& frame) {
+        frames.push_back(frame);
+        return frames.size() < 5 || frame["history"].empty() ||
+               frame.value("step", 0ull) <= frames.front().value("step", 0ull);
+      },
+      std::chrono::seconds(20));
   ASSERT_TRUE(streamed) << streamed.message();
   ASSERT_GE(frames.size(), 5u);
   EXPECT_EQ(frames.back().value("job", ""), id);
@@ -250,14 +251,18 @@ TEST(RemoteServer, AStreamBeyondMaxViewersGets503AndItsSlotFreesWhenAViewerLeave
   std::atomic<bool> leave{false};
   std::thread first([&] {
     Client viewer = connect(server);
-    (void)viewer.stream(path, [&](const json&) {
-      ++frames;
-      return !leave.load();
-    });
+    (void)viewer.stream(
+        path,
+        [&](const json&) {
+          ++frames;
+          return !leave.load();
+        },
+        std::chrono::seconds(30));
   });
   ASSERT_TRUE(waitFor([&] { return frames > 0; }));
   Client second = connect(server);
-  auto refused = second.stream(path, [](const json&) { return false; });
+  auto refused = second.stream(
+      path, [](const json&) { return false; }, std::chrono::seconds(10));
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.message().find("HTTP 503"), std::string::npos) << refused.message();
   EXPECT_NE(refused.message().find("--max-viewers"), std::string::npos) << refused.message();
@@ -268,10 +273,13 @@ TEST(RemoteServer, AStreamBeyondMaxViewersGets503AndItsSlotFreesWhenAViewerLeave
   first.join();
   bool admitted = false;
   EXPECT_TRUE(waitFor([&] {
-    auto again = second.stream(path, [&](const json&) {
-      admitted = true;
-      return false;
-    });
+    (void)second.stream(
+        path,
+        [&](const json&) {
+          admitted = true;
+          return false;
+        },
+        std::chrono::seconds(5));
     return admitted;
   })) << "the slot of the viewer that left was not freed";
 }
