@@ -109,14 +109,20 @@ void addCommon(CLI::App& cmd, RemoteOptions& o) {
   cmd.add_flag("--json", o.json, "Print one JSON object as the last line of stdout");
 }
 
-json numberOrNull(const json& v) { return v.is_number() ? v : json(nullptr); }
+// A metric as `train` prints it (%.4g), "-" where not measured.
+std::string number(const json& v) {
+  if (!v.is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v.get<double>());
+  return text;
+}
 
 void printStatus(const json& s) {
   std::fprintf(stderr, "job %s: %s, %s, step %llu of %llu, epoch %.2f, loss %s", s.value("job", "").c_str(),
                s.value("state", "").c_str(), s.value("preset", "").c_str(),
                static_cast<unsigned long long>(s.value("step", std::uint64_t{0})),
                static_cast<unsigned long long>(s.value("end_step", std::uint64_t{0})), s.value("epoch", 0.0),
-               s["loss"].is_number() ? std::to_string(s["loss"].get<double>()).c_str() : "-");
+               number(s["loss"]).c_str());
   if (s["test_accuracy"].is_number())
     std::fprintf(stderr, ", test accuracy %.2f%%", 100.0 * s["test_accuracy"].get<double>());
   std::fprintf(stderr, "\n");
@@ -186,8 +192,8 @@ Action addRemoteCommand(CLI::App& app) {
             if (step <= seenStep) continue;
             seenStep = step;
             std::fprintf(stderr, "epoch %.2f step %llu: train loss %s, test loss %s", p.value("epoch", 0.0),
-                         static_cast<unsigned long long>(step), numberOrNull(p["train_loss"]).dump().c_str(),
-                         numberOrNull(p["test_loss"]).dump().c_str());
+                         static_cast<unsigned long long>(step), number(p["train_loss"]).c_str(),
+                         number(p["test_loss"]).c_str());
             if (p["test_accuracy"].is_number())
               std::fprintf(stderr, ", test accuracy %.2f%%", 100.0 * p["test_accuracy"].get<double>());
             std::fprintf(stderr, "\n");

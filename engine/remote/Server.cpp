@@ -31,6 +31,11 @@ namespace {
 constexpr std::size_t CONTROL_THREADS = 4;
 // How long a control request waits for the session to take its command.
 constexpr std::chrono::seconds COMMAND_TIMEOUT{10};
+// A running job's session stays paused and runs the Step commands the supervisor queues, never more
+// than its last epoch needs (a session left running would overshoot by a whole supervisor tick), about
+// QUEUE_SECONDS of them ahead: a command sent meanwhile waits behind them, at most that long.
+constexpr double QUEUE_SECONDS = 0.1;
+constexpr std::chrono::milliseconds SUPERVISOR_TICK{25};
 // Frames a stream's status carries of the recent past.
 constexpr std::size_t FRAME_POINTS = 8, FRAME_EVENTS = 8;
 
@@ -83,7 +88,13 @@ struct Job {
   Clock::time_point lastCheckpoint = Clock::now();
   std::uint64_t metricsStep = 0;  // the last metric point written to the data folder
   std::optional<json> lastMetric;
-  std::shared_ptr<const train::Snapshot> framed;  // the snapshot of the last frame
+  std::uint64_t queuedTo = 0;   // the step the Steps queued so far reach
+  double stepsPerSecond = 0.0;  // measured by the supervisor while running
+  std::uint64_t rateStep = 0;
+  Clock::time_point rateTime = Clock::now();
+  std::shared_ptr<const train::Snapshot> framed;  // the snapshot and state of the last frame
+  std::string framedState;
+  Clock::time_point lastFrame{};
   std::shared_ptr<const std::string> frame;
   std::vector<std::shared_ptr<Viewer>> viewers;
   bool removed = false;  // DELETE took it out of the server: the supervisor leaves it alone
@@ -97,7 +108,7 @@ struct Job {
               {"end_step", start.endStep},
               {"epoch", s.epoch},
               {"loss", numberOrNull(s.lastLoss)},
-              {"steps_per_second", s.stepsPerSecond},
+              {"steps_per_second", state == "running" ? stepsPerSecond : 0.0},
               {"backend", s.backend},
               {"device", s.device},
               {"hyperparams", s.hyperparams.toJson()},
@@ -181,6 +192,7 @@ struct Server::Impl {
       job->hasCheckpoint = true;
       job->checkpointStep = job->start.session->latest()->step;
     }
+    job->queuedTo = job->start.session->latest()->step;
     if (resume) {
       const auto metrics = folder.readMetrics(id);
       if (!metrics.empty()) {
@@ -208,7 +220,6 @@ struct Server::Impl {
       const std::string saved = state && state->is_object() ? state->value("state", "paused") : "paused";
       auto& j = *job.value();
       j.state = saved == "running" || saved == "stopped" || saved == "done" ? saved : "paused";
-      if (j.state == "running") j.start.session->submit(train::Resume{});
       core::log().info("job {}: resumed at step {} ({})", id, j.checkpointStep, j.state);
       jobs[id] = std::move(job.value());
     }
@@ -245,7 +256,6 @@ struct Server::Impl {
       std::lock_guard lock(j.mutex);
       setState(j, "running");
     }
-    j.start.session->submit(train::Resume{});
     {
       std::lock_guard lock(jobsMutex);
       jobs[id.value()] = job.value();
@@ -284,10 +294,14 @@ struct Server::Impl {
         return replyError(res, 409, "job " + job->id + " is " + state + ", not running");
       }
       setState(*job, action == "resume" ? "running" : action == "pause" ? "paused" : "stopped");
+      job->rateStep = job->start.session->latest()->step;
+      job->rateTime = Clock::now();
       if (action == "stop") job->lastCheckpoint = Clock::time_point{};  // a checkpoint at once
     }
-    auto applied = action == "resume" ? command(*job, train::Resume{}) : command(*job, train::Pause{});
-    if (!applied) return replyError(res, 500, applied.message());
+    // The supervisor queues no more Steps now; a Pause answers once the queued ones have run.
+    if (action != "resume") {
+      if (auto applied = command(*job, train::Pause{}); !applied) return replyError(res, 500, applied.message());
+    }
     supervisorWake.notify_one();
     reply(res, 200, status(*job));
   }
@@ -412,10 +426,13 @@ struct Server::Impl {
         if (job.start.stopAtAccuracy && std::isfinite(p.test.accuracy) && p.test.accuracy >= *job.start.stopAtAccuracy)
           end = true;
       }
-      if (end) {
-        job.start.session->submit(train::Pause{});
+      if (s.divergence) {
+        setState(job, "paused");  // the session paused itself; the status says why
+      } else if (end) {
         setState(job, "done");
         job.lastCheckpoint = Clock::time_point{};
+      } else {
+        queueSteps(job, s);
       }
     }
     // Checkpoints: one at a time, every checkpointSeconds while the step moves.
@@ -441,8 +458,11 @@ struct Server::Impl {
     }
     if (!s.history.empty()) job.lastMetric = metricPointJson(s.history.back());
     // Frames: one per new snapshot, shared by every viewer of the job.
-    if (snapshot != job.framed) {
+    const bool frameDue = Clock::now() - job.lastFrame >= std::chrono::duration<double>(1.0 / config.frameRate);
+    if (frameDue && (snapshot != job.framed || job.state != job.framedState)) {
+      job.lastFrame = Clock::now();
       job.framed = snapshot;
+      job.framedState = job.state;
       json frame = job.status(s);
       json points = json::array(), events = json::array();
       for (std::size_t i = s.history.size() > FRAME_POINTS ? s.history.size() - FRAME_POINTS : 0; i < s.history.size();
@@ -461,8 +481,30 @@ struct Server::Impl {
     }
   }
 
+  // Keeps about QUEUE_SECONDS of steps queued on a running job, never past its end step.
+  void queueSteps(Job& job, const train::Snapshot& s) {
+    const auto now = Clock::now();
+    const double dt = std::chrono::duration<double>(now - job.rateTime).count();
+    if (dt >= 0.2) {
+      const double rate = static_cast<double>(s.step - std::min(s.step, job.rateStep)) / dt;
+      job.stepsPerSecond = job.stepsPerSecond > 0 ? 0.5 * (job.stepsPerSecond + rate) : rate;
+      job.rateStep = s.step;
+      job.rateTime = now;
+    }
+    // Steps dropped by the session (a device error) or a step moved by a load: queue from where it is.
+    if (job.queuedTo < s.step) job.queuedTo = s.step;
+    const auto ahead = static_cast<double>(job.queuedTo - s.step);
+    const double wanted = std::max<double>(s.stepsPerSubmit, job.stepsPerSecond * QUEUE_SECONDS);
+    if (ahead >= wanted || job.queuedTo >= job.start.endStep) return;
+    const auto steps = static_cast<std::uint32_t>(
+        std::min<double>({wanted - ahead + s.stepsPerSubmit, static_cast<double>(job.start.endStep - job.queuedTo),
+                          static_cast<double>(UINT32_MAX)}));
+    job.start.session->submit(train::Step{steps});
+    job.queuedTo += steps;
+  }
+
   void superviseLoop() {
-    const auto period = std::chrono::duration<double>(1.0 / std::max(config.frameRate, 0.1));
+    const auto period = SUPERVISOR_TICK;
     while (!stopping) {
       std::vector<std::shared_ptr<Job>> all;
       {

@@ -15,9 +15,10 @@
 //   DELETE /jobs/ID                 the job and its folder
 // Threads: one pool of maxViewers + CONTROL_THREADS (Server::new_task_queue) instead of httplib's
 // default, so that at most maxViewers streams hold a thread and control requests keep the rest; one
-// supervisor thread publishes frames, writes checkpoints every checkpointSeconds and ends jobs at their
-// last epoch. Each viewer has one latest-frame slot: a slow client only ever misses frames, it never
-// blocks a job or another viewer. Not yet: uploads, tokens and TLS, the watch page.
+// supervisor thread queues a running job's steps (its session stays paused and runs Step commands, so
+// that a job ends exactly at its last epoch's step, as `train` does), publishes frames and writes
+// checkpoints every checkpointSeconds. Each viewer has one latest-frame slot: a slow client only ever misses frames, it
+// never blocks a job or another viewer. Not yet: uploads, tokens and TLS, the watch page.
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -47,6 +47,24 @@ TEST(RemoteCli, DetachedJobIsListedStoppedAndRemoved) {
   EXPECT_EQ(lineCount(gone.err), 1) << gone.err;
 }
 
+TEST(RemoteCli, ARemoteRunEndsWhereALocalOneDoesWithTheSameResults) {
+  TempDir dir;
+  ServerProcess server(dir.path.string());
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  const std::string flags = " --preset xor --backend cpu --epochs 4 --seed 5 --hidden 6,6 --json";
+  const auto remote = run("remote train --server " + server.url() + flags);
+  ASSERT_EQ(remote.code, 0) << remote.err;
+  const auto local = run("train" + flags);
+  ASSERT_EQ(local.code, 0) << local.err;
+  const auto r = lastJsonLine(remote.out), l = lastJsonLine(local.out);
+  EXPECT_EQ(r.value("state", ""), "done");
+  EXPECT_EQ(r.value("step", 0ull), l.value("steps", 1ull)) << "the job did not end at its last epoch's step";
+  // The same seed, batches and backend on the same machine: the same weights, so the same numbers.
+  EXPECT_EQ(r["test_loss"], l["test_loss"]) << remote.out << local.out;
+  EXPECT_EQ(r["test_accuracy"], l["test_accuracy"]);
+  EXPECT_NE(remote.err.find("epoch 4.00 step"), std::string::npos) << "no validation lines: " << remote.err;
+}
+
 TEST(RemoteCli, BadInputIsOneLineAndExit2AndAnUnreachableServerExit1) {
   TempDir dir;
   ServerProcess server(dir.path.string());
