@@ -195,7 +195,7 @@ core::Result<json> parseRequestJson(std::string_view body) {
   json parsed;
   try {
     parsed = json::parse(body.begin(), body.end(), depthLimit, true, false);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number out of range (found by the fuzzer)
     if (tooDeep) return core::badInput("request: nested deeper than " + std::to_string(MAX_JSON_DEPTH) + " levels");
     std::string what = e.what();
     if (const auto colon = what.rfind(": "); colon != std::string::npos) what = what.substr(colon + 2);

@@ -213,6 +213,7 @@ TEST(RemoteServer, BadRequestsGetA4xxWithOneLineNamingTheField) {
   } cases[] = {
       {"POST", "/jobs", "{", 400, "request: not JSON"},
       {"POST", "/jobs", "[1, 2]", 400, "request: expected a JSON object"},
+      {"POST", "/jobs", R"({"lr": 1e99999})", 400, "request: not JSON (number overflow"},
       {"POST", "/jobs", deep, 400, "nested deeper"},
       {"POST", "/jobs", R"({"colour": "red"})", 400, "colour: unknown field"},
       {"POST", "/jobs", R"({"lr": "fast"})", 400, "lr: must be a number"},
