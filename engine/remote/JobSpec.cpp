@@ -198,6 +198,8 @@ core::Result<json> parseRequestJson(std::string_view body) {
   } catch (const json::exception& e) {  // a syntax error, or a number out of range (found by the fuzzer)
     if (tooDeep) return core::badInput("request: nested deeper than " + std::to_string(MAX_JSON_DEPTH) + " levels");
     std::string what = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ...": the last part.
+    if (const auto id = what.find("] "); id != std::string::npos) what = what.substr(id + 2);
     if (const auto colon = what.rfind(": "); colon != std::string::npos) what = what.substr(colon + 2);
     return core::badInput("request: not JSON (" + what + ")");
   }
