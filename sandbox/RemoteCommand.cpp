@@ -199,9 +199,16 @@ Action addRemoteCommand(CLI::App& app) {
             std::fprintf(stderr, "\n");
           }
           const std::string state = frame.value("state", "");
-          return state != "done" && state != "stopped";
+          return state != "done" && state != "stopped" && !frame["divergence"].is_string();
         });
         if (!followed) return fail(followed.error());
+        if (last["divergence"].is_string()) {
+          // As `train` ends on a divergence; the job stays paused on the server, its last good weights kept.
+          std::fprintf(stderr, "neural-sandbox: job %s diverged at step %llu (%s); paused\n", id.c_str(),
+                       static_cast<unsigned long long>(last.value("step", std::uint64_t{0})),
+                       last["divergence"].get<std::string>().c_str());
+          return 1;
+        }
         last.erase("history");
         last.erase("recent_events");
         printStatus(last);

@@ -113,7 +113,8 @@ struct Job {
               {"device", s.device},
               {"hyperparams", s.hyperparams.toJson()},
               {"checkpoint_step", hasCheckpoint ? json(checkpointStep) : json(nullptr)},
-              {"events", s.events.size()}};
+              {"events", s.events.size()},
+              {"divergence", s.divergence ? json(s.divergence->what) : json(nullptr)}};
     json metric = !s.history.empty() ? metricPointJson(s.history.back()) : lastMetric.value_or(json(nullptr));
     for (const char* key : {"test_loss", "test_accuracy", "test_mse"}) {
       j[key] = metric.is_object() ? metric[key] : json(nullptr);
