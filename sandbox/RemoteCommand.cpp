@@ -199,14 +199,15 @@ Action addRemoteCommand(CLI::App& app) {
             std::fprintf(stderr, "\n");
           }
           const std::string state = frame.value("state", "");
-          return state != "done" && state != "stopped" && !frame["divergence"].is_string();
+          return state != "done" && state != "stopped" && !frame["divergence"].is_object();
         });
         if (!followed) return fail(followed.error());
-        if (last["divergence"].is_string()) {
+        if (const json& d = last["divergence"]; d.is_object()) {
           // As `train` ends on a divergence; the job stays paused on the server, its last good weights kept.
-          std::fprintf(stderr, "neural-sandbox: job %s diverged at step %llu (%s); paused\n", id.c_str(),
-                       static_cast<unsigned long long>(last.value("step", std::uint64_t{0})),
-                       last["divergence"].get<std::string>().c_str());
+          std::fprintf(
+              stderr, "neural-sandbox: job %s diverged at step %llu (%s); paused with the weights of step %llu\n",
+              id.c_str(), static_cast<unsigned long long>(d.value("step", std::uint64_t{0})),
+              d.value("what", "").c_str(), static_cast<unsigned long long>(d.value("good_step", std::uint64_t{0})));
           return 1;
         }
         last.erase("history");

@@ -114,7 +114,10 @@ struct Job {
               {"hyperparams", s.hyperparams.toJson()},
               {"checkpoint_step", hasCheckpoint ? json(checkpointStep) : json(nullptr)},
               {"events", s.events.size()},
-              {"divergence", s.divergence ? json(s.divergence->what) : json(nullptr)}};
+              {"divergence", s.divergence ? json{{"what", s.divergence->what},
+                                                 {"step", s.divergence->step},
+                                                 {"good_step", s.divergence->goodStep}}
+                                          : json(nullptr)}};
     json metric = !s.history.empty() ? metricPointJson(s.history.back()) : lastMetric.value_or(json(nullptr));
     for (const char* key : {"test_loss", "test_accuracy", "test_mse"}) {
       j[key] = metric.is_object() ? metric[key] : json(nullptr);

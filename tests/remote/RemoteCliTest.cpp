@@ -65,6 +65,26 @@ TEST(RemoteCli, ARemoteRunEndsWhereALocalOneDoesWithTheSameResults) {
   EXPECT_NE(remote.err.find("epoch 4.00 step"), std::string::npos) << "no validation lines: " << remote.err;
 }
 
+TEST(RemoteCli, ADivergedJobIsPausedAndRemoteTrainEndsWithOneLineAsTrainDoes) {
+  TempDir dir;
+  ServerProcess server(dir.path.string());
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  const std::string flags = " --preset reg-plane --lr 10 --optimizer sgd --epochs 50 --backend cpu";
+  const auto local = run("train" + flags);
+  ASSERT_EQ(local.code, 1) << local.err;
+  const auto remote = run("remote train --json --server " + server.url() + flags);
+  EXPECT_EQ(remote.code, 1) << remote.err;
+  // The step the loss went non-finite at, as `train` names it.
+  const auto at = local.err.find("diverged at step ");
+  ASSERT_NE(at, std::string::npos) << local.err;
+  const std::string step = local.err.substr(at, local.err.find(' ', at + 17) - at);
+  EXPECT_NE(remote.err.find(step), std::string::npos) << remote.err << " vs " << local.err;
+  EXPECT_NE(remote.err.find("; paused"), std::string::npos) << remote.err;
+  const auto list = run("remote list --json --server " + server.url());
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_EQ(lastJsonLine(list.out)["jobs"][0].value("state", ""), "paused");
+}
+
 TEST(RemoteCli, BadInputIsOneLineAndExit2AndAnUnreachableServerExit1) {
   TempDir dir;
   ServerProcess server(dir.path.string());
