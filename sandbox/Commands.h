@@ -23,6 +23,10 @@ Action addDescendCommand(CLI::App& app);
 Action addLandscapeCommand(CLI::App& app);
 // `lessons`: the shipped lessons (engine/lesson).
 Action addLessonsCommand(CLI::App& app);
+// `serve`: training jobs over HTTP (engine/remote/Server.h).
+Action addServeCommand(CLI::App& app);
+// `remote ...`: the client of `serve`.
+Action addRemoteCommand(CLI::App& app);
 // The editor: `gui`, and with defaultCommand its flags on `app` too, for running without a subcommand.
 Action addGuiCommand(CLI::App& app, bool defaultCommand);
 

@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
   auto descend = nsb::sandbox::addDescendCommand(app);
   auto landscape = nsb::sandbox::addLandscapeCommand(app);
   auto lessons = nsb::sandbox::addLessonsCommand(app);
+  auto serve = nsb::sandbox::addServeCommand(app);
+  auto remote = nsb::sandbox::addRemoteCommand(app);
   auto gui = nsb::sandbox::addGuiCommand(app, true);
   try {
     app.parse(argc, argv);
@@ -79,6 +81,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("landscape")) return landscape();
     if (app.got_subcommand("lessons")) return lessons();
     if (app.got_subcommand("train")) return train();
+    if (app.got_subcommand("serve")) return serve();
+    if (app.got_subcommand("remote")) return remote();
     return gui();  // `gui`, or no subcommand: the editor on the default preset
   } catch (const std::exception& e) {
     std::fprintf(stderr, "neural-sandbox: %s\n", e.what());

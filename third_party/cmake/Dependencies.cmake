@@ -14,6 +14,14 @@ find_package(glm CONFIG REQUIRED)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 add_library(nsb::openblas ALIAS PkgConfig::OPENBLAS)
 
+# cpp-httplib 0.11.4 (serve and remote): Debian's compiled library; its pkg-config file carries the
+# CPPHTTPLIB_*_SUPPORT definitions the library was built with, which the header must see the same.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+find_package(OpenSSL REQUIRED)
+add_library(nsb_httplib INTERFACE)
+target_link_libraries(nsb_httplib INTERFACE PkgConfig::HTTPLIB OpenSSL::SSL Threads::Threads)
+add_library(nsb::httplib ALIAS nsb_httplib)
+
 # stb (PNG writing): header-only, implementation compiled once in the project.
 find_path(STB_INCLUDE_DIR stb_image_write.h PATH_SUFFIXES stb REQUIRED)
 add_library(nsb_stb INTERFACE)

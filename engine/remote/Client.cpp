@@ -1,0 +1,117 @@
+#include "remote/Client.h"
+
+#include <httplib.h>
+
+#include <regex>
+
+namespace nsb::remote {
+
+using nlohmann::json;
+
+namespace {
+
+// The server's answer as a result: its JSON, or its error line.
+core::Result<json> answer(const std::string& url, const httplib::Result& result, const std::string& what) {
+  if (!result) return core::runtimeError(url + ": " + what + ": " + httplib::to_string(result.error()));
+  const json body = json::parse(result->body, nullptr, false);
+  if (result->status >= 400) {
+    std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
+                              ? body["error"].get<std::string>()
+                              : "HTTP " + std::to_string(result->status);
+    message = "server: " + message + " (HTTP " + std::to_string(result->status) + ")";
+    return result->status < 500 ? core::badInput(message) : core::runtimeError(message);
+  }
+  if (body.is_discarded()) return core::runtimeError(url + ": " + what + ": the reply is not JSON");
+  return body;
+}
+
+}  // namespace
+
+core::Result<Client> Client::connect(const std::string& url) {
+  static const std::regex pattern(R"(http://[A-Za-z0-9.\-]+:[0-9]{1,5})");
+  if (!std::regex_match(url, pattern)) {
+    return core::badInput("--server " + url + ": expected http://HOST:PORT");
+  }
+  auto http = std::make_unique<httplib::Client>(url);
+  if (!http->is_valid()) return core::badInput("--server " + url + ": not a valid address");
+  http->set_connection_timeout(5);
+  http->set_read_timeout(60);  // a download waits for the session's checkpoint
+  return Client(url, std::move(http));
+}
+
+Client::Client(std::string url, std::unique_ptr<httplib::Client> http) : mUrl(std::move(url)), mHttp(std::move(http)) {}
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+Client::~Client() = default;
+
+core::Result<json> Client::get(const std::string& path) { return answer(mUrl, mHttp->Get(path), "GET " + path); }
+
+core::Result<json> Client::post(const std::string& path, const json& body) {
+  return answer(mUrl, mHttp->Post(path, body.dump(), "application/json"), "POST " + path);
+}
+
+core::Result<json> Client::remove(const std::string& path) {
+  return answer(mUrl, mHttp->Delete(path), "DELETE " + path);
+}
+
+core::Result<std::string> Client::download(const std::string& path) {
+  auto result = mHttp->Get(path);
+  if (result && result->status == 200) return std::move(result->body);
+  auto error = answer(mUrl, result, "GET " + path);
+  return error ? core::runtimeError(mUrl + ": GET " + path + ": no data") : error.error();
+}
+
+core::Status Client::stream(const std::string& path, const std::function<bool(const json&)>& onFrame,
+                            std::chrono::milliseconds timeout) {
+  std::string pending;  // bytes of an event not yet complete
+  bool stopped = false, timedOut = false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  std::string errorBody;
+  auto result = mHttp->Get(
+      path,
+      [&](const httplib::Response& response) {
+        status = response.status;
+        return true;
+      },
+      [&](const char* data, std::size_t length) {
+        if (status >= 400) {
+          errorBody.append(data, std::min<std::size_t>(length, 4096));
+          return true;
+        }
+        if (timeout.count() > 0 && std::chrono::steady_clock::now() > deadline) {
+          timedOut = true;
+          return false;
+        }
+        pending.append(data, length);
+        // Events end with a blank line; only "data:" lines carry a frame (":" lines keep the stream alive).
+        for (std::size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
+          const std::string event = pending.substr(0, end);
+          pending.erase(0, end + 2);
+          if (event.rfind("data: ", 0) != 0) continue;
+          const json frame = json::parse(event.substr(6), nullptr, false);
+          if (frame.is_discarded()) continue;
+          if (!onFrame(frame)) {
+            stopped = true;
+            return false;
+          }
+        }
+        return pending.size() < (1u << 20);
+      });
+  if (stopped) return core::Ok{};
+  if (timedOut) {
+    return core::runtimeError(mUrl + ": GET " + path + ": no end after " + std::to_string(timeout.count()) + " ms");
+  }
+  if (status >= 400) {
+    const json body = json::parse(errorBody, nullptr, false);
+    std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
+                              ? body["error"].get<std::string>()
+                              : "HTTP " + std::to_string(status);
+    message = "server: " + message + " (HTTP " + std::to_string(status) + ")";
+    return status < 500 ? core::Status(core::badInput(message)) : core::Status(core::runtimeError(message));
+  }
+  if (!result) return core::runtimeError(mUrl + ": GET " + path + ": " + httplib::to_string(result.error()));
+  return core::runtimeError(mUrl + ": GET " + path + ": the stream ended");
+}
+
+}  // namespace nsb::remote

@@ -1,0 +1,44 @@
+#pragma once
+// Client: the other end of Server (remote/Server.h), for `neural-sandbox remote` and the tests. Each call
+// is one HTTP request; the server's JSON errors come back as errors: 4xx as bad input with the server's
+// one line, 5xx and a server that cannot be reached as runtime errors.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/Result.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace nsb::remote {
+
+class Client {
+ public:
+  // `url`: http://HOST:PORT (what `serve` prints). Bad input naming --server when it is not one.
+  static core::Result<Client> connect(const std::string& url);
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  ~Client();
+
+  core::Result<nlohmann::json> get(const std::string& path);
+  core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body = nlohmann::json::object());
+  core::Result<nlohmann::json> remove(const std::string& path);
+  // The body as bytes (a checkpoint).
+  core::Result<std::string> download(const std::string& path);
+  // Reads a Server-Sent Events stream, calling onFrame with each frame's JSON until it returns false
+  // (Ok then), the stream ends (a runtime error: the connection was lost or closed) or, when `timeout`
+  // is not zero, that time has passed (a runtime error; the server's keep-alives let it be noticed).
+  core::Status stream(const std::string& path, const std::function<bool(const nlohmann::json&)>& onFrame,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
+ private:
+  Client(std::string url, std::unique_ptr<httplib::Client> http);
+  std::string mUrl;
+  std::unique_ptr<httplib::Client> mHttp;
+};
+
+}  // namespace nsb::remote

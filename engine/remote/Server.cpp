@@ -1,0 +1,631 @@
+#include "remote/Server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "core/Log.h"
+#include "nn/Checkpoint.h"
+#include "remote/DataFolder.h"
+#include "train/Snapshot.h"
+
+namespace nsb::remote {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Threads beside the streams' for control requests (each holds one for a request or a keep-alive).
+constexpr std::size_t CONTROL_THREADS = 4;
+// How long a control request waits for the session to take its command.
+constexpr std::chrono::seconds COMMAND_TIMEOUT{10};
+// A running job's session stays paused and runs the Step commands the supervisor queues, never more
+// than its last epoch needs (a session left running would overshoot by a whole supervisor tick), about
+// QUEUE_SECONDS of them ahead: a command sent meanwhile waits behind them, at most that long.
+constexpr double QUEUE_SECONDS = 0.1;
+constexpr std::chrono::milliseconds SUPERVISOR_TICK{25};
+// Frames a stream's status carries of the recent past.
+constexpr std::size_t FRAME_POINTS = 8, FRAME_EVENTS = 8;
+
+json numberOrNull(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+void reply(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump() + "\n", "application/json");
+}
+
+void replyError(httplib::Response& res, int status, const std::string& message) {
+  reply(res, status, json{{"error", message}});
+}
+
+// One stream's slot: the latest frame it has not sent yet. The supervisor overwrites it; the stream's
+// thread takes it.
+struct Viewer {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::shared_ptr<const std::string> frame;
+  bool closed = false;
+
+  void offer(std::shared_ptr<const std::string> next) {
+    {
+      std::lock_guard lock(mutex);
+      frame = std::move(next);
+    }
+    changed.notify_one();
+  }
+  void close() {
+    {
+      std::lock_guard lock(mutex);
+      closed = true;
+    }
+    changed.notify_one();
+  }
+};
+
+}  // namespace
+
+struct Job {
+  std::string id;
+  JobSpec spec;
+  JobStart start;
+  std::mutex mutex;  // guards everything below
+  std::string state = "paused";
+  std::uint64_t checkpointStep = 0;
+  bool hasCheckpoint = false;
+  std::uint64_t pendingCheckpoint = 0;  // the SaveCheckpoint's sequence while it is queued
+  Clock::time_point lastCheckpoint = Clock::now();
+  std::uint64_t metricsStep = 0;  // the last metric point written to the data folder
+  std::optional<json> lastMetric;
+  std::uint64_t queuedTo = 0;   // the step the Steps queued so far reach
+  double stepsPerSecond = 0.0;  // measured by the supervisor while running
+  std::uint64_t rateStep = 0;
+  Clock::time_point rateTime = Clock::now();
+  std::shared_ptr<const train::Snapshot> framed;  // the snapshot and state of the last frame
+  std::string framedState;
+  Clock::time_point lastFrame{};
+  std::shared_ptr<const std::string> frame;
+  std::vector<std::shared_ptr<Viewer>> viewers;
+  bool removed = false;  // DELETE took it out of the server: the supervisor leaves it alone
+
+  // The job as status and frames show it. Called with the mutex held.
+  json status(const train::Snapshot& s) const {
+    json j = {{"job", id},
+              {"state", state},
+              {"preset", start.presetName},
+              {"step", s.step},
+              {"end_step", start.endStep},
+              {"epoch", s.epoch},
+              {"loss", numberOrNull(s.lastLoss)},
+              {"steps_per_second", state == "running" ? stepsPerSecond : 0.0},
+              {"backend", s.backend},
+              {"device", s.device},
+              {"hyperparams", s.hyperparams.toJson()},
+              {"checkpoint_step", hasCheckpoint ? json(checkpointStep) : json(nullptr)},
+              {"events", s.events.size()},
+              {"divergence", s.divergence ? json{{"what", s.divergence->what},
+                                                 {"step", s.divergence->step},
+                                                 {"good_step", s.divergence->goodStep}}
+                                          : json(nullptr)}};
+    json metric = !s.history.empty() ? metricPointJson(s.history.back()) : lastMetric.value_or(json(nullptr));
+    for (const char* key : {"test_loss", "test_accuracy", "test_mse"}) {
+      j[key] = metric.is_object() ? metric[key] : json(nullptr);
+    }
+    return j;
+  }
+};
+
+struct Server::Impl {
+  ServerConfig config;
+  JobFactory factory;
+  DataFolder folder;
+  httplib::Server http;
+  int port = 0;
+  std::mutex jobsMutex;
+  std::map<std::string, std::shared_ptr<Job>> jobs;
+  std::atomic<std::size_t> viewers{0};
+  std::atomic<bool> stopping{false};
+  std::mutex supervisorMutex;
+  std::condition_variable supervisorWake;
+  std::thread supervisor;
+
+  Impl(ServerConfig c, JobFactory f, DataFolder d)
+      : config(std::move(c)), factory(std::move(f)), folder(std::move(d)) {}
+
+  std::shared_ptr<Job> find(const std::string& id) {
+    std::lock_guard lock(jobsMutex);
+    const auto it = jobs.find(id);
+    return it == jobs.end() ? nullptr : it->second;
+  }
+
+  // The job named by the route's first match, or a 404 already written.
+  std::shared_ptr<Job> jobOf(const httplib::Request& req, httplib::Response& res) {
+    auto job = find(req.matches[1]);
+    if (!job) replyError(res, 404, "no job " + std::string(req.matches[1]));
+    return job;
+  }
+
+  json status(Job& job) {
+    const auto snapshot = job.start.session->latest();
+    std::lock_guard lock(job.mutex);
+    return job.status(*snapshot);
+  }
+
+  void setState(Job& job, const std::string& state) {
+    job.state = state;
+    if (auto written = folder.writeJson(job.id, "state.json", json{{"state", state}}); !written) {
+      core::log().warn("job {}: {}", job.id, written.message());
+    }
+  }
+
+  // Submits and waits until the session has taken it: its outcome, or an error line.
+  core::Status command(Job& job, train::Command c) {
+    auto& session = *job.start.session;
+    const std::uint64_t sequence = session.submit(std::move(c));
+    if (!session.awaitApplied(sequence, COMMAND_TIMEOUT)) {
+      return core::runtimeError("job " + job.id + ": the session did not answer in time");
+    }
+    const auto snapshot = session.latest();
+    if (const auto* outcome = train::findOutcome(*snapshot, sequence); outcome && !outcome->ok) {
+      return core::badInput(outcome->message);
+    }
+    return core::Ok{};
+  }
+
+  // Makes a job's session from its spec; with a checkpoint in its folder, from there.
+  core::Result<std::shared_ptr<Job>> makeJob(const std::string& id, const JobSpec& spec, bool resume) {
+    auto start = factory(spec);
+    if (!start) return start.error();
+    auto job = std::make_shared<Job>();
+    job->id = id;
+    job->spec = spec;
+    job->start = std::move(start.value());
+    if (resume && std::filesystem::exists(folder.checkpointPath(id))) {
+      NSB_TRY(command(*job, train::LoadCheckpoint{folder.checkpointPath(id)}));
+      job->hasCheckpoint = true;
+      job->checkpointStep = job->start.session->latest()->step;
+    }
+    job->queuedTo = job->start.session->latest()->step;
+    if (resume) {
+      const auto metrics = folder.readMetrics(id);
+      if (!metrics.empty()) {
+        job->lastMetric = metrics.back();
+        job->metricsStep = metrics.back().value("step", std::uint64_t{0});
+      }
+    }
+    return job;
+  }
+
+  void resumeJobs() {
+    for (const auto& id : folder.jobIds()) {
+      auto specJson = folder.readJson(id, "spec.json");
+      auto spec = specJson ? parseJobSpec(specJson.value()) : core::Result<JobSpec>(specJson.error());
+      if (!spec) {
+        core::log().warn("job {}: not resumed: {}", id, spec.message());
+        continue;
+      }
+      auto job = makeJob(id, spec.value(), true);
+      if (!job) {
+        core::log().warn("job {}: not resumed: {}", id, job.message());
+        continue;
+      }
+      auto state = folder.readJson(id, "state.json");
+      const std::string saved = state && state->is_object() ? state->value("state", "paused") : "paused";
+      auto& j = *job.value();
+      j.state = saved == "running" || saved == "stopped" || saved == "done" ? saved : "paused";
+      core::log().info("job {}: resumed at step {} ({})", id, j.checkpointStep, j.state);
+      jobs[id] = std::move(job.value());
+    }
+  }
+
+  // --- routes ---
+
+  void createJob(const httplib::Request& req, httplib::Response& res) {
+    auto body = parseRequestJson(req.body);
+    if (!body) return replyError(res, 400, body.message());
+    auto spec = parseJobSpec(body.value());
+    if (!spec) return replyError(res, 400, spec.message());
+    {
+      std::lock_guard lock(jobsMutex);
+      if (jobs.size() >= config.maxJobs) {
+        return replyError(res, 429,
+                          "the server holds " + std::to_string(jobs.size()) + " jobs, at most " +
+                              std::to_string(config.maxJobs) + " (--max-jobs); remove one first");
+      }
+    }
+    auto id = folder.newJob();
+    if (!id) return replyError(res, 500, id.message());
+    auto job = makeJob(id.value(), spec.value(), false);
+    if (!job) {
+      (void)folder.remove(id.value());
+      return replyError(res, job.error().kind == core::ErrorKind::BadInput ? 400 : 500, job.message());
+    }
+    if (auto written = folder.writeJson(id.value(), "spec.json", spec->toJson()); !written) {
+      (void)folder.remove(id.value());
+      return replyError(res, 500, written.message());
+    }
+    auto& j = *job.value();
+    {
+      std::lock_guard lock(j.mutex);
+      setState(j, "running");
+    }
+    {
+      std::lock_guard lock(jobsMutex);
+      jobs[id.value()] = job.value();
+    }
+    core::log().info("job {}: created ({})", id.value(), spec->toJson().dump());
+    reply(res, 201, status(j));
+  }
+
+  void listJobs(httplib::Response& res) {
+    std::vector<std::shared_ptr<Job>> all;
+    {
+      std::lock_guard lock(jobsMutex);
+      for (const auto& [id, job] : jobs) all.push_back(job);
+    }
+    json list = json::array();
+    for (const auto& job : all) list.push_back(status(*job));
+    reply(res, 200, json{{"jobs", list}});
+  }
+
+  void control(const httplib::Request& req, httplib::Response& res, const std::string& action) {
+    auto job = jobOf(req, res);
+    if (!job) return;
+    if (!req.body.empty()) {
+      auto body = parseRequestJson(req.body);
+      if (!body) return replyError(res, 400, body.message());
+      if (!body->is_object() || !body->empty()) return replyError(res, 400, "request: " + action + " takes no fields");
+    }
+    std::string state;
+    {
+      std::lock_guard lock(job->mutex);
+      state = job->state;
+      if (action == "resume" && (state == "done" || state == "stopped")) {
+        return replyError(res, 409, "job " + job->id + " is " + state + "; it cannot resume");
+      }
+      if (action == "pause" && state != "running") {
+        return replyError(res, 409, "job " + job->id + " is " + state + ", not running");
+      }
+      setState(*job, action == "resume" ? "running" : action == "pause" ? "paused" : "stopped");
+      job->rateStep = job->start.session->latest()->step;
+      job->rateTime = Clock::now();
+      if (action == "stop") job->lastCheckpoint = Clock::time_point{};  // a checkpoint at once
+    }
+    // The supervisor queues no more Steps now; a Pause answers once the queued ones have run.
+    if (action != "resume") {
+      if (auto applied = command(*job, train::Pause{}); !applied) return replyError(res, 500, applied.message());
+    }
+    supervisorWake.notify_one();
+    reply(res, 200, status(*job));
+  }
+
+  void editHyperparams(const httplib::Request& req, httplib::Response& res) {
+    auto job = jobOf(req, res);
+    if (!job) return;
+    auto body = parseRequestJson(req.body);
+    if (!body) return replyError(res, 400, body.message());
+    auto edit = parseHyperparamEdit(body.value());
+    if (!edit) return replyError(res, 400, edit.message());
+    train::Hyperparams h = job->start.session->latest()->hyperparams;
+    if (auto updated = h.update(edit.value()); !updated) return replyError(res, 400, updated.message());
+    auto applied = command(*job, train::SetHyperparams{h});
+    if (!applied)
+      return replyError(res, applied.error().kind == core::ErrorKind::BadInput ? 409 : 500, applied.message());
+    reply(res, 200, status(*job));
+  }
+
+  void download(const httplib::Request& req, httplib::Response& res) {
+    auto job = jobOf(req, res);
+    if (!job) return;
+    const std::string path = folder.checkpointPath(job->id);
+    auto saved = command(*job, train::SaveCheckpoint{path});
+    if (!saved) return replyError(res, 500, saved.message());
+    auto checkpoint = nn::loadCheckpoint(path);
+    if (!checkpoint) return replyError(res, 500, checkpoint.message());
+    checkpoint->extra.update(job->start.checkpointExtra);
+    auto bytes = nn::serializeCheckpoint(checkpoint.value());
+    if (!bytes) return replyError(res, 500, bytes.message());
+    res.status = 200;
+    res.set_content(std::string(bytes->begin(), bytes->end()), "application/octet-stream");
+  }
+
+  void metrics(const httplib::Request& req, httplib::Response& res) {
+    auto job = jobOf(req, res);
+    if (!job) return;
+    reply(res, 200, json{{"job", job->id}, {"metrics", folder.readMetrics(job->id)}});
+  }
+
+  void removeJob(const httplib::Request& req, httplib::Response& res) {
+    std::shared_ptr<Job> job;
+    {
+      std::lock_guard lock(jobsMutex);
+      const auto it = jobs.find(req.matches[1]);
+      if (it == jobs.end()) return replyError(res, 404, "no job " + std::string(req.matches[1]));
+      job = it->second;
+      jobs.erase(it);
+    }
+    {
+      std::lock_guard lock(job->mutex);
+      for (auto& viewer : job->viewers) viewer->close();
+      job->viewers.clear();
+      job->removed = true;
+    }
+    // The session takes what is queued (a checkpoint being written into the folder) before it goes; it
+    // is destroyed with the last request that still holds the job.
+    job->start.session->submit(train::Pause{});
+    (void)job->start.session->sync(COMMAND_TIMEOUT);
+    if (auto removed = folder.remove(job->id); !removed) return replyError(res, 500, removed.message());
+    reply(res, 200, json{{"job", job->id}, {"removed", true}});
+  }
+
+  void stream(const httplib::Request& req, httplib::Response& res) {
+    auto job = jobOf(req, res);
+    if (!job) return;
+    if (viewers.fetch_add(1) >= config.maxViewers) {
+      viewers.fetch_sub(1);
+      return replyError(res, 503,
+                        "the server has " + std::to_string(config.maxViewers) + " streams open (--max-viewers)");
+    }
+    auto viewer = std::make_shared<Viewer>();
+    {
+      std::lock_guard lock(job->mutex);
+      viewer->frame = job->frame;
+      job->viewers.push_back(viewer);
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, viewer](std::size_t, httplib::DataSink& sink) {
+          std::unique_lock lock(viewer->mutex);
+          viewer->changed.wait_for(lock, std::chrono::seconds(1),
+                                   [&] { return viewer->frame || viewer->closed || stopping.load(); });
+          if (viewer->closed || stopping) {
+            lock.unlock();
+            sink.done();
+            return true;
+          }
+          if (!viewer->frame) {
+            lock.unlock();
+            static constexpr char KEEP_ALIVE[] = ": keep-alive\n\n";  // finds a closed connection
+            return sink.write(KEEP_ALIVE, sizeof KEEP_ALIVE - 1);
+          }
+          const std::string event = "data: " + *viewer->frame + "\n\n";
+          viewer->frame.reset();
+          lock.unlock();
+          return sink.write(event.data(), event.size());
+        },
+        [this, job, viewer](bool) {
+          {
+            std::lock_guard lock(job->mutex);
+            std::erase(job->viewers, viewer);
+          }
+          viewers.fetch_sub(1);
+        });
+  }
+
+  // --- the supervisor ---
+
+  void supervise(Job& job) {
+    const auto snapshot = job.start.session->latest();
+    std::lock_guard lock(job.mutex);
+    if (job.removed) return;
+    const auto& s = *snapshot;
+    if (job.state == "running") {
+      bool end = s.step >= job.start.endStep;
+      if (!s.history.empty()) {
+        const auto& p = s.history.back();
+        const double loss = std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss;
+        if (job.start.stopAtLoss && loss <= *job.start.stopAtLoss) end = true;
+        if (job.start.stopAtAccuracy && std::isfinite(p.test.accuracy) && p.test.accuracy >= *job.start.stopAtAccuracy)
+          end = true;
+      }
+      if (s.divergence) {
+        setState(job, "paused");  // the session paused itself; the status says why
+      } else if (end) {
+        setState(job, "done");
+        job.lastCheckpoint = Clock::time_point{};
+      } else {
+        queueSteps(job, s);
+      }
+    }
+    // Checkpoints: one at a time, every checkpointSeconds while the step moves.
+    if (job.pendingCheckpoint != 0 && s.appliedSequence >= job.pendingCheckpoint) {
+      if (const auto* outcome = train::findOutcome(s, job.pendingCheckpoint); outcome && outcome->ok) {
+        job.checkpointStep = outcome->step;
+        job.hasCheckpoint = true;
+      } else if (outcome) {
+        core::log().warn("job {}: {}", job.id, outcome->message);
+      }
+      job.pendingCheckpoint = 0;
+    }
+    const double since = std::chrono::duration<double>(Clock::now() - job.lastCheckpoint).count();
+    if (job.pendingCheckpoint == 0 && since >= config.checkpointSeconds &&
+        (!job.hasCheckpoint || s.step != job.checkpointStep)) {
+      job.pendingCheckpoint = job.start.session->submit(train::SaveCheckpoint{folder.checkpointPath(job.id)});
+      job.lastCheckpoint = Clock::now();
+      if (auto written = folder.appendMetrics(job.id, s.history, job.metricsStep); written) {
+        job.metricsStep = written.value();
+      } else {
+        core::log().warn("job {}: {}", job.id, written.message());
+      }
+    }
+    if (!s.history.empty()) job.lastMetric = metricPointJson(s.history.back());
+    // Frames: one per new snapshot, shared by every viewer of the job.
+    const bool frameDue = Clock::now() - job.lastFrame >= std::chrono::duration<double>(1.0 / config.frameRate);
+    if (frameDue && (snapshot != job.framed || job.state != job.framedState)) {
+      job.lastFrame = Clock::now();
+      job.framed = snapshot;
+      job.framedState = job.state;
+      json frame = job.status(s);
+      json points = json::array(), events = json::array();
+      for (std::size_t i = s.history.size() > FRAME_POINTS ? s.history.size() - FRAME_POINTS : 0; i < s.history.size();
+           ++i) {
+        points.push_back(metricPointJson(s.history[i]));
+      }
+      for (std::size_t i = s.events.size() > FRAME_EVENTS ? s.events.size() - FRAME_EVENTS : 0; i < s.events.size();
+           ++i) {
+        const auto& e = s.events[i];
+        events.push_back({{"step", e.step}, {"what", e.what}, {"before", e.before}, {"after", e.after}});
+      }
+      frame["history"] = std::move(points);
+      frame["recent_events"] = std::move(events);
+      job.frame = std::make_shared<const std::string>(frame.dump());
+      for (auto& viewer : job.viewers) viewer->offer(job.frame);
+    }
+  }
+
+  // Keeps about QUEUE_SECONDS of steps queued on a running job, never past its end step.
+  void queueSteps(Job& job, const train::Snapshot& s) {
+    const auto now = Clock::now();
+    const double dt = std::chrono::duration<double>(now - job.rateTime).count();
+    if (dt >= 0.2) {
+      const double rate = static_cast<double>(s.step - std::min(s.step, job.rateStep)) / dt;
+      job.stepsPerSecond = job.stepsPerSecond > 0 ? 0.5 * (job.stepsPerSecond + rate) : rate;
+      job.rateStep = s.step;
+      job.rateTime = now;
+    }
+    // Steps dropped by the session (a device error) or a step moved by a load: queue from where it is.
+    if (job.queuedTo < s.step) job.queuedTo = s.step;
+    const auto ahead = static_cast<double>(job.queuedTo - s.step);
+    const double wanted = std::max<double>(s.stepsPerSubmit, job.stepsPerSecond * QUEUE_SECONDS);
+    if (ahead >= wanted || job.queuedTo >= job.start.endStep) return;
+    const auto steps = static_cast<std::uint32_t>(
+        std::min<double>({wanted - ahead + s.stepsPerSubmit, static_cast<double>(job.start.endStep - job.queuedTo),
+                          static_cast<double>(UINT32_MAX)}));
+    job.start.session->submit(train::Step{steps});
+    job.queuedTo += steps;
+  }
+
+  void superviseLoop() {
+    const auto period = SUPERVISOR_TICK;
+    while (!stopping) {
+      std::vector<std::shared_ptr<Job>> all;
+      {
+        std::lock_guard lock(jobsMutex);
+        for (const auto& [id, job] : jobs) all.push_back(job);
+      }
+      for (const auto& job : all) supervise(*job);
+      std::unique_lock lock(supervisorMutex);
+      supervisorWake.wait_for(lock, period, [&] { return stopping.load(); });
+    }
+  }
+
+  void routes() {
+    const std::string id = "/jobs/([0-9a-z]+)";
+    http.Get("/version", [](const httplib::Request&, httplib::Response& res) {
+      reply(res, 200,
+            json{{"server", "neural-sandbox"},
+                 {"protocol", REMOTE_PROTOCOL},
+                 {"snapshot_protocol", train::SNAPSHOT_PROTOCOL},
+                 {"command_protocol", train::COMMAND_PROTOCOL}});
+    });
+    http.Post("/jobs", [this](const httplib::Request& req, httplib::Response& res) { createJob(req, res); });
+    http.Get("/jobs", [this](const httplib::Request&, httplib::Response& res) { listJobs(res); });
+    http.Get(id, [this](const httplib::Request& req, httplib::Response& res) {
+      if (auto job = jobOf(req, res)) reply(res, 200, status(*job));
+    });
+    for (const std::string action : {"pause", "resume", "stop"}) {
+      http.Post(id + "/" + action,
+                [this, action](const httplib::Request& req, httplib::Response& res) { control(req, res, action); });
+    }
+    http.Post(id + "/hyperparams",
+              [this](const httplib::Request& req, httplib::Response& res) { editHyperparams(req, res); });
+    http.Get(id + "/checkpoint", [this](const httplib::Request& req, httplib::Response& res) { download(req, res); });
+    http.Get(id + "/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics(req, res); });
+    http.Get(id + "/stream", [this](const httplib::Request& req, httplib::Response& res) { stream(req, res); });
+    http.Delete(id, [this](const httplib::Request& req, httplib::Response& res) { removeJob(req, res); });
+    // Whatever no route answered (or httplib refused: a body over the limit) gets a JSON error.
+    http.set_error_handler(
+        httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+          // httplib calls this for every status >= 400: the routes' own errors already have their body.
+          if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          if (res.status == 413) {
+            replyError(res, 413, "request: the body is over " + std::to_string(MAX_REQUEST_BYTES) + " bytes");
+          } else if (res.status == 404) {
+            replyError(res, 404, "no route " + req.method + " " + req.path.substr(0, 128));
+          } else {
+            replyError(res, res.status, "request: refused with HTTP status " + std::to_string(res.status));
+          }
+          return httplib::Server::HandlerResponse::Handled;
+        }));
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
+      std::string what = "unknown error";
+      try {
+        if (e) std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        what = ex.what();
+      } catch (...) {
+      }
+      replyError(res, 500, "internal error: " + what);
+    });
+    http.set_payload_max_length(MAX_REQUEST_BYTES);
+    http.set_keep_alive_timeout(2);
+    http.set_read_timeout(5);
+    http.set_write_timeout(5);
+    const std::size_t threads = config.maxViewers + CONTROL_THREADS;
+    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  }
+};
+
+core::Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config, JobFactory factory) {
+  if (config.maxViewers < 1 || config.maxViewers > 1024) return core::badInput("--max-viewers: must be 1 to 1024");
+  if (config.maxJobs < 1 || config.maxJobs > 1024) return core::badInput("--max-jobs: must be 1 to 1024");
+  if (!(config.checkpointSeconds >= 0.1)) return core::badInput("--checkpoint-every: at least 0.1 seconds");
+  auto folder = DataFolder::open(config.dataDir);
+  if (!folder) return folder.error();
+  auto impl = std::make_unique<Impl>(config, std::move(factory), std::move(folder.value()));
+  impl->routes();
+  if (config.port == 0) {
+    impl->port = impl->http.bind_to_any_port(config.host);
+    if (impl->port < 0) return core::badInput("--bind " + config.host + ":0: cannot bind");
+  } else {
+    if (!impl->http.bind_to_port(config.host, config.port)) {
+      return core::badInput("--bind " + config.host + ":" + std::to_string(config.port) +
+                            ": cannot bind (in use, or not an address of this machine)");
+    }
+    impl->port = config.port;
+  }
+  impl->resumeJobs();
+  impl->supervisor = std::thread([raw = impl.get()] { raw->superviseLoop(); });
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : mImpl(std::move(impl)) {}
+
+Server::~Server() {
+  stop();
+  if (mImpl->supervisor.joinable()) mImpl->supervisor.join();
+}
+
+int Server::port() const { return mImpl->port; }
+
+core::Status Server::run() {
+  if (!mImpl->http.listen_after_bind() && !mImpl->stopping) return core::runtimeError("the server stopped listening");
+  return core::Ok{};
+}
+
+void Server::stop() {
+  mImpl->stopping = true;
+  mImpl->supervisorWake.notify_all();
+  {
+    std::lock_guard lock(mImpl->jobsMutex);
+    for (const auto& [id, job] : mImpl->jobs) {
+      std::lock_guard jobLock(job->mutex);
+      for (auto& viewer : job->viewers) viewer->close();
+    }
+  }
+  mImpl->http.stop();
+}
+
+}  // namespace nsb::remote

@@ -1,0 +1,80 @@
+#pragma once
+// Server: `neural-sandbox serve`, training jobs over HTTP (cpp-httplib). Each job is a train::Session
+// as the editor uses one, made by the serve command from a JobSpec; the server steers it through
+// Session::submit only. Routes (JSON in and out, every error {"error": "one line"} with its 4xx/5xx):
+//   GET    /version                 protocol versions
+//   POST   /jobs                    create a job from a JobSpec: 201 {"job": ID, ...status}
+//   GET    /jobs                    {"jobs": [status...]}
+//   GET    /jobs/ID                 status
+//   POST   /jobs/ID/pause|resume|stop
+//   POST   /jobs/ID/hyperparams     a live edit (JobSpec.h: parseHyperparamEdit)
+//   GET    /jobs/ID/checkpoint      the job's weights now (safetensors)
+//   GET    /jobs/ID/metrics         the metric history kept in the data folder
+//   GET    /jobs/ID/stream          Server-Sent Events: one frame (status + recent metrics and events)
+//                                   at most frameRate times a second; 503 beyond maxViewers streams
+//   DELETE /jobs/ID                 the job and its folder
+// Threads: one pool of maxViewers + CONTROL_THREADS (Server::new_task_queue) instead of httplib's
+// default, so that at most maxViewers streams hold a thread and control requests keep the rest; one
+// supervisor thread queues a running job's steps (its session stays paused and runs Step commands, so
+// that a job ends exactly at its last epoch's step, as `train` does), publishes frames and writes
+// checkpoints every checkpointSeconds. Each viewer has one latest-frame slot: a slow client only ever misses frames, it
+// never blocks a job or another viewer. Not yet: uploads, tokens and TLS, the watch page.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/Result.h"
+#include "remote/JobSpec.h"
+#include "train/Session.h"
+
+namespace nsb::remote {
+
+// The wire protocol's version (with the snapshot's and the commands', GET /version).
+constexpr std::uint32_t REMOTE_PROTOCOL = 1;
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8470;  // 0: a free port chosen by the system (Server::port says which)
+  std::string dataDir = "neural-sandbox-data";
+  std::size_t maxViewers = 8;  // streams at once, all jobs together
+  std::size_t maxJobs = 16;
+  double checkpointSeconds = 10.0;  // a kill -9 loses at most this much training
+  double frameRate = 10.0;          // frames a second on each stream
+};
+
+// A job's session, made paused, and the run's limits (as `train` computes them from the same flags).
+struct JobStart {
+  std::unique_ptr<train::Session> session;
+  std::uint64_t endStep = 0;
+  std::optional<double> stopAtLoss, stopAtAccuracy;
+  std::string presetName;
+  // Written into a downloaded checkpoint's "extra" (what `train --save` writes: preset, features,
+  // epochs), so that `eval` and `train --resume` read it as one of theirs.
+  nlohmann::json checkpointExtra = nlohmann::json::object();
+};
+// Called on a request thread (or at start for the data folder's jobs). Bad input: the request is
+// refused with 400 and the message (a network too large for the memory budget is bad input).
+using JobFactory = std::function<core::Result<JobStart>(const JobSpec&)>;
+
+class Server {
+ public:
+  // Opens the data folder, resumes its jobs from their checkpoints and binds the address; serving
+  // starts with run(). Bad input: a bad --bind, a port taken, a data folder that cannot be made.
+  static core::Result<std::unique_ptr<Server>> create(const ServerConfig& config, JobFactory factory);
+  ~Server();
+
+  int port() const;
+  // Serves until stop() (any thread) is called.
+  core::Status run();
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> mImpl;
+};
+
+}  // namespace nsb::remote

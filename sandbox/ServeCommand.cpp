@@ -1,0 +1,132 @@
+// `neural-sandbox serve`: the training server (engine/remote/Server.h). Jobs are made here, from a
+// request's fields, by the same buildTraining as `train`, so that a job trains what `train` with the
+// same flags would. Prints the URL it listens on as its first line; SIGINT or SIGTERM stop it (the jobs
+// stay in the data folder and resume at the next start).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <regex>
+#include <thread>
+
+#include "Commands.h"
+#include "TrainOptions.h"
+#include "core/Log.h"
+#include "remote/Server.h"
+#include "train/LocalSession.h"
+
+namespace nsb::sandbox {
+
+namespace {
+
+int stopPipe[2] = {-1, -1};  // the signal handler's way to the thread that stops the server
+
+TrainOptions trainOptions(const remote::JobSpec& s) {
+  TrainOptions o;
+  o.preset = s.preset;
+  o.dataset = s.dataset;
+  o.activation = s.activation;
+  o.loss = s.loss;
+  o.optimizer = s.optimizer;
+  o.schedule = s.schedule;
+  o.init = s.init;
+  o.features = s.features;
+  if (s.backend) o.backend = *s.backend;
+  if (s.hidden) {
+    std::string list;
+    for (const auto w : *s.hidden) list += (list.empty() ? "" : ",") + std::to_string(w);
+    o.hidden = list;
+  }
+  o.lr = s.lr;
+  o.l1 = s.l1;
+  o.l2 = s.l2;
+  o.optimizerValues = {s.momentum, s.beta1, s.beta2, s.rho, s.eps, s.weightDecay};
+  o.noise = s.noise;
+  o.trainRatio = s.trainRatio;
+  o.seed = s.seed;
+  o.epochs = s.epochs;
+  o.batch = s.batch;
+  o.points = s.points;
+  o.stopAtLoss = s.stopAtLoss;
+  o.stopAtAccuracy = s.stopAtAccuracy;
+  if (s.stepsPerSubmit) o.stepsPerSubmit = *s.stepsPerSubmit;
+  if (s.metricsEvery) o.metricsEvery = *s.metricsEvery;
+  return o;
+}
+
+// buildTraining's messages name the flag ("--lr: ..."); a request names the field ("lr: ...").
+core::Error asFieldError(core::Error error) {
+  if (error.message.rfind("--", 0) == 0) error.message.erase(0, 2);
+  return error;
+}
+
+core::Result<remote::JobStart> makeJob(const remote::JobSpec& spec) {
+  auto training = buildTraining(trainOptions(spec));
+  if (!training) return asFieldError(training.error());
+  Training& run = training.value();
+  // The memory check (MemoryEstimate against the backend's MemoryBudget) runs here, in the trainer's
+  // creation, before any of its buffers is allocated: a network too large is bad input.
+  auto session = train::LocalSession::create(run.config, run.dataset, false);
+  if (!session) return asFieldError(session.error());
+  return remote::JobStart{std::move(session.value()),
+                          run.endStep,
+                          run.stopAtLoss,
+                          run.stopAtAccuracy,
+                          run.presetName,
+                          {{"preset", run.presetSource}, {"features", run.featureList}, {"epochs", run.epochs}}};
+}
+
+}  // namespace
+
+Action addServeCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "Serve training jobs over HTTP (see `remote`)");
+  auto bind = std::make_shared<std::string>("127.0.0.1:8470");
+  auto config = std::make_shared<remote::ServerConfig>();
+  cmd->add_option("--bind", *bind, "ADDRESS:PORT to listen on (port 0: a free one, printed)")->capture_default_str();
+  cmd->add_option("--data-dir", config->dataDir, "Folder of the jobs' specs, checkpoints and metrics")
+      ->capture_default_str();
+  cmd->add_option("--max-viewers", config->maxViewers, "Live streams open at once, all jobs together")
+      ->capture_default_str();
+  cmd->add_option("--max-jobs", config->maxJobs, "Jobs the server holds at once")->capture_default_str();
+  cmd->add_option("--checkpoint-every", config->checkpointSeconds,
+                  "Seconds between a running job's checkpoints (what a crash can lose)")
+      ->capture_default_str();
+  return [=]() -> int {
+    static const std::regex address(R"(([0-9A-Za-z.\-]+):([0-9]{1,5}))");
+    std::smatch match;
+    if (!std::regex_match(*bind, match, address) || std::stoi(match[2]) > 65535) {
+      return fail(core::badInput("--bind " + *bind + ": expected ADDRESS:PORT, e.g. 127.0.0.1:8470"));
+    }
+    if (match[1] != "127.0.0.1" && match[1] != "localhost" && match[1] != "::1") {
+      // Tokens and TLS are not there yet: nothing but this machine may reach a server.
+      return fail(core::badInput("--bind " + *bind + ": only a loopback address (127.0.0.1) until tokens exist"));
+    }
+    config->host = match[1];
+    config->port = std::stoi(match[2]);
+    auto server = remote::Server::create(*config, makeJob);
+    if (!server) return fail(server.error());
+    // SIGINT and SIGTERM stop the server: the handler writes to a pipe that a thread waits on (threads
+    // started before main, OpenBLAS's, may take the signal, so it cannot be blocked and waited for).
+    if (::pipe(stopPipe) != 0) return fail(core::runtimeError("serve: cannot make a pipe"));
+    struct sigaction action {};
+    action.sa_handler = [](int) { (void)!::write(stopPipe[1], "x", 1); };
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+    std::printf("http://%s:%d\n", config->host.c_str(), server.value()->port());
+    std::fflush(stdout);
+    std::thread stopper([&] {
+      char byte = 0;
+      while (::read(stopPipe[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      server.value()->stop();
+    });
+    auto served = server.value()->run();
+    (void)!::write(stopPipe[1], "x", 1);  // ends the stopper when run() ended by itself
+    stopper.join();
+    if (!served) return fail(served.error());
+    return 0;
+  };
+}
+
+}  // namespace nsb::sandbox
