@@ -147,28 +147,34 @@ void Editor::drawLesson(const train::Snapshot& snapshot, const Rect& rect) {
     ImGui::TextDisabled("%s", lesson.title.c_str());
     ImGui::Separator();
     // Text, then the footer: what should happen, the page's controls (presenter mode), Back/Next. The
-    // footer's parts are as high as they were drawn last frame. The text keeps at least MIN_TEXT_SHARE
-    // of the panel; the controls get what is left up to their own height and scroll beyond it; the text
-    // gets the rest and scrolls.
+    // footer fills the panel's bottom: what should happen is measured before it is drawn, Back/Next as
+    // drawn last frame (the same on every page), and the controls get their own region, so Back/Next
+    // stay in place from page to page. The text keeps at least MIN_TEXT_SHARE of the panel; the
+    // controls get what is left up to their height (as drawn last frame) and scroll beyond it; the
+    // text gets the rest and scrolls.
+    const ImGuiStyle& style = ImGui::GetStyle();
     const float avail = ImGui::GetContentRegionAvail().y;
     const float rowHeight = ImGui::GetFrameHeightWithSpacing();
+    const std::string expect = page.expect.empty() ? "" : "What should happen: " + page.expect;
+    const float expectHeight =
+        expect.empty() ? 0.0f
+                       : ImGui::CalcTextSize(expect.c_str(), nullptr, false, ImGui::GetContentRegionAvail().x).y +
+                             style.ItemSpacing.y;
+    const float fixed = expectHeight + (mLessonFooter > 0.0f ? mLessonFooter : rowHeight * 2.5f);
     const bool controls = mPresenter && !page.controls.empty();
-    const float fixed = mLessonFooter > 0.0f ? mLessonFooter : rowHeight * 3.5f;
     const float controlsHeight =
         mLessonControls > 0.0f ? mLessonControls : rowHeight * static_cast<float>(page.controls.size());
     const float textLeast = avail * MIN_TEXT_SHARE;
     const float controlsRoom =
-        controls ? std::clamp(avail - fixed - textLeast - ImGui::GetStyle().ItemSpacing.y, rowHeight, controlsHeight)
-                 : 0.0f;
-    const float controlsTaken = controls ? controlsRoom + ImGui::GetStyle().ItemSpacing.y : 0.0f;
+        controls ? std::clamp(avail - fixed - textLeast - style.ItemSpacing.y, rowHeight, controlsHeight) : 0.0f;
+    const float controlsTaken = controls ? controlsRoom + style.ItemSpacing.y : 0.0f;
     ImGui::BeginChild("##lesson-text", ImVec2(0, std::max(avail - fixed - controlsTaken, textLeast)));
     drawMarkup(page.lines);
     ImGui::EndChild();
     rememberWidget("lesson-text");
-    const float footerTop = ImGui::GetCursorPosY();
-    if (!page.expect.empty()) {
+    if (!expect.empty()) {
       ImGui::PushStyleColor(ImGuiCol_Text, NOTICE_COLOUR);
-      ImGui::TextWrapped("What should happen: %s", page.expect.c_str());
+      ImGui::TextWrapped("%s", expect.c_str());
       ImGui::PopStyleColor();
       rememberWidget("lesson-expect");
     }
@@ -182,6 +188,7 @@ void Editor::drawLesson(const train::Snapshot& snapshot, const Rect& rect) {
       ImGui::EndChild();
       rememberWidget("lesson-controls");
     }
+    const float navigationTop = ImGui::GetCursorPosY();
     ImGui::Separator();
     ImGui::BeginDisabled(mLessonPage == 0);
     if (pressButton("< Back")) showLessonPage(mLessonPage - 1);
@@ -200,7 +207,7 @@ void Editor::drawLesson(const train::Snapshot& snapshot, const Rect& rect) {
     if (ImGui::SmallButton(mPresenter ? "Leave presenter mode" : "Presenter mode")) setPresenter(!mPresenter);
     rememberWidget("lesson-presenter");
     tooltip("F11: only the controls this page names, larger.");
-    mLessonFooter = ImGui::GetCursorPosY() - footerTop - controlsTaken;
+    mLessonFooter = ImGui::GetCursorPosY() - navigationTop;
   }
   ImGui::End();
 }
