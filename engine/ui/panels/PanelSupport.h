@@ -47,10 +47,13 @@ inline float buttonWidth(const char* label) {
 }
 
 // SameLine() where the next item, `width` wide, still fits in the window after the last one; else the
-// next item starts a line of its own (a row of buttons wraps instead of running past the edge).
+// next item starts a line of its own (a row of buttons wraps instead of running past the edge). From the
+// cursor, not the last item's rectangle, which a tooltip drawn since has replaced.
 inline void sameLineIfFits(float width) {
-  const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width;
-  if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine();
+  ImGui::SameLine();
+  if (ImGui::GetCursorScreenPos().x + width > ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) {
+    ImGui::NewLine();
+  }
 }
 
 inline const ImVec4 WARNING_COLOUR(0.95f, 0.6f, 0.3f, 1.0f);
