@@ -1,7 +1,8 @@
 // Editor: the layout (fixed panels with draggable splitters), the keyboard shortcuts (Space play/pause,
 // S step, R reset, F frame the network, 3 the 3D view; in the Surface view the first three and 3 act on
-// the surface's runs), the pending-edit bookkeeping (what was sent and
-// not yet applied) and the widget registry. The panels themselves are drawn in ui/panels/.
+// the surface's runs; each only where the control it stands for is shown), the pending-edit bookkeeping
+// (what was sent and not yet applied) and the widget registry. The panels themselves are drawn in
+// ui/panels/.
 #include "ui/Editor.h"
 
 #include <algorithm>
@@ -69,7 +70,9 @@ std::optional<Rect> Editor::widgetRect(const std::string& name) const {
   for (const auto& [key, rect] : mWidgets) {
     if (key == name) return rect;
   }
-  return mSurfaceMode ? mSurface.widgetRect(name) : std::nullopt;
+  if (mSurfaceMode) return mSurface.widgetRect(name);
+  if (!mOrbitMode && mNetwork.showsImages()) return mNetwork.imageNetwork().widgetRect(name);
+  return std::nullopt;
 }
 
 void Editor::rememberWidget(const std::string& name) {
@@ -273,19 +276,30 @@ void Editor::handleShortcuts() {
   if (io.WantTextInput || ImGui::IsAnyItemActive()) return;
   // Presenter mode whatever view is in front (a lesson's page may show the Surface view).
   if (ImGui::IsKeyPressed(PRESENTER_KEY, false) && currentLesson()) setPresenter(!mPresenter);
+  // A key stands for a control and acts only where that control is shown (presenter mode: where the
+  // page names it), by the rule the views ask before they draw it.
+  const auto pressed = [&](int key, std::string_view control) {
+    return ImGui::IsKeyPressed(key, false) && controlShown(control);
+  };
+  const int space = ImGui::GetKeyIndex(ImGuiKey_Space);
   if (mSurfaceMode) {
-    // The Surface view is in front: the keys act on its runs, not on the network session behind it.
-    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) mSurface.setPlaying(!mSurface.playing());
-    if (ImGui::IsKeyPressed('S', false)) mSurface.step();
-    if (ImGui::IsKeyPressed('R', false)) mSurface.reset();
-    if (ImGui::IsKeyPressed('3', false)) mSurface.setThreeD(!mSurface.threeD());
+    // The Surface view is in front: the keys act on its runs, not on the network session behind it, and
+    // stand for its own buttons or for the Lesson panel's, which drive the same runs here.
+    const auto either = [&](int key, std::string_view own, std::string_view lessons) {
+      return pressed(key, own) || pressed(key, lessons);
+    };
+    if (either(space, "surface-play", "play")) mSurface.setPlaying(!mSurface.playing());
+    if (either('S', "surface-step", "step")) mSurface.step();
+    if (either('R', "surface-reset", "reset")) mSurface.reset();
+    if (pressed('3', mSurface.threeD() ? "surface-tab-contour" : "surface-tab-3d"))
+      mSurface.setThreeD(!mSurface.threeD());
     return;
   }
-  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) play(!mPlaying);
-  if (ImGui::IsKeyPressed('S', false) && !mPlaying) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
-  if (ImGui::IsKeyPressed('R', false)) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
-  if (ImGui::IsKeyPressed('F', false)) frameNetwork();
-  if (ImGui::IsKeyPressed('3', false)) mOrbitMode = !mOrbitMode;
+  if (pressed(space, "play")) play(!mPlaying);
+  if (pressed('S', "step") && !mPlaying) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
+  if (pressed('R', "reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+  if (pressed('F', "view-frame")) frameNetwork();
+  if (pressed('3', "view-3d")) mOrbitMode = !mOrbitMode;
 }
 
 void Editor::frameNetwork() {

@@ -316,6 +316,10 @@ class Editor {
   bool mPresenter = false;
   float mScaleBeforePresenter = 1.0f;
   std::optional<float> mPresenterScale;  // asked of the application with the next frame's requests
+  // The Lesson panel's footer in the last frame (0: none yet): the height of Back/Next and the
+  // presenter button, and the page's controls' own height.
+  float mLessonFooter = 0.0f;
+  float mLessonControls = 0.0f;
 };
 
 }  // namespace nsb::ui

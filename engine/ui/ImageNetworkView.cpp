@@ -34,6 +34,17 @@ const char* fitting(std::initializer_list<const char*> candidates, float room) {
 
 }  // namespace
 
+std::optional<Rect> ImageNetworkView::widgetRect(std::string_view name) const {
+  for (const auto& [key, rect] : mWidgets) {
+    if (key == name) return rect;
+  }
+  return std::nullopt;
+}
+
+void ImageNetworkView::remember(std::string name) {
+  mWidgets.emplace_back(std::move(name), Rect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax()});
+}
+
 std::optional<Rect> ImageNetworkView::neuronRect(std::size_t column, std::size_t neuron) const {
   if (column >= mNodeRects.size() || neuron >= mNodeRects[column].size()) return std::nullopt;
   return mNodeRects[column][neuron];
@@ -67,44 +78,69 @@ std::optional<std::pair<std::size_t, std::size_t>> ImageNetworkView::draw(const 
   const float line = ImGui::GetTextLineHeight();
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   const bool hoverArea = ImGui::IsWindowHovered() && area.contains(mouse);
+  const bool pickNeurons = hoverArea && shows("network-neuron");  // hover and click, as in the 2D view
   const std::size_t tests = dataset.test.count;
   const std::size_t sample = images.sample();
   auto choose = [&](std::size_t s) { mProbes = images.setSample(s); };
 
-  // Controls: the sample, the way to a misclassified one, the edges per neuron.
+  // Controls: the sample, the way to a misclassified one, the edges per neuron; each only where shown,
+  // on one row (none shown: no row).
+  mWidgets.clear();
   ImGui::SetCursorScreenPos(area.min);
-  if (ImGui::ArrowButton("##previous-image", ImGuiDir_Left)) choose((sample + tests - 1) % tests);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("previous test image (left arrow key)");
-  ImGui::SameLine();
-  if (ImGui::ArrowButton("##next-image", ImGuiDir_Right)) choose((sample + 1) % tests);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("next test image (right arrow key)");
-  ImGui::SameLine();
-  const bool havePredictions = snapshot.predictions && snapshot.predictions->classes.size() == tests;
-  ImGui::BeginDisabled(!havePredictions);
-  if (ImGui::Button("random misclassified") && havePredictions) {
-    std::vector<std::size_t> wrong;
-    for (std::size_t s = 0; s < tests; ++s) {
-      if (snapshot.predictions->classes[s] != dataset.test.labels[s]) wrong.push_back(s);
+  float controlsBottom = area.min.y;
+  bool first = true;
+  const auto next = [&](const char* name) {
+    if (!shows(name)) return false;
+    if (!std::exchange(first, false)) ImGui::SameLine();
+    return true;
+  };
+  const auto placed = [&](const char* name) {
+    remember(name);
+    controlsBottom = std::max(controlsBottom, ImGui::GetItemRectMax().y + ImGui::GetStyle().ItemSpacing.y);
+  };
+  if (next("image-previous")) {
+    if (ImGui::ArrowButton("##previous-image", ImGuiDir_Left)) choose((sample + tests - 1) % tests);
+    placed("image-previous");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("previous test image (left arrow key)");
+  }
+  if (next("image-next")) {
+    if (ImGui::ArrowButton("##next-image", ImGuiDir_Right)) choose((sample + 1) % tests);
+    placed("image-next");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("next test image (right arrow key)");
+  }
+  if (next("image-misclassified")) {
+    const bool havePredictions = snapshot.predictions && snapshot.predictions->classes.size() == tests;
+    ImGui::BeginDisabled(!havePredictions);
+    if (ImGui::Button("random misclassified") && havePredictions) {
+      std::vector<std::size_t> wrong;
+      for (std::size_t s = 0; s < tests; ++s) {
+        if (snapshot.predictions->classes[s] != dataset.test.labels[s]) wrong.push_back(s);
+      }
+      if (!wrong.empty()) {
+        mRandomState ^= mRandomState << 13;
+        mRandomState ^= mRandomState >> 7;
+        mRandomState ^= mRandomState << 17;
+        choose(wrong[mRandomState % wrong.size()]);
+      }
     }
-    if (!wrong.empty()) {
-      mRandomState ^= mRandomState << 13;
-      mRandomState ^= mRandomState >> 7;
-      mRandomState ^= mRandomState << 17;
-      choose(wrong[mRandomState % wrong.size()]);
+    ImGui::EndDisabled();
+    placed("image-misclassified");
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
+      ImGui::SetTooltip("a test image the network gets wrong (after the first evaluation)");
     }
   }
-  ImGui::EndDisabled();
-  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) {
-    ImGui::SetTooltip("a test image the network gets wrong (after the first evaluation)");
+  if (next("image-edges")) {
+    ImGui::SetNextItemWidth(std::min(90.0f, area.width() * 0.15f));
+    ImGui::SliderInt("edges per neuron", &mEdges, 0, 16);
+    placed("image-edges");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("each deeper neuron's incoming edges: the k largest |w|");
   }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(std::min(90.0f, area.width() * 0.15f));
-  ImGui::SliderInt("edges per neuron", &mEdges, 0, 16);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("each deeper neuron's incoming edges: the k largest |w|");
+  // The arrow keys stand for the arrow buttons: each acts only where its button is shown.
   const bool keys = (ImGui::IsWindowHovered() || ImGui::IsWindowFocused()) && !ImGui::IsAnyItemActive();
-  if (keys && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) choose((sample + tests - 1) % tests);
-  if (keys && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) choose((sample + 1) % tests);
-  const float controlsBottom = ImGui::GetItemRectMax().y + ImGui::GetStyle().ItemSpacing.y;
+  if (keys && shows("image-previous") && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow)))
+    choose((sample + tests - 1) % tests);
+  if (keys && shows("image-next") && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow)))
+    choose((sample + 1) % tests);
 
   // Columns: input | first layer | deeper hidden layers | output; titles on one row above them.
   const std::size_t layers = spec.layerCount();
@@ -271,7 +307,7 @@ std::optional<std::pair<std::size_t, std::size_t>> ImageNetworkView::draw(const 
       } else {
         list->AddRectFilled(r.min, r.max, colorOf(render::heatmapColor(a, -high, high)));
       }
-      const bool hovered = hoverArea && r.contains(mouse);
+      const bool hovered = pickNeurons && r.contains(mouse);
       list->AddRect(r.min, r.max, hovered ? IM_COL32(255, 255, 255, 220) : IM_COL32(0, 0, 0, 160));
       if (hovered) {
         ImGui::SetTooltip("neuron %zu of layer %zu: activation %.3f\nclick: its weights and top images in Details", j,
@@ -307,7 +343,7 @@ std::optional<std::pair<std::size_t, std::size_t>> ImageNetworkView::draw(const 
       if (isTruth) {
         list->AddRect(ImVec2(x0, row.min.y), ImVec2(x1, row.max.y), IM_COL32(255, 255, 255, 220), 0.0f, 0, 2.0f);
       }
-      if (hoverArea && row.contains(mouse)) {
+      if (pickNeurons && row.contains(mouse)) {
         ImGui::SetTooltip("class %s: p = %.3f%s%s", dataset.className(c).c_str(), static_cast<double>(p),
                           predicted ? ", predicted" : "", isTruth ? ", the true class" : "");
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) clicked = std::pair{layers, c};

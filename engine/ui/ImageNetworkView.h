@@ -8,8 +8,11 @@
 #include <imgui.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,12 +43,24 @@ class ImageNetworkView {
   std::optional<Rect> neuronRect(std::size_t column, std::size_t neuron) const;
   // Where the input image was drawn.
   Rect inputRect() const { return mInputRect; }
+  // Screen rectangle of a control of the last draw, for tests and the editor's registry:
+  // "image-previous", "image-next" (also the Left and Right keys), "image-misclassified", "image-edges".
+  std::optional<Rect> widgetRect(std::string_view name) const;
+  // Asked with a control's name before the view draws it or acts on its key (unset: all are); neuron
+  // hovering and clicking ask for "network-neuron", as in the 2D view. The editor's presenter mode leaves
+  // out those the lesson's page does not name; the picture stays.
+  void setControlFilter(std::function<bool(std::string_view)> shown) { mShown = std::move(shown); }
 
   // The incoming weights of neuron `neuron` of layer `layer` with the k largest |w|, largest first.
   static std::vector<std::size_t> strongestInputs(const nn::ModelSpec& spec, const std::vector<float>& parameters,
                                                   std::size_t layer, std::size_t neuron, std::size_t k);
 
  private:
+  bool shows(std::string_view control) const { return !mShown || mShown(control); }
+  void remember(std::string name);
+
+  std::function<bool(std::string_view)> mShown;
+  std::vector<std::pair<std::string, Rect>> mWidgets;  // the controls of the last draw
   int mEdges = DEFAULT_EDGES;
   std::vector<std::vector<Rect>> mNodeRects;  // per column
   Rect mInputRect;

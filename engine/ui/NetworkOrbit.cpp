@@ -103,7 +103,7 @@ std::optional<float> NetworkOrbit::bias(const train::Snapshot& snapshot, std::si
   return set->parameters[spec.biasOffset(column - 1) + index];
 }
 
-void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
+void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area, bool steer) {
   mEdgesDrawn = mNeuronsDrawn = 0;
   const nn::ModelSpec& spec = snapshot.spec;
   if (spec.inputs == 0 || area.width() < 8.0f || area.height() < 8.0f) return;
@@ -112,7 +112,7 @@ void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
 
   // Drag to orbit, wheel to zoom (only over the viewport).
   ImGuiIO& io = ImGui::GetIO();
-  if (ImGui::IsWindowHovered() && area.contains(io.MousePos)) {
+  if (steer && ImGui::IsWindowHovered() && area.contains(io.MousePos)) {
     if (ImGui::IsMouseDragging(ImGuiMouseButton_Left)) {
       mCamera.yaw -= io.MouseDelta.x * 0.01f;
       mCamera.pitch = std::clamp(mCamera.pitch + io.MouseDelta.y * 0.01f, -1.5f, 1.5f);
@@ -184,7 +184,7 @@ void NetworkOrbit::draw(const train::Snapshot& snapshot, const Rect& area) {
       hovered = &n;
     ++mNeuronsDrawn;
   }
-  drawTitles(spec, area, *list);
+  drawTitles(spec, area, *list, steer);
   list->PopClipRect();
   if (hovered && ImGui::IsWindowHovered()) {
     const std::size_t c = hovered->column;
@@ -210,7 +210,7 @@ std::string NetworkOrbit::title(const nn::ModelSpec& spec, std::size_t column) {
   return "hidden " + std::to_string(column) + ": " + std::to_string(width);
 }
 
-void NetworkOrbit::drawTitles(const nn::ModelSpec& spec, const Rect& area, ImDrawList& list) {
+void NetworkOrbit::drawTitles(const nn::ModelSpec& spec, const Rect& area, ImDrawList& list, bool help) {
   // The help line at the bottom first, then each sheet's title centred above the sheet, nearest sheet
   // first; a title that would touch one already placed moves a line up or down, and is left out if
   // that does not help either (a sheet seen edge-on from behind another).
@@ -222,8 +222,10 @@ void NetworkOrbit::drawTitles(const nn::ModelSpec& spec, const Rect& area, ImDra
     const ImVec2 size = ImGui::CalcTextSize(text.c_str());
     placed.push_back(Rect{ImVec2(at.x - margin, at.y), ImVec2(at.x + size.x + margin, at.y + size.y)});
   };
-  put("3D: drag to orbit, wheel to zoom, F to frame, 3 for 2D", ImVec2(area.min.x + 8.0f, area.max.y - line - 6.0f),
-      ImGui::GetColorU32(ImGuiCol_TextDisabled));
+  if (help) {
+    put("3D: drag to orbit, wheel to zoom, F to frame, 3 for 2D", ImVec2(area.min.x + 8.0f, area.max.y - line - 6.0f),
+        ImGui::GetColorU32(ImGuiCol_TextDisabled));
+  }
   struct Title {
     std::size_t column;
     Projected at;

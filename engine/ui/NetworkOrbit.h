@@ -38,7 +38,9 @@ class NetworkOrbit {
   // Vulkan backend, whose probe grids stay on the device).
   static std::optional<float> bias(const train::Snapshot& snapshot, std::size_t column, std::size_t index);
 
-  void draw(const train::Snapshot& snapshot, const Rect& area);
+  // `steer`: the mouse steers the camera (drag to orbit, wheel to zoom) and the help line says so; the
+  // editor's presenter mode asks for the "network-orbit" control.
+  void draw(const train::Snapshot& snapshot, const Rect& area, bool steer = true);
   // A sheet's title: "input 2", "hidden 8" (or "hidden 2: 8" among several), "output 1".
   static std::string title(const nn::ModelSpec& spec, std::size_t column);
   OrbitCamera& camera() { return mCamera; }
@@ -51,8 +53,8 @@ class NetworkOrbit {
   std::size_t mEdgesDrawn = 0, mNeuronsDrawn = 0;
   std::vector<std::size_t> mOrder;  // scratch: strongest weights, then depth order
 
-  // The sheets' titles and the help line, none over another.
-  void drawTitles(const nn::ModelSpec& spec, const Rect& area, ImDrawList& list);
+  // The sheets' titles and (with `help`) the help line, none over another.
+  void drawTitles(const nn::ModelSpec& spec, const Rect& area, ImDrawList& list, bool help);
 };
 
 }  // namespace nsb::ui

@@ -527,7 +527,7 @@ std::optional<std::pair<std::size_t, std::size_t>> NetworkView::draw(const train
   list->PopClipRect();
 
   // Zoom with the wheel and pan with the right button, over the network.
-  if (hoverArea && net.contains(mouse)) {
+  if (hoverArea && net.contains(mouse) && shows("network-zoom")) {
     const float wheel = ImGui::GetIO().MouseWheel;
     if (wheel != 0.0f) mZoom = std::clamp(mZoom * (wheel > 0 ? 1.1f : 1.0f / 1.1f), 0.3f, 4.0f);
     if (ImGui::IsMouseDragging(ImGuiMouseButton_Right)) {

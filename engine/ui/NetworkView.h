@@ -48,6 +48,7 @@ class NetworkView {
   void setImages(ImageViews* images) { mImages = images; }
   bool showsImages() const { return mImages && mImages->active(); }
   ImageNetworkView& imageNetwork() { return mImageNetwork; }
+  const ImageNetworkView& imageNetwork() const { return mImageNetwork; }
   // The probe command of a sample chosen in the Viewport (image data), once.
   std::optional<train::SetProbes> takeProbes() { return mImageNetwork.takeProbes(); }
   // Where probe results left on the device come from (Session::deviceProbes); unset: none.
@@ -79,9 +80,14 @@ class NetworkView {
   std::optional<ImVec2> edgeMiddle(const WeightRef& weight) const;
   NetworkViewOptions& options() { return mOptions; }
   // Asked before the view's controls are drawn (unset: all are): "network-edge" (an edge under the mouse
-  // lit, its value shown, a click selecting it) and "network-neuron" (the same for a neuron). The
-  // editor's presenter mode leaves out those the lesson's page does not name; the picture stays.
-  void setControlFilter(std::function<bool(std::string_view)> shown) { mShown = std::move(shown); }
+  // lit, its value shown, a click selecting it), "network-neuron" (the same for a neuron) and
+  // "network-zoom" (the wheel's zoom and the right button's pan); on image
+  // data, ImageNetworkView's controls as well. The editor's presenter mode leaves out those the lesson's
+  // page does not name; the picture stays.
+  void setControlFilter(std::function<bool(std::string_view)> shown) {
+    mImageNetwork.setControlFilter(shown);
+    mShown = std::move(shown);
+  }
   // Frames the network: puts zoom and pan back (key F).
   void frame() {
     mZoom = 1.0f;

@@ -56,6 +56,10 @@ class SurfaceView {
   void reset() { mLab.reset(); }
   bool playing() const { return mPlaying; }
   void setPlaying(bool on) { mPlaying = on; }
+  // The runs' speed as a combo box (`id` an ImGui label): the view's own, and the Lesson panel's on a
+  // page that shows the surface. Its tooltip: SPEED_TIP.
+  void drawSpeed(const char* id);
+  static constexpr const char* SPEED_TIP = "Steps a second for each optimizer; max: the most one frame allows.";
   bool threeD() const { return mThreeD; }
   void setThreeD(bool on) {
     mThreeD = on;

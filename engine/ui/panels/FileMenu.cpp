@@ -53,6 +53,7 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     if (ImGui::MenuItem("Presenter mode", "F11", mPresenter, currentLesson() != nullptr)) setPresenter(!mPresenter);
     rememberWidget("view-presenter");
     if (ImGui::MenuItem("Frame network", "F")) frameNetwork();
+    rememberWidget("view-frame");
     if (ImGui::BeginMenu("UI scale")) {
       for (const float scale : {1.0f, 1.25f, 1.5f, 1.75f, 2.0f, 2.5f}) {
         char label[16];
@@ -67,7 +68,8 @@ void Editor::drawMenuBar(EditorRequests& requests) {
   if (ImGui::BeginMenu("Help")) {
     ImGui::TextUnformatted(
         "Space  play / pause\nS      one step (or steps per frame)\nR      reset the weights\n"
-        "F      frame the network\n3      3D view on / off\nF11    presenter mode (with a lesson)");
+        "F      frame the network\n3      3D view on / off\nF11    presenter mode (with a lesson)\n"
+        "In presenter mode a key acts only where the page shows its control.");
     ImGui::EndMenu();
   }
   ImGui::EndMainMenuBar();

@@ -1,11 +1,14 @@
 // Lesson panel: the open lesson's page (headings, bold, lists in DejaVu Sans), Back/Next with "page n of
 // N", and what should happen. Showing a page applies its settings. In presenter mode the panel fills the
 // right side beside the Viewport and draws the controls the page names (play, step, reset, speed,
-// optimizer, lr, l1, l2) itself; the other panels are not drawn, so nothing else can be reached. A frame
-// marks the widget the page points at.
+// optimizer, lr, l1, l2, a layer's + and -, the data's noise and Regenerate) itself; the other panels are
+// not drawn, so nothing else can be reached. Where the Surface view is in front, play, step, reset and
+// speed drive its runs. A frame marks the widget the page points at.
 #include <GLFW/glfw3.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -26,6 +29,8 @@ static_assert(Editor::PRESENTER_KEY == GLFW_KEY_F11);
 namespace {
 
 const ImVec4 POINTER_COLOUR(1.0f, 0.62f, 0.15f, 1.0f);
+// The share of the Lesson panel its text keeps, however many controls a page names.
+constexpr float MIN_TEXT_SHARE = 0.4f;
 
 // One line of spans, wrapped at the window's right edge word by word (ImGui wraps only plain text).
 void drawSpans(const std::vector<lesson::Span>& spans) {
@@ -141,32 +146,60 @@ void Editor::drawLesson(const train::Snapshot& snapshot, const Rect& rect) {
     panelMenu("lesson");
     ImGui::TextDisabled("%s", lesson.title.c_str());
     ImGui::Separator();
-    // The buttons and the controls stay at the bottom; the text scrolls above them.
+    // Text, then the footer: what should happen, the page's controls (presenter mode), Back/Next. The
+    // footer fills the panel's bottom: what should happen is measured before it is drawn, Back/Next as
+    // drawn last frame (the same on every page), and the controls get their own region, so Back/Next
+    // stay in place from page to page. The text keeps at least MIN_TEXT_SHARE of the panel; the
+    // controls get what is left up to their height (as drawn last frame) and scroll beyond it; the
+    // text gets the rest and scrolls.
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const float avail = ImGui::GetContentRegionAvail().y;
     const float rowHeight = ImGui::GetFrameHeightWithSpacing();
-    std::size_t controls = 0;
-    if (mPresenter) controls = page.controls.size();
-    const float footer = rowHeight * (3.5f + static_cast<float>(controls)) +
-                         (page.expect.empty() ? 0.0f : ImGui::GetTextLineHeightWithSpacing() * 3.0f);
-    ImGui::BeginChild("##lesson-text", ImVec2(0, std::max(ImGui::GetContentRegionAvail().y - footer, rowHeight)));
+    const std::string expect = page.expect.empty() ? "" : "What should happen: " + page.expect;
+    const float expectHeight =
+        expect.empty() ? 0.0f
+                       : ImGui::CalcTextSize(expect.c_str(), nullptr, false, ImGui::GetContentRegionAvail().x).y +
+                             style.ItemSpacing.y;
+    const float fixed = expectHeight + (mLessonFooter > 0.0f ? mLessonFooter : rowHeight * 2.5f);
+    const bool controls = mPresenter && !page.controls.empty();
+    const float controlsHeight =
+        mLessonControls > 0.0f ? mLessonControls : rowHeight * static_cast<float>(page.controls.size());
+    const float textLeast = avail * MIN_TEXT_SHARE;
+    const float controlsRoom =
+        controls ? std::clamp(avail - fixed - textLeast - style.ItemSpacing.y, rowHeight, controlsHeight) : 0.0f;
+    const float controlsTaken = controls ? controlsRoom + style.ItemSpacing.y : 0.0f;
+    ImGui::BeginChild("##lesson-text", ImVec2(0, std::max(avail - fixed - controlsTaken, textLeast)));
     drawMarkup(page.lines);
     ImGui::EndChild();
     rememberWidget("lesson-text");
-    if (!page.expect.empty()) {
+    if (!expect.empty()) {
       ImGui::PushStyleColor(ImGuiCol_Text, NOTICE_COLOUR);
-      ImGui::TextWrapped("What should happen: %s", page.expect.c_str());
+      ImGui::TextWrapped("%s", expect.c_str());
       ImGui::PopStyleColor();
       rememberWidget("lesson-expect");
     }
-    if (mPresenter) drawLessonControls(snapshot);
+    if (controls) {
+      ImGui::BeginChild("##lesson-controls", ImVec2(0, controlsRoom));
+      drawLessonControls(snapshot);
+      // Their height as ImGui measures a window's content (imgui_internal.h): at that height the child
+      // needs no scroll bar.
+      const ImGuiWindow& window = *ImGui::GetCurrentWindow();
+      mLessonControls = std::max(std::ceil(window.DC.CursorMaxPos.y - window.DC.CursorStartPos.y), 1.0f);
+      ImGui::EndChild();
+      rememberWidget("lesson-controls");
+    }
+    const float navigationTop = ImGui::GetCursorPosY();
     ImGui::Separator();
     ImGui::BeginDisabled(mLessonPage == 0);
     if (pressButton("< Back")) showLessonPage(mLessonPage - 1);
     ImGui::EndDisabled();
     rememberWidget("lesson-back");
-    ImGui::SameLine();
-    ImGui::Text("page %zu of %zu", mLessonPage + 1, lesson.pages.size());
+    char pageText[48];
+    std::snprintf(pageText, sizeof pageText, "page %zu of %zu", mLessonPage + 1, lesson.pages.size());
+    sameLineIfFits(ImGui::CalcTextSize(pageText).x);
+    ImGui::TextUnformatted(pageText);
     rememberWidget("lesson-page");
-    ImGui::SameLine();
+    sameLineIfFits(buttonWidth("Next >"));
     ImGui::BeginDisabled(mLessonPage + 1 >= lesson.pages.size());
     if (pressButton("Next >")) showLessonPage(mLessonPage + 1);
     ImGui::EndDisabled();
@@ -174,6 +207,7 @@ void Editor::drawLesson(const train::Snapshot& snapshot, const Rect& rect) {
     if (ImGui::SmallButton(mPresenter ? "Leave presenter mode" : "Presenter mode")) setPresenter(!mPresenter);
     rememberWidget("lesson-presenter");
     tooltip("F11: only the controls this page names, larger.");
+    mLessonFooter = ImGui::GetCursorPosY() - navigationTop;
   }
   ImGui::End();
 }
@@ -191,21 +225,49 @@ void Editor::drawLessonControls(const train::Snapshot& snapshot) {
   ImGui::PushItemWidth(-ImGui::CalcTextSize("learning rate").x - ImGui::GetStyle().ItemInnerSpacing.x);
   std::set<std::size_t> layersDrawn;  // a layer's + and - are drawn together, once
   bool dataDrawn = false;
+  bool buttonRow = false;  // the last control drawn was Play, Step or Reset: the next of them joins its row
   for (const auto& name : page.controls) {
     if (!lesson::controlShown(page, name, mPresenter)) continue;
+    const bool rowButton = name == "play" || name == "step" || name == "reset";
+    if (rowButton && buttonRow)
+      sameLineIfFits(buttonWidth(name == "play" ? "Pause" : name == "step" ? "Step" : "Reset"));
+    // On a page that shows the Surface view, Play, Step, Reset and the speed drive the surface's runs,
+    // as its own buttons do; the network behind it is not what the class sees.
     if (name == "play") {
-      if (pressButton(mPlaying ? "Pause##play" : "Play##play")) play(!mPlaying);
+      const bool playing = mSurfaceMode ? mSurface.playing() : mPlaying;
+      if (pressButton(playing ? "Pause##play" : "Play##play")) {
+        if (mSurfaceMode)
+          mSurface.setPlaying(!playing);
+        else
+          play(!mPlaying);
+      }
       rememberWidget("play");
     } else if (name == "step") {
-      ImGui::BeginDisabled(mPlaying);
-      if (pressButton("Step")) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
+      ImGui::BeginDisabled(!mSurfaceMode && mPlaying);  // the surface's Step pauses its runs itself
+      if (pressButton("Step")) {
+        if (mSurfaceMode)
+          mSurface.step();
+        else
+          send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
+      }
       ImGui::EndDisabled();
       rememberWidget("step");
     } else if (name == "reset") {
-      if (pressButton("Reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+      if (pressButton("Reset")) {
+        if (mSurfaceMode)
+          mSurface.reset();
+        else
+          send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+      }
       rememberWidget("reset");
     } else if (name == "speed") {
-      drawSpeed();
+      if (mSurfaceMode) {
+        mSurface.drawSpeed("##lesson-speed");
+        rememberWidget("speed");
+        tooltip(SurfaceView::SPEED_TIP);
+      } else {
+        drawSpeed();
+      }
     } else if (name == "optimizer") {
       int optimizer = static_cast<int>(editing.optimizer);
       const int count = static_cast<int>(compute::OptimizerKind::AdamW) + 1;
@@ -235,7 +297,8 @@ void Editor::drawLessonControls(const train::Snapshot& snapshot) {
       if (layer >= snapshot.spec.hidden.size() || !layersDrawn.insert(layer).second) continue;
       ImGui::AlignTextToFramePadding();
       ImGui::Text("Hidden %zu: %zu neurons", layer + 1, targetWidth(snapshot, layer));
-      ImGui::SameLine();
+      // Its buttons (at most +, - and x, square) beside it where they fit.
+      sameLineIfFits(3.0f * (ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.x));
       drawLayerButtons(snapshot, layer, true);
     } else if ((name == "noise" || name == "regenerate") && mDataset && planarData(mDataset.get())) {
       if (std::exchange(dataDrawn, true)) continue;
@@ -243,9 +306,8 @@ void Editor::drawLessonControls(const train::Snapshot& snapshot) {
     } else {
       continue;  // a control of the full editor only: presenter mode leaves it out
     }
-    if (name == "play" || name == "step" || name == "reset") ImGui::SameLine();
+    buttonRow = rowButton;
   }
-  ImGui::NewLine();
   ImGui::PopItemWidth();
   mEditingActive = anyActive;
   if (commit && !(editing == h)) sendHyperparams(editing);

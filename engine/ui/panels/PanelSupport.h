@@ -41,6 +41,21 @@ inline void tooltip(const char* text) {
   ImGui::SetTooltip("%s", text);
 }
 
+// The width of a button labelled `label` (the part before "##").
+inline float buttonWidth(const char* label) {
+  return ImGui::CalcTextSize(label, nullptr, true).x + 2.0f * ImGui::GetStyle().FramePadding.x;
+}
+
+// SameLine() where the next item, `width` wide, still fits in the window after the last one; else the
+// next item starts a line of its own (a row of buttons wraps instead of running past the edge). From the
+// cursor, not the last item's rectangle, which a tooltip drawn since has replaced.
+inline void sameLineIfFits(float width) {
+  ImGui::SameLine();
+  if (ImGui::GetCursorScreenPos().x + width > ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) {
+    ImGui::NewLine();
+  }
+}
+
 inline const ImVec4 WARNING_COLOUR(0.95f, 0.6f, 0.3f, 1.0f);
 inline const ImVec4 NOTICE_COLOUR(0.55f, 0.8f, 0.55f, 1.0f);
 inline const ImVec4 PENDING_COLOUR(0.95f, 0.85f, 0.4f, 1.0f);

@@ -63,15 +63,19 @@ void SurfaceView::drawToolbar() {
   }
   if (shows("surface-speed")) {
     next();
-    ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x, 60.0f));
-    if (ImGui::BeginCombo("##surface-speed", speedLabel(mLab.speed()).c_str())) {
-      for (const double speed : SPEEDS) {
-        if (ImGui::Selectable(speedLabel(speed).c_str(), speed == mLab.speed())) mLab.setSpeed(speed);
-      }
-      ImGui::EndCombo();
-    }
+    drawSpeed("##surface-speed");
     remember("surface-speed");
-    tooltip("Steps a second for each optimizer; max: the most one frame allows.");
+    tooltip(SPEED_TIP);
+  }
+}
+
+void SurfaceView::drawSpeed(const char* id) {
+  ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x, 60.0f));
+  if (ImGui::BeginCombo(id, speedLabel(mLab.speed()).c_str())) {
+    for (const double speed : SPEEDS) {
+      if (ImGui::Selectable(speedLabel(speed).c_str(), speed == mLab.speed())) mLab.setSpeed(speed);
+    }
+    ImGui::EndCombo();
   }
 }
 

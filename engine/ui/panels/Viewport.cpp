@@ -1,5 +1,7 @@
 // Viewport: the middle panel, the network view (or the 3D orbit view) under the banners: the
 // divergence banner with its ways out, and the last notice or refused command.
+#include <string>
+
 #include "ui/Editor.h"
 #include "ui/panels/PanelSupport.h"
 
@@ -22,7 +24,7 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
       if (mSurfaceMode)
         mSurface.draw(area, mConfig.deterministic ? 1.0 / 30.0 : ImGui::GetIO().DeltaTime);
       else
-        mOrbit.draw(snapshot, area);
+        mOrbit.draw(snapshot, area, controlShown("network-orbit"));
       ImGui::End();
       ImGui::PopStyleColor();
       return;
@@ -61,19 +63,22 @@ void Editor::drawBanners(const train::Snapshot& snapshot) {
                        static_cast<unsigned long long>(d.goodStep));
     ImGui::PopStyleColor();
     rememberWidget("divergence");
+    // Its buttons on one row where they fit, else each that does not on a row of its own (presenter
+    // mode's large font).
     if (ImGui::Button("Resume from there")) play(true);
     rememberWidget("divergence-resume");
     tooltip("Go on from the last good weights with the same settings.");
-    ImGui::SameLine();
     const float lower = snapshot.hyperparams.learningRate * 0.1f;
-    if (ImGui::Button(("Lower the rate to " + core::formatNumber(lower) + " and resume").c_str())) {
+    const std::string lowerLabel = "Lower the rate to " + core::formatNumber(lower) + " and resume";
+    sameLineIfFits(buttonWidth(lowerLabel.c_str()));
+    if (ImGui::Button(lowerLabel.c_str())) {
       train::Hyperparams h = snapshot.hyperparams;
       h.learningRate = lower;
       sendHyperparams(h);
       play(true);
     }
     rememberWidget("divergence-lower");
-    ImGui::SameLine();
+    sameLineIfFits(buttonWidth("Reset##divergence"));
     if (ImGui::Button("Reset##divergence")) {
       send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
       mDivergenceDismissed = true;
