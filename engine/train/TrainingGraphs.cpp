@@ -33,6 +33,13 @@ void checkShared(std::span<const GraphReplica> replicas) {
   }
 }
 
+// A race's replica `replica` owns the ops from `first` on: a lane of its own (Graph::lanes), since
+// replicas share only what they read (the gathered batch, the counters). A solo graph keeps lane 0.
+void setLane(compute::Graph& g, std::size_t first, std::size_t replicas, std::size_t replica) {
+  if (replicas < 2) return;
+  for (std::size_t j = first; j < g.ops.size(); ++j) g.lanes[j] = static_cast<std::uint32_t>(replica + 1);
+}
+
 }  // namespace
 
 EvalChunks evalChunks(std::size_t testCount, std::size_t evalChunk) {
@@ -47,7 +54,9 @@ compute::Graph stepGraph(std::span<const GraphReplica> replicas, const SplitTens
   checkShared(replicas);
   compute::Graph g;
   addGather(g, *replicas[0].ws, split);
-  for (const GraphReplica& r : replicas) {
+  for (std::size_t i = 0; i < replicas.size(); ++i) {
+    const GraphReplica& r = replicas[i];
+    const std::size_t first = g.ops.size();
     const nn::Model& model = *r.model;
     const std::size_t layers = model.spec().layerCount();
     model.addForward(g, *r.ws);
@@ -71,6 +80,7 @@ compute::Graph stepGraph(std::span<const GraphReplica> replicas, const SplitTens
               .x = model.params(), .out = r.norms->tensor({layers}, DType::F32, 2 * layers), .segments = segments},
           "metrics.weight_norm");
     }
+    setLane(g, first, replicas.size(), i);
   }
   g.add(compute::AdvanceOp{.counters = split.counters}, "advance");
   return g;
@@ -80,11 +90,14 @@ compute::Graph evalGraph(std::span<const GraphReplica> replicas, const SplitTens
   checkShared(replicas);
   compute::Graph g;
   addGather(g, *replicas[0].ws, split);
-  for (const GraphReplica& r : replicas) {
+  for (std::size_t i = 0; i < replicas.size(); ++i) {
+    const GraphReplica& r = replicas[i];
+    const std::size_t first = g.ops.size();
     const std::size_t last = r.model->spec().layerCount() - 1;
     r.model->addForward(g, *r.ws);
     g.add(r.model->lossOp(*r.ws), "loss");
     g.add(compute::ArgmaxOp{.z = r.ws->a[last], .predictions = r.ws->predictions}, "argmax");
+    setLane(g, first, replicas.size(), i);
   }
   g.add(compute::AdvanceOp{.counters = split.counters}, "advance");
   return g;
