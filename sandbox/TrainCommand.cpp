@@ -189,10 +189,10 @@ Action addTrainCommand(CLI::App& app) {
       // A race keeps no checkpoint and writes no metric file (yet): refused, not ignored.
       for (const auto& [flag, given] :
            {std::pair{"--resume", resume.has_value()}, std::pair{"--save", !savePath->empty()},
-            std::pair{"--metrics", !metricsPath->empty()}, std::pair{"--max-steps", *maxSteps > 0}}) {
+            std::pair{"--metrics", !metricsPath->empty()}}) {
         if (given) return fail(core::badInput(std::string(flag) + ": not available in a race (--race)"));
       }
-      return trainRace(run, *json_);
+      return trainRace(run, *json_, *maxSteps);
     }
     for (const auto& note : run.notes) std::fprintf(stderr, "%s\n", note.c_str());
     auto created = train::Trainer::create(run.config, run.dataset);

@@ -73,7 +73,8 @@ void addTrainOptions(CLI::App& app, TrainOptions& options);
 // by the run's epochs, also when resuming, so that more --epochs extend it.
 core::Result<Training> buildTraining(const TrainOptions& options, const nn::Checkpoint* resume = nullptr);
 
-// `train` with a race: the replicas of run.race in lockstep (TrainRace.cpp); returns the exit code.
-int trainRace(const Training& run, bool json);
+// `train` with a race: the replicas of run.race in lockstep (TrainRace.cpp), for at most maxSteps
+// steps when it is not 0; returns the exit code.
+int trainRace(const Training& run, bool json, std::uint64_t maxSteps);
 
 }  // namespace nsb::sandbox

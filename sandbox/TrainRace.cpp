@@ -39,7 +39,7 @@ bool reached(const Training& run, const train::MetricPoint& p) {
 
 }  // namespace
 
-int trainRace(const Training& run, bool jsonOutput) {
+int trainRace(const Training& run, bool jsonOutput, std::uint64_t maxSteps) {
   train::RaceConfig config{.base = run.config, .replicas = run.race};
   auto created = train::Race::create(config, run.dataset);
   if (!created) return fail(created.error());
@@ -55,8 +55,9 @@ int trainRace(const Training& run, bool jsonOutput) {
   core::Timer timer;
   std::size_t seen = 0;
   bool stopped = false;
-  while (race.step() < run.endStep && !stopped) {
-    race.run(std::min<std::uint64_t>(run.endStep - race.step(), 64));
+  const std::uint64_t endStep = maxSteps > 0 ? std::min(run.endStep, maxSteps) : run.endStep;
+  while (race.step() < endStep && !stopped) {
+    race.run(std::min<std::uint64_t>(endStep - race.step(), 64));
     if (auto status = race.status(); !status) return fail(status.error());
     for (; seen < race.history(0).size(); ++seen) {
       std::string line;

@@ -41,6 +41,11 @@ TEST(RaceCli, JsonHasEveryReplicaAndSamplesOverAllOfThem) {
   const double seconds = j["seconds"].get<double>();
   ASSERT_GT(seconds, 0.0);
   EXPECT_NEAR(j["samples_per_sec"].get<double>(), 60.0 * 10 * 3 / seconds, 1e-6 * 60 * 10 * 3 / seconds);
+  // --max-steps ends it early, as it ends a solo run.
+  const auto cut =
+      run("train --preset spiral --backend cpu --epochs 2 --max-steps 7 --race \"sgd:0.1,adam:0.01\" --json");
+  ASSERT_EQ(cut.code, 0) << cut.err;
+  EXPECT_EQ(lastJsonLine(cut.out)["steps"], 7);
 }
 
 TEST(RaceCli, EachReplicaMatchesItsSoloRun) {
