@@ -159,6 +159,9 @@ Action addTrainCommand(CLI::App& app) {
   cmd->add_option("--resume", *resumePath,
                   "Continue from a checkpoint saved with --save (flags given override its values)");
   cmd->add_flag("--json", *json_, "Print one JSON object with the results as the last line of stdout");
+  cmd->add_option("--race", options->race,
+                  "Train 2 to 8 replicas in lockstep on the same batches: \"sgd:0.1,adam:0.01:beta1=0.8\" "
+                  "(optimizer:lr[:key=value], keys momentum, beta1, beta2, rho, eps, weight-decay, l1, l2)");
 
   return [=]() -> int {
     // Outputs are checked before training, so that a typo does not cost a whole run.
@@ -182,6 +185,15 @@ Action addTrainCommand(CLI::App& app) {
     auto setup = buildTraining(*options, resume ? &*resume : nullptr);
     if (!setup) return fail(setup.error());
     Training& run = setup.value();
+    if (!run.race.empty()) {
+      // A race keeps no checkpoint and writes no metric file (yet): refused, not ignored.
+      for (const auto& [flag, given] :
+           {std::pair{"--resume", resume.has_value()}, std::pair{"--save", !savePath->empty()},
+            std::pair{"--metrics", !metricsPath->empty()}}) {
+        if (given) return fail(core::badInput(std::string(flag) + ": not available in a race (--race)"));
+      }
+      return trainRace(run, *json_, *maxSteps);
+    }
     for (const auto& note : run.notes) std::fprintf(stderr, "%s\n", note.c_str());
     auto created = train::Trainer::create(run.config, run.dataset);
     if (!created) return fail(created.error());

@@ -8,6 +8,7 @@
 #include "data/DatasetCatalog.h"
 #include "data/Synthetic2D.h"
 #include "train/Preset.h"
+#include "train/RaceSpec.h"
 
 namespace nsb::sandbox {
 
@@ -257,6 +258,12 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
     h.totalSteps = static_cast<int>(std::min<std::uint64_t>(t.endStep, 1u << 30));
   }
   t.config.hyperparams = h;
+  if (o.race || preset.race) {
+    auto replicas = train::parseRace(o.race ? *o.race : *preset.race, h,
+                                     o.race ? std::string("--race") : "preset " + presetName + ": race");
+    if (!replicas) return replicas.error();
+    t.race = std::move(replicas.value());
+  }
   t.stopAtLoss = o.stopAtLoss ? o.stopAtLoss : preset.stopAtLoss;
   t.stopAtAccuracy = o.stopAtAccuracy ? o.stopAtAccuracy : preset.stopAtAccuracy;
   if (t.stopAtAccuracy && (*t.stopAtAccuracy < 0 || *t.stopAtAccuracy > 1)) {

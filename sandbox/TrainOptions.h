@@ -42,6 +42,7 @@ struct TrainOptions {
   bool standardize = false;
   std::uint32_t stepsPerSubmit = 16;
   std::uint32_t metricsEvery = 0;
+  std::optional<std::string> race;  // `train --race` (its flag is train's alone)
 };
 
 // A run ready to start: the trainer's configuration, the loaded dataset and the run's limits.
@@ -59,6 +60,9 @@ struct Training {
   // Resumed runs: one line per flag that overrides a checkpoint value ("--lr 0.5 overrides the
   // checkpoint's 0.01"), for the command to print.
   std::vector<std::string> notes;
+  // A race (--race, else the preset's "race"): each replica's hyperparameters, the run's with the
+  // replica's optimizer and values over them. Empty: a solo run.
+  std::vector<train::Hyperparams> race;
 };
 
 void addTrainOptions(CLI::App& app, TrainOptions& options);
@@ -68,5 +72,9 @@ void addTrainOptions(CLI::App& app, TrainOptions& options);
 // (--hidden, --activation, --loss) are refused. A cosine schedule without its own total_steps is sized
 // by the run's epochs, also when resuming, so that more --epochs extend it.
 core::Result<Training> buildTraining(const TrainOptions& options, const nn::Checkpoint* resume = nullptr);
+
+// `train` with a race: the replicas of run.race in lockstep (TrainRace.cpp), for at most maxSteps
+// steps when it is not 0; returns the exit code.
+int trainRace(const Training& run, bool json, std::uint64_t maxSteps);
 
 }  // namespace nsb::sandbox

@@ -162,7 +162,7 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
       mTrainWs = {};
       mEvalWs = {};
       mModel.reset();
-      mTrainX = {}, mTrainY = {}, mTestX = {}, mTestY = {}, mTrainIndex = {}, mTestIndex = {};
+      mData = {};
       mHyper = {}, mCounters = {}, mEvalCounters = {}, mNorms = {};
       mBackend = std::move(created.value());
       mConfig.backend = mBackend->name();

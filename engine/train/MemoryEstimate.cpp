@@ -81,11 +81,14 @@ MemoryNeed estimateMemory(const MemoryPlan& plan) {
   MemoryNeed need;
 
   const std::uint64_t params = static_cast<std::uint64_t>(spec.parameterCount()) * FLOAT;
-  for (int copy = 0; copy < 5; ++copy) add(need[MemoryPart::Model], params);
-
   const EvalChunks chunks = evalChunks(d.test.count, plan.evalChunk);
-  add(need[MemoryPart::Batches], workspaceBytes(spec, plan.batch, classes));
-  add(need[MemoryPart::Batches], workspaceBytes(spec, chunks.chunk, classes));
+  for (std::size_t r = 0; r < plan.replicas; ++r) {
+    for (int copy = 0; copy < 5; ++copy) add(need[MemoryPart::Model], params);
+    add(need[MemoryPart::Batches], workspaceBytes(spec, plan.batch, classes));
+    add(need[MemoryPart::Batches], workspaceBytes(spec, chunks.chunk, classes));
+    add(need[MemoryPart::Small], compute::HYPER_COUNT * FLOAT);
+    add(need[MemoryPart::Small], 3 * spec.layerCount() * FLOAT);
+  }
 
   std::uint64_t layerFloats = 0;
   for (std::size_t l = 0; l < spec.layerCount(); ++l) layerFloats += spec.layerOutputs(l);
@@ -106,16 +109,19 @@ MemoryNeed estimateMemory(const MemoryPlan& plan) {
   add(need[MemoryPart::Data], d.train.count * sizeof(std::int32_t));
   add(need[MemoryPart::Data], chunks.padded * sizeof(std::int32_t));
 
-  add(need[MemoryPart::Small], compute::HYPER_COUNT * FLOAT);
   add(need[MemoryPart::Small], 2 * compute::COUNTER_COUNT * sizeof(std::int32_t));
-  add(need[MemoryPart::Small], 3 * spec.layerCount() * FLOAT);
   const std::uint64_t h = d.imageHeight, w = d.imageWidth;
-  if (h > 0 && w > 0 && spec.inputs == h * w)
+  if (plan.replicas == 1 && h > 0 && w > 0 && spec.inputs == h * w)  // a race draws no weight spectrum
     add(need[MemoryPart::Small], spec.layerOutputs(0) * h * (w / 2 + 1) * FLOAT);
 
-  // The last good state (Trainer::keepGoodState: parameters and both optimizer states), and as much
-  // again while a copy is made beside it (initial weights, a checkpoint, an edit's host state).
-  add(need[MemoryPart::Host], 6 * params);
+  if (plan.replicas == 1) {
+    // The last good state (Trainer::keepGoodState: parameters and both optimizer states), and as much
+    // again while a copy is made beside it (initial weights, a checkpoint, an edit's host state).
+    add(need[MemoryPart::Host], 6 * params);
+  } else {
+    // A race keeps no good state: the initial weights, and each replica's when read back.
+    add(need[MemoryPart::Host], (plan.replicas + 1) * params);
+  }
   return need;
 }
 

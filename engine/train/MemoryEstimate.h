@@ -46,6 +46,7 @@ struct MemoryPlan {
   std::size_t evalChunk = 1;                 // TrainerConfig::evalChunk
   std::span<const std::size_t> probeRows{};  // rows of each probe
   std::size_t probeSlots = 0;                // device slots of the probes (Trainer::PROBE_SLOTS where deviceProbes())
+  std::size_t replicas = 1;                  // a race's replicas (Race.h): each has its model, batches and state
 };
 
 MemoryNeed estimateMemory(const MemoryPlan& plan);

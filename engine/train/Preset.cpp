@@ -10,6 +10,7 @@
 #include "core/Embedded.h"
 #include "core/Format.h"
 #include "data/Synthetic2D.h"
+#include "train/RaceSpec.h"
 
 namespace nsb::train {
 
@@ -66,6 +67,7 @@ json Preset::toJson() const {
              {"train_ratio", core::decimalValue(dataset.synthetic.trainRatio)},
              {"features", dataset.features.toString()}};
   json out = {{"name", name}, {"description", description}, {"dataset", ds}, {"model", model}, {"training", training}};
+  if (race) out["race"] = *race;
   if (surface) {
     json optimizers = json::array();
     for (const auto& h : surface->optimizers) optimizers.push_back(h.toJson());
@@ -124,7 +126,7 @@ core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
   if (!j.is_object()) return fail("expected a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (key != "name" && key != "description" && key != "dataset" && key != "model" && key != "training" &&
-        key != "kind" && key != "surface") {
+        key != "kind" && key != "surface" && key != "race") {
       return fail("unknown key '" + key + "'");
     }
   }
@@ -239,6 +241,12 @@ core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
       }
       (std::string(key) == "stop_at_loss" ? p.stopAtLoss : p.stopAtAccuracy) = t[key].get<double>();
     }
+  }
+  if (j.contains("race")) {
+    if (!j["race"].is_string()) return fail("'race' must be a string like \"sgd:0.1,adam:0.01\"");
+    p.race = j["race"].get<std::string>();
+    auto replicas = parseRace(*p.race, p.hyperparams, where + ": race");
+    if (!replicas) return replicas.error();
   }
   p.dataset.synthetic.seed = p.seed;
   p.dataset.csv.seed = p.seed;

@@ -42,6 +42,9 @@ struct Preset {
   std::optional<double> stopAtLoss, stopAtAccuracy;
   std::uint64_t seed = 1;
   std::optional<SurfaceSetup> surface;  // "kind": "surface"
+  // "race": replicas trained in lockstep by `train` (the --race syntax, RaceSpec.h), checked against the
+  // preset's training settings when it is loaded.
+  std::optional<std::string> race;
 
   // The network for a loaded dataset (inputs and outputs from it).
   core::Result<nn::ModelSpec> modelFor(const data::Dataset& dataset) const;

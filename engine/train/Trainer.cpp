@@ -26,30 +26,6 @@ namespace {
 
 bool isClassification(const data::Dataset& d) { return d.task == data::Task::Classification; }
 
-// Uploads a split's features and targets; returns {x, y} buffers.
-std::pair<compute::Buffer, compute::Buffer> uploadSplit(compute::Backend& backend, const data::Dataset& d,
-                                                        const data::Split& split) {
-  const std::size_t rows = std::max<std::size_t>(split.count, 1);
-  compute::Buffer x = backend.allocate(rows * d.features * (d.u8 ? sizeof(std::uint8_t) : sizeof(float)));
-  if (split.count > 0) {
-    if (d.u8) {
-      backend.upload(x.id(), 0, std::as_bytes(std::span(split.pixels)));
-    } else {
-      backend.upload(x.id(), 0, std::as_bytes(std::span(split.values)));
-    }
-  }
-  const std::size_t yCols = isClassification(d) ? 1 : d.outputs;
-  compute::Buffer y = backend.allocate(rows * yCols * sizeof(float));  // i32 labels or f32 targets
-  if (split.count > 0) {
-    if (isClassification(d)) {
-      backend.upload(y.id(), 0, std::as_bytes(std::span(split.labels)));
-    } else {
-      backend.upload(y.id(), 0, std::as_bytes(std::span(split.targets)));
-    }
-  }
-  return {std::move(x), std::move(y)};
-}
-
 }  // namespace
 
 Trainer::Trainer(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset)
@@ -108,18 +84,7 @@ void Trainer::allocateDeviceState() {
   writeHyperparams();
 }
 
-void Trainer::uploadDataset() {
-  const data::Dataset& d = *mDataset;
-  std::tie(mTrainX, mTrainY) = uploadSplit(*mBackend, d, d.train);
-  std::tie(mTestX, mTestY) = uploadSplit(*mBackend, d, d.test);
-  mTrainIndex = mBackend->allocate(d.train.count * sizeof(std::int32_t));
-  // The test index is the identity, padded to whole evaluation chunks with row 0 (ignored when scored).
-  const std::size_t padded = evalChunks(d.test.count, mConfig.evalChunk).padded;
-  std::vector<std::int32_t> index(padded, 0);
-  for (std::size_t i = 0; i < d.test.count; ++i) index[i] = static_cast<std::int32_t>(i);
-  mTestIndex = mBackend->allocate(padded * sizeof(std::int32_t));
-  mBackend->write(mTestIndex.tensor({padded}, DType::I32), std::span<const std::int32_t>(index));
-}
+void Trainer::uploadDataset() { mData = DeviceData::upload(*mBackend, *mDataset, mConfig.evalChunk); }
 
 void Trainer::buildPrograms() {
   mBackend->synchronize();
@@ -127,30 +92,17 @@ void Trainer::buildPrograms() {
   const bool classes = isClassification(d);
   mBatch = train::effectiveBatch(mConfig.hyperparams, d.train.count);
   mStepsPerEpoch = train::stepsPerEpoch(mConfig.hyperparams, d.train.count);
-  const float scale = d.u8 ? d.normalisation.scale : 1.0f;
-  const DType xType = d.u8 ? DType::U8 : DType::F32;
-  const std::size_t yCols = classes ? 1 : d.outputs;
-  auto split = [&](const compute::Buffer& x, const compute::Buffer& y, std::size_t rows, const Tensor& index,
-                   const compute::Buffer& counters) {
-    return SplitTensors{.x = x.tensor({rows, d.features}, xType),
-                        .y = classes ? y.tensor({rows}, DType::I32) : y.tensor({rows, yCols}),
-                        .index = index,
-                        .counters = counters.tensor({compute::COUNTER_COUNT}, DType::I32),
-                        .scale = scale};
-  };
   const Tensor hyper = mHyper.tensor({compute::HYPER_COUNT});
   const auto optimizer = mConfig.hyperparams.optimizer;
 
   mTrainWs = mModel->makeWorkspace(mBatch, classes);
-  const SplitTensors train =
-      split(mTrainX, mTrainY, d.train.count, mTrainIndex.tensor({d.train.count}, DType::I32), mCounters);
+  const SplitTensors train = mData.train(d, mCounters);
   mStepProgram = mBackend->compile(stepGraph(*mModel, mTrainWs, train, optimizer, hyper));
   mMetricsProgram = mBackend->compile(metricsStepGraph(*mModel, mTrainWs, train, optimizer, hyper, mNorms));
 
   const EvalChunks chunks = evalChunks(d.test.count, mConfig.evalChunk);
   mEvalWs = mModel->makeWorkspace(chunks.chunk, classes);
-  const SplitTensors test =
-      split(mTestX, mTestY, chunks.rows, mTestIndex.tensor({chunks.padded}, DType::I32), mEvalCounters);
+  const SplitTensors test = mData.test(d, mConfig.evalChunk, mEvalCounters);
   mEvalProgram = mBackend->compile(evalGraph(*mModel, mEvalWs, test));
   mHaveNorms = false;
   for (auto& probe : mProbes) buildProbe(probe);
@@ -177,11 +129,7 @@ std::vector<float> Trainer::weightSpectrum() {
 void Trainer::startEpoch(std::uint64_t epoch, std::uint64_t cursor) {
   mEpoch = epoch;
   mCursor = cursor;
-  std::vector<std::int32_t> perm(mDataset->train.count);
-  std::iota(perm.begin(), perm.end(), 0);
-  core::Rng rng(mConfig.seed * 0x9E3779B97F4A7C15ull + epoch + 1);
-  rng.shuffle(perm);
-  mBackend->write(mTrainIndex.tensor({perm.size()}, DType::I32), std::span<const std::int32_t>(perm));
+  mData.shuffle(*mBackend, mConfig.seed, epoch, mDataset->train.count);
   writeCounters();
 }
 
@@ -261,13 +209,10 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
   const bool watching = mWatched && *mWatched < mConfig.spec.parameterCount();
   while (done < steps) {
     if (mCursor >= mStepsPerEpoch) startEpoch(mEpoch + 1, 0);
-    const std::uint64_t toMetrics = every - mStep % every;  // steps until the next metrics step, >= 1
-    std::uint64_t k = 1;
-    const bool metricsStep = toMetrics == 1;
-    if (!metricsStep) {
-      k = std::min<std::uint64_t>({mConfig.stepsPerSubmit, steps - done, mStepsPerEpoch - mCursor, toMetrics - 1});
-      if (watching && k > 1 && done + k == steps) --k;  // the last step on its own
-    }
+    const NextSubmit next = nextSubmit(mStep, mCursor, mStepsPerEpoch, every, mConfig.stepsPerSubmit, steps - done);
+    std::uint64_t k = next.steps;
+    const bool metricsStep = next.metrics;
+    if (watching && k > 1 && done + k == steps) --k;  // the last step on its own
     // The watched parameter's update in the last step: its values before it, here; after it, below.
     const bool watchedStep = watching && done + k == steps;
     WatchedStep record;

@@ -15,6 +15,7 @@
 #include "core/Result.h"
 #include "data/Dataset.h"
 #include "nn/Model.h"
+#include "train/Batches.h"
 #include "train/Command.h"
 #include "train/Hyperparams.h"
 #include "train/Metrics.h"
@@ -185,7 +186,7 @@ class Trainer {
   std::shared_ptr<compute::Backend> mBackend;  // shared with the probe slots
   std::unique_ptr<nn::Model> mModel;
 
-  compute::Buffer mTrainX, mTrainY, mTestX, mTestY, mTrainIndex, mTestIndex;
+  DeviceData mData;
   compute::Buffer mHyper, mCounters, mEvalCounters, mNorms;
   nn::Workspace mTrainWs, mEvalWs;
   std::unique_ptr<compute::Program> mStepProgram, mMetricsProgram, mEvalProgram, mSpectrumProgram;

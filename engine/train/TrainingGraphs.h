@@ -3,6 +3,7 @@
 // evaluation, the probes and their slot copies, the weight spectrum), built by pure functions from the
 // model and the tensors they read and write, so that a test can check the ops they produce.
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "compute/Graph.h"
@@ -26,6 +27,23 @@ struct EvalChunks {
   std::size_t padded = 1;  // rows rounded up to whole chunks
 };
 EvalChunks evalChunks(std::size_t testCount, std::size_t evalChunk);
+
+// One network in a graph: a solo run's, or one replica of a race (Race.h). A race's replicas share the
+// batch gathered once into the first one's workspace: the others' input and target are the first's.
+struct GraphReplica {
+  const nn::Model* model = nullptr;
+  const nn::Workspace* ws = nullptr;
+  compute::OptimizerKind optimizer = compute::OptimizerKind::Adam;
+  compute::Tensor hyper;                   // its live hyperparameters (HYPER_COUNT f32)
+  const compute::Buffer* norms = nullptr;  // the metrics step's norms (see metricsStepGraph)
+};
+
+// One training step of every replica in one graph: the batch gathered once, then each replica's
+// forward, loss and backward and optimizer (the very ops of its solo step, in its order), then one
+// advance. With `metrics`, each replica's norms too.
+compute::Graph stepGraph(std::span<const GraphReplica> replicas, const SplitTensors& split, bool metrics);
+// The evaluation chunk of every replica: the chunk gathered once, each replica's forward, loss and argmax.
+compute::Graph evalGraph(std::span<const GraphReplica> replicas, const SplitTensors& split);
 
 // One training step: gather, forward, loss and backward, optimizer, advance. The metrics step also
 // writes `norms` (a buffer of [3 * layers] f32: gradient, update and weight norms per layer), keeping

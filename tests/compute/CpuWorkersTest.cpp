@@ -79,5 +79,27 @@ TEST(CpuWorkers, OneBandAndOneThreadRunOnTheCaller) {
   EXPECT_TRUE(partsOf(alone, 0, 16).empty());
 }
 
+// A program's lanes (Graph::lanes) are bands whose ops ask for bands of their own: those run on the
+// thread of the lane, one after another, the same bands as anywhere else.
+TEST(CpuWorkers, BandsAskedForInsideABandRunOnItsThread) {
+  CpuWorkers workers(2);
+  std::mutex mutex;
+  std::vector<std::vector<Part>> inner(4);
+  workers.forBands(4, 1, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t lane = begin; lane < end; ++lane) {
+      const auto parts = partsOf(workers, 1000, 64);
+      const std::lock_guard lock(mutex);
+      inner[lane] = parts;
+    }
+  });
+  std::vector<std::pair<std::size_t, std::size_t>> expected;
+  for (std::size_t begin = 0; begin < 1000; begin += 64)
+    expected.emplace_back(begin, std::min<std::size_t>(begin + 64, 1000));
+  for (const auto& parts : inner) {
+    EXPECT_EQ(ranges(parts), expected);
+    for (const Part& p : parts) EXPECT_EQ(p.thread, parts.front().thread) << "a lane's bands left its thread";
+  }
+}
+
 }  // namespace
 }  // namespace nsb::compute::cpu

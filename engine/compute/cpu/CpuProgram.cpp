@@ -73,6 +73,7 @@ CpuProgram::CpuProgram(const CpuBufferTable& buffers, CpuWorkers& workers, const
   mLabels.reserve(mOps.size());
   mFlops.reserve(mOps.size());
   mSpectrumIndex.assign(mOps.size(), 0);
+  mLossRows.resize(mOps.size());
   const BufferSizes sizes = [&buffers](BufferId id) -> std::optional<std::size_t> {
     if (!buffers.contains(id)) return std::nullopt;
     return buffers.bytes(id);
@@ -82,20 +83,53 @@ CpuProgram::CpuProgram(const CpuBufferTable& buffers, CpuWorkers& workers, const
     mFlops.push_back(opFlops(mOps[i]));
     const std::string reason = validate(mOps[i], sizes);
     NSB_CHECK(reason.empty()) << where(i) << ": " << reason;
-    if (const auto* loss = std::get_if<LossOp>(&mOps[i])) mLossRows.resize(std::max(mLossRows.size(), loss->z.rows()));
+    if (const auto* loss = std::get_if<LossOp>(&mOps[i])) mLossRows[i].resize(loss->z.rows());
     if (const auto* spectrum = std::get_if<SpectrumOp>(&mOps[i])) {
       mSpectrumIndex[i] = mSpectra.size();
       mSpectra.emplace_back().prepare(spectrum->height, spectrum->width);
     }
   }
   if (mTiming) mMicroseconds.assign(mOps.size(), 0.0);
+  // Each op of lane 0 alone; consecutive ops of lanes > 0 as one block, grouped by lane in order.
+  for (std::size_t i = 0; i < mOps.size();) {
+    Run run{.begin = i, .end = i + 1};
+    if (graph.lane(i) > 0) {
+      std::vector<std::uint32_t> names;  // run.lanes[k] holds the ops of lane names[k]
+      for (run.end = i; run.end < mOps.size() && graph.lane(run.end) > 0; ++run.end) {
+        const auto k =
+            static_cast<std::size_t>(std::find(names.begin(), names.end(), graph.lane(run.end)) - names.begin());
+        if (k == names.size()) {
+          names.push_back(graph.lane(run.end));
+          run.lanes.emplace_back();
+        }
+        run.lanes[k].push_back(run.end);
+      }
+    }
+    i = run.end;
+    mRuns.push_back(std::move(run));
+  }
+}
+
+void CpuProgram::execute(std::size_t i) {
+  std::visit([&](const auto& op) { execute(op, i); }, mOps[i]);
 }
 
 void CpuProgram::submit(std::uint32_t repeats) {
   const DenormalsAsZero flush;
   if (!mTiming) {
     for (std::uint32_t r = 0; r < repeats; ++r) {
-      for (std::size_t i = 0; i < mOps.size(); ++i) std::visit([&](const auto& op) { execute(op, i); }, mOps[i]);
+      for (const Run& run : mRuns) {
+        if (run.lanes.size() < 2) {
+          for (std::size_t i = run.begin; i < run.end; ++i) execute(i);
+          continue;
+        }
+        // Each lane on one thread; its ops' bands then run one after another there (CpuWorkers).
+        mWorkers.forBands(run.lanes.size(), 1, [&](std::size_t b, std::size_t e) {
+          for (std::size_t lane = b; lane < e; ++lane) {
+            for (const std::size_t i : run.lanes[lane]) execute(i);
+          }
+        });
+      }
     }
     return;
   }
@@ -208,7 +242,7 @@ void CpuProgram::execute(const BiasGradOp& op, std::size_t) {
   biasGrad(mBuffers.at<float>(op.dz), mBuffers.at<float>(op.db), op.dz.rows(), op.dz.cols());
 }
 
-void CpuProgram::execute(const LossOp& op, std::size_t) {
+void CpuProgram::execute(const LossOp& op, std::size_t i) {
   LossArgs args;
   args.z = mBuffers.at<float>(op.z);
   if (op.target.dtype == DType::I32) {
@@ -223,7 +257,7 @@ void CpuProgram::execute(const LossOp& op, std::size_t) {
   args.n = op.z.cols();
   args.head = op.head;
   args.kind = op.loss_kind;
-  args.rowLoss = mLossRows.data();
+  args.rowLoss = mLossRows[i].data();
   mWorkers.forBands(args.rows, bandFor(args.rows, args.rows, LOSS_PARALLEL_ROWS, LOSS_ROWS_PER_BAND, 1),
                     [&](std::size_t b, std::size_t e) { loss(args, b, e); });
   lossTotal(args);

@@ -17,7 +17,8 @@ class CpuProgram final : public Program {
  public:
   CpuProgram(const CpuBufferTable& buffers, CpuWorkers& workers, const Graph& graph, bool timing);
 
-  // Runs synchronously on the calling thread.
+  // Runs synchronously: on the calling thread, and the lanes of a block (Graph::lanes) on the workers
+  // too.
   void submit(std::uint32_t repeats = 1) override;
   std::vector<OpTiming> timings() override;
 
@@ -36,6 +37,14 @@ class CpuProgram final : public Program {
   void execute(const SpectrumOp& op, std::size_t i);
 
   std::string where(std::size_t i) const;
+  void execute(std::size_t i);
+
+  // The ops in runs: one op of lane 0, or a block of ops with lanes > 0, its lanes' op indices in order.
+  struct Run {
+    std::size_t begin = 0, end = 0;
+    std::vector<std::vector<std::size_t>> lanes;
+  };
+  std::vector<Run> mRuns;
 
   const CpuBufferTable& mBuffers;
   CpuWorkers& mWorkers;
@@ -43,10 +52,10 @@ class CpuProgram final : public Program {
   std::vector<std::string> mLabels;
   std::vector<double> mFlops;
   bool mTiming = false;
-  std::vector<double> mMicroseconds;        // per op, averaged over the last submit's repeats
-  std::vector<SpectrumScratch> mSpectra;    // one per spectrum op, made at compile time
-  std::vector<double> mLossRows;            // per-row losses, as many as the largest loss op's rows
-  std::vector<std::size_t> mSpectrumIndex;  // op index -> mSpectra index
+  std::vector<double> mMicroseconds;           // per op, averaged over the last submit's repeats
+  std::vector<SpectrumScratch> mSpectra;       // one per spectrum op, made at compile time
+  std::vector<std::vector<double>> mLossRows;  // per op (loss ops only): its per-row losses
+  std::vector<std::size_t> mSpectrumIndex;     // op index -> mSpectra index
 };
 
 }  // namespace nsb::compute::cpu

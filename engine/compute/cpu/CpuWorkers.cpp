@@ -20,6 +20,8 @@ constexpr auto SPIN_TIME = std::chrono::milliseconds(2);
 
 }  // namespace
 
+thread_local bool CpuWorkers::tInBand = false;
+
 CpuWorkers::CpuWorkers(int threads) {
   NSB_CHECK(threads >= 1) << "cpu workers: " << threads << " threads";
   for (int i = 1; i < threads; ++i) mWorkers.emplace_back([this] { workerLoop(); });
@@ -48,10 +50,12 @@ void CpuWorkers::run(std::size_t count, std::size_t band, Function function, con
 
 void CpuWorkers::takeBands() {
   const std::size_t bands = (mCount + mBand - 1) / mBand;
+  tInBand = true;
   for (std::size_t i = mNextBand.fetch_add(1, std::memory_order_relaxed); i < bands;
        i = mNextBand.fetch_add(1, std::memory_order_relaxed)) {
     mFunction(mContext, i * mBand, std::min((i + 1) * mBand, mCount));
   }
+  tInBand = false;
 }
 
 void CpuWorkers::workerLoop() {

@@ -25,12 +25,14 @@ class CpuWorkers {
 
   // Calls body(begin, end) once for each band [i * band, min((i + 1) * band, count)) of [0, count),
   // in any order and on any thread; a single band runs on the calling thread with no hand-over (one
-  // costs a few microseconds). Returns when every band is done.
+  // costs a few microseconds). Returns when every band is done. Called from inside a band (a program's
+  // lanes, each running its ops' own bands), it runs the bands one after another on that thread: the
+  // same bands, so the same results.
   template <typename Body>
   void forBands(std::size_t count, std::size_t band, const Body& body) {
     if (band == 0 || band >= count) band = count;
     if (count == 0) return;
-    if (mWorkers.empty() || band == count) {
+    if (mWorkers.empty() || band == count || tInBand) {
       for (std::size_t begin = 0; begin < count; begin += band) body(begin, std::min(begin + band, count));
       return;
     }
@@ -46,6 +48,8 @@ class CpuWorkers {
   void run(std::size_t count, std::size_t band, Function function, const void* context);
   void takeBands();
   void workerLoop();
+
+  static thread_local bool tInBand;  // this thread is running a band of some job
 
   std::vector<std::thread> mWorkers;
   // The job, written by the caller before mGeneration is bumped (release), read by workers after.

@@ -1,0 +1,125 @@
+// `train --race` on the command line: the result line of --json with every replica, a preset that
+// defines a race, and one line with exit 2 for every bad race.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "CliProcess.h"
+#include "CliRun.h"
+
+namespace nsb::sandbox {
+namespace {
+
+using testing::lastJsonLine;
+using testing::lineCount;
+using testing::run;
+using testing::runCli;
+
+TEST(RaceCli, JsonHasEveryReplicaAndSamplesOverAllOfThem) {
+  const auto r = run("train --preset spiral --backend cpu --epochs 2 --race \"sgd:0.1,momentum:0.1,adam:0.01\" --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = lastJsonLine(r.out);
+  ASSERT_TRUE(j.contains("replicas")) << j.dump();
+  ASSERT_EQ(j["replicas"].size(), 3u) << j.dump();
+  const char* optimizers[] = {"sgd", "momentum", "adam"};
+  const double rates[] = {0.1, 0.1, 0.01};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& replica = j["replicas"][i];
+    EXPECT_EQ(replica["optimizer"], optimizers[i]);
+    EXPECT_DOUBLE_EQ(replica["lr"].get<double>(), rates[i]);
+    for (const char* key : {"train_loss", "test_loss", "test_accuracy"}) {
+      EXPECT_TRUE(replica[key].is_number()) << key << " of " << replica.dump();
+    }
+    EXPECT_TRUE(replica["test_mse"].is_null()) << replica.dump();  // spiral is a classification
+  }
+  // spiral: 300 training points at batch 10 -> 30 steps an epoch.
+  EXPECT_EQ(j["steps"], 60);
+  EXPECT_DOUBLE_EQ(j["epochs"].get<double>(), 2.0);
+  EXPECT_EQ(j["backend"], "cpu");
+  EXPECT_TRUE(j["device"].is_string());
+  const double seconds = j["seconds"].get<double>();
+  ASSERT_GT(seconds, 0.0);
+  EXPECT_NEAR(j["samples_per_sec"].get<double>(), 60.0 * 10 * 3 / seconds, 1e-6 * 60 * 10 * 3 / seconds);
+  // --max-steps ends it early, as it ends a solo run.
+  const auto cut =
+      run("train --preset spiral --backend cpu --epochs 2 --max-steps 7 --race \"sgd:0.1,adam:0.01\" --json");
+  ASSERT_EQ(cut.code, 0) << cut.err;
+  EXPECT_EQ(lastJsonLine(cut.out)["steps"], 7);
+}
+
+TEST(RaceCli, EachReplicaMatchesItsSoloRun) {
+  const auto race = run("train --preset spiral --backend cpu --epochs 1 --race \"sgd:0.1,adam:0.01:beta1=0.8\" --json");
+  ASSERT_EQ(race.code, 0) << race.err;
+  const auto solo = run("train --preset spiral --backend cpu --epochs 1 --optimizer adam --lr 0.01 --beta1 0.8 --json");
+  ASSERT_EQ(solo.code, 0) << solo.err;
+  const auto r = lastJsonLine(race.out)["replicas"][1], s = lastJsonLine(solo.out);
+  for (const char* key : {"train_loss", "test_loss", "test_accuracy"}) EXPECT_EQ(r[key], s[key]) << key;
+}
+
+TEST(RaceCli, APresetMayDefineARace) {
+  const auto path = std::filesystem::temp_directory_path() / ("nsb-race-" + std::to_string(::getpid()) + ".json");
+  {
+    std::ofstream out(path);
+    out << R"({"name": "race-xor", "dataset": {"name": "xor", "points": 200},
+               "model": {"hidden": [{"width": 4, "activation": "tanh"}]},
+               "training": {"batch": 10, "epochs": 1}, "race": "sgd:0.1,adam:0.01:eps=1e-6"})";
+  }
+  const auto r = run("train --preset " + path.string() + " --backend cpu --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = lastJsonLine(r.out);
+  ASSERT_EQ(j["replicas"].size(), 2u) << j.dump();
+  EXPECT_EQ(j["replicas"][1]["optimizer"], "adam");
+  // --race on the command line wins over the preset's.
+  const auto flag = run("train --preset " + path.string() + " --backend cpu --race \"sgd:0.1,sgd:0.2,sgd:0.3\" --json");
+  ASSERT_EQ(flag.code, 0) << flag.err;
+  EXPECT_EQ(lastJsonLine(flag.out)["replicas"].size(), 3u);
+  // A bad race in a preset names the preset.
+  {
+    std::ofstream out(path);
+    out << R"({"dataset": {"name": "xor"}, "race": "sgd:0.1"})";
+  }
+  const auto bad = runCli({"train", "--preset", path.string(), "--backend", "cpu"});
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_EQ(lineCount(bad.err), 1) << bad.err;
+  EXPECT_NE(bad.err.find(path.string() + ": race: 1 replica"), std::string::npos) << bad.err;
+  std::filesystem::remove(path);
+}
+
+TEST(RaceCli, BadRacesAreOneLineAndExit2) {
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"--race", "sgd:0.1"}, "neural-sandbox: --race: 1 replica; a race takes 2 to 8"},
+      {{"--race", "sgd:0.1,foo:1"}, "neural-sandbox: --race: replica 2 'foo:1': unknown optimizer 'foo'"},
+      {{"--race", "sgd:0.1,adam:0.01:gamma=1"}, "neural-sandbox: --race: replica 2 'adam:0.01:gamma=1': unknown key"},
+      {{"--race", "sgd:0.1,adam"}, "neural-sandbox: --race: replica 2 'adam': expected optimizer:lr"},
+      {{"--race", "sgd:0.1,adam:0.01", "--save", "/tmp/x.safetensors"},
+       "neural-sandbox: --save: not available in a race (--race)"},
+  };
+  for (const auto& [flags, message] : cases) {
+    std::vector<std::string> args = {"train", "--preset", "spiral", "--backend", "cpu", "--epochs", "1"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const auto r = runCli(args);
+    EXPECT_TRUE(r.exited) << r.err;
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(lineCount(r.err), 1) << r.err;
+    EXPECT_EQ(r.err.rfind(message, 0), 0u) << r.err;
+  }
+}
+
+TEST(RaceCli, TheMemoryOfEveryReplicaIsCheckedFirst) {
+  // Room for one 256-256 spiral network (about 5.5 MB with its evaluation chunk and host copies; four take about 17 MB)
+  // but not for four.
+  const auto one = runCli({"train", "--preset", "spiral", "--backend", "cpu", "--hidden", "256,256", "--epochs", "1"},
+                          {{"NSB_MEMORY_BUDGET", "8000000"}});
+  EXPECT_EQ(one.code, 0) << one.err;
+  const auto four = runCli({"train", "--preset", "spiral", "--backend", "cpu", "--hidden", "256,256", "--epochs", "1",
+                            "--race", "sgd:0.1,sgd:0.2,adam:0.01,adam:0.001"},
+                           {{"NSB_MEMORY_BUDGET", "8000000"}});
+  EXPECT_EQ(four.code, 2) << four.err;
+  EXPECT_EQ(lineCount(four.err), 1) << four.err;
+  EXPECT_EQ(four.err.rfind("neural-sandbox: memory: a race of 4 replicas of the network 4-256-256-1", 0), 0u)
+      << four.err;
+}
+
+}  // namespace
+}  // namespace nsb::sandbox
