@@ -22,9 +22,11 @@ struct CliRun {
   std::string out, err;
 };
 
-inline CliRun run(const std::string& args) {
+// `environment`: VAR=value words set for this run only (through env).
+inline CliRun run(const std::string& args, const std::string& environment = "") {
   const auto errPath = std::filesystem::temp_directory_path() / ("nsb-cli-err-" + std::to_string(::getpid()));
-  const std::string command = std::string(NSB_CLI) + " " + args + " 2>" + errPath.string();
+  const std::string command =
+      (environment.empty() ? "" : "env " + environment + " ") + NSB_CLI + " " + args + " 2>" + errPath.string();
   CliRun r;
   FILE* pipe = ::popen(command.c_str(), "r");
   std::array<char, 4096> buffer{};
