@@ -16,8 +16,19 @@ using nlohmann::json;
 
 namespace {
 
+// A client's field name printed as \xNN where it holds a control byte, so that the error stays one line
+// (the request fuzzer's long run found "\n" in a key).
 core::Error fieldError(const std::string& field, const std::string& what) {
-  return core::badInput(field + ": " + what);
+  std::string printable;
+  for (const unsigned char c : field) {
+    if (c < 0x20 || c == 0x7f) {
+      constexpr char HEX[] = "0123456789abcdef";
+      printable += {'\\', 'x', HEX[c >> 4], HEX[c & 15]};
+    } else {
+      printable += static_cast<char>(c);
+    }
+  }
+  return core::badInput(printable + ": " + what);
 }
 
 core::Status readString(const json& v, const std::string& field, std::optional<std::string>& out) {

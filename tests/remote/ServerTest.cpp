@@ -216,6 +216,7 @@ TEST(RemoteServer, BadRequestsGetA4xxWithOneLineNamingTheField) {
       {"POST", "/jobs", R"({"lr": 1e99999})", 400, "request: not JSON (number overflow"},
       {"POST", "/jobs", deep, 400, "nested deeper"},
       {"POST", "/jobs", R"({"colour": "red"})", 400, "colour: unknown field"},
+      {"POST", "/jobs", "{\"a\\nb\": 1}", 400, "a\\x0ab: unknown field"},  // one line, whatever the key
       {"POST", "/jobs", R"({"lr": "fast"})", 400, "lr: must be a number"},
       {"POST", "/jobs", R"({"lr": 100})", 400, "lr: must be between"},
       {"POST", "/jobs", R"({"epochs": -3})", 400, "epochs: must be an integer between"},
