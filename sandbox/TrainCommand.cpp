@@ -272,7 +272,9 @@ Action addTrainCommand(CLI::App& app) {
     // Trains to endStep (or a stop condition); an exit code when the run cannot go on.
     const auto trainToEnd = [&]() -> std::optional<int> {
       while (trainer.step() < endStep && !stopped) {
-        std::uint64_t chunk = std::min<std::uint64_t>(endStep - trainer.step(), 64);
+        // Chunks end at multiples of 64 steps, wherever the run started: a branch (or a resumed run) then
+        // submits the same steps together as the run, and its train loss (one sample a submit) is the same.
+        std::uint64_t chunk = std::min<std::uint64_t>(endStep - trainer.step(), 64 - trainer.step() % 64);
         if (*saveEvery > 0) chunk = std::min(chunk, *saveEvery - trainer.step() % *saveEvery);
         trainer.run(chunk);
         if (auto status = trainer.status(); !status) {  // the device failed: one line, exit 1
