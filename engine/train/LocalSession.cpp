@@ -53,7 +53,10 @@ core::Result<std::unique_ptr<Session>> LocalSession::create(TrainerConfig config
                                                             std::shared_ptr<const data::Dataset> dataset, bool running,
                                                             double speed) {
   if (config.historyKept == 0) config.historyKept = HISTORY_KEPT;
-  if (config.timelineEvery == 0) config.timelineEvery = Timeline::DEFAULT_EVERY;
+  // Time travel by default where two states of the network fit in the bound and the bound in the host's
+  // memory; else off (SetTimeline may turn it on), rather than no session at all.
+  if (config.timelineEvery == 0 && Timeline().configure(Timeline::DEFAULT_EVERY, config.timelineBytes, config.spec))
+    config.timelineEvery = Timeline::DEFAULT_EVERY;
   auto trainer = Trainer::create(std::move(config), std::move(dataset));
   if (!trainer) return trainer.error();
   return std::unique_ptr<Session>(new LocalSession(std::move(trainer.value()), running, speed));
