@@ -20,6 +20,7 @@
 #include "core/Timer.h"
 #include "data/Synthetic2D.h"
 #include "nn/Checkpoint.h"
+#include "train/RaceSpec.h"
 #include "train/Trainer.h"
 
 namespace nsb::sandbox {
@@ -158,6 +159,17 @@ Action addTrainCommand(CLI::App& app) {
                   "Stop after N steps of this run, as if interrupted (the schedule is still sized by --epochs)");
   cmd->add_option("--resume", *resumePath,
                   "Continue from a checkpoint saved with --save (flags given override its values)");
+  auto timelineEvery = std::make_shared<std::uint64_t>(0);
+  auto timelineMib = std::make_shared<std::uint64_t>(train::Timeline::DEFAULT_BYTES >> 20);
+  auto branchAt = std::make_shared<std::optional<std::uint64_t>>();
+  auto branchSpec = std::make_shared<std::string>();
+  cmd->add_option("--timeline-every", *timelineEvery,
+                  "Keep a snapshot of the run every N steps to branch from (0: none; 100 with --branch-at)");
+  cmd->add_option("--timeline-mib", *timelineMib, "The snapshots' memory bound in MiB; older ones are thinned past it");
+  cmd->add_option("--branch-at", *branchAt,
+                  "After the run, go back to kept step STEP and train a branch from it to the same end");
+  cmd->add_option("--branch", *branchSpec,
+                  "The branch's optimizer:lr[:key=value] (keys as in --race); unset: the run's own, unchanged");
   cmd->add_flag("--json", *json_, "Print one JSON object with the results as the last line of stdout");
   cmd->add_option("--race", options->race,
                   "Train 2 to 8 replicas in lockstep on the same batches: \"sgd:0.1,adam:0.01:beta1=0.8\" "
@@ -189,11 +201,30 @@ Action addTrainCommand(CLI::App& app) {
       // A race keeps no checkpoint and writes no metric file (yet): refused, not ignored.
       for (const auto& [flag, given] :
            {std::pair{"--resume", resume.has_value()}, std::pair{"--save", !savePath->empty()},
-            std::pair{"--metrics", !metricsPath->empty()}}) {
+            std::pair{"--metrics", !metricsPath->empty()}, std::pair{"--branch-at", branchAt->has_value()},
+            std::pair{"--timeline-every", *timelineEvery > 0}}) {
         if (given) return fail(core::badInput(std::string(flag) + ": not available in a race (--race)"));
       }
       return trainRace(run, *json_, *maxSteps);
     }
+    if (!branchSpec->empty() && !*branchAt) return fail(core::badInput("--branch: needs --branch-at STEP"));
+    if (*branchAt && *timelineEvery == 0) *timelineEvery = train::Timeline::DEFAULT_EVERY;
+    if (*branchAt && *timelineEvery > 0 && **branchAt % *timelineEvery != 0) {
+      return fail(core::badInput("--branch-at " + std::to_string(**branchAt) + ": not a multiple of --timeline-every " +
+                                 std::to_string(*timelineEvery) + " (the steps kept)"));
+    }
+    if (*branchAt && **branchAt > run.endStep) {
+      return fail(core::badInput("--branch-at " + std::to_string(**branchAt) + ": past the run's last step " +
+                                 std::to_string(run.endStep)));
+    }
+    std::optional<train::Hyperparams> branchHyper;
+    if (!branchSpec->empty()) {
+      auto parsed = train::parseReplica(*branchSpec, run.config.hyperparams);
+      if (!parsed) return fail(core::badInput("--branch '" + *branchSpec + "': " + parsed.message()));
+      branchHyper = parsed.value();
+    }
+    run.config.timelineEvery = *timelineEvery;
+    run.config.timelineBytes = *timelineMib << 20;
     for (const auto& note : run.notes) std::fprintf(stderr, "%s\n", note.c_str());
     auto created = train::Trainer::create(run.config, run.dataset);
     if (!created) return fail(created.error());
@@ -238,35 +269,42 @@ Action addTrainCommand(CLI::App& app) {
     std::size_t seenPoints = trainer.history().size();
     const std::uint64_t endStep = *maxSteps > 0 ? std::min(totalSteps, startStep + *maxSteps) : totalSteps;
     bool stopped = false;
-    while (trainer.step() < endStep && !stopped) {
-      std::uint64_t chunk = std::min<std::uint64_t>(endStep - trainer.step(), 64);
-      if (*saveEvery > 0) chunk = std::min(chunk, *saveEvery - trainer.step() % *saveEvery);
-      trainer.run(chunk);
-      if (auto status = trainer.status(); !status) {  // the device failed: one line, exit 1
-        progress.clear();
-        return fail(status.error());
+    // Trains to endStep (or a stop condition); an exit code when the run cannot go on.
+    const auto trainToEnd = [&]() -> std::optional<int> {
+      while (trainer.step() < endStep && !stopped) {
+        // Chunks end at multiples of 64 steps, wherever the run started: a branch (or a resumed run) then
+        // submits the same steps together as the run, and its train loss (one sample a submit) is the same.
+        std::uint64_t chunk = std::min<std::uint64_t>(endStep - trainer.step(), 64 - trainer.step() % 64);
+        if (*saveEvery > 0) chunk = std::min(chunk, *saveEvery - trainer.step() % *saveEvery);
+        trainer.run(chunk);
+        if (auto status = trainer.status(); !status) {  // the device failed: one line, exit 1
+          progress.clear();
+          return fail(status.error());
+        }
+        if (trainer.diverged()) {
+          progress.clear();
+          const auto& e = trainer.events().back();
+          std::fprintf(stderr, "neural-sandbox: training diverged at step %llu (%s); stopped\n",
+                       static_cast<unsigned long long>(e.step), e.before.c_str());
+          return 1;
+        }
+        while (seenPoints < trainer.history().size()) {
+          const auto& p = trainer.history()[seenPoints++];
+          progress.point(trainer, p);
+          const double loss = std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss;
+          if (run.stopAtLoss && loss <= *run.stopAtLoss) stopped = true;
+          if (run.stopAtAccuracy && std::isfinite(p.test.accuracy) && p.test.accuracy >= *run.stopAtAccuracy)
+            stopped = true;
+        }
+        progress.update(trainer);
+        if (*saveEvery > 0 && trainer.step() % *saveEvery == 0 && trainer.step() < endStep) {
+          auto saved = save();
+          if (!saved) return fail(saved.error());
+        }
       }
-      if (trainer.diverged()) {
-        progress.clear();
-        const auto& e = trainer.events().back();
-        std::fprintf(stderr, "neural-sandbox: training diverged at step %llu (%s); stopped\n",
-                     static_cast<unsigned long long>(e.step), e.before.c_str());
-        return 1;
-      }
-      while (seenPoints < trainer.history().size()) {
-        const auto& p = trainer.history()[seenPoints++];
-        progress.point(trainer, p);
-        const double loss = std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss;
-        if (run.stopAtLoss && loss <= *run.stopAtLoss) stopped = true;
-        if (run.stopAtAccuracy && std::isfinite(p.test.accuracy) && p.test.accuracy >= *run.stopAtAccuracy)
-          stopped = true;
-      }
-      progress.update(trainer);
-      if (*saveEvery > 0 && trainer.step() % *saveEvery == 0 && trainer.step() < endStep) {
-        auto saved = save();
-        if (!saved) return fail(saved.error());
-      }
-    }
+      return std::nullopt;
+    };
+    if (auto failed = trainToEnd()) return *failed;
     const double seconds = timer.seconds();
     progress.clear();
     const train::Evaluation test = trainer.evaluateTest();
@@ -292,6 +330,48 @@ Action addTrainCommand(CLI::App& app) {
       auto saved = save();
       if (!saved) return fail(saved.error());
     }
+    // The branch: back to its kept step, then trained to the same end; its weights are compared with the
+    // run's (0 for a branch with nothing changed on the CPU backend).
+    json branchResult;
+    if (*branchAt) {
+      const auto params = trainer.parameters();
+      auto branched = trainer.apply(train::Branch{**branchAt, branchHyper});
+      if (!branched)
+        return fail(core::badInput("--branch-at " + std::to_string(**branchAt) + ": " + branched.message()));
+      const auto& h = trainer.config().hyperparams;
+      std::fprintf(stderr, "branch from step %llu: %s lr %s\n", static_cast<unsigned long long>(**branchAt),
+                   std::string(compute::optimizerName(h.optimizer)).c_str(),
+                   core::formatNumber(h.learningRate).c_str());
+      core::Timer branchTimer;
+      stopped = false;
+      seenPoints = trainer.history().size();
+      if (auto failed = trainToEnd()) return *failed;
+      const double branchSeconds = branchTimer.seconds();
+      progress.clear();
+      const train::Evaluation branchTest = trainer.evaluateTest();
+      if (auto status = trainer.status(); !status) return fail(status.error());
+      const auto mine = trainer.parameters();
+      double largest = 0.0;
+      if (mine.size() == params.size()) {
+        for (std::size_t i = 0; i < mine.size(); ++i)
+          largest = std::max(largest, std::abs(static_cast<double>(mine[i]) - params[i]));
+      }
+      std::fprintf(stderr, "branch done: %llu steps in %.2f s; test loss %.4g, largest weight difference %g\n",
+                   static_cast<unsigned long long>(trainer.step() - **branchAt), branchSeconds, branchTest.loss,
+                   largest);
+      const bool regression = run.dataset->task == data::Task::Regression;
+      branchResult = {{"step", **branchAt},
+                      {"optimizer", std::string(compute::optimizerName(h.optimizer))},
+                      {"lr", h.learningRate},
+                      {"steps", trainer.step()},
+                      {"seconds", branchSeconds},
+                      {"train_loss", numberOrNull(trainer.history().empty() ? trainer.lastLoss()
+                                                                            : trainer.history().back().trainLoss)},
+                      {"test_loss", numberOrNull(branchTest.loss)},
+                      {"test_accuracy", regression ? json(nullptr) : numberOrNull(branchTest.accuracy)},
+                      {"test_mse", regression ? numberOrNull(branchTest.mse) : json(nullptr)},
+                      {"largest_weight_difference", mine.size() == params.size() ? json(largest) : json(nullptr)}};
+    }
     if (*json_) {
       const bool regression = run.dataset->task == data::Task::Regression;
       json result = {{"backend", trainer.backend().name()},
@@ -304,6 +384,14 @@ Action addTrainCommand(CLI::App& app) {
                      {"test_loss", numberOrNull(test.loss)},
                      {"test_accuracy", regression ? json(nullptr) : numberOrNull(test.accuracy)},
                      {"test_mse", regression ? numberOrNull(test.mse) : json(nullptr)}};
+      if (trainer.timeline().enabled()) {
+        result["timeline"] = {{"every", trainer.timeline().every()},
+                              {"stride", trainer.timeline().stride()},
+                              {"kept", trainer.timeline().size()},
+                              {"bytes", trainer.timeline().bytes()},
+                              {"budget", trainer.timeline().budget()}};
+      }
+      if (*branchAt) result["branch"] = branchResult;
       std::printf("%s\n", result.dump().c_str());
     }
     return 0;

@@ -108,14 +108,33 @@ struct LoadCheckpoint {
   std::string path;
 };
 
-using Command = std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Reset, SetActivation, SwitchBackend,
-                             SetProbes, SetLayerWidth, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData,
-                             SetParameter, SaveCheckpoint, LoadCheckpoint, WatchParameter>;
+// Time travel (train/Timeline.h). How often the run keeps a snapshot and the memory they may take
+// (every 0: none).
+struct SetTimeline {
+  std::uint64_t every = 100;
+  std::uint64_t bytes = std::uint64_t{256} << 20;
+};
+// Shows the network as it was at kept step `step` (training pauses there); none: back to the run's head.
+// Training or an edit goes back to the head first.
+struct ViewStep {
+  std::optional<std::uint64_t> step;
+};
+// Goes back to kept step `step` and continues from there as a new run, with `hyperparams` when given:
+// the states after it are dropped from the timeline.
+struct Branch {
+  std::uint64_t step = 0;
+  std::optional<Hyperparams> hyperparams;
+};
+
+using Command =
+    std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Reset, SetActivation, SwitchBackend, SetProbes,
+                 SetLayerWidth, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData, SetParameter,
+                 SaveCheckpoint, LoadCheckpoint, WatchParameter, SetTimeline, ViewStep, Branch>;
 
 // The command protocol's version: it changes whenever a command is added, removed or changed, which the
 // static_assert below makes a compile error to forget (a remote session checks it, see remote/).
-inline constexpr std::uint32_t COMMAND_PROTOCOL = 4;
-static_assert(std::variant_size_v<Command> == 19, "a command was added or removed: bump COMMAND_PROTOCOL");
+inline constexpr std::uint32_t COMMAND_PROTOCOL = 5;
+static_assert(std::variant_size_v<Command> == 22, "a command was added or removed: bump COMMAND_PROTOCOL");
 
 // What became of one submitted command, reported against its sequence number (Session::submit).
 struct Outcome {

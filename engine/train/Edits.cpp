@@ -71,7 +71,14 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
   if (failed && !std::holds_alternative<SwitchBackend>(command) && !std::holds_alternative<SaveCheckpoint>(command)) {
     return core::runtimeError(mBackend->status().message() + "; switch the backend to go on");
   }
-  if (const auto* set = std::get_if<SetHyperparams>(&command)) {
+  const bool timeline = std::holds_alternative<SetTimeline>(command) || std::holds_alternative<ViewStep>(command) ||
+                        std::holds_alternative<Branch>(command);
+  // An edit acts on the run's head, not on a kept step shown (saving one is fine).
+  if (!timeline && !std::holds_alternative<SaveCheckpoint>(command) && !std::holds_alternative<WatchParameter>(command))
+    leaveView();
+  if (timeline) {
+    NSB_TRY(applyTimeline(command));
+  } else if (const auto* set = std::get_if<SetHyperparams>(&command)) {
     NSB_TRY(set->hyperparams.validate());
     const std::size_t batch = train::effectiveBatch(set->hyperparams, mDataset->train.count);
     if (batch > mBatch) {
@@ -126,6 +133,7 @@ core::Result<std::vector<Event>> Trainer::apply(const Command& command) {
     resetWeights();
     startEpoch(0, 0);
     keepGoodState();
+    restartTimeline();
     // A new run: its history starts at step 0 (the editor keeps the old one as an overlay).
     mHistory.clear();
     mHistograms.clear();

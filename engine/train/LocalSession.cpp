@@ -53,6 +53,10 @@ core::Result<std::unique_ptr<Session>> LocalSession::create(TrainerConfig config
                                                             std::shared_ptr<const data::Dataset> dataset, bool running,
                                                             double speed) {
   if (config.historyKept == 0) config.historyKept = HISTORY_KEPT;
+  // Time travel by default where two states of the network fit in the bound and the bound in the host's
+  // memory; else off (SetTimeline may turn it on), rather than no session at all.
+  if (config.timelineEvery == 0 && Timeline().configure(Timeline::DEFAULT_EVERY, config.timelineBytes, config.spec))
+    config.timelineEvery = Timeline::DEFAULT_EVERY;
   auto trainer = Trainer::create(std::move(config), std::move(dataset));
   if (!trainer) return trainer.error();
   return std::unique_ptr<Session>(new LocalSession(std::move(trainer.value()), running, speed));
@@ -161,6 +165,8 @@ void LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
   }
   snapshot->histograms = mHistograms;
   snapshot->watched = t.watchedStep();
+  mTimeline = t.timelineSummary(mTimeline);
+  snapshot->timeline = mTimeline;
   std::lock_guard lock(mSnapshotMutex);
   mSnapshot = std::move(snapshot);
   mDataset = std::move(dataset);
@@ -186,7 +192,9 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
     }
     // The probes show what the weights compute: hyperparameters and a checkpoint written leave them.
     using Edit = std::decay_t<decltype(edit)>;
-    if constexpr (!std::is_same_v<Edit, SetHyperparams> && !std::is_same_v<Edit, SaveCheckpoint>) mProbes.markDirty();
+    if constexpr (!std::is_same_v<Edit, SetHyperparams> && !std::is_same_v<Edit, SaveCheckpoint> &&
+                  !std::is_same_v<Edit, SetTimeline>)
+      mProbes.markDirty();
     return applied.ok();
   };
   const auto deviceFailed = [&] {
@@ -229,6 +237,14 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
             ++mRun;
             mDivergence.reset();
           }
+        } else if constexpr (std::is_same_v<T, Branch>) {
+          if (trainer(c)) {
+            ++mRun;  // a branch is a run of its own, from its branch point
+            mDivergence.reset();
+          }
+        } else if constexpr (std::is_same_v<T, ViewStep>) {
+          if (c.step) mRunning = false;  // a past step stays on screen until play or a branch
+          trainer(c);
         } else if constexpr (std::is_same_v<T, SetFeatures>) {
           // New inputs make the probe grids meaningless until the editor sends new ones.
           const std::size_t inputs = mTrainer->config().spec.inputs;

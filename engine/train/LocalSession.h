@@ -98,6 +98,7 @@ class LocalSession final : public Session {
   ProbeSchedule mProbes;         // session thread only
   std::shared_ptr<const TestPredictions> mPredictions;
   std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
+  std::shared_ptr<const TimelineSummary> mTimeline;  // the last published
   std::thread mThread;
 };
 

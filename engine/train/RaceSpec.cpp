@@ -49,6 +49,8 @@ std::string withoutDashes(std::string message) {
   return message;
 }
 
+}  // namespace
+
 core::Result<Hyperparams> parseReplica(std::string_view text, const Hyperparams& base) {
   const auto parts = split(text, ':');
   if (parts.size() < 2 || parts[0].empty()) return core::badInput("expected optimizer:lr[:key=value...]");
@@ -84,8 +86,6 @@ core::Result<Hyperparams> parseReplica(std::string_view text, const Hyperparams&
   if (!valid) return core::badInput(withoutDashes(valid.message()));
   return h;
 }
-
-}  // namespace
 
 core::Result<std::vector<Hyperparams>> parseRace(std::string_view spec, const Hyperparams& base,
                                                  const std::string& what) {

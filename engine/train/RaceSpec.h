@@ -15,6 +15,9 @@ namespace nsb::train {
 
 constexpr std::size_t MIN_REPLICAS = 2, MAX_REPLICAS = 8;
 
+// One replica, `optimizer:lr[:key=value...]`, over `base`, validated (also `train --branch`).
+core::Result<Hyperparams> parseReplica(std::string_view text, const Hyperparams& base);
+
 // Each replica is `base` with its optimizer, learning rate and values over it, validated. Errors are
 // one line starting with `what` (the flag or preset field the spec came from).
 core::Result<std::vector<Hyperparams>> parseRace(std::string_view spec, const Hyperparams& base,

@@ -64,6 +64,16 @@ struct WatchedStep {
   Hyperparams hyperparams;    // the optimizer and its settings at that step
 };
 
+// The run's timeline (train/Timeline.h): the kept steps, the memory they take and may take, and the
+// kept step shown now (ViewStep), if one is.
+struct TimelineSummary {
+  std::vector<std::uint64_t> steps;
+  std::uint64_t every = 0;   // asked for (SetTimeline); 0: none kept
+  std::uint64_t stride = 0;  // kept now, after thinning
+  std::uint64_t bytes = 0, budget = 0;
+  std::optional<std::uint64_t> viewed;
+};
+
 struct Snapshot {
   std::uint64_t step = 0;
   // Grows at every Reset (and is new with every session): a run's history starts at step 0.
@@ -91,6 +101,7 @@ struct Snapshot {
   std::shared_ptr<const TestPredictions> predictions;             // null until the first metric point
   std::shared_ptr<const std::vector<HistogramPoint>> histograms;  // null until the first metric point
   std::optional<WatchedStep> watched;  // the watched parameter's last update, if it describes the weights now
+  std::shared_ptr<const TimelineSummary> timeline;  // shared between snapshots until it changes
 };
 
 // The snapshot protocol's version: it changes whenever the Snapshot or a value it carries changes
@@ -99,28 +110,30 @@ struct Snapshot {
 // snapshot's own types (a field added or removed stops them compiling), and the sizes of every type
 // it carries, on libstdc++ for 64-bit targets (the project's toolchains), catch most retyping. When
 // either trips, bump SNAPSHOT_PROTOCOL and update the bindings or the sizes.
-inline constexpr std::uint32_t SNAPSHOT_PROTOCOL = 2;
+inline constexpr std::uint32_t SNAPSHOT_PROTOCOL = 3;
 
 namespace protocol {
 inline void checkSnapshotFields(const Snapshot& s, const ProbeSet& p, const ProbeResult& r, const TestPredictions& t,
-                                const WatchedStep& w) {
+                                const WatchedStep& w, const TimelineSummary& l) {
   [[maybe_unused]] const auto& [step, run, epoch, running, backend, device, stepsPerSubmit, lastLoss, stepsPerSecond,
                                 speed, bytesTransferred, spec, hyperparams, history, events, appliedSequence, outcomes,
-                                divergence, probes, datasetVersion, predictions, histograms, watched] = s;
+                                divergence, probes, datasetVersion, predictions, histograms, watched, timeline] = s;
   [[maybe_unused]] const auto& [pStep, pVersion, pProbes, pOnDevice, pParameters, pSpectrum] = p;
   [[maybe_unused]] const auto& [rRows, rStep, rLayers, rOffsets] = r;
   [[maybe_unused]] const auto& [tStep, tClasses] = t;
   [[maybe_unused]] const auto& [wIndex, wStep, wBefore, wAfter, wGradient, wState1Before, wState2Before, wState1,
                                 wState2, wLearningRate, wRegularized, wHyperparams] = w;
+  [[maybe_unused]] const auto& [lSteps, lEvery, lStride, lBytes, lBudget, lViewed] = l;
 }
 }  // namespace protocol
 
 #if defined(__GLIBCXX__) && UINTPTR_MAX == UINT64_MAX
-static_assert(sizeof(Snapshot) == 608 && sizeof(WatchedStep) == 136 && sizeof(ProbeSet) == 96 &&
-                  sizeof(ProbeResult) == 64 && sizeof(TestPredictions) == 32 && sizeof(MetricPoint) == 112 &&
-                  sizeof(Evaluation) == 32 && sizeof(HistogramPoint) == 56 && sizeof(Histogram) == 32 &&
-                  sizeof(Divergence) == 56 && sizeof(Outcome) == 56 && sizeof(Event) == 104 &&
-                  sizeof(nn::ModelSpec) == 48 && sizeof(nn::LayerSpec) == 16 && sizeof(Hyperparams) == 80,
+static_assert(sizeof(Snapshot) == 624 && sizeof(TimelineSummary) == 72 && sizeof(WatchedStep) == 136 &&
+                  sizeof(ProbeSet) == 96 && sizeof(ProbeResult) == 64 && sizeof(TestPredictions) == 32 &&
+                  sizeof(MetricPoint) == 112 && sizeof(Evaluation) == 32 && sizeof(HistogramPoint) == 56 &&
+                  sizeof(Histogram) == 32 && sizeof(Divergence) == 56 && sizeof(Outcome) == 56 &&
+                  sizeof(Event) == 104 && sizeof(nn::ModelSpec) == 48 && sizeof(nn::LayerSpec) == 16 &&
+                  sizeof(Hyperparams) == 80,
               "a type the Snapshot carries changed shape: bump SNAPSHOT_PROTOCOL and update these sizes");
 #endif
 

@@ -71,6 +71,8 @@ core::Status Trainer::initialise() {
   buildPrograms();
   startEpoch(0, 0);
   keepGoodState();
+  NSB_TRY(mTimeline.configure(mConfig.timelineEvery, mConfig.timelineBytes, mConfig.spec));
+  restartTimeline();
   // A device that failed while the network was being made (out of memory, a pipeline it could not make).
   return mBackend->status();
 }
@@ -205,11 +207,15 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
   mDiverged = false;
   std::uint64_t done = 0;
   if (!deviceHealthy()) return 0;
+  leaveView();  // training goes on from the run's head
   const std::uint64_t every = mConfig.metricsEvery ? mConfig.metricsEvery : mStepsPerEpoch;
   const bool watching = mWatched && *mWatched < mConfig.spec.parameterCount();
   while (done < steps) {
     if (mCursor >= mStepsPerEpoch) startEpoch(mEpoch + 1, 0);
-    const NextSubmit next = nextSubmit(mStep, mCursor, mStepsPerEpoch, every, mConfig.stepsPerSubmit, steps - done);
+    // A submit ends where the timeline keeps a state.
+    const std::uint64_t left =
+        mTimeline.enabled() ? std::min(steps - done, mTimeline.stepsToNext(mStep)) : steps - done;
+    const NextSubmit next = nextSubmit(mStep, mCursor, mStepsPerEpoch, every, mConfig.stepsPerSubmit, left);
     std::uint64_t k = next.steps;
     const bool metricsStep = next.metrics;
     if (watching && k > 1 && done + k == steps) --k;  // the last step on its own
@@ -259,6 +265,7 @@ std::uint64_t Trainer::run(std::uint64_t steps) {
       mHistory.push_back(std::move(point));
       if (mConfig.historyKept > 0 && mHistory.size() > mConfig.historyKept) halveHistory();
     }
+    keepTimeline();
   }
   return done;
 }
@@ -341,6 +348,7 @@ core::Status Trainer::restore(const nn::Checkpoint& c) {
   const auto cursor = c.extra.value("cursor", std::uint64_t{0});
   startEpoch(epoch, std::min<std::uint64_t>(cursor, mStepsPerEpoch));
   keepGoodState();
+  restartTimeline();  // the checkpoint's step is where this run's timeline starts
   return core::Ok{};
 }
 

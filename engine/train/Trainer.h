@@ -21,6 +21,7 @@
 #include "train/Metrics.h"
 #include "train/Snapshot.h"
 #include "train/Surgery.h"
+#include "train/Timeline.h"
 
 namespace nsb::nn {
 struct Checkpoint;
@@ -40,6 +41,9 @@ struct TrainerConfig {
   // Metric points kept in history(); past it every second one is dropped, the first and the last kept
   // (a free-running CPU run records thousands a second). 0: all, as `train` writes them to its file.
   std::size_t historyKept = 0;
+  // Time travel (train/Timeline.h): a snapshot every timelineEvery steps (0: none) within timelineBytes.
+  std::uint64_t timelineEvery = 0;
+  std::uint64_t timelineBytes = Timeline::DEFAULT_BYTES;
 };
 
 class Trainer {
@@ -155,6 +159,16 @@ class Trainer {
   // and stepsPerSubmit stay.
   core::Status restore(const nn::Checkpoint& checkpoint);
 
+  // Time travel (TimelineEdits.cpp). The timeline keeps a state every stride() steps: run() ends a
+  // submit there. The commands SetTimeline, ViewStep and Branch (Command.h) go through apply().
+  const Timeline& timeline() const { return mTimeline; }
+  // The kept step shown now (ViewStep), while the run's head waits on the host.
+  std::optional<std::uint64_t> viewedStep() const;
+  // Everything the run needs to continue exactly from here.
+  TimelineState timelineState() const;
+  // What a snapshot shows of the timeline: `last` when nothing changed since it was made.
+  std::shared_ptr<const TimelineSummary> timelineSummary(std::shared_ptr<const TimelineSummary> last) const;
+
  private:
   Trainer(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset);
   core::Status initialise();
@@ -180,6 +194,14 @@ class Trainer {
   // Replaces the model by `state` (and the dataset, when given) between two steps: the programs and
   // probes are rebuilt, the step count and the epoch stay.
   void rebuild(ModelState state, std::shared_ptr<const data::Dataset> dataset = nullptr);
+  // TimelineEdits.cpp: puts a kept state back (weights, optimizer state, hyperparameters, seed, epoch,
+  // cursor, the loss summed so far); keeps the state of step now when due; starts the timeline afresh
+  // at the step now (a reset, a checkpoint loaded); the head back after a ViewStep.
+  core::Status restoreTimeline(const TimelineState& state);
+  void keepTimeline();
+  void restartTimeline();
+  void leaveView();
+  core::Status applyTimeline(const Command& command);
 
   TrainerConfig mConfig;
   std::shared_ptr<const data::Dataset> mDataset;
@@ -232,6 +254,9 @@ class Trainer {
     std::vector<float> params, state1, state2;
     std::uint64_t step = 0, epoch = 0, cursor = 0;
   } mGood;
+
+  Timeline mTimeline;
+  std::optional<TimelineState> mViewHead;  // the run's head while a kept step is shown
 };
 
 }  // namespace nsb::train

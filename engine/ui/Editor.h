@@ -259,6 +259,9 @@ class Editor {
   void drawBottom(const train::Snapshot& snapshot, const Rect& rect);
   void drawLog();
   void drawBenchmark(const train::Snapshot& snapshot);
+  // TimelinePanel.cpp: the time-travel strip under the plots, and its height.
+  void drawTimeline(const train::Snapshot& snapshot);
+  float timelineHeight() const;
 
   EditorConfig mConfig;
   float mScale = 1.0f;

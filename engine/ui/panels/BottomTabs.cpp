@@ -23,7 +23,13 @@ void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
   if (beginPanel("##bottom", rect, ImGuiWindowFlags_NoTitleBar)) {
     if (ImGui::BeginTabBar("##tabs")) {
       if (tab("Plots", "plots")) {
-        mPlots.draw(snapshot);
+        // The plots above, the timeline under them.
+        const ImGuiWindowFlags flags = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
+        if (ImGui::BeginChild("##plots", ImVec2(0, snapshot.timeline ? -timelineHeight() : 0), false, flags)) {
+          mPlots.draw(snapshot);
+        }
+        ImGui::EndChild();
+        drawTimeline(snapshot);
         ImGui::EndTabItem();
       }
       if (mImages.active() && tab("Images", "images")) {
