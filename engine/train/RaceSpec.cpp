@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/Format.h"
+
 namespace nsb::train {
 namespace {
 
@@ -49,6 +51,8 @@ std::string withoutDashes(std::string message) {
   return message;
 }
 
+}  // namespace
+
 core::Result<Hyperparams> parseReplica(std::string_view text, const Hyperparams& base) {
   const auto parts = split(text, ':');
   if (parts.size() < 2 || parts[0].empty()) return core::badInput("expected optimizer:lr[:key=value...]");
@@ -85,7 +89,9 @@ core::Result<Hyperparams> parseReplica(std::string_view text, const Hyperparams&
   return h;
 }
 
-}  // namespace
+std::string replicaLabel(const Hyperparams& h) {
+  return std::string(compute::optimizerName(h.optimizer)) + ":" + core::formatNumber(h.learningRate);
+}
 
 core::Result<std::vector<Hyperparams>> parseRace(std::string_view spec, const Hyperparams& base,
                                                  const std::string& what) {
