@@ -74,9 +74,8 @@ void raceInTheEditor(const std::string& backend) {
   ASSERT_TRUE(d.framesUntil([&] { return e.app->session().latest()->step > 0; }, 300));
   ASSERT_EQ(e.race().replicas.size(), 2u);
 
-  // The Race tab, and a third replica from its field.
-  ASSERT_TRUE(d.clickText("Race"));
-  ASSERT_TRUE(d.widget("replica-spec", 3));
+  // A race opens on the Race tab; a third replica from its field.
+  ASSERT_TRUE(d.widget("replica-spec", 3)) << d.screenText();
   ASSERT_TRUE(d.typeInto("replica-spec", "rmsprop:0.005"));
   ASSERT_TRUE(d.click("add-replica"));
   ASSERT_TRUE(d.framesUntil([&] { return e.race().replicas.size() == 3; }, ANSWER_FRAMES));

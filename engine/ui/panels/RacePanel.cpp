@@ -85,11 +85,13 @@ void Editor::drawReplicaPicker(const train::Snapshot& snapshot) {
 
 void Editor::drawRace(const train::Snapshot& snapshot) {
   const train::RaceState& race = *snapshot.race;
-  bool classification = false;
+  bool classification = false, measured = false;
   for (const auto& r : race.replicas) {
+    measured = measured || !r.history.empty();
     for (const auto& p : r.history) classification = classification || std::isfinite(p.test.accuracy);
   }
-  if (!std::isfinite(mRaceTarget)) mRaceTarget = classification ? 0.9f : 0.1f;
+  // The target's kind is known with the first metric point (accuracy, else loss).
+  if (!std::isfinite(mRaceTarget) && measured) mRaceTarget = classification ? 0.9f : 0.1f;
 
   // The replica field: its spec adds a replica (from the shown one's weights) or sets the shown one.
   ImGui::SetNextItemWidth(220.0f * mScale);
@@ -122,10 +124,12 @@ void Editor::drawRace(const train::Snapshot& snapshot) {
   }
   rememberWidget("set-replica");
   tooltip("Give the shown replica these settings (Details edits it too).");
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(80.0f * mScale);
-  ImGui::InputFloat(classification ? "target accuracy##race" : "target loss##race", &mRaceTarget, 0.0f, 0.0f, "%.3g");
-  rememberWidget("race-target");
+  if (std::isfinite(mRaceTarget)) {
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(80.0f * mScale);
+    ImGui::InputFloat(classification ? "target accuracy##race" : "target loss##race", &mRaceTarget, 0.0f, 0.0f, "%.3g");
+    rememberWidget("race-target");
+  }
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float tableWidth = std::min(avail.x * 0.5f, 560.0f * mScale);
@@ -133,14 +137,14 @@ void Editor::drawRace(const train::Snapshot& snapshot) {
   const auto order = rankReplicas(race);
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
   if (ImGui::BeginTable("##ranking", 8, flags)) {
+    ImGui::TableSetupColumn("");
+    ImGui::TableSetupColumn("");
     ImGui::TableSetupColumn("rank");
     ImGui::TableSetupColumn("replica");
     ImGui::TableSetupColumn("train loss");
     ImGui::TableSetupColumn("test loss");
     ImGui::TableSetupColumn(classification ? "accuracy" : "test mse");
     ImGui::TableSetupColumn("steps to target");
-    ImGui::TableSetupColumn("");
-    ImGui::TableSetupColumn("");
     ImGui::TableHeadersRow();
     for (std::size_t rank = 0; rank < order.size(); ++rank) {
       const std::size_t i = order[rank];
@@ -148,6 +152,16 @@ void Editor::drawRace(const train::Snapshot& snapshot) {
       const std::string id = std::to_string(i + 1);
       const train::MetricPoint* last = r.history.empty() ? nullptr : &r.history.back();
       ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      if (ImGui::RadioButton(("##show-" + id).c_str(), i == race.shown)) send(train::ShowReplica{i, std::nullopt});
+      rememberWidget("race-show-" + id);
+      tooltip("Show this replica in the views and Details.");
+      ImGui::TableNextColumn();
+      ImGui::BeginDisabled(race.replicas.size() <= train::MIN_REPLICAS);
+      if (pressButton(("x##remove-" + id).c_str())) send(train::RemoveReplica{i});
+      ImGui::EndDisabled();
+      rememberWidget("remove-replica-" + id);
+      tooltip("Remove this replica from the race.");
       ImGui::TableNextColumn();
       ImGui::Text("%zu.", rank + 1);
       ImGui::TableNextColumn();
@@ -166,16 +180,6 @@ void Editor::drawRace(const train::Snapshot& snapshot) {
       ImGui::TableNextColumn();
       const auto steps = stepsToTarget(r, mRaceTarget);
       ImGui::TextUnformatted(steps ? std::to_string(*steps).c_str() : "-");
-      ImGui::TableNextColumn();
-      if (ImGui::RadioButton(("##show-" + id).c_str(), i == race.shown)) send(train::ShowReplica{i, std::nullopt});
-      rememberWidget("race-show-" + id);
-      tooltip("Show this replica in the views and Details.");
-      ImGui::TableNextColumn();
-      ImGui::BeginDisabled(race.replicas.size() <= train::MIN_REPLICAS);
-      if (pressButton(("x##remove-" + id).c_str())) send(train::RemoveReplica{i});
-      ImGui::EndDisabled();
-      rememberWidget("remove-replica-" + id);
-      tooltip("Remove this replica from the race.");
     }
     ImGui::EndTable();
   }
