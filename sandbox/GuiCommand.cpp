@@ -102,6 +102,7 @@ int runGui(const GuiOptions& o) {
   options.presetName = training.value().presetName;
   options.featureList = training.value().featureList;
   options.lesson = std::move(opened);
+  options.race = training.value().race;
   if (o.train.noise) {
     options.noise = *o.train.noise;
   } else if (auto preset = train::Preset::load(training.value().presetSource)) {
@@ -199,6 +200,9 @@ Action addGuiCommand(CLI::App& app, bool defaultCommand) {
     target->add_option("--lesson", options->lesson,
                        "Open a lesson (`neural-sandbox lessons` lists them, or a lesson file): the Lesson panel "
                        "on its first page, on the lesson's preset unless --preset is given; F11: presenter mode");
+    target->add_option("--race", options->train.race,
+                       "Race replicas of the network in lockstep, e.g. \"sgd:0.1,adam:0.01:beta1=0.8\" (as train "
+                       "--race; a preset's \"race\" opens one too): the Race tab ranks them, the Viewport shows one");
     target->add_option("--ui-scale", options->uiScale,
                        "UI scale, 0.75 to 3 (window default: the one last chosen in View > UI scale; headless: 1)");
   }

@@ -57,6 +57,8 @@ namespace {
 
 json numberOrNull(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
+}  // namespace
+
 std::string metricsText(const std::string& path, const std::vector<train::MetricPoint>& history, std::size_t layers) {
   const bool csv = std::filesystem::path(path).extension() == ".csv";
   std::ostringstream out;
@@ -91,6 +93,8 @@ std::string metricsText(const std::string& path, const std::vector<train::Metric
   }
   return out.str();
 }
+
+namespace {
 
 class Progress {
  public:
@@ -190,7 +194,9 @@ Action addTrainCommand(CLI::App& app) {
     if (*saveEvery > 0 && savePath->empty()) return fail(core::badInput("--save-every: needs --save FILE"));
     std::optional<nn::Checkpoint> resume;
     if (!resumePath->empty()) {
-      auto loaded = nn::loadCheckpoint(*resumePath);
+      // A race's save is one file per replica (TrainRace.cpp): the first is the run's base.
+      const std::string first = std::filesystem::exists(*resumePath) ? *resumePath : replicaPath(*resumePath, 0);
+      auto loaded = nn::loadCheckpoint(std::filesystem::exists(first) ? first : *resumePath);
       if (!loaded) return fail(loaded.error());
       resume = std::move(loaded.value());
     }
@@ -198,14 +204,17 @@ Action addTrainCommand(CLI::App& app) {
     if (!setup) return fail(setup.error());
     Training& run = setup.value();
     if (!run.race.empty()) {
-      // A race keeps no checkpoint and writes no metric file (yet): refused, not ignored.
+      // A race keeps no timeline (yet): refused, not ignored.
       for (const auto& [flag, given] :
-           {std::pair{"--resume", resume.has_value()}, std::pair{"--save", !savePath->empty()},
-            std::pair{"--metrics", !metricsPath->empty()}, std::pair{"--branch-at", branchAt->has_value()},
-            std::pair{"--timeline-every", *timelineEvery > 0}}) {
+           {std::pair{"--branch-at", branchAt->has_value()}, std::pair{"--timeline-every", *timelineEvery > 0}}) {
         if (given) return fail(core::badInput(std::string(flag) + ": not available in a race (--race)"));
       }
-      return trainRace(run, *json_, *maxSteps);
+      return trainRace(run, {.json = *json_,
+                             .maxSteps = *maxSteps,
+                             .savePath = *savePath,
+                             .saveEvery = *saveEvery,
+                             .metricsPath = *metricsPath,
+                             .resumePath = *resumePath});
     }
     if (!branchSpec->empty() && !*branchAt) return fail(core::badInput("--branch: needs --branch-at STEP"));
     if (*branchAt && *timelineEvery == 0) *timelineEvery = train::Timeline::DEFAULT_EVERY;

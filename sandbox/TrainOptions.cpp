@@ -263,6 +263,7 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
                                      o.race ? std::string("--race") : "preset " + presetName + ": race");
     if (!replicas) return replicas.error();
     t.race = std::move(replicas.value());
+    t.raceSpec = o.race ? *o.race : *preset.race;
   }
   t.stopAtLoss = o.stopAtLoss ? o.stopAtLoss : preset.stopAtLoss;
   t.stopAtAccuracy = o.stopAtAccuracy ? o.stopAtAccuracy : preset.stopAtAccuracy;

@@ -63,6 +63,7 @@ struct Training {
   // A race (--race, else the preset's "race"): each replica's hyperparameters, the run's with the
   // replica's optimizer and values over them. Empty: a solo run.
   std::vector<train::Hyperparams> race;
+  std::string raceSpec;  // the spec it came from (a resumed race reads it again over each replica's file)
 };
 
 void addTrainOptions(CLI::App& app, TrainOptions& options);
@@ -73,8 +74,21 @@ void addTrainOptions(CLI::App& app, TrainOptions& options);
 // by the run's epochs, also when resuming, so that more --epochs extend it.
 core::Result<Training> buildTraining(const TrainOptions& options, const nn::Checkpoint* resume = nullptr);
 
-// `train` with a race: the replicas of run.race in lockstep (TrainRace.cpp), for at most maxSteps
-// steps when it is not 0; returns the exit code.
-int trainRace(const Training& run, bool json, std::uint64_t maxSteps);
+// `train` with a race (TrainRace.cpp): the replicas of run.race in lockstep, for at most maxSteps
+// steps when it is not 0. A race's checkpoints and metrics are one file per replica, named by
+// replicaPath(): --save and --metrics write them, --resume reads the files of every replica of the race.
+struct RaceRun {
+  bool json = false;
+  std::uint64_t maxSteps = 0;
+  std::string savePath;
+  std::uint64_t saveEvery = 0;
+  std::string metricsPath;
+  std::string resumePath;
+};
+int trainRace(const Training& run, const RaceRun& options);
+// "run.safetensors" -> "run-2.safetensors" for replica index 1: the file of one replica of a race.
+std::string replicaPath(const std::string& path, std::size_t replica);
+// The metric history as --metrics writes it (CSV by the extension, else JSON lines).
+std::string metricsText(const std::string& path, const std::vector<train::MetricPoint>& history, std::size_t layers);
 
 }  // namespace nsb::sandbox

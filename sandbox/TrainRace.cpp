@@ -2,6 +2,7 @@
 // metric point on stderr and with --json one object with every replica's results as the last line.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "core/Format.h"
 #include "core/Timer.h"
 #include "train/Race.h"
+#include "train/RaceSpec.h"
 
 namespace nsb::sandbox {
 
@@ -39,11 +41,58 @@ bool reached(const Training& run, const train::MetricPoint& p) {
 
 }  // namespace
 
-int trainRace(const Training& run, bool jsonOutput, std::uint64_t maxSteps) {
+std::string replicaPath(const std::string& path, std::size_t replica) {
+  const std::filesystem::path p(path);
+  return (p.parent_path() / (p.stem().string() + "-" + std::to_string(replica + 1) + p.extension().string())).string();
+}
+
+int trainRace(const Training& run, const RaceRun& o) {
+  const bool jsonOutput = o.json;
+  const std::uint64_t maxSteps = o.maxSteps;
   train::RaceConfig config{.base = run.config, .replicas = run.race};
+  // A resumed race: every replica's file, and its settings the spec's over that file's.
+  std::vector<nn::Checkpoint> resumed;
+  if (!o.resumePath.empty()) {
+    std::vector<std::string_view> texts;
+    for (std::size_t start = 0; start <= run.raceSpec.size();) {
+      const std::size_t comma = std::min(run.raceSpec.find(',', start), run.raceSpec.size());
+      texts.emplace_back(std::string_view(run.raceSpec).substr(start, comma - start));
+      start = comma + 1;
+    }
+    for (std::size_t i = 0; i < run.race.size(); ++i) {
+      const std::string path = replicaPath(o.resumePath, i);
+      auto loaded = nn::loadCheckpoint(path);
+      if (!loaded) return fail(core::badInput("--resume: replica " + std::to_string(i + 1) + ": " + loaded.message()));
+      train::Hyperparams h = run.race[i];
+      if (auto updated = h.update(loaded.value().hyperparams); !updated) return fail(updated.error());
+      h.totalSteps = run.race[i].totalSteps;  // the schedule sized by this run's epochs
+      h.batchSize = run.race[i].batchSize;
+      auto replica = i < texts.size() ? train::parseReplica(texts[i], h) : core::Result<train::Hyperparams>(h);
+      if (!replica) return fail(core::badInput("--race: replica " + std::to_string(i + 1) + ": " + replica.message()));
+      config.replicas[i] = replica.value();
+      resumed.push_back(std::move(loaded.value()));
+    }
+  }
   auto created = train::Race::create(config, run.dataset);
   if (!created) return fail(created.error());
   train::Race& race = *created.value();
+  if (!resumed.empty()) {
+    if (auto restored = race.restore(resumed); !restored) return fail(restored.error());
+    std::fprintf(stderr, "resuming the race from step %llu\n", static_cast<unsigned long long>(race.step()));
+  }
+  // --save: one solo checkpoint per replica (eval and train --resume take each alone).
+  auto save = [&]() -> core::Status {
+    for (std::size_t i = 0; i < race.size(); ++i) {
+      nn::Checkpoint checkpoint = race.checkpoint(i);
+      checkpoint.extra["preset"] = run.presetSource;
+      checkpoint.extra["features"] = run.featureList;
+      checkpoint.extra["epochs"] = run.epochs;
+      checkpoint.extra["race"] = run.raceSpec;
+      checkpoint.extra["replica"] = i + 1;
+      NSB_TRY(nn::saveCheckpoint(replicaPath(o.savePath, i), checkpoint));
+    }
+    return core::Ok{};
+  };
   std::string names;
   for (std::size_t i = 0; i < race.size(); ++i) names += (i ? ", " : "") + replicaName(race.hyperparams(i));
   std::fprintf(stderr,
@@ -55,9 +104,12 @@ int trainRace(const Training& run, bool jsonOutput, std::uint64_t maxSteps) {
   core::Timer timer;
   std::size_t seen = 0;
   bool stopped = false;
-  const std::uint64_t endStep = maxSteps > 0 ? std::min(run.endStep, maxSteps) : run.endStep;
+  const std::uint64_t startStep = race.step();
+  const std::uint64_t endStep = maxSteps > 0 ? std::min(run.endStep, startStep + maxSteps) : run.endStep;
   while (race.step() < endStep && !stopped) {
-    race.run(std::min<std::uint64_t>(endStep - race.step(), 64));
+    std::uint64_t chunk = std::min<std::uint64_t>(endStep - race.step(), 64);
+    if (o.saveEvery > 0) chunk = std::min(chunk, o.saveEvery - race.step() % o.saveEvery);
+    race.run(chunk);
     if (auto status = race.status(); !status) return fail(status.error());
     for (; seen < race.history(0).size(); ++seen) {
       std::string line;
@@ -74,15 +126,28 @@ int trainRace(const Training& run, bool jsonOutput, std::uint64_t maxSteps) {
       // A target ends the race once every replica has reached it.
       if (all) stopped = true;
     }
+    if (o.saveEvery > 0 && race.step() % o.saveEvery == 0 && race.step() < endStep) {
+      if (auto saved = save(); !saved) return fail(saved.error());
+    }
   }
   const double seconds = timer.seconds();
   const std::vector<train::Evaluation> tests = race.evaluateTest();
   if (auto status = race.status(); !status) return fail(status.error());
-  const std::uint64_t samples = race.step() * race.batchSize() * race.size();
+  const std::uint64_t samples = (race.step() - startStep) * race.batchSize() * race.size();
   const double samplesPerSec = seconds > 0 ? static_cast<double>(samples) / seconds : 0.0;
   std::fprintf(stderr, "done: %llu steps of %zu replicas in %.2f s (%.0f samples/s)\n",
                static_cast<unsigned long long>(race.step()), race.size(), seconds, samplesPerSec);
 
+  for (std::size_t i = 0; i < race.size() && !o.metricsPath.empty(); ++i) {
+    const std::string path = replicaPath(o.metricsPath, i);
+    if (auto written = writeFileAtomically(path, metricsText(path, race.history(i), run.config.spec.layerCount()));
+        !written) {
+      return fail(written.error());
+    }
+  }
+  if (!o.savePath.empty()) {
+    if (auto saved = save(); !saved) return fail(saved.error());
+  }
   const bool regression = run.dataset->task == data::Task::Regression;
   json replicas = json::array();
   for (std::size_t i = 0; i < race.size(); ++i) {

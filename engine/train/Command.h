@@ -125,16 +125,37 @@ struct Branch {
   std::uint64_t step = 0;
   std::optional<Hyperparams> hyperparams;
 };
+// A race's replicas (train/RaceSession.h), by their index in the snapshot's RaceState; a solo session
+// refuses them. A new replica starts from the weights replica `from` has now, with fresh optimizer state.
+struct AddReplica {
+  Hyperparams hyperparams;
+  std::size_t from = 0;
+};
+struct RemoveReplica {
+  std::size_t replica = 0;
+};
+// The replica's optimizer and values (its batch size stays the race's). SetHyperparams edits the shown one.
+struct SetReplica {
+  std::size_t replica = 0;
+  Hyperparams hyperparams;
+};
+// Which replica the views (network, weights, plots, Details) show; with `minus`, its weights minus that
+// replica's. Not an edit: records no event.
+struct ShowReplica {
+  std::size_t replica = 0;
+  std::optional<std::size_t> minus;
+};
 
 using Command =
     std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Reset, SetActivation, SwitchBackend, SetProbes,
                  SetLayerWidth, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData, SetParameter,
-                 SaveCheckpoint, LoadCheckpoint, WatchParameter, SetTimeline, ViewStep, Branch>;
+                 SaveCheckpoint, LoadCheckpoint, WatchParameter, SetTimeline, ViewStep, Branch, AddReplica,
+                 RemoveReplica, SetReplica, ShowReplica>;
 
 // The command protocol's version: it changes whenever a command is added, removed or changed, which the
 // static_assert below makes a compile error to forget (a remote session checks it, see remote/).
-inline constexpr std::uint32_t COMMAND_PROTOCOL = 5;
-static_assert(std::variant_size_v<Command> == 22, "a command was added or removed: bump COMMAND_PROTOCOL");
+inline constexpr std::uint32_t COMMAND_PROTOCOL = 6;
+static_assert(std::variant_size_v<Command> == 26, "a command was added or removed: bump COMMAND_PROTOCOL");
 
 // What became of one submitted command, reported against its sequence number (Session::submit).
 struct Outcome {

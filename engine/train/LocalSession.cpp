@@ -16,38 +16,9 @@
 #include "core/Log.h"
 #include "core/Timer.h"
 #include "nn/Checkpoint.h"
+#include "train/Thinning.h"
 
 namespace nsb::train {
-namespace {
-
-constexpr std::size_t HISTORY_SHOWN = 2048;  // metric points in a snapshot, at most (about 2 per pixel)
-// Metric points a session keeps, unless its config says otherwise: about 20 MB (a free-running CPU run
-// recorded 25 MB a minute without a bound).
-constexpr std::size_t HISTORY_KEPT = std::size_t{1} << 17;
-
-// At most `most` points of a history: those whose index is a multiple of the smallest power of two
-// that gets there, and the last. A snapshot is made every 15 ms and a free-running CPU run records
-// hundreds of points a second, so copying all of them (two allocations each) became most of the
-// session's work; a power-of-two stride keeps the same points from one snapshot to the next.
-std::vector<MetricPoint> thinned(const std::vector<MetricPoint>& all, std::size_t most) {
-  std::size_t stride = 1;
-  while (all.size() / stride > most) stride *= 2;
-  if (stride == 1) return all;
-  std::vector<MetricPoint> out;
-  out.reserve(all.size() / stride + 2);
-  for (std::size_t i = 0; i < all.size(); i += stride) out.push_back(all[i]);
-  if ((all.size() - 1) % stride != 0) out.push_back(all.back());
-  return out;
-}
-
-// Dataset versions are numbered across every session of the process, so that an editor that outlives
-// its session (another preset opened) never takes the new session's first dataset for the old one's.
-std::uint64_t nextDatasetVersion() {
-  static std::atomic<std::uint64_t> last{0};
-  return ++last;
-}
-
-}  // namespace
 
 core::Result<std::unique_ptr<Session>> LocalSession::create(TrainerConfig config,
                                                             std::shared_ptr<const data::Dataset> dataset, bool running,
@@ -260,6 +231,10 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
             outcome.message = "training goes on on the " + mTrainer->backend().name() + " backend from step " +
                               std::to_string(mTrainer->step());
           }
+        } else if constexpr (std::is_same_v<T, AddReplica> || std::is_same_v<T, RemoveReplica> ||
+                             std::is_same_v<T, SetReplica> || std::is_same_v<T, ShowReplica>) {
+          outcome.ok = false;
+          outcome.message = "replicas: this session is not a race (open one with gui --race or a preset's \"race\")";
         } else {
           trainer(c);
         }

@@ -11,6 +11,7 @@
 #include "train/Evaluation.h"
 #include "train/MemoryEstimate.h"
 #include "train/RaceSpec.h"
+#include "train/Thinning.h"
 #include "train/TrainingGraphs.h"
 
 namespace nsb::train {
@@ -70,23 +71,28 @@ core::Status Race::initialise() {
   mEvalCounters = mBackend->allocate(compute::COUNTER_COUNT * sizeof(std::int32_t));
   // The same initial weights as a solo run of this seed: the init of the shared settings.
   const auto initial = nn::initialParameters(spec, mConfig.replicas[0].init, mConfig.base.seed);
-  const std::vector<float> zeros(initial.size(), 0.0f);
-  for (const Hyperparams& h : mConfig.replicas) {
-    Replica r;
-    r.hyperparams = h;
-    r.model = std::make_unique<nn::Model>(*mBackend, spec);
-    r.hyper = mBackend->allocate(compute::HYPER_COUNT * sizeof(float));
-    r.norms = mBackend->allocate(3 * spec.layerCount() * sizeof(float));
-    const auto values = h.deviceValues();
-    mBackend->write(r.hyper.tensor({compute::HYPER_COUNT}), std::span<const float>(values));
-    r.model->write(r.model->params(), initial);
-    r.model->write(r.model->state1(), zeros);
-    r.model->write(r.model->state2(), zeros);
-    mReplicas.push_back(std::move(r));
-  }
+  for (const Hyperparams& h : mConfig.replicas) mReplicas.push_back(makeReplica(h, initial));
   buildPrograms();
   startEpoch(0);
   return mBackend->status();
+}
+
+Race::Replica Race::makeReplica(const Hyperparams& h, const std::vector<float>& parameters) {
+  const nn::ModelSpec& spec = mConfig.base.spec;
+  const std::vector<float> zeros(parameters.size(), 0.0f);
+  Replica r;
+  r.id = mNextId++;
+  r.startStep = mStep;
+  r.hyperparams = h;
+  r.model = std::make_unique<nn::Model>(*mBackend, spec);
+  r.hyper = mBackend->allocate(compute::HYPER_COUNT * sizeof(float));
+  r.norms = mBackend->allocate(3 * spec.layerCount() * sizeof(float));
+  const auto values = h.deviceValues();
+  mBackend->write(r.hyper.tensor({compute::HYPER_COUNT}), std::span<const float>(values));
+  r.model->write(r.model->params(), parameters);
+  r.model->write(r.model->state1(), zeros);
+  r.model->write(r.model->state2(), zeros);
+  return r;
 }
 
 void Race::buildPrograms() {
@@ -196,6 +202,7 @@ void Race::takeMetricPoints() {
     point.learningRate = compute::scheduledLearningRate(hyper.data(), static_cast<int>(mStep));
     addNorms(point, mBackend->read<float>(r.norms.tensor({3 * layers})), layers);
     r.history.push_back(std::move(point));
+    if (mConfig.base.historyKept > 0 && r.history.size() > mConfig.base.historyKept) halve(r.history);
   }
 }
 

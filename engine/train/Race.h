@@ -13,6 +13,7 @@
 #include "compute/Backend.h"
 #include "core/Result.h"
 #include "data/Dataset.h"
+#include "nn/Checkpoint.h"
 #include "nn/Model.h"
 #include "train/Batches.h"
 #include "train/Hyperparams.h"
@@ -49,6 +50,27 @@ class Race {
   // NaN), so that one replica's divergence does not end the race.
   std::optional<std::uint64_t> divergedAt(std::size_t replica) const { return mReplicas[replica].divergedAt; }
   std::vector<float> parameters(std::size_t replica) const;
+  // A number that names the replica for the life of the race (its colour in the editor): 0, 1, ... in
+  // the order the replicas were made; a removed replica's number is not given again.
+  std::uint64_t id(std::size_t replica) const { return mReplicas[replica].id; }
+  // The step its curve starts at: 0, or the step it was added at.
+  std::uint64_t startStep(std::size_t replica) const { return mReplicas[replica].startStep; }
+
+  // Live edits between two steps (RaceEdits.cpp); a refusal changes nothing. A new replica starts from
+  // the weights replica `from` has now with fresh optimizer state, on the same batches from here on.
+  core::Status addReplica(const Hyperparams& hyperparams, std::size_t from);
+  core::Status removeReplica(std::size_t replica);
+  // Its optimizer and values; the batch size stays the race's. A new optimizer starts from fresh state.
+  core::Status setHyperparams(std::size_t replica, const Hyperparams& hyperparams);
+  // Every replica back to the seed's initial weights at step 0 (with `seed` when given), histories cleared.
+  void reset(std::optional<std::uint64_t> seed);
+  std::uint64_t seed() const { return mConfig.base.seed; }
+  // Checkpoints (RaceCheckpoints.cpp): replica `replica` as a solo checkpoint of its settings at the
+  // race's step (loadable by eval and train --resume alone); restore() takes one per replica, in order,
+  // each of the race's network and batch and all at one step, and continues the race from there as if
+  // it had not stopped.
+  nn::Checkpoint checkpoint(std::size_t replica) const;
+  core::Status restore(const std::vector<nn::Checkpoint>& checkpoints);
 
   std::uint64_t step() const { return mStep; }
   std::uint64_t epoch() const { return mEpoch; }
@@ -60,6 +82,7 @@ class Race {
 
  private:
   struct Replica {
+    std::uint64_t id = 0, startStep = 0;
     Hyperparams hyperparams;
     std::unique_ptr<nn::Model> model;
     compute::Buffer hyper, norms;
@@ -75,6 +98,7 @@ class Race {
   void buildPrograms();
   void startEpoch(std::uint64_t epoch);
   void takeMetricPoints();
+  Replica makeReplica(const Hyperparams& h, const std::vector<float>& parameters);
 
   RaceConfig mConfig;
   std::shared_ptr<const data::Dataset> mDataset;
@@ -84,6 +108,7 @@ class Race {
   std::vector<Replica> mReplicas;
   std::unique_ptr<compute::Program> mStepProgram, mMetricsProgram, mEvalProgram;
   std::size_t mBatch = 0;
+  std::uint64_t mNextId = 0;
   std::uint64_t mStep = 0, mEpoch = 0, mCursor = 0, mStepsPerEpoch = 1;
 };
 

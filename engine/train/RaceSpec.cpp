@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/Format.h"
+
 namespace nsb::train {
 namespace {
 
@@ -85,6 +87,10 @@ core::Result<Hyperparams> parseReplica(std::string_view text, const Hyperparams&
   auto valid = h.validate();
   if (!valid) return core::badInput(withoutDashes(valid.message()));
   return h;
+}
+
+std::string replicaLabel(const Hyperparams& h) {
+  return std::string(compute::optimizerName(h.optimizer)) + ":" + core::formatNumber(h.learningRate);
 }
 
 core::Result<std::vector<Hyperparams>> parseRace(std::string_view spec, const Hyperparams& base,

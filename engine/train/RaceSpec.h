@@ -23,4 +23,9 @@ core::Result<Hyperparams> parseReplica(std::string_view text, const Hyperparams&
 core::Result<std::vector<Hyperparams>> parseRace(std::string_view spec, const Hyperparams& base,
                                                  const std::string& what = "--race");
 
+// One replica, `optimizer:lr[:key=value...]` (the editor's Add replica field), over `base`, validated.
+core::Result<Hyperparams> parseReplica(std::string_view text, const Hyperparams& base);
+// "adam:0.01": a replica's optimizer and learning rate, as the spec names them.
+std::string replicaLabel(const Hyperparams& h);
+
 }  // namespace nsb::train

@@ -1,7 +1,14 @@
 // Session: what the interface itself defines (every implementation shares it).
 #include "train/Session.h"
 
+#include <atomic>
+
 namespace nsb::train {
+
+std::uint64_t nextDatasetVersion() {
+  static std::atomic<std::uint64_t> last{0};
+  return ++last;
+}
 
 const char* syncStatusName(SyncStatus status) {
   switch (status) {

@@ -30,6 +30,10 @@ struct VersionedDataset {
   std::uint64_t version = 0;
   std::shared_ptr<const data::Dataset> dataset;
 };
+// Any thread. A new dataset version, numbered across every session of the process, so that an editor
+// that outlives its session (another preset opened) never takes the new session's first dataset for
+// the old one's.
+std::uint64_t nextDatasetVersion();
 
 // Probe results left on the device (Vulkan on the renderer's VkDevice): no host copy, a local side
 // channel that a remote session never opens. The buffer was written before the ProbeSet of `version`

@@ -13,6 +13,7 @@
 #include "train/Command.h"
 #include "train/Hyperparams.h"
 #include "train/Metrics.h"
+#include "train/RaceState.h"
 
 namespace nsb::train {
 
@@ -102,6 +103,8 @@ struct Snapshot {
   std::shared_ptr<const std::vector<HistogramPoint>> histograms;  // null until the first metric point
   std::optional<WatchedStep> watched;  // the watched parameter's last update, if it describes the weights now
   std::shared_ptr<const TimelineSummary> timeline;  // shared between snapshots until it changes
+  // A race (train/RaceSession.h): every replica; the fields above then describe the shown one. Null solo.
+  std::shared_ptr<const RaceState> race;
 };
 
 // The snapshot protocol's version: it changes whenever the Snapshot or a value it carries changes
@@ -110,14 +113,15 @@ struct Snapshot {
 // snapshot's own types (a field added or removed stops them compiling), and the sizes of every type
 // it carries, on libstdc++ for 64-bit targets (the project's toolchains), catch most retyping. When
 // either trips, bump SNAPSHOT_PROTOCOL and update the bindings or the sizes.
-inline constexpr std::uint32_t SNAPSHOT_PROTOCOL = 3;
+inline constexpr std::uint32_t SNAPSHOT_PROTOCOL = 4;
 
 namespace protocol {
 inline void checkSnapshotFields(const Snapshot& s, const ProbeSet& p, const ProbeResult& r, const TestPredictions& t,
                                 const WatchedStep& w, const TimelineSummary& l) {
   [[maybe_unused]] const auto& [step, run, epoch, running, backend, device, stepsPerSubmit, lastLoss, stepsPerSecond,
                                 speed, bytesTransferred, spec, hyperparams, history, events, appliedSequence, outcomes,
-                                divergence, probes, datasetVersion, predictions, histograms, watched, timeline] = s;
+                                divergence, probes, datasetVersion, predictions, histograms, watched, timeline,
+                                race] = s;
   [[maybe_unused]] const auto& [pStep, pVersion, pProbes, pOnDevice, pParameters, pSpectrum] = p;
   [[maybe_unused]] const auto& [rRows, rStep, rLayers, rOffsets] = r;
   [[maybe_unused]] const auto& [tStep, tClasses] = t;
@@ -128,7 +132,7 @@ inline void checkSnapshotFields(const Snapshot& s, const ProbeSet& p, const Prob
 }  // namespace protocol
 
 #if defined(__GLIBCXX__) && UINTPTR_MAX == UINT64_MAX
-static_assert(sizeof(Snapshot) == 624 && sizeof(TimelineSummary) == 72 && sizeof(WatchedStep) == 136 &&
+static_assert(sizeof(Snapshot) == 640 && sizeof(TimelineSummary) == 72 && sizeof(WatchedStep) == 136 &&
                   sizeof(ProbeSet) == 96 && sizeof(ProbeResult) == 64 && sizeof(TestPredictions) == 32 &&
                   sizeof(MetricPoint) == 112 && sizeof(Evaluation) == 32 && sizeof(HistogramPoint) == 56 &&
                   sizeof(Histogram) == 32 && sizeof(Divergence) == 56 && sizeof(Outcome) == 56 &&

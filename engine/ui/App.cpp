@@ -32,6 +32,8 @@
 #include "render/Renderer.h"
 #include "train/LocalSession.h"
 #include "train/Preset.h"
+#include "train/RaceSession.h"
+#include "train/RaceSpec.h"
 #include "ui/Editor.h"
 #include "ui/Settings.h"
 #include "ui/Theme.h"
@@ -166,7 +168,10 @@ core::Status App::initialise() {
   }
   makeEditor(true, mOptions.stepsPerFrame, speed);
 
-  auto session = train::LocalSession::create(std::move(config), mOptions.dataset, !lockstep(), speed);
+  auto session = mOptions.race.empty()
+                     ? train::LocalSession::create(std::move(config), mOptions.dataset, !lockstep(), speed)
+                     : train::RaceSession::create({.base = std::move(config), .replicas = mOptions.race},
+                                                  mOptions.dataset, !lockstep(), speed);
   if (!session) return session.error();
   mSession = std::move(session.value());
   if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
@@ -320,6 +325,7 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
     mEditor->setSurfaceMode(true);
   }
   if (runs) mEditor->continueRuns(std::move(*runs));
+  if (!mOptions.race.empty()) mEditor->selectTab("Race");  // a race opens on its ranking
 }
 
 core::Status App::setUiScale(float scale, bool remember) {
@@ -376,11 +382,20 @@ core::Status App::start(const train::Preset& p) {
   config.seed = p.seed;
   const bool playing = mEditor->playing();
   const double speed = mEditor->speed();
-  auto session = train::LocalSession::create(config, shared, !lockstep() && playing, speed);
+  std::vector<train::Hyperparams> race;
+  if (p.race) {
+    auto replicas = train::parseRace(*p.race, p.hyperparams, "preset " + p.name + ": race");
+    if (!replicas) return replicas.error();
+    race = std::move(replicas.value());
+  }
+  auto session = race.empty() ? train::LocalSession::create(config, shared, !lockstep() && playing, speed)
+                              : train::RaceSession::create({.base = config, .replicas = race}, shared,
+                                                           !lockstep() && playing, speed);
   if (!session) return session.error();
   mSession = std::move(session.value());  // the old session's thread stops here
   mOptions.config = config;
   mOptions.dataset = shared;
+  mOptions.race = std::move(race);
   mOptions.presetName = p.name;
   mOptions.surface = p.surface;
   data::SyntheticKind kind{};

@@ -69,6 +69,8 @@ struct AppOptions {
   double recordFps = DEFAULT_RECORDING_FPS;    // of the videos File > Record writes (--fps)
   std::optional<train::SurfaceSetup> surface;  // a preset of kind "surface": the Surface view in front
   std::optional<lesson::Lesson> lesson;        // `gui --lesson`: the Lesson panel, kept when a preset opens
+  // A race (`gui --race`, a preset's "race"): its replicas, trained in lockstep (train/RaceSession.h).
+  std::vector<train::Hyperparams> race;
 };
 
 class App {

@@ -7,6 +7,7 @@
 #include <imgui.h>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -262,6 +263,10 @@ class Editor {
   // TimelinePanel.cpp: the time-travel strip under the plots, and its height.
   void drawTimeline(const train::Snapshot& snapshot);
   float timelineHeight() const;
+  // panels/RacePanel.cpp: a race's tab (the ranking table, the replicas' curves in their colours, the
+  // controls that add, remove and edit replicas) and the Viewport's replica picker.
+  void drawRace(const train::Snapshot& snapshot);
+  void drawReplicaPicker(const train::Snapshot& snapshot);
 
   EditorConfig mConfig;
   float mScale = 1.0f;
@@ -323,6 +328,8 @@ class Editor {
   // presenter button, and the page's controls' own height.
   float mLessonFooter = 0.0f;
   float mLessonControls = 0.0f;
+  std::array<char, 160> mReplicaSpec{};  // the Race tab's replica field ("adam:0.01:beta1=0.8")
+  float mRaceTarget = NAN;               // the Race tab's target (NaN: not set yet, from the data's task)
 };
 
 }  // namespace nsb::ui

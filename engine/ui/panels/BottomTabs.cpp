@@ -22,6 +22,10 @@ void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
   };
   if (beginPanel("##bottom", rect, ImGuiWindowFlags_NoTitleBar)) {
     if (ImGui::BeginTabBar("##tabs")) {
+      if (snapshot.race && tab("Race", "race")) {
+        drawRace(snapshot);
+        ImGui::EndTabItem();
+      }
       if (tab("Plots", "plots")) {
         // The plots above, the timeline under them.
         const ImGuiWindowFlags flags = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;

@@ -16,6 +16,7 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
     rememberWidget("panel-viewport", rect);
     panelMenu("viewport");
     drawBanners(snapshot);
+    if (snapshot.race) drawReplicaPicker(snapshot);
     const ImVec2 min = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const Rect area{min, ImVec2(min.x + avail.x, min.y + avail.y)};

@@ -1,0 +1,85 @@
+#pragma once
+// RaceSession: the Session of a race (train/Race.h) in this process: every replica trained in
+// lockstep on a thread, the commands applied between two submits in the order sent, as LocalSession
+// does for one network. Its snapshots describe the shown replica (ShowReplica) in the usual fields and
+// every replica in Snapshot::race. The views' probes run on a CPU Trainer that never steps and holds the
+// shown replica's weights (or, with a `minus` replica, both in turn: the probes are their difference),
+// so the probes are always on the host. Structural and data edits, backend switches and checkpoints
+// are refused: a race compares optimizers on one network.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/ThreadQueue.h"
+#include "core/Timer.h"
+#include "train/Probes.h"
+#include "train/Race.h"
+#include "train/Session.h"
+
+namespace nsb::train {
+
+class RaceSession final : public Session {
+ public:
+  // Creates the race and the views' trainer (on the calling thread, so errors come back here) and
+  // starts the thread, `running` at `speed` steps a second (0: as fast as it can).
+  static core::Result<std::unique_ptr<Session>> create(RaceConfig config, std::shared_ptr<const data::Dataset> dataset,
+                                                       bool running, double speed = 0.0);
+  ~RaceSession() override;
+
+  std::uint64_t submit(Command command) override;
+  std::shared_ptr<const Snapshot> latest() const override;
+  SyncStatus sync(std::chrono::milliseconds timeout = std::chrono::hours(24)) override;
+  bool awaitApplied(std::uint64_t sequence, std::chrono::milliseconds timeout) override;
+  VersionedDataset dataset() const override;
+  void holdTraining(std::chrono::steady_clock::time_point until) override;
+
+ private:
+  RaceSession(std::unique_ptr<Race> race, std::unique_ptr<Trainer> views, VersionedDataset dataset, bool running,
+              double speed);
+  void loop();
+  void publish(double stepsPerSecond);
+  Outcome apply(std::uint64_t sequence, const Command& command);
+  // Session thread: the probes of the shown replica (or the difference of two) run again.
+  void refreshProbes();
+  std::uint64_t pacedSteps();
+  void record(std::string what, std::string before, std::string after);
+
+  std::unique_ptr<Race> mRace;      // touched only by the session thread after start
+  std::unique_ptr<Trainer> mViews;  // never steps: the probes' network
+  ProbeSchedule mProbes;
+  std::shared_ptr<const ProbeSet> mShownProbes;  // what snapshots carry: the race's step, the shown weights
+  bool mProbesStale = true;
+  core::Timer mProbeTimer;
+  std::size_t mShown = 0;
+  std::optional<std::size_t> mMinus;
+  std::vector<Event> mEvents;
+
+  core::ThreadQueue<std::pair<std::uint64_t, Command>> mCommands;
+  mutable std::mutex mSnapshotMutex;
+  std::shared_ptr<const Snapshot> mSnapshot;
+  const VersionedDataset mDataset;
+  std::condition_variable mApplied;
+  std::uint64_t mSubmitted = 0, mSynced = 0;  // guarded by mSnapshotMutex
+  bool mEnded = false;                        // guarded by mSnapshotMutex
+  std::size_t mWaiters = 0;                   // guarded by mSnapshotMutex
+  std::atomic<bool> mStop{false};
+  bool mRunning = false;
+  bool mDeviceFailed = false;
+  std::uint64_t mPendingSteps = 0;
+  double mSpeed = 0.0;
+  double mBudget = 0.0;
+  core::Timer mPaceTimer;
+  std::atomic<std::chrono::steady_clock::rep> mHoldUntil{0};
+  static constexpr double SUBMIT_SECONDS = 0.010;  // as LocalSession: a command waits at most about this long
+  double mSecondsPerStep = 0.0;
+  std::uint64_t mRun = 1;
+  std::uint64_t mAppliedSequence = 0;
+  std::deque<Outcome> mOutcomes;
+  static constexpr std::size_t OUTCOMES_KEPT = 16;
+  std::thread mThread;
+};
+
+}  // namespace nsb::train

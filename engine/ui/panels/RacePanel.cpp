@@ -1,0 +1,215 @@
+// RacePanel: a race in the editor (train/RaceSession.h). The Race tab ranks the replicas (loss,
+// accuracy, steps to a target), draws their curves in their colours, and adds, removes and edits
+// replicas; the Viewport's picker chooses the replica the views show, or the difference of two. Every
+// change is a Command to the session.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "train/RaceSpec.h"
+#include "ui/Editor.h"
+#include "ui/RaceRanking.h"
+#include "ui/panels/PanelSupport.h"
+
+namespace nsb::ui {
+
+using namespace panels;
+
+namespace {
+
+std::string number(double value, const char* format = "%.4g") {
+  if (!std::isfinite(value)) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+// A coloured square the height of a line of text: the replica's colour beside its name.
+void swatch(ImU32 colour) {
+  const float h = ImGui::GetTextLineHeight();
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x, at.y + 2), ImVec2(at.x + h - 4, at.y + h - 2), colour, 2.0f);
+  ImGui::Dummy(ImVec2(h - 2, h));
+}
+
+std::string replicaText(std::size_t index, const train::ReplicaState& r) {
+  return std::to_string(index + 1) + " " + train::replicaLabel(r.hyperparams);
+}
+
+}  // namespace
+
+void Editor::drawReplicaPicker(const train::Snapshot& snapshot) {
+  const train::RaceState& race = *snapshot.race;
+  if (race.shown >= race.replicas.size()) return;
+  ImGui::AlignTextToFramePadding();
+  swatch(replicaColour(race.replicas[race.shown].id));
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(160.0f * mScale);
+  if (ImGui::BeginCombo("##show-replica", replicaText(race.shown, race.replicas[race.shown]).c_str())) {
+    for (std::size_t i = 0; i < race.replicas.size(); ++i) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(replicaColour(race.replicas[i].id)));
+      const std::string label = replicaText(i, race.replicas[i]) + "##show-" + std::to_string(i);
+      if (ImGui::Selectable(label.c_str(), i == race.shown)) {
+        send(train::ShowReplica{i, race.minus && *race.minus != i ? race.minus : std::nullopt});
+      }
+      ImGui::PopStyleColor();
+      rememberWidget("show-replica-" + std::to_string(i + 1));
+    }
+    ImGui::EndCombo();
+  }
+  rememberWidget("show-replica");
+  tooltip("The replica the network view, the weights, the plots and Details show (and edit).");
+  ImGui::SameLine();
+  ImGui::TextUnformatted("minus");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(160.0f * mScale);
+  const std::string minusText = race.minus && *race.minus < race.replicas.size()
+                                    ? replicaText(*race.minus, race.replicas[*race.minus])
+                                    : std::string("none");
+  if (ImGui::BeginCombo("##minus-replica", minusText.c_str())) {
+    if (ImGui::Selectable("none##minus", !race.minus)) send(train::ShowReplica{race.shown, std::nullopt});
+    rememberWidget("minus-replica-none");
+    for (std::size_t i = 0; i < race.replicas.size(); ++i) {
+      if (i == race.shown) continue;
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(replicaColour(race.replicas[i].id)));
+      const std::string label = replicaText(i, race.replicas[i]) + "##minus-" + std::to_string(i);
+      if (ImGui::Selectable(label.c_str(), race.minus == i)) send(train::ShowReplica{race.shown, i});
+      ImGui::PopStyleColor();
+      rememberWidget("minus-replica-" + std::to_string(i + 1));
+    }
+    ImGui::EndCombo();
+  }
+  rememberWidget("minus-replica");
+  tooltip("Show the difference of two replicas: the shown one's weights and activations minus this one's.");
+}
+
+void Editor::drawRace(const train::Snapshot& snapshot) {
+  const train::RaceState& race = *snapshot.race;
+  bool classification = false, measured = false;
+  for (const auto& r : race.replicas) {
+    measured = measured || !r.history.empty();
+    for (const auto& p : r.history) classification = classification || std::isfinite(p.test.accuracy);
+  }
+  // The target's kind is known with the first metric point (accuracy, else loss).
+  if (!std::isfinite(mRaceTarget) && measured) mRaceTarget = classification ? 0.9f : 0.1f;
+
+  // The replica field: its spec adds a replica (from the shown one's weights) or sets the shown one.
+  ImGui::SetNextItemWidth(220.0f * mScale);
+  ImGui::InputTextWithHint("##replica-spec", "optimizer:lr[:key=value]", mReplicaSpec.data(), mReplicaSpec.size());
+  rememberWidget("replica-spec");
+  tooltip(
+      "A replica as --race takes it: adam:0.01:beta1=0.8 (keys momentum, beta1, beta2, rho, eps, "
+      "weight-decay, l1, l2).");
+  const train::Hyperparams& shownHyper = race.replicas[std::min(race.shown, race.replicas.size() - 1)].hyperparams;
+  auto parsed = [&]() -> std::optional<train::Hyperparams> {
+    auto h = train::parseReplica(mReplicaSpec.data(), shownHyper);
+    if (!h) {
+      warn("replica '" + std::string(mReplicaSpec.data()) + "': " + h.message());
+      return std::nullopt;
+    }
+    return h.value();
+  };
+  ImGui::SameLine();
+  const bool full = race.replicas.size() >= train::MAX_REPLICAS;
+  ImGui::BeginDisabled(full);
+  if (pressButton("Add replica")) {
+    if (auto h = parsed()) send(train::AddReplica{*h, race.shown});
+  }
+  ImGui::EndDisabled();
+  rememberWidget("add-replica");
+  tooltip("A new replica with these settings, starting from the shown replica's weights now.");
+  ImGui::SameLine();
+  if (pressButton("Set shown")) {
+    if (auto h = parsed()) send(train::SetReplica{race.shown, *h});
+  }
+  rememberWidget("set-replica");
+  tooltip("Give the shown replica these settings (Details edits it too).");
+  if (std::isfinite(mRaceTarget)) {
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(80.0f * mScale);
+    ImGui::InputFloat(classification ? "target accuracy##race" : "target loss##race", &mRaceTarget, 0.0f, 0.0f, "%.3g");
+    rememberWidget("race-target");
+  }
+
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float tableWidth = std::min(avail.x * 0.5f, 560.0f * mScale);
+  ImGui::BeginChild("##race-table", ImVec2(tableWidth, avail.y));
+  const auto order = rankReplicas(race);
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
+  if (ImGui::BeginTable("##ranking", 8, flags)) {
+    ImGui::TableSetupColumn("");
+    ImGui::TableSetupColumn("");
+    ImGui::TableSetupColumn("rank");
+    ImGui::TableSetupColumn("replica");
+    ImGui::TableSetupColumn("train loss");
+    ImGui::TableSetupColumn("test loss");
+    ImGui::TableSetupColumn(classification ? "accuracy" : "test mse");
+    ImGui::TableSetupColumn("steps to target");
+    ImGui::TableHeadersRow();
+    for (std::size_t rank = 0; rank < order.size(); ++rank) {
+      const std::size_t i = order[rank];
+      const train::ReplicaState& r = race.replicas[i];
+      const std::string id = std::to_string(i + 1);
+      const train::MetricPoint* last = r.history.empty() ? nullptr : &r.history.back();
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      if (ImGui::RadioButton(("##show-" + id).c_str(), i == race.shown)) send(train::ShowReplica{i, std::nullopt});
+      rememberWidget("race-show-" + id);
+      tooltip("Show this replica in the views and Details.");
+      ImGui::TableNextColumn();
+      ImGui::BeginDisabled(race.replicas.size() <= train::MIN_REPLICAS);
+      if (pressButton(("x##remove-" + id).c_str())) send(train::RemoveReplica{i});
+      ImGui::EndDisabled();
+      rememberWidget("remove-replica-" + id);
+      tooltip("Remove this replica from the race.");
+      ImGui::TableNextColumn();
+      ImGui::Text("%zu.", rank + 1);
+      ImGui::TableNextColumn();
+      swatch(replicaColour(r.id));
+      ImGui::SameLine();
+      ImGui::TextUnformatted(replicaText(i, r).c_str());
+      rememberWidget("race-row-" + std::to_string(rank + 1));
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.divergedAt ? "diverged" : number(last ? last->trainLoss : r.lastLoss).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(number(last ? last->test.loss : NAN).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted((classification ? number(last ? 100.0 * last->test.accuracy : NAN, "%.1f %%")
+                                             : number(last ? last->test.mse : NAN))
+                                 .c_str());
+      ImGui::TableNextColumn();
+      const auto steps = stepsToTarget(r, mRaceTarget);
+      ImGui::TextUnformatted(steps ? std::to_string(*steps).c_str() : "-");
+    }
+    ImGui::EndTable();
+  }
+  ImGui::EndChild();
+
+  // Every replica's curves in its colour: test loss (else training loss) and accuracy (else test MSE).
+  std::vector<PlotSeries> losses, scores;
+  double last = static_cast<double>(snapshot.step);
+  for (std::size_t i = 0; i < race.replicas.size(); ++i) {
+    const train::ReplicaState& r = race.replicas[i];
+    PlotSeries loss{std::to_string(i + 1), replicaColour(r.id), {}};
+    PlotSeries score{std::to_string(i + 1), replicaColour(r.id), {}};
+    for (const auto& p : r.history) {
+      const double x = static_cast<double>(p.step);
+      loss.points.emplace_back(x, std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss);
+      score.points.emplace_back(x, classification ? p.test.accuracy : p.test.mse);
+      last = std::max(last, x);
+    }
+    losses.push_back(std::move(loss));
+    scores.push_back(std::move(score));
+  }
+  ImGui::SameLine();
+  const ImVec2 rest = ImGui::GetContentRegionAvail();
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const ImVec2 size(std::max((rest.x - spacing) / 2.0f, 40.0f), std::max(rest.y - 4.0f, 40.0f));
+  Plots::chart("Loss", losses, {}, snapshot.events, size, AxisKind::Log, 0.0, last);
+  rememberWidget("race-loss");
+  ImGui::SameLine();
+  Plots::chart(classification ? "Accuracy" : "Test MSE", scores, {}, snapshot.events, size,
+               classification ? AxisKind::Unit : AxisKind::Log, 0.0, last);
+}
+
+}  // namespace nsb::ui
