@@ -1,0 +1,66 @@
+#include "remote/Access.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace nsb::remote {
+
+core::Result<std::string> parseToken(std::string_view text, const std::string& what) {
+  if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  if (text.size() < MIN_TOKEN_CHARS || text.size() > MAX_TOKEN_CHARS) {
+    return core::badInput(what + ": a token is one line of " + std::to_string(MIN_TOKEN_CHARS) + " to " +
+                          std::to_string(MAX_TOKEN_CHARS) +
+                          " hex or base64url characters (e.g. `openssl rand -hex 32`)");
+  }
+  for (const char c : text) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+    if (!ok) return core::badInput(what + ": a token holds only hex or base64url characters (0-9 A-Z a-z - _)");
+  }
+  return std::string(text);
+}
+
+core::Result<std::string> readTokenFile(const std::string& path, const std::string& flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::badInput(flag + " " + path + ": cannot read");
+  std::string text(MAX_TOKEN_CHARS + 3, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  return parseToken(text, flag + " " + path);
+}
+
+bool sameToken(std::string_view a, std::string_view b) {
+  // Every byte of the longer is looked at, whatever differs first.
+  const std::size_t n = std::max(a.size(), b.size());
+  unsigned char differ = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(i < a.size() ? a[i] : 0);
+    const auto y = static_cast<unsigned char>(i < b.size() ? b[i] : 0);
+    differ |= static_cast<unsigned char>(x ^ y);
+  }
+  return differ == 0;
+}
+
+Role Tokens::roleOf(std::string_view presented) const {
+  if (owner.empty()) return Role::Owner;
+  if (presented.empty()) return Role::None;
+  if (sameToken(presented, owner)) return Role::Owner;
+  if (!viewer.empty() && sameToken(presented, viewer)) return Role::Viewer;
+  return Role::None;
+}
+
+Role requiredRole(std::string_view method, std::string_view path) {
+  if (method == "GET" && path == "/version") return Role::None;
+  const bool checkpoint = path.size() >= 11 && path.substr(path.size() - 11) == "/checkpoint";
+  if ((method == "GET" || method == "HEAD") && !checkpoint) return Role::Viewer;
+  return Role::Owner;
+}
+
+std::string_view bearerToken(std::string_view authorization) {
+  constexpr std::string_view PREFIX = "Bearer ";
+  if (authorization.substr(0, PREFIX.size()) != PREFIX) return {};
+  return authorization.substr(PREFIX.size());
+}
+
+}  // namespace nsb::remote
