@@ -486,7 +486,8 @@ struct Server::Impl {
     }
     const Role needed = requiredRole(req.method, req.path);
     if (needed != Role::None) {
-      const auto token = bearerToken(req.get_header_value("Authorization"));
+      const std::string authorization = req.get_header_value("Authorization");
+      const std::string_view token = bearerToken(authorization);
       const Role role = config.tokens.roleOf(token);
       if (role == Role::None) {
         res.set_header("WWW-Authenticate", "Bearer");
@@ -650,6 +651,8 @@ struct Server::Impl {
     http->Post("/datasets",
                [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                  const Reply answer = uploads.receive(req, reader);
+                 // A refused upload's body may not have been read to its end: the connection cannot go on.
+                 if (answer.status >= 400) res.set_header("Connection", "close");
                  reply(res, answer.status, answer.body);
                });
     http->Get("/datasets", [this](const httplib::Request&, httplib::Response& res) {
