@@ -1,6 +1,9 @@
 #include "remote/Access.h"
 
+#include <httplib.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -61,6 +64,37 @@ std::string_view bearerToken(std::string_view authorization) {
   constexpr std::string_view PREFIX = "Bearer ";
   if (authorization.substr(0, PREFIX.size()) != PREFIX) return {};
   return authorization.substr(PREFIX.size());
+}
+
+std::optional<Reply> admit(const httplib::Request& req, const Tokens& tokens, std::uint32_t protocol,
+                           std::size_t maxBody) {
+  if (const auto theirs = req.get_header_value(PROTOCOL_HEADER);
+      !theirs.empty() && theirs != std::to_string(protocol)) {
+    return errorReply(400, "protocol: the client speaks version " + theirs.substr(0, 16) + ", this server " +
+                               std::to_string(protocol) + "; use the same neural-sandbox version on both");
+  }
+  const Role needed = requiredRole(req.method, req.path);
+  if (needed != Role::None) {
+    const std::string authorization = req.get_header_value("Authorization");
+    const std::string_view token = bearerToken(authorization);
+    const Role role = tokens.roleOf(token);
+    if (role == Role::None) {
+      return errorReply(401,
+                        token.empty() ? "request: this server needs a token (--token-file)" : "request: wrong token");
+    }
+    if (role == Role::Viewer && needed == Role::Owner) {
+      return errorReply(403, "request: a viewer token only watches; " + req.method + " " + req.path.substr(0, 64) +
+                                 " needs the owner's");
+    }
+  }
+  // Only an upload streams a large body; any other is read whole, so it is refused before.
+  const bool upload = req.method == "POST" && req.path == "/datasets";
+  if (!upload && req.has_header("Transfer-Encoding"))
+    return errorReply(411, "request: send a body with its Content-Length");
+  if (!upload && std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > maxBody) {
+    return errorReply(413, "request: the body is over " + std::to_string(maxBody) + " bytes");
+  }
+  return std::nullopt;
 }
 
 }  // namespace nsb::remote

@@ -3,10 +3,17 @@
 // MIN_TOKEN_CHARS hex or base64url characters): the owner uploads, trains, steers, downloads and deletes;
 // a viewer only watches (GET routes but the checkpoint). A server without an owner token (loopback only)
 // lets every request through. Tokens are compared in constant time.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/Result.h"
+#include "remote/Reply.h"
+
+namespace httplib {
+struct Request;
+}
 
 namespace nsb::remote {
 
@@ -38,5 +45,11 @@ Role requiredRole(std::string_view method, std::string_view path);
 
 // "Bearer TOKEN" from an Authorization header's value; empty when it is not one.
 std::string_view bearerToken(std::string_view authorization);
+
+// The server's gate, for every request before its body is read: a protocol (PROTOCOL_HEADER) other than
+// `protocol` is 400, a token short of the route's role 401 (none or a wrong one) or 403 (a viewer
+// steering), a body over `maxBody` 413 (411 without a length) unless the route is an upload's. Empty: admitted.
+std::optional<Reply> admit(const httplib::Request& req, const Tokens& tokens, std::uint32_t protocol,
+                           std::size_t maxBody);
 
 }  // namespace nsb::remote

@@ -473,47 +473,16 @@ struct Server::Impl {
         });
   }
 
-  // Every request, before its body is read: the protocol, the token's role, the body's size. False: refused
-  // (the reply is written).
+  // Every request, before its body is read (remote/Access.h: admit). False: refused, the reply written.
   bool gate(const httplib::Request& req, httplib::Response& res) {
     res.set_header(PROTOCOL_HEADER, std::to_string(REMOTE_PROTOCOL));
-    if (const auto protocol = req.get_header_value(PROTOCOL_HEADER);
-        !protocol.empty() && protocol != std::to_string(REMOTE_PROTOCOL)) {
-      replyError(res, 400,
-                 "protocol: the client speaks version " + protocol.substr(0, 16) + ", this server " +
-                     std::to_string(REMOTE_PROTOCOL) + "; use the same neural-sandbox version on both");
-      return false;
-    }
-    const Role needed = requiredRole(req.method, req.path);
-    if (needed != Role::None) {
-      const std::string authorization = req.get_header_value("Authorization");
-      const std::string_view token = bearerToken(authorization);
-      const Role role = config.tokens.roleOf(token);
-      if (role == Role::None) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        replyError(res, 401,
-                   token.empty() ? "request: this server needs a token (--token-file)" : "request: wrong token");
-        return false;
-      }
-      if (role == Role::Viewer && needed == Role::Owner) {
-        replyError(res, 403,
-                   "request: a viewer token only watches; " + req.method + " " + req.path.substr(0, 64) +
-                       " needs the owner's");
-        return false;
-      }
-    }
-    // Only an upload streams a large body; any other is read whole, so it is refused before.
-    const bool upload = req.method == "POST" && req.path == "/datasets";
-    if (!upload && req.has_header("Transfer-Encoding")) {
-      replyError(res, 411, "request: send a body with its Content-Length");
-      return false;
-    }
-    if (!upload && std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > MAX_REQUEST_BYTES) {
-      res.set_header("Connection", "close");
-      replyError(res, 413, "request: the body is over " + std::to_string(MAX_REQUEST_BYTES) + " bytes");
-      return false;
-    }
-    return true;
+    const auto refused = admit(req, config.tokens, REMOTE_PROTOCOL, MAX_REQUEST_BYTES);
+    if (!refused) return true;
+    if (refused->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    // A body left unread cannot be skipped on a kept-alive connection.
+    if (refused->status == 411 || refused->status == 413) res.set_header("Connection", "close");
+    reply(res, refused->status, refused->body);
+    return false;
   }
 
   // --- the supervisor ---

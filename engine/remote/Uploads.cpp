@@ -22,8 +22,6 @@ constexpr const char* PARTS = "csv, or train-images and train-labels (with test-
 // Bytes of multipart framing allowed beyond --max-upload in a Content-Length (boundaries, part headers).
 constexpr std::uint64_t FRAMING_BYTES = 64 * 1024;
 
-Reply error(int status, std::string message) { return {status, json{{"error", std::move(message)}}}; }
-
 // A client's file name as shown back: its last component, printable ASCII, at most 128 characters.
 std::string shownName(std::string_view name) {
   if (const auto slash = name.find_last_of("/\\"); slash != std::string_view::npos) name.remove_prefix(slash + 1);
@@ -76,12 +74,13 @@ std::uint64_t Uploads::diskUsed() const {
 }
 
 Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader& reader) {
-  if (!req.is_multipart_form_data()) return error(400, std::string("upload: expected multipart/form-data: ") + PARTS);
+  if (!req.is_multipart_form_data())
+    return errorReply(400, std::string("upload: expected multipart/form-data: ") + PARTS);
   if (req.has_header("Content-Length")) {
     const auto length = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
     if (length > mLimits.maxUpload + FRAMING_BYTES) {
-      return error(413, "upload: " + std::to_string(length) + " bytes, at most " + std::to_string(mLimits.maxUpload) +
-                            " (--max-upload)");
+      return errorReply(413, "upload: " + std::to_string(length) + " bytes, at most " +
+                                 std::to_string(mLimits.maxUpload) + " (--max-upload)");
     }
   }
   // A fresh id whose folder did not exist.
@@ -93,7 +92,7 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
     std::snprintf(text, sizeof text, "ds%012llx", static_cast<unsigned long long>(random() & ((1ull << 48) - 1)));
     if (fs::create_directory(dir(text), ec)) id = text;
   }
-  if (id.empty()) return error(500, "upload: no free dataset id in " + mRoot.string());
+  if (id.empty()) return errorReply(500, "upload: no free dataset id in " + mRoot.string());
 
   const std::uint64_t usedAtStart = diskUsed();
   std::map<std::string, std::string> names;  // part -> the client's file name
@@ -105,24 +104,24 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
         out.close();
         const std::string file = uploadFileName(part.name);
         if (file.empty()) {
-          refused = error(400, "upload: unknown part '" + shownName(part.name) + "' (expected " + PARTS + ")");
+          refused = errorReply(400, "upload: unknown part '" + shownName(part.name) + "' (expected " + PARTS + ")");
           return false;
         }
         if (!names.emplace(part.name, shownName(part.filename.empty() ? part.name : part.filename)).second) {
-          refused = error(400, "upload: part '" + part.name + "' given twice");
+          refused = errorReply(400, "upload: part '" + part.name + "' given twice");
           return false;
         }
         out.open(dir(id) / file, std::ios::binary | std::ios::trunc);
-        if (!out) refused = error(500, "upload: cannot write " + (dir(id) / file).string());
+        if (!out) refused = errorReply(500, "upload: cannot write " + (dir(id) / file).string());
         return out.is_open();
       },
       [&](const char* data, std::size_t length) {
         if (!out.is_open()) {
-          refused = error(400, "upload: data outside a part");
+          refused = errorReply(400, "upload: data outside a part");
           return false;
         }
         if (written + length > mLimits.maxUpload) {
-          refused = error(413, "upload: over " + std::to_string(mLimits.maxUpload) + " bytes (--max-upload)");
+          refused = errorReply(413, "upload: over " + std::to_string(mLimits.maxUpload) + " bytes (--max-upload)");
           return false;
         }
         std::uint64_t inFlight = 0;
@@ -133,12 +132,12 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
         written += length;
         // Counted conservatively: other uploads' bytes already on disk at the start count twice.
         if (mLimits.maxDisk != 0 && usedAtStart + inFlight > mLimits.maxDisk) {
-          refused = error(507, "upload: the data folder would pass its quota of " + std::to_string(mLimits.maxDisk) +
-                                   " bytes (--max-disk)");
+          refused = errorReply(507, "upload: the data folder would pass its quota of " +
+                                        std::to_string(mLimits.maxDisk) + " bytes (--max-disk)");
           return false;
         }
         out.write(data, static_cast<std::streamsize>(length));
-        if (!out) refused = error(500, "upload: cannot write into " + dir(id).string());
+        if (!out) refused = errorReply(500, "upload: cannot write into " + dir(id).string());
         return out.good();
       });
   out.close();
@@ -151,13 +150,13 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
     return reply;
   };
   if (refused.status >= 400) return discard(refused);
-  if (!read) return discard(error(400, "upload: the request ended before its last byte"));
+  if (!read) return discard(errorReply(400, "upload: the request ended before its last byte"));
 
   const bool csv = names.count("csv") != 0, images = names.count("train-images") != 0;
   const bool testPair = names.count("test-images") != 0 && names.count("test-labels") != 0;
   const bool pairs = images && names.count("train-labels") != 0 &&
                      (testPair || (names.count("test-images") == 0 && names.count("test-labels") == 0));
-  if (csv ? names.size() != 1 : !pairs) return discard(error(400, std::string("upload: expected ") + PARTS));
+  if (csv ? names.size() != 1 : !pairs) return discard(errorReply(400, std::string("upload: expected ") + PARTS));
 
   // The same loaders as a local --dataset; their errors name the client's files, not the server's.
   auto path = [&](const char* part) { return (dir(id) / uploadFileName(part)).string(); };
@@ -170,7 +169,7 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
     std::string message = dataset.message();
     for (const auto& [part, shown] : names) replaceAll(message, path(part.c_str()), shown);
     replaceAll(message, dir(id).string() + "/", "");
-    return discard(error(400, message));
+    return discard(errorReply(400, message));
   }
   json info = {{"dataset", id},
                {"kind", csv ? "csv" : "idx"},
@@ -186,10 +185,10 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
   {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
     file << info.dump(2) << "\n";
-    if (!file.flush()) return discard(error(500, "upload: cannot write " + tmp.string()));
+    if (!file.flush()) return discard(errorReply(500, "upload: cannot write " + tmp.string()));
   }
   fs::rename(tmp, dir(id) / UPLOAD_INFO, ec);
-  if (ec) return discard(error(500, "upload: " + ec.message()));
+  if (ec) return discard(errorReply(500, "upload: " + ec.message()));
   return {201, info};
 }
 
@@ -214,10 +213,10 @@ std::optional<std::string> Uploads::datasetPath(const std::string& id) const {
 }
 
 Reply Uploads::remove(const std::string& id) {
-  if (!datasetPath(id)) return error(404, "no dataset " + id.substr(0, 64));
+  if (!datasetPath(id)) return errorReply(404, "no dataset " + id.substr(0, 64));
   std::error_code ec;
   fs::remove_all(dir(id), ec);
-  if (ec) return error(500, "dataset " + id + ": " + ec.message());
+  if (ec) return errorReply(500, "dataset " + id + ": " + ec.message());
   return {200, json{{"dataset", id}, {"removed", true}}};
 }
 

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "remote/Reply.h"
+
 namespace httplib {
 struct Request;
 class ContentReader;
@@ -33,12 +35,6 @@ std::string uploadFileName(std::string_view part);
 struct UploadLimits {
   std::uint64_t maxUpload = std::uint64_t{1} << 30;  // bytes of one upload's files together
   std::uint64_t maxDisk = 0;                         // bytes of the whole data folder; 0: no quota
-};
-
-// An answer to a request: its HTTP status and JSON body ({"error": "..."} for 4xx/5xx).
-struct Reply {
-  int status = 200;
-  nlohmann::json body;
 };
 
 class Uploads {
