@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -70,6 +71,18 @@ core::Result<json> Client::remove(const std::string& path) {
 }
 
 core::Result<json> Client::upload(const std::vector<std::pair<std::string, std::string>>& parts) {
+  // The server's limit, checked here: a refusal half-way through a large file would break the connection.
+  auto version = get("/version");
+  if (!version) return version.error();
+  std::uint64_t total = 0;
+  for (const auto& [part, path] : parts) {
+    std::error_code ec;
+    total += std::filesystem::file_size(path, ec);
+  }
+  if (const auto limit = version->value("max_upload", std::uint64_t{0}); limit != 0 && total > limit) {
+    return core::badInput("upload: " + std::to_string(total) + " bytes, the server takes at most " +
+                          std::to_string(limit) + " (its --max-upload)");
+  }
   httplib::MultipartFormDataProviderItems items;
   for (const auto& [part, path] : parts) {
     auto file = std::make_shared<std::ifstream>(path, std::ios::binary);

@@ -594,9 +594,10 @@ struct Server::Impl {
 
   void routes() {
     const std::string id = "/jobs/([0-9a-z]+)";
-    http->Get("/version", [](const httplib::Request&, httplib::Response& res) {
+    http->Get("/version", [this](const httplib::Request&, httplib::Response& res) {
       reply(res, 200,
             json{{"server", "neural-sandbox"},
+                 {"max_upload", config.uploads.maxUpload},
                  {"protocol", REMOTE_PROTOCOL},
                  {"snapshot_protocol", train::SNAPSHOT_PROTOCOL},
                  {"command_protocol", train::COMMAND_PROTOCOL}});

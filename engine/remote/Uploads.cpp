@@ -102,27 +102,32 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
   const bool read = reader(
       [&](const httplib::MultipartFormData& part) {
         out.close();
+        if (refused.status >= 400) return true;  // draining
         const std::string file = uploadFileName(part.name);
         if (file.empty()) {
           refused = errorReply(400, "upload: unknown part '" + shownName(part.name) + "' (expected " + PARTS + ")");
-          return false;
+          return true;
         }
         if (!names.emplace(part.name, shownName(part.filename.empty() ? part.name : part.filename)).second) {
-          refused = errorReply(400, "upload: part '" + part.name + "' given twice");
-          return false;
+          refused = errorReply(400, "upload: part '" + shownName(part.name) + "' given twice");
+          return true;
         }
         out.open(dir(id) / file, std::ios::binary | std::ios::trunc);
         if (!out) refused = errorReply(500, "upload: cannot write " + (dir(id) / file).string());
         return out.is_open();
       },
       [&](const char* data, std::size_t length) {
+        // Once refused, the rest is read and dropped (httplib stops at its payload limit), so that the
+        // client, still sending, gets the reply rather than a broken connection.
+        if (refused.status >= 400) return true;
         if (!out.is_open()) {
           refused = errorReply(400, "upload: data outside a part");
-          return false;
+          return true;
         }
         if (written + length > mLimits.maxUpload) {
           refused = errorReply(413, "upload: over " + std::to_string(mLimits.maxUpload) + " bytes (--max-upload)");
-          return false;
+          out.close();
+          return true;
         }
         std::uint64_t inFlight = 0;
         {
@@ -134,7 +139,8 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
         if (mLimits.maxDisk != 0 && usedAtStart + inFlight > mLimits.maxDisk) {
           refused = errorReply(507, "upload: the data folder would pass its quota of " +
                                         std::to_string(mLimits.maxDisk) + " bytes (--max-disk)");
-          return false;
+          out.close();
+          return true;
         }
         out.write(data, static_cast<std::streamsize>(length));
         if (!out) refused = errorReply(500, "upload: cannot write into " + dir(id).string());

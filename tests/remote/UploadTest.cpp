@@ -264,5 +264,41 @@ TEST(RemoteUpload, RefusedUploadsGetTheRight4xxAndLeaveNothingBehind) {
   EXPECT_EQ(server.stop(), 0) << server.err();
 }
 
+// The peak resident memory of a process (VmHWM), in bytes.
+std::size_t peakBytes(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+TEST(RemoteUpload, AnUploadIsStreamedToDiskNeverHeldWholeInMemory) {
+  TempDir dir;
+  // 64 MB of a file (sparse: cheap to make), against a 48 MB quota: 48 MB reach the disk, then 507.
+  const auto big = dir.path / "big.csv";
+  std::ofstream(big).close();
+  fs::resize_file(big, 64u << 20);
+  ServerProcess server((dir.path / "data").string(), {"--max-disk", std::to_string(48u << 20)});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  const std::size_t peakBefore = peakBytes(server.pid());
+  const auto refused = run("remote upload " + big.string() + " --server " + server.url());
+  EXPECT_EQ(refused.code, 1) << refused.err;  // a full server is no fault of the input: a runtime error
+  EXPECT_NE(refused.err.find("(--max-disk) (HTTP 507)"), std::string::npos) << refused.err;
+  const std::size_t peakAfter = peakBytes(server.pid());
+  EXPECT_LT(peakAfter, peakBefore + (16u << 20)) << peakBefore << " -> " << peakAfter;
+  EXPECT_EQ(uploadsOnDisk(dir.path / "data"), 0u);
+
+  // Over --max-upload: the client asks the server's limit first and sends nothing.
+  ServerProcess small((dir.path / "data2").string(), {"--max-upload", "1000"});
+  ASSERT_FALSE(small.url().empty()) << small.err();
+  const auto tooBig = run("remote upload " + big.string() + " --server " + small.url());
+  EXPECT_EQ(tooBig.code, 2) << tooBig.err;
+  EXPECT_NE(tooBig.err.find("upload: 67108864 bytes, the server takes at most 1000 (its --max-upload)"),
+            std::string::npos)
+      << tooBig.err;
+}
+
 }  // namespace
 }  // namespace nsb::remote
