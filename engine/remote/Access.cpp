@@ -76,8 +76,13 @@ std::optional<Reply> admit(const httplib::Request& req, const Tokens& tokens, st
   const Role needed = requiredRole(req.method, req.path);
   if (needed != Role::None) {
     const std::string authorization = req.get_header_value("Authorization");
-    const std::string_view token = bearerToken(authorization);
-    const Role role = tokens.roleOf(token);
+    std::string_view token = bearerToken(authorization);
+    // A browser opening a watch page cannot set a header: a GET may carry the token as ?token=, and it
+    // only ever watches that way (a URL ends up in histories and logs).
+    const std::string query = req.method == "GET" && token.empty() ? req.get_param_value("token") : std::string();
+    if (!query.empty()) token = query;
+    Role role = tokens.roleOf(token);
+    if (!query.empty() && role == Role::Owner && !tokens.owner.empty()) role = Role::Viewer;
     if (role == Role::None) {
       return errorReply(401,
                         token.empty() ? "request: this server needs a token (--token-file)" : "request: wrong token");

@@ -48,7 +48,8 @@ std::string_view bearerToken(std::string_view authorization);
 
 // The server's gate, for every request before its body is read: a protocol (PROTOCOL_HEADER) other than
 // `protocol` is 400, a token short of the route's role 401 (none or a wrong one) or 403 (a viewer
-// steering), a body over `maxBody` 413 (411 without a length) unless the route is an upload's. Empty: admitted.
+// steering; a token in a GET's ?token= only watches), a body over `maxBody` 413 (411 without a length) unless the route
+// is an upload's. Empty: admitted.
 std::optional<Reply> admit(const httplib::Request& req, const Tokens& tokens, std::uint32_t protocol,
                            std::size_t maxBody);
 

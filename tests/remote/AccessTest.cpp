@@ -114,6 +114,11 @@ TEST(RemoteAccess, NoTokenAWrongOneOrAViewerSteeringIsRefusedAndChangesNothing) 
   EXPECT_EQ(request(server.url(), VIEWER, "GET", "/jobs").first, 200);
   EXPECT_EQ(request(server.url(), "", "GET", "/jobs").first, 401);
   EXPECT_EQ(request(server.url(), "", "GET", "/version").first, 200) << "the version is for anyone";
+  // A browser's ?token= watches, whoever's token it is.
+  EXPECT_EQ(request(server.url(), "", "GET", job + "?token=" + VIEWER).first, 200);
+  EXPECT_EQ(request(server.url(), "", "GET", job + "?token=" + OWNER).first, 200);
+  EXPECT_EQ(request(server.url(), "", "GET", job + "/checkpoint?token=" + OWNER).first, 403);
+  EXPECT_EQ(request(server.url(), "", "GET", job + "?token=wrong").first, 401);
 
   // Nothing changed: one job, paused, its step and hyperparameters as they were.
   const json after = owner->get(job).value();
