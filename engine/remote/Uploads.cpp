@@ -83,6 +83,20 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
                                  std::to_string(mLimits.maxUpload) + " (--max-upload)");
     }
   }
+  {
+    std::lock_guard lock(mMutex);
+    if (mActive >= MAX_CONCURRENT_UPLOADS) {
+      return errorReply(503, "upload: " + std::to_string(mActive) + " uploads are under way; send it when one ends");
+    }
+    ++mActive;
+  }
+  struct Active {
+    Uploads& uploads;
+    ~Active() {
+      std::lock_guard lock(uploads.mMutex);
+      --uploads.mActive;
+    }
+  } active{*this};
   // A fresh id whose folder did not exist.
   static thread_local std::mt19937_64 random{std::random_device{}()};
   std::string id;

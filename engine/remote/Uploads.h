@@ -27,6 +27,8 @@ class ContentReader;
 namespace nsb::remote {
 
 constexpr std::size_t DATASET_ID_LENGTH = 14;
+// Uploads under way at once: each holds one of the server's control threads for as long as it takes.
+constexpr std::size_t MAX_CONCURRENT_UPLOADS = 2;
 bool isDatasetId(std::string_view id);
 
 // The file an upload part is stored as, by the part's name; empty for an unknown part name.
@@ -56,8 +58,9 @@ class Uploads {
 
   std::filesystem::path mDataRoot, mRoot;
   UploadLimits mLimits;
-  mutable std::mutex mMutex;    // guards mInFlight
+  mutable std::mutex mMutex;    // guards the two below
   std::uint64_t mInFlight = 0;  // bytes written by uploads not finished yet
+  std::size_t mActive = 0;      // uploads under way
 };
 
 }  // namespace nsb::remote

@@ -245,6 +245,15 @@ TEST(RemoteUpload, RefusedUploadsGetTheRight4xxAndLeaveNothingBehind) {
   ASSERT_EQ(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL), static_cast<ssize_t>(partial.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(uploadsOnDisk(dir.path / "data"), 2u) << "the upload was not being written as it came";
+  // Two under way (this one and another that sent its headers only): a third waits its turn, 503.
+  const int other = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(other, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_GT(::send(other, head.data(), head.size(), MSG_NOSIGNAL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto [busy, busyBody] = upload(server.url(), pair);
+  EXPECT_EQ(busy, 503) << busyBody.dump();
+  EXPECT_TRUE(Client::connect(server.url())->get("/datasets")) << "control requests starved by uploads";
+  ::close(other);
   ::close(fd);
   bool cleaned = false;
   for (int i = 0; i < 100 && !cleaned; ++i) {
