@@ -4,11 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "Commands.h"
-#include "compute/MemoryBudget.h"
-#include "data/DatasetCatalog.h"
-#include "data/Synthetic2D.h"
+#include "Evaluate.h"
 #include "nn/Checkpoint.h"
-#include "train/Trainer.h"
 
 namespace nsb::sandbox {
 
@@ -28,50 +25,16 @@ Action addEvalCommand(CLI::App& app) {
   return [o]() -> int {
     auto loaded = nn::loadCheckpoint(o->checkpoint);
     if (!loaded) return fail(loaded.error());
-    const nn::Checkpoint& c = loaded.value();
-    data::DatasetRequest request;
-    request.name = o->dataset.empty() ? c.extra.value("dataset", std::string()) : o->dataset;
-    if (request.name.empty())
-      return fail(core::badInput("--dataset: the checkpoint does not name its dataset; give one"));
-    data::parseSyntheticKind(request.name, request.synthetic.kind);
-    request.synthetic.seed = c.seed;
-    request.csv.seed = c.seed;
-    if (c.extra.contains("features") && c.extra["features"].is_string()) {
-      auto features = data::FeatureSet::parse(c.extra["features"].get<std::string>());
-      if (features) request.features = features.value();
-    }
-    auto dataset = data::loadDataset(request);
-    if (!dataset) return fail(dataset.error());
-    auto shared = std::make_shared<const data::Dataset>(std::move(dataset.value()));
-    train::TrainerConfig config;
-    config.backend = o->backend;
-    config.backendOptions.device = o->device;
-    auto budget = compute::memoryBudgetFromEnvironment();
-    if (!budget) return fail(budget.error());
-    config.backendOptions.memoryBudget = budget.value();
-    config.spec = c.spec;
-    config.seed = c.seed;
-    auto created = train::Trainer::create(config, shared);
-    if (!created) return fail(created.error());
-    auto restored = created.value()->restore(c);
-    if (!restored) return fail(restored.error());
-    const auto result = created.value()->evaluateTest();
-    const bool regression = shared->task == data::Task::Regression;
-    std::fprintf(stderr, "%s on %s (%zu test samples): loss %.4g", o->checkpoint.c_str(), shared->name.c_str(),
-                 result.samples, result.loss);
-    if (!regression) std::fprintf(stderr, ", accuracy %.2f%%", 100.0 * result.accuracy);
-    if (regression) std::fprintf(stderr, ", mse %.4g", result.mse);
+    auto evaluated = evaluateCheckpoint(loaded.value(), o->dataset, o->backend, o->device);
+    if (!evaluated) return fail(evaluated.error());
+    const nlohmann::json& r = evaluated->fields;
+    auto number = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };
+    std::fprintf(stderr, "%s on %s (%zu test samples): loss %.4g", o->checkpoint.c_str(),
+                 evaluated->datasetName.c_str(), r["samples"].get<std::size_t>(), number(r["test_loss"]));
+    if (!r["test_accuracy"].is_null()) std::fprintf(stderr, ", accuracy %.2f%%", 100.0 * number(r["test_accuracy"]));
+    if (!r["test_mse"].is_null()) std::fprintf(stderr, ", mse %.4g", number(r["test_mse"]));
     std::fprintf(stderr, "\n");
-    if (o->json) {
-      auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-      nlohmann::json j = {{"backend", created.value()->backend().name()},
-                          {"device", created.value()->backend().deviceName()},
-                          {"samples", result.samples},
-                          {"test_loss", num(result.loss)},
-                          {"test_accuracy", regression ? nlohmann::json(nullptr) : num(result.accuracy)},
-                          {"test_mse", regression ? num(result.mse) : nlohmann::json(nullptr)}};
-      std::printf("%s\n", j.dump().c_str());
-    }
+    if (o->json) std::printf("%s\n", r.dump().c_str());
     return 0;
   };
 }

@@ -1,16 +1,19 @@
-// `neural-sandbox remote train|status|list|pause|resume|stop|rm|download`: the client of `serve`
+// `neural-sandbox remote upload|train|status|list|pause|resume|stop|rm|download|eval`: the client of `serve`
 // (engine/remote/Client.h). `remote train` sends `train`'s flags as a job request and follows the job's
 // stream, printing its validation lines, until it is done (Ctrl-C detaches: the job trains on).
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 
 #include "Commands.h"
+#include "remote/Access.h"
 #include "remote/Client.h"
 #include "remote/JobSpec.h"
+#include "remote/Uploads.h"
 
 namespace nsb::sandbox {
 
@@ -27,7 +30,7 @@ struct JobFlag {
 };
 constexpr JobFlag JOB_FLAGS[] = {
     {"preset", FieldType::String, "Preset name (built into the server)"},
-    {"dataset", FieldType::String, "Dataset name (see `datasets`; the server's own)"},
+    {"dataset", FieldType::String, "Dataset name (see `datasets`; the server's own) or an upload's ID"},
     {"backend", FieldType::String, "auto, cpu, vulkan or cuda (on the server)"},
     {"hidden", FieldType::Widths, "Hidden layer widths, e.g. 64,64"},
     {"activation", FieldType::String, "Hidden activation"},
@@ -101,11 +104,16 @@ core::Result<json> fieldValue(const JobFlag& flag, const std::string& text) {
 
 struct RemoteOptions {
   std::string server = "http://127.0.0.1:8470";
+  std::string tokenFile, tlsCa;
   bool json = false;
 };
 
 void addCommon(CLI::App& cmd, RemoteOptions& o) {
   cmd.add_option("--server", o.server, "The server's URL (what `serve` printed)")->capture_default_str();
+  cmd.add_option(
+      "--token-file", o.tokenFile,
+      std::string("A file holding the server's owner or viewer token (else $") + remote::TOKEN_ENVIRONMENT + ")");
+  cmd.add_option("--tls-ca", o.tlsCa, "https: the PEM certificate to trust (a self-signed server's)");
   cmd.add_flag("--json", o.json, "Print one JSON object as the last line of stdout");
 }
 
@@ -128,6 +136,14 @@ void printStatus(const json& s) {
   std::fprintf(stderr, "\n");
 }
 
+void printDataset(const json& d) {
+  std::fprintf(stderr, "dataset %s: %s, %s, %llu train and %llu test samples, %llu features\n",
+               d.value("dataset", "").c_str(), d.value("kind", "").c_str(), d.value("task", "").c_str(),
+               static_cast<unsigned long long>(d.value("train", std::uint64_t{0})),
+               static_cast<unsigned long long>(d.value("test", std::uint64_t{0})),
+               static_cast<unsigned long long>(d.value("features", std::uint64_t{0})));
+}
+
 // Runs `call` against the server: prints its JSON with --json, else `describe`s it; exit code.
 int finish(const RemoteOptions& o, const core::Result<json>& reply, const std::function<void(const json&)>& describe) {
   if (!reply) return fail(reply.error());
@@ -139,7 +155,40 @@ int finish(const RemoteOptions& o, const core::Result<json>& reply, const std::f
   return 0;
 }
 
-core::Result<remote::Client> connect(const RemoteOptions& o) { return remote::Client::connect(o.server); }
+core::Result<remote::Client> connect(const RemoteOptions& o) {
+  remote::ClientOptions options{.caFile = o.tlsCa};
+  if (!o.tokenFile.empty()) {
+    auto token = remote::readTokenFile(o.tokenFile, "--token-file");
+    if (!token) return token.error();
+    options.token = token.value();
+  } else if (const char* env = std::getenv(remote::TOKEN_ENVIRONMENT); env && *env) {
+    auto token = remote::parseToken(env, std::string("$") + remote::TOKEN_ENVIRONMENT);
+    if (!token) return token.error();
+    options.token = token.value();
+  }
+  return remote::Client::connect(o.server, options);
+}
+
+// The parts of an upload from the files given: one CSV, or IDX files named as MNIST's are (train or
+// t10k/test, images or labels, in the name).
+core::Result<std::vector<std::pair<std::string, std::string>>> uploadParts(const std::vector<std::string>& files) {
+  std::vector<std::pair<std::string, std::string>> parts;
+  for (const auto& path : files) {
+    if (!std::filesystem::is_regular_file(path)) return core::badInput(path + ": not a file");
+    const std::string name = std::filesystem::path(path).filename().string();
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".csv") {
+      parts.emplace_back("csv", path);
+      continue;
+    }
+    const bool images = name.find("images") != std::string::npos, labels = name.find("labels") != std::string::npos;
+    const bool test = name.find("t10k") != std::string::npos || name.find("test") != std::string::npos;
+    if (images == labels) {
+      return core::badInput(path + ": not a .csv, nor an IDX file named like MNIST's (train-images-idx3-ubyte, ...)");
+    }
+    parts.emplace_back(std::string(test ? "test-" : "train-") + (images ? "images" : "labels"), path);
+  }
+  return parts;
+}
 
 // A job id given on the command line: only the server's own form reaches a URL.
 core::Status checkJob(const std::string& id) {
@@ -240,9 +289,16 @@ Action addRemoteCommand(CLI::App& app) {
     actions["list"] = [=]() -> int {
       auto client = connect(*o);
       if (!client) return fail(client.error());
-      return finish(*o, client->get("/jobs"), [](const json& reply) {
-        for (const auto& s : reply.value("jobs", json::array())) printStatus(s);
-        if (reply.value("jobs", json::array()).empty()) std::fprintf(stderr, "no jobs\n");
+      auto jobs = client->get("/jobs");
+      if (!jobs) return fail(jobs.error());
+      auto datasets = client->get("/datasets");
+      if (!datasets) return fail(datasets.error());
+      json reply = {{"jobs", jobs->value("jobs", json::array())},
+                    {"datasets", datasets->value("datasets", json::array())}};
+      return finish(*o, reply, [](const json& r) {
+        for (const auto& s : r["jobs"]) printStatus(s);
+        if (r["jobs"].empty()) std::fprintf(stderr, "no jobs\n");
+        for (const auto& d : r["datasets"]) printDataset(d);
       });
     };
   }
@@ -251,13 +307,19 @@ Action addRemoteCommand(CLI::App& app) {
   for (const auto& [name, help] :
        {std::pair{"pause", "Pause a running job"}, std::pair{"resume", "Resume a paused job"},
         std::pair{"stop", "Stop a job for good (it stays on the server; see rm)"},
-        std::pair{"rm", "Delete a job, its checkpoints and metrics"}}) {
+        std::pair{"rm", "Delete a job (its checkpoints and metrics) or an upload"}}) {
     auto* cmd = remoteCmd->add_subcommand(name, help);
     auto o = std::make_shared<RemoteOptions>();
     auto job = std::make_shared<std::string>();
-    cmd->add_option("JOB", *job, "Job id")->required();
+    cmd->add_option(std::string(name) == "rm" ? "ID" : "JOB", *job, "Job id (rm: or dataset id)")->required();
     addCommon(*cmd, *o);
     actions[name] = [=, action = std::string(name)]() -> int {
+      if (action == "rm" && remote::isDatasetId(*job)) {
+        auto client = connect(*o);
+        if (!client) return fail(client.error());
+        return finish(*o, client->remove("/datasets/" + *job),
+                      [&](const json&) { std::fprintf(stderr, "dataset %s removed\n", job->c_str()); });
+      }
       if (auto ok = checkJob(*job); !ok) return fail(ok.error());
       auto client = connect(*o);
       if (!client) return fail(client.error());
@@ -291,6 +353,49 @@ Action addRemoteCommand(CLI::App& app) {
       if (auto written = writeFileAtomically(*out, bytes.value()); !written) return fail(written.error());
       return finish(*o, json{{"job", *job}, {"path", *out}, {"bytes", bytes->size()}}, [&](const json&) {
         std::fprintf(stderr, "job %s: checkpoint saved to %s\n", job->c_str(), out->c_str());
+      });
+    };
+  }
+
+  // remote upload FILE...
+  {
+    auto* cmd = remoteCmd->add_subcommand("upload", "Send a dataset (a CSV, or IDX images and labels) to the server");
+    auto o = std::make_shared<RemoteOptions>();
+    auto files = std::make_shared<std::vector<std::string>>();
+    cmd->add_option("FILE", *files, "A .csv, or train images and labels IDX files (and the t10k pair)")->required();
+    addCommon(*cmd, *o);
+    actions["upload"] = [=]() -> int {
+      auto parts = uploadParts(*files);
+      if (!parts) return fail(parts.error());
+      auto client = connect(*o);
+      if (!client) return fail(client.error());
+      return finish(*o, client->upload(parts.value()), printDataset);
+    };
+  }
+
+  // remote eval JOB [--dataset NAME|ID]
+  {
+    auto* cmd =
+        remoteCmd->add_subcommand("eval", "Evaluate a job's weights now on a dataset's test split, on the server");
+    auto o = std::make_shared<RemoteOptions>();
+    auto job = std::make_shared<std::string>();
+    auto dataset = std::make_shared<std::string>();
+    cmd->add_option("JOB", *job, "Job id")->required();
+    cmd->add_option("--dataset", *dataset, "A dataset name or an upload's ID (default: the job's)");
+    addCommon(*cmd, *o);
+    actions["eval"] = [=]() -> int {
+      if (auto ok = checkJob(*job); !ok) return fail(ok.error());
+      auto client = connect(*o);
+      if (!client) return fail(client.error());
+      const json request = dataset->empty() ? json::object() : json{{"dataset", *dataset}};
+      return finish(*o, client->post("/jobs/" + *job + "/eval", request), [&](const json& r) {
+        std::fprintf(stderr, "job %s on %s (%llu test samples): loss %s", job->c_str(), r.value("dataset", "").c_str(),
+                     static_cast<unsigned long long>(r.value("samples", std::uint64_t{0})),
+                     number(r["test_loss"]).c_str());
+        if (r["test_accuracy"].is_number())
+          std::fprintf(stderr, ", accuracy %.2f%%", 100.0 * r["test_accuracy"].get<double>());
+        if (r["test_mse"].is_number()) std::fprintf(stderr, ", mse %s", number(r["test_mse"]).c_str());
+        std::fprintf(stderr, "\n");
       });
     };
   }

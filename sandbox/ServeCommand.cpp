@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "Commands.h"
+#include "Evaluate.h"
 #include "TrainOptions.h"
 #include "core/Log.h"
 #include "remote/Server.h"
@@ -25,7 +26,7 @@ int stopPipe[2] = {-1, -1};  // the signal handler's way to the thread that stop
 TrainOptions trainOptions(const remote::JobSpec& s) {
   TrainOptions o;
   o.preset = s.preset;
-  o.dataset = s.dataset;
+  o.dataset = s.datasetPath ? s.datasetPath : s.dataset;
   o.activation = s.activation;
   o.loss = s.loss;
   o.optimizer = s.optimizer;
@@ -77,6 +78,15 @@ core::Result<remote::JobStart> makeJob(const remote::JobSpec& spec) {
                           {{"preset", run.presetSource}, {"features", run.featureList}, {"epochs", run.epochs}}};
 }
 
+core::Result<nlohmann::json> evaluate(const nn::Checkpoint& checkpoint, const std::string& dataset,
+                                      const std::string& backend) {
+  auto evaluated = evaluateCheckpoint(checkpoint, dataset, backend, -1);
+  if (!evaluated) return asFieldError(evaluated.error());
+  return evaluated->fields;
+}
+
+bool isLoopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
 }  // namespace
 
 Action addServeCommand(CLI::App& app) {
@@ -92,19 +102,39 @@ Action addServeCommand(CLI::App& app) {
   cmd->add_option("--checkpoint-every", config->checkpointSeconds,
                   "Seconds between a running job's checkpoints (what a crash can lose)")
       ->capture_default_str();
+  cmd->add_option("--max-upload", config->uploads.maxUpload, "Bytes of one upload's files together")
+      ->capture_default_str();
+  cmd->add_option("--max-disk", config->uploads.maxDisk,
+                  "Bytes the data folder may hold before uploads are refused (0: no quota)")
+      ->capture_default_str();
+  auto tokenFile = std::make_shared<std::string>(), viewerTokenFile = std::make_shared<std::string>();
+  cmd->add_option("--token-file", *tokenFile,
+                  "The owner's token (upload, train, steer, download, delete); required off loopback");
+  cmd->add_option("--viewer-token-file", *viewerTokenFile, "A viewer's token (watch only)");
+  cmd->add_option("--tls-cert", config->tlsCert, "PEM certificate: serve HTTPS (with --tls-key)");
+  cmd->add_option("--tls-key", config->tlsKey, "PEM private key of --tls-cert");
   return [=]() -> int {
     static const std::regex address(R"(([0-9A-Za-z.\-]+):([0-9]{1,5}))");
     std::smatch match;
     if (!std::regex_match(*bind, match, address) || std::stoi(match[2]) > 65535) {
       return fail(core::badInput("--bind " + *bind + ": expected ADDRESS:PORT, e.g. 127.0.0.1:8470"));
     }
-    if (match[1] != "127.0.0.1" && match[1] != "localhost" && match[1] != "::1") {
-      // Tokens and TLS are not there yet: nothing but this machine may reach a server.
-      return fail(core::badInput("--bind " + *bind + ": only a loopback address (127.0.0.1) until tokens exist"));
+    if (!tokenFile->empty()) {
+      auto token = remote::readTokenFile(*tokenFile, "--token-file");
+      if (!token) return fail(token.error());
+      config->tokens.owner = token.value();
+    }
+    if (!viewerTokenFile->empty()) {
+      auto token = remote::readTokenFile(*viewerTokenFile, "--viewer-token-file");
+      if (!token) return fail(token.error());
+      config->tokens.viewer = token.value();
+    }
+    if (!isLoopback(match[1]) && config->tokens.owner.empty()) {
+      return fail(core::badInput("--bind " + *bind + ": a non-loopback address needs an owner token (--token-file)"));
     }
     config->host = match[1];
     config->port = std::stoi(match[2]);
-    auto server = remote::Server::create(*config, makeJob);
+    auto server = remote::Server::create(*config, makeJob, evaluate);
     if (!server) return fail(server.error());
     // SIGINT and SIGTERM stop the server: the handler writes to a pipe that a thread waits on (threads
     // started before main, OpenBLAS's, may take the signal, so it cannot be blocked and waited for).
@@ -113,7 +143,8 @@ Action addServeCommand(CLI::App& app) {
     action.sa_handler = [](int) { (void)!::write(stopPipe[1], "x", 1); };
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
-    std::printf("http://%s:%d\n", config->host.c_str(), server.value()->port());
+    std::printf("%s://%s:%d\n", config->tlsCert.empty() ? "http" : "https", config->host.c_str(),
+                server.value()->port());
     std::fflush(stdout);
     std::thread stopper([&] {
       char byte = 0;

@@ -93,7 +93,7 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers glslc glslang-dev glslang-tools vulkan-validationlayers vulkan-tools
   libglfw3-dev libimgui-dev libglm-dev libvkfft-dev
   libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libstb-dev
-  libcpp-httplib-dev libssl-dev
+  libcpp-httplib-dev libssl-dev openssl
   ffmpeg fonts-dejavu-core
   googletest libgtest-dev libgmock-dev xvfb xauth imagemagick
   clang libclang-rt-14-dev clang-format-14

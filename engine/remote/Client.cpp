@@ -2,7 +2,12 @@
 
 #include <httplib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <regex>
+
+#include "remote/Access.h"
+#include "remote/Server.h"
 
 namespace nsb::remote {
 
@@ -14,6 +19,11 @@ namespace {
 core::Result<json> answer(const std::string& url, const httplib::Result& result, const std::string& what) {
   if (!result) return core::runtimeError(url + ": " + what + ": " + httplib::to_string(result.error()));
   const json body = json::parse(result->body, nullptr, false);
+  if (const auto protocol = result->get_header_value(PROTOCOL_HEADER);
+      !protocol.empty() && protocol != std::to_string(REMOTE_PROTOCOL)) {
+    return core::badInput(url + ": the server speaks protocol " + protocol.substr(0, 16) + ", this client " +
+                          std::to_string(REMOTE_PROTOCOL) + "; use the same neural-sandbox version on both");
+  }
   if (result->status >= 400) {
     std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
                               ? body["error"].get<std::string>()
@@ -27,13 +37,19 @@ core::Result<json> answer(const std::string& url, const httplib::Result& result,
 
 }  // namespace
 
-core::Result<Client> Client::connect(const std::string& url) {
-  static const std::regex pattern(R"(http://[A-Za-z0-9.\-]+:[0-9]{1,5})");
+core::Result<Client> Client::connect(const std::string& url, const ClientOptions& options) {
+  static const std::regex pattern(R"(https?://[A-Za-z0-9.\-]+:[0-9]{1,5})");
   if (!std::regex_match(url, pattern)) {
-    return core::badInput("--server " + url + ": expected http://HOST:PORT");
+    return core::badInput("--server " + url + ": expected http://HOST:PORT or https://HOST:PORT");
   }
   auto http = std::make_unique<httplib::Client>(url);
   if (!http->is_valid()) return core::badInput("--server " + url + ": not a valid address");
+  http->set_default_headers({{PROTOCOL_HEADER, std::to_string(REMOTE_PROTOCOL)}});
+  if (!options.token.empty()) http->set_bearer_token_auth(options.token);
+  if (url.rfind("https", 0) == 0) {
+    http->enable_server_certificate_verification(true);
+    if (!options.caFile.empty()) http->set_ca_cert_path(options.caFile);
+  }
   http->set_connection_timeout(5);
   http->set_read_timeout(60);  // a download waits for the session's checkpoint
   return Client(url, std::move(http));
@@ -52,6 +68,38 @@ core::Result<json> Client::post(const std::string& path, const json& body) {
 
 core::Result<json> Client::remove(const std::string& path) {
   return answer(mUrl, mHttp->Delete(path), "DELETE " + path);
+}
+
+core::Result<json> Client::upload(const std::vector<std::pair<std::string, std::string>>& parts) {
+  // The server's limit, checked here: a refusal half-way through a large file would break the connection.
+  auto version = get("/version");
+  if (!version) return version.error();
+  std::uint64_t total = 0;
+  for (const auto& [part, path] : parts) {
+    std::error_code ec;
+    total += std::filesystem::file_size(path, ec);
+  }
+  if (const auto limit = version->value("max_upload", std::uint64_t{0}); limit != 0 && total > limit) {
+    return core::badInput("upload: " + std::to_string(total) + " bytes, the server takes at most " +
+                          std::to_string(limit) + " (its --max-upload)");
+  }
+  httplib::MultipartFormDataProviderItems items;
+  for (const auto& [part, path] : parts) {
+    auto file = std::make_shared<std::ifstream>(path, std::ios::binary);
+    if (!*file) return core::badInput(path + ": cannot read");
+    const std::string name = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+    items.push_back({part,
+                     [file](std::size_t, httplib::DataSink& sink) {
+                       std::vector<char> buffer(1 << 16);
+                       file->read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+                       const auto got = static_cast<std::size_t>(file->gcount());
+                       if (got > 0 && !sink.write(buffer.data(), got)) return false;
+                       if (file->eof()) sink.done();
+                       return !file->bad();
+                     },
+                     name, "application/octet-stream"});
+  }
+  return answer(mUrl, mHttp->Post("/datasets", {}, {}, items), "POST /datasets");
 }
 
 core::Result<std::string> Client::download(const std::string& path) {

@@ -7,6 +7,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/Result.h"
 
@@ -16,10 +18,16 @@ class Client;
 
 namespace nsb::remote {
 
+struct ClientOptions {
+  std::string token;   // sent as "Authorization: Bearer" on every request; empty: none
+  std::string caFile;  // https: the PEM certificate(s) to trust; empty: the system's
+};
+
 class Client {
  public:
-  // `url`: http://HOST:PORT (what `serve` prints). Bad input naming --server when it is not one.
-  static core::Result<Client> connect(const std::string& url);
+  // `url`: http://HOST:PORT or https://HOST:PORT (what `serve` prints). Bad input naming --server when
+  // it is not one. Every request carries the protocol version (remote/Access.h: PROTOCOL_HEADER).
+  static core::Result<Client> connect(const std::string& url, const ClientOptions& options = {});
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
   ~Client();
@@ -27,6 +35,8 @@ class Client {
   core::Result<nlohmann::json> get(const std::string& path);
   core::Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body = nlohmann::json::object());
   core::Result<nlohmann::json> remove(const std::string& path);
+  // POST /datasets: each (part, file) streamed from disk as a multipart part (remote/Uploads.h).
+  core::Result<nlohmann::json> upload(const std::vector<std::pair<std::string, std::string>>& parts);
   // The body as bytes (a checkpoint).
   core::Result<std::string> download(const std::string& path);
   // Reads a Server-Sent Events stream, calling onFrame with each frame's JSON until it returns false

@@ -7,6 +7,7 @@
 #include "compute/Op.h"
 #include "data/DatasetCatalog.h"
 #include "nn/ModelSpec.h"
+#include "remote/Uploads.h"
 #include "train/Hyperparams.h"
 #include "train/Preset.h"
 
@@ -98,7 +99,12 @@ using FieldReader = std::function<core::Status(const json&, JobSpec&)>;
 const std::vector<std::pair<std::string, FieldReader>>& fields() {
   static const std::vector<std::pair<std::string, FieldReader>> table = {
       {"preset", [](const json& v, JobSpec& s) { return readOneOf(v, "preset", train::presetNames(), s.preset); }},
-      {"dataset", [](const json& v, JobSpec& s) { return readOneOf(v, "dataset", datasetNames(), s.dataset); }},
+      {"dataset",
+       [](const json& v, JobSpec& s) {
+         // A name of the server's catalog, or the id of an upload (the server checks that it exists).
+         if (v.is_string() && isDatasetId(v.get_ref<const std::string&>())) return readString(v, "dataset", s.dataset);
+         return readOneOf(v, "dataset", datasetNames(), s.dataset);
+       }},
       {"backend",
        [](const json& v, JobSpec& s) {
          return readOneOf(v, "backend", {"auto", "cpu", "vulkan", "cuda"}, s.backend);

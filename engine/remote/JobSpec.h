@@ -15,7 +15,7 @@
 
 namespace nsb::remote {
 
-// Limits of a request, stated here and checked by every parser below.
+// Limits of a request (an upload's body has its own, remote/Uploads.h), stated here and checked by every parser below.
 constexpr std::size_t MAX_REQUEST_BYTES = 64 * 1024;
 constexpr int MAX_JSON_DEPTH = 8;
 constexpr std::size_t MAX_HIDDEN_LAYERS = 32;
@@ -29,6 +29,8 @@ struct JobSpec {
   std::optional<std::size_t> batch, points;
   std::optional<double> stopAtLoss, stopAtAccuracy;
   std::optional<std::uint32_t> stepsPerSubmit, metricsEvery;
+  // Set by the server, never read from a request: the file of an uploaded dataset (dataset is its id).
+  std::optional<std::string> datasetPath;
 
   // The fields given, in the request's names (what the data folder keeps as the job's spec).
   nlohmann::json toJson() const;

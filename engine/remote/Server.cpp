@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -130,7 +131,9 @@ struct Server::Impl {
   ServerConfig config;
   JobFactory factory;
   DataFolder folder;
-  httplib::Server http;
+  std::unique_ptr<httplib::Server> http;
+  Evaluator evaluator;
+  Uploads uploads;
   int port = 0;
   std::mutex jobsMutex;
   std::map<std::string, std::shared_ptr<Job>> jobs;
@@ -140,8 +143,12 @@ struct Server::Impl {
   std::condition_variable supervisorWake;
   std::thread supervisor;
 
-  Impl(ServerConfig c, JobFactory f, DataFolder d)
-      : config(std::move(c)), factory(std::move(f)), folder(std::move(d)) {}
+  Impl(ServerConfig c, JobFactory f, Evaluator e, DataFolder d)
+      : config(std::move(c)),
+        factory(std::move(f)),
+        folder(std::move(d)),
+        evaluator(std::move(e)),
+        uploads(folder.root(), config.uploads) {}
 
   std::shared_ptr<Job> find(const std::string& id) {
     std::lock_guard lock(jobsMutex);
@@ -184,7 +191,12 @@ struct Server::Impl {
   }
 
   // Makes a job's session from its spec; with a checkpoint in its folder, from there.
-  core::Result<std::shared_ptr<Job>> makeJob(const std::string& id, const JobSpec& spec, bool resume) {
+  core::Result<std::shared_ptr<Job>> makeJob(const std::string& id, const JobSpec& given, bool resume) {
+    JobSpec spec = given;
+    if (spec.dataset && isDatasetId(*spec.dataset)) {
+      spec.datasetPath = uploads.datasetPath(*spec.dataset);
+      if (!spec.datasetPath) return core::badInput("dataset: no upload " + *spec.dataset + " on this server");
+    }
     auto start = factory(spec);
     if (!start) return start.error();
     auto job = std::make_shared<Job>();
@@ -325,19 +337,66 @@ struct Server::Impl {
     reply(res, 200, status(*job));
   }
 
+  // The job's weights now, as `train --save` writes them.
+  core::Result<nn::Checkpoint> currentCheckpoint(Job& job) {
+    const std::string path = folder.checkpointPath(job.id);
+    NSB_TRY(command(job, train::SaveCheckpoint{path}));
+    auto checkpoint = nn::loadCheckpoint(path);
+    if (!checkpoint) return checkpoint.error();
+    checkpoint->extra.update(job.start.checkpointExtra);
+    return checkpoint;
+  }
+
   void download(const httplib::Request& req, httplib::Response& res) {
     auto job = jobOf(req, res);
     if (!job) return;
-    const std::string path = folder.checkpointPath(job->id);
-    auto saved = command(*job, train::SaveCheckpoint{path});
-    if (!saved) return replyError(res, 500, saved.message());
-    auto checkpoint = nn::loadCheckpoint(path);
+    auto checkpoint = currentCheckpoint(*job);
     if (!checkpoint) return replyError(res, 500, checkpoint.message());
-    checkpoint->extra.update(job->start.checkpointExtra);
     auto bytes = nn::serializeCheckpoint(checkpoint.value());
     if (!bytes) return replyError(res, 500, bytes.message());
     res.status = 200;
     res.set_content(std::string(bytes->begin(), bytes->end()), "application/octet-stream");
+  }
+
+  // {"dataset": NAME or upload ID}, optional: the job's own dataset by default.
+  void evaluate(const httplib::Request& req, httplib::Response& res) {
+    auto job = jobOf(req, res);
+    if (!job) return;
+    auto body = parseRequestJson(req.body.empty() ? "{}" : req.body);
+    if (!body) return replyError(res, 400, body.message());
+    if (!body->is_object() || body->size() > 1 || (body->size() == 1 && !body->contains("dataset"))) {
+      return replyError(res, 400, "request: eval takes one field, dataset");
+    }
+    auto spec = parseJobSpec(body.value());
+    if (!spec) return replyError(res, 400, spec.message());
+    std::string dataset = spec->dataset.value_or(job->spec.dataset.value_or(""));
+    if (isDatasetId(dataset)) {
+      const auto path = uploads.datasetPath(dataset);
+      if (!path) return replyError(res, 404, "dataset: no upload " + dataset + " on this server");
+      dataset = *path;
+    }
+    if (!evaluator) return replyError(res, 501, "this server does not evaluate");
+    auto checkpoint = currentCheckpoint(*job);
+    if (!checkpoint) return replyError(res, 500, checkpoint.message());
+    auto result = evaluator(checkpoint.value(), dataset, job->spec.backend.value_or("auto"));
+    if (!result) return replyError(res, result.error().kind == core::ErrorKind::BadInput ? 400 : 500, result.message());
+    json fields = result.value();
+    fields["job"] = job->id;
+    fields["dataset"] = spec->dataset.value_or(job->spec.dataset.value_or(""));
+    reply(res, 200, fields);
+  }
+
+  void removeDataset(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    {
+      std::lock_guard lock(jobsMutex);
+      for (const auto& [jobId, job] : jobs) {
+        if (job->spec.dataset == id)
+          return replyError(res, 409, "dataset " + id + " is used by job " + jobId + "; remove the job first");
+      }
+    }
+    const Reply answer = uploads.remove(id);
+    reply(res, answer.status, answer.body);
   }
 
   void metrics(const httplib::Request& req, httplib::Response& res) {
@@ -412,6 +471,18 @@ struct Server::Impl {
           }
           viewers.fetch_sub(1);
         });
+  }
+
+  // Every request, before its body is read (remote/Access.h: admit). False: refused, the reply written.
+  bool gate(const httplib::Request& req, httplib::Response& res) {
+    res.set_header(PROTOCOL_HEADER, std::to_string(REMOTE_PROTOCOL));
+    const auto refused = admit(req, config.tokens, REMOTE_PROTOCOL, MAX_REQUEST_BYTES);
+    if (!refused) return true;
+    if (refused->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    // A body left unread cannot be skipped on a kept-alive connection.
+    if (refused->status == 411 || refused->status == 413) res.set_header("Connection", "close");
+    reply(res, refused->status, refused->body);
+    return false;
   }
 
   // --- the supervisor ---
@@ -523,30 +594,47 @@ struct Server::Impl {
 
   void routes() {
     const std::string id = "/jobs/([0-9a-z]+)";
-    http.Get("/version", [](const httplib::Request&, httplib::Response& res) {
+    http->Get("/version", [this](const httplib::Request&, httplib::Response& res) {
       reply(res, 200,
             json{{"server", "neural-sandbox"},
+                 {"max_upload", config.uploads.maxUpload},
                  {"protocol", REMOTE_PROTOCOL},
                  {"snapshot_protocol", train::SNAPSHOT_PROTOCOL},
                  {"command_protocol", train::COMMAND_PROTOCOL}});
     });
-    http.Post("/jobs", [this](const httplib::Request& req, httplib::Response& res) { createJob(req, res); });
-    http.Get("/jobs", [this](const httplib::Request&, httplib::Response& res) { listJobs(res); });
-    http.Get(id, [this](const httplib::Request& req, httplib::Response& res) {
+    http->Post("/jobs", [this](const httplib::Request& req, httplib::Response& res) { createJob(req, res); });
+    http->Get("/jobs", [this](const httplib::Request&, httplib::Response& res) { listJobs(res); });
+    http->Get(id, [this](const httplib::Request& req, httplib::Response& res) {
       if (auto job = jobOf(req, res)) reply(res, 200, status(*job));
     });
     for (const std::string action : {"pause", "resume", "stop"}) {
-      http.Post(id + "/" + action,
-                [this, action](const httplib::Request& req, httplib::Response& res) { control(req, res, action); });
+      http->Post(id + "/" + action,
+                 [this, action](const httplib::Request& req, httplib::Response& res) { control(req, res, action); });
     }
-    http.Post(id + "/hyperparams",
-              [this](const httplib::Request& req, httplib::Response& res) { editHyperparams(req, res); });
-    http.Get(id + "/checkpoint", [this](const httplib::Request& req, httplib::Response& res) { download(req, res); });
-    http.Get(id + "/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics(req, res); });
-    http.Get(id + "/stream", [this](const httplib::Request& req, httplib::Response& res) { stream(req, res); });
-    http.Delete(id, [this](const httplib::Request& req, httplib::Response& res) { removeJob(req, res); });
+    http->Post(id + "/hyperparams",
+               [this](const httplib::Request& req, httplib::Response& res) { editHyperparams(req, res); });
+    http->Get(id + "/checkpoint", [this](const httplib::Request& req, httplib::Response& res) { download(req, res); });
+    http->Get(id + "/metrics", [this](const httplib::Request& req, httplib::Response& res) { metrics(req, res); });
+    http->Get(id + "/stream", [this](const httplib::Request& req, httplib::Response& res) { stream(req, res); });
+    http->Delete(id, [this](const httplib::Request& req, httplib::Response& res) { removeJob(req, res); });
+    http->Post(id + "/eval", [this](const httplib::Request& req, httplib::Response& res) { evaluate(req, res); });
+    http->Post("/datasets",
+               [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                 const Reply answer = uploads.receive(req, reader);
+                 // A refused upload's body may not have been read to its end: the connection cannot go on.
+                 if (answer.status >= 400) res.set_header("Connection", "close");
+                 reply(res, answer.status, answer.body);
+               });
+    http->Get("/datasets", [this](const httplib::Request&, httplib::Response& res) {
+      reply(res, 200, json{{"datasets", uploads.list()}});
+    });
+    http->Delete("/datasets/(ds[0-9a-f]{12})",
+                 [this](const httplib::Request& req, httplib::Response& res) { removeDataset(req, res); });
+    http->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return gate(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
+    });
     // Whatever no route answered (or httplib refused: a body over the limit) gets a JSON error.
-    http.set_error_handler(
+    http->set_error_handler(
         httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
           // httplib calls this for every status >= 400: the routes' own errors already have their body.
           if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
@@ -559,7 +647,7 @@ struct Server::Impl {
           }
           return httplib::Server::HandlerResponse::Handled;
         }));
-    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
+    http->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr e) {
       std::string what = "unknown error";
       try {
         if (e) std::rethrow_exception(e);
@@ -569,28 +657,44 @@ struct Server::Impl {
       }
       replyError(res, 500, "internal error: " + what);
     });
-    http.set_payload_max_length(MAX_REQUEST_BYTES);
-    http.set_keep_alive_timeout(2);
-    http.set_read_timeout(5);
-    http.set_write_timeout(5);
+    // httplib's own limit is an upload's (with its framing); the gate holds other bodies to MAX_REQUEST_BYTES.
+    http->set_payload_max_length(config.uploads.maxUpload + (1u << 20));
+    http->set_keep_alive_timeout(2);
+    http->set_read_timeout(5);
+    http->set_write_timeout(5);
     const std::size_t threads = config.maxViewers + CONTROL_THREADS;
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   }
 };
 
-core::Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config, JobFactory factory) {
+core::Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config, JobFactory factory,
+                                                     Evaluator evaluator) {
   if (config.maxViewers < 1 || config.maxViewers > 1024) return core::badInput("--max-viewers: must be 1 to 1024");
   if (config.maxJobs < 1 || config.maxJobs > 1024) return core::badInput("--max-jobs: must be 1 to 1024");
   if (!(config.checkpointSeconds >= 0.1)) return core::badInput("--checkpoint-every: at least 0.1 seconds");
   auto folder = DataFolder::open(config.dataDir);
   if (!folder) return folder.error();
-  auto impl = std::make_unique<Impl>(config, std::move(factory), std::move(folder.value()));
+  if (config.tlsCert.empty() != config.tlsKey.empty()) return core::badInput("--tls-cert and --tls-key go together");
+  if (!config.tokens.viewer.empty() && config.tokens.owner.empty()) {
+    return core::badInput("--viewer-token-file needs --token-file (the owner's)");
+  }
+  auto impl = std::make_unique<Impl>(config, std::move(factory), std::move(evaluator), std::move(folder.value()));
+  if (config.tlsCert.empty()) {
+    impl->http = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(config.tlsCert.c_str(), config.tlsKey.c_str());
+    if (!tls->is_valid()) {
+      return core::badInput("--tls-cert " + config.tlsCert + " / --tls-key " + config.tlsKey +
+                            ": not a PEM certificate and its private key");
+    }
+    impl->http = std::move(tls);
+  }
   impl->routes();
   if (config.port == 0) {
-    impl->port = impl->http.bind_to_any_port(config.host);
+    impl->port = impl->http->bind_to_any_port(config.host);
     if (impl->port < 0) return core::badInput("--bind " + config.host + ":0: cannot bind");
   } else {
-    if (!impl->http.bind_to_port(config.host, config.port)) {
+    if (!impl->http->bind_to_port(config.host, config.port)) {
       return core::badInput("--bind " + config.host + ":" + std::to_string(config.port) +
                             ": cannot bind (in use, or not an address of this machine)");
     }
@@ -611,7 +715,7 @@ Server::~Server() {
 int Server::port() const { return mImpl->port; }
 
 core::Status Server::run() {
-  if (!mImpl->http.listen_after_bind() && !mImpl->stopping) return core::runtimeError("the server stopped listening");
+  if (!mImpl->http->listen_after_bind() && !mImpl->stopping) return core::runtimeError("the server stopped listening");
   return core::Ok{};
 }
 
@@ -625,7 +729,7 @@ void Server::stop() {
       for (auto& viewer : job->viewers) viewer->close();
     }
   }
-  mImpl->http.stop();
+  mImpl->http->stop();
 }
 
 }  // namespace nsb::remote

@@ -13,6 +13,12 @@
 //   GET    /jobs/ID/stream          Server-Sent Events: one frame (status + recent metrics and events)
 //                                   at most frameRate times a second; 503 beyond maxViewers streams
 //   DELETE /jobs/ID                 the job and its folder
+//   POST   /jobs/ID/eval            {"dataset": NAME or ID}: eval --json's fields for the job's weights now
+//   POST   /datasets                an upload (multipart/form-data, remote/Uploads.h): 201 {"dataset": ID, ...}
+//   GET    /datasets                {"datasets": [...]}
+//   DELETE /datasets/ID             an upload no job uses
+// Every request passes one gate first (Server.cpp: gate): the protocol header, the token's role
+// (remote/Access.h: 401 without a valid token, 403 for a viewer steering) and the size of a body.
 // Threads: one pool of maxViewers + CONTROL_THREADS (Server::new_task_queue) instead of httplib's
 // default, so that at most maxViewers streams hold a thread and control requests keep the rest; one
 // supervisor thread queues a running job's steps (its session stays paused and runs Step commands, so
@@ -26,7 +32,10 @@
 #include <string>
 
 #include "core/Result.h"
+#include "nn/Checkpoint.h"
+#include "remote/Access.h"
 #include "remote/JobSpec.h"
+#include "remote/Uploads.h"
 #include "train/Session.h"
 
 namespace nsb::remote {
@@ -42,6 +51,9 @@ struct ServerConfig {
   std::size_t maxJobs = 16;
   double checkpointSeconds = 10.0;  // a kill -9 loses at most this much training
   double frameRate = 10.0;          // frames a second on each stream
+  UploadLimits uploads;
+  Tokens tokens;                // no owner token: every request is the owner's (loopback only)
+  std::string tlsCert, tlsKey;  // PEM files; both given: HTTPS
 };
 
 // A job's session, made paused, and the run's limits (as `train` computes them from the same flags).
@@ -57,12 +69,17 @@ struct JobStart {
 // Called on a request thread (or at start for the data folder's jobs). Bad input: the request is
 // refused with 400 and the message (a network too large for the memory budget is bad input).
 using JobFactory = std::function<core::Result<JobStart>(const JobSpec&)>;
+// Evaluates a checkpoint on a dataset's test split (a catalog name or a file; empty: the checkpoint's
+// own) on a backend: eval --json's fields. Called on a request thread.
+using Evaluator = std::function<core::Result<nlohmann::json>(const nn::Checkpoint&, const std::string& dataset,
+                                                             const std::string& backend)>;
 
 class Server {
  public:
   // Opens the data folder, resumes its jobs from their checkpoints and binds the address; serving
   // starts with run(). Bad input: a bad --bind, a port taken, a data folder that cannot be made.
-  static core::Result<std::unique_ptr<Server>> create(const ServerConfig& config, JobFactory factory);
+  static core::Result<std::unique_ptr<Server>> create(const ServerConfig& config, JobFactory factory,
+                                                      Evaluator evaluator = {});
   ~Server();
 
   int port() const;

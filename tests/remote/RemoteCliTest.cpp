@@ -103,7 +103,7 @@ TEST(RemoteCli, BadInputIsOneLineAndExit2AndAnUnreachableServerExit1) {
       {"remote download 0123456789ab --out " + (dir.path / "missing" / "m.safetensors").string() + at, 2, "the folder"},
       {"remote list --server ftp://example", 2, "--server ftp://example: expected http://HOST:PORT"},
       {"remote list --server http://127.0.0.1:1", 1, "http://127.0.0.1:1"},
-      {"serve --bind 0.0.0.0:8470", 2, "only a loopback address"},
+      {"serve --bind 0.0.0.0:8470", 2, "a non-loopback address needs an owner token"},
       {"serve --bind nonsense", 2, "--bind nonsense: expected ADDRESS:PORT"},
       {"serve --bind 127.0.0.1:0 --max-viewers 0", 2, "--max-viewers"},
   };

@@ -66,6 +66,7 @@ class ServerProcess {
     std::filesystem::remove(mErrPath);
   }
 
+  pid_t pid() const { return mPid; }
   // Empty when the server did not start (see err()).
   const std::string& url() const { return mUrl; }
 
