@@ -14,7 +14,9 @@
 #include "TrainOptions.h"
 #include "core/Log.h"
 #include "remote/Server.h"
+#include "render/Image.h"
 #include "train/LocalSession.h"
+#include "ui/SessionPainter.h"
 
 namespace nsb::sandbox {
 
@@ -77,6 +79,23 @@ core::Result<remote::JobStart> makeJob(const remote::JobSpec& spec) {
                           {{"preset", run.presetSource}, {"features", run.featureList}, {"epochs", run.epochs}}};
 }
 
+// The watch page's frames: the editor's views of the job drawn headless, as `gui --headless` draws them.
+constexpr std::uint32_t WATCH_WIDTH = 1280, WATCH_HEIGHT = 720;
+
+core::Result<remote::FramePainter> makePainter(std::shared_ptr<train::Session> session, const std::string& preset,
+                                               double fps) {
+  auto painter = ui::SessionPainter::create(std::move(session), preset, WATCH_WIDTH, WATCH_HEIGHT, fps);
+  if (!painter) return painter.error();
+  return remote::FramePainter(
+      [painter = std::shared_ptr<ui::SessionPainter>(std::move(painter.value()))]() -> core::Result<std::string> {
+        auto image = painter->paint();
+        if (!image) return image.error();
+        std::string jpeg = render::encodeJpeg(image.value());
+        if (jpeg.empty()) return core::runtimeError("the frame could not be encoded as JPEG");
+        return jpeg;
+      });
+}
+
 }  // namespace
 
 Action addServeCommand(CLI::App& app) {
@@ -92,6 +111,10 @@ Action addServeCommand(CLI::App& app) {
   cmd->add_option("--checkpoint-every", config->checkpointSeconds,
                   "Seconds between a running job's checkpoints (what a crash can lose)")
       ->capture_default_str();
+  cmd->add_option("--watch-fps", config->watchFps,
+                  "Frames a second of the watch page (http://ADDRESS:PORT/), drawn once per watched job")
+      ->capture_default_str();
+  config->painter = makePainter;
   return [=]() -> int {
     static const std::regex address(R"(([0-9A-Za-z.\-]+):([0-9]{1,5}))");
     std::smatch match;

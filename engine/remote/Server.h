@@ -18,7 +18,8 @@
 // supervisor thread queues a running job's steps (its session stays paused and runs Step commands, so
 // that a job ends exactly at its last epoch's step, as `train` does), publishes frames and writes
 // checkpoints every checkpointSeconds. Each viewer has one latest-frame slot: a slow client only ever misses frames, it
-// never blocks a job or another viewer. Not yet: uploads, tokens and TLS, the watch page.
+// never blocks a job or another viewer. The pages for a browser (GET /, and GET /jobs/ID asking for
+// text/html): remote/WatchPage.h. Not yet: uploads, tokens and TLS.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -27,6 +28,7 @@
 
 #include "core/Result.h"
 #include "remote/JobSpec.h"
+#include "remote/WatchPage.h"
 #include "train/Session.h"
 
 namespace nsb::remote {
@@ -42,11 +44,13 @@ struct ServerConfig {
   std::size_t maxJobs = 16;
   double checkpointSeconds = 10.0;  // a kill -9 loses at most this much training
   double frameRate = 10.0;          // frames a second on each stream
+  double watchFps = 2.0;            // the watch page's frames a second (remote/WatchPage.h)
+  PainterFactory painter;           // draws them; empty: the page shows the curves only
 };
 
 // A job's session, made paused, and the run's limits (as `train` computes them from the same flags).
 struct JobStart {
-  std::unique_ptr<train::Session> session;
+  std::shared_ptr<train::Session> session;  // shared with the watch page's painter
   std::uint64_t endStep = 0;
   std::optional<double> stopAtLoss, stopAtAccuracy;
   std::string presetName;

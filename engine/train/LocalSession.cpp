@@ -123,7 +123,8 @@ std::shared_ptr<const DeviceProbes> LocalSession::deviceProbes(std::uint64_t pro
 
 void LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
   // A failed device reads back zeros: the last probes stay on screen.
-  if (refreshProbes && !mDeviceFailed) mProbes.refresh(*mTrainer, mRunning);
+  // Steps still queued train as running does (a server's job runs on Step commands): probes on schedule.
+  if (refreshProbes && !mDeviceFailed) mProbes.refresh(*mTrainer, mRunning || mPendingSteps > 0);
   mPublishedSpec = mTrainer->config().spec;
   auto snapshot = std::make_shared<Snapshot>();
   Trainer& t = *mTrainer;

@@ -115,6 +115,7 @@ core::Status ProbeSchedule::set(Trainer& trainer, const SetProbes& probes) {
     }
   }
   mCount = probes.inputs.size();
+  mEvery = std::max(0.0, probes.everySeconds);
   mDirty = true;
   return core::Ok{};
 }
@@ -137,8 +138,8 @@ void ProbeSchedule::refresh(Trainer& t, bool running) {
   // alone, at most every 30 ms: the neuron heatmaps refresh more often than the output view (on
   // lavapipe in a window about 10 times a second against 4 or 5).
   std::vector<bool> which;  // empty: every probe
-  if (running && mProbes && !mDirty && mTimer.seconds() < std::max(0.03, 3.0 * mSeconds)) {
-    if (mSmallTimer.seconds() < 0.03) return;
+  if (running && mProbes && !mDirty && mTimer.seconds() < std::max({0.03, 3.0 * mSeconds, mEvery})) {
+    if (mSmallTimer.seconds() < std::max(0.03, mEvery)) return;
     for (std::size_t i = 0; i < t.probeCount(); ++i) {
       which.push_back(i < mCount && t.probeRows(i) < LARGE_PROBE_ROWS && !current(i));
     }

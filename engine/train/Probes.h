@@ -57,6 +57,7 @@ class ProbeSchedule {
   std::size_t mLastSlot = 0;
   core::Timer mTimer;       // since the last run of every probe
   double mSeconds = 0.0;    // what that run took
+  double mEvery = 0.0;      // SetProbes::everySeconds
   core::Timer mSmallTimer;  // since the last run of the small ones
 };
 
