@@ -79,18 +79,21 @@ core::Result<remote::JobStart> makeJob(const remote::JobSpec& spec) {
                           {{"preset", run.presetSource}, {"features", run.featureList}, {"epochs", run.epochs}}};
 }
 
-// The watch page's frames: the editor's views of the job drawn headless, as `gui --headless` draws them.
-constexpr std::uint32_t WATCH_WIDTH = 1280, WATCH_HEIGHT = 720;
+// The watch page's frames: the editor's views of the job drawn headless, as `gui --headless` draws them,
+// at the size the page shows them (the 1280 x 720 layout at UI scale 0.75: half the pixels to draw and
+// encode).
+constexpr std::uint32_t WATCH_WIDTH = 960, WATCH_HEIGHT = 540;
+constexpr float WATCH_UI_SCALE = 0.75f;
 
 core::Result<remote::FramePainter> makePainter(std::shared_ptr<train::Session> session, const std::string& preset,
                                                double fps) {
-  auto painter = ui::SessionPainter::create(std::move(session), preset, WATCH_WIDTH, WATCH_HEIGHT, fps);
+  auto painter = ui::SessionPainter::create(std::move(session), preset, WATCH_WIDTH, WATCH_HEIGHT, WATCH_UI_SCALE, fps);
   if (!painter) return painter.error();
   return remote::FramePainter(
       [painter = std::shared_ptr<ui::SessionPainter>(std::move(painter.value()))]() -> core::Result<std::string> {
         auto image = painter->paint();
         if (!image) return image.error();
-        std::string jpeg = render::encodeJpeg(image.value());
+        std::string jpeg = render::encodeJpeg(image.value(), 80);
         if (jpeg.empty()) return core::runtimeError("the frame could not be encoded as JPEG");
         return jpeg;
       });

@@ -1,6 +1,9 @@
 // WatchPage: the pages, their frames and curves, and the painter thread that draws the frames.
 #include "remote/WatchPage.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -31,6 +34,7 @@ constexpr auto PAINTER_KEPT = std::chrono::seconds(30);
 // How long the first request for a job's frame waits for it (making the painter takes about a second
 // on lavapipe; more beside training on 2 cores).
 constexpr auto FIRST_FRAME_WAIT = std::chrono::seconds(15);
+constexpr int PAINTER_NICENESS = 5;
 
 json numberOrNull(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
@@ -88,8 +92,12 @@ struct WatchPage::Impl {
   bool stopping = false;
   std::thread thread;
 
-  // The painter thread: every watched job's frame when due, at most fps a second each.
+  // The painter thread: every watched job's frame when due, at most fps a second each. It runs at a
+  // lower priority than training (PAINTER_NICENESS, inherited by the renderer's threads that lavapipe
+  // starts from it): on a busy machine the frames come later, the job does not slow down.
   void paintLoop() {
+    const int niceness = ::getpriority(PRIO_PROCESS, 0);
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), std::min(19, niceness + PAINTER_NICENESS));
     const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / fps));
     std::unique_lock lock(mutex);
     while (!stopping) {

@@ -44,7 +44,7 @@ class ReadOnlySession final : public train::Session {
 
 core::Result<std::unique_ptr<SessionPainter>> SessionPainter::create(std::shared_ptr<train::Session> session,
                                                                      const std::string& presetName, std::uint32_t width,
-                                                                     std::uint32_t height, double fps) {
+                                                                     std::uint32_t height, float uiScale, double fps) {
   std::unique_ptr<SessionPainter> painter(new SessionPainter());
   painter->mSession = session;
   AppOptions options;
@@ -56,7 +56,7 @@ core::Result<std::unique_ptr<SessionPainter>> SessionPainter::create(std::shared
   options.lockstep = false;  // the owner trains it; a frame shows its latest snapshot
   options.width = width;
   options.height = height;
-  options.uiScale = 1.0f;
+  options.uiScale = uiScale;
   auto app = App::create(std::move(options));
   if (!app) return app.error();
   painter->mApp = std::move(app.value());

@@ -22,7 +22,7 @@ class SessionPainter {
   // device can draw.
   static core::Result<std::unique_ptr<SessionPainter>> create(std::shared_ptr<train::Session> session,
                                                               const std::string& presetName, std::uint32_t width,
-                                                              std::uint32_t height, double fps);
+                                                              std::uint32_t height, float uiScale, double fps);
   // Stops the probes it asked the session for.
   ~SessionPainter();
 

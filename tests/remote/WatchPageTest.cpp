@@ -133,11 +133,11 @@ TEST(WatchPage, PagesFramesAndCurves) {
   EXPECT_EQ(first->get_header_value("Content-Type"), "image/jpeg");
   const auto a = decode(first->body);
   ASSERT_TRUE(a);
-  EXPECT_EQ(a->width, 1280);
-  EXPECT_EQ(a->height, 720);
+  EXPECT_EQ(a->width, 960);
+  EXPECT_EQ(a->height, 540);
   EXPECT_GT(a->spread(0, 0, a->width, a->height), 10.0);
   const auto n1 = std::stoull(first->get_header_value("X-Frame"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   auto second = http.Get("/jobs/" + job + "/frame");
   ASSERT_TRUE(second);
   const auto b = decode(second->body);
