@@ -15,7 +15,9 @@
 #include "TrainOptions.h"
 #include "core/Log.h"
 #include "remote/Server.h"
+#include "render/Image.h"
 #include "train/LocalSession.h"
+#include "ui/SessionPainter.h"
 
 namespace nsb::sandbox {
 
@@ -87,6 +89,26 @@ core::Result<nlohmann::json> evaluate(const nn::Checkpoint& checkpoint, const st
 
 bool isLoopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
 
+// The watch page's frames: the editor's views of the job drawn headless, as `gui --headless` draws them,
+// at the size the page shows them (the 1280 x 720 layout at UI scale 0.75: half the pixels to draw and
+// encode).
+constexpr std::uint32_t WATCH_WIDTH = 960, WATCH_HEIGHT = 540;
+constexpr float WATCH_UI_SCALE = 0.75f;
+
+core::Result<remote::FramePainter> makePainter(std::shared_ptr<train::Session> session, const std::string& preset,
+                                               double fps) {
+  auto painter = ui::SessionPainter::create(std::move(session), preset, WATCH_WIDTH, WATCH_HEIGHT, WATCH_UI_SCALE, fps);
+  if (!painter) return painter.error();
+  return remote::FramePainter(
+      [painter = std::shared_ptr<ui::SessionPainter>(std::move(painter.value()))]() -> core::Result<std::string> {
+        auto image = painter->paint();
+        if (!image) return image.error();
+        std::string jpeg = render::encodeJpeg(image.value(), 80);
+        if (jpeg.empty()) return core::runtimeError("the frame could not be encoded as JPEG");
+        return jpeg;
+      });
+}
+
 }  // namespace
 
 Action addServeCommand(CLI::App& app) {
@@ -113,6 +135,10 @@ Action addServeCommand(CLI::App& app) {
   cmd->add_option("--viewer-token-file", *viewerTokenFile, "A viewer's token (watch only)");
   cmd->add_option("--tls-cert", config->tlsCert, "PEM certificate: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", config->tlsKey, "PEM private key of --tls-cert");
+  cmd->add_option("--watch-fps", config->watchFps,
+                  "Frames a second of the watch page (http://ADDRESS:PORT/), drawn once per watched job")
+      ->capture_default_str();
+  config->painter = makePainter;
   return [=]() -> int {
     static const std::regex address(R"(([0-9A-Za-z.\-]+):([0-9]{1,5}))");
     std::smatch match;

@@ -95,7 +95,7 @@ packages=(
   libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libstb-dev
   libcpp-httplib-dev libssl-dev openssl
   ffmpeg fonts-dejavu-core
-  googletest libgtest-dev libgmock-dev xvfb xauth imagemagick
+  googletest libgtest-dev libgmock-dev xvfb xauth imagemagick chromium
   clang libclang-rt-14-dev clang-format-14
   python3 python3-numpy python3-torch
   dataset-fashion-mnist

@@ -142,6 +142,7 @@ struct Server::Impl {
   std::mutex supervisorMutex;
   std::condition_variable supervisorWake;
   std::thread supervisor;
+  std::unique_ptr<WatchPage> watch;
 
   Impl(ServerConfig c, JobFactory f, Evaluator e, DataFolder d)
       : config(std::move(c)),
@@ -605,8 +606,14 @@ struct Server::Impl {
     http->Post("/jobs", [this](const httplib::Request& req, httplib::Response& res) { createJob(req, res); });
     http->Get("/jobs", [this](const httplib::Request&, httplib::Response& res) { listJobs(res); });
     http->Get(id, [this](const httplib::Request& req, httplib::Response& res) {
+      if (WatchPage::wantsPage(req)) return watch->jobPage(req.matches[1], res);
       if (auto job = jobOf(req, res)) reply(res, 200, status(*job));
     });
+    watch = std::make_unique<WatchPage>(config.watchFps, config.painter, [this](const std::string& jobId) {
+      const auto job = find(jobId);
+      return job ? WatchedJob{job->start.session, job->start.presetName} : WatchedJob{};
+    });
+    watch->addRoutes(*http, id);
     for (const std::string action : {"pause", "resume", "stop"}) {
       http->Post(id + "/" + action,
                  [this, action](const httplib::Request& req, httplib::Response& res) { control(req, res, action); });
@@ -672,6 +679,7 @@ core::Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config,
   if (config.maxViewers < 1 || config.maxViewers > 1024) return core::badInput("--max-viewers: must be 1 to 1024");
   if (config.maxJobs < 1 || config.maxJobs > 1024) return core::badInput("--max-jobs: must be 1 to 1024");
   if (!(config.checkpointSeconds >= 0.1)) return core::badInput("--checkpoint-every: at least 0.1 seconds");
+  if (!(config.watchFps >= 0.1 && config.watchFps <= 30.0)) return core::badInput("--watch-fps: must be 0.1 to 30");
   auto folder = DataFolder::open(config.dataDir);
   if (!folder) return folder.error();
   if (config.tlsCert.empty() != config.tlsKey.empty()) return core::badInput("--tls-cert and --tls-key go together");
@@ -722,6 +730,7 @@ core::Status Server::run() {
 void Server::stop() {
   mImpl->stopping = true;
   mImpl->supervisorWake.notify_all();
+  if (mImpl->watch) mImpl->watch->stop();
   {
     std::lock_guard lock(mImpl->jobsMutex);
     for (const auto& [id, job] : mImpl->jobs) {

@@ -24,7 +24,8 @@
 // supervisor thread queues a running job's steps (its session stays paused and runs Step commands, so
 // that a job ends exactly at its last epoch's step, as `train` does), publishes frames and writes
 // checkpoints every checkpointSeconds. Each viewer has one latest-frame slot: a slow client only ever misses frames, it
-// never blocks a job or another viewer. Not yet: uploads, tokens and TLS, the watch page.
+// never blocks a job or another viewer. The pages for a browser (GET /, and GET /jobs/ID asking for
+// text/html): remote/WatchPage.h. Not yet: uploads, tokens and TLS.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +37,7 @@
 #include "remote/Access.h"
 #include "remote/JobSpec.h"
 #include "remote/Uploads.h"
+#include "remote/WatchPage.h"
 #include "train/Session.h"
 
 namespace nsb::remote {
@@ -54,11 +56,13 @@ struct ServerConfig {
   UploadLimits uploads;
   Tokens tokens;                // no owner token: every request is the owner's (loopback only)
   std::string tlsCert, tlsKey;  // PEM files; both given: HTTPS
+  double watchFps = 2.0;            // the watch page's frames a second (remote/WatchPage.h)
+  PainterFactory painter;           // draws them; empty: the page shows the curves only
 };
 
 // A job's session, made paused, and the run's limits (as `train` computes them from the same flags).
 struct JobStart {
-  std::unique_ptr<train::Session> session;
+  std::shared_ptr<train::Session> session;  // shared with the watch page's painter
   std::uint64_t endStep = 0;
   std::optional<double> stopAtLoss, stopAtAccuracy;
   std::string presetName;

@@ -1,4 +1,4 @@
-// PNG output through stb_image_write: the one place STB_IMAGE_WRITE_IMPLEMENTATION is defined.
+// PNG and JPEG output through stb_image_write: the one place STB_IMAGE_WRITE_IMPLEMENTATION is defined.
 // stb's deflate is deterministic, so the same pixels give the same bytes.
 #include "render/Image.h"
 
@@ -35,6 +35,21 @@ core::Status writePng(const std::string& path, const Image& image) {
     return core::runtimeError(path + ": cannot write the file");
   }
   return core::Ok{};
+}
+
+std::string encodeJpeg(const Image& image, int quality) {
+  std::string out;
+  if (image.width == 0 || image.height == 0 || image.rgba.size() != std::size_t{image.width} * image.height * 4) {
+    return out;
+  }
+  const auto append = [](void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+  };
+  if (!stbi_write_jpg_to_func(append, &out, static_cast<int>(image.width), static_cast<int>(image.height), 4,
+                              image.rgba.data(), quality)) {
+    out.clear();
+  }
+  return out;
 }
 
 }  // namespace nsb::render

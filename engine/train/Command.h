@@ -52,6 +52,9 @@ struct SwitchBackend {
 // inputs.size() are kept but no longer published. Not an edit: records no event.
 struct SetProbes {
   std::vector<std::vector<float>> inputs;
+  // While training, the probes need not run more often than this (the watch page draws 2 frames a
+  // second); 0: as often as the schedule allows (an editor's 30-60 frames).
+  double everySeconds = 0.0;
 };
 
 // Structural edits (weight surgery, see train/Surgery.h): the other weights and their optimizer state

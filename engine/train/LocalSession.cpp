@@ -96,9 +96,9 @@ std::shared_ptr<const DeviceProbes> LocalSession::deviceProbes(std::uint64_t pro
   return mProbes.device(probeVersion);
 }
 
-void LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
+bool LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
   // A failed device reads back zeros: the last probes stay on screen.
-  if (refreshProbes && !mDeviceFailed) mProbes.refresh(*mTrainer, mRunning);
+  const bool probesCurrent = !refreshProbes || mDeviceFailed || mProbes.refresh(*mTrainer, mRunning);
   mPublishedSpec = mTrainer->config().spec;
   auto snapshot = std::make_shared<Snapshot>();
   Trainer& t = *mTrainer;
@@ -141,6 +141,7 @@ void LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
   std::lock_guard lock(mSnapshotMutex);
   mSnapshot = std::move(snapshot);
   mDataset = std::move(dataset);
+  return probesCurrent;
 }
 
 // Session-level commands here; the rest go to the trainer. std::visit with one case per command type:
@@ -364,9 +365,9 @@ void LocalSession::loop() {
       // Never past a new shape: the last probes would not fit it.
       mProbesHeld =
           mProbesHeld && mProbeHold.seconds() < PROBE_HOLD_SECONDS && mPublishedSpec == mTrainer->config().spec;
-      publish(busy ? stepsPerSecond : 0.0, !mProbesHeld);
+      const bool probesCurrent = publish(busy ? stepsPerSecond : 0.0, !mProbesHeld);
       publishTimer.reset();
-      changed = mProbesHeld;  // published again with the probes once the hold ends
+      changed = mProbesHeld || !probesCurrent;  // published again with the probes once the hold ends
     }
     {
       // Synced up to the last command applied once its steps have run and what they did is published

@@ -50,7 +50,8 @@ class LocalSession final : public Session {
   LocalSession(std::unique_ptr<Trainer> trainer, bool running, double speed);
   void loop();
   // Without `refreshProbes`, the last probes are published again (the same network shape only).
-  void publish(double stepsPerSecond, bool refreshProbes = true);
+  // False when the probes were left stale for their rate (SetProbes::everySeconds): publish again.
+  bool publish(double stepsPerSecond, bool refreshProbes = true);
   // Applies one command on the session thread.
   Outcome apply(std::uint64_t sequence, const Command& command);
   // The steps to run now while running: all a submit holds at full speed, else what the clock allows.

@@ -115,6 +115,7 @@ core::Status ProbeSchedule::set(Trainer& trainer, const SetProbes& probes) {
     }
   }
   mCount = probes.inputs.size();
+  mEvery = std::max(0.0, probes.everySeconds);
   mDirty = true;
   return core::Ok{};
 }
@@ -124,12 +125,16 @@ void ProbeSchedule::clear() {
   mProbes.reset();
 }
 
-void ProbeSchedule::refresh(Trainer& t, bool running) {
-  if (mCount == 0) return;
+bool ProbeSchedule::refresh(Trainer& t, bool running) {
+  if (mCount == 0) return true;
   auto current = [&](std::size_t i) { return t.probeStep(i) == t.step(); };
   bool stale = mDirty || !mProbes;
   for (std::size_t i = 0; i < mCount; ++i) stale = stale || !current(i);
-  if (!stale) return;
+  if (!stale) return true;
+  // A watcher that draws a few frames a second (SetProbes::everySeconds): not more often, running or
+  // stepped (a server's job runs on Step commands, which would otherwise refresh them at once each
+  // time); the session publishes again until they are current.
+  if (mEvery > 0.0 && mProbes && !mDirty && mTimer.seconds() < mEvery) return false;
   // An edit (new spec, new weights) is shown at once, so that no snapshot pairs a spec with old probes.
   // While training, every probe runs at most a third of the time: every 30 ms where they are cheap
   // (a GPU), less often where a run costs more than 10 ms (lavapipe: 20-30 ms, most of it the
@@ -138,11 +143,11 @@ void ProbeSchedule::refresh(Trainer& t, bool running) {
   // lavapipe in a window about 10 times a second against 4 or 5).
   std::vector<bool> which;  // empty: every probe
   if (running && mProbes && !mDirty && mTimer.seconds() < std::max(0.03, 3.0 * mSeconds)) {
-    if (mSmallTimer.seconds() < 0.03) return;
+    if (mSmallTimer.seconds() < 0.03) return true;
     for (std::size_t i = 0; i < t.probeCount(); ++i) {
       which.push_back(i < mCount && t.probeRows(i) < LARGE_PROBE_ROWS && !current(i));
     }
-    if (std::none_of(which.begin(), which.end(), [](bool small) { return small; })) return;
+    if (std::none_of(which.begin(), which.end(), [](bool small) { return small; })) return true;
   }
   // Device slots that nobody else holds any more (no reader, not the trainer's) are released here, on
   // the thread that uses the backend.
@@ -158,7 +163,7 @@ void ProbeSchedule::refresh(Trainer& t, bool running) {
     }
     // Every slot still read (the renderer holds a handle until its frame has finished): while
     // training, try again next time; an edit, a step or a pause is shown at once, through the host.
-    if (!slot && running && !mDirty) return;
+    if (!slot && running && !mDirty) return true;
     // The slot is written now: device() no longer hands out its old handle.
     if (slot) mSlotUses[*slot] = {};
     std::atomic_thread_fence(std::memory_order_acquire);  // pairs with the reader's release of its handle
@@ -177,7 +182,7 @@ void ProbeSchedule::refresh(Trainer& t, bool running) {
     const auto native = t.backend().native(device->buffer.id());
     // None when these probes' own submit found the device lost (a fault user input does not choose):
     // the last probes stay, and the next step reports the loss.
-    if (!native) return;
+    if (!native) return true;
     set->onDevice = true;
     handle = std::make_shared<const DeviceProbes>(DeviceProbes{set->version, *native, device});
   } else {
@@ -216,6 +221,7 @@ void ProbeSchedule::refresh(Trainer& t, bool running) {
   mProbes = std::move(set);
   mDirty = false;
   if (all) mSeconds = mTimer.seconds();
+  return true;
 }
 
 std::shared_ptr<const DeviceProbes> ProbeSchedule::device(std::uint64_t version) const {

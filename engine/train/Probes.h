@@ -27,7 +27,8 @@ class ProbeSchedule {
   void clear();
   // Runs the probes again when the weights may have changed: while `running` on a schedule (see
   // Probes.cpp), at once otherwise, so that a paused or stepped session is always current.
-  void refresh(Trainer& trainer, bool running);
+  // False when it left them stale for SetProbes::everySeconds: call again later.
+  bool refresh(Trainer& trainer, bool running);
   // The latest results (null before the first run).
   const std::shared_ptr<const ProbeSet>& current() const { return mProbes; }
   // Any thread: the device buffer that ProbeSet `version` reads, while that set is alive (see
@@ -57,6 +58,7 @@ class ProbeSchedule {
   std::size_t mLastSlot = 0;
   core::Timer mTimer;       // since the last run of every probe
   double mSeconds = 0.0;    // what that run took
+  double mEvery = 0.0;      // SetProbes::everySeconds
   core::Timer mSmallTimer;  // since the last run of the small ones
 };
 

@@ -129,8 +129,8 @@ core::Status App::initialise() {
   }
 
   IMGUI_CHECKVERSION();
-  ImGui::CreateContext();
-  mImGuiContext = true;
+  mImGui = ImGui::CreateContext();
+  ImGui::SetCurrentContext(mImGui);
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // the layout is fixed; nothing to remember in imgui.ini
   io.LogFilename = nullptr;
@@ -168,12 +168,16 @@ core::Status App::initialise() {
   }
   makeEditor(true, mOptions.stepsPerFrame, speed);
 
-  auto session = mOptions.race.empty()
-                     ? train::LocalSession::create(std::move(config), mOptions.dataset, !lockstep(), speed)
-                     : train::RaceSession::create({.base = std::move(config), .replicas = mOptions.race},
-                                                  mOptions.dataset, !lockstep(), speed);
-  if (!session) return session.error();
-  mSession = std::move(session.value());
+  if (mOptions.session) {
+    mSession = mOptions.session;
+  } else {
+    auto session = mOptions.race.empty()
+                       ? train::LocalSession::create(std::move(config), mOptions.dataset, !lockstep(), speed)
+                       : train::RaceSession::create({.base = std::move(config), .replicas = mOptions.race},
+                                                    mOptions.dataset, !lockstep(), speed);
+    if (!session) return session.error();
+    mSession = std::move(session.value());
+  }
   if (auto probes = mEditor->probeCommand()) mSession->submit(std::move(*probes));
   return core::Ok{};
 }
@@ -468,14 +472,15 @@ core::Status App::stopRecording() {
 }
 
 App::~App() {
-  mRecorder.reset();  // an unfinished video is abandoned, its temporary file removed
-  mSession.reset();   // the training thread stops before the device goes
+  if (mImGui) ImGui::SetCurrentContext(mImGui);  // ImGui's Vulkan backend shuts down in this one
+  mRecorder.reset();                             // an unfinished video is abandoned, its temporary file removed
+  mSession.reset();                              // the training thread stops before the device goes
   if (mRenderer) mRenderer->waitIdle();
   mEditor.reset();
   mHeatmaps.reset();
   mRenderer.reset();  // shuts ImGui's Vulkan backend down
   if (mImGuiGlfw) ImGui_ImplGlfw_Shutdown();
-  if (mImGuiContext) ImGui::DestroyContext();
+  if (mImGui) ImGui::DestroyContext(mImGui);
   mSurface.reset();  // before the instance
   mContext.reset();
   if (mWindow) glfwDestroyWindow(mWindow);
@@ -484,6 +489,7 @@ App::~App() {
 
 bool App::frame(bool capture) {
   if (mQuit) return false;
+  ImGui::SetCurrentContext(mImGui);
   // After an undrawn frame (it sent a Pause, a Reset, a structural edit), wait for the answer beyond the
   // frame cap's slot, up to ANSWER_HOLD: a frame drawn before it would only show the old state again
   // and, on lavapipe, hold up on the shared queue the very submit that answers.

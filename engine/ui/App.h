@@ -23,6 +23,7 @@
 #include "ui/Recorder.h"
 
 struct GLFWwindow;
+struct ImGuiContext;
 
 namespace nsb::render {
 class Renderer;
@@ -71,6 +72,9 @@ struct AppOptions {
   std::optional<lesson::Lesson> lesson;        // `gui --lesson`: the Lesson panel, kept when a preset opens
   // A race (`gui --race`, a preset's "race"): its replicas, trained in lockstep (train/RaceSession.h).
   std::vector<train::Hyperparams> race;
+  // Set: the App shows this session (a server's job for the watch page) instead of starting its own
+  // from config and dataset; config then only names the device, and lockstep must be false.
+  std::shared_ptr<train::Session> session;
 };
 
 class App {
@@ -153,11 +157,11 @@ class App {
   gpu::ContextOptions mContextOptions;  // what mContext was made with: a lost device is made again so
   std::shared_ptr<gpu::VulkanContext> mContext;
   gpu::Handle<VkSurfaceKHR, VkInstance> mSurface;
-  bool mImGuiContext = false;
+  ImGuiContext* mImGui = nullptr;  // made current by every frame: several Apps may share a thread
   std::unique_ptr<render::Renderer> mRenderer;
   std::unique_ptr<render::HeatmapView> mHeatmaps;
   std::unique_ptr<Editor> mEditor;
-  std::unique_ptr<train::Session> mSession;
+  std::shared_ptr<train::Session> mSession;
   std::uint64_t mFrames = 0;
   bool mDrewLastFrame = true;
   // How long the frame after an undrawn one waits for the session's answer at most: long enough for a
