@@ -114,9 +114,28 @@ train::MemoryNeed estimateGridMemory(const nn::ModelSpec& spec, std::size_t rows
   return need;
 }
 
-core::Result<Grid> computeGrid(compute::Backend& backend, const nn::ModelSpec& spec, std::span<const float> params,
-                               const Directions& directions, const EvaluationBatch& batch, const GridConfig& config,
-                               const GridProgress& progress) {
+struct GridPass::Plan {
+  compute::Backend* backend = nullptr;
+  std::size_t total = 0, chunk = 0, done = 0;
+  compute::Buffer x, target, first, rest, products, coefficients, perturbed, output, dz, losses;
+  std::vector<compute::Buffer> activations;
+  Tensor coef;
+  std::unique_ptr<compute::Program> program;
+  Grid grid;
+  std::vector<float> coefficientValues;
+};
+
+GridPass::GridPass(std::unique_ptr<Plan> plan) : mPlan(std::move(plan)) {}
+GridPass::~GridPass() = default;
+bool GridPass::finished() const { return mPlan->done >= mPlan->total; }
+std::size_t GridPass::done() const { return mPlan->done; }
+std::size_t GridPass::total() const { return mPlan->total; }
+std::size_t GridPass::chunk() const { return mPlan->chunk; }
+const Grid& GridPass::grid() const { return mPlan->grid; }
+
+core::Result<std::unique_ptr<GridPass>> GridPass::start(compute::Backend& backend, const nn::ModelSpec& spec,
+                                                        std::span<const float> params, const Directions& directions,
+                                                        const EvaluationBatch& batch, const GridConfig& config) {
   NSB_TRY(checkConfig(config));
   const std::size_t count = spec.parameterCount();
   if (params.size() != count || directions.first.size() != count || directions.second.size() != count) {
@@ -135,9 +154,14 @@ core::Result<Grid> computeGrid(compute::Backend& backend, const nn::ModelSpec& s
 
   // Inputs, targets, and the weights and both directions stacked as [3, n]: the first layer's weights
   // apart from everything else (the deeper weights and every bias, in the flat layout's order).
-  compute::Buffer x = backend.allocate(rows * spec.inputs * FLOAT);
+  auto plan = std::make_unique<Plan>();
+  plan->backend = &backend;
+  plan->total = total;
+  plan->chunk = chunk;
+  compute::Buffer& x = plan->x;
+  x = backend.allocate(rows * spec.inputs * FLOAT);
   backend.write(x.tensor({rows * spec.inputs}), std::span<const float>(batch.inputs));
-  compute::Buffer target;
+  compute::Buffer& target = plan->target;
   Tensor targetTensor;
   if (batch.classes) {
     target = backend.allocate(rows * sizeof(std::int32_t));
@@ -148,7 +172,10 @@ core::Result<Grid> computeGrid(compute::Backend& backend, const nn::ModelSpec& s
     targetTensor = target.tensor({rows, spec.outputs});
     backend.write(targetTensor, std::span<const float>(batch.targets));
   }
-  compute::Buffer first = backend.allocate(3 * s.first * FLOAT), rest = backend.allocate(3 * s.rest * FLOAT);
+  compute::Buffer& first = plan->first;
+  compute::Buffer& rest = plan->rest;
+  first = backend.allocate(3 * s.first * FLOAT);
+  rest = backend.allocate(3 * s.rest * FLOAT);
   {
     const std::span<const float> stacks[3] = {params, directions.first, directions.second};
     for (std::size_t k = 0; k < 3; ++k) {
@@ -158,7 +185,8 @@ core::Result<Grid> computeGrid(compute::Backend& backend, const nn::ModelSpec& s
   }
 
   // X W^T, X D1^T, X D2^T: the first layer's pre-activations at every grid point are combinations of these.
-  compute::Buffer products = backend.allocate(3 * rows * h0 * FLOAT);
+  compute::Buffer& products = plan->products;
+  products = backend.allocate(3 * rows * h0 * FLOAT);
   {
     compute::Graph graph;
     for (std::size_t k = 0; k < 3; ++k) {
@@ -172,16 +200,22 @@ core::Result<Grid> computeGrid(compute::Backend& backend, const nn::ModelSpec& s
   }
 
   // One program for a chunk of grid points, replayed with each chunk's coefficients (1, alpha, beta).
-  compute::Buffer coefficients = backend.allocate(chunk * 3 * FLOAT);
-  compute::Buffer perturbed = backend.allocate(chunk * s.rest * FLOAT);
-  std::vector<compute::Buffer> activations;
+  compute::Buffer& coefficients = plan->coefficients;
+  compute::Buffer& perturbed = plan->perturbed;
+  coefficients = backend.allocate(chunk * 3 * FLOAT);
+  perturbed = backend.allocate(chunk * s.rest * FLOAT);
+  std::vector<compute::Buffer>& activations = plan->activations;
   for (std::size_t l = 0; l < layers; ++l)
     activations.push_back(backend.allocate(chunk * rows * spec.layerOutputs(l) * FLOAT));
-  compute::Buffer output = backend.allocate(rows * spec.outputs * FLOAT),
-                  dz = backend.allocate(rows * spec.outputs * FLOAT);
-  compute::Buffer losses = backend.allocate(chunk * FLOAT);
+  compute::Buffer& output = plan->output;
+  compute::Buffer& dz = plan->dz;
+  compute::Buffer& losses = plan->losses;
+  output = backend.allocate(rows * spec.outputs * FLOAT);
+  dz = backend.allocate(rows * spec.outputs * FLOAT);
+  losses = backend.allocate(chunk * FLOAT);
   compute::Graph graph;
-  const Tensor coef = coefficients.tensor({chunk, 3});
+  plan->coef = coefficients.tensor({chunk, 3});
+  const Tensor coef = plan->coef;
   graph.add(compute::GemmOp{.a = coef, .b = rest.tensor({3, s.rest}), .c = perturbed.tensor({chunk, s.rest})},
             "landscape.weights");
   graph.add(
@@ -217,25 +251,39 @@ core::Result<Grid> computeGrid(compute::Backend& backend, const nn::ModelSpec& s
                         .loss_kind = spec.loss},
         "landscape.loss");
   }
-  const auto program = backend.compile(graph);
+  plan->program = backend.compile(graph);
+  plan->grid = Grid{config.points, config.span, std::vector<float>(total)};
+  plan->coefficientValues.resize(chunk * 3);
+  return std::unique_ptr<GridPass>(new GridPass(std::move(plan)));
+}
 
-  Grid grid{config.points, config.span, std::vector<float>(total)};
-  std::vector<float> coefficientValues(chunk * 3);
-  for (std::size_t start = 0; start < total; start += chunk) {
-    const std::size_t n = std::min(chunk, total - start);
-    for (std::size_t g = 0; g < chunk; ++g) {
-      const std::size_t p = start + std::min(g, n - 1);  // a short last chunk repeats its last point
-      coefficientValues[3 * g] = 1.0f;
-      coefficientValues[3 * g + 1] = grid.coordinate(p % config.points);
-      coefficientValues[3 * g + 2] = grid.coordinate(p / config.points);
-    }
-    backend.write(coef, std::span<const float>(coefficientValues));
-    program->submit(1);
-    const auto values = backend.read<float>(losses.tensor({chunk}));
-    std::copy_n(values.begin(), n, grid.loss.begin() + static_cast<std::ptrdiff_t>(start));
-    if (progress) progress(start + n, total);
+void GridPass::advance() {
+  Plan& p = *mPlan;
+  if (p.done >= p.total) return;
+  const std::size_t start = p.done, n = std::min(p.chunk, p.total - start);
+  for (std::size_t g = 0; g < p.chunk; ++g) {
+    const std::size_t point = start + std::min(g, n - 1);  // a short last chunk repeats its last point
+    p.coefficientValues[3 * g] = 1.0f;
+    p.coefficientValues[3 * g + 1] = p.grid.coordinate(point % p.grid.points);
+    p.coefficientValues[3 * g + 2] = p.grid.coordinate(point / p.grid.points);
   }
-  return grid;
+  p.backend->write(p.coef, std::span<const float>(p.coefficientValues));
+  p.program->submit(1);
+  const auto values = p.backend->read<float>(p.losses.tensor({p.chunk}));
+  std::copy_n(values.begin(), n, p.grid.loss.begin() + static_cast<std::ptrdiff_t>(start));
+  p.done = start + n;
+}
+
+core::Result<Grid> computeGrid(compute::Backend& backend, const nn::ModelSpec& spec, std::span<const float> params,
+                               const Directions& directions, const EvaluationBatch& batch, const GridConfig& config,
+                               const GridProgress& progress) {
+  auto pass = GridPass::start(backend, spec, params, directions, batch, config);
+  if (!pass) return pass.error();
+  while (!pass.value()->finished()) {
+    pass.value()->advance();
+    if (progress) progress(pass.value()->done(), pass.value()->total());
+  }
+  return pass.value()->grid();
 }
 
 }  // namespace nsb::landscape

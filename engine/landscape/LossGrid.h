@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -62,6 +63,33 @@ using GridProgress = std::function<void(std::size_t done, std::size_t total)>;
 
 // What computeGrid allocates on the backend (and keeps on the host), for checkMemory.
 train::MemoryNeed estimateGridMemory(const nn::ModelSpec& spec, std::size_t rows, const GridConfig& config);
+
+// One grid computed a chunk of grid points at a time, so that a caller can do other work between two
+// chunks (the editor's session thread trains and applies commands between them): start() checks,
+// uploads and records the program, each advance() is one submit. Backend thread only.
+class GridPass {
+ public:
+  // The same checks and errors as computeGrid.
+  static core::Result<std::unique_ptr<GridPass>> start(compute::Backend& backend, const nn::ModelSpec& spec,
+                                                       std::span<const float> params, const Directions& directions,
+                                                       const EvaluationBatch& batch, const GridConfig& config);
+  ~GridPass();
+  GridPass(const GridPass&) = delete;
+  GridPass& operator=(const GridPass&) = delete;
+
+  // Computes the next chunk (one submit and one read of its losses); nothing once finished.
+  void advance();
+  bool finished() const;
+  std::size_t done() const;
+  std::size_t total() const;
+  std::size_t chunk() const;  // grid points per submit
+  const Grid& grid() const;   // complete once finished()
+
+ private:
+  struct Plan;
+  explicit GridPass(std::unique_ptr<Plan> plan);
+  std::unique_ptr<Plan> mPlan;
+};
 
 // The grid around `params` (flat layout). Bad input for a grid that is even, out of range or with
 // span <= 0, for directions of the wrong size, or when it does not fit the backend's memory budget (one

@@ -19,6 +19,8 @@ class VulkanContext;
 
 namespace nsb::train {
 
+class SessionWork;
+
 struct SetHyperparams {
   Hyperparams hyperparams;
 };  // lr, momentum, betas, L1/L2, optimizer, batch size
@@ -149,16 +151,21 @@ struct ShowReplica {
   std::optional<std::size_t> minus;
 };
 
-using Command =
-    std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Reset, SetActivation, SwitchBackend, SetProbes,
-                 SetLayerWidth, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData, SetParameter,
-                 SaveCheckpoint, LoadCheckpoint, WatchParameter, SetTimeline, ViewStep, Branch, AddReplica,
-                 RemoveReplica, SetReplica, ShowReplica>;
+// Work the session thread does between submits from now on (train/SessionWork.h; null: none), as the
+// editor's live landscape. This process's own: never on the wire. Not an edit: records no event.
+struct SetSessionWork {
+  std::shared_ptr<SessionWork> work;
+};
+
+using Command = std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Reset, SetActivation, SwitchBackend,
+                             SetProbes, SetLayerWidth, RemoveNeuron, AddLayer, RemoveLayer, SetFeatures, RegenerateData,
+                             SetParameter, SaveCheckpoint, LoadCheckpoint, WatchParameter, SetTimeline, ViewStep,
+                             Branch, AddReplica, RemoveReplica, SetReplica, ShowReplica, SetSessionWork>;
 
 // The command protocol's version: it changes whenever a command is added, removed or changed, which the
 // static_assert below makes a compile error to forget (a remote session checks it, see remote/).
-inline constexpr std::uint32_t COMMAND_PROTOCOL = 6;
-static_assert(std::variant_size_v<Command> == 26, "a command was added or removed: bump COMMAND_PROTOCOL");
+inline constexpr std::uint32_t COMMAND_PROTOCOL = 7;
+static_assert(std::variant_size_v<Command> == 27, "a command was added or removed: bump COMMAND_PROTOCOL");
 
 // What became of one submitted command, reported against its sequence number (Session::submit).
 struct Outcome {

@@ -17,6 +17,7 @@
 #include "core/Timer.h"
 #include "nn/Checkpoint.h"
 #include "train/Thinning.h"
+#include "train/SessionWork.h"
 
 namespace nsb::train {
 
@@ -200,6 +201,9 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
             mBudget = std::min(mBudget, 1.0);
             mPaceTimer.reset();
           }
+        } else if constexpr (std::is_same_v<T, SetSessionWork>) {
+          if (mWork && mWork != c.work) mWork->release();
+          mWork = c.work;
         } else if constexpr (std::is_same_v<T, WatchParameter>) {
           mTrainer->watch(c.index);  // the weights stay: no new probes
         } else if constexpr (std::is_same_v<T, SetProbes>) {
@@ -226,6 +230,7 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
         } else if constexpr (std::is_same_v<T, LoadCheckpoint>) {
           if (trainer(c)) outcome.message = "checkpoint loaded from " + c.path;
         } else if constexpr (std::is_same_v<T, SwitchBackend>) {
+          if (mWork) mWork->release();  // its buffers are the old backend's
           // Onto a working device: training may go on (the user presses play).
           if (trainer(c) && mDeviceFailed && mTrainer->status()) {
             mDeviceFailed = false;
@@ -377,7 +382,11 @@ void LocalSession::loop() {
       if (mPendingSteps == 0 && !changed && mAppliedSequence >= mFailureSequence) mSynced = mAppliedSequence;
     }
     mApplied.notify_all();
-    if (want == 0) {
+    // Work between submits (the live landscape): one bounded piece a pass, not while a frame holds
+    // training, not on a failed device, not before queued steps.
+    bool working = false;
+    if (mWork && !mDeviceFailed && mPendingSteps == 0 && held <= held.zero()) working = mWork->advance(*mTrainer);
+    if (want == 0 && !working) {
       // Idle, or waiting for the clock at a set speed: wake for the next command or the next step.
       auto wait = 20ms;
       if (mRunning && mSpeed > 0.0) {
@@ -392,6 +401,7 @@ void LocalSession::loop() {
       if (wait.count() > 0) mCommands.waitFor(wait);
     }
   }
+  if (mWork) mWork->release();  // before the trainer and its backend go
 }
 
 }  // namespace nsb::train

@@ -71,6 +71,10 @@ std::optional<Rect> Editor::widgetRect(const std::string& name) const {
     if (key == name) return rect;
   }
   if (mSurfaceMode) return mSurface.widgetRect(name);
+  if (mLandscapeMode) {
+    for (const auto& [key, rect] : mLandscape.widgets())
+      if (key == name) return rect;
+  }
   if (!mOrbitMode && mNetwork.showsImages()) return mNetwork.imageNetwork().widgetRect(name);
   return std::nullopt;
 }
@@ -95,7 +99,8 @@ std::uint64_t Editor::send(train::Command command) {
   const bool shownByAnswer = std::visit(
       []<typename T>(const T&) {
         return !std::is_same_v<T, SetHyperparams> && !std::is_same_v<T, SetSpeed> && !std::is_same_v<T, SetProbes> &&
-               !std::is_same_v<T, SetParameter> && !std::is_same_v<T, SaveCheckpoint>;
+               !std::is_same_v<T, SetParameter> && !std::is_same_v<T, SaveCheckpoint> &&
+               !std::is_same_v<T, SetSessionWork>;
       },
       command);
   const std::uint64_t sequence = mConfig.submit ? mConfig.submit(std::move(command)) : 0;
@@ -300,6 +305,7 @@ void Editor::handleShortcuts() {
   if (pressed('R', "reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
   if (pressed('F', "view-frame")) frameNetwork();
   if (pressed('3', "view-3d")) mOrbitMode = !mOrbitMode;
+  if (pressed('L', "view-landscape")) mLandscapeMode = !mLandscapeMode;
 }
 
 void Editor::frameNetwork() {

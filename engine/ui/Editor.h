@@ -25,6 +25,7 @@
 #include "train/Snapshot.h"
 #include "ui/BackendSpeeds.h"
 #include "ui/ImageViews.h"
+#include "ui/LandscapeView.h"
 #include "ui/NetworkOrbit.h"
 #include "ui/NetworkView.h"
 #include "ui/Plots.h"
@@ -165,6 +166,10 @@ class Editor {
   SurfaceView& surface() { return mSurface; }
   bool surfaceMode() const { return mSurfaceMode; }
   void setSurfaceMode(bool on) { mSurfaceMode = on; }
+  // The Viewport's Landscape mode (View > Landscape, key L): the live loss landscape (ui/LandscapeView).
+  LandscapeView& landscape() { return mLandscape; }
+  bool landscapeMode() const { return mLandscapeMode; }
+  void setLandscapeMode(bool on) { mLandscapeMode = on; }
   // Brings a bottom tab ("Plots", "Images", "Histograms", "Log", "Benchmark") to the front next frame.
   void selectTab(std::string name) { mSelectTab = std::move(name); }
   const Plots& plots() const { return mPlots; }
@@ -313,6 +318,8 @@ class Editor {
   std::optional<std::size_t> mWatched;  // the weight the session was last asked to watch (WatchParameter)
   SurfaceView mSurface;
   bool mSurfaceMode = false;
+  LandscapeView mLandscape;
+  bool mLandscapeMode = false;
   ImageViews mImages;
   Plots mPlots;
   // The Benchmark tab's record: the user switches backends from the toolbar and compares them there.

@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "ui/Viridis.h"
+
 namespace nsb::ui {
 
 using descent::Point;
@@ -22,15 +24,8 @@ float axisLeft() { return std::max(44.0f, ImGui::CalcTextSize("-8.88").x + 12.0f
 float axisBottom() { return std::max(34.0f, 2.0f * ImGui::GetTextLineHeight() + 8.0f); }
 constexpr float MESH_HEIGHT = 0.7f;  // the 3D mesh's height for the whole colour range (width 2)
 
-// A perceptual colour map from low (dark violet) to high (yellow), as viridis goes.
-std::uint32_t colourOf(float t) {
-  static constexpr float STOPS[][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
-  t = std::clamp(std::isfinite(t) ? t : 1.0f, 0.0f, 1.0f) * 4.0f;
-  const int i = std::min(static_cast<int>(t), 3);
-  const float f = t - static_cast<float>(i);
-  const auto mix = [&](int c) { return static_cast<std::uint32_t>(STOPS[i][c] + (STOPS[i + 1][c] - STOPS[i][c]) * f); };
-  return IM_COL32(mix(0), mix(1), mix(2), 255);
-}
+// The map's colours: ui/Viridis.h.
+std::uint32_t colourOf(float t) { return viridis(t); }
 
 ImVec2 clampLength(ImVec2 v, float most) {
   const float length = std::sqrt(v.x * v.x + v.y * v.y);

@@ -61,7 +61,8 @@ inline double activate(compute::Activation a, double z) {
 }
 
 // The mean data loss of `params` on the first `rows` test samples, in double, written from the
-// definitions (softmax cross-entropy over rows; MSE over elements), not from the engine's code.
+// definitions (softmax cross-entropy over rows; sigmoid binary cross-entropy; MSE over elements), not from the engine's
+// code.
 inline double referenceLoss(const nn::ModelSpec& spec, std::span<const double> params, const data::Dataset& d,
                             std::size_t rows) {
   double total = 0.0;
@@ -83,6 +84,10 @@ inline double referenceLoss(const nn::ModelSpec& spec, std::span<const double> p
       double sum = 0.0;
       for (const double v : a) sum += std::exp(v - m);
       total += -(a[static_cast<std::size_t>(d.test.labels[r])] - m - std::log(sum));
+    } else if (spec.loss == compute::LossKind::BinaryCrossEntropy) {
+      // One sigmoid output, the label 0 or 1: -log p of the label, written stably from the logit.
+      const double z = a[0], y = d.test.labels[r];
+      total += std::max(z, 0.0) - z * y + std::log1p(std::exp(-std::fabs(z)));
     } else {
       for (std::size_t j = 0; j < a.size(); ++j) {
         const double diff = a[j] - d.test.targets[r * a.size() + j];

@@ -50,6 +50,8 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     rememberWidget("view-3d");
     ImGui::MenuItem("Surface", nullptr, &mSurfaceMode);
     rememberWidget("view-surface");
+    ImGui::MenuItem("Landscape", "L", &mLandscapeMode);
+    rememberWidget("view-landscape");
     if (ImGui::MenuItem("Presenter mode", "F11", mPresenter, currentLesson() != nullptr)) setPresenter(!mPresenter);
     rememberWidget("view-presenter");
     if (ImGui::MenuItem("Frame network", "F")) frameNetwork();
@@ -68,7 +70,8 @@ void Editor::drawMenuBar(EditorRequests& requests) {
   if (ImGui::BeginMenu("Help")) {
     ImGui::TextUnformatted(
         "Space  play / pause\nS      one step (or steps per frame)\nR      reset the weights\n"
-        "F      frame the network\n3      3D view on / off\nF11    presenter mode (with a lesson)\n"
+        "F      frame the network\n3      3D view on / off\nL      loss landscape on / off\nF11    presenter mode "
+        "(with a lesson)\n"
         "In presenter mode a key acts only where the page shows its control.");
     ImGui::EndMenu();
   }

@@ -20,6 +20,14 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
     const ImVec2 min = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const Rect area{min, ImVec2(min.x + avail.x, min.y + avail.y)};
+    // The live loss landscape (ui/LandscapeView): the session computes it only while it is shown.
+    if (mLandscapeMode && !mSurfaceMode) {
+      mLandscape.draw(area, [this](train::Command c) { return send(std::move(c)); });
+      ImGui::End();
+      ImGui::PopStyleColor();
+      return;
+    }
+    mLandscape.hide();
     if (mSurfaceMode || mOrbitMode) {
       // Deterministic (headless) frames advance the surface's runs by a fixed 1/30 s: pictures repeat.
       if (mSurfaceMode)

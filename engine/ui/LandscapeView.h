@@ -1,0 +1,86 @@
+#pragma once
+// LandscapeView: the Viewport's Landscape mode (View > Landscape): the live loss landscape around the
+// weights now (landscape/LiveLandscape, computed on the session thread, refreshed every N steps while
+// training) as a filled contour map with iso-lines or as a 3D surface under an orbit camera, on a
+// plane of filter-normalised random directions or on the trajectory's principal plane with the path
+// of kept steps drawn on it, each point's distance from the plane shown. Its controls sit above the
+// map. Drawn with ImGui's draw list (ImGui 1.86's Vulkan backend ignores texture ids, so the map is a
+// vertex-coloured mesh). UI thread only.
+//
+// The race in the editor draws each replica's path on the trajectory plane through setExtraPaths():
+// points from landscape::projectPath() on the plane of the last result (result()->plane), one colour each.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "landscape/LiveLandscape.h"
+#include "train/Command.h"
+#include "ui/NetworkOrbit.h"
+#include "ui/Rect.h"
+
+namespace nsb::ui {
+
+// A path drawn on the trajectory plane beside the run's own (a race replica's).
+struct LandscapePath {
+  std::string name;
+  std::uint32_t colour = 0xffffffff;  // ImU32
+  std::vector<landscape::PlanePoint> points;
+};
+
+class LandscapeView {
+ public:
+  static constexpr std::size_t ISO_LEVELS = 10;
+  static constexpr float MESH_HEIGHT = 0.8f;  // the 3D surface's height range, world units
+
+  LandscapeView();
+  // The view in `area`. The first draw hands the session its work through `send` (SetSessionWork);
+  // the landscape computes only while the view is shown.
+  void draw(const Rect& area, const std::function<std::uint64_t(train::Command)>& send);
+  // Leaving the view: the session stops refreshing.
+  void hide();
+
+  landscape::LiveLandscape& live() { return *mLive; }
+  std::shared_ptr<const landscape::LiveResult> result() const { return mLive->latest(); }
+  bool threeD() const { return mThreeD; }
+  void setThreeD(bool on) { mThreeD = on; }
+  OrbitCamera& camera() { return mCamera; }
+  void setExtraPaths(std::vector<LandscapePath> paths) { mExtraPaths = std::move(paths); }
+  // What the last frame drew, for tests: the result's version, the map's triangles (contour) or quads (3D).
+  std::uint64_t shownVersion() const { return mShownVersion; }
+  std::size_t trianglesDrawn() const { return mTrianglesDrawn; }
+  std::size_t pathPointsDrawn() const { return mPathPointsDrawn; }
+  Rect mapRect() const { return mMap; }
+  // Screen rectangles of the last frame's named widgets ("landscape-grid", "landscape-3d", ...).
+  const std::vector<std::pair<std::string, Rect>>& widgets() const { return mWidgets; }
+
+ private:
+  void drawControls();
+  void drawStatus(const landscape::LiveResult* result);
+  // Colour positions in [0, 1] of the grid's losses (log-scaled where the range is wide) and the iso-lines.
+  void rebuild(const landscape::LiveResult& result);
+  void drawContour(const landscape::LiveResult& result, const Rect& area);
+  void drawSurface(const landscape::LiveResult& result, const Rect& area);
+  void remember(const std::string& name);
+
+  std::shared_ptr<landscape::LiveLandscape> mLive;
+  bool mSent = false;   // SetSessionWork went out
+  bool mShown = false;  // enabled in the live settings
+  bool mThreeD = false;
+  OrbitCamera mCamera;
+  std::vector<LandscapePath> mExtraPaths;
+  std::uint64_t mBuiltVersion = 0, mShownVersion = 0;
+  std::vector<float> mShade;        // per grid point, [0, 1]
+  float mLow = 0.0f, mHigh = 1.0f;  // loss range of the colours
+  bool mLog = false;
+  std::vector<ImVec2> mIsoSegments;  // pairs of points in grid units (0..points-1)
+  std::size_t mTrianglesDrawn = 0, mPathPointsDrawn = 0;
+  Rect mMap;
+  std::vector<std::pair<std::string, Rect>> mWidgets;
+  std::vector<std::pair<float, std::size_t>> mOrder;  // scratch: 3D quads back to front
+};
+
+}  // namespace nsb::ui
