@@ -56,8 +56,8 @@ struct ServerConfig {
   UploadLimits uploads;
   Tokens tokens;                // no owner token: every request is the owner's (loopback only)
   std::string tlsCert, tlsKey;  // PEM files; both given: HTTPS
-  double watchFps = 2.0;            // the watch page's frames a second (remote/WatchPage.h)
-  PainterFactory painter;           // draws them; empty: the page shows the curves only
+  double watchFps = 2.0;        // the watch page's frames a second (remote/WatchPage.h)
+  PainterFactory painter;       // draws them; empty: the page shows the curves only
 };
 
 // A job's session, made paused, and the run's limits (as `train` computes them from the same flags).
