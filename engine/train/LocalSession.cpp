@@ -16,8 +16,8 @@
 #include "core/Log.h"
 #include "core/Timer.h"
 #include "nn/Checkpoint.h"
-#include "train/Thinning.h"
 #include "train/SessionWork.h"
+#include "train/Thinning.h"
 
 namespace nsb::train {
 

@@ -120,8 +120,8 @@ inline void checkSnapshotFields(const Snapshot& s, const ProbeSet& p, const Prob
                                 const WatchedStep& w, const TimelineSummary& l) {
   [[maybe_unused]] const auto& [step, run, epoch, running, backend, device, stepsPerSubmit, lastLoss, stepsPerSecond,
                                 speed, bytesTransferred, spec, hyperparams, history, events, appliedSequence, outcomes,
-                                divergence, probes, datasetVersion, predictions, histograms, watched, timeline,
-                                race] = s;
+                                divergence, probes, datasetVersion, predictions, histograms, watched, timeline, race] =
+      s;
   [[maybe_unused]] const auto& [pStep, pVersion, pProbes, pOnDevice, pParameters, pSpectrum] = p;
   [[maybe_unused]] const auto& [rRows, rStep, rLayers, rOffsets] = r;
   [[maybe_unused]] const auto& [tStep, tClasses] = t;
