@@ -10,10 +10,9 @@
 
 namespace nsb::sandbox {
 
-core::Result<Evaluation> evaluateCheckpoint(const nn::Checkpoint& c, const std::string& datasetName,
-                                            const std::string& backend, int device) {
+core::Result<data::Dataset> loadCheckpointDataset(const nn::Checkpoint& c, const std::string& dataset) {
   data::DatasetRequest request;
-  request.name = datasetName.empty() ? c.extra.value("dataset", std::string()) : datasetName;
+  request.name = dataset.empty() ? c.extra.value("dataset", std::string()) : dataset;
   if (request.name.empty()) return core::badInput("--dataset: the checkpoint does not name its dataset; give one");
   data::parseSyntheticKind(request.name, request.synthetic.kind);
   request.synthetic.seed = c.seed;
@@ -22,7 +21,12 @@ core::Result<Evaluation> evaluateCheckpoint(const nn::Checkpoint& c, const std::
     auto features = data::FeatureSet::parse(c.extra["features"].get<std::string>());
     if (features) request.features = features.value();
   }
-  auto dataset = data::loadDataset(request);
+  return data::loadDataset(request);
+}
+
+core::Result<Evaluation> evaluateCheckpoint(const nn::Checkpoint& c, const std::string& datasetName,
+                                            const std::string& backend, int device) {
+  auto dataset = loadCheckpointDataset(c, datasetName);
   if (!dataset) return dataset.error();
   auto shared = std::make_shared<const data::Dataset>(std::move(dataset.value()));
   train::TrainerConfig config;

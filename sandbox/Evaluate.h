@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/Result.h"
+#include "data/Dataset.h"
 #include "nn/Checkpoint.h"
 
 namespace nsb::sandbox {
@@ -14,7 +15,11 @@ struct Evaluation {
   std::string datasetName;  // for the line on stderr
 };
 
-// `dataset`: a name or path; empty: the one the checkpoint names. The split is the checkpoint's seed's.
+// The dataset a checkpoint is evaluated on (`eval`, `landscape`): `dataset` is a name or path; empty: the
+// one the checkpoint names. Generated data and the split use the checkpoint's seed, and its features.
+core::Result<data::Dataset> loadCheckpointDataset(const nn::Checkpoint& checkpoint, const std::string& dataset);
+
+// `dataset` as above.
 core::Result<Evaluation> evaluateCheckpoint(const nn::Checkpoint& checkpoint, const std::string& dataset,
                                             const std::string& backend, int device);
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "Commands.h"
+#include "Evaluate.h"
 #include "compute/MemoryBudget.h"
 #include "compute/Registry.h"
 #include "data/DatasetCatalog.h"
@@ -71,18 +72,7 @@ int run(const LandscapeOptions& o) {
   auto loaded = nn::loadCheckpoint(o.checkpoint);
   if (!loaded) return fail(loaded.error());
   const nn::Checkpoint& c = loaded.value();
-  data::DatasetRequest request;
-  request.name = o.dataset.empty() ? c.extra.value("dataset", std::string()) : o.dataset;
-  if (request.name.empty())
-    return fail(core::badInput("--dataset: the checkpoint does not name its dataset; give one"));
-  data::parseSyntheticKind(request.name, request.synthetic.kind);
-  request.synthetic.seed = c.seed;
-  request.csv.seed = c.seed;
-  if (c.extra.contains("features") && c.extra["features"].is_string()) {
-    auto features = data::FeatureSet::parse(c.extra["features"].get<std::string>());
-    if (features) request.features = features.value();
-  }
-  auto dataset = data::loadDataset(request);
+  auto dataset = loadCheckpointDataset(c, o.dataset);
   if (!dataset) return fail(dataset.error());
   auto batch = landscape::evaluationBatch(dataset.value(), c.spec, static_cast<std::size_t>(o.batch));
   if (!batch) return fail(batch.error());
