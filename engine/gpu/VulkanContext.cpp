@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string_view>
 
 #include "core/Log.h"
@@ -269,15 +270,54 @@ const char* vkResultName(VkResult result) {
   }
 }
 
-std::vector<DeviceInfo> listVulkanDevices() {
+namespace {
+
+struct SharedInstance {
+  VkInstance instance = VK_NULL_HANDLE;
+  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+};
+
+// NVIDIA's driver refuses vkCreateInstance (VK_ERROR_INCOMPATIBLE_DRIVER) after a couple of dozen
+// create/destroy cycles in one process (seen on an H100 with driver 580 in session 14: the Vulkan op
+// suite failed from its 25th backend on; other projects report the same bug). So an instance lives as
+// long as the process: one per validation setting and extension list, shared by every context and device
+// listing that asks for the same, never destroyed. Contexts still make and destroy their own devices.
+core::Result<SharedInstance> sharedInstance(bool validation, const std::vector<const char*>& extensions) {
+  static std::mutex mutex;
+  static std::map<std::string, SharedInstance> instances;
+  std::string key = validation ? "validation" : "plain";
+  for (const char* name : extensions) key += std::string(" ") + name;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (const auto found = instances.find(key); found != instances.end()) return found->second;
+  SharedInstance shared;
   bool debugUtils = false;
   std::string error;
-  VkInstance instance = createInstance(false, debugUtils, error);
-  if (instance == VK_NULL_HANDLE) return {};
+  shared.instance = createInstance(validation, debugUtils, error, extensions);
+  if (shared.instance == VK_NULL_HANDLE) return core::runtimeError(error);
+  if (debugUtils) {
+    auto createMessenger = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
+        vkGetInstanceProcAddr(shared.instance, "vkCreateDebugUtilsMessengerEXT"));
+    const VkDebugUtilsMessengerCreateInfoEXT info = messengerInfo();
+    if (createMessenger) {
+      const VkResult made = createMessenger(shared.instance, &info, nullptr, &shared.messenger);
+      if (made != VK_SUCCESS) {
+        vkDestroyInstance(shared.instance, nullptr);
+        return core::runtimeError(std::string("vkCreateDebugUtilsMessengerEXT returned ") + vkResultName(made));
+      }
+    }
+  }
+  instances.emplace(key, shared);
+  return shared;
+}
+
+}  // namespace
+
+std::vector<DeviceInfo> listVulkanDevices() {
+  const auto shared = sharedInstance(false, {});
+  if (!shared.ok()) return {};
   std::vector<DeviceInfo> infos;
-  const auto devices = physicalDevices(instance);
+  const auto devices = physicalDevices(shared.value().instance);
   for (std::size_t i = 0; i < devices.size(); ++i) infos.push_back(describe(devices[i], static_cast<int>(i)));
-  vkDestroyInstance(instance, nullptr);
   return infos;
 }
 
@@ -285,21 +325,10 @@ core::Result<std::shared_ptr<VulkanContext>> VulkanContext::create(const Context
   std::shared_ptr<VulkanContext> context(new VulkanContext());
   context->mFaults = FaultInjector::fromEnvironment();
   if (options.remade) context->mFaults = context->mFaults.remade();
-  bool debugUtils = false;
-  std::string error;
-  context->mInstance = createInstance(options.validation || envFlag("NSB_VULKAN_VALIDATION"), debugUtils, error,
-                                      options.instanceExtensions);
-  if (context->mInstance == VK_NULL_HANDLE) return core::runtimeError(error);
-  if (debugUtils) {
-    auto createMessenger = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
-        vkGetInstanceProcAddr(context->mInstance, "vkCreateDebugUtilsMessengerEXT"));
-    const VkDebugUtilsMessengerCreateInfoEXT info = messengerInfo();
-    if (createMessenger) {
-      const VkResult made = createMessenger(context->mInstance, &info, nullptr, &context->mMessenger);
-      if (made != VK_SUCCESS)
-        return core::runtimeError(std::string("vkCreateDebugUtilsMessengerEXT returned ") + vkResultName(made));
-    }
-  }
+  auto shared = sharedInstance(options.validation || envFlag("NSB_VULKAN_VALIDATION"), options.instanceExtensions);
+  if (!shared.ok()) return core::runtimeError(shared.message());
+  context->mInstance = shared.value().instance;
+  context->mMessenger = shared.value().messenger;
 
   const auto devices = physicalDevices(context->mInstance);
   if (devices.empty()) return core::runtimeError("the Vulkan loader lists no device");
@@ -401,12 +430,7 @@ VulkanContext::~VulkanContext() {
     if (mTimeline != VK_NULL_HANDLE) vkDestroySemaphore(mDevice, mTimeline, nullptr);
     vkDestroyDevice(mDevice, nullptr);
   }
-  if (mMessenger != VK_NULL_HANDLE) {
-    auto destroyMessenger = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
-        vkGetInstanceProcAddr(mInstance, "vkDestroyDebugUtilsMessengerEXT"));
-    if (destroyMessenger) destroyMessenger(mInstance, mMessenger, nullptr);
-  }
-  if (mInstance != VK_NULL_HANDLE) vkDestroyInstance(mInstance, nullptr);
+  // The instance and its messenger are shared and live as long as the process (sharedInstance).
 }
 
 VkResult VulkanContext::submit(const VkSubmitInfo& info, VkFence fence) {

@@ -32,6 +32,24 @@ TEST_F(VulkanContextTest, CreatesADeviceWithValidationOn) {
   EXPECT_FALSE(context->info().name.empty());
 }
 
+// Contexts share one instance per setting (NVIDIA's driver stops making instances after a couple of dozen
+// create/destroy cycles in one process), each with its own device; 40 contexts in a row all work.
+TEST_F(VulkanContextTest, ContextsShareOneInstanceAndMakeTheirOwnDevices) {
+  auto first = makeContext();
+  auto second = makeContext();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->instance(), second->instance());
+  EXPECT_NE(first->device(), second->device());
+  const VkInstance instance = first->instance();
+  first.reset();
+  second.reset();
+  for (int i = 0; i < 40; ++i) {
+    auto context = makeContext();
+    ASSERT_TRUE(context) << "context " << i;
+    EXPECT_EQ(context->instance(), instance) << "context " << i;
+  }
+}
+
 TEST_F(VulkanContextTest, ListsDevicesWithTheirLimits) {
   const auto devices = listVulkanDevices();
   ASSERT_FALSE(devices.empty());

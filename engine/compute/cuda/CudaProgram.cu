@@ -305,11 +305,11 @@ void CudaProgram::runTimed(std::uint32_t repeats) {
 void CudaProgram::submit(std::uint32_t repeats) {
   if (mContext.failed() || repeats == 0) return;
   mContext.makeCurrent();
+  const SubmitPath path = mGraphPlan.next();  // a timed program's plan is disabled: always Direct
   if (mTiming) {
     runTimed(repeats);
     return;
   }
-  const SubmitPath path = mGraphPlan.next();
   if (path == SubmitPath::CaptureThenReplay) {
     // One step captured; the counters and hyperparameters live on the device, so replays advance.
     cudaGraph_t graph = nullptr;
