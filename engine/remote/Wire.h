@@ -1,0 +1,35 @@
+#pragma once
+// Wire: a session's commands, snapshots and dataset as they travel between `serve` and an attached editor
+// (`gui --attach`, remote/RemoteSession.h). Commands are JSON (small, one per request, readable in a log);
+// snapshots and datasets are binary (a frame carries probe grids and weights: megabytes as JSON).
+// Everything a decoder reads is checked (lengths against what is left, counts against the bytes that
+// would hold them) before memory is taken: a bad frame is one line naming the field, never a crash.
+// The formats are versioned by train::COMMAND_PROTOCOL and train::SNAPSHOT_PROTOCOL (the server's
+// /version reply carries both; a client that differs refuses to attach with one line).
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/Result.h"
+#include "data/Dataset.h"
+#include "train/Command.h"
+#include "train/Snapshot.h"
+
+namespace nsb::remote {
+
+// {"type": "SetHyperparams", ...the command's fields...}. Process-local parts (SwitchBackend::context,
+// SetSessionWork) never travel: commandToJson refuses them and commandFromJson refuses their type.
+core::Result<nlohmann::json> commandToJson(const train::Command& command);
+// Bad input naming the field ("command.hyperparams.lr: not a number") for anything malformed.
+core::Result<train::Command> commandFromJson(const nlohmann::json& json);
+
+// Every field of the snapshot, the probes' host results included (a ProbeSet on the device travels as
+// host results: the server reads them back; an attached editor has no shared device).
+std::string encodeSnapshot(const train::Snapshot& snapshot);
+core::Result<std::shared_ptr<const train::Snapshot>> decodeSnapshot(std::string_view bytes);
+
+std::string encodeDataset(const data::Dataset& dataset);
+core::Result<std::shared_ptr<const data::Dataset>> decodeDataset(std::string_view bytes);
+
+}  // namespace nsb::remote
