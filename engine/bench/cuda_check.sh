@@ -7,9 +7,10 @@
 #       of every Linux (OpenBLAS, spdlog, fmt, GLFW, the Vulkan loader, ...), and Fashion-MNIST.
 #   engine/bench/cuda_check.sh run            there, as root, with .gpu carried: rebuilds the CUDA module
 #       with that machine's nvcc for its GPU (the carried one is the fallback), then runs the CUDA op suite,
-#       gradient checks, CPU parity, graph replay and device-error tests, the Vulkan op suite on the NVIDIA
-#       driver where one is found, and bench on mnist-mlp at batch 256 and 4096 (cpu, cuda, vulkan). Each
-#       result goes to $OUT as it comes (summary.txt, the logs, bench.json); about 3 minutes.
+#       gradient checks, CPU parity, graph replay and device-error tests, bench on mnist-mlp at batch 256
+#       and 4096 (cpu, cuda, vulkan), then the Vulkan op suite on the NVIDIA driver where one is found (the
+#       GL dispatch and Vulkan loader packages carried in .gpu/debs are unpacked where the machine lacks
+#       them). Each result goes to $OUT as it comes (summary.txt, the logs, bench.json); about 3 minutes.
 #
 # The device tool's call: carry [".gpu"], command "engine/bench/cuda_check.sh run", timeout_s 420.
 set -uo pipefail
