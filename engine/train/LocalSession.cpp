@@ -45,51 +45,21 @@ LocalSession::~LocalSession() {
   if (mThread.joinable()) mThread.join();
   // No snapshot follows: a sync() waiting on another thread returns Ended, and the members stay until
   // it has left.
-  std::unique_lock lock(mSnapshotMutex);
-  mEnded = true;
-  mApplied.notify_all();
-  mApplied.wait(lock, [&] { return mWaiters == 0; });
+  mMailbox.end();
 }
 
-std::uint64_t LocalSession::submit(Command command) {
-  std::uint64_t sequence;
-  {
-    // Numbered and queued under one lock, so that the queue's order is the numbers' order.
-    std::lock_guard lock(mSnapshotMutex);
-    sequence = ++mSubmitted;
-    mCommands.push({sequence, std::move(command)});
-  }
-  return sequence;
-}
+std::uint64_t LocalSession::submit(Command command) { return mMailbox.submit(std::move(command)); }
 
-std::shared_ptr<const Snapshot> LocalSession::latest() const {
-  std::lock_guard lock(mSnapshotMutex);
-  return mSnapshot;
-}
+std::shared_ptr<const Snapshot> LocalSession::latest() const { return mMailbox.latest(); }
 
-SyncStatus LocalSession::sync(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mSnapshotMutex);
-  const std::uint64_t target = mSubmitted;
-  ++mWaiters;
-  mApplied.wait_for(lock, timeout, [&] { return mSynced >= target || mEnded; });
-  const SyncStatus status = mSynced >= target ? SyncStatus::Synced : mEnded ? SyncStatus::Ended : SyncStatus::TimedOut;
-  // The last waiter to leave lets a destructor that waits for it go on.
-  if (--mWaiters == 0 && mEnded) mApplied.notify_all();
-  return status;
-}
+SyncStatus LocalSession::sync(std::chrono::milliseconds timeout) { return mMailbox.sync(timeout); }
 
 bool LocalSession::awaitApplied(std::uint64_t sequence, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mSnapshotMutex);
-  ++mWaiters;
-  const bool answered = mApplied.wait_for(lock, timeout, [&] {
-    return mSnapshot->appliedSequence >= sequence || mEnded;
-  }) && mSnapshot->appliedSequence >= sequence;
-  if (--mWaiters == 0 && mEnded) mApplied.notify_all();
-  return answered;
+  return mMailbox.awaitApplied(sequence, timeout);
 }
 
 VersionedDataset LocalSession::dataset() const {
-  std::lock_guard lock(mSnapshotMutex);
+  std::lock_guard lock(mDatasetMutex);
   return mDataset;
 }
 
@@ -139,9 +109,12 @@ bool LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
   snapshot->watched = t.watchedStep();
   mTimeline = t.timelineSummary(mTimeline);
   snapshot->timeline = mTimeline;
-  std::lock_guard lock(mSnapshotMutex);
-  mSnapshot = std::move(snapshot);
-  mDataset = std::move(dataset);
+  {
+    // The dataset before the snapshot that names it: a user who sees the new version finds its data.
+    std::lock_guard lock(mDatasetMutex);
+    mDataset = std::move(dataset);
+  }
+  mMailbox.publish(std::move(snapshot));
   return probesCurrent;
 }
 
@@ -303,7 +276,7 @@ void LocalSession::loop() {
     std::uint64_t appliedUpTo = 0;
     // Commands apply between two submits, in order: a Step runs before the commands queued after it.
     while (mPendingSteps == 0) {
-      auto item = mCommands.tryPop();
+      auto item = mMailbox.tryPop();
       if (!item) break;
       appliedUpTo = item->first;
       mOutcomes.push_back(apply(item->first, item->second));
@@ -316,8 +289,7 @@ void LocalSession::loop() {
     // network's shape is unchanged, so that the last probes still fit it. After a Reset or a loaded
     // checkpoint they show the previous weights for that long; the full publish follows in this pass.
     if (appliedUpTo > 0 && mPublishedSpec == mTrainer->config().spec) {
-      publish(stepsPerSecond, false);
-      mApplied.notify_all();  // an awaitApplied() goes on now, not after the probes
+      publish(stepsPerSecond, false);  // an awaitApplied() goes on now, not after the probes
       // On the renderer's device the probes then wait PROBE_HOLD_SECONDS: the device has one queue
       // (lavapipe), and the frame that shows the answer went out behind 20-30 ms of probes.
       if (mTrainer->config().backendOptions.context && mTrainer->deviceProbes()) {
@@ -374,14 +346,9 @@ void LocalSession::loop() {
       publishTimer.reset();
       changed = mProbesHeld || !probesCurrent;  // published again with the probes once the hold ends
     }
-    {
-      // Synced up to the last command applied once its steps have run and what they did is published
-      // (set here, after the publish, so sync() never returns on a snapshot about to be replaced).
-      std::lock_guard lock(mSnapshotMutex);
-      // Not before a device failure's own Pause is applied: a sync() that ends with it reports it.
-      if (mPendingSteps == 0 && !changed && mAppliedSequence >= mFailureSequence) mSynced = mAppliedSequence;
-    }
-    mApplied.notify_all();
+    // Synced up to the last command applied once its steps have run and what they did is published; not
+    // before a device failure's own Pause is applied: a sync() that ends with it reports it.
+    if (mPendingSteps == 0 && !changed && mAppliedSequence >= mFailureSequence) mMailbox.synced(mAppliedSequence);
     // Work between submits (the live landscape): one bounded piece a pass, not while a frame holds
     // training, not on a failed device, not before queued steps.
     bool working = false;
@@ -398,7 +365,7 @@ void LocalSession::loop() {
         const double seconds = std::max(0.0, PROBE_HOLD_SECONDS - mProbeHold.seconds());
         wait = std::min(wait, std::chrono::milliseconds(static_cast<long>(std::ceil(seconds * 1000.0))));
       }
-      if (wait.count() > 0) mCommands.waitFor(wait);
+      if (wait.count() > 0) mMailbox.waitForCommand(wait);
     }
   }
   if (mWork) mWork->release();  // before the trainer and its backend go

@@ -15,10 +15,10 @@
 #include <optional>
 #include <thread>
 
-#include "core/ThreadQueue.h"
 #include "core/Timer.h"
 #include "train/Probes.h"
 #include "train/Session.h"
+#include "train/SessionMailbox.h"
 #include "train/Snapshot.h"
 #include "train/Trainer.h"
 
@@ -61,14 +61,9 @@ class LocalSession final : public Session {
   void stopOnDeviceError();
 
   std::unique_ptr<Trainer> mTrainer;  // touched only by the session thread after start
-  core::ThreadQueue<std::pair<std::uint64_t, Command>> mCommands;
-  mutable std::mutex mSnapshotMutex;
-  std::shared_ptr<const Snapshot> mSnapshot;
-  VersionedDataset mDataset;  // what mSnapshot was made with
-  std::condition_variable mApplied;
-  std::uint64_t mSubmitted = 0, mSynced = 0;  // guarded by mSnapshotMutex
-  bool mEnded = false;                        // guarded by mSnapshotMutex: the destructor has begun
-  std::size_t mWaiters = 0;                   // guarded by mSnapshotMutex: sync() and awaitApplied() calls in progress
+  SessionMailbox mMailbox;
+  mutable std::mutex mDatasetMutex;
+  VersionedDataset mDataset;  // what the latest snapshot was made with (or the next one will be)
   std::atomic<bool> mStop{false};
   bool mRunning = false;
   std::atomic<std::uint64_t> mPendingSteps{0};

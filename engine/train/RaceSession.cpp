@@ -51,42 +51,17 @@ RaceSession::RaceSession(std::unique_ptr<Race> race, std::unique_ptr<Trainer> vi
 RaceSession::~RaceSession() {
   mStop = true;
   if (mThread.joinable()) mThread.join();
-  std::unique_lock lock(mSnapshotMutex);
-  mEnded = true;
-  mApplied.notify_all();
-  mApplied.wait(lock, [&] { return mWaiters == 0; });
+  mMailbox.end();
 }
 
-std::uint64_t RaceSession::submit(Command command) {
-  std::lock_guard lock(mSnapshotMutex);
-  const std::uint64_t sequence = ++mSubmitted;
-  mCommands.push({sequence, std::move(command)});
-  return sequence;
-}
+std::uint64_t RaceSession::submit(Command command) { return mMailbox.submit(std::move(command)); }
 
-std::shared_ptr<const Snapshot> RaceSession::latest() const {
-  std::lock_guard lock(mSnapshotMutex);
-  return mSnapshot;
-}
+std::shared_ptr<const Snapshot> RaceSession::latest() const { return mMailbox.latest(); }
 
-SyncStatus RaceSession::sync(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mSnapshotMutex);
-  const std::uint64_t target = mSubmitted;
-  ++mWaiters;
-  mApplied.wait_for(lock, timeout, [&] { return mSynced >= target || mEnded; });
-  const SyncStatus status = mSynced >= target ? SyncStatus::Synced : mEnded ? SyncStatus::Ended : SyncStatus::TimedOut;
-  if (--mWaiters == 0 && mEnded) mApplied.notify_all();
-  return status;
-}
+SyncStatus RaceSession::sync(std::chrono::milliseconds timeout) { return mMailbox.sync(timeout); }
 
 bool RaceSession::awaitApplied(std::uint64_t sequence, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mSnapshotMutex);
-  ++mWaiters;
-  const bool answered = mApplied.wait_for(lock, timeout, [&] {
-    return mSnapshot->appliedSequence >= sequence || mEnded;
-  }) && mSnapshot->appliedSequence >= sequence;
-  if (--mWaiters == 0 && mEnded) mApplied.notify_all();
-  return answered;
+  return mMailbox.awaitApplied(sequence, timeout);
 }
 
 VersionedDataset RaceSession::dataset() const { return mDataset; }
@@ -166,8 +141,7 @@ void RaceSession::publish(double stepsPerSecond) {
   snapshot->probes = mShownProbes;
   snapshot->datasetVersion = mDataset.version;
   snapshot->race = std::move(state);
-  std::lock_guard lock(mSnapshotMutex);
-  mSnapshot = std::move(snapshot);
+  mMailbox.publish(std::move(snapshot));
 }
 
 Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
@@ -298,7 +272,7 @@ void RaceSession::loop() {
     std::uint64_t appliedUpTo = 0;
     // Commands apply between two submits, in order: a Step runs before the commands queued after it.
     while (mPendingSteps == 0) {
-      auto item = mCommands.tryPop();
+      auto item = mMailbox.tryPop();
       if (!item) break;
       appliedUpTo = item->first;
       mOutcomes.push_back(apply(item->first, item->second));
@@ -349,11 +323,7 @@ void RaceSession::loop() {
       publishTimer.reset();
       changed = mProbesStale && !busy;
     }
-    {
-      std::lock_guard lock(mSnapshotMutex);
-      if (mPendingSteps == 0 && !changed) mSynced = mAppliedSequence;
-    }
-    mApplied.notify_all();
+    if (mPendingSteps == 0 && !changed) mMailbox.synced(mAppliedSequence);
     if (want == 0) {
       auto wait = 20ms;
       if (mRunning && mSpeed > 0.0) {
@@ -361,7 +331,7 @@ void RaceSession::loop() {
         wait = std::min(wait, std::chrono::milliseconds(static_cast<long>(std::ceil(seconds * 1000.0))));
       }
       if (held > held.zero()) wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(held));
-      if (wait.count() > 0) mCommands.waitFor(wait);
+      if (wait.count() > 0) mMailbox.waitForCommand(wait);
     }
   }
 }

@@ -13,11 +13,11 @@
 #include <mutex>
 #include <thread>
 
-#include "core/ThreadQueue.h"
 #include "core/Timer.h"
 #include "train/Probes.h"
 #include "train/Race.h"
 #include "train/Session.h"
+#include "train/SessionMailbox.h"
 
 namespace nsb::train {
 
@@ -57,14 +57,8 @@ class RaceSession final : public Session {
   std::optional<std::size_t> mMinus;
   std::vector<Event> mEvents;
 
-  core::ThreadQueue<std::pair<std::uint64_t, Command>> mCommands;
-  mutable std::mutex mSnapshotMutex;
-  std::shared_ptr<const Snapshot> mSnapshot;
+  SessionMailbox mMailbox;
   const VersionedDataset mDataset;
-  std::condition_variable mApplied;
-  std::uint64_t mSubmitted = 0, mSynced = 0;  // guarded by mSnapshotMutex
-  bool mEnded = false;                        // guarded by mSnapshotMutex
-  std::size_t mWaiters = 0;                   // guarded by mSnapshotMutex
   std::atomic<bool> mStop{false};
   bool mRunning = false;
   bool mDeviceFailed = false;
