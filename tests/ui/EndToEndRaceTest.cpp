@@ -42,14 +42,16 @@ struct RaceEditor {
     driver = std::make_unique<EditorDriver>(*app);
   }
   const train::RaceState& race() const { return *app->session().latest()->race; }
-  // The replicas' rows in the Race tab from top to bottom, by their label ("2 adam:0.01").
+  // The replicas' rows in the Race tab from top to bottom, by their label ("2 adam:0.01": the number is
+  // the replica's id plus one, as its colour is).
   std::vector<std::string> rowsShown() const {
     std::vector<std::pair<float, std::string>> rows;
     const auto panel = app->editor().widgetRect("panel-race");
     if (!panel) return {};
     const auto& r = race();
     for (std::size_t i = 0; i < r.replicas.size(); ++i) {
-      const std::string label = std::to_string(i + 1) + " " + train::replicaLabel(r.replicas[i].hyperparams);
+      const std::string label =
+          std::to_string(r.replicas[i].id + 1) + " " + train::replicaLabel(r.replicas[i].hyperparams);
       for (const auto& line : driver->screen()) {
         if (line.text.find(label) != std::string::npos && line.rect.min.y >= panel->min.y &&
             line.rect.max.y <= panel->max.y) {
@@ -94,7 +96,8 @@ void raceInTheEditor(const std::string& backend) {
   const auto order = rankReplicas(e.race());
   std::vector<std::string> expected;
   for (std::size_t i : order) {
-    expected.push_back(std::to_string(i + 1) + " " + train::replicaLabel(e.race().replicas[i].hyperparams));
+    const auto& r = e.race().replicas[i];
+    expected.push_back(std::to_string(r.id + 1) + " " + train::replicaLabel(r.hyperparams));
   }
   EXPECT_EQ(e.rowsShown(), expected) << d.screenText();
   for (std::size_t k = 1; k < order.size(); ++k) {
@@ -109,6 +112,9 @@ void raceInTheEditor(const std::string& backend) {
   d.frames(2);
   EXPECT_EQ(e.rowsShown().size(), 2u) << d.screenText();
   EXPECT_FALSE(d.shows("adam:0.01")) << d.screenText();
+  // The rmsprop replica keeps its number: a teacher who said "watch 3" still finds 3.
+  EXPECT_TRUE(d.shows("3 rmsprop:0.005")) << d.screenText();
+  EXPECT_FALSE(d.shows("2 rmsprop:0.005")) << d.screenText();
 
   // The Viewport's picker: the second replica (rmsprop) in the views and Details.
   ASSERT_TRUE(d.click("show-replica", 2));

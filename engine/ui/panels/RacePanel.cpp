@@ -32,8 +32,9 @@ void swatch(ImU32 colour) {
   ImGui::Dummy(ImVec2(h - 2, h));
 }
 
-std::string replicaText(std::size_t index, const train::ReplicaState& r) {
-  return std::to_string(index + 1) + " " + train::replicaLabel(r.hyperparams);
+// Numbered by the replica's id, as its colour is: removing replica 2 leaves 1 and 3, not a new 2.
+std::string replicaText(const train::ReplicaState& r) {
+  return std::to_string(r.id + 1) + " " + train::replicaLabel(r.hyperparams);
 }
 
 }  // namespace
@@ -45,10 +46,10 @@ void Editor::drawReplicaPicker(const train::Snapshot& snapshot) {
   swatch(replicaColour(race.replicas[race.shown].id));
   ImGui::SameLine();
   ImGui::SetNextItemWidth(160.0f * mScale);
-  if (ImGui::BeginCombo("##show-replica", replicaText(race.shown, race.replicas[race.shown]).c_str())) {
+  if (ImGui::BeginCombo("##show-replica", replicaText(race.replicas[race.shown]).c_str())) {
     for (std::size_t i = 0; i < race.replicas.size(); ++i) {
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(replicaColour(race.replicas[i].id)));
-      const std::string label = replicaText(i, race.replicas[i]) + "##show-" + std::to_string(i);
+      const std::string label = replicaText(race.replicas[i]) + "##show-" + std::to_string(i);
       if (ImGui::Selectable(label.c_str(), i == race.shown)) {
         send(train::ShowReplica{i, race.minus && *race.minus != i ? race.minus : std::nullopt});
       }
@@ -63,16 +64,15 @@ void Editor::drawReplicaPicker(const train::Snapshot& snapshot) {
   ImGui::TextUnformatted("minus");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(160.0f * mScale);
-  const std::string minusText = race.minus && *race.minus < race.replicas.size()
-                                    ? replicaText(*race.minus, race.replicas[*race.minus])
-                                    : std::string("none");
+  const std::string minusText =
+      race.minus && *race.minus < race.replicas.size() ? replicaText(race.replicas[*race.minus]) : std::string("none");
   if (ImGui::BeginCombo("##minus-replica", minusText.c_str())) {
     if (ImGui::Selectable("none##minus", !race.minus)) send(train::ShowReplica{race.shown, std::nullopt});
     rememberWidget("minus-replica-none");
     for (std::size_t i = 0; i < race.replicas.size(); ++i) {
       if (i == race.shown) continue;
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(replicaColour(race.replicas[i].id)));
-      const std::string label = replicaText(i, race.replicas[i]) + "##minus-" + std::to_string(i);
+      const std::string label = replicaText(race.replicas[i]) + "##minus-" + std::to_string(i);
       if (ImGui::Selectable(label.c_str(), race.minus == i)) send(train::ShowReplica{race.shown, i});
       ImGui::PopStyleColor();
       rememberWidget("minus-replica-" + std::to_string(i + 1));
@@ -167,7 +167,7 @@ void Editor::drawRace(const train::Snapshot& snapshot) {
       ImGui::TableNextColumn();
       swatch(replicaColour(r.id));
       ImGui::SameLine();
-      ImGui::TextUnformatted(replicaText(i, r).c_str());
+      ImGui::TextUnformatted(replicaText(r).c_str());
       rememberWidget("race-row-" + std::to_string(rank + 1));
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r.divergedAt ? "diverged" : number(last ? last->trainLoss : r.lastLoss).c_str());
@@ -190,8 +190,8 @@ void Editor::drawRace(const train::Snapshot& snapshot) {
   double last = static_cast<double>(snapshot.step);
   for (std::size_t i = 0; i < race.replicas.size(); ++i) {
     const train::ReplicaState& r = race.replicas[i];
-    PlotSeries loss{std::to_string(i + 1), replicaColour(r.id), {}};
-    PlotSeries score{std::to_string(i + 1), replicaColour(r.id), {}};
+    PlotSeries loss{std::to_string(r.id + 1), replicaColour(r.id), {}};
+    PlotSeries score{std::to_string(r.id + 1), replicaColour(r.id), {}};
     for (const auto& p : r.history) {
       const double x = static_cast<double>(p.step);
       loss.points.emplace_back(x, std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss);
