@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,8 @@ namespace nsb::remote {
 struct ClientOptions {
   std::string token;   // sent as "Authorization: Bearer" on every request; empty: none
   std::string caFile;  // https: the PEM certificate(s) to trust; empty: the system's
+  // A request that receives nothing this long fails (a stream's keep-alives come every second).
+  std::chrono::seconds readTimeout{60};  // a download waits for the session's checkpoint
 };
 
 class Client {
@@ -44,6 +47,13 @@ class Client {
   // is not zero, that time has passed (a runtime error; the server's keep-alives let it be noticed).
   core::Status stream(const std::string& path, const std::function<bool(const nlohmann::json&)>& onFrame,
                       std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+  // Reads a binary frame stream (each frame a 4-byte little-endian length, then that many bytes; a zero
+  // length is a keep-alive, passed on as an empty frame), calling onFrame with each until it returns
+  // false (Ok then), or the stream ends or breaks, or a frame is over maxFrame bytes (runtime errors).
+  core::Status frames(const std::string& path, const std::function<bool(std::string_view)>& onFrame,
+                      std::size_t maxFrame);
+  // Any thread: ends the request in flight (it returns an error); the client can be used again.
+  void cancel();
 
  private:
   Client(std::string url, std::unique_ptr<httplib::Client> http);
