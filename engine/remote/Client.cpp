@@ -162,58 +162,6 @@ core::Status Client::stream(const std::string& path, const std::function<bool(co
   return core::runtimeError(mUrl + ": GET " + path + ": the stream ended");
 }
 
-core::Status Client::frames(const std::string& path, const std::function<bool(std::string_view)>& onFrame,
-                            std::size_t maxFrame) {
-  std::string pending;  // bytes of a frame not yet complete
-  bool stopped = false, oversized = false;
-  int status = 0;
-  std::string errorBody;
-  auto result = mHttp->Get(
-      path,
-      [&](const httplib::Response& response) {
-        status = response.status;
-        return true;
-      },
-      [&](const char* data, std::size_t length) {
-        if (status >= 400) {
-          errorBody.append(data, std::min<std::size_t>(length, 4096));
-          return true;
-        }
-        pending.append(data, length);
-        std::size_t at = 0;
-        while (pending.size() - at >= 4) {
-          const auto* b = reinterpret_cast<const unsigned char*>(pending.data() + at);
-          const std::size_t size = b[0] | (b[1] << 8) | (b[2] << 16) | (std::size_t{b[3]} << 24);
-          if (size > maxFrame) {
-            oversized = true;
-            return false;
-          }
-          if (pending.size() - at - 4 < size) break;
-          if (!onFrame(std::string_view(pending).substr(at + 4, size))) {
-            stopped = true;
-            return false;
-          }
-          at += 4 + size;
-        }
-        pending.erase(0, at);
-        return true;
-      });
-  if (stopped) return core::Ok{};
-  if (oversized) {
-    return core::runtimeError(mUrl + ": GET " + path + ": a frame over " + std::to_string(maxFrame) + " bytes");
-  }
-  if (status >= 400) {
-    const json body = json::parse(errorBody, nullptr, false);
-    std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
-                              ? body["error"].get<std::string>()
-                              : "HTTP " + std::to_string(status);
-    message = "server: " + message + " (HTTP " + std::to_string(status) + ")";
-    return status < 500 ? core::Status(core::badInput(message)) : core::Status(core::runtimeError(message));
-  }
-  if (!result) return core::runtimeError(mUrl + ": GET " + path + ": " + httplib::to_string(result.error()));
-  return core::runtimeError(mUrl + ": GET " + path + ": the stream ended");
-}
-
 void Client::cancel() { mHttp->stop(); }
 
 }  // namespace nsb::remote

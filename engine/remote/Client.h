@@ -47,11 +47,6 @@ class Client {
   // is not zero, that time has passed (a runtime error; the server's keep-alives let it be noticed).
   core::Status stream(const std::string& path, const std::function<bool(const nlohmann::json&)>& onFrame,
                       std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
-  // Reads a binary frame stream (each frame a 4-byte little-endian length, then that many bytes; a zero
-  // length is a keep-alive, passed on as an empty frame), calling onFrame with each until it returns
-  // false (Ok then), or the stream ends or breaks, or a frame is over maxFrame bytes (runtime errors).
-  core::Status frames(const std::string& path, const std::function<bool(std::string_view)>& onFrame,
-                      std::size_t maxFrame);
   // Any thread: ends the request in flight (it returns an error); the client can be used again.
   void cancel();
 

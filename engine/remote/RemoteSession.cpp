@@ -14,8 +14,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// A frame larger than this is not a snapshot (the largest, mnist-cnn's with every probe, is a few MB).
-constexpr std::size_t MAX_FRAME = std::size_t{256} << 20;
 // The stream sends a keep-alive every second: nothing for this long is a connection gone.
 constexpr std::chrono::seconds STREAM_SILENCE{4};
 // The commands route answers once the session has the command queued.
