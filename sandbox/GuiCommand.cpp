@@ -13,6 +13,7 @@
 #include "TrainOptions.h"
 #include "core/Format.h"
 #include "lesson/Lesson.h"
+#include "remote/Access.h"
 #include "remote/RemoteSession.h"
 #include "train/Preset.h"
 #include "ui/App.h"
@@ -46,8 +47,9 @@ struct GuiOptions {
 // The editor's options for a server's job (--attach), or bad input naming the flag.
 core::Result<ui::AppOptions> attachedOptions(const GuiOptions& o) {
   if (o.train.preset || o.train.race || !o.lesson.empty()) {
-    return core::badInput("--attach: the editor shows the server's job; --preset, --race and --lesson are for one "
-                          "trained here");
+    return core::badInput(
+        "--attach: the editor shows the server's job; --preset, --race and --lesson are for one "
+        "trained here");
   }
   auto client = clientOptions(o.tokenFile, o.tlsCa);
   if (!client) return client.error();
@@ -235,9 +237,9 @@ Action addGuiCommand(CLI::App& app, bool defaultCommand) {
                        "Show a server's job (`serve`'s URL, http(s)://HOST:PORT) instead of training here: every "
                        "control steers it, the job trains on when the editor closes");
     target->add_option("--job", options->job, "With --attach: the job to show (default: the server's only job)");
-    target->add_option(
-        "--token-file", options->tokenFile,
-        std::string("With --attach: a file holding the server's owner token (else $") + remote::TOKEN_ENVIRONMENT + ")");
+    target->add_option("--token-file", options->tokenFile,
+                       std::string("With --attach: a file holding the server's owner token (else $") +
+                           remote::TOKEN_ENVIRONMENT + ")");
     target->add_option("--tls-ca", options->tlsCa, "With --attach to https: the PEM certificate to trust");
     target->add_option("--ui-scale", options->uiScale,
                        "UI scale, 0.75 to 3 (window default: the one last chosen in View > UI scale; headless: 1)");

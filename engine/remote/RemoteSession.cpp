@@ -1,6 +1,8 @@
 #include "remote/RemoteSession.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
 #include <type_traits>
 #include <variant>
 
@@ -214,8 +216,7 @@ void RemoteSession::readLoop() {
       if (mStop) return;
     }
     const std::uint64_t before = connections();
-    core::Status ended = mStream.frames(
-        path, [this](std::string_view bytes) { return receive(bytes); }, MAX_FRAME);
+    core::Status ended = mStream.frames(path, [this](std::string_view bytes) { return receive(bytes); });
     std::unique_lock lock(mMutex);
     if (mStop) return;
     const std::string why = ended ? mUrl + ": the frames stopped" : ended.message();
@@ -255,8 +256,10 @@ bool RemoteSession::receive(std::string_view bytes) {
   }
   // The data first: a view must never draw a network against data of another shape.
   std::shared_ptr<const data::Dataset> fetched;
+  std::uint64_t fetchedVersion = version;
   if (version != have) {
-    auto bytesOf = mData.download("/jobs/" + mJob + "/dataset");
+    std::map<std::string, std::string> headers;
+    auto bytesOf = mData.download("/jobs/" + mJob + "/dataset", &headers);
     auto dataset =
         bytesOf ? decodeDataset(bytesOf.value()) : core::Result<std::shared_ptr<const data::Dataset>>(bytesOf.error());
     if (!dataset) {
@@ -264,6 +267,10 @@ bool RemoteSession::receive(std::string_view bytes) {
       return false;  // the stream starts again, and so does the fetch
     }
     fetched = std::move(dataset.value());
+    // The version the bytes are (the data may have changed since the frame was made).
+    if (const auto it = headers.find("X-NSB-Dataset-Version"); it != headers.end()) {
+      fetchedVersion = std::strtoull(it->second.c_str(), nullptr, 10);
+    }
   }
   std::vector<train::Command> replay;
   {
@@ -271,7 +278,7 @@ bool RemoteSession::receive(std::string_view bytes) {
     if (mStop) return false;
     if (fetched) {
       mDataset = {train::nextDatasetVersion(), std::move(fetched)};
-      mServerDatasetVersion = version;
+      mServerDatasetVersion = fetchedVersion;
     }
     if (!mConnected) {
       // A new connection: the server (perhaps a new process) gets the views' requests again.

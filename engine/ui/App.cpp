@@ -35,9 +35,9 @@
 #include "train/RaceSession.h"
 #include "train/RaceSpec.h"
 #include "ui/Editor.h"
-#include "ui/panels/PanelSupport.h"
 #include "ui/Settings.h"
 #include "ui/Theme.h"
+#include "ui/panels/PanelSupport.h"
 
 namespace nsb::ui {
 
@@ -386,7 +386,8 @@ core::Status App::openDataset(const data::DatasetRequest& request) {
 
 core::Status App::start(const train::Preset& p) {
   // A session from elsewhere (a server's job) is not this editor's to replace.
-  if (mOptions.session) return core::badInput("the editor shows a session it did not start: open this in an editor of its own");
+  if (mOptions.session)
+    return core::badInput("the editor shows a session it did not start: open this in an editor of its own");
   auto dataset = data::loadDataset(p.dataset);
   if (!dataset) return dataset.error();
   auto shared = std::make_shared<const data::Dataset>(std::move(dataset.value()));
