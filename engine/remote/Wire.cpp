@@ -196,7 +196,9 @@ class Fields {
   template <typename T>
   requires std::is_unsigned_v<T> core::Status unsignedInteger(const char* key, T& out) {
     const json& v = at(key);
-    if (!v.is_number_unsigned()) return bad(key, v.is_null() ? "missing" : "not a non-negative integer");
+    if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<std::int64_t>() < 0)) {
+      return bad(key, v.is_null() ? "missing" : "not a non-negative integer");
+    }
     const auto raw = v.get<std::uint64_t>();
     if (raw > std::numeric_limits<T>::max()) return bad(key, "out of range");
     out = static_cast<T>(raw);
