@@ -134,7 +134,13 @@ std::uint64_t RemoteSession::submit(train::Command command) {
     if (std::holds_alternative<train::WatchParameter>(command)) mWatch = command;
     local = mNextLocal++;
     mSent.push_back(Sent{.local = local});
-    mOutbox.emplace_back(local, std::move(command));
+    if (std::holds_alternative<train::SetSessionWork>(command)) {
+      // Work beside the training (the live landscape) needs the trainer: it is on the server's machine.
+      refuseLocked(local, "an attached editor has no landscape: it is computed beside the training, on the server");
+      publishLocked();
+    } else {
+      mOutbox.emplace_back(local, std::move(command));
+    }
   }
   mChanged.notify_all();
   return local;
