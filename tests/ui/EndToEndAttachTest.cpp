@@ -88,6 +88,14 @@ TEST(EndToEndAttach, EditsPauseAndPlayReachTheServerAndTheEditorReconnectsAfterA
       << "the step counter did not move after the reconnection:\n"
       << d.screenText();
   EXPECT_TRUE(d.editor().playing());
+  // The views' probes were asked of the new server process again: the heatmaps are of the weights now.
+  EXPECT_TRUE(d.framesUntil(
+      [&] {
+        const auto p = d.latest()->probes;
+        return p && !p->probes.empty() && p->step > resumed;
+      },
+      MOST_FRAMES))
+      << "no probes from the server started again";
 }
 
 }  // namespace
