@@ -225,7 +225,8 @@ void RemoteSession::readLoop() {
     core::Status ended = mStream.frames(path, [this](std::string_view bytes) { return receive(bytes); });
     std::unique_lock lock(mMutex);
     if (mStop) return;
-    const std::string why = ended ? mUrl + ": the frames stopped" : ended.message();
+    const std::string why = !ended ? ended.message() : !mDropped.empty() ? mDropped : mUrl + ": the frames stopped";
+    mDropped.clear();
     if (mConnections == 0 && !mFirstFailure) {
       // attach() is waiting: the first failure is its answer.
       mFirstFailure = ended ? core::runtimeError(why) : ended.error();
@@ -269,7 +270,8 @@ bool RemoteSession::receive(std::string_view bytes) {
     auto dataset =
         bytesOf ? decodeDataset(bytesOf.value()) : core::Result<std::shared_ptr<const data::Dataset>>(bytesOf.error());
     if (!dataset) {
-      core::log().warn("{}: job {}: the dataset: {}", mUrl, mJob, dataset.message());
+      std::lock_guard lock(mMutex);
+      mDropped = "job " + mJob + "'s dataset: " + dataset.message();
       return false;  // the stream starts again, and so does the fetch
     }
     fetched = std::move(dataset.value());

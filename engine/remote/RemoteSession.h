@@ -95,6 +95,7 @@ class RemoteSession final : public train::Session {
   bool mConnected = false;
   std::uint64_t mConnections = 0;
   std::string mProblem;
+  std::string mDropped;                      // why receive() ended a stream
   std::optional<core::Error> mFirstFailure;  // attach(): the first connection's failure
   std::thread mSender, mReader;
 };
