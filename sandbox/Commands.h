@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/Result.h"
+#include "remote/Client.h"
 
 namespace nsb::sandbox {
 
@@ -27,6 +28,8 @@ Action addLessonsCommand(CLI::App& app);
 Action addServeCommand(CLI::App& app);
 // `remote ...`: the client of `serve`.
 Action addRemoteCommand(CLI::App& app);
+// A client's options from --token-file (else $NEURAL_SANDBOX_TOKEN) and --tls-ca: `remote`'s and `gui --attach`'s.
+core::Result<remote::ClientOptions> clientOptions(const std::string& tokenFile, const std::string& tlsCa);
 // The editor: `gui`, and with defaultCommand its flags on `app` too, for running without a subcommand.
 Action addGuiCommand(CLI::App& app, bool defaultCommand);
 

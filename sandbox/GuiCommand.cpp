@@ -1,7 +1,8 @@
 // `neural-sandbox gui` (also what runs without a subcommand): the editor in a window, or with
 // --headless offscreen for --frames N frames, writing --screenshot FILE.png, --record DIR (a PNG per
 // frame) or --video FILE.mp4|.gif (through ffmpeg). With no display it says so in one line, points to
-// --headless and exits 1.
+// --headless and exits 1. With --attach URL the editor shows a server's job (remote/RemoteSession.h)
+// instead of training here.
 #include <malloc.h>
 
 #include <cstdio>
@@ -12,6 +13,8 @@
 #include "TrainOptions.h"
 #include "core/Format.h"
 #include "lesson/Lesson.h"
+#include "remote/Access.h"
+#include "remote/RemoteSession.h"
 #include "train/Preset.h"
 #include "ui/App.h"
 #include "ui/Recorder.h"
@@ -37,7 +40,24 @@ struct GuiOptions {
   std::string video;   // .mp4 or .gif
   std::optional<double> fps;
   std::string lesson;  // a lesson's name or file
+  std::string attach;  // a server's URL: its job instead of a session here
+  std::string job, tokenFile, tlsCa;
 };
+
+// The editor's options for a server's job (--attach), or bad input naming the flag.
+core::Result<ui::AppOptions> attachedOptions(const GuiOptions& o) {
+  if (o.train.preset || o.train.race || !o.lesson.empty()) {
+    return core::badInput(
+        "--attach: the editor shows the server's job; --preset, --race and --lesson are for one "
+        "trained here");
+  }
+  auto client = clientOptions(o.tokenFile, o.tlsCa);
+  if (!client) return client.error();
+  auto session = remote::RemoteSession::attach({.url = o.attach, .job = o.job, .client = client.value()});
+  if (!session) return session.error();
+  const std::string preset = session.value()->presetName();
+  return ui::sessionOptions(std::move(session.value()), preset);
+}
 
 bool haveDisplay() {
   const char* x11 = std::getenv("DISPLAY");
@@ -85,30 +105,40 @@ int runGui(const GuiOptions& o) {
     }
     recorder = std::move(opened.value());
   }
-  // A lesson starts from its preset unless --preset names another.
-  std::optional<lesson::Lesson> opened;
-  TrainOptions trainOptions = o.train;
-  if (!o.lesson.empty()) {
-    auto loaded = lesson::Lesson::load(o.lesson);
-    if (!loaded) return fail(loaded.error());
-    opened = std::move(loaded.value());
-    if (!trainOptions.preset) trainOptions.preset = opened->preset;
+  if (o.attach.empty() && (!o.job.empty() || !o.tokenFile.empty() || !o.tlsCa.empty())) {
+    std::fprintf(stderr, "neural-sandbox: --job, --token-file and --tls-ca go with --attach URL\n");
+    return 2;
   }
-  auto training = buildTraining(trainOptions);
-  if (!training) return fail(training.error());
   ui::AppOptions options;
-  options.config = training.value().config;
-  options.dataset = training.value().dataset;
-  options.presetName = training.value().presetName;
-  options.featureList = training.value().featureList;
-  options.lesson = std::move(opened);
-  options.race = training.value().race;
-  if (o.train.noise) {
-    options.noise = *o.train.noise;
-  } else if (auto preset = train::Preset::load(training.value().presetSource)) {
-    options.noise = preset.value().dataset.synthetic.noise;
+  if (!o.attach.empty()) {
+    auto attached = attachedOptions(o);
+    if (!attached) return fail(attached.error());
+    options = std::move(attached.value());
+  } else {
+    // A lesson starts from its preset unless --preset names another.
+    std::optional<lesson::Lesson> opened;
+    TrainOptions trainOptions = o.train;
+    if (!o.lesson.empty()) {
+      auto loaded = lesson::Lesson::load(o.lesson);
+      if (!loaded) return fail(loaded.error());
+      opened = std::move(loaded.value());
+      if (!trainOptions.preset) trainOptions.preset = opened->preset;
+    }
+    auto training = buildTraining(trainOptions);
+    if (!training) return fail(training.error());
+    options.config = training.value().config;
+    options.dataset = training.value().dataset;
+    options.presetName = training.value().presetName;
+    options.featureList = training.value().featureList;
+    options.lesson = std::move(opened);
+    options.race = training.value().race;
+    if (o.train.noise) {
+      options.noise = *o.train.noise;
+    } else if (auto preset = train::Preset::load(training.value().presetSource)) {
+      options.noise = preset.value().dataset.synthetic.noise;
+    }
+    if (auto preset = train::Preset::load(training.value().presetSource)) options.surface = preset.value().surface;
   }
-  if (auto preset = train::Preset::load(training.value().presetSource)) options.surface = preset.value().surface;
   options.headless = o.headless;
   options.width = o.width;
   options.height = o.height;
@@ -203,6 +233,14 @@ Action addGuiCommand(CLI::App& app, bool defaultCommand) {
     target->add_option("--race", options->train.race,
                        "Race replicas of the network in lockstep, e.g. \"sgd:0.1,adam:0.01:beta1=0.8\" (as train "
                        "--race; a preset's \"race\" opens one too): the Race tab ranks them, the Viewport shows one");
+    target->add_option("--attach", options->attach,
+                       "Show a server's job (`serve`'s URL, http(s)://HOST:PORT) instead of training here: every "
+                       "control steers it, the job trains on when the editor closes");
+    target->add_option("--job", options->job, "With --attach: the job to show (default: the server's only job)");
+    target->add_option("--token-file", options->tokenFile,
+                       std::string("With --attach: a file holding the server's owner token (else $") +
+                           remote::TOKEN_ENVIRONMENT + ")");
+    target->add_option("--tls-ca", options->tlsCa, "With --attach to https: the PEM certificate to trust");
     target->add_option("--ui-scale", options->uiScale,
                        "UI scale, 0.75 to 3 (window default: the one last chosen in View > UI scale; headless: 1)");
   }

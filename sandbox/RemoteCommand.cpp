@@ -156,17 +156,9 @@ int finish(const RemoteOptions& o, const core::Result<json>& reply, const std::f
 }
 
 core::Result<remote::Client> connect(const RemoteOptions& o) {
-  remote::ClientOptions options{.caFile = o.tlsCa};
-  if (!o.tokenFile.empty()) {
-    auto token = remote::readTokenFile(o.tokenFile, "--token-file");
-    if (!token) return token.error();
-    options.token = token.value();
-  } else if (const char* env = std::getenv(remote::TOKEN_ENVIRONMENT); env && *env) {
-    auto token = remote::parseToken(env, std::string("$") + remote::TOKEN_ENVIRONMENT);
-    if (!token) return token.error();
-    options.token = token.value();
-  }
-  return remote::Client::connect(o.server, options);
+  auto options = clientOptions(o.tokenFile, o.tlsCa);
+  if (!options) return options.error();
+  return remote::Client::connect(o.server, options.value());
 }
 
 // The parts of an upload from the files given: one CSV, or IDX files named as MNIST's are (train or
@@ -197,6 +189,20 @@ core::Status checkJob(const std::string& id) {
 }
 
 }  // namespace
+
+core::Result<remote::ClientOptions> clientOptions(const std::string& tokenFile, const std::string& tlsCa) {
+  remote::ClientOptions options{.caFile = tlsCa};
+  if (!tokenFile.empty()) {
+    auto token = remote::readTokenFile(tokenFile, "--token-file");
+    if (!token) return token.error();
+    options.token = token.value();
+  } else if (const char* env = std::getenv(remote::TOKEN_ENVIRONMENT); env && *env) {
+    auto token = remote::parseToken(env, std::string("$") + remote::TOKEN_ENVIRONMENT);
+    if (!token) return token.error();
+    options.token = token.value();
+  }
+  return options;
+}
 
 Action addRemoteCommand(CLI::App& app) {
   auto* remoteCmd = app.add_subcommand("remote", "Train on a server started with `serve`");

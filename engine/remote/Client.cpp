@@ -2,12 +2,14 @@
 
 #include <httplib.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 
 #include "remote/Access.h"
 #include "remote/Server.h"
+#include "remote/Wire.h"
 
 namespace nsb::remote {
 
@@ -51,7 +53,7 @@ core::Result<Client> Client::connect(const std::string& url, const ClientOptions
     if (!options.caFile.empty()) http->set_ca_cert_path(options.caFile);
   }
   http->set_connection_timeout(5);
-  http->set_read_timeout(60);  // a download waits for the session's checkpoint
+  http->set_read_timeout(options.readTimeout.count());
   return Client(url, std::move(http));
 }
 
@@ -102,12 +104,37 @@ core::Result<json> Client::upload(const std::vector<std::pair<std::string, std::
   return answer(mUrl, mHttp->Post("/datasets", {}, {}, items), "POST /datasets");
 }
 
-core::Result<std::string> Client::download(const std::string& path) {
+core::Result<std::string> Client::download(const std::string& path, std::map<std::string, std::string>* headers) {
   auto result = mHttp->Get(path);
-  if (result && result->status == 200) return std::move(result->body);
+  if (result && result->status == 200) {
+    if (headers) {
+      headers->clear();
+      for (const auto& [name, value] : result->headers) headers->emplace(name, value);
+    }
+    return std::move(result->body);
+  }
   auto error = answer(mUrl, result, "GET " + path);
   return error ? core::runtimeError(mUrl + ": GET " + path + ": no data") : error.error();
 }
+
+namespace {
+
+// A stream's end: the server's error line for a 4xx/5xx (its body collected in `errorBody`), else why it ended.
+core::Status streamEnd(const std::string& url, const std::string& path, int status, const std::string& errorBody,
+                       const httplib::Result& result) {
+  if (status >= 400) {
+    const json body = json::parse(errorBody, nullptr, false);
+    std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
+                              ? body["error"].get<std::string>()
+                              : "HTTP " + std::to_string(status);
+    message = "server: " + message + " (HTTP " + std::to_string(status) + ")";
+    return status < 500 ? core::Status(core::badInput(message)) : core::Status(core::runtimeError(message));
+  }
+  if (!result) return core::runtimeError(url + ": GET " + path + ": " + httplib::to_string(result.error()));
+  return core::runtimeError(url + ": GET " + path + ": the stream ended");
+}
+
+}  // namespace
 
 core::Status Client::stream(const std::string& path, const std::function<bool(const json&)>& onFrame,
                             std::chrono::milliseconds timeout) {
@@ -150,16 +177,59 @@ core::Status Client::stream(const std::string& path, const std::function<bool(co
   if (timedOut) {
     return core::runtimeError(mUrl + ": GET " + path + ": no end after " + std::to_string(timeout.count()) + " ms");
   }
-  if (status >= 400) {
-    const json body = json::parse(errorBody, nullptr, false);
-    std::string message = body.is_object() && body.contains("error") && body["error"].is_string()
-                              ? body["error"].get<std::string>()
-                              : "HTTP " + std::to_string(status);
-    message = "server: " + message + " (HTTP " + std::to_string(status) + ")";
-    return status < 500 ? core::Status(core::badInput(message)) : core::Status(core::runtimeError(message));
-  }
-  if (!result) return core::runtimeError(mUrl + ": GET " + path + ": " + httplib::to_string(result.error()));
-  return core::runtimeError(mUrl + ": GET " + path + ": the stream ended");
+  return streamEnd(mUrl, path, status, errorBody, result);
 }
+
+core::Status Client::frames(const std::string& path, const std::function<bool(std::string_view)>& onFrame,
+                            std::chrono::milliseconds timeout) {
+  std::string pending;  // bytes of a frame not yet complete
+  bool stopped = false, timedOut = false, tooLong = false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  std::string errorBody;
+  auto result = mHttp->Get(
+      path,
+      [&](const httplib::Response& response) {
+        status = response.status;
+        return true;
+      },
+      [&](const char* data, std::size_t length) {
+        if (status >= 400) {
+          errorBody.append(data, std::min<std::size_t>(length, 4096));
+          return true;
+        }
+        if (timeout.count() > 0 && std::chrono::steady_clock::now() > deadline) {
+          timedOut = true;
+          return false;
+        }
+        pending.append(data, length);
+        std::size_t at = 0;
+        while (pending.size() - at >= 4) {
+          std::uint32_t size = 0;
+          std::memcpy(&size, pending.data() + at, 4);  // little-endian, as the hosts this runs on
+          if (size > MAX_FRAME_BYTES) {
+            tooLong = true;
+            return false;
+          }
+          if (pending.size() - at - 4 < size) break;
+          if (!onFrame(std::string_view(pending).substr(at + 4, size))) {
+            stopped = true;
+            return false;
+          }
+          at += 4 + std::size_t{size};
+        }
+        pending.erase(0, at);
+        return true;
+      });
+  if (stopped) return core::Ok{};
+  if (timedOut) {
+    return core::runtimeError(mUrl + ": GET " + path + ": no end after " + std::to_string(timeout.count()) + " ms");
+  }
+  if (tooLong)
+    return core::runtimeError(mUrl + ": GET " + path + ": a frame over " + std::to_string(MAX_FRAME_BYTES) + " bytes");
+  return streamEnd(mUrl, path, status, errorBody, result);
+}
+
+void Client::cancel() { mHttp->stop(); }
 
 }  // namespace nsb::remote

@@ -198,10 +198,10 @@ json JobSpec::toJson() const {
   return j;
 }
 
-core::Result<json> parseRequestJson(std::string_view body) {
-  if (body.size() > MAX_REQUEST_BYTES) {
+core::Result<json> parseRequestJson(std::string_view body, std::size_t maxBytes) {
+  if (body.size() > maxBytes) {
     return core::badInput("request: the body has " + std::to_string(body.size()) + " bytes, at most " +
-                          std::to_string(MAX_REQUEST_BYTES));
+                          std::to_string(maxBytes));
   }
   // The depth is checked while parsing, so that a deep body is refused before it is built.
   bool tooDeep = false;

@@ -36,9 +36,9 @@ struct JobSpec {
   nlohmann::json toJson() const;
 };
 
-// The body as JSON: at most MAX_REQUEST_BYTES, nesting at most MAX_JSON_DEPTH, one value. Errors read
-// "request: what is wrong".
-core::Result<nlohmann::json> parseRequestJson(std::string_view body);
+// The body as JSON: at most `maxBytes` (MAX_REQUEST_BYTES but for an editor's commands), nesting at
+// most MAX_JSON_DEPTH, one value. Errors read "request: what is wrong".
+core::Result<nlohmann::json> parseRequestJson(std::string_view body, std::size_t maxBytes = MAX_REQUEST_BYTES);
 
 // A job request (an object); errors name the field: "lr: must be a number".
 core::Result<JobSpec> parseJobSpec(const nlohmann::json& request);

@@ -19,6 +19,8 @@
 #include "core/Log.h"
 #include "nn/Checkpoint.h"
 #include "remote/DataFolder.h"
+#include "remote/SessionRoutes.h"
+#include "remote/Wire.h"
 #include "train/Snapshot.h"
 
 namespace nsb::remote {
@@ -90,6 +92,7 @@ struct Job {
   std::uint64_t metricsStep = 0;  // the last metric point written to the data folder
   std::optional<json> lastMetric;
   std::uint64_t queuedTo = 0;   // the step the Steps queued so far reach
+  std::uint64_t seenStep = 0;   // the step of the snapshot the supervisor saw last
   double stepsPerSecond = 0.0;  // measured by the supervisor while running
   std::uint64_t rateStep = 0;
   Clock::time_point rateTime = Clock::now();
@@ -143,6 +146,7 @@ struct Server::Impl {
   std::condition_variable supervisorWake;
   std::thread supervisor;
   std::unique_ptr<WatchPage> watch;
+  std::unique_ptr<SessionRoutes> sessionRoutes;
 
   Impl(ServerConfig c, JobFactory f, Evaluator e, DataFolder d)
       : config(std::move(c)),
@@ -292,6 +296,23 @@ struct Server::Impl {
     reply(res, 200, json{{"jobs", list}});
   }
 
+  // The job's state as pause, resume and stop change it (the supervisor queues Steps only while it is
+  // running); an error reply when the job cannot. An attached editor's Pause and Resume come here too.
+  std::optional<Reply> changeState(Job& job, const std::string& action) {
+    std::lock_guard lock(job.mutex);
+    const std::string state = job.state;
+    if (action == "resume" && (state == "done" || state == "stopped")) {
+      return errorReply(409, "job " + job.id + " is " + state + "; it cannot resume");
+    }
+    if (action == "pause" && state != "running")
+      return errorReply(409, "job " + job.id + " is " + state + ", not running");
+    setState(job, action == "resume" ? "running" : action == "pause" ? "paused" : "stopped");
+    job.rateStep = job.start.session->latest()->step;
+    job.rateTime = Clock::now();
+    if (action == "stop") job.lastCheckpoint = Clock::time_point{};  // a checkpoint at once
+    return std::nullopt;
+  }
+
   void control(const httplib::Request& req, httplib::Response& res, const std::string& action) {
     auto job = jobOf(req, res);
     if (!job) return;
@@ -300,21 +321,7 @@ struct Server::Impl {
       if (!body) return replyError(res, 400, body.message());
       if (!body->is_object() || !body->empty()) return replyError(res, 400, "request: " + action + " takes no fields");
     }
-    std::string state;
-    {
-      std::lock_guard lock(job->mutex);
-      state = job->state;
-      if (action == "resume" && (state == "done" || state == "stopped")) {
-        return replyError(res, 409, "job " + job->id + " is " + state + "; it cannot resume");
-      }
-      if (action == "pause" && state != "running") {
-        return replyError(res, 409, "job " + job->id + " is " + state + ", not running");
-      }
-      setState(*job, action == "resume" ? "running" : action == "pause" ? "paused" : "stopped");
-      job->rateStep = job->start.session->latest()->step;
-      job->rateTime = Clock::now();
-      if (action == "stop") job->lastCheckpoint = Clock::time_point{};  // a checkpoint at once
-    }
+    if (auto refused = changeState(*job, action)) return reply(res, refused->status, refused->body);
     // The supervisor queues no more Steps now; a Pause answers once the queued ones have run.
     if (action != "resume") {
       if (auto applied = command(*job, train::Pause{}); !applied) return replyError(res, 500, applied.message());
@@ -477,7 +484,8 @@ struct Server::Impl {
   // Every request, before its body is read (remote/Access.h: admit). False: refused, the reply written.
   bool gate(const httplib::Request& req, httplib::Response& res) {
     res.set_header(PROTOCOL_HEADER, std::to_string(REMOTE_PROTOCOL));
-    const auto refused = admit(req, config.tokens, REMOTE_PROTOCOL, MAX_REQUEST_BYTES);
+    const auto refused = admit(req, config.tokens, REMOTE_PROTOCOL,
+                               isCommandRoute(req.method, req.path) ? MAX_COMMAND_BYTES : MAX_REQUEST_BYTES);
     if (!refused) return true;
     if (refused->status == 401) res.set_header("WWW-Authenticate", "Bearer");
     // A body left unread cannot be skipped on a kept-alive connection.
@@ -493,6 +501,13 @@ struct Server::Impl {
     std::lock_guard lock(job.mutex);
     if (job.removed) return;
     const auto& s = *snapshot;
+    // A Reset, a Branch or a loaded checkpoint (an attached editor's) took the step back: Steps are
+    // queued from there, and a job that was done may run again.
+    if (s.step < job.seenStep && !(s.timeline && s.timeline->viewed)) {
+      job.queuedTo = s.step;
+      if (job.state == "done" && s.step < job.start.endStep) setState(job, "paused");
+    }
+    job.seenStep = s.step;
     if (job.state == "running") {
       bool end = s.step >= job.start.endStep;
       if (!s.history.empty()) {
@@ -625,6 +640,27 @@ struct Server::Impl {
     http->Get(id + "/stream", [this](const httplib::Request& req, httplib::Response& res) { stream(req, res); });
     http->Delete(id, [this](const httplib::Request& req, httplib::Response& res) { removeJob(req, res); });
     http->Post(id + "/eval", [this](const httplib::Request& req, httplib::Response& res) { evaluate(req, res); });
+    sessionRoutes = std::make_unique<SessionRoutes>(
+        SessionRouteHooks{[this](const std::string& jobId) -> std::optional<AttachedJob> {
+                            const auto job = find(jobId);
+                            if (!job) return std::nullopt;
+                            std::lock_guard lock(job->mutex);
+                            return AttachedJob{job->start.session, job->state};
+                          },
+                          [this](const std::string& jobId, const std::string& action) -> std::optional<Reply> {
+                            const auto job = find(jobId);
+                            if (!job) return errorReply(404, "no job " + jobId);
+                            auto refused = changeState(*job, action);
+                            supervisorWake.notify_one();
+                            return refused;
+                          },
+                          [this] {
+                            if (viewers.fetch_add(1) < config.maxViewers) return true;
+                            viewers.fetch_sub(1);
+                            return false;
+                          },
+                          [this] { viewers.fetch_sub(1); }, [this] { return stopping.load(); }});
+    sessionRoutes->addRoutes(*http, id);
     http->Post("/datasets",
                [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                  const Reply answer = uploads.receive(req, reader);

@@ -14,6 +14,9 @@
 //                                   at most frameRate times a second; 503 beyond maxViewers streams
 //   DELETE /jobs/ID                 the job and its folder
 //   POST   /jobs/ID/eval            {"dataset": NAME or ID}: eval --json's fields for the job's weights now
+//   POST   /jobs/ID/commands        an attached editor's command (remote/SessionRoutes.h: the three routes
+//   GET    /jobs/ID/frames          `gui --attach` uses): {"sequence": N}; the job's snapshots as binary
+//   GET    /jobs/ID/dataset         frames; the data it trains on (remote/Wire.h)
 //   POST   /datasets                an upload (multipart/form-data, remote/Uploads.h): 201 {"dataset": ID, ...}
 //   GET    /datasets                {"datasets": [...]}
 //   DELETE /datasets/ID             an upload no job uses

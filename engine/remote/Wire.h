@@ -18,6 +18,14 @@
 
 namespace nsb::remote {
 
+// Limits a decoder checks before it allocates: a SetProbes carries at most MAX_PROBES probes of
+// MAX_PROBE_FLOATS floats in all (the editor's 256 x 256 output grid of 7 features is 458,752), so that
+// a command's body is at most MAX_COMMAND_BYTES; a frame of the stream is at most MAX_FRAME_BYTES.
+constexpr std::size_t MAX_PROBES = 64;
+constexpr std::size_t MAX_PROBE_FLOATS = std::size_t{1} << 21;
+constexpr std::size_t MAX_COMMAND_BYTES = 12u << 20;
+constexpr std::size_t MAX_FRAME_BYTES = std::size_t{1} << 30;
+
 // {"type": "SetHyperparams", ...the command's fields...}. Process-local parts (SwitchBackend::context,
 // SetSessionWork) never travel: commandToJson refuses them and commandFromJson refuses their type.
 core::Result<nlohmann::json> commandToJson(const train::Command& command);

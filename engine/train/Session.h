@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "compute/Backend.h"
 #include "data/Dataset.h"
@@ -47,6 +48,14 @@ struct DeviceProbes {
   std::shared_ptr<const void> keepAlive;
 };
 
+// Where a session trains, for the editor's toolbar: `where` is empty for this process's own sessions;
+// a remote one names its server and job, and says when the connection is down.
+struct SessionLink {
+  std::string where;
+  bool connected = true;
+  std::string problem;  // while not connected: what failed and what happens next
+};
+
 class Session {
  public:
   virtual ~Session() = default;
@@ -77,6 +86,8 @@ class Session {
     (void)probeVersion;
     return nullptr;
   }
+  // Any thread. Where the session trains (see SessionLink).
+  virtual SessionLink link() const { return {}; }
 
  protected:
   Session() = default;

@@ -37,6 +37,7 @@
 #include "ui/Editor.h"
 #include "ui/Settings.h"
 #include "ui/Theme.h"
+#include "ui/panels/PanelSupport.h"
 
 namespace nsb::ui {
 
@@ -87,6 +88,16 @@ void keepFreedMemoryForReuse() {
 }
 
 }  // namespace
+
+AppOptions sessionOptions(std::shared_ptr<train::Session> session, const std::string& presetName) {
+  AppOptions options;
+  options.dataset = session->dataset().dataset;
+  if (options.dataset) options.featureList = panels::featureListOf(*options.dataset);  // the heatmaps' inputs
+  options.presetName = presetName;
+  options.lockstep = false;
+  options.session = std::move(session);
+  return options;
+}
 
 core::Result<std::unique_ptr<App>> App::create(AppOptions options) {
 #if defined(__SANITIZE_ADDRESS__)
@@ -302,6 +313,7 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   editorConfig.deviceProbes = [this](std::uint64_t version) {
     return mSession ? mSession->deviceProbes(version) : nullptr;
   };
+  editorConfig.link = [this] { return mSession ? mSession->link() : train::SessionLink{}; };
   editorConfig.lockstep = lockstep();
   editorConfig.speed = speed;
   editorConfig.dataset = mOptions.dataset;
@@ -373,6 +385,9 @@ core::Status App::openDataset(const data::DatasetRequest& request) {
 }
 
 core::Status App::start(const train::Preset& p) {
+  // A session from elsewhere (a server's job) is not this editor's to replace.
+  if (mOptions.session)
+    return core::badInput("the editor shows a session it did not start: open this in an editor of its own");
   auto dataset = data::loadDataset(p.dataset);
   if (!dataset) return dataset.error();
   auto shared = std::make_shared<const data::Dataset>(std::move(dataset.value()));

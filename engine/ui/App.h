@@ -77,6 +77,10 @@ struct AppOptions {
   std::shared_ptr<train::Session> session;
 };
 
+// An App's options for a session trained by another owner (a server's job for `gui --attach` or the
+// watch page): its dataset and the features its heatmaps take; it trains at its owner's pace.
+AppOptions sessionOptions(std::shared_ptr<train::Session> session, const std::string& presetName);
+
 class App {
  public:
   // A runtime error when there is no display (window), no Vulkan device or the session cannot start.

@@ -45,6 +45,8 @@ struct EditorConfig {
   // again when a snapshot's datasetVersion changes, and probe results left on the renderer's device.
   std::function<train::VersionedDataset()> fetchDataset;
   std::function<std::shared_ptr<const train::DeviceProbes>(std::uint64_t)> deviceProbes;
+  // Where the session trains (Session::link): a remote one is named at the menu bar's right end.
+  std::function<train::SessionLink()> link;
   std::shared_ptr<const data::Dataset> dataset;  // points and labels for the output view
   std::string presetName;
   std::string featureList;                  // the 2D input features, e.g. "x1,x2,sin-x1,sin-x2"
@@ -233,6 +235,7 @@ class Editor {
   // panels/Toolbar.cpp
   void drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect);
   void drawSpeed();
+  void drawLink();
   // panels/Outliner.cpp
   void drawOutliner(const train::Snapshot& snapshot, const Rect& rect, EditorRequests& requests);
   void drawDatasetPicker(EditorRequests& requests);

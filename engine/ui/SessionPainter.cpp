@@ -5,7 +5,6 @@
 #include <variant>
 
 #include "ui/App.h"
-#include "ui/panels/PanelSupport.h"
 
 namespace nsb::ui {
 
@@ -47,13 +46,8 @@ core::Result<std::unique_ptr<SessionPainter>> SessionPainter::create(std::shared
                                                                      std::uint32_t height, float uiScale, double fps) {
   std::unique_ptr<SessionPainter> painter(new SessionPainter());
   painter->mSession = session;
-  AppOptions options;
-  options.session = std::make_shared<ReadOnlySession>(session, fps);
-  options.dataset = session->dataset().dataset;
-  if (options.dataset) options.featureList = panels::featureListOf(*options.dataset);  // the heatmaps' inputs
-  options.presetName = presetName;
+  AppOptions options = sessionOptions(std::make_shared<ReadOnlySession>(session, fps), presetName);
   options.headless = true;
-  options.lockstep = false;  // the owner trains it; a frame shows its latest snapshot
   options.width = width;
   options.height = height;
   options.uiScale = uiScale;

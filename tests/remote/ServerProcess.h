@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -37,7 +38,10 @@ class ServerProcess {
       ::dup2(out[1], STDOUT_FILENO);
       ::dup2(err, STDERR_FILENO);
       ::close(out[0]);
-      std::vector<std::string> args = {NSB_CLI, "serve", "--bind", "127.0.0.1:0", "--data-dir", dataDir};
+      // A free port unless the flags name one (a server started again on its port).
+      std::vector<std::string> args = {NSB_CLI, "serve", "--data-dir", dataDir};
+      if (std::find(flags.begin(), flags.end(), "--bind") == flags.end())
+        args.insert(args.end(), {"--bind", "127.0.0.1:0"});
       args.insert(args.end(), flags.begin(), flags.end());
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());

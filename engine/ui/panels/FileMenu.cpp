@@ -75,6 +75,7 @@ void Editor::drawMenuBar(EditorRequests& requests) {
         "In presenter mode a key acts only where the page shows its control.");
     ImGui::EndMenu();
   }
+  drawLink();
   ImGui::EndMainMenuBar();
 }
 

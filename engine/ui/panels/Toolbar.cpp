@@ -1,6 +1,7 @@
 // Toolbar: play/pause, step, reset, the speed control (steps a second, or steps per frame in
 // lockstep), the backend switch, "recording N frames" while File > Record runs and the status line
-// (step, epoch, loss, frames/s, steps/s).
+// (step, epoch, loss, frames/s, steps/s); at the menu bar's right end, the server and job of an attached
+// session and whether its connection is up.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -112,6 +113,23 @@ void Editor::drawSpeed() {
   }
   rememberWidget("speed");
   tooltip("Training steps a second: slow enough to follow each step, or max. The measured rate is on the right.");
+}
+
+void Editor::drawLink() {
+  if (!mConfig.link) return;
+  const train::SessionLink link = mConfig.link();
+  if (link.where.empty()) return;
+  const std::string text = link.connected ? "attached to " + link.where : "connection lost, reconnecting...";
+  const float width = ImGui::CalcTextSize(text.c_str()).x + ImGui::GetStyle().ItemSpacing.x;
+  ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowWidth() - width));
+  if (link.connected) {
+    ImGui::TextUnformatted(text.c_str());
+  } else {
+    ImGui::TextColored(WARNING_COLOUR, "%s", text.c_str());
+  }
+  rememberWidget("link");
+  tooltip(link.connected ? "Training runs on the server; the edits made here go to it."
+                         : (link.where + ": " + link.problem + ". The job trains on; the last frame stays.").c_str());
 }
 
 }  // namespace nsb::ui
