@@ -21,6 +21,7 @@
 #include "remote/DataFolder.h"
 #include "remote/DiskQuota.h"
 #include "remote/RateLimit.h"
+#include "remote/WatchedSession.h"
 #include "train/Snapshot.h"
 
 namespace nsb::remote {
@@ -666,7 +667,15 @@ struct Server::Impl {
     });
     watch = std::make_unique<WatchPage>(config.watchFps, config.painter, [this](const std::string& jobId) {
       const auto job = find(jobId);
-      return job ? WatchedJob{job->start.session, job->start.presetName} : WatchedJob{};
+      if (!job) return WatchedJob{};
+      auto running = [weak = std::weak_ptr<Job>(job)] {
+        const auto j = weak.lock();
+        if (!j) return false;
+        std::lock_guard lock(j->mutex);
+        return j->state == "running";
+      };
+      return WatchedJob{std::make_shared<WatchedSession>(job->start.session, running, folder.root().string()),
+                        job->start.presetName};
     });
     watch->addRoutes(*http, id);
     for (const std::string action : {"pause", "resume", "stop"}) {

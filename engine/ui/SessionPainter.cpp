@@ -53,7 +53,8 @@ core::Result<std::unique_ptr<SessionPainter>> SessionPainter::create(std::shared
   if (options.dataset) options.featureList = panels::featureListOf(*options.dataset);  // the heatmaps' inputs
   options.presetName = presetName;
   options.headless = true;
-  options.lockstep = false;  // the owner trains it; a frame shows its latest snapshot
+  options.processLog = false;  // the server's log: other jobs' lines and its paths
+  options.lockstep = false;    // the owner trains it; a frame shows its latest snapshot
   options.width = width;
   options.height = height;
   options.uiScale = uiScale;
