@@ -13,6 +13,7 @@
 #include "Commands.h"
 #include "Evaluate.h"
 #include "TrainOptions.h"
+#include "compute/MemoryBudget.h"
 #include "core/Log.h"
 #include "remote/Server.h"
 #include "render/Image.h"
@@ -124,10 +125,18 @@ Action addServeCommand(CLI::App& app) {
   cmd->add_option("--checkpoint-every", config->checkpointSeconds,
                   "Seconds between a running job's checkpoints (what a crash can lose)")
       ->capture_default_str();
+  // Sizes in bytes, or with a suffix: 64k, 1M, 2G (powers of 1024).
+  const CLI::AsSizeValue size(false);
   cmd->add_option("--max-upload", config->uploads.maxUpload, "Bytes of one upload's files together")
+      ->transform(size)
       ->capture_default_str();
   cmd->add_option("--max-disk", config->uploads.maxDisk,
-                  "Bytes the data folder may hold before uploads are refused (0: no quota)")
+                  "Bytes the data folder may hold: uploads and checkpoints past it are refused (0: no quota)")
+      ->transform(size)
+      ->capture_default_str();
+  cmd->add_option("--max-rate", config->maxRate,
+                  "Bytes a second of each live stream (64k, 1M): a viewer over it skips frames (0: unlimited)")
+      ->transform(size)
       ->capture_default_str();
   auto tokenFile = std::make_shared<std::string>(), viewerTokenFile = std::make_shared<std::string>();
   cmd->add_option("--token-file", *tokenFile,
@@ -158,6 +167,9 @@ Action addServeCommand(CLI::App& app) {
     if (!isLoopback(match[1]) && config->tokens.owner.empty()) {
       return fail(core::badInput("--bind " + *bind + ": a non-loopback address needs an owner token (--token-file)"));
     }
+    auto budget = compute::memoryBudgetFromEnvironment();
+    if (!budget) return fail(budget.error());
+    config->memory.fixed = budget.value();
     config->host = match[1];
     config->port = std::stoi(match[2]);
     auto server = remote::Server::create(*config, makeJob, evaluate);

@@ -119,16 +119,20 @@ core::Result<json> DataFolder::readJson(const std::string& id, const std::string
   return parsed;
 }
 
+std::string metricLines(const std::vector<train::MetricPoint>& points, std::uint64_t afterStep) {
+  std::string lines;
+  for (const auto& p : points) {
+    if (p.step > afterStep) lines += metricPointJson(p).dump() + "\n";
+  }
+  return lines;
+}
+
 core::Result<std::uint64_t> DataFolder::appendMetrics(const std::string& id,
                                                       const std::vector<train::MetricPoint>& points,
                                                       std::uint64_t afterStep) {
-  std::string lines;
+  const std::string lines = metricLines(points, afterStep);
   std::uint64_t last = afterStep;
-  for (const auto& p : points) {
-    if (p.step <= afterStep) continue;
-    lines += metricPointJson(p).dump() + "\n";
-    last = p.step;
-  }
+  for (const auto& p : points) last = std::max(last, p.step);
   if (lines.empty()) return last;
   const fs::path path = jobDir(id) / "metrics.jsonl";
   std::ofstream out(path, std::ios::binary | std::ios::app);

@@ -48,5 +48,7 @@ class DataFolder {
 // The point as a JSON object (what metrics.jsonl and the stream carry): step, epoch, train_loss,
 // test_loss, test_accuracy, test_mse (null where not measured), learning_rate.
 nlohmann::json metricPointJson(const train::MetricPoint& point);
+// The lines appendMetrics writes for the points after `afterStep`.
+std::string metricLines(const std::vector<train::MetricPoint>& points, std::uint64_t afterStep);
 
 }  // namespace nsb::remote

@@ -19,7 +19,10 @@
 #include "core/Log.h"
 #include "nn/Checkpoint.h"
 #include "remote/DataFolder.h"
+#include "remote/DiskQuota.h"
+#include "remote/RateLimit.h"
 #include "remote/SessionRoutes.h"
+#include "remote/WatchedSession.h"
 #include "remote/Wire.h"
 #include "train/Snapshot.h"
 
@@ -60,6 +63,9 @@ struct Viewer {
   std::condition_variable changed;
   std::shared_ptr<const std::string> frame;
   bool closed = false;
+  RateLimit limit;  // used by the stream's thread only
+
+  explicit Viewer(std::uint64_t maxRate) : limit(maxRate) {}
 
   void offer(std::shared_ptr<const std::string> next) {
     {
@@ -102,6 +108,7 @@ struct Job {
   std::shared_ptr<const std::string> frame;
   std::vector<std::shared_ptr<Viewer>> viewers;
   bool removed = false;  // DELETE took it out of the server: the supervisor leaves it alone
+  std::string diskFull;  // why the last checkpoint due was not written (--max-disk); empty when it was
 
   // The job as status and frames show it. Called with the mutex held.
   json status(const train::Snapshot& s) const {
@@ -117,6 +124,7 @@ struct Job {
               {"device", s.device},
               {"hyperparams", s.hyperparams.toJson()},
               {"checkpoint_step", hasCheckpoint ? json(checkpointStep) : json(nullptr)},
+              {"disk", diskFull.empty() ? json(nullptr) : json(diskFull)},
               {"events", s.events.size()},
               {"divergence", s.divergence ? json{{"what", s.divergence->what},
                                                  {"step", s.divergence->step},
@@ -153,7 +161,7 @@ struct Server::Impl {
         factory(std::move(f)),
         folder(std::move(d)),
         evaluator(std::move(e)),
-        uploads(folder.root(), config.uploads) {}
+        uploads(folder.root(), config.uploads, config.memory) {}
 
   std::shared_ptr<Job> find(const std::string& id) {
     std::lock_guard lock(jobsMutex);
@@ -246,6 +254,15 @@ struct Server::Impl {
     }
   }
 
+  // An uploaded dataset is loaded whole before the network's own check (when the trainer is made): its
+  // size, from its upload.json, against the memory budget first.
+  core::Status uploadedDatasetFits(const JobSpec& spec) {
+    if (!spec.dataset || !isDatasetId(*spec.dataset)) return core::Ok{};
+    const auto info = uploads.info(*spec.dataset);
+    if (!info) return core::Ok{};  // no such upload: makeJob says so
+    return MemoryGate::check(config.memory.budget(), uploadedDatasetBytes(*info), "dataset " + *spec.dataset);
+  }
+
   // --- routes ---
 
   void createJob(const httplib::Request& req, httplib::Response& res) {
@@ -253,6 +270,7 @@ struct Server::Impl {
     if (!body) return replyError(res, 400, body.message());
     auto spec = parseJobSpec(body.value());
     if (!spec) return replyError(res, 400, spec.message());
+    if (auto fits = uploadedDatasetFits(spec.value()); !fits) return replyError(res, 507, fits.message());
     {
       std::lock_guard lock(jobsMutex);
       if (jobs.size() >= config.maxJobs) {
@@ -266,7 +284,8 @@ struct Server::Impl {
     auto job = makeJob(id.value(), spec.value(), false);
     if (!job) {
       (void)folder.remove(id.value());
-      return replyError(res, job.error().kind == core::ErrorKind::BadInput ? 400 : 500, job.message());
+      const bool bad = job.error().kind == core::ErrorKind::BadInput;
+      return replyError(res, bad && isMemoryRefusal(job.message()) ? 507 : bad ? 400 : 500, job.message());
     }
     if (auto written = folder.writeJson(id.value(), "spec.json", spec->toJson()); !written) {
       (void)folder.remove(id.value());
@@ -444,7 +463,7 @@ struct Server::Impl {
       return replyError(res, 503,
                         "the server has " + std::to_string(config.maxViewers) + " streams open (--max-viewers)");
     }
-    auto viewer = std::make_shared<Viewer>();
+    auto viewer = std::make_shared<Viewer>(config.maxRate);
     {
       std::lock_guard lock(job->mutex);
       viewer->frame = job->frame;
@@ -455,6 +474,17 @@ struct Server::Impl {
         "text/event-stream",
         [this, viewer](std::size_t, httplib::DataSink& sink) {
           std::unique_lock lock(viewer->mutex);
+          // Over its --max-rate the viewer waits (at most a second at a time, to notice a close); the frames
+          // arriving meanwhile replace one another in its slot.
+          if (const auto wait = viewer->limit.untilNext(); wait > Clock::duration::zero()) {
+            viewer->changed.wait_for(lock, std::min<Clock::duration>(wait, std::chrono::seconds(1)),
+                                     [&] { return viewer->closed || stopping.load(); });
+            if (viewer->closed || stopping) {
+              lock.unlock();
+              sink.done();
+            }
+            return true;
+          }
           viewer->changed.wait_for(lock, std::chrono::seconds(1),
                                    [&] { return viewer->frame || viewer->closed || stopping.load(); });
           if (viewer->closed || stopping) {
@@ -465,10 +495,12 @@ struct Server::Impl {
           if (!viewer->frame) {
             lock.unlock();
             static constexpr char KEEP_ALIVE[] = ": keep-alive\n\n";  // finds a closed connection
+            viewer->limit.sent(sizeof KEEP_ALIVE - 1);
             return sink.write(KEEP_ALIVE, sizeof KEEP_ALIVE - 1);
           }
           const std::string event = "data: " + *viewer->frame + "\n\n";
           viewer->frame.reset();
+          viewer->limit.sent(event.size());
           lock.unlock();
           return sink.write(event.data(), event.size());
         },
@@ -539,12 +571,17 @@ struct Server::Impl {
     const double since = std::chrono::duration<double>(Clock::now() - job.lastCheckpoint).count();
     if (job.pendingCheckpoint == 0 && since >= config.checkpointSeconds &&
         (!job.hasCheckpoint || s.step != job.checkpointStep)) {
-      job.pendingCheckpoint = job.start.session->submit(train::SaveCheckpoint{folder.checkpointPath(job.id)});
       job.lastCheckpoint = Clock::now();
-      if (auto written = folder.appendMetrics(job.id, s.history, job.metricsStep); written) {
-        job.metricsStep = written.value();
-      } else {
-        core::log().warn("job {}: {}", job.id, written.message());
+      const Room room = diskRoom(job, s);
+      if (room == Room::All) {
+        job.pendingCheckpoint = job.start.session->submit(train::SaveCheckpoint{folder.checkpointPath(job.id)});
+      }
+      if (room != Room::None) {
+        if (auto written = folder.appendMetrics(job.id, s.history, job.metricsStep); written) {
+          job.metricsStep = written.value();
+        } else {
+          core::log().warn("job {}: {}", job.id, written.message());
+        }
       }
     }
     if (!s.history.empty()) job.lastMetric = metricPointJson(s.history.back());
@@ -570,6 +607,25 @@ struct Server::Impl {
       job.frame = std::make_shared<const std::string>(frame.dump());
       for (auto& viewer : job.viewers) viewer->offer(job.frame);
     }
+  }
+
+  // --max-disk (remote/DiskQuota.h): whether the checkpoint due and the metric points since the last
+  // fit; when both do not, the points alone may. What does not fit is not written: the job trains on
+  // (tried again every checkpointSeconds), says why once in the log and in its status ("disk"), and
+  // keeps its last whole checkpoint. Called with the job's mutex held.
+  enum class Room { All, MetricsOnly, None };
+  Room diskRoom(Job& job, const train::Snapshot& s) {
+    if (config.uploads.maxDisk == 0) return Room::All;
+    const std::uint64_t metricBytes = metricLines(s.history, job.metricsStep).size();
+    auto room = checkRoom(folder.root(), config.uploads.maxDisk, checkpointBytes(s.spec) + metricBytes,
+                          "the checkpoint of step " + std::to_string(s.step) + " and its metrics");
+    if (room) {
+      job.diskFull.clear();
+      return Room::All;
+    }
+    if (job.diskFull.empty()) core::log().warn("job {}: not saved: {}", job.id, room.message());
+    job.diskFull = room.message();
+    return checkRoom(folder.root(), config.uploads.maxDisk, metricBytes, "") ? Room::MetricsOnly : Room::None;
   }
 
   // Keeps about QUEUE_SECONDS of steps queued on a running job, never past its end step.
@@ -626,7 +682,15 @@ struct Server::Impl {
     });
     watch = std::make_unique<WatchPage>(config.watchFps, config.painter, [this](const std::string& jobId) {
       const auto job = find(jobId);
-      return job ? WatchedJob{job->start.session, job->start.presetName} : WatchedJob{};
+      if (!job) return WatchedJob{};
+      auto running = [weak = std::weak_ptr<Job>(job)] {
+        const auto j = weak.lock();
+        if (!j) return false;
+        std::lock_guard lock(j->mutex);
+        return j->state == "running";
+      };
+      return WatchedJob{std::make_shared<WatchedSession>(job->start.session, running, folder.root().string()),
+                        job->start.presetName};
     });
     watch->addRoutes(*http, id);
     for (const std::string action : {"pause", "resume", "stop"}) {

@@ -3,7 +3,8 @@
 // as the editor uses one, made by the serve command from a JobSpec; the server steers it through
 // Session::submit only. Routes (JSON in and out, every error {"error": "one line"} with its 4xx/5xx):
 //   GET    /version                 protocol versions
-//   POST   /jobs                    create a job from a JobSpec: 201 {"job": ID, ...status}
+//   POST   /jobs                    create a job from a JobSpec: 201 {"job": ID, ...status}; 507 when
+//                                   its uploaded dataset or its network does not fit the memory budget
 //   GET    /jobs                    {"jobs": [status...]}
 //   GET    /jobs/ID                 status
 //   POST   /jobs/ID/pause|resume|stop
@@ -11,7 +12,8 @@
 //   GET    /jobs/ID/checkpoint      the job's weights now (safetensors)
 //   GET    /jobs/ID/metrics         the metric history kept in the data folder
 //   GET    /jobs/ID/stream          Server-Sent Events: one frame (status + recent metrics and events)
-//                                   at most frameRate times a second; 503 beyond maxViewers streams
+//                                   at most frameRate times a second and maxRate bytes a second (a
+//                                   capped viewer skips frames); 503 beyond maxViewers streams
 //   DELETE /jobs/ID                 the job and its folder
 //   POST   /jobs/ID/eval            {"dataset": NAME or ID}: eval --json's fields for the job's weights now
 //   POST   /jobs/ID/commands        an attached editor's command (remote/SessionRoutes.h: the three routes
@@ -39,6 +41,7 @@
 #include "nn/Checkpoint.h"
 #include "remote/Access.h"
 #include "remote/JobSpec.h"
+#include "remote/MemoryGate.h"
 #include "remote/Uploads.h"
 #include "remote/WatchPage.h"
 #include "train/Session.h"
@@ -56,7 +59,9 @@ struct ServerConfig {
   std::size_t maxJobs = 16;
   double checkpointSeconds = 10.0;  // a kill -9 loses at most this much training
   double frameRate = 10.0;          // frames a second on each stream
+  std::uint64_t maxRate = 0;        // bytes a second on each stream (remote/RateLimit.h); 0: unlimited
   UploadLimits uploads;
+  MemoryGate memory;            // checked before an upload or a job is accepted (remote/MemoryGate.h)
   Tokens tokens;                // no owner token: every request is the owner's (loopback only)
   std::string tlsCert, tlsKey;  // PEM files; both given: HTTPS
   double watchFps = 2.0;        // the watch page's frames a second (remote/WatchPage.h)

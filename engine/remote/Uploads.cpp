@@ -9,6 +9,7 @@
 
 #include "data/Csv.h"
 #include "data/Idx.h"
+#include "remote/DiskQuota.h"
 
 namespace nsb::remote {
 
@@ -53,8 +54,8 @@ std::string uploadFileName(std::string_view part) {
   return it == files.end() ? std::string() : it->second;
 }
 
-Uploads::Uploads(fs::path dataRoot, UploadLimits limits)
-    : mDataRoot(std::move(dataRoot)), mRoot(mDataRoot / "datasets"), mLimits(limits) {
+Uploads::Uploads(fs::path dataRoot, UploadLimits limits, MemoryGate memory)
+    : mDataRoot(std::move(dataRoot)), mRoot(mDataRoot / "datasets"), mLimits(limits), mMemory(std::move(memory)) {
   std::error_code ec;
   fs::create_directories(mRoot, ec);
   for (const auto& entry : fs::directory_iterator(mRoot, ec)) {
@@ -63,24 +64,23 @@ Uploads::Uploads(fs::path dataRoot, UploadLimits limits)
   }
 }
 
-std::uint64_t Uploads::diskUsed() const {
-  std::uint64_t used = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(mDataRoot, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->is_regular_file(ec)) used += it->file_size(ec);
-  }
-  return used;
-}
-
 Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader& reader) {
   if (!req.is_multipart_form_data())
     return errorReply(400, std::string("upload: expected multipart/form-data: ") + PARTS);
+  // Checking an upload loads it whole: what memory allows, measured once for this upload.
+  const compute::MemoryBudget memory = mMemory.budget();
+  auto memoryCheck = [&](std::uint64_t bytes) {
+    return MemoryGate::check(memory, bytes * UPLOAD_MEMORY_FACTOR,
+                             "checking an upload of " + std::to_string(bytes) + " bytes");
+  };
   if (req.has_header("Content-Length")) {
     const auto length = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
     if (length > mLimits.maxUpload + FRAMING_BYTES) {
       return errorReply(413, "upload: " + std::to_string(length) + " bytes, at most " +
                                  std::to_string(mLimits.maxUpload) + " (--max-upload)");
+    }
+    if (auto fits = memoryCheck(length > FRAMING_BYTES ? length - FRAMING_BYTES : 0); !fits) {
+      return errorReply(413, fits.message());
     }
   }
   {
@@ -108,7 +108,7 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
   }
   if (id.empty()) return errorReply(500, "upload: no free dataset id in " + mRoot.string());
 
-  const std::uint64_t usedAtStart = diskUsed();
+  const std::uint64_t usedAtStart = folderBytes(mDataRoot);
   std::map<std::string, std::string> names;  // part -> the client's file name
   std::ofstream out;
   Reply refused;
@@ -140,6 +140,11 @@ Reply Uploads::receive(const httplib::Request& req, const httplib::ContentReader
         }
         if (written + length > mLimits.maxUpload) {
           refused = errorReply(413, "upload: over " + std::to_string(mLimits.maxUpload) + " bytes (--max-upload)");
+          out.close();
+          return true;
+        }
+        if (auto fits = memoryCheck(written + length); !fits) {
+          refused = errorReply(413, fits.message());
           out.close();
           return true;
         }
@@ -224,6 +229,14 @@ json Uploads::list() const {
     if (isDatasetId(d.filename().string()) && info.is_object()) list.push_back(info);
   }
   return list;
+}
+
+std::optional<json> Uploads::info(const std::string& id) const {
+  if (!isDatasetId(id)) return std::nullopt;
+  std::ifstream in(dir(id) / UPLOAD_INFO);
+  json info = json::parse(in, nullptr, false);
+  if (!info.is_object()) return std::nullopt;
+  return info;
 }
 
 std::optional<std::string> Uploads::datasetPath(const std::string& id) const {

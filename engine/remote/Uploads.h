@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "remote/MemoryGate.h"
 #include "remote/Reply.h"
 
 namespace httplib {
@@ -42,22 +43,26 @@ struct UploadLimits {
 class Uploads {
  public:
   // `dataRoot`: the data folder (uploads go to dataRoot/datasets); removes uploads cut off earlier.
-  Uploads(std::filesystem::path dataRoot, UploadLimits limits);
+  Uploads(std::filesystem::path dataRoot, UploadLimits limits, MemoryGate memory = {});
 
-  // POST /datasets. Any thread; uploads run side by side, the quota counts them together.
+  // POST /datasets. Any thread; uploads run side by side, the quota counts them together. An upload
+  // whose check would need more memory than the budget (UPLOAD_MEMORY_FACTOR per byte) gets 413: before
+  // a byte is read when its Content-Length says so, else once its bytes pass that.
   Reply receive(const httplib::Request& req, const httplib::ContentReader& reader);
   // upload.json of each complete upload.
   nlohmann::json list() const;
+  // A complete upload's upload.json; nullopt if none.
+  std::optional<nlohmann::json> info(const std::string& id) const;
   // The path data::loadDataset takes for a complete upload (its CSV or train images); nullopt if none.
   std::optional<std::string> datasetPath(const std::string& id) const;
   Reply remove(const std::string& id);
 
  private:
   std::filesystem::path dir(const std::string& id) const { return mRoot / id; }
-  std::uint64_t diskUsed() const;
 
   std::filesystem::path mDataRoot, mRoot;
   UploadLimits mLimits;
+  MemoryGate mMemory;
   mutable std::mutex mMutex;    // guards the two below
   std::uint64_t mInFlight = 0;  // bytes written by uploads not finished yet
   std::size_t mActive = 0;      // uploads under way

@@ -75,6 +75,7 @@ struct AppOptions {
   // Set: the App shows this session (a server's job for the watch page) instead of starting its own
   // from config and dataset; config then only names the device, and lockstep must be false.
   std::shared_ptr<train::Session> session;
+  bool processLog = true;  // the Log tab shows this process's log lines (not the watch page's: the server's)
 };
 
 // An App's options for a session trained by another owner (a server's job for `gui --attach` or the

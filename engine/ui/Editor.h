@@ -64,6 +64,7 @@ struct EditorConfig {
   std::vector<std::string> backends{"cpu", "vulkan"};
   std::optional<train::SurfaceSetup> surface;  // a preset of kind "surface": the Surface view in front
   std::optional<lesson::Lesson> lesson;        // `gui --lesson`: the Lesson panel on its first page
+  bool processLog = true;                      // the Log tab shows core::recentLogLines()
 };
 
 // Per-frame numbers measured by the application.

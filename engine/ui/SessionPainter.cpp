@@ -48,6 +48,7 @@ core::Result<std::unique_ptr<SessionPainter>> SessionPainter::create(std::shared
   painter->mSession = session;
   AppOptions options = sessionOptions(std::make_shared<ReadOnlySession>(session, fps), presetName);
   options.headless = true;
+  options.processLog = false;  // the server's log: other jobs' lines and its paths
   options.width = width;
   options.height = height;
   options.uiScale = uiScale;

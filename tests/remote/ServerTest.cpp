@@ -223,7 +223,7 @@ TEST(RemoteServer, BadRequestsGetA4xxWithOneLineNamingTheField) {
       {"POST", "/jobs", R"({"hidden": [8, 0]})", 400, "hidden: must be an integer between 1"},
       {"POST", "/jobs", R"({"dataset": "/etc/passwd"})", 400, "dataset: unknown value"},
       {"POST", "/jobs", R"({"preset": "../spiral"})", 400, "preset: unknown value"},
-      {"POST", "/jobs", R"({"backend": "cpu", "hidden": [4096, 4096]})", 400, "memory"},
+      {"POST", "/jobs", R"({"backend": "cpu", "hidden": [4096, 4096]})", 507, "memory"},  // over the budget: 507
       {"POST", "/jobs", std::string(MAX_REQUEST_BYTES + 10, ' '), 413, "body"},
       {"GET", "/jobs/0123456789ab", "", 404, "no job 0123456789ab"},
       {"GET", "/jobs/..%2F..%2Fetc", "", 404, "no route"},

@@ -66,7 +66,9 @@ void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
 }
 
 void Editor::drawLog() {
-  for (const auto& line : core::recentLogLines()) ImGui::TextUnformatted(line.c_str());
+  if (mConfig.processLog) {
+    for (const auto& line : core::recentLogLines()) ImGui::TextUnformatted(line.c_str());
+  }
   for (const auto& line : mNotices) ImGui::TextUnformatted(line.c_str());
 }
 

@@ -1,0 +1,153 @@
+// The server's budgets: memory is checked before an upload or a job is accepted (413 for an upload
+// larger than memory allows, 507 for a job that does not fit; the client exits 1 on a 507), and
+// --max-disk counts the jobs' checkpoints and metrics with the uploads (a checkpoint past it is not
+// written, the job trains on, the last checkpoint stays whole). Every wait is bounded.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "ServerProcess.h"
+#include "nn/Checkpoint.h"
+#include "remote/Client.h"
+#include "sandbox/CliRun.h"
+
+namespace nsb::remote {
+namespace {
+
+using nlohmann::json;
+using sandbox::testing::lastJsonLine;
+using sandbox::testing::lineCount;
+using sandbox::testing::run;
+using testing::ServerProcess;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+json smallJob() {
+  return {{"preset", "spiral"}, {"backend", "cpu"}, {"points", 500},    {"features", "x1,x2"},
+          {"seed", 7},          {"epochs", 100000}, {"hidden", {8, 8}}, {"steps-per-submit", 4}};
+}
+
+bool waitFor(const std::function<bool()>& condition, double seconds = 20.0) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+// A CSV of `rows` two-feature points, about 20 bytes a row.
+fs::path writeCsv(const fs::path& dir, int rows) {
+  const auto path = dir / "points.csv";
+  std::ofstream out(path);
+  out << "a,b,label\n";
+  for (int i = 0; i < rows; ++i) out << (i % 97) * 0.0101 << "," << (i % 89) * 0.0113 << "," << (i % 2) << "\n";
+  return path;
+}
+
+std::size_t entries(const fs::path& dir) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) ++n;
+  return n;
+}
+
+TEST(ServerBudget, AnUploadLargerThanMemoryAllowsIs413BeforeItIsKept) {
+  TempDir dir;
+  const auto csv = writeCsv(dir.path, 200);  // ~4 KB: 16 KB to check, over a 8000-byte budget
+  ServerProcess server((dir.path / "data").string(), {}, {{"NSB_MEMORY_BUDGET", "8000"}});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  const auto refused = run("remote upload " + csv.string() + " --server " + server.url());
+  EXPECT_EQ(refused.code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("memory: checking an upload of"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("NSB_MEMORY_BUDGET=8000) (HTTP 413)"), std::string::npos) << refused.err;
+  EXPECT_EQ(lineCount(refused.err), 1) << refused.err;
+  EXPECT_EQ(entries(dir.path / "data" / "datasets"), 0u);
+}
+
+TEST(ServerBudget, AJobThatDoesNotFitTheMemoryBudgetIs507AndTheClientExits1) {
+  TempDir dir;
+  ServerProcess server((dir.path / "data").string(), {}, {{"NSB_MEMORY_BUDGET", "1000"}});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  const auto refused = run("remote train --preset xor --backend cpu --detach --server " + server.url());
+  EXPECT_EQ(refused.code, 1) << refused.err;  // the server's memory now, not the request: a runtime error
+  EXPECT_NE(refused.err.find("memory: the network"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("(HTTP 507)"), std::string::npos) << refused.err;
+  EXPECT_EQ(lineCount(refused.err), 1) << refused.err;
+  EXPECT_EQ(entries(dir.path / "data" / "jobs"), 0u);
+}
+
+// The dataset of an upload is measured from its upload.json before it is loaded: a server started again
+// with less memory refuses the job naming the dataset, not the network built after loading it.
+TEST(ServerBudget, AJobOnAnUploadTooLargeForMemoryIsRefusedBeforeTheDatasetIsLoaded) {
+  TempDir dir;
+  const auto csv = writeCsv(dir.path, 2000);
+  std::string dataset;
+  {
+    ServerProcess server((dir.path / "data").string());
+    ASSERT_FALSE(server.url().empty()) << server.err();
+    const auto uploaded = run("remote upload " + csv.string() + " --json --server " + server.url());
+    ASSERT_EQ(uploaded.code, 0) << uploaded.err;
+    dataset = lastJsonLine(uploaded.out).value("dataset", "");
+  }
+  ServerProcess server((dir.path / "data").string(), {}, {{"NSB_MEMORY_BUDGET", "20000"}});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  auto client = Client::connect(server.url());
+  ASSERT_TRUE(client);
+  auto refused = client->post("/jobs", {{"preset", "xor"}, {"backend", "cpu"}, {"dataset", dataset}});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.message().find("memory: dataset " + dataset + " needs"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("(HTTP 507)"), std::string::npos) << refused.message();
+  EXPECT_EQ(entries(dir.path / "data" / "jobs"), 0u);
+}
+
+TEST(ServerBudget, ACheckpointPastMaxDiskIsNotWrittenAndTheJobTrainsOn) {
+  TempDir dir;
+  // A checkpoint of this job is counted as ~67 KB (remote/DiskQuota.h: checkpointBytes), an upload of
+  // 5000 rows ~95 KB: the first checkpoint fits 150 KiB, the next one beside the upload does not.
+  ServerProcess server((dir.path / "data").string(), {"--max-disk", "150k", "--checkpoint-every", "0.2"});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  auto client = Client::connect(server.url());
+  ASSERT_TRUE(client);
+  auto created = client->post("/jobs", smallJob());
+  ASSERT_TRUE(created) << created.message();
+  const std::string id = created->value("job", "");
+  auto status = [&] {
+    auto s = client->get("/jobs/" + id);
+    return s ? s.value() : json::object();
+  };
+  ASSERT_TRUE(waitFor([&] { return status()["checkpoint_step"].is_number(); })) << status().dump();
+  EXPECT_TRUE(status()["disk"].is_null());
+
+  const auto uploaded = run("remote upload " + writeCsv(dir.path, 5000).string() + " --json --server " + server.url());
+  ASSERT_EQ(uploaded.code, 0) << uploaded.err;
+  const std::string dataset = lastJsonLine(uploaded.out).value("dataset", "");
+  ASSERT_TRUE(waitFor([&] { return status()["disk"].is_string(); })) << status().dump();
+  const json full = status();
+  EXPECT_NE(full["disk"].get<std::string>().find("past its quota of 150.0 KiB (--max-disk)"), std::string::npos)
+      << full.dump();
+  // Training goes on; the checkpoint stays the last one written, whole.
+  const auto step = full.value("step", std::uint64_t{0}), saved = full.value("checkpoint_step", std::uint64_t{0});
+  EXPECT_TRUE(waitFor([&] { return status().value("step", std::uint64_t{0}) > step + 20; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // two checkpoint periods
+  EXPECT_EQ(status().value("checkpoint_step", std::uint64_t{0}), saved);
+  auto checkpoint = nn::loadCheckpoint((dir.path / "data" / "jobs" / id / "checkpoint.safetensors").string());
+  ASSERT_TRUE(checkpoint) << checkpoint.message();
+  EXPECT_EQ(checkpoint->step, saved);
+  EXPECT_LE(entries(dir.path / "data" / "jobs" / id), 4u) << "a temporary file was left";
+  EXPECT_NE(server.err().find("job " + id + ": not saved: the checkpoint of step"), std::string::npos) << server.err();
+
+  // Room again: checkpoints resume.
+  ASSERT_TRUE(client->remove("/datasets/" + dataset));
+  EXPECT_TRUE(waitFor([&] {
+    const json s = status();
+    return s["disk"].is_null() && s.value("checkpoint_step", std::uint64_t{0}) > saved;
+  })) << status().dump();
+  EXPECT_EQ(server.stop(), 0) << server.err();
+}
+
+}  // namespace
+}  // namespace nsb::remote

@@ -1,0 +1,62 @@
+// remote/WatchedSession.h: the watch page's view of a job shows it running while the server runs it
+// (its session stays paused and runs Step commands) and never the server's data folder path.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "ServerProcess.h"
+#include "remote/WatchedSession.h"
+#include "train/LocalSession.h"
+#include "train/TrainTestSupport.h"
+
+namespace nsb::remote {
+namespace {
+
+TEST(WatchedSession, RunningIsTheJobsStateAndTheDataFolderIsNotShown) {
+  testing::TempDir dir;
+  const std::string root = (dir.path / "data").string();
+  std::filesystem::create_directories(dir.path / "data" / "jobs" / "j1");
+  train::testing::Loaded l = train::testing::loadPreset("spiral");
+  auto made = train::LocalSession::create(l.config, l.dataset, false);
+  ASSERT_TRUE(made) << made.message();
+  std::shared_ptr<train::Session> session = std::move(made.value());
+  std::atomic<bool> running{true};
+  WatchedSession watched(
+      session, [&] { return running.load(); }, root);
+
+  const std::string checkpoint = root + "/jobs/j1/checkpoint.safetensors";
+  session->submit(train::Step{3});
+  session->submit(train::SaveCheckpoint{checkpoint});
+  session->submit(train::Step{3});
+  session->submit(train::LoadCheckpoint{checkpoint});
+  ASSERT_EQ(session->sync(std::chrono::seconds(20)), train::SyncStatus::Synced);
+  ASSERT_FALSE(session->latest()->running);  // the server's way: paused, run by Steps
+  const auto shown = watched.latest();
+  EXPECT_TRUE(shown->running);
+  EXPECT_EQ(shown->step, session->latest()->step);
+  ASSERT_FALSE(shown->events.empty());
+  bool named = false;
+  for (const auto& e : session->latest()->events) named |= e.what.find(root) != std::string::npos;
+  EXPECT_TRUE(named) << "the session's own event names the path: nothing to hide";
+  for (const auto& e : shown->events) {
+    EXPECT_EQ((e.what + e.before + e.after).find(root), std::string::npos) << e.what;
+    if (e.what.rfind("checkpoint", 0) == 0) {
+      EXPECT_EQ(e.what, "checkpoint jobs/j1/checkpoint.safetensors");
+    }
+  }
+  for (const auto& o : shown->outcomes) EXPECT_EQ(o.message.find(root), std::string::npos) << o.message;
+  EXPECT_EQ(watched.latest(), shown) << "copied again for the same snapshot";
+  running = false;
+  EXPECT_FALSE(watched.latest()->running);
+}
+
+TEST(WatchedSession, WithoutPathTakesOutEveryOccurrence) {
+  EXPECT_EQ(WatchedSession::withoutPath("a /srv/d/x and /srv/d/y", "/srv/d"), "a x and y");
+  EXPECT_EQ(WatchedSession::withoutPath("a /srv/dd/x", "/srv/d"), "a /srv/dd/x");
+  EXPECT_EQ(WatchedSession::withoutPath("./x", "."), "x");
+  EXPECT_EQ(WatchedSession::withoutPath("text", ""), "text");
+}
+
+}  // namespace
+}  // namespace nsb::remote
