@@ -65,6 +65,7 @@ class Race {
   // Every replica back to the seed's initial weights at step 0 (with `seed` when given), histories cleared.
   void reset(std::optional<std::uint64_t> seed);
   std::uint64_t seed() const { return mConfig.base.seed; }
+  const nn::ModelSpec& spec() const { return mConfig.base.spec; }
   // Checkpoints (RaceCheckpoints.cpp): replica `replica` as a solo checkpoint of its settings at the
   // race's step (loadable by eval and train --resume alone); restore() takes one per replica, in order,
   // each of the race's network and batch and all at one step, and continues the race from there as if
