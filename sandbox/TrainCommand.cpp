@@ -173,7 +173,8 @@ Action addTrainCommand(CLI::App& app) {
   cmd->add_option("--branch-at", *branchAt,
                   "After the run, go back to kept step STEP and train a branch from it to the same end");
   cmd->add_option("--branch", *branchSpec,
-                  "The branch's optimizer:lr[:key=value] (keys as in --race); unset: the run's own, unchanged");
+                  "The branch's optimizer:lr[:key=value] (keys as in --race; in a race, a race spec with one for each "
+                  "replica); unset: the run's own, unchanged");
   cmd->add_flag("--json", *json_, "Print one JSON object with the results as the last line of stdout");
   cmd->add_option("--race", options->race,
                   "Train 2 to 8 replicas in lockstep on the same batches: \"sgd:0.1,adam:0.01:beta1=0.8\" "
@@ -203,19 +204,6 @@ Action addTrainCommand(CLI::App& app) {
     auto setup = buildTraining(*options, resume ? &*resume : nullptr);
     if (!setup) return fail(setup.error());
     Training& run = setup.value();
-    if (!run.race.empty()) {
-      // A race keeps no timeline (yet): refused, not ignored.
-      for (const auto& [flag, given] :
-           {std::pair{"--branch-at", branchAt->has_value()}, std::pair{"--timeline-every", *timelineEvery > 0}}) {
-        if (given) return fail(core::badInput(std::string(flag) + ": not available in a race (--race)"));
-      }
-      return trainRace(run, {.json = *json_,
-                             .maxSteps = *maxSteps,
-                             .savePath = *savePath,
-                             .saveEvery = *saveEvery,
-                             .metricsPath = *metricsPath,
-                             .resumePath = *resumePath});
-    }
     if (!branchSpec->empty() && !*branchAt) return fail(core::badInput("--branch: needs --branch-at STEP"));
     if (*branchAt && *timelineEvery == 0) *timelineEvery = train::Timeline::DEFAULT_EVERY;
     if (*branchAt && *timelineEvery > 0 && **branchAt % *timelineEvery != 0) {
@@ -225,6 +213,29 @@ Action addTrainCommand(CLI::App& app) {
     if (*branchAt && **branchAt > run.endStep) {
       return fail(core::badInput("--branch-at " + std::to_string(**branchAt) + ": past the run's last step " +
                                  std::to_string(run.endStep)));
+    }
+    if (!run.race.empty()) {
+      // A race's branch: every replica goes back; --branch is a race spec, a replica for each.
+      std::vector<train::Hyperparams> branchRace;
+      if (!branchSpec->empty()) {
+        auto parsed = train::parseRace(*branchSpec, run.config.hyperparams, "--branch");
+        if (!parsed) return fail(parsed.error());
+        if (parsed.value().size() != run.race.size()) {
+          return fail(core::badInput("--branch: " + std::to_string(parsed.value().size()) + " replicas for a race of " +
+                                     std::to_string(run.race.size()) + " (one for each, in order)"));
+        }
+        branchRace = parsed.value();
+      }
+      return trainRace(run, {.json = *json_,
+                             .maxSteps = *maxSteps,
+                             .savePath = *savePath,
+                             .saveEvery = *saveEvery,
+                             .metricsPath = *metricsPath,
+                             .resumePath = *resumePath,
+                             .timelineEvery = *timelineEvery,
+                             .timelineBytes = *timelineMib << 20,
+                             .branchAt = *branchAt,
+                             .branch = branchRace});
     }
     std::optional<train::Hyperparams> branchHyper;
     if (!branchSpec->empty()) {

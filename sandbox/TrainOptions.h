@@ -84,6 +84,10 @@ struct RaceRun {
   std::uint64_t saveEvery = 0;
   std::string metricsPath;
   std::string resumePath;
+  std::uint64_t timelineEvery = 0;  // a snapshot of every replica every N steps (0: none)
+  std::uint64_t timelineBytes = 0;  // all replicas' snapshots together
+  std::optional<std::uint64_t> branchAt;
+  std::vector<train::Hyperparams> branch;  // the branch's replicas (empty: the race's own)
 };
 int trainRace(const Training& run, const RaceRun& options);
 // "run.safetensors" -> "run-2.safetensors" for replica index 1: the file of one replica of a race.

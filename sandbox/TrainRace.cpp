@@ -1,5 +1,7 @@
 // `train --race`: the replicas of a race trained headless in lockstep (train::Race), one line per
-// metric point on stderr and with --json one object with every replica's results as the last line.
+// metric point on stderr and with --json one object with every replica's results as the last line;
+// --timeline-every and --branch-at go back and branch every replica at once.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -73,6 +75,19 @@ int trainRace(const Training& run, const RaceRun& o) {
       resumed.push_back(std::move(loaded.value()));
     }
   }
+  // --timeline-every: every replica's state every N steps (a Timeline each, an equal share of the bound),
+  // all kept at the same steps, to branch the whole race from one of them; checked before the race is made.
+  std::vector<train::Timeline> timelines;
+  for (std::size_t i = 0; o.timelineEvery > 0 && i < config.replicas.size(); ++i) {
+    train::Timeline timeline;
+    if (auto configured =
+            timeline.configure(o.timelineEvery, o.timelineBytes / config.replicas.size(), run.config.spec);
+        !configured) {
+      return fail(core::badInput("--timeline-mib: a race of " + std::to_string(config.replicas.size()) +
+                                 " replicas shares it: " + configured.message()));
+    }
+    timelines.push_back(std::move(timeline));
+  }
   auto created = train::Race::create(config, run.dataset);
   if (!created) return fail(created.error());
   train::Race& race = *created.value();
@@ -101,35 +116,51 @@ int trainRace(const Training& run, const RaceRun& o) {
                run.dataset->train.count, run.dataset->test.count, race.batchSize(),
                static_cast<unsigned long long>(run.epochs), names.c_str());
 
+  const auto keepTimeline = [&] {
+    if (timelines.empty() || !timelines[0].due(race.step())) return;
+    std::vector<train::TimelineState> states = race.timelineStates();
+    for (std::size_t i = 0; i < timelines.size(); ++i) timelines[i].keep(std::move(states[i]));
+  };
+  keepTimeline();
+
   core::Timer timer;
   std::size_t seen = 0;
-  bool stopped = false;
+  bool stopped = false, branching = false;
   const std::uint64_t startStep = race.step();
   const std::uint64_t endStep = maxSteps > 0 ? std::min(run.endStep, startStep + maxSteps) : run.endStep;
-  while (race.step() < endStep && !stopped) {
-    std::uint64_t chunk = std::min<std::uint64_t>(endStep - race.step(), 64);
-    if (o.saveEvery > 0) chunk = std::min(chunk, o.saveEvery - race.step() % o.saveEvery);
-    race.run(chunk);
-    if (auto status = race.status(); !status) return fail(status.error());
-    for (; seen < race.history(0).size(); ++seen) {
-      std::string line;
-      bool all = run.stopAtLoss || run.stopAtAccuracy;
-      for (std::size_t i = 0; i < race.size(); ++i) {
-        const train::MetricPoint& p = race.history(i)[seen];
-        line += (i ? ", " : "") + replicaName(race.hyperparams(i)) + " " + shortNumber("%.4g", p.test.loss);
-        if (std::isfinite(p.test.accuracy)) line += " (" + shortNumber("%.2f", 100.0 * p.test.accuracy) + "%)";
-        all = all && reached(run, p);
+  // Trains to endStep (or every replica at the target); an exit code when the race cannot go on.
+  const auto trainToEnd = [&]() -> std::optional<int> {
+    while (race.step() < endStep && !stopped) {
+      // Chunks end at multiples of 64 steps and at kept steps, wherever the race started: a branch then
+      // submits the same steps together as the race, and its train loss (one sample a submit) is the same.
+      std::uint64_t chunk = std::min<std::uint64_t>(endStep - race.step(), 64 - race.step() % 64);
+      if (o.saveEvery > 0 && !branching) chunk = std::min(chunk, o.saveEvery - race.step() % o.saveEvery);
+      if (!timelines.empty()) chunk = std::min(chunk, timelines[0].stepsToNext(race.step()));
+      race.run(chunk);
+      if (auto status = race.status(); !status) return fail(status.error());
+      keepTimeline();
+      for (; seen < race.history(0).size(); ++seen) {
+        std::string line;
+        bool all = run.stopAtLoss || run.stopAtAccuracy;
+        for (std::size_t i = 0; i < race.size(); ++i) {
+          const train::MetricPoint& p = race.history(i)[seen];
+          line += (i ? ", " : "") + replicaName(race.hyperparams(i)) + " " + shortNumber("%.4g", p.test.loss);
+          if (std::isfinite(p.test.accuracy)) line += " (" + shortNumber("%.2f", 100.0 * p.test.accuracy) + "%)";
+          all = all && reached(run, p);
+        }
+        const train::MetricPoint& first = race.history(0)[seen];
+        std::fprintf(stderr, "%sepoch %.2f step %llu test loss: %s\n", branching ? "branch " : "", first.epoch,
+                     static_cast<unsigned long long>(first.step), line.c_str());
+        // A target ends the race once every replica has reached it.
+        if (all) stopped = true;
       }
-      const train::MetricPoint& first = race.history(0)[seen];
-      std::fprintf(stderr, "epoch %.2f step %llu test loss: %s\n", first.epoch,
-                   static_cast<unsigned long long>(first.step), line.c_str());
-      // A target ends the race once every replica has reached it.
-      if (all) stopped = true;
+      if (o.saveEvery > 0 && !branching && race.step() % o.saveEvery == 0 && race.step() < endStep) {
+        if (auto saved = save(); !saved) return fail(saved.error());
+      }
     }
-    if (o.saveEvery > 0 && race.step() % o.saveEvery == 0 && race.step() < endStep) {
-      if (auto saved = save(); !saved) return fail(saved.error());
-    }
-  }
+    return std::nullopt;
+  };
+  if (auto failed = trainToEnd()) return *failed;
   const double seconds = timer.seconds();
   const std::vector<train::Evaluation> tests = race.evaluateTest();
   if (auto status = race.status(); !status) return fail(status.error());
@@ -149,6 +180,8 @@ int trainRace(const Training& run, const RaceRun& o) {
     if (auto saved = save(); !saved) return fail(saved.error());
   }
   const bool regression = run.dataset->task == data::Task::Regression;
+  const std::uint64_t finalStep = race.step();
+  const double finalEpochs = race.epochProgress();
   json replicas = json::array();
   for (std::size_t i = 0; i < race.size(); ++i) {
     const train::Hyperparams& h = race.hyperparams(i);
@@ -171,14 +204,78 @@ int trainRace(const Training& run, const RaceRun& o) {
                         {"test_accuracy", regression ? json(nullptr) : numberOrNull(tests[i].accuracy)},
                         {"test_mse", regression ? numberOrNull(tests[i].mse) : json(nullptr)}});
   }
+  // The branch: every replica back to its kept state at --branch-at (with --branch's settings), then
+  // trained to the same end; each replica's weights are compared with the race's (0 for a branch with
+  // nothing changed on the CPU backend).
+  json branchResult;
+  if (o.branchAt) {
+    const std::uint64_t at = *o.branchAt;
+    std::vector<const train::TimelineState*> states;
+    for (const train::Timeline& timeline : timelines) states.push_back(timeline.find(at));
+    if (states.empty() || std::find(states.begin(), states.end(), nullptr) != states.end()) {
+      return fail(core::badInput("--branch-at " + std::to_string(at) + ": not a kept step of the timeline"));
+    }
+    std::vector<std::vector<float>> finals;
+    for (std::size_t i = 0; i < race.size(); ++i) finals.push_back(race.parameters(i));
+    if (auto restored = race.restoreTimeline(states); !restored) return fail(restored.error());
+    for (train::Timeline& timeline : timelines) timeline.dropAfter(at);
+    for (std::size_t i = 0; i < o.branch.size() && i < race.size(); ++i) {
+      if (auto set = race.setHyperparams(i, o.branch[i]); !set) {
+        return fail(core::badInput("--branch: replica " + std::to_string(i + 1) + ": " + set.message()));
+      }
+    }
+    std::string branchNames;
+    for (std::size_t i = 0; i < race.size(); ++i) branchNames += (i ? ", " : "") + replicaName(race.hyperparams(i));
+    std::fprintf(stderr, "branch from step %llu: %s\n", static_cast<unsigned long long>(at), branchNames.c_str());
+    core::Timer branchTimer;
+    branching = true;
+    stopped = false;
+    seen = race.history(0).size();
+    if (auto failed = trainToEnd()) return *failed;
+    const double branchSeconds = branchTimer.seconds();
+    const std::vector<train::Evaluation> branchTests = race.evaluateTest();
+    if (auto status = race.status(); !status) return fail(status.error());
+    json branchReplicas = json::array();
+    for (std::size_t i = 0; i < race.size(); ++i) {
+      const train::Hyperparams& h = race.hyperparams(i);
+      const std::vector<float> mine = race.parameters(i);
+      double largest = 0.0;
+      for (std::size_t k = 0; k < mine.size(); ++k)
+        largest = std::max(largest, std::abs(static_cast<double>(mine[k]) - finals[i][k]));
+      const auto& history = race.history(i);
+      std::fprintf(stderr, "branch %s: test loss %.4g, largest weight difference %g\n", replicaName(h).c_str(),
+                   branchTests[i].loss, largest);
+      branchReplicas.push_back(
+          {{"optimizer", std::string(compute::optimizerName(h.optimizer))},
+           {"lr", core::decimalValue(h.learningRate)},
+           {"train_loss", numberOrNull(history.empty() ? race.lastLoss(i) : history.back().trainLoss)},
+           {"test_loss", numberOrNull(branchTests[i].loss)},
+           {"test_accuracy", regression ? json(nullptr) : numberOrNull(branchTests[i].accuracy)},
+           {"test_mse", regression ? numberOrNull(branchTests[i].mse) : json(nullptr)},
+           {"largest_weight_difference", largest}});
+    }
+    std::fprintf(stderr, "branch done: %llu steps in %.2f s\n", static_cast<unsigned long long>(race.step() - at),
+                 branchSeconds);
+    branchResult = {{"step", at}, {"steps", race.step()}, {"seconds", branchSeconds}, {"replicas", branchReplicas}};
+  }
   if (jsonOutput) {
-    const json result = {{"replicas", replicas},
-                         {"samples_per_sec", samplesPerSec},
-                         {"seconds", seconds},
-                         {"steps", race.step()},
-                         {"epochs", race.epochProgress()},
-                         {"backend", race.backend().name()},
-                         {"device", race.backend().deviceName()}};
+    json result = {{"replicas", replicas},
+                   {"samples_per_sec", samplesPerSec},
+                   {"seconds", seconds},
+                   {"steps", finalStep},
+                   {"epochs", finalEpochs},
+                   {"backend", race.backend().name()},
+                   {"device", race.backend().deviceName()}};
+    if (!timelines.empty()) {
+      std::uint64_t bytes = 0, budget = 0;
+      for (const train::Timeline& timeline : timelines) bytes += timeline.bytes(), budget += timeline.budget();
+      result["timeline"] = {{"every", timelines[0].every()},
+                            {"stride", timelines[0].stride()},
+                            {"kept", timelines[0].size()},
+                            {"bytes", bytes},
+                            {"budget", budget}};
+    }
+    if (o.branchAt) result["branch"] = branchResult;
     std::printf("%s\n", result.dump().c_str());
   }
   return 0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "train/Race.h"
 #include "train/Trainer.h"
 
 namespace nsb::landscape {
@@ -38,7 +39,7 @@ void LiveLandscape::release() {
   mTotal = 0;
 }
 
-bool LiveLandscape::advance(train::Trainer& trainer) {
+bool LiveLandscape::advance(train::Trainer& trainer, const train::RaceContext* race) {
   LiveSettings settings;
   std::uint64_t version;
   {
@@ -49,15 +50,16 @@ bool LiveLandscape::advance(train::Trainer& trainer) {
   if (mPass && version != mUsedVersion) release();  // new settings: this refresh is stale
   if (!settings.enabled) return false;
   if (!mPass) {
-    const std::uint64_t step = trainer.step();
+    const std::uint64_t step = race ? race->race.step() : trainer.step();
+    const std::size_t events = race ? race->edits : trainer.events().size();
     // Due: new settings, new data, an edit (events), a step back (reset, branch, a kept step shown),
-    // or `every` steps trained since the last refresh.
+    // another replica shown, or `every` steps trained since the last refresh.
     const bool due = !mStarted || version != mUsedVersion || trainer.sharedDataset().get() != mLastDataset ||
-                     trainer.events().size() != mLastEvents || step < mLastStep ||
+                     events != mLastEvents || step < mLastStep || (race && race->shown != mLastShown) ||
                      step >= mLastStep + std::max<std::uint64_t>(settings.every, 1);
     if (!due) return false;
     mUsedVersion = version;
-    begin(trainer, settings);
+    begin(trainer, settings, race);
     return static_cast<bool>(mPass);
   }
   core::Timer piece;
@@ -68,15 +70,32 @@ bool LiveLandscape::advance(train::Trainer& trainer) {
   return static_cast<bool>(mPass);
 }
 
-void LiveLandscape::begin(train::Trainer& trainer, const LiveSettings& settings) {
+namespace {
+
+// The kept steps of `timeline` up to `last`, of `spec` where given (a structural edit starts a new path).
+void keptPath(const train::Timeline& timeline, std::uint64_t last, const nn::ModelSpec* spec,
+              std::vector<std::vector<float>>& path, std::vector<std::uint64_t>& steps) {
+  for (const std::uint64_t step : timeline.steps()) {
+    const train::TimelineState* state = timeline.find(step);
+    if (state && (!spec || state->spec == *spec) && step <= last) {
+      path.push_back(state->params);
+      steps.push_back(step);
+    }
+  }
+}
+
+}  // namespace
+
+void LiveLandscape::begin(train::Trainer& trainer, const LiveSettings& settings, const train::RaceContext* race) {
   core::Timer timer;
   mRefreshTimer.reset();
   mStarted = true;
-  mLastStep = trainer.step();
-  mLastEvents = trainer.events().size();
+  mLastStep = race ? race->race.step() : trainer.step();
+  mLastEvents = race ? race->edits : trainer.events().size();
+  mLastShown = race ? race->shown : 0;
   mLastDataset = trainer.sharedDataset().get();
   const nn::ModelSpec& spec = trainer.config().spec;
-  const std::vector<float> params = trainer.parameters();
+  const std::vector<float> params = race ? race->race.parameters(race->shown) : trainer.parameters();
 
   auto result = std::make_shared<LiveResult>();
   result->step = mLastStep;
@@ -99,14 +118,12 @@ void LiveLandscape::begin(train::Trainer& trainer, const LiveSettings& settings)
   } else if (settings.plane == PlaneKind::Random) {
     directions = randomDirections(spec, params, settings.seed);
   } else {
-    // The kept steps of this network's shape (a structural edit starts a new path).
+    // The kept steps of this network's shape, or of the shown replica's path (a race's network is not edited).
     std::vector<std::vector<float>> path;
-    for (const std::uint64_t step : trainer.timeline().steps()) {
-      const train::TimelineState* state = trainer.timeline().find(step);
-      if (state && state->spec == spec && step <= mLastStep) {
-        path.push_back(state->params);
-        result->pathSteps.push_back(step);
-      }
+    if (!race) {
+      keptPath(trainer.timeline(), mLastStep, &spec, path, result->pathSteps);
+    } else if (race->shown < race->paths.size() && race->paths[race->shown]) {
+      keptPath(*race->paths[race->shown], mLastStep, nullptr, path, result->pathSteps);
     }
     // The PCA of at most MAX_PCA_STEPS of them, evenly picked with the first and the last: its cost
     // is n^2 times the parameters, on this thread.
@@ -125,6 +142,17 @@ void LiveLandscape::begin(train::Trainer& trainer, const LiveSettings& settings)
     result->path = projectPath(directions, path, params);
     float extent = 0.0f;
     for (const PlanePoint& p : result->path) extent = std::max({extent, std::fabs(p.alpha), std::fabs(p.beta)});
+    // A race: every replica's kept steps and its weights now on this plane, all inside the map.
+    for (std::size_t i = 0; race && i < race->race.size(); ++i) {
+      ReplicaPlanePath replica{.id = race->race.id(i)};
+      std::vector<std::vector<float>> kept;
+      if (i < race->paths.size() && race->paths[i]) keptPath(*race->paths[i], mLastStep, nullptr, kept, replica.steps);
+      kept.push_back(race->race.parameters(i));
+      replica.steps.push_back(mLastStep);
+      replica.points = projectPath(directions, kept, params);
+      for (const PlanePoint& p : replica.points) extent = std::max({extent, std::fabs(p.alpha), std::fabs(p.beta)});
+      result->replicas.push_back(std::move(replica));
+    }
     span = settings.span * (extent > 0.0f ? extent : 1.0f);
   }
 

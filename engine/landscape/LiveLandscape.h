@@ -3,7 +3,9 @@
 // weights now, on the fixed evaluation batch (the first `rows` samples of the test split, in file
 // order), on a plane of filter-normalised random directions or the trajectory's principal plane (the
 // timeline's kept steps, with the path and its distance from the plane); for a network of exactly two
-// parameters the plane of the two parameters, which makes the grid the exact surface. It runs on the
+// parameters the plane of the two parameters, which makes the grid the exact surface. In a race
+// (train::RaceContext) the centre is the shown replica's weights and every replica's path is drawn on
+// the trajectory plane of the shown one's; the grid is computed on the views' (CPU) trainer. It runs on the
 // session thread as its SessionWork (train/SessionWork.h): a refresh every `every` steps, computed a
 // chunk of grid points per piece, the chunk sized from the last refresh's time per point so that a
 // piece takes about PIECE_SECONDS and a command (Pause, an edit) never waits long behind it.
@@ -36,6 +38,14 @@ struct LiveSettings {
   std::uint64_t seed = 1;  // the random directions'
 };
 
+// A race replica's path on the trajectory plane: its kept steps, then its weights now (the last point,
+// whose distance is how far the replica is from the plane; the shown replica's is the centre, 0).
+struct ReplicaPlanePath {
+  std::uint64_t id = 0;  // Race::id: the replica's colour
+  std::vector<PlanePoint> points;
+  std::vector<std::uint64_t> steps;
+};
+
 // A finished refresh. Either a grid or an error saying why there is none (a trajectory of fewer than
 // two kept steps, a batch that does not fit): the editor shows it.
 struct LiveResult {
@@ -47,9 +57,12 @@ struct LiveResult {
   std::vector<PlanePoint> path;          // trajectory plane: the kept steps' points, ascending steps
   std::vector<std::uint64_t> pathSteps;  // their steps
   double explained[2] = {};              // trajectory plane: the variance along each direction
-  double seconds = 0.0;                  // from the refresh's start to its end, training between pieces
-  double computeSeconds = 0.0;           // in the pieces alone
-  std::size_t chunk = 0;                 // grid points per piece
+  // A race on the trajectory plane: every replica's path on the plane of the shown one's (whose kept
+  // steps are `path`), in the race's order.
+  std::vector<ReplicaPlanePath> replicas;
+  double seconds = 0.0;         // from the refresh's start to its end, training between pieces
+  double computeSeconds = 0.0;  // in the pieces alone
+  std::size_t chunk = 0;        // grid points per piece
   std::string error;
 };
 
@@ -69,12 +82,12 @@ class LiveLandscape final : public train::SessionWork {
   std::size_t pointsDone() const { return mDone.load(); }
   std::size_t pointsTotal() const { return mTotal.load(); }
 
-  bool advance(train::Trainer& trainer) override;
+  bool advance(train::Trainer& trainer, const train::RaceContext* race = nullptr) override;
   void release() override;
 
  private:
   // Starts a refresh of the weights now, or publishes why it cannot.
-  void begin(train::Trainer& trainer, const LiveSettings& settings);
+  void begin(train::Trainer& trainer, const LiveSettings& settings, const train::RaceContext* race);
   void finish();
   void publish(std::shared_ptr<LiveResult> result);
 
@@ -88,6 +101,7 @@ class LiveLandscape final : public train::SessionWork {
   std::uint64_t mUsedVersion = 0;  // settings of the refresh in progress or the last one
   std::uint64_t mLastStep = 0;
   std::size_t mLastEvents = 0;
+  std::size_t mLastShown = 0;  // a race's shown replica: the centre
   const void* mLastDataset = nullptr;
   bool mStarted = false;  // a refresh was begun since the last release
   std::unique_ptr<GridPass> mPass;

@@ -18,6 +18,7 @@
 #include "train/Batches.h"
 #include "train/Hyperparams.h"
 #include "train/Metrics.h"
+#include "train/Timeline.h"
 #include "train/Trainer.h"
 
 namespace nsb::train {
@@ -65,12 +66,20 @@ class Race {
   // Every replica back to the seed's initial weights at step 0 (with `seed` when given), histories cleared.
   void reset(std::optional<std::uint64_t> seed);
   std::uint64_t seed() const { return mConfig.base.seed; }
+  const nn::ModelSpec& spec() const { return mConfig.base.spec; }
   // Checkpoints (RaceCheckpoints.cpp): replica `replica` as a solo checkpoint of its settings at the
   // race's step (loadable by eval and train --resume alone); restore() takes one per replica, in order,
   // each of the race's network and batch and all at one step, and continues the race from there as if
   // it had not stopped.
   nn::Checkpoint checkpoint(std::size_t replica) const;
   core::Status restore(const std::vector<nn::Checkpoint>& checkpoints);
+
+  // Time travel (RaceTimeline.cpp): every replica's state now, as a solo run keeps it (Timeline.h), and
+  // the race put back to such states, one per replica in order, all of one step: each replica takes its
+  // state's weights, optimizer state and settings and its curve keeps the points up to that step, so
+  // that the race goes on from there exactly as it went the first time.
+  std::vector<TimelineState> timelineStates() const;
+  core::Status restoreTimeline(const std::vector<const TimelineState*>& states);
 
   std::uint64_t step() const { return mStep; }
   std::uint64_t epoch() const { return mEpoch; }

@@ -7,6 +7,7 @@
 
 #include "core/Log.h"
 #include "train/RaceSpec.h"
+#include "train/SessionWork.h"
 #include "train/Thinning.h"
 
 namespace nsb::train {
@@ -44,6 +45,7 @@ RaceSession::RaceSession(std::unique_ptr<Race> race, std::unique_ptr<Trainer> vi
       mDataset(std::move(dataset)),
       mRunning(running),
       mSpeed(std::max(speed, 0.0)) {
+  mPaths.follow(*mRace);  // every path's first point: the initial weights
   publish(0.0);
   mThread = std::thread([this] { loop(); });
 }
@@ -231,6 +233,9 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
           else if (mMinus)
             mMinus = moved(*mMinus);
           mProbesStale = true;
+        } else if constexpr (std::is_same_v<T, SetSessionWork>) {
+          if (mWork && mWork != c.work) mWork->release();
+          mWork = c.work;
         } else if constexpr (std::is_same_v<T, ShowReplica>) {
           if (!replicaIndex(c.replica, "show replica")) return;
           if (c.minus && (!replicaIndex(*c.minus, "show replica") || *c.minus == c.replica)) {
@@ -280,6 +285,7 @@ void RaceSession::loop() {
       mAppliedSequence = appliedUpTo;
       changed = true;
     }
+    if (appliedUpTo > 0 && !mDeviceFailed) mPaths.follow(*mRace);  // a replica added or removed, a reset
     const auto held =
         std::chrono::steady_clock::duration(mHoldUntil.load()) - std::chrono::steady_clock::now().time_since_epoch();
     std::uint64_t want = 0;
@@ -288,9 +294,12 @@ void RaceSession::loop() {
     } else if (mRunning && held <= held.zero() && !mDeviceFailed) {
       want = pacedSteps();
     }
+    // A submit ends where a replica's path keeps a point.
+    if (const std::uint64_t next = mPaths.stepsToNext(mRace->step()); want > 0 && next > 0) want = std::min(want, next);
     if (want > 0) {
       core::Timer submitTimer;
       const std::uint64_t done = mRace->run(want);
+      if (done > 0 && mRace->status()) mPaths.follow(*mRace);
       if (done > 0) {
         const double perStep = submitTimer.seconds() / static_cast<double>(done);
         mSecondsPerStep = mSecondsPerStep > 0.0 ? 0.8 * mSecondsPerStep + 0.2 * perStep : perStep;
@@ -324,7 +333,14 @@ void RaceSession::loop() {
       changed = mProbesStale && !busy;
     }
     if (mPendingSteps == 0 && !changed) mMailbox.synced(mAppliedSequence);
-    if (want == 0) {
+    // The work (the live landscape) a piece at a time between submits, as LocalSession runs it.
+    bool working = false;
+    if (mWork && !mDeviceFailed && mPendingSteps == 0 && held <= held.zero()) {
+      RaceContext context{.race = *mRace, .shown = mShown, .edits = mEvents.size(), .paths = {}};
+      for (std::size_t i = 0; i < mRace->size(); ++i) context.paths.push_back(mPaths.path(mRace->id(i)));
+      working = mWork->advance(*mViews, &context);
+    }
+    if (want == 0 && !working) {
       auto wait = 20ms;
       if (mRunning && mSpeed > 0.0) {
         const double seconds = std::max(0.0, (1.0 - mBudget) / mSpeed);
@@ -334,6 +350,7 @@ void RaceSession::loop() {
       if (wait.count() > 0) mMailbox.waitForCommand(wait);
     }
   }
+  if (mWork) mWork->release();  // before the views' trainer and its backend go
 }
 
 }  // namespace nsb::train

@@ -4,8 +4,9 @@
 // does for one network. Its snapshots describe the shown replica (ShowReplica) in the usual fields and
 // every replica in Snapshot::race. The views' probes run on a CPU Trainer that never steps and holds the
 // shown replica's weights (or, with a `minus` replica, both in turn: the probes are their difference),
-// so the probes are always on the host. Structural and data edits, backend switches and checkpoints
-// are refused: a race compares optimizers on one network.
+// so the probes are always on the host. The session's work (SetSessionWork: the live landscape) runs on
+// that trainer too, with a RaceContext: the race and each replica's path (RacePaths, kept here). Structural and data
+// edits, backend switches and checkpoints are refused: a race compares optimizers on one network.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -16,6 +17,7 @@
 #include "core/Timer.h"
 #include "train/Probes.h"
 #include "train/Race.h"
+#include "train/RacePaths.h"
 #include "train/Session.h"
 #include "train/SessionMailbox.h"
 
@@ -56,6 +58,8 @@ class RaceSession final : public Session {
   std::size_t mShown = 0;
   std::optional<std::size_t> mMinus;
   std::vector<Event> mEvents;
+  RacePaths mPaths;                    // session thread only
+  std::shared_ptr<SessionWork> mWork;  // SetSessionWork; session thread only
 
   SessionMailbox mMailbox;
   const VersionedDataset mDataset;

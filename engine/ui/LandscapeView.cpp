@@ -53,6 +53,7 @@ void LandscapeView::draw(const Rect& area, const std::function<std::uint64_t(tra
   }
   drawControls();
   const auto result = mLive->latest();
+  collectPaths(result.get());
   drawStatus(result.get());
   // The map in what is left of `area` under the controls and the status lines.
   const ImVec2 min = ImGui::GetCursorScreenPos();
@@ -135,6 +136,21 @@ void LandscapeView::drawControls() {
   if (changed) mLive->configure(s);
 }
 
+void LandscapeView::collectPaths(const LiveResult* r) {
+  mPaths.clear();
+  if (!r || !r->error.empty()) return;
+  if (r->replicas.empty()) {
+    if (!r->path.empty()) mPaths.push_back({"trajectory", PATH_COLOUR, r->path});
+    return;
+  }
+  for (const landscape::ReplicaPlanePath& replica : r->replicas) {
+    const auto style =
+        std::find_if(mReplicas.begin(), mReplicas.end(), [&](const ReplicaStyle& s) { return s.id == replica.id; });
+    if (style != mReplicas.end() && !replica.points.empty())
+      mPaths.push_back({style->name, style->colour, replica.points});
+  }
+}
+
 void LandscapeView::drawStatus(const LiveResult* r) {
   const std::size_t done = mLive->pointsDone(), total = mLive->pointsTotal();
   std::string line;
@@ -174,6 +190,23 @@ void LandscapeView::drawStatus(const LiveResult* r) {
     panels::tooltip(
         "The path's points are the kept steps of the timeline; a circle's size grows with its "
         "distance from the plane.");
+  }
+  // How far each path's point now is from the plane: a solo run's newest kept step (the weights now are
+  // the centre), each race replica's weights now (the shown replica's are the centre).
+  for (const LandscapePath& path : mPaths) {
+    if (path.points.empty()) continue;
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(path.colour));
+    ImGui::TextUnformatted(path.name.c_str());
+    ImGui::PopStyleColor();
+    ImGui::SameLine(0.0f, 0.0f);
+    const double distance = path.points.back().distance;
+    if (r->replicas.empty()) {
+      ImGui::Text(": newest kept step (%llu) %.3g off the plane; the weights now are its centre",
+                  static_cast<unsigned long long>(r->pathSteps.back()), distance);
+    } else {
+      ImGui::Text(": %.3g off the plane", distance);
+    }
+    remember("landscape-off-" + path.name);
   }
 }
 
@@ -271,9 +304,10 @@ void LandscapeView::drawContour(const LiveResult& result, const Rect& area) {
     list.AddLine(screen(mIsoSegments[k].x, mIsoSegments[k].y), screen(mIsoSegments[k + 1].x, mIsoSegments[k + 1].y),
                  IM_COL32(255, 255, 255, 70));
   }
-  // The paths: the run's kept steps (trajectory plane) and any other paths given (race replicas).
+  // The paths: the run's kept steps (trajectory plane), or every race replica's.
   float farthest = 0.0f;
-  for (const PlanePoint& p : result.path) farthest = std::max(farthest, p.distance);
+  for (const LandscapePath& path : mPaths)
+    for (const PlanePoint& p : path.points) farthest = std::max(farthest, p.distance);
   const auto drawPath = [&](const std::vector<PlanePoint>& path, ImU32 colour) {
     for (std::size_t i = 0; i + 1 < path.size(); ++i)
       list.AddLine(onPlane(path[i]), onPlane(path[i + 1]), colour, 2.0f);
@@ -284,10 +318,7 @@ void LandscapeView::drawContour(const LiveResult& result, const Rect& area) {
       ++mPathPointsDrawn;
     }
   };
-  drawPath(result.path, PATH_COLOUR);
-  if (!result.path.empty()) {
-    for (const LandscapePath& extra : mExtraPaths) drawPath(extra.points, extra.colour);
-  }
+  for (const LandscapePath& path : mPaths) drawPath(path.points, path.colour);
   const ImVec2 centre = onPlane(PlanePoint{});
   list.AddCircleFilled(centre, 5.0f, CENTRE_COLOUR);
   list.AddCircle(centre, 5.0f, IM_COL32(0, 0, 0, 255), 12, 1.5f);
@@ -394,10 +425,7 @@ void LandscapeView::drawSurface(const LiveResult& result, const Rect& area) {
       previous = s;
     }
   };
-  drawPath(result.path, PATH_COLOUR);
-  if (!result.path.empty()) {
-    for (const LandscapePath& extra : mExtraPaths) drawPath(extra.points, extra.colour);
-  }
+  for (const LandscapePath& path : mPaths) drawPath(path.points, path.colour);
   if (const auto c = project(world(0.0f, 0.0f, heightAt(PlanePoint{})))) list.AddCircleFilled(*c, 5.0f, CENTRE_COLOUR);
   list.PopClipRect();
   list.AddText(

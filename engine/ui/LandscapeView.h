@@ -7,8 +7,9 @@
 // map. Drawn with ImGui's draw list (ImGui 1.86's Vulkan backend ignores texture ids, so the map is a
 // vertex-coloured mesh). UI thread only.
 //
-// The race in the editor draws each replica's path on the trajectory plane through setExtraPaths():
-// points from landscape::projectPath() on the plane of the last result (result()->plane), one colour each.
+// In a race the trajectory plane is the shown replica's and every replica's path is drawn on it in the
+// replica's colour (setReplicas: the Race tab's names and colours by replica id), each with its
+// distance from the plane now in the legend.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,7 +25,15 @@
 
 namespace nsb::ui {
 
-// A path drawn on the trajectory plane beside the run's own (a race replica's).
+// A race replica as the view names and colours it.
+struct ReplicaStyle {
+  std::uint64_t id = 0;  // Race::id
+  std::string name;
+  std::uint32_t colour = 0xffffffff;  // ImU32
+};
+
+// A path the last frame drew on the trajectory plane: the run's kept steps, or a race replica's (its
+// kept steps, then its weights now).
 struct LandscapePath {
   std::string name;
   std::uint32_t colour = 0xffffffff;  // ImU32
@@ -48,11 +57,13 @@ class LandscapeView {
   bool threeD() const { return mThreeD; }
   void setThreeD(bool on) { mThreeD = on; }
   OrbitCamera& camera() { return mCamera; }
-  void setExtraPaths(std::vector<LandscapePath> paths) { mExtraPaths = std::move(paths); }
+  // A race's replicas, by id (empty: a solo run). A replica the last result has no path for is not drawn.
+  void setReplicas(std::vector<ReplicaStyle> replicas) { mReplicas = std::move(replicas); }
   // What the last frame drew, for tests: the result's version, the map's triangles (contour) or quads (3D).
   std::uint64_t shownVersion() const { return mShownVersion; }
   std::size_t trianglesDrawn() const { return mTrianglesDrawn; }
   std::size_t pathPointsDrawn() const { return mPathPointsDrawn; }
+  const std::vector<LandscapePath>& pathsDrawn() const { return mPaths; }
   Rect mapRect() const { return mMap; }
   // Screen rectangles of the last frame's named widgets ("landscape-grid", "landscape-3d", ...).
   const std::vector<std::pair<std::string, Rect>>& widgets() const { return mWidgets; }
@@ -60,6 +71,8 @@ class LandscapeView {
  private:
   void drawControls();
   void drawStatus(const landscape::LiveResult* result);
+  // The paths of `result` this frame draws, named and coloured (mPaths).
+  void collectPaths(const landscape::LiveResult* result);
   // Colour positions in [0, 1] of the grid's losses (log-scaled where the range is wide) and the iso-lines.
   void rebuild(const landscape::LiveResult& result);
   void drawContour(const landscape::LiveResult& result, const Rect& area);
@@ -71,7 +84,8 @@ class LandscapeView {
   bool mShown = false;  // enabled in the live settings
   bool mThreeD = false;
   OrbitCamera mCamera;
-  std::vector<LandscapePath> mExtraPaths;
+  std::vector<ReplicaStyle> mReplicas;
+  std::vector<LandscapePath> mPaths;
   std::uint64_t mBuiltVersion = 0, mShownVersion = 0;
   std::vector<float> mShade;        // per grid point, [0, 1]
   float mLow = 0.0f, mHigh = 1.0f;  // loss range of the colours

@@ -11,6 +11,10 @@
 #include "LandscapeTestSupport.h"
 #include "landscape/LiveLandscape.h"
 #include "train/LocalSession.h"
+#include "train/Race.h"
+#include "train/RacePaths.h"
+#include "train/RaceSession.h"
+#include "train/RaceSpec.h"
 #include "train/TrainTestSupport.h"
 
 namespace nsb::landscape {
@@ -112,6 +116,100 @@ TEST(LiveLandscape, TrajectoryPlaneHoldsTheKeptStepsAroundTheWeightsNow) {
   const std::vector<double> weights(params.begin(), params.end());
   const double want = testing::referenceLoss(trainer->config().spec, weights, trainer->dataset(), 64);
   EXPECT_NEAR(result->grid.centre(), want, TOLERANCE * want);
+}
+
+double distance(const std::vector<float>& a, const std::vector<float>& b) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    s += (static_cast<double>(a[i]) - b[i]) * (static_cast<double>(a[i]) - b[i]);
+  return std::sqrt(s);
+}
+
+// A race (as RaceSession drives it): the centre is the shown replica's weights, the plane its path's,
+// and every replica's path is on it, ending at its weights now: the shown one's at the origin, another's
+// at a point whose coordinates and distance from the plane make up its distance from the centre.
+TEST(LiveLandscape, InARaceEveryReplicaIsOnTheShownReplicasPlane) {
+  const auto l = train::testing::loadPreset("spiral");
+  auto replicas = train::parseRace("sgd:0.1,adam:0.01", l.config.hyperparams);
+  ASSERT_TRUE(replicas.ok());
+  auto created = train::Race::create({.base = l.config, .replicas = replicas.value()}, l.dataset);
+  ASSERT_TRUE(created.ok()) << created.message();
+  train::Race& race = *created.value();
+  auto views = train::testing::makeTrainer(l);  // the views' trainer: never steps
+  ASSERT_TRUE(views);
+  train::RacePaths paths;
+  paths.follow(race);
+  while (race.step() < 300) {
+    race.run(std::min<std::uint64_t>(300 - race.step(), paths.stepsToNext(race.step())));
+    paths.follow(race);
+  }
+  LiveLandscape live({.points = 7, .span = 1.0f, .rows = 64, .plane = PlaneKind::Trajectory});
+  train::RaceContext context{.race = race, .shown = 1, .edits = 0, .paths = {paths.path(0), paths.path(1)}};
+  while (live.advance(*views, &context)) {
+  }
+  const auto result = live.latest();
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->error, "");
+  EXPECT_EQ(result->step, 300u);
+  EXPECT_EQ(result->pathSteps, (std::vector<std::uint64_t>{0, 100, 200, 300}));
+  ASSERT_EQ(result->replicas.size(), 2u);
+  const std::vector<float> shown = race.parameters(1), other = race.parameters(0);
+  // The centre: the loss at the shown replica's weights, not the views' trainer's.
+  const std::vector<double> weights(shown.begin(), shown.end());
+  const double want = testing::referenceLoss(l.config.spec, weights, *l.dataset, 64);
+  EXPECT_NEAR(result->grid.centre(), want, TOLERANCE * want);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const ReplicaPlanePath& r = result->replicas[i];
+    EXPECT_EQ(r.id, race.id(i));
+    EXPECT_EQ(r.steps, (std::vector<std::uint64_t>{0, 100, 200, 300, 300}));
+    ASSERT_EQ(r.points.size(), r.steps.size());
+  }
+  // The shown replica: its kept steps are the plane's path, its weights now the origin.
+  const PlanePoint& centre = result->replicas[1].points.back();
+  EXPECT_EQ(centre.alpha, 0.0f);
+  EXPECT_EQ(centre.beta, 0.0f);
+  EXPECT_EQ(centre.distance, 0.0f);
+  for (std::size_t k = 0; k < result->path.size(); ++k)
+    EXPECT_EQ(result->replicas[1].points[k].distance, result->path[k].distance);
+  // The other: Pythagoras on its difference from the centre, computed here (float coordinates: 1e-5).
+  const PlanePoint& now = result->replicas[0].points.back();
+  const double apart = distance(other, shown);
+  EXPECT_GT(now.distance, 0.0f);
+  EXPECT_NEAR(std::sqrt(static_cast<double>(now.alpha) * now.alpha + static_cast<double>(now.beta) * now.beta +
+                        static_cast<double>(now.distance) * now.distance),
+              apart, 1e-5 * apart);
+  // Both replicas start from the same weights: their first points are one.
+  EXPECT_EQ(result->replicas[0].points.front().alpha, result->replicas[1].points.front().alpha);
+  EXPECT_EQ(result->replicas[0].points.front().distance, result->replicas[1].points.front().distance);
+  // Every path is inside the map.
+  for (const auto& r : result->replicas)
+    for (const auto& p : r.points)
+      EXPECT_LE(std::max(std::fabs(p.alpha), std::fabs(p.beta)), result->grid.span * (1 + 1e-6f));
+}
+
+// Through a RaceSession: SetSessionWork runs the landscape on the race's thread while it trains.
+TEST(LiveLandscape, RefreshesInARaceSessionWhileItTrains) {
+  const auto l = train::testing::loadPreset("spiral");
+  auto replicas = train::parseRace("sgd:0.1,adam:0.01", l.config.hyperparams);
+  ASSERT_TRUE(replicas.ok());
+  auto session = train::RaceSession::create({.base = l.config, .replicas = replicas.value()}, l.dataset, true);
+  ASSERT_TRUE(session.ok()) << session.message();
+  auto live = std::make_shared<LiveLandscape>(
+      LiveSettings{.points = 7, .span = 1.0f, .every = 50, .rows = 64, .plane = PlaneKind::Trajectory});
+  session.value()->submit(train::SetSessionWork{live});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto r = live->latest();
+    if (r && r->error.empty() && r->replicas.size() == 2 && r->step >= 300) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto r = live->latest();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->error, "");
+  EXPECT_EQ(r->replicas.size(), 2u);
+  EXPECT_GE(r->step, 300u);
+  const auto paused = session.value()->submit(train::Pause{});
+  EXPECT_TRUE(session.value()->awaitApplied(paused, std::chrono::seconds(5)));
 }
 
 TEST(LiveLandscape, RefreshesInALocalSessionWhileItTrains) {

@@ -139,6 +139,66 @@ TEST(TrajectoryPlane, APathOffThePlaneHasItsDistance) {
   }
 }
 
+// projectPath (the race replicas' paths) against the projection computed here: on a plane of float
+// unit vectors, a point in the plane is at distance 0 and a point moved off it by a known orthogonal
+// offset is at that offset's norm, both within 1e-6 relative (the points are rounded to float: about
+// 6e-8 of each entry; the directions are unit to about 1e-7).
+TEST(TrajectoryPlane, ProjectPathGivesCoordinatesAndTheDistanceFromThePlane) {
+  core::Rng rng(13);
+  std::vector<float> now = normal(rng, P);
+  for (float& x : now) x *= 0.1f;
+  std::vector<double> u, v;
+  knownPlane(rng, u, v);
+  Directions plane;
+  plane.first.assign(u.begin(), u.end());
+  plane.second.assign(v.begin(), v.end());
+  // An offset orthogonal to the float directions, of norm 0.5 (Gram-Schmidt in double, twice).
+  std::vector<double> w(P);
+  for (auto& x : w) x = rng.normal();
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto* d : {&plane.first, &plane.second}) {
+      double along = 0.0, dd = 0.0;
+      for (std::size_t k = 0; k < P; ++k) along += w[k] * (*d)[k], dd += static_cast<double>((*d)[k]) * (*d)[k];
+      for (std::size_t k = 0; k < P; ++k) w[k] -= along / dd * (*d)[k];
+    }
+  }
+  double ww = 0.0;
+  for (double x : w) ww += x * x;
+  const double a = 2.0, b = -3.0, off = 0.5;
+  std::vector<float> inPlane(P), offPlane(P);
+  for (std::size_t k = 0; k < P; ++k) {
+    const double x = a * plane.first[k] + b * plane.second[k];
+    inPlane[k] = static_cast<float>(now[k] + x);
+    offPlane[k] = static_cast<float>(now[k] + x + off * w[k] / std::sqrt(ww));
+  }
+  const std::vector<std::vector<float>> path = {inPlane, offPlane, now};
+  const auto points = projectPath(plane, path, now);
+  ASSERT_EQ(points.size(), 3u);
+  // The same projection, independently: coordinates by dot products in double, the residual's norm.
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    double alpha = 0.0, beta = 0.0, residual = 0.0;
+    for (std::size_t k = 0; k < P; ++k) {
+      const double x = static_cast<double>(path[i][k]) - now[k];
+      alpha += x * plane.first[k];
+      beta += x * plane.second[k];
+    }
+    for (std::size_t k = 0; k < P; ++k) {
+      const double r = static_cast<double>(path[i][k]) - now[k] - alpha * plane.first[k] - beta * plane.second[k];
+      residual += r * r;
+    }
+    EXPECT_NEAR(points[i].alpha, alpha, 1e-6 * std::sqrt(a * a + b * b)) << "point " << i;
+    EXPECT_NEAR(points[i].beta, beta, 1e-6 * std::sqrt(a * a + b * b)) << "point " << i;
+    EXPECT_NEAR(points[i].distance, std::sqrt(residual), 1e-6 * std::sqrt(a * a + b * b)) << "point " << i;
+  }
+  const double scale = std::sqrt(a * a + b * b);  // the in-plane point's distance from now
+  EXPECT_NEAR(points[0].alpha, a, 1e-6 * scale);
+  EXPECT_NEAR(points[0].beta, b, 1e-6 * scale);
+  EXPECT_LE(points[0].distance, 1e-6 * scale);
+  EXPECT_NEAR(points[1].distance, off, 1e-6 * off);
+  EXPECT_NEAR(points[1].alpha, a, 1e-6 * scale);
+  EXPECT_EQ(points[2].distance, 0.0f);  // the weights now: the origin
+}
+
 TEST(TrajectoryPlane, SameBitsEveryTime) {
   core::Rng rng(3);
   const auto now = normal(rng, P);

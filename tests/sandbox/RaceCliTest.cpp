@@ -129,6 +129,37 @@ TEST(RaceCli, ASavedRaceResumesExactlyAndEachReplicaFileIsASoloCheckpoint) {
   std::filesystem::remove_all(dir);
 }
 
+// --branch-at in a race goes back with every replica: with nothing changed the branch ends where the
+// race ended (bit for bit on the CPU backend: weights, losses); --branch gives each replica new settings.
+TEST(RaceCli, ABranchOfTheWholeRaceWithNothingChangedEndsWhereTheRaceEnded) {
+  const std::string race = "train --preset spiral --backend cpu --epochs 10 --race \"sgd:0.1,adam:0.01\" --json";
+  const auto same = run(race + " --timeline-every 50 --branch-at 100");
+  ASSERT_EQ(same.code, 0) << same.err;
+  const auto j = lastJsonLine(same.out);
+  EXPECT_EQ(j["steps"], 300);
+  EXPECT_EQ(j["timeline"]["every"], 50);
+  EXPECT_EQ(j["timeline"]["kept"], 7);  // 0, 50, ..., 300: the branch keeps its own after 100
+  const auto& b = j["branch"];
+  EXPECT_EQ(b["step"], 100);
+  EXPECT_EQ(b["steps"], 300);
+  ASSERT_EQ(b["replicas"].size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(b["replicas"][i]["largest_weight_difference"], 0.0) << "replica " << i;
+    for (const char* key : {"optimizer", "lr", "train_loss", "test_loss", "test_accuracy"})
+      EXPECT_EQ(b["replicas"][i][key], j["replicas"][i][key]) << key << " of replica " << i;
+  }
+  EXPECT_NE(same.err.find("branch from step 100: sgd:0.1, adam:0.01"), std::string::npos) << same.err;
+
+  const auto changed = run(race + " --branch-at 100 --branch \"sgd:0.1,adam:0.02\"");
+  ASSERT_EQ(changed.code, 0) << changed.err;
+  const auto c = lastJsonLine(changed.out);
+  EXPECT_EQ(c["replicas"], j["replicas"]);  // the race's own results, before the branch
+  EXPECT_EQ(c["branch"]["replicas"][0]["largest_weight_difference"], 0.0);
+  EXPECT_EQ(c["branch"]["replicas"][1]["lr"], 0.02);
+  EXPECT_GT(c["branch"]["replicas"][1]["largest_weight_difference"].get<double>(), 0.0);
+  EXPECT_NE(c["branch"]["replicas"][1]["test_loss"], j["replicas"][1]["test_loss"]);
+}
+
 TEST(RaceCli, BadRacesAreOneLineAndExit2) {
   const std::pair<std::vector<std::string>, std::string> cases[] = {
       {{"--race", "sgd:0.1"}, "neural-sandbox: --race: 1 replica; a race takes 2 to 8"},
@@ -136,6 +167,14 @@ TEST(RaceCli, BadRacesAreOneLineAndExit2) {
       {{"--race", "sgd:0.1,adam:0.01:gamma=1"}, "neural-sandbox: --race: replica 2 'adam:0.01:gamma=1': unknown key"},
       {{"--race", "sgd:0.1,adam"}, "neural-sandbox: --race: replica 2 'adam': expected optimizer:lr"},
       {{"--race", "sgd:0.1,adam:0.01", "--resume", "/nonexistent/x.safetensors"}, "neural-sandbox: "},
+      {{"--race", "sgd:0.1,adam:0.01", "--branch-at", "0", "--branch", "sgd:0.1,adam:0.01,sgd:0.2"},
+       "neural-sandbox: --branch: 3 replicas for a race of 2 (one for each, in order)"},
+      {{"--race", "sgd:0.1,adam:0.01", "--branch-at", "0", "--branch", "sgd:0.1,adam"},
+       "neural-sandbox: --branch: replica 2 'adam': expected optimizer:lr"},
+      {{"--race", "sgd:0.1,adam:0.01", "--branch-at", "30"},
+       "neural-sandbox: --branch-at 30: not a multiple of --timeline-every 100"},
+      {{"--race", "sgd:0.1,adam:0.01", "--timeline-every", "10", "--timeline-mib", "0"},
+       "neural-sandbox: --timeline-mib: a race of 2 replicas shares it: timeline: 0 bytes does not hold two"},
   };
   for (const auto& [flags, message] : cases) {
     std::vector<std::string> args = {"train", "--preset", "spiral", "--backend", "cpu", "--epochs", "1"};

@@ -48,7 +48,6 @@ TEST(TimelineCli, BadBranchesAreOneLineAndExit2) {
       {{"--branch", "sgd:0.1"}, "neural-sandbox: --branch: needs --branch-at STEP"},
       {{"--branch-at", "0", "--branch", "adam"}, "neural-sandbox: --branch 'adam': expected optimizer:lr"},
       {{"--timeline-every", "10", "--timeline-mib", "0"}, "neural-sandbox: timeline: 0 bytes does not hold two"},
-      {{"--branch-at", "0", "--race", "sgd:0.1,adam:0.01"}, "neural-sandbox: --branch-at: not available in a race"},
   };
   for (const auto& [flags, message] : cases) {
     std::vector<std::string> args = {"train", "--preset", "spiral", "--backend", "cpu", "--epochs", "1"};

@@ -2,7 +2,9 @@
 // divergence banner with its ways out, and the last notice or refused command.
 #include <string>
 
+#include "train/RaceSpec.h"
 #include "ui/Editor.h"
+#include "ui/RaceRanking.h"
 #include "ui/panels/PanelSupport.h"
 
 namespace nsb::ui {
@@ -22,6 +24,14 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
     const Rect area{min, ImVec2(min.x + avail.x, min.y + avail.y)};
     // The live loss landscape (ui/LandscapeView): the session computes it only while it is shown.
     if (mLandscapeMode && !mSurfaceMode) {
+      // A race's replicas are named and coloured as in the Race tab.
+      std::vector<ReplicaStyle> replicas;
+      for (std::size_t i = 0; snapshot.race && i < snapshot.race->replicas.size(); ++i) {
+        const train::ReplicaState& r = snapshot.race->replicas[i];
+        replicas.push_back(
+            {r.id, std::to_string(i + 1) + " " + train::replicaLabel(r.hyperparams), replicaColour(r.id)});
+      }
+      mLandscape.setReplicas(std::move(replicas));
       mLandscape.draw(area, [this](train::Command c) { return send(std::move(c)); });
       ImGui::End();
       ImGui::PopStyleColor();
