@@ -4,10 +4,11 @@
 open in a window on $DISPLAY (its frame cap, as a user runs it). Phases alternate (alone, attached, ...)
 so that a machine shared with other work affects both alike. Prints one line per phase and the ratio of
 the medians. On one machine the editor and the server share the cores, as they would not across a
-network: the figure is an upper bound of what the server pays.
+network: --editor-nice 19 leaves the editor only what the job does not use, which approaches the cost
+to the server alone (its frames, the editor's probes).
 
   DISPLAY=:81 engine/bench/attach_load.py build/default/sandbox/neural-sandbox [--seconds 10] [--phases 4]
-      [--job '{"preset": "spiral", "backend": "cpu"}']
+      [--job '{"preset": "spiral", "backend": "cpu"}'] [--editor-nice N]
 """
 import argparse
 import json
@@ -26,6 +27,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--phases", type=int, default=4)
     parser.add_argument("--job", default='{"preset": "spiral", "backend": "cpu", "epochs": 1000000}')
+    parser.add_argument("--editor-nice", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         server = subprocess.Popen([args.cli, "serve", "--bind", "127.0.0.1:0", "--data-dir", data],
@@ -41,7 +43,7 @@ def main():
                 attached = phase % 2 == 1
                 editor = None
                 if attached:
-                    editor = subprocess.Popen([args.cli, "gui", "--attach", url, "--job", job],
+                    editor = subprocess.Popen(["nice", "-n", str(args.editor_nice), args.cli, "gui", "--attach", url, "--job", job],
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     time.sleep(4.0)  # the window open, the dataset fetched, the first frames drawn
                 measured = rate(url, job, args.seconds)
@@ -54,7 +56,8 @@ def main():
                       f"{measured * batch:.0f} samples/s", flush=True)
             alone, attached = statistics.median(rates[False]), statistics.median(rates[True])
             print(json.dumps({"alone_samples_per_second": round(alone * batch),
-                              "attached_samples_per_second": round(attached * batch), "ratio": round(attached / alone, 3)}))
+                              "attached_samples_per_second": round(attached * batch), "ratio": round(attached / alone, 3),
+                              "editor_nice": args.editor_nice}))
         finally:
             server.terminate()
             server.wait(timeout=30)
