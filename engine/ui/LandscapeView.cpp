@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdio>
 #include <glm/glm.hpp>
-#include <glm/gtc/matrix_transform.hpp>
 
 #include "ui/Viridis.h"
 #include "ui/panels/PanelSupport.h"
@@ -354,60 +353,15 @@ void LandscapeView::drawContour(const LiveResult& result, const Rect& area) {
 void LandscapeView::drawSurface(const LiveResult& result, const Rect& area) {
   mMap = area;
   ImDrawList& list = *ImGui::GetWindowDrawList();
-  const ImGuiIO& io = ImGui::GetIO();
-  ImGui::SetCursorScreenPos(area.min);
-  ImGui::InvisibleButton("landscape-orbit", ImVec2(std::max(area.width(), 1.0f), std::max(area.height(), 1.0f)));
+  mMesh.begin(area, MESH_HEIGHT * 0.4f, "landscape-orbit");
   remember("landscape-orbit");
-  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 1.0f)) {
-    mCamera.yaw -= io.MouseDelta.x * 0.01f;
-    mCamera.pitch = std::clamp(mCamera.pitch + io.MouseDelta.y * 0.01f, -1.5f, 1.5f);
-  }
-  if (mCamera.distance <= 0.0f) mCamera = OrbitCamera{0.6f, 0.6f, 3.6f};
-  if (ImGui::IsItemHovered() && io.MouseWheel != 0.0f)
-    mCamera.distance = std::clamp(mCamera.distance * std::pow(0.9f, io.MouseWheel), 1.2f, 20.0f);
-  const glm::vec3 eye =
-      mCamera.distance * glm::vec3(std::cos(mCamera.pitch) * std::sin(mCamera.yaw), std::sin(mCamera.pitch),
-                                   std::cos(mCamera.pitch) * std::cos(mCamera.yaw));
-  const glm::mat4 viewProjection =
-      glm::perspective(0.8f, std::max(area.width(), 1.0f) / std::max(area.height(), 1.0f), 0.05f, 100.0f) *
-      glm::lookAt(eye, glm::vec3(0.0f, MESH_HEIGHT * 0.4f, 0.0f), glm::vec3(0.0f, 1.0f, 0.0f));
   const std::size_t n = result.grid.points;
   const float span = result.grid.span;
   // alpha right, beta into the screen at yaw 0, the colour position up.
   const auto world = [&](float alpha, float beta, float up) { return glm::vec3(alpha / span, up, -beta / span); };
-  const auto project = [&](const glm::vec3& w, float* depth = nullptr) -> std::optional<ImVec2> {
-    const glm::vec4 clip = viewProjection * glm::vec4(w, 1.0f);
-    if (clip.w <= 0.05f) return std::nullopt;
-    if (depth) *depth = clip.w;
-    return ImVec2(area.min.x + (clip.x / clip.w * 0.5f + 0.5f) * area.width(),
-                  area.min.y + (0.5f - clip.y / clip.w * 0.5f) * area.height());
-  };
-  std::vector<std::optional<ImVec2>> screen(n * n);
-  std::vector<float> depth(n * n, 0.0f);
-  for (std::size_t r = 0; r < n; ++r) {
-    for (std::size_t c = 0; c < n; ++c) {
-      screen[r * n + c] =
-          project(world(result.grid.coordinate(c), result.grid.coordinate(r), mShade[r * n + c] * MESH_HEIGHT),
-                  &depth[r * n + c]);
-    }
-  }
-  // Quads back to front (painter's algorithm), each the mean colour of its corners.
-  mOrder.clear();
-  for (std::size_t r = 0; r + 1 < n; ++r)
-    for (std::size_t c = 0; c + 1 < n; ++c) {
-      const std::size_t i = r * n + c;
-      mOrder.emplace_back(depth[i] + depth[i + 1] + depth[i + n] + depth[i + n + 1], i);
-    }
-  std::sort(mOrder.begin(), mOrder.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  const auto project = [&](const glm::vec3& w) { return mMesh.project(w); };
   list.PushClipRect(area.min, area.max, true);
-  for (const auto& [unused, i] : mOrder) {
-    const auto &a = screen[i], &b = screen[i + 1], &c = screen[i + n + 1], &d = screen[i + n];
-    if (!a || !b || !c || !d) continue;
-    const ImVec2 quad[4] = {*a, *b, *c, *d};
-    list.AddConvexPolyFilled(quad, 4, viridis(0.25f * (mShade[i] + mShade[i + 1] + mShade[i + n] + mShade[i + n + 1])));
-    list.AddPolyline(quad, 4, IM_COL32(0, 0, 0, 50), ImDrawFlags_Closed, 1.0f);
-    mTrianglesDrawn += 2;
-  }
+  mTrianglesDrawn += 2 * mMesh.drawMesh(list, n, mShade, MESH_HEIGHT, viridis, IM_COL32(0, 0, 0, 50));
   // The height of a plane point: the nearest grid point's.
   const auto heightAt = [&](const PlanePoint& p) {
     const auto index = [&](float v) {

@@ -21,6 +21,7 @@
 #include "landscape/LiveLandscape.h"
 #include "train/Command.h"
 #include "ui/NetworkOrbit.h"
+#include "ui/OrbitMesh.h"
 #include "ui/Rect.h"
 
 namespace nsb::ui {
@@ -56,7 +57,7 @@ class LandscapeView {
   std::shared_ptr<const landscape::LiveResult> result() const { return mLive->latest(); }
   bool threeD() const { return mThreeD; }
   void setThreeD(bool on) { mThreeD = on; }
-  OrbitCamera& camera() { return mCamera; }
+  OrbitCamera& camera() { return mMesh.camera(); }
   // A race's replicas, by id (empty: a solo run). A replica the last result has no path for is not drawn.
   void setReplicas(std::vector<ReplicaStyle> replicas) { mReplicas = std::move(replicas); }
   // What the last frame drew, for tests: the result's version, the map's triangles (contour) or quads (3D).
@@ -83,7 +84,7 @@ class LandscapeView {
   bool mSent = false;   // SetSessionWork went out
   bool mShown = false;  // enabled in the live settings
   bool mThreeD = false;
-  OrbitCamera mCamera;
+  OrbitMesh mMesh;  // the 3D surface and its camera
   std::vector<ReplicaStyle> mReplicas;
   std::vector<LandscapePath> mPaths;
   std::uint64_t mBuiltVersion = 0, mShownVersion = 0;
@@ -94,7 +95,6 @@ class LandscapeView {
   std::size_t mTrianglesDrawn = 0, mPathPointsDrawn = 0;
   Rect mMap;
   std::vector<std::pair<std::string, Rect>> mWidgets;
-  std::vector<std::pair<float, std::size_t>> mOrder;  // scratch: 3D quads back to front
 };
 
 }  // namespace nsb::ui

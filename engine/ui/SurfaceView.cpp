@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <glm/glm.hpp>
-#include <glm/gtc/matrix_transform.hpp>
 #include <unordered_map>
 #include <utility>
 
@@ -481,69 +480,20 @@ void SurfaceView::drawRuns(ImDrawList& list) {
 void SurfaceView::drawOrbit(const Rect& area) {
   mMap = area;  // the 3D view has no start handle; the 2D mapping stays on its last square
   ImDrawList& list = *ImGui::GetWindowDrawList();
-  const ImGuiIO& io = ImGui::GetIO();
   const bool orbit = shows("surface-orbit");  // the camera's drag and wheel
-  if (orbit) {
-    ImGui::SetCursorScreenPos(area.min);
-    ImGui::InvisibleButton("surface-orbit", ImVec2(std::max(area.width(), 1.0f), std::max(area.height(), 1.0f)));
-    remember("surface-orbit");
-    if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 1.0f)) {
-      mCamera.yaw -= io.MouseDelta.x * 0.01f;
-      mCamera.pitch = std::clamp(mCamera.pitch + io.MouseDelta.y * 0.01f, -1.5f, 1.5f);
-    }
-  }
-  if (mCamera.distance <= 0.0f) mCamera = OrbitCamera{0.6f, 0.6f, 3.6f};
-  if (orbit && ImGui::IsItemHovered() && io.MouseWheel != 0.0f)
-    mCamera.distance = std::clamp(mCamera.distance * std::pow(0.9f, io.MouseWheel), 1.2f, 20.0f);
-
-  const glm::vec3 eye =
-      mCamera.distance * glm::vec3(std::cos(mCamera.pitch) * std::sin(mCamera.yaw), std::sin(mCamera.pitch),
-                                   std::cos(mCamera.pitch) * std::cos(mCamera.yaw));
-  const glm::mat4 viewProjection =
-      glm::perspective(0.8f, std::max(area.width(), 1.0f) / std::max(area.height(), 1.0f), 0.05f, 100.0f) *
-      glm::lookAt(eye, glm::vec3(0.0f, MESH_HEIGHT * 0.4f, 0.0f), glm::vec3(0.0f, 1.0f, 0.0f));
+  mMesh.begin(area, MESH_HEIGHT * 0.4f, orbit ? "surface-orbit" : nullptr);
+  if (orbit) remember("surface-orbit");
   // The surface's (x, y) on the floor (x right, y into the screen at yaw 0), its colour position up.
   const auto world = [&](Point p, float up) {
     return glm::vec3(static_cast<float>(2.0 * (p.x - mRange.xMin) / (mRange.xMax - mRange.xMin) - 1.0), up,
                      static_cast<float>(1.0 - 2.0 * (p.y - mRange.yMin) / (mRange.yMax - mRange.yMin)));
   };
-  const auto project = [&](const glm::vec3& w, float* depth = nullptr) -> std::optional<ImVec2> {
-    const glm::vec4 clip = viewProjection * glm::vec4(w, 1.0f);
-    if (clip.w <= 0.05f) return std::nullopt;
-    if (depth) *depth = clip.w;
-    return ImVec2(area.min.x + (clip.x / clip.w * 0.5f + 0.5f) * area.width(),
-                  area.min.y + (0.5f - clip.y / clip.w * 0.5f) * area.height());
-  };
+  const auto project = [&](const glm::vec3& w) { return mMesh.project(w); };
   const auto heightAt = [&](Point p) { return shade(mLab.surface().value(p)) * MESH_HEIGHT; };
 
   // The mesh: MESH x MESH samples, quads sorted back to front (painter's algorithm), outlined.
-  std::vector<std::optional<ImVec2>> screen(MESH * MESH);
-  std::vector<float> depth(MESH * MESH, 0.0f);
-  const std::vector<float>& tone = mMeshTone;
-  for (std::size_t r = 0; r < MESH; ++r) {
-    for (std::size_t c = 0; c < MESH; ++c) {
-      const Point p{mRange.xMin + (mRange.xMax - mRange.xMin) * static_cast<double>(c) / (MESH - 1),
-                    mRange.yMin + (mRange.yMax - mRange.yMin) * static_cast<double>(r) / (MESH - 1)};
-      screen[r * MESH + c] = project(world(p, tone[r * MESH + c] * MESH_HEIGHT), &depth[r * MESH + c]);
-    }
-  }
-  mOrder.clear();
-  for (std::size_t r = 0; r + 1 < MESH; ++r) {
-    for (std::size_t c = 0; c + 1 < MESH; ++c) {
-      const std::size_t i = r * MESH + c;
-      mOrder.emplace_back(depth[i] + depth[i + 1] + depth[i + MESH] + depth[i + MESH + 1], i);
-    }
-  }
-  std::sort(mOrder.begin(), mOrder.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   list.PushClipRect(area.min, area.max, true);
-  for (const auto& [unused, i] : mOrder) {
-    const auto &a = screen[i], &b = screen[i + 1], &c = screen[i + MESH + 1], &d = screen[i + MESH];
-    if (!a || !b || !c || !d) continue;
-    const ImVec2 quad[4] = {*a, *b, *c, *d};
-    const float t = 0.25f * (tone[i] + tone[i + 1] + tone[i + MESH] + tone[i + MESH + 1]);
-    list.AddConvexPolyFilled(quad, 4, colourOf(t));
-    list.AddPolyline(quad, 4, IM_COL32(0, 0, 0, 60), ImDrawFlags_Closed, 1.0f);
-  }
+  mMesh.drawMesh(list, MESH, mMeshTone, MESH_HEIGHT, colourOf, IM_COL32(0, 0, 0, 60));
   for (const auto& m : mLab.surface().minima()) {
     if (const auto p = project(world(m.at, heightAt(m.at) + 0.01f))) list.AddCircleFilled(*p, 4.0f, IM_COL32_WHITE);
   }

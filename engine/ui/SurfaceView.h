@@ -20,6 +20,7 @@
 #include "descent/SurfaceLab.h"
 #include "train/Preset.h"
 #include "ui/NetworkOrbit.h"
+#include "ui/OrbitMesh.h"
 #include "ui/Rect.h"
 
 namespace nsb::ui {
@@ -129,13 +130,12 @@ class SurfaceView {
   bool mLogScale = false;
   Rect mMap;
   bool mDragging = false;
-  OrbitCamera mCamera;
+  OrbitMesh mMesh;  // the 3D view and its camera
   std::vector<std::size_t> mPathPointsDrawn;
   std::vector<std::pair<std::string, Rect>> mWidgets;
   std::function<bool(std::string_view)> mShown;
-  std::vector<std::pair<float, std::size_t>> mOrder;  // scratch: the mesh's quads back to front
-  std::vector<ImVec2> mScreenPath;                    // scratch: a path's points on screen
-  std::vector<ImVec2> mScreenLine;                    // scratch: an iso-line on screen
+  std::vector<ImVec2> mScreenPath;  // scratch: a path's points on screen
+  std::vector<ImVec2> mScreenLine;  // scratch: an iso-line on screen
 };
 
 // Lines of equations in a child window of their own (`id`): a line wider than the column scrolls

@@ -67,6 +67,9 @@ TEST(EndToEnd, ARaceDrawsEveryReplicaOnTheTrajectoryPlaneInItsColour) {
   test::EditorDriver d(*app.value());
   d.frames(2);
   ASSERT_TRUE(d.menu("menu-view", "view-landscape"));
+  // A small grid on a small batch: refreshes of a few ms, so that a busy machine still sees several.
+  ASSERT_TRUE(d.typeInto("landscape-grid", "9", 2));
+  ASSERT_TRUE(d.typeInto("landscape-samples", "32"));
   ASSERT_TRUE(d.click("landscape-plane", 2));
   ASSERT_TRUE(d.clickText("Trajectory (PCA)"));
   LandscapeView& view = d.editor().landscape();
