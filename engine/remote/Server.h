@@ -30,7 +30,7 @@
 // that a job ends exactly at its last epoch's step, as `train` does), publishes frames and writes
 // checkpoints every checkpointSeconds. Each viewer has one latest-frame slot: a slow client only ever misses frames, it
 // never blocks a job or another viewer. The pages for a browser (GET /, and GET /jobs/ID asking for
-// text/html): remote/WatchPage.h. Not yet: uploads, tokens and TLS.
+// text/html): remote/WatchPage.h. Tokens and roles: remote/Access.h; TLS: ServerConfig.
 #include <cstdint>
 #include <functional>
 #include <memory>
