@@ -108,11 +108,16 @@ TEST(ServerBudget, ACheckpointPastMaxDiskIsNotWrittenAndTheJobTrainsOn) {
   TempDir dir;
   // A checkpoint of this job is counted as ~67 KB (remote/DiskQuota.h: checkpointBytes), an upload of
   // 5000 rows ~95 KB: the first checkpoint fits 150 KiB, the next one beside the upload does not.
+  // A job that outlasts the test (25 million steps; a quiet machine trains 2.5 million in 20 s) with few
+  // metric points (one every 200,000 steps), so that its metrics stay a few KB however fast it trains.
   ServerProcess server((dir.path / "data").string(), {"--max-disk", "150k", "--checkpoint-every", "0.2"});
   ASSERT_FALSE(server.url().empty()) << server.err();
   auto client = Client::connect(server.url());
   ASSERT_TRUE(client);
-  auto created = client->post("/jobs", smallJob());
+  json job = smallJob();
+  job["epochs"] = 1000000;
+  job["metrics-every"] = 200000;
+  auto created = client->post("/jobs", job);
   ASSERT_TRUE(created) << created.message();
   const std::string id = created->value("job", "");
   auto status = [&] {
