@@ -136,10 +136,11 @@ core::Status streamEnd(const std::string& url, const std::string& path, int stat
 
 }  // namespace
 
-core::Status Client::stream(const std::string& path, const std::function<bool(const json&)>& onFrame,
-                            std::chrono::milliseconds timeout) {
-  std::string pending;  // bytes of an event not yet complete
-  bool stopped = false, timedOut = false;
+core::Status Client::follow(const std::string& path, std::chrono::milliseconds timeout, std::size_t maxBytes,
+                            const std::function<Taken(std::string& pending)>& take) {
+  std::string pending;  // bytes received and not yet taken
+  Taken last = Taken::More;
+  bool timedOut = false;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   std::string errorBody;
@@ -159,75 +160,51 @@ core::Status Client::stream(const std::string& path, const std::function<bool(co
           return false;
         }
         pending.append(data, length);
-        // Events end with a blank line; only "data:" lines carry a frame (":" lines keep the stream alive).
-        for (std::size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
-          const std::string event = pending.substr(0, end);
-          pending.erase(0, end + 2);
-          if (event.rfind("data: ", 0) != 0) continue;
-          const json frame = json::parse(event.substr(6), nullptr, false);
-          if (frame.is_discarded()) continue;
-          if (!onFrame(frame)) {
-            stopped = true;
-            return false;
-          }
-        }
-        return pending.size() < (1u << 20);
+        last = take(pending);
+        return last == Taken::More;
       });
-  if (stopped) return core::Ok{};
+  if (last == Taken::Stop) return core::Ok{};
   if (timedOut) {
     return core::runtimeError(mUrl + ": GET " + path + ": no end after " + std::to_string(timeout.count()) + " ms");
   }
+  if (last == Taken::TooLong)
+    return core::runtimeError(mUrl + ": GET " + path + ": a frame over " + std::to_string(maxBytes) + " bytes");
   return streamEnd(mUrl, path, status, errorBody, result);
+}
+
+core::Status Client::stream(const std::string& path, const std::function<bool(const json&)>& onFrame,
+                            std::chrono::milliseconds timeout) {
+  constexpr std::size_t MAX_EVENT_BYTES = std::size_t{1} << 20;
+  return follow(path, timeout, MAX_EVENT_BYTES, [&](std::string& pending) {
+    // Events end with a blank line; only "data:" lines carry a frame (":" lines keep the stream alive).
+    for (std::size_t end; (end = pending.find("\n\n")) != std::string::npos;) {
+      const std::string event = pending.substr(0, end);
+      pending.erase(0, end + 2);
+      if (event.rfind("data: ", 0) != 0) continue;
+      const json frame = json::parse(event.substr(6), nullptr, false);
+      if (frame.is_discarded()) continue;
+      if (!onFrame(frame)) return Taken::Stop;
+    }
+    return pending.size() < MAX_EVENT_BYTES ? Taken::More : Taken::TooLong;
+  });
 }
 
 core::Status Client::frames(const std::string& path, const std::function<bool(std::string_view)>& onFrame,
                             std::chrono::milliseconds timeout) {
-  std::string pending;  // bytes of a frame not yet complete
-  bool stopped = false, timedOut = false, tooLong = false;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  std::string errorBody;
-  auto result = mHttp->Get(
-      path,
-      [&](const httplib::Response& response) {
-        status = response.status;
-        return true;
-      },
-      [&](const char* data, std::size_t length) {
-        if (status >= 400) {
-          errorBody.append(data, std::min<std::size_t>(length, 4096));
-          return true;
-        }
-        if (timeout.count() > 0 && std::chrono::steady_clock::now() > deadline) {
-          timedOut = true;
-          return false;
-        }
-        pending.append(data, length);
-        std::size_t at = 0;
-        while (pending.size() - at >= 4) {
-          std::uint32_t size = 0;
-          std::memcpy(&size, pending.data() + at, 4);  // little-endian, as the hosts this runs on
-          if (size > MAX_FRAME_BYTES) {
-            tooLong = true;
-            return false;
-          }
-          if (pending.size() - at - 4 < size) break;
-          if (!onFrame(std::string_view(pending).substr(at + 4, size))) {
-            stopped = true;
-            return false;
-          }
-          at += 4 + std::size_t{size};
-        }
-        pending.erase(0, at);
-        return true;
-      });
-  if (stopped) return core::Ok{};
-  if (timedOut) {
-    return core::runtimeError(mUrl + ": GET " + path + ": no end after " + std::to_string(timeout.count()) + " ms");
-  }
-  if (tooLong)
-    return core::runtimeError(mUrl + ": GET " + path + ": a frame over " + std::to_string(MAX_FRAME_BYTES) + " bytes");
-  return streamEnd(mUrl, path, status, errorBody, result);
+  return follow(path, timeout, MAX_FRAME_BYTES, [&](std::string& pending) {
+    std::size_t at = 0;
+    Taken taken = Taken::More;
+    while (taken == Taken::More && pending.size() - at >= 4) {
+      std::uint32_t size = 0;
+      std::memcpy(&size, pending.data() + at, 4);  // little-endian, as the hosts this runs on
+      if (size > MAX_FRAME_BYTES) return Taken::TooLong;
+      if (pending.size() - at - 4 < size) break;
+      if (!onFrame(std::string_view(pending).substr(at + 4, size))) taken = Taken::Stop;
+      at += 4 + std::size_t{size};
+    }
+    pending.erase(0, at);
+    return taken;
+  });
 }
 
 void Client::cancel() { mHttp->stop(); }

@@ -60,6 +60,12 @@ class Client {
   void cancel();
 
  private:
+  // What a stream's parser did with the bytes received: wants more, was told to stop, or met a frame too long.
+  enum class Taken { More, Stop, TooLong };
+  // GET `path` as a stream, handing the bytes not yet taken to `take` as they come (stream, frames);
+  // TooLong ends it with an error naming `maxBytes`.
+  core::Status follow(const std::string& path, std::chrono::milliseconds timeout, std::size_t maxBytes,
+                      const std::function<Taken(std::string& pending)>& take);
   Client(std::string url, std::unique_ptr<httplib::Client> http);
   std::string mUrl;
   std::unique_ptr<httplib::Client> mHttp;
