@@ -107,7 +107,8 @@ TEST(ServerBudget, AJobOnAnUploadTooLargeForMemoryIsRefusedBeforeTheDatasetIsLoa
 TEST(ServerBudget, ACheckpointPastMaxDiskIsNotWrittenAndTheJobTrainsOn) {
   TempDir dir;
   // A checkpoint of this job is counted as ~67 KB (remote/DiskQuota.h: checkpointBytes), an upload of
-  // 5000 rows ~95 KB: the first checkpoint fits 150 KiB, the next one beside the upload does not.
+  // 7000 rows ~90 KB: the first checkpoint fits 150 KiB, the next one beside the upload does not, by
+  // 20 KB (5000 rows left 5 KB, and whether metric lines filled it decided the test).
   // A job that outlasts the test (25 million steps; a quiet machine trains 2.5 million in 20 s) with few
   // metric points (one every 200,000 steps), so that its metrics stay a few KB however fast it trains.
   ServerProcess server((dir.path / "data").string(), {"--max-disk", "150k", "--checkpoint-every", "0.2"});
@@ -127,7 +128,7 @@ TEST(ServerBudget, ACheckpointPastMaxDiskIsNotWrittenAndTheJobTrainsOn) {
   ASSERT_TRUE(waitFor([&] { return status()["checkpoint_step"].is_number(); })) << status().dump();
   EXPECT_TRUE(status()["disk"].is_null());
 
-  const auto uploaded = run("remote upload " + writeCsv(dir.path, 5000).string() + " --json --server " + server.url());
+  const auto uploaded = run("remote upload " + writeCsv(dir.path, 7000).string() + " --json --server " + server.url());
   ASSERT_EQ(uploaded.code, 0) << uploaded.err;
   const std::string dataset = lastJsonLine(uploaded.out).value("dataset", "");
   ASSERT_TRUE(waitFor([&] { return status()["disk"].is_string(); })) << status().dump();
