@@ -67,10 +67,9 @@ std::shared_ptr<const DeviceProbes> LocalSession::deviceProbes(std::uint64_t pro
   return mProbes.device(probeVersion);
 }
 
-bool LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
+bool LocalSession::publish(double stepsPerSecond, ProbeUse probes) {
   // A failed device reads back zeros: the last probes stay on screen.
-  const bool probesCurrent = !refreshProbes || mDeviceFailed || mProbes.refresh(*mTrainer, mRunning);
-  mPublishedSpec = mTrainer->config().spec;
+  const bool probesCurrent = probes != ProbeUse::Refresh || mDeviceFailed || mProbes.refresh(*mTrainer, mRunning);
   auto snapshot = std::make_shared<Snapshot>();
   Trainer& t = *mTrainer;
   snapshot->step = t.step();
@@ -91,7 +90,8 @@ bool LocalSession::publish(double stepsPerSecond, bool refreshProbes) {
   snapshot->appliedSequence = mAppliedSequence;
   snapshot->outcomes.assign(mOutcomes.begin(), mOutcomes.end());
   snapshot->divergence = mDivergence;
-  snapshot->probes = mProbes.current();
+  if (probes == ProbeUse::Refresh && !mDeviceFailed) mProbedSpec = t.config().spec;
+  if (mProbedSpec == t.config().spec) snapshot->probes = mProbes.current();
   // mDataset is written only on this thread (and by the constructor), so it is read here unlocked.
   VersionedDataset dataset = mDataset;
   if (t.sharedDataset() != dataset.dataset) dataset = {nextDatasetVersion(), t.sharedDataset()};
@@ -285,11 +285,13 @@ void LocalSession::loop() {
       changed = true;
     }
     // A command's answer at once: what it set is published before the probes run again (the output
-    // grid takes tens of ms on the CPU backend, up to 200 ms on lavapipe beside other work), when the
-    // network's shape is unchanged, so that the last probes still fit it. After a Reset or a loaded
-    // checkpoint they show the previous weights for that long; the full publish follows in this pass.
-    if (appliedUpTo > 0 && mPublishedSpec == mTrainer->config().spec) {
-      publish(stepsPerSecond, false);  // an awaitApplied() goes on now, not after the probes
+    // grid takes tens of ms on the CPU backend, up to 200 ms on lavapipe beside other work; 100-370 ms
+    // on the CPU beside two busy threads). With the network's shape unchanged the last probes still fit
+    // it (after a Reset or a loaded checkpoint they show the previous weights for that long); a new shape
+    // goes out without probes, so that its neurons are drawn at once and their pictures follow. The full
+    // publish follows in this pass.
+    if (appliedUpTo > 0) {
+      publish(stepsPerSecond, ProbeUse::Last);  // an awaitApplied() goes on now, not after the probes
       // On the renderer's device the probes then wait PROBE_HOLD_SECONDS: the device has one queue
       // (lavapipe), and the frame that shows the answer went out behind 20-30 ms of probes.
       if (mTrainer->config().backendOptions.context && mTrainer->deviceProbes()) {
@@ -339,10 +341,8 @@ void LocalSession::loop() {
     // Snapshots copy the history: at most every 15 ms while training; at once after a command or when
     // training stops; never when nothing changed.
     if (changed && (!busy || appliedUpTo > 0 || publishTimer.seconds() > 0.015)) {
-      // Never past a new shape: the last probes would not fit it.
-      mProbesHeld =
-          mProbesHeld && mProbeHold.seconds() < PROBE_HOLD_SECONDS && mPublishedSpec == mTrainer->config().spec;
-      const bool probesCurrent = publish(busy ? stepsPerSecond : 0.0, !mProbesHeld);
+      mProbesHeld = mProbesHeld && mProbeHold.seconds() < PROBE_HOLD_SECONDS;
+      const bool probesCurrent = publish(busy ? stepsPerSecond : 0.0, mProbesHeld ? ProbeUse::Last : ProbeUse::Refresh);
       publishTimer.reset();
       changed = mProbesHeld || !probesCurrent;  // published again with the probes once the hold ends
     }

@@ -49,9 +49,11 @@ class LocalSession final : public Session {
  private:
   LocalSession(std::unique_ptr<Trainer> trainer, bool running, double speed);
   void loop();
-  // Without `refreshProbes`, the last probes are published again (the same network shape only).
+  // Which probes a snapshot carries: run again where due, or the last ones - none when those were run
+  // on another network shape (the views draw what needs none until the new shape's probes have run).
+  enum class ProbeUse { Refresh, Last };
   // False when the probes were left stale for their rate (SetProbes::everySeconds): publish again.
-  bool publish(double stepsPerSecond, bool refreshProbes = true);
+  bool publish(double stepsPerSecond, ProbeUse probes = ProbeUse::Refresh);
   // Applies one command on the session thread.
   Outcome apply(std::uint64_t sequence, const Command& command);
   // The steps to run now while running: all a submit holds at full speed, else what the clock allows.
@@ -80,6 +82,7 @@ class LocalSession final : public Session {
   // frame on lavapipe, so that the frame showing the answer is not queued behind them.
   static constexpr double PROBE_HOLD_SECONDS = 0.05;
   bool mProbesHeld = false;
+  nn::ModelSpec mProbedSpec;  // the network the last probes ran on
   core::Timer mProbeHold;
   std::uint64_t mRun = 1;
   std::uint64_t mAppliedSequence = 0;
@@ -90,8 +93,7 @@ class LocalSession final : public Session {
   std::uint64_t mFailureSequence = 0;  // the Pause that reports it
   std::string mFailureMessage;
   std::uint64_t mDivergences = 0;
-  nn::ModelSpec mPublishedSpec;  // of the last snapshot
-  ProbeSchedule mProbes;         // session thread only
+  ProbeSchedule mProbes;  // session thread only
   std::shared_ptr<const TestPredictions> mPredictions;
   std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
   std::shared_ptr<const TimelineSummary> mTimeline;  // the last published

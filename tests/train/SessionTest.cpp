@@ -363,6 +363,42 @@ TEST(Session, AHyperparameterEditRunsNoProbeAgain) {
   EXPECT_GT(s->latest()->probes->version, before->probes->version) << "a step does run them";
 }
 
+// A structural edit is answered before its probes run (the output view's grid takes tens of ms on the
+// CPU, hundreds beside busy threads): the answer shows the new shape without probes, the probes follow,
+// and no snapshot ever carries probes run on another shape.
+TEST(Session, AStructuralEditIsAnsweredBeforeItsProbesAndNoProbesOfAnotherShapeArePublished) {
+  auto s = makeSession(false);
+  SetProbes probes;  // a grid large enough that its run takes far longer than a thread's wake-up
+  probes.inputs.push_back(std::vector<float>(512 * 512 * s->latest()->spec.inputs, 0.5f));
+  s->submit(probes);
+  s->submit(Step{1});
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  ASSERT_TRUE(s->latest()->probes);
+  for (int edit = 0; edit < 3; ++edit) {
+    const std::size_t width = s->latest()->spec.hidden[0].width;
+    const std::uint64_t sent = s->submit(SetLayerWidth{0, width + 1});
+    ASSERT_TRUE(s->awaitApplied(sent, std::chrono::seconds(30)));
+    const auto answer = s->latest();
+    EXPECT_EQ(answer->spec.hidden[0].width, width + 1);
+    EXPECT_FALSE(answer->probes) << "the answer waited for the probes of the new shape";
+    ASSERT_EQ(s->sync(), SyncStatus::Synced);
+    const auto after = s->latest();
+    ASSERT_TRUE(after->probes) << "the new shape's probes never came";
+    EXPECT_EQ(after->probes->parameters.size(), after->spec.parameterCount());
+    EXPECT_EQ(after->probes->probes[0].step, after->step);
+  }
+  // The invariant while training: every snapshot's probes, when it has any, ran on its shape.
+  s->submit(Resume{});
+  for (int i = 0; i < 40; ++i) {
+    if (i % 10 == 0) s->submit(SetLayerWidth{0, s->latest()->spec.hidden[0].width + 1});
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const auto snap = s->latest();
+    if (snap->probes) {
+      EXPECT_EQ(snap->probes->parameters.size(), snap->spec.parameterCount()) << "at step " << snap->step;
+    }
+  }
+}
+
 // A paused spiral session on Vulkan sharing `context`, as the editor makes it on the renderer's device.
 std::unique_ptr<Session> rendererDeviceSession(const std::shared_ptr<gpu::VulkanContext>& context, Loaded& l) {
   l = loadPreset("spiral", "vulkan");
