@@ -6,6 +6,7 @@
 #include "compute/MemoryBudget.h"
 #include "data/DatasetCatalog.h"
 #include "data/Synthetic2D.h"
+#include "train/Preset.h"
 #include "train/Trainer.h"
 
 namespace nsb::sandbox {
@@ -15,6 +16,12 @@ core::Result<data::Dataset> loadCheckpointDataset(const nn::Checkpoint& c, const
   request.name = dataset.empty() ? c.extra.value("dataset", std::string()) : dataset;
   if (request.name.empty()) return core::badInput("--dataset: the checkpoint does not name its dataset; give one");
   data::parseSyntheticKind(request.name, request.synthetic.kind);
+  // The data as it was made for training (points, noise, split, CSV options): checkpoints since it was
+  // recorded.
+  if (c.extra.contains("data") && c.extra["data"].is_object() && c.extra["data"].value("name", "") == request.name) {
+    if (auto read = train::readDatasetJson(c.extra["data"], request); !read)
+      return core::badInput("--checkpoint: its data: " + read.message());
+  }
   request.synthetic.seed = c.seed;
   request.csv.seed = c.seed;
   if (c.extra.contains("features") && c.extra["features"].is_string()) {

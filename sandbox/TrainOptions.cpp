@@ -123,6 +123,12 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
 
   // Dataset.
   data::DatasetRequest& request = preset.dataset;
+  // A resumed run's data as it was made (its points, noise and split), unless --dataset names another.
+  if (resume && resume->extra.contains("data") && resume->extra["data"].is_object() &&
+      (!o.dataset || *o.dataset == resume->extra["data"].value("name", ""))) {
+    if (auto read = train::readDatasetJson(resume->extra["data"], request); !read)
+      return core::badInput("--resume: the checkpoint's data: " + read.message());
+  }
   if (o.dataset) {
     request.name = *o.dataset;
     data::parseSyntheticKind(request.name, request.synthetic.kind);
@@ -152,6 +158,7 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   auto dataset = data::loadDataset(request);
   if (!dataset) return dataset.error();
   auto shared = std::make_shared<const data::Dataset>(std::move(dataset.value()));
+  t.datasetRecord = train::datasetJson(request);
 
   // Network.
   if (o.hidden) {

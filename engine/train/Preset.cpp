@@ -61,12 +61,11 @@ json Preset::toJson() const {
   training["seed"] = seed;
   if (stopAtLoss) training["stop_at_loss"] = *stopAtLoss;
   if (stopAtAccuracy) training["stop_at_accuracy"] = *stopAtAccuracy;
-  json ds = {{"name", dataset.name},
-             {"points", dataset.synthetic.points},
-             {"noise", core::decimalValue(dataset.synthetic.noise)},
-             {"train_ratio", core::decimalValue(dataset.synthetic.trainRatio)},
-             {"features", dataset.features.toString()}};
-  json out = {{"name", name}, {"description", description}, {"dataset", ds}, {"model", model}, {"training", training}};
+  json out = {{"name", name},
+              {"description", description},
+              {"dataset", datasetJson(dataset)},
+              {"model", model},
+              {"training", training}};
   if (race) out["race"] = *race;
   if (surface) {
     json optimizers = json::array();
@@ -121,6 +120,61 @@ core::Result<SurfaceSetup> surfaceFromJson(const json& s, const std::function<co
 
 }  // namespace
 
+json datasetJson(const data::DatasetRequest& request) {
+  data::SyntheticKind kind{};
+  const bool synthetic = data::parseSyntheticKind(request.name, kind);
+  json ds = {{"name", request.name}, {"features", request.features.toString()}};
+  if (synthetic) {
+    ds["points"] = request.synthetic.points;
+    ds["noise"] = core::decimalValue(request.synthetic.noise);
+    ds["train_ratio"] = core::decimalValue(request.synthetic.trainRatio);
+  } else {
+    ds["train_ratio"] = core::decimalValue(request.csv.trainRatio);
+    ds["label_column"] = request.csv.labelColumn;
+    ds["standardize"] = request.csv.standardize;
+    if (request.csv.task) ds["task"] = *request.csv.task == data::Task::Regression ? "regression" : "classification";
+  }
+  return ds;
+}
+
+core::Status readDatasetJson(const json& ds, data::DatasetRequest& request) {
+  if (!ds.is_object() || !ds.contains("name") || !ds["name"].is_string())
+    return core::badInput("'dataset.name' must be a string");
+  request.name = ds["name"].get<std::string>();
+  data::parseSyntheticKind(request.name, request.synthetic.kind);
+  for (const auto& [key, value] : ds.items()) {
+    if (key == "name") continue;
+    if (key == "features") {
+      if (!value.is_string()) return core::badInput("'dataset.features' must be a string like \"x1,x2\"");
+      auto features = data::FeatureSet::parse(value.get<std::string>());
+      if (!features) return core::badInput(features.message());
+      request.features = features.value();
+    } else if (key == "points") {
+      if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 10 || value.get<std::uint64_t>() > 1000000) {
+        return core::badInput("'dataset.points' must be an integer between 10 and 1000000");
+      }
+      request.synthetic.points = value.get<std::size_t>();
+    } else if (key == "noise" || key == "train_ratio") {
+      if (!value.is_number()) return core::badInput("'dataset." + key + "' must be a number");
+      (key == "noise" ? request.synthetic.noise : request.synthetic.trainRatio) = value.get<float>();
+      if (key == "train_ratio") request.csv.trainRatio = value.get<float>();
+    } else if (key == "label_column") {
+      if (!value.is_number_integer()) return core::badInput("'dataset.label_column' must be an integer");
+      request.csv.labelColumn = value.get<int>();
+    } else if (key == "standardize") {
+      if (!value.is_boolean()) return core::badInput("'dataset.standardize' must be true or false");
+      request.csv.standardize = value.get<bool>();
+    } else if (key == "task") {
+      if (value != "classification" && value != "regression")
+        return core::badInput("'dataset.task' must be \"classification\" or \"regression\"");
+      request.csv.task = value == "regression" ? data::Task::Regression : data::Task::Classification;
+    } else {
+      return core::badInput("unknown key 'dataset." + key + "'");
+    }
+  }
+  return core::Ok{};
+}
+
 core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
   auto fail = [&](const std::string& what) { return core::badInput(where + ": " + what); };
   if (!j.is_object()) return fail("expected a JSON object");
@@ -149,36 +203,7 @@ core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
   }
 
   if (!j.contains("dataset") || !j["dataset"].is_object()) return fail("'dataset' must be an object with a 'name'");
-  const json& ds = j["dataset"];
-  if (!ds.contains("name") || !ds["name"].is_string()) return fail("'dataset.name' must be a string");
-  p.dataset.name = ds["name"].get<std::string>();
-  data::parseSyntheticKind(p.dataset.name, p.dataset.synthetic.kind);
-  for (const auto& [key, value] : ds.items()) {
-    if (key == "name") continue;
-    if (key == "features") {
-      if (!value.is_string()) return fail("'dataset.features' must be a string like \"x1,x2\"");
-      auto features = data::FeatureSet::parse(value.get<std::string>());
-      if (!features) return fail(features.message());
-      p.dataset.features = features.value();
-    } else if (key == "points") {
-      if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 10 || value.get<std::uint64_t>() > 1000000) {
-        return fail("'dataset.points' must be an integer between 10 and 1000000");
-      }
-      p.dataset.synthetic.points = value.get<std::size_t>();
-    } else if (key == "noise" || key == "train_ratio") {
-      if (!value.is_number()) return fail("'dataset." + key + "' must be a number");
-      (key == "noise" ? p.dataset.synthetic.noise : p.dataset.synthetic.trainRatio) = value.get<float>();
-      if (key == "train_ratio") p.dataset.csv.trainRatio = value.get<float>();
-    } else if (key == "label_column") {
-      if (!value.is_number_integer()) return fail("'dataset.label_column' must be an integer");
-      p.dataset.csv.labelColumn = value.get<int>();
-    } else if (key == "standardize") {
-      if (!value.is_boolean()) return fail("'dataset.standardize' must be true or false");
-      p.dataset.csv.standardize = value.get<bool>();
-    } else {
-      return fail("unknown key 'dataset." + key + "'");
-    }
-  }
+  if (auto read = readDatasetJson(j["dataset"], p.dataset); !read) return fail(read.message());
 
   if (j.contains("model")) {
     const json& m = j["model"];

@@ -55,6 +55,12 @@ struct Preset {
   static core::Result<Preset> load(const std::string& nameOrPath);
 };
 
+// A preset's "dataset" object. A checkpoint records it too (extra "data"), so that `eval` and
+// `train --resume` rebuild the data it was trained on (--points, --noise, --train-ratio, the CSV options).
+nlohmann::json datasetJson(const data::DatasetRequest& request);
+// Reads one into `request` over its values; errors name the key ("'dataset.points' must be ...").
+core::Status readDatasetJson(const nlohmann::json& json, data::DatasetRequest& request);
+
 // The built-in presets.
 std::vector<std::string> presetNames();
 

@@ -106,6 +106,30 @@ TEST(Cli, MetricsSaveAndEval) {
   for (const auto& p : {csv, jsonl, checkpoint}) std::filesystem::remove(p);
 }
 
+// A checkpoint remembers how its data was made: eval and --resume of a run with --points and --noise
+// use those points, not the preset's.
+TEST(Cli, EvalAndResumeRebuildTheDataTheCheckpointWasTrainedOn) {
+  const std::string data = " --preset spiral --backend cpu --threads 1 --points 1000 --noise 0.2";
+  const std::string part = tempPath("data-part.safetensors");
+  CliRun r = run("train" + data + " --epochs 3 --json --save " + part);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto trained = lastJsonLine(r.out);
+  r = run("eval --checkpoint " + part + " --backend cpu --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto evaluated = lastJsonLine(r.out);
+  EXPECT_EQ(evaluated["samples"], 500);  // half of the 1000 points
+  EXPECT_EQ(evaluated["test_loss"].get<double>(), trained["test_loss"].get<double>());
+  r = run("train" + data + " --epochs 6 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto straight = lastJsonLine(r.out);
+  r = run("train --resume " + part + " --backend cpu --threads 1 --epochs 6 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto resumed = lastJsonLine(r.out);
+  EXPECT_EQ(resumed["steps"], straight["steps"]);
+  EXPECT_EQ(resumed["test_loss"].get<double>(), straight["test_loss"].get<double>());
+  std::filesystem::remove(part);
+}
+
 TEST(Cli, UnwritableOutputsFailWithoutLeavingFiles) {
   const std::string dir = tempPath("missing-dir");
   const CliRun r = run("train --preset xor --backend cpu --epochs 1 --save " + dir + "/x.safetensors");

@@ -54,6 +54,38 @@ TEST(Preset, JsonRoundTrip) {
   EXPECT_EQ(again->epochs, p->epochs);
 }
 
+// The dataset record a checkpoint keeps (extra "data") reads back to the same request: a generated
+// set's points, noise and split; a file's split, label column, standardisation and task.
+TEST(Preset, TheDatasetRecordReadsBackToTheSameRequest) {
+  data::DatasetRequest spiral;
+  spiral.name = "spiral";
+  spiral.synthetic.points = 1000;
+  spiral.synthetic.noise = 0.2f;
+  spiral.synthetic.trainRatio = 0.7f;
+  data::DatasetRequest csv;
+  csv.name = "/data/houses.csv";
+  csv.csv.trainRatio = 0.9f;
+  csv.csv.labelColumn = 2;
+  csv.csv.standardize = true;
+  csv.csv.task = data::Task::Regression;
+  for (const auto& request : {spiral, csv}) {
+    data::DatasetRequest read;
+    ASSERT_TRUE(readDatasetJson(datasetJson(request), read).ok()) << datasetJson(request).dump();
+    EXPECT_EQ(read.name, request.name);
+    EXPECT_EQ(read.synthetic.points, request.synthetic.points);
+    EXPECT_EQ(read.synthetic.noise, request.synthetic.noise);
+    EXPECT_EQ(read.csv.labelColumn, request.csv.labelColumn);
+    EXPECT_EQ(read.csv.standardize, request.csv.standardize);
+    EXPECT_EQ(read.csv.task, request.csv.task);
+  }
+  data::DatasetRequest read;
+  ASSERT_TRUE(readDatasetJson(datasetJson(spiral), read).ok());
+  EXPECT_EQ(read.synthetic.trainRatio, 0.7f);
+  ASSERT_TRUE(readDatasetJson(datasetJson(csv), read = {}).ok());
+  EXPECT_EQ(read.csv.trainRatio, 0.9f) << "a file's split is not the generated sets' default";
+  EXPECT_FALSE(readDatasetJson(nlohmann::json{{"name", "spiral"}, {"task", "both"}}, read).ok());
+}
+
 TEST(Preset, BadPresetsAreOneLineErrors) {
   const char* cases[] = {
       R"([1, 2])",
