@@ -18,17 +18,24 @@ namespace {
 constexpr std::uint64_t FLOAT = sizeof(float);
 constexpr std::size_t MAX_CHUNK = 256;
 constexpr std::uint64_t CHUNK_BYTES = 64ull << 20;  // activations of the grid points of one submit
+// Each grid point's coefficients (1, alpha, beta, 0): the fourth, zero term (a zero row in the stacks it
+// multiplies) makes rows of 4 floats, which the texel GEMM reads four at a time with no tail.
+constexpr std::size_t TERMS = 4;
 
 // The sizes every part of the plan takes from the spec and the batch.
 struct Shape {
   std::size_t rows = 0, first = 0, rest = 0, activations = 0;  // activations: floats per grid point, all layers
+  std::size_t logits = 0;  // the head's outputs and the loss gradient, each rows * outputs per grid point
+  std::size_t stride = 0;  // rest rounded up to 4 floats: each grid point's weights start as aligned
 
   Shape(const nn::ModelSpec& spec, std::size_t batchRows) : rows(batchRows) {
     first = spec.layerOutputs(0) * spec.inputs;
     rest = spec.parameterCount() - first;
     for (std::size_t l = 0; l < spec.layerCount(); ++l) activations += rows * spec.layerOutputs(l);
+    logits = rows * spec.outputs;
+    stride = (rest + 3) / 4 * 4;
   }
-  std::uint64_t perPoint() const { return (rest + activations + 4) * FLOAT; }
+  std::uint64_t perPoint() const { return (stride + activations + 2 * logits + 4) * FLOAT; }
   std::size_t chunk(const GridConfig& config) const {
     const std::size_t total = config.points * config.points;
     if (config.chunk > 0) return std::min(config.chunk, total);
@@ -99,25 +106,26 @@ train::MemoryNeed estimateGridMemory(const nn::ModelSpec& spec, std::size_t rows
   add(MemoryPart::Data, rows * spec.inputs * FLOAT);
   add(MemoryPart::Data, rows * spec.outputs * FLOAT);
   add(MemoryPart::Model, 3 * s.first * FLOAT);
-  add(MemoryPart::Model, 3 * s.rest * FLOAT);
-  add(MemoryPart::Batches, 3 * rows * spec.layerOutputs(0) * FLOAT);
-  add(MemoryPart::Batches, chunk * 3 * FLOAT);
-  add(MemoryPart::Batches, chunk * s.rest * FLOAT);
+  add(MemoryPart::Model, TERMS * s.stride * FLOAT);
+  add(MemoryPart::Model, std::max(s.stride, rows * spec.layerOutputs(0)) * FLOAT);
+  add(MemoryPart::Batches, TERMS * rows * spec.layerOutputs(0) * FLOAT);
+  add(MemoryPart::Batches, chunk * TERMS * FLOAT);
+  add(MemoryPart::Batches, chunk * s.stride * FLOAT);
   for (std::size_t l = 0; l < spec.layerCount(); ++l)
     add(MemoryPart::Batches, chunk * rows * spec.layerOutputs(l) * FLOAT);
-  add(MemoryPart::Batches, 2 * rows * spec.outputs * FLOAT);
+  add(MemoryPart::Batches, 2 * chunk * rows * spec.outputs * FLOAT);
   add(MemoryPart::Small, chunk * FLOAT);
   // The host's copies: the batch, the two directions and the grid.
-  add(MemoryPart::Host,
-      (rows * (spec.inputs + spec.outputs) + 3 * spec.parameterCount() + config.points * config.points + chunk * 3) *
-          FLOAT);
+  add(MemoryPart::Host, (rows * (spec.inputs + spec.outputs) + 3 * spec.parameterCount() +
+                         config.points * config.points + chunk * TERMS) *
+                            FLOAT);
   return need;
 }
 
 struct GridPass::Plan {
   compute::Backend* backend = nullptr;
   std::size_t total = 0, chunk = 0, done = 0;
-  compute::Buffer x, target, first, rest, products, coefficients, perturbed, output, dz, losses;
+  compute::Buffer x, target, first, rest, zeros, products, coefficients, perturbed, output, dz, losses;
   std::vector<compute::Buffer> activations;
   Tensor coef;
   std::unique_ptr<compute::Program> program;
@@ -175,26 +183,39 @@ core::Result<std::unique_ptr<GridPass>> GridPass::start(compute::Backend& backen
   compute::Buffer& first = plan->first;
   compute::Buffer& rest = plan->rest;
   first = backend.allocate(3 * s.first * FLOAT);
-  rest = backend.allocate(3 * s.rest * FLOAT);
+  rest = backend.allocate(TERMS * s.stride * FLOAT);
   {
     const std::span<const float> stacks[3] = {params, directions.first, directions.second};
+    std::vector<float> row(s.stride, 0.0f);  // zeros past the end of each row
     for (std::size_t k = 0; k < 3; ++k) {
       backend.write(first.tensor({s.first}, DType::F32, k * s.first), stacks[k].subspan(0, s.first));
-      backend.write(rest.tensor({s.rest}, DType::F32, k * s.rest), stacks[k].subspan(s.first));
+      std::copy(stacks[k].begin() + static_cast<std::ptrdiff_t>(s.first), stacks[k].end(), row.begin());
+      backend.write(rest.tensor({s.stride}, DType::F32, k * s.stride), std::span<const float>(row));
     }
+    std::fill(row.begin(), row.end(), 0.0f);
+    backend.write(rest.tensor({s.stride}, DType::F32, 3 * s.stride), std::span<const float>(row));
   }
 
-  // X W^T, X D1^T, X D2^T: the first layer's pre-activations at every grid point are combinations of these.
+  // X W^T + b, X D1^T + d1, X D2^T + d2 (the first layer's biases and theirs in the directions): the
+  // first layer's pre-activations at every grid point are combinations of these.
   compute::Buffer& products = plan->products;
-  products = backend.allocate(3 * rows * h0 * FLOAT);
+  products = backend.allocate(TERMS * rows * h0 * FLOAT);
+  backend.write(products.tensor({rows * h0}, DType::F32, 3 * rows * h0),
+                std::span<const float>(std::vector<float>(rows * h0, 0.0f)));
   {
     compute::Graph graph;
     for (std::size_t k = 0; k < 3; ++k) {
+      const Tensor product = products.tensor({rows, h0}, DType::F32, k * rows * h0);
       graph.add(compute::GemmOp{.a = x.tensor({rows, spec.inputs}),
                                 .b = first.tensor({h0, spec.inputs}, DType::F32, k * s.first),
-                                .c = products.tensor({rows, h0}, DType::F32, k * rows * h0),
+                                .c = product,
                                 .transB = true},
                 "landscape.first_layer");
+      graph.add(
+          compute::BiasActivationOp{.z = product,
+                                    .bias = rest.tensor({h0}, DType::F32, k * s.stride + spec.biasOffset(0) - s.first),
+                                    .a = product},
+          "landscape.first_layer.bias");
     }
     backend.compile(graph)->submit(1);
   }
@@ -202,38 +223,52 @@ core::Result<std::unique_ptr<GridPass>> GridPass::start(compute::Backend& backen
   // One program for a chunk of grid points, replayed with each chunk's coefficients (1, alpha, beta).
   compute::Buffer& coefficients = plan->coefficients;
   compute::Buffer& perturbed = plan->perturbed;
-  coefficients = backend.allocate(chunk * 3 * FLOAT);
-  perturbed = backend.allocate(chunk * s.rest * FLOAT);
+  coefficients = backend.allocate(chunk * TERMS * FLOAT);
+  perturbed = backend.allocate(chunk * s.stride * FLOAT);
   std::vector<compute::Buffer>& activations = plan->activations;
   for (std::size_t l = 0; l < layers; ++l)
     activations.push_back(backend.allocate(chunk * rows * spec.layerOutputs(l) * FLOAT));
+  compute::Buffer& zeros = plan->zeros;
+  const std::size_t zeroCount = std::max(s.stride, rows * h0);
+  zeros = backend.allocate(zeroCount * FLOAT);
+  backend.write(zeros.tensor({zeroCount}), std::span<const float>(std::vector<float>(zeroCount, 0.0f)));
   compute::Buffer& output = plan->output;
   compute::Buffer& dz = plan->dz;
   compute::Buffer& losses = plan->losses;
-  output = backend.allocate(rows * spec.outputs * FLOAT);
-  dz = backend.allocate(rows * spec.outputs * FLOAT);
+  // Each grid point's head outputs and loss gradient apart (unused, but no two points write one range).
+  output = backend.allocate(chunk * rows * spec.outputs * FLOAT);
+  dz = backend.allocate(chunk * rows * spec.outputs * FLOAT);
   losses = backend.allocate(chunk * FLOAT);
   compute::Graph graph;
-  plan->coef = coefficients.tensor({chunk, 3});
+  plan->coef = coefficients.tensor({chunk, TERMS});
   const Tensor coef = plan->coef;
-  graph.add(compute::GemmOp{.a = coef, .b = rest.tensor({3, s.rest}), .c = perturbed.tensor({chunk, s.rest})},
-            "landscape.weights");
+  // A zero bias after each product of the coefficients: both then take the same GEMM variant (one
+  // pipeline less to compile, 0.1 s on lavapipe).
+  const Tensor weights = perturbed.tensor({chunk, s.stride});
+  graph.add(compute::GemmOp{.a = coef, .b = rest.tensor({TERMS, s.stride}), .c = weights}, "landscape.weights");
+  graph.add(compute::BiasActivationOp{.z = weights, .bias = zeros.tensor({s.stride}), .a = weights},
+            "landscape.weights.bias");
+  // The first layer's activations at every point at once: its biases are in the products already, so
+  // the bias added here is zero (one per element of a point's [rows, h0] block).
+  const Tensor firstLayer = activations[0].tensor({chunk, rows * h0});
+  graph.add(compute::GemmOp{.a = coef, .b = products.tensor({TERMS, rows * h0}), .c = firstLayer},
+            "landscape.first_layer");
   graph.add(
-      compute::GemmOp{.a = coef, .b = products.tensor({3, rows * h0}), .c = activations[0].tensor({chunk, rows * h0})},
-      "landscape.first_layer");
-  for (std::size_t g = 0; g < chunk; ++g) {
-    const std::size_t params0 = g * s.rest;
-    for (std::size_t l = 0; l < layers; ++l) {
-      const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
+      compute::BiasActivationOp{
+          .z = firstLayer, .bias = zeros.tensor({rows * h0}), .a = firstLayer, .activation = spec.layerActivation(0)},
+      "landscape.first_layer.activation");
+  // Layer by layer over the chunk's grid points: each point's op follows the same op of the point
+  // before, at offsets one point further on, so that a backend may run them as one (VulkanBatch).
+  for (std::size_t l = 1; l < layers; ++l) {
+    const std::size_t in = spec.layerInputs(l), out = spec.layerOutputs(l);
+    for (std::size_t g = 0; g < chunk; ++g) {
+      const std::size_t params0 = g * s.stride;
       const Tensor z = activations[l].tensor({rows, out}, DType::F32, g * rows * out);
-      if (l > 0) {
-        graph.add(
-            compute::GemmOp{.a = activations[l - 1].tensor({rows, in}, DType::F32, g * rows * in),
-                            .b = perturbed.tensor({out, in}, DType::F32, params0 + spec.weightOffset(l) - s.first),
-                            .c = z,
-                            .transB = true},
-            "landscape.layers." + std::to_string(l));
-      }
+      graph.add(compute::GemmOp{.a = activations[l - 1].tensor({rows, in}, DType::F32, g * rows * in),
+                                .b = perturbed.tensor({out, in}, DType::F32, params0 + spec.weightOffset(l) - s.first),
+                                .c = z,
+                                .transB = true},
+                "landscape.layers." + std::to_string(l));
       graph.add(
           compute::BiasActivationOp{.z = z,
                                     .bias = perturbed.tensor({out}, DType::F32, params0 + spec.biasOffset(l) - s.first),
@@ -241,19 +276,21 @@ core::Result<std::unique_ptr<GridPass>> GridPass::start(compute::Backend& backen
                                     .activation = spec.layerActivation(l)},
           "landscape.layers." + std::to_string(l) + ".bias");
     }
-    graph.add(
-        compute::LossOp{.z = activations[layers - 1].tensor({rows, spec.outputs}, DType::F32, g * rows * spec.outputs),
-                        .target = targetTensor,
-                        .output = output.tensor({rows, spec.outputs}),
-                        .loss = losses.tensor({1}, DType::F32, g),
-                        .dz = dz.tensor({rows, spec.outputs}),
-                        .head = spec.head,
-                        .loss_kind = spec.loss},
-        "landscape.loss");
+  }
+  const std::size_t logits = rows * spec.outputs;
+  for (std::size_t g = 0; g < chunk; ++g) {
+    graph.add(compute::LossOp{.z = activations[layers - 1].tensor({rows, spec.outputs}, DType::F32, g * logits),
+                              .target = targetTensor,
+                              .output = output.tensor({rows, spec.outputs}, DType::F32, g * logits),
+                              .loss = losses.tensor({1}, DType::F32, g),
+                              .dz = dz.tensor({rows, spec.outputs}, DType::F32, g * logits),
+                              .head = spec.head,
+                              .loss_kind = spec.loss},
+              "landscape.loss");
   }
   plan->program = backend.compile(graph);
   plan->grid = Grid{config.points, config.span, std::vector<float>(total)};
-  plan->coefficientValues.resize(chunk * 3);
+  plan->coefficientValues.resize(chunk * TERMS);
   return std::unique_ptr<GridPass>(new GridPass(std::move(plan)));
 }
 
@@ -263,9 +300,10 @@ void GridPass::advance() {
   const std::size_t start = p.done, n = std::min(p.chunk, p.total - start);
   for (std::size_t g = 0; g < p.chunk; ++g) {
     const std::size_t point = start + std::min(g, n - 1);  // a short last chunk repeats its last point
-    p.coefficientValues[3 * g] = 1.0f;
-    p.coefficientValues[3 * g + 1] = p.grid.coordinate(point % p.grid.points);
-    p.coefficientValues[3 * g + 2] = p.grid.coordinate(point / p.grid.points);
+    p.coefficientValues[TERMS * g] = 1.0f;
+    p.coefficientValues[TERMS * g + 1] = p.grid.coordinate(point % p.grid.points);
+    p.coefficientValues[TERMS * g + 2] = p.grid.coordinate(point / p.grid.points);
+    p.coefficientValues[TERMS * g + 3] = 0.0f;
   }
   p.backend->write(p.coef, std::span<const float>(p.coefficientValues));
   p.program->submit(1);

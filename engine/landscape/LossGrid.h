@@ -2,10 +2,12 @@
 // LossGrid: the data loss (no L1/L2 term) of a network over an odd N x N grid of the plane
 // params + alpha * D1 + beta * D2, alpha and beta in [-span, span], on a fixed evaluation batch,
 // computed on a compute::Backend. The first layer is linear in the perturbation, so its
-// pre-activations for every grid point come from three products (X W^T, X D1^T, X D2^T) and one
-// [points, 3] x [3, rows * width] product; the deeper layers take one pass per grid point, many grid
-// points per submit, their weights made by one [points, 3] x [3, rest] product. Memory is checked
-// against the backend's budget before anything is allocated.
+// pre-activations for every grid point come from three products (X W^T + b, X D1^T + d1, X D2^T + d2)
+// and one [points, 4] x [4, rows * width] product (coefficients 1, alpha, beta, 0); the deeper layers
+// take one pass per grid point, many grid points per submit, their weights made by one [points, 4] x
+// [4, rest] product. Each deeper op follows the same op of the grid point before (layer by layer), so
+// that the Vulkan backend runs a layer of the whole chunk as one dispatch (compute/vulkan/VulkanBatch.h).
+// Memory is checked against the backend's budget before anything is allocated.
 #include <cstddef>
 #include <cstdint>
 #include <functional>

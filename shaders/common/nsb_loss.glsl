@@ -13,7 +13,11 @@ layout(push_constant) uniform Push {
   uint head;        // 0 linear, 1 sigmoid, 2 softmax
   uint kind;        // 0 mse, 1 bce, 2 cross-entropy
   uint classTarget; // 1: target is I32 [rows], 0: F32 [rows, n]
+  uint zZ, zTarget, zOut, zLoss, zDz;  // offset strides of a batched dispatch (VulkanBatch.h)
 } p;
+
+// The offsets of this workgroup's op: a batched dispatch runs one op per workgroup layer z.
+uint zOffset, targetOffset, outOffset, dzOffset;
 
 shared float partial[256];
 
@@ -49,13 +53,18 @@ float headSigmoid(float v) {
 }
 
 float targetAt(uint i, uint j) {
-  if (p.classTarget == 0u) return uintBitsToFloat(target[p.targetOffset + i * p.n + j]);
-  const int label = int(target[p.targetOffset + i]);
+  if (p.classTarget == 0u) return uintBitsToFloat(target[targetOffset + i * p.n + j]);
+  const int label = int(target[targetOffset + i]);
   if (p.n == 1u) return float(label);
   return uint(label) == j ? 1.0 : 0.0;
 }
 
 void main() {
+  const uint layer = gl_WorkGroupID.z;
+  zOffset = p.zOffset + layer * p.zZ;
+  targetOffset = p.targetOffset + layer * p.zTarget;
+  outOffset = p.outOffset + layer * p.zOut;
+  dzOffset = p.dzOffset + layer * p.zDz;
   const uint t = gl_LocalInvocationID.x;
   const float count = float(p.rows * p.n);
   const float inverseCount = 1.0 / count;
@@ -64,60 +73,60 @@ void main() {
   for (uint i = t; i < p.rows; i += 256u) {
     const uint row = i * p.n;
     if (p.head == 2u) {
-      float maxZ = z[p.zOffset + row];
-      for (uint j = 1u; j < p.n; ++j) maxZ = max(maxZ, z[p.zOffset + row + j]);
+      float maxZ = z[zOffset + row];
+      for (uint j = 1u; j < p.n; ++j) maxZ = max(maxZ, z[zOffset + row + j]);
       float sum = 0.0;
-      for (uint j = 0u; j < p.n; ++j) sum += exp(z[p.zOffset + row + j] - maxZ);
+      for (uint j = 0u; j < p.n; ++j) sum += exp(z[zOffset + row + j] - maxZ);
       const float logSum = maxZ + log(sum);
       if (p.kind == 2u) {
         float targetSum = 0.0;
         for (uint j = 0u; j < p.n; ++j) targetSum += targetAt(i, j);
         for (uint j = 0u; j < p.n; ++j) {
-          const float logP = z[p.zOffset + row + j] - logSum;
+          const float logP = z[zOffset + row + j] - logSum;
           const float tv = targetAt(i, j);
           const float prob = exp(logP);
           if (tv != 0.0) total -= tv * logP;
-          outputs[p.outOffset + row + j] = prob;
-          dz[p.dzOffset + row + j] = (prob * targetSum - tv) * inverseRows;
+          outputs[outOffset + row + j] = prob;
+          dz[dzOffset + row + j] = (prob * targetSum - tv) * inverseRows;
         }
       } else {
-        for (uint j = 0u; j < p.n; ++j) outputs[p.outOffset + row + j] = exp(z[p.zOffset + row + j] - logSum);
+        for (uint j = 0u; j < p.n; ++j) outputs[outOffset + row + j] = exp(z[zOffset + row + j] - logSum);
         float dotGP = 0.0;
         for (uint j = 0u; j < p.n; ++j) {
-          const float pj = outputs[p.outOffset + row + j];
+          const float pj = outputs[outOffset + row + j];
           const float diff = pj - targetAt(i, j);
           total += diff * diff;
           dotGP += 2.0 * diff * inverseCount * pj;
         }
         for (uint j = 0u; j < p.n; ++j) {
-          const float pj = outputs[p.outOffset + row + j];
+          const float pj = outputs[outOffset + row + j];
           const float g = 2.0 * (pj - targetAt(i, j)) * inverseCount;
-          dz[p.dzOffset + row + j] = pj * (g - dotGP);
+          dz[dzOffset + row + j] = pj * (g - dotGP);
         }
       }
       continue;
     }
     for (uint j = 0u; j < p.n; ++j) {
-      const float v = z[p.zOffset + row + j];
+      const float v = z[zOffset + row + j];
       const float tv = targetAt(i, j);
       if (p.head == 0u) {
         const float diff = v - tv;
         total += diff * diff;
-        outputs[p.outOffset + row + j] = v;
-        dz[p.dzOffset + row + j] = 2.0 * diff * inverseCount;
+        outputs[outOffset + row + j] = v;
+        dz[dzOffset + row + j] = 2.0 * diff * inverseCount;
       } else if (p.kind == 1u) {
         // softplus(v) - t v = BCE of sigmoid(v), finite for any v.
         const float softplus = max(v, 0.0) + log(1.0 + exp(-abs(v)));
         total += softplus - tv * v;
         const float prob = headSigmoid(v);
-        outputs[p.outOffset + row + j] = prob;
-        dz[p.dzOffset + row + j] = (prob - tv) * inverseCount;
+        outputs[outOffset + row + j] = prob;
+        dz[dzOffset + row + j] = (prob - tv) * inverseCount;
       } else {
         const float prob = headSigmoid(v);
         const float diff = prob - tv;
         total += diff * diff;
-        outputs[p.outOffset + row + j] = prob;
-        dz[p.dzOffset + row + j] = 2.0 * diff * inverseCount * prob * (1.0 - prob);
+        outputs[outOffset + row + j] = prob;
+        dz[dzOffset + row + j] = 2.0 * diff * inverseCount * prob * (1.0 - prob);
       }
     }
   }
@@ -127,5 +136,5 @@ void main() {
     if (t < width) partial[t] += partial[t + width];
     barrier();
   }
-  if (t == 0u) loss[p.lossOffset] = partial[0] / (p.head == 2u && p.kind == 2u ? float(p.rows) : count);
+  if (t == 0u) loss[p.lossOffset + layer * p.zLoss] = partial[0] / (p.head == 2u && p.kind == 2u ? float(p.rows) : count);
 }

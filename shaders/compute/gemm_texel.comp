@@ -44,6 +44,7 @@ layout(push_constant) uniform Push {
   float alpha, beta;
   uint lda, ldb;  // stored row lengths of A and B in texels of the view that is read
   uint activation, e0Offset, e1Offset, e2Offset, haveA;
+  uint zA, zB, zC, zE0, zE1, zE2;  // offset strides of a batched dispatch (nsb_gemm_epilogue.glsl)
 } p;
 
 #include "nsb_gemm_epilogue.glsl"
@@ -56,21 +57,21 @@ layout(std430, binding = 3) buffer E24 { vec4 e24[]; };
 // storeC (nsb_gemm_epilogue.glsl) for C[m, n .. n + 3], in the same order of writes.
 void storeC4(uint m, uint n, vec4 sum) {
   const uint e = m * p.N + n;
-  const uint at = (p.cOffset + e) / 4u;
+  const uint at = (gOffsets.c + e) / 4u;
   vec4 v = p.alpha * sum;
   if (p.beta != 0.0) v += p.beta * c4[at];
-  if (EPILOGUE == EPILOGUE_BIAS_ACT) v += e04[(p.e0Offset + n) / 4u];
+  if (EPILOGUE == EPILOGUE_BIAS_ACT) v += e04[(gOffsets.e0 + n) / 4u];
   c4[at] = v;
   if (EPILOGUE == EPILOGUE_BIAS_ACT) {
     vec4 a;
     [[unroll]] for (uint q = 0u; q < 4u; ++q) a[q] = activate(p.activation, v[q]);
-    e14[(p.e1Offset + e) / 4u] = a;
+    e14[(gOffsets.e1 + e) / 4u] = a;
   } else if (EPILOGUE == EPILOGUE_ACT_GRAD) {
-    const vec4 z = e04[(p.e0Offset + e) / 4u];
-    const vec4 av = p.haveA != 0u ? e14[(p.e1Offset + e) / 4u] : vec4(0.0);
+    const vec4 z = e04[(gOffsets.e0 + e) / 4u];
+    const vec4 av = p.haveA != 0u ? e14[(gOffsets.e1 + e) / 4u] : vec4(0.0);
     vec4 d;
     [[unroll]] for (uint q = 0u; q < 4u; ++q) d[q] = v[q] * activationDerivative(p.activation, z[q], av[q], p.haveA != 0u);
-    e24[(p.e2Offset + e) / 4u] = d;
+    e24[(gOffsets.e2 + e) / 4u] = d;
   }
 }
 
@@ -83,7 +84,7 @@ vec4 rb[4u * CT];
 void loadA(uint m0, uint k, bool tail) {
   if (!TRANS_A) {
     [[unroll]] for (uint i = 0u; i < ROWS; ++i) {
-      const uint base = p.aOffset + min(m0 + i, p.M - 1u) * p.lda;
+      const uint base = gOffsets.a + min(m0 + i, p.M - 1u) * p.lda;
       if (VEC_A) {
         ra[i] = texelFetch(A, int(base + k / 4u));
       } else {
@@ -96,7 +97,7 @@ void loadA(uint m0, uint k, bool tail) {
     }
   } else {
     [[unroll]] for (uint kk = 0u; kk < 4u; ++kk) {
-      const uint base = p.aOffset + (tail ? min(k + kk, p.K - 1u) : k + kk) * p.lda;
+      const uint base = gOffsets.a + (tail ? min(k + kk, p.K - 1u) : k + kk) * p.lda;
       [[unroll]] for (uint t = 0u; t < ROWS / 4u; ++t) {
         vec4 v;
         if (VEC_A) {
@@ -117,7 +118,7 @@ void loadB(uint n0, uint k, bool tail) {
     [[unroll]] for (uint kk = 0u; kk < 4u; ++kk) {
       const uint row = tail ? min(k + kk, p.K - 1u) : k + kk;
       const float mask = tail && k + kk >= p.K ? 0.0 : 1.0;
-      const uint base = p.bOffset + row * p.ldb;
+      const uint base = gOffsets.b + row * p.ldb;
       if (VEC_B) {
         [[unroll]] for (uint h = 0u; h < CT; ++h) rb[kk * CT + h] = texelFetch(B, int(base + min(n0 / 4u + h, p.ldb - 1u)));
       } else {
@@ -134,9 +135,9 @@ void loadB(uint n0, uint k, bool tail) {
     [[unroll]] for (uint j = 0u; j < 4u * CT; ++j) {
       const uint row = min(n0 + j, p.N - 1u);
       if (VEC_B) {
-        bt[j] = texelFetch(B, int(p.bOffset + row * p.ldb + k / 4u));
+        bt[j] = texelFetch(B, int(gOffsets.b + row * p.ldb + k / 4u));
       } else {
-        const uint base = p.bOffset + row * p.ldb;
+        const uint base = gOffsets.b + row * p.ldb;
         [[unroll]] for (uint kk = 0u; kk < 4u; ++kk) {
           const uint kc = tail ? min(k + kk, p.K - 1u) : k + kk;
           bt[j][kk] = texelFetch(B, int(base + kc)).x;
@@ -173,6 +174,7 @@ void step(uint m0, uint n0, uint k, bool tail) {
 }
 
 void main() {
+  gemmOffsets();
   // No early return for invocations past the edge (their reads are clamped, their stores masked): a
   // lavapipe SIMD program with inactive lanes takes slower paths.
   const uint lane = gl_LocalInvocationID.x;
@@ -193,7 +195,7 @@ void main() {
 
   [[unroll]] for (uint i = 0u; i < ROWS; ++i) {
     const uint gm = m0 + i;
-    if (BIAS_GRAD && n0 == 0u && gm < p.M) e2[p.e2Offset + gm] = rowSum[i];
+    if (BIAS_GRAD && n0 == 0u && gm < p.M) e2[gOffsets.e2 + gm] = rowSum[i];
     if (STORE_VEC4) {
       [[unroll]] for (uint h = 0u; h < CT; ++h) {
         if (gm < p.M && n0 + 4u * h < p.N) storeC4(gm, n0 + 4u * h, acc[i * CT + h]);

@@ -29,6 +29,7 @@ layout(push_constant) uniform Push {
   float alpha, beta;
   uint lda, ldb;  // unused here (operands are contiguous); the push layout is gemm_texel's
   uint activation, e0Offset, e1Offset, e2Offset, haveA;
+  uint zA, zB, zC, zE0, zE1, zE2;  // offset strides of a batched dispatch (nsb_gemm_epilogue.glsl)
 } p;
 
 #include "nsb_gemm_epilogue.glsl"
@@ -37,6 +38,7 @@ shared float tileA[BK * BM];  // [k][m]
 shared float tileB[BK * BN];  // [k][n]
 
 void main() {
+  gemmOffsets();
   const uint tx = gl_LocalInvocationID.x;
   const uint ty = gl_LocalInvocationID.y;
   const uint tid = ty * TX + tx;
@@ -56,7 +58,7 @@ void main() {
       const uint k = TRANS_A ? e / BM : e % BK;
       const uint gm = m0 + m, gk = k0 + k;
       float v = 0.0;
-      if (gm < p.M && gk < p.K) v = TRANS_A ? a[p.aOffset + gk * p.M + gm] : a[p.aOffset + gm * p.K + gk];
+      if (gm < p.M && gk < p.K) v = TRANS_A ? a[gOffsets.a + gk * p.M + gm] : a[gOffsets.a + gm * p.K + gk];
       tileA[k * BM + m] = v;
     }
     for (uint e = tid; e < BN * BK; e += THREADS) {
@@ -64,7 +66,7 @@ void main() {
       const uint k = TRANS_B ? e % BK : e / BN;
       const uint gn = n0 + n, gk = k0 + k;
       float v = 0.0;
-      if (gn < p.N && gk < p.K) v = TRANS_B ? b[p.bOffset + gn * p.K + gk] : b[p.bOffset + gk * p.N + gn];
+      if (gn < p.N && gk < p.K) v = TRANS_B ? b[gOffsets.b + gn * p.K + gk] : b[gOffsets.b + gk * p.N + gn];
       tileB[k * BN + n] = v;
     }
     barrier();
@@ -86,7 +88,7 @@ void main() {
   for (uint i = 0; i < TM; ++i) {
     const uint gm = m0 + ty + i * TY;
     if (gm >= p.M) continue;
-    if (sumRows) e2[p.e2Offset + gm] = rowSum[i];
+    if (sumRows) e2[gOffsets.e2 + gm] = rowSum[i];
     for (uint j = 0; j < TN; ++j) {
       const uint gn = n0 + tx + j * TX;
       if (gn >= p.N) continue;

@@ -154,6 +154,10 @@ class Compiler {
     cmd.reads = {op.a.buffer, op.b.buffer, c.buffer, e0.buffer, e1.buffer, e2.buffer};
     cmd.writes = {c.buffer};
     if (epilogue.output.valid()) cmd.writes.push_back(epilogue.output.buffer);
+    // Both variants' push blocks: offsets of A, B, C at words 3-5 and of E0-E2 at 11-13.
+    std::vector<Tensor> written = {c};
+    if (epilogue.output.valid()) written.push_back(epilogue.output);
+    batchable(cmd, {3, 4, 5, 11, 12, 13}, {op.a, op.b, c, e0, e1, e2}, std::move(written));
     // A batch of a million rows gets here: the device says no, the process goes on.
     if (cmd.groups[0] > MAX_GROUPS || cmd.groups[1] > MAX_GROUPS) {
       mDevice.fail(where() + ": a " + std::to_string(m) + "x" + std::to_string(n) +
@@ -172,6 +176,7 @@ class Compiler {
         .u(static_cast<std::uint32_t>(op.activation));
     c.groups[0] = groupsFor(op.z.elements());
     c.writes = {op.z.buffer, op.a.buffer};
+    batchable(c, {0, 1, 2}, {op.z, op.bias, op.a}, {op.z, op.a});
   }
 
   void operator()(const ActivationBackwardOp& op) {
@@ -218,6 +223,7 @@ class Compiler {
         .u(classTarget ? 1 : 0);
     c.groups[0] = 1;
     c.writes = {op.z.buffer, op.output.buffer, op.loss.buffer, op.dz.buffer};
+    batchable(c, {0, 1, 2, 3, 4}, {op.z, op.target, op.output, op.loss, op.dz}, {op.z, op.output, op.loss, op.dz});
   }
 
   void operator()(const ArgmaxOp& op) {
@@ -308,6 +314,17 @@ class Compiler {
   static bool vectorRows(const Tensor& t) { return t.cols() % 4 == 0 && t.offset % 4 == 0; }
 
   std::string where() const { return "vulkan backend: op " + std::to_string(mIndex) + " (" + mLabel + ")"; }
+
+  // Marks `c` as one that VulkanBatch may run with others like it: `offsetWords` are its push words that
+  // are offsets, and a stride word (0 here) follows the pushed words for each, in the same order.
+  static void batchable(Command& c, std::initializer_list<std::uint8_t> offsetWords, std::vector<Tensor> reads,
+                        std::vector<Tensor> writes) {
+    c.offsetWords = offsetWords;
+    c.strideWord = c.pushWords;
+    for (std::size_t i = 0; i < c.offsetWords.size(); ++i) Push(c).u(0);
+    c.readRanges = std::move(reads);
+    c.writeRanges = std::move(writes);
+  }
 
   Command& dispatch(const gpu::PipelineDesc& desc, std::initializer_list<Tensor> storage) {
     Command c;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "compute/vulkan/VulkanBatch.h"
 #include "compute/vulkan/VulkanOps.h"
 #include "core/Check.h"
 #include "gpu/VkCheck.h"
@@ -51,6 +52,7 @@ VulkanProgram::VulkanProgram(VulkanDevice& device, const Graph& graph) : mDevice
       mOps[i + 1].fused = true;
     }
   }
+  batchDispatches(mOps);
   // A device that failed (now or before) gets no recording: submit() does nothing and the backend's
   // status() says why.
   if (mDevice.failed()) return;

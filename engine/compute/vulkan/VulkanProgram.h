@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "compute/Backend.h"
+#include "compute/Tensor.h"
 #include "compute/vulkan/VulkanDevice.h"
 #include "gpu/Handle.h"
 
@@ -39,6 +40,11 @@ struct Command {
   VkBufferCopy copy{};
   std::function<void(VkCommandBuffer)> custom;
   std::vector<BufferId> reads, writes;
+  // A dispatch that VulkanBatch may run together with others like it: the push words that are offsets,
+  // the first of the words that hold their strides (pushed as 0), and the ranges it reads and writes.
+  std::vector<std::uint8_t> offsetWords;
+  std::uint32_t strideWord = 0;
+  std::vector<Tensor> readRanges, writeRanges;
 };
 
 struct CompiledOp {
