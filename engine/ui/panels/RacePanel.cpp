@@ -1,7 +1,8 @@
 // RacePanel: a race in the editor (train/RaceSession.h). The Race tab ranks the replicas (loss,
-// accuracy, steps to a target), draws their curves in their colours, and adds, removes and edits
-// replicas; the Viewport's picker chooses the replica the views show, or the difference of two. Every
-// change is a Command to the session.
+// accuracy, steps to a target; at a kept step shown from the timeline, as they were there), draws their
+// curves in their colours over the faded curves of earlier runs (RaceCurves), and adds, removes and
+// edits replicas; the Viewport's picker chooses the replica the views show, or the difference of two.
+// Every change is a Command to the session.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -84,7 +85,16 @@ void Editor::drawReplicaPicker(const train::Snapshot& snapshot) {
 }
 
 void Editor::drawRace(const train::Snapshot& snapshot) {
-  const train::RaceState& race = *snapshot.race;
+  const train::RaceState& whole = *snapshot.race;
+  // A kept step shown (the timeline): the table ranks the replicas as they were there; the curves stay whole.
+  train::RaceState viewed;
+  const bool viewing = snapshot.timeline && snapshot.timeline->viewed;
+  if (viewing) {
+    viewed = whole;
+    for (auto& r : viewed.replicas)
+      std::erase_if(r.history, [&](const train::MetricPoint& p) { return p.step > *snapshot.timeline->viewed; });
+  }
+  const train::RaceState& race = viewing ? viewed : whole;
   bool classification = false, measured = false;
   for (const auto& r : race.replicas) {
     measured = measured || !r.history.empty();
@@ -185,31 +195,27 @@ void Editor::drawRace(const train::Snapshot& snapshot) {
   }
   ImGui::EndChild();
 
-  // Every replica's curves in its colour: test loss (else training loss) and accuracy (else test MSE).
-  std::vector<PlotSeries> losses, scores;
-  double last = static_cast<double>(snapshot.step);
-  for (std::size_t i = 0; i < race.replicas.size(); ++i) {
-    const train::ReplicaState& r = race.replicas[i];
-    PlotSeries loss{std::to_string(r.id + 1), replicaColour(r.id), {}};
-    PlotSeries score{std::to_string(r.id + 1), replicaColour(r.id), {}};
-    for (const auto& p : r.history) {
-      const double x = static_cast<double>(p.step);
-      loss.points.emplace_back(x, std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss);
-      score.points.emplace_back(x, classification ? p.test.accuracy : p.test.mse);
-      last = std::max(last, x);
-    }
-    losses.push_back(std::move(loss));
-    scores.push_back(std::move(score));
-  }
+  // Every replica's curves in its colour: test loss (else training loss) and accuracy (else test MSE),
+  // over the faded curves of earlier runs (the original of a branch).
+  const double last = std::max(static_cast<double>(snapshot.step), mRaceCurves.update(whole, classification));
   ImGui::SameLine();
+  ImGui::BeginGroup();
+  if (mRaceCurves.earlierRuns() > 0) {
+    ImGui::TextDisabled("faded: %zu earlier run%s", mRaceCurves.earlierRuns(),
+                        mRaceCurves.earlierRuns() == 1 ? "" : "s");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Clear##race-runs")) mRaceCurves.clearEarlierRuns();
+    rememberWidget("race-clear-runs");
+  }
   const ImVec2 rest = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const ImVec2 size(std::max((rest.x - spacing) / 2.0f, 40.0f), std::max(rest.y - 4.0f, 40.0f));
-  Plots::chart("Loss", losses, {}, snapshot.events, size, AxisKind::Log, 0.0, last);
+  Plots::chart("Loss", mRaceCurves.current(0), mRaceCurves.earlier(0), snapshot.events, size, AxisKind::Log, 0.0, last);
   rememberWidget("race-loss");
   ImGui::SameLine();
-  Plots::chart(classification ? "Accuracy" : "Test MSE", scores, {}, snapshot.events, size,
-               classification ? AxisKind::Unit : AxisKind::Log, 0.0, last);
+  Plots::chart(classification ? "Accuracy" : "Test MSE", mRaceCurves.current(1), mRaceCurves.earlier(1),
+               snapshot.events, size, classification ? AxisKind::Unit : AxisKind::Log, 0.0, last);
+  ImGui::EndGroup();
 }
 
 }  // namespace nsb::ui
