@@ -186,8 +186,7 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
   // A replica edit: the hyperparameters of replica `index` become `h`, recorded as an event.
   auto edit = [&](std::size_t index, const Hyperparams& h) {
     if (!replicaIndex(index, "edit replica")) return;
-    if (mViewed) mProbesStale = true;
-    mViewed.reset();  // an edit applies at the head
+    leaveView();  // an edit applies at the head
     const Hyperparams before = mRace->hyperparams(index);
     if (!check(mRace->setHyperparams(index, h))) return;
     const auto oldJson = before.toJson(), newJson = h.toJson();
@@ -204,15 +203,13 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
         if constexpr (std::is_same_v<T, Pause>) {
           mRunning = false;
         } else if constexpr (std::is_same_v<T, Resume>) {
-          mViewed.reset();  // training goes on from the head
-          mProbesStale = true;
+          leaveView();  // training goes on from the head
           mRunning = true;
           mBudget = 1.0;
           mPaceTimer.reset();
           mHoldUntil = 0;
         } else if constexpr (std::is_same_v<T, Step>) {
-          if (mViewed) mProbesStale = true;
-          mViewed.reset();
+          leaveView();
           mPendingSteps += c.steps;
         } else if constexpr (std::is_same_v<T, SetSpeed>) {
           if (!std::isfinite(c.stepsPerSecond) || c.stepsPerSecond < 0.0) {
@@ -225,7 +222,7 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
         } else if constexpr (std::is_same_v<T, Reset>) {
           const std::uint64_t oldSeed = mRace->seed();
           record("reset", "step " + std::to_string(mRace->step()) + ", seed " + std::to_string(oldSeed), "");
-          mViewed.reset();
+          leaveView();
           mRace->reset(c.seed);
           mEvents.back().after = "step 0, seed " + std::to_string(mRace->seed());
           restartTimeline();
@@ -244,8 +241,7 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
           // A kept step holds every replica: the timeline starts again from here, if it holds one more.
           const std::size_t n = mRace->size() + 1;
           if (!check(RaceTimeline::check(mTimeline.every(), mTimeline.budget(), mRace->spec(), n))) return;
-          if (mViewed) mProbesStale = true;
-          mViewed.reset();
+          leaveView();
           if (check(mRace->addReplica(c.hyperparams, c.from))) {
             const std::size_t added = mRace->size() - 1;
             record("add replica", "",
@@ -256,8 +252,7 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
         } else if constexpr (std::is_same_v<T, RemoveReplica>) {
           if (!replicaIndex(c.replica, "remove replica")) return;
           const std::string name = replicaName(c.replica, mRace->hyperparams(c.replica));
-          if (mViewed) mProbesStale = true;
-          mViewed.reset();
+          leaveView();
           if (!check(mRace->removeReplica(c.replica))) return;
           mTimeline.removeReplica(c.replica);
           record("remove replica", name, "");

@@ -59,6 +59,7 @@ class RaceSession final : public Session {
   void restartTimeline();
   // Every replica's kept state at the step shown (ViewStep), in order; none at the head.
   std::optional<std::vector<const TimelineState*>> viewedStates() const;
+  void leaveView();                                               // back to the head (the views show it again)
   std::vector<float> shownParameters(std::size_t replica) const;  // at the step shown, or now
   std::shared_ptr<const TimelineSummary> timelineSummary();
 

@@ -25,6 +25,12 @@ std::optional<std::vector<const TimelineState*>> RaceSession::viewedStates() con
   return states;
 }
 
+void RaceSession::leaveView() {
+  if (!mViewed) return;
+  mViewed.reset();
+  mProbesStale = true;
+}
+
 std::vector<float> RaceSession::shownParameters(std::size_t replica) const {
   if (const auto states = viewedStates()) return (*states)[replica]->params;
   return mRace->parameters(replica);
@@ -47,11 +53,8 @@ core::Status RaceSession::applyTimeline(const Command& command) {
   if (const auto* set = std::get_if<SetTimeline>(&command)) {
     const bool was = mTimeline.enabled();
     NSB_TRY(mTimeline.configure(set->every, set->bytes, mRace->spec(), mRace->size()));
-    if (!was && mTimeline.enabled()) restartTimeline();  // from the step now
-    if (mViewed && !mTimeline.find(*mViewed)) {
-      mViewed.reset();  // thinned away or turned off: back to the head
-      mProbesStale = true;
-    }
+    if (!was && mTimeline.enabled()) restartTimeline();     // from the step now
+    if (mViewed && !mTimeline.find(*mViewed)) leaveView();  // thinned away or turned off
     record("timeline", "",
            set->every ? "every " + std::to_string(set->every) + " steps, " + compute::formatBytes(set->bytes) : "off");
     return core::Ok{};
@@ -77,7 +80,7 @@ core::Status RaceSession::applyTimeline(const Command& command) {
   }
   const std::uint64_t from = mViewed.value_or(mRace->step());
   NSB_TRY(mRace->restoreTimeline(*kept));
-  mViewed.reset();  // the head is left: the branch is the race now
+  mViewed.reset();  // the head is left: the branch is the race now (its probes run again below)
   mTimeline.dropAfter(branch.step);
   // A new run: its curves start at the branch point (the editor keeps the old ones as an overlay).
   mRace->dropHistoryBefore(branch.step);
