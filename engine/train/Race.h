@@ -80,6 +80,8 @@ class Race {
   // that the race goes on from there exactly as it went the first time.
   std::vector<TimelineState> timelineStates() const;
   core::Status restoreTimeline(const std::vector<const TimelineState*>& states);
+  // A branch in the editor is a run of its own: its curves start at its branch point.
+  void dropHistoryBefore(std::uint64_t step);
 
   std::uint64_t step() const { return mStep; }
   std::uint64_t epoch() const { return mEpoch; }

@@ -25,27 +25,41 @@ core::Result<std::unique_ptr<Session>> RaceSession::create(RaceConfig config,
                                                            std::shared_ptr<const data::Dataset> dataset, bool running,
                                                            double speed) {
   if (config.base.historyKept == 0) config.base.historyKept = HISTORY_KEPT;
+  // Time travel by default where two steps of the race fit in the bound and the bound in the host's
+  // memory (as a solo session's); checked before the race is made.
+  const nn::ModelSpec& spec = config.base.spec;
+  const std::size_t replicas = config.replicas.size();
+  if (config.base.timelineEvery == 0 &&
+      RaceTimeline::check(Timeline::DEFAULT_EVERY, config.base.timelineBytes, spec, replicas))
+    config.base.timelineEvery = Timeline::DEFAULT_EVERY;
+  RaceTimeline timeline;
+  if (auto configured = timeline.configure(config.base.timelineEvery, config.base.timelineBytes, spec, replicas);
+      !configured)
+    return configured.error();
   TrainerConfig views = config.base;
   views.backend = "cpu";
   views.backendOptions.context = nullptr;
+  views.timelineEvery = 0;  // the race keeps the timeline
   if (!config.replicas.empty()) views.hyperparams = config.replicas[0];
   auto race = Race::create(std::move(config), dataset);
   if (!race) return race.error();
   auto trainer = Trainer::create(std::move(views), dataset);
   if (!trainer) return trainer.error();
   VersionedDataset versioned{nextDatasetVersion(), std::move(dataset)};
-  return std::unique_ptr<Session>(
-      new RaceSession(std::move(race.value()), std::move(trainer.value()), std::move(versioned), running, speed));
+  return std::unique_ptr<Session>(new RaceSession(std::move(race.value()), std::move(trainer.value()),
+                                                  std::move(timeline), std::move(versioned), running, speed));
 }
 
-RaceSession::RaceSession(std::unique_ptr<Race> race, std::unique_ptr<Trainer> views, VersionedDataset dataset,
-                         bool running, double speed)
+RaceSession::RaceSession(std::unique_ptr<Race> race, std::unique_ptr<Trainer> views, RaceTimeline timeline,
+                         VersionedDataset dataset, bool running, double speed)
     : mRace(std::move(race)),
       mViews(std::move(views)),
+      mTimeline(std::move(timeline)),
       mDataset(std::move(dataset)),
       mRunning(running),
       mSpeed(std::max(speed, 0.0)) {
   mPaths.follow(*mRace);  // every path's first point: the initial weights
+  restartTimeline();
   publish(0.0);
   mThread = std::thread([this] { loop(); });
 }
@@ -80,18 +94,18 @@ void RaceSession::refreshProbes() {
   mProbesStale = false;
   mProbeTimer.reset();
   if (!mDeviceFailed) {
-    mViews->setParameters(mRace->parameters(mShown));
+    mViews->setParameters(shownParameters(mShown));
     mProbes.markDirty();
     mProbes.refresh(*mViews, false);
   }
   std::shared_ptr<const ProbeSet> shown = mProbes.current();
   if (!shown) return;
   auto set = std::make_shared<ProbeSet>(*shown);
-  set->step = mRace->step();
+  set->step = mViewed.value_or(mRace->step());
   for (auto& probe : set->probes) probe.step = set->step;
   if (mMinus && !mDeviceFailed) {
     // The same probes on the other replica's weights: every value shown becomes shown minus other.
-    const std::vector<float> other = mRace->parameters(*mMinus);
+    const std::vector<float> other = shownParameters(*mMinus);
     mViews->setParameters(other);
     mProbes.markDirty();
     mProbes.refresh(*mViews, false);
@@ -111,37 +125,44 @@ void RaceSession::refreshProbes() {
 
 void RaceSession::publish(double stepsPerSecond) {
   Race& race = *mRace;
+  // A kept step shown: every replica's settings and loss as they were there; the curves stay whole.
+  const auto viewed = viewedStates();
   auto state = std::make_shared<RaceState>();
   for (std::size_t i = 0; i < race.size(); ++i) {
+    std::optional<std::uint64_t> divergedAt = race.divergedAt(i);
+    if (viewed && divergedAt > mViewed) divergedAt.reset();
     state->replicas.push_back({.id = race.id(i),
                                .startStep = race.startStep(i),
-                               .hyperparams = race.hyperparams(i),
-                               .lastLoss = race.lastLoss(i),
-                               .divergedAt = race.divergedAt(i),
+                               .hyperparams = viewed ? (*viewed)[i]->hyperparams : race.hyperparams(i),
+                               .lastLoss = viewed ? (*viewed)[i]->lastLoss : race.lastLoss(i),
+                               .divergedAt = divergedAt,
                                .history = thinned(race.history(i), HISTORY_SHOWN)});
   }
   state->shown = mShown;
   state->minus = mMinus;
   auto snapshot = std::make_shared<Snapshot>();
-  snapshot->step = race.step();
+  snapshot->step = viewed ? (*viewed)[0]->step : race.step();
   snapshot->run = mRun;
-  snapshot->epoch = race.epochProgress();
+  snapshot->epoch = viewed ? static_cast<double>((*viewed)[0]->epoch) +
+                                 static_cast<double>((*viewed)[0]->cursor) / static_cast<double>(race.stepsPerEpoch())
+                           : race.epochProgress();
   snapshot->running = mRunning;
   snapshot->backend = race.backend().name();
   snapshot->device = race.backend().deviceName();
   snapshot->stepsPerSubmit = mViews->config().stepsPerSubmit;
-  snapshot->lastLoss = race.lastLoss(mShown);
+  snapshot->lastLoss = state->replicas[mShown].lastLoss;
   snapshot->stepsPerSecond = stepsPerSecond;
   snapshot->speed = mSpeed;
   snapshot->bytesTransferred = race.backend().bytesTransferred();
   snapshot->spec = mViews->config().spec;
-  snapshot->hyperparams = race.hyperparams(mShown);
+  snapshot->hyperparams = state->replicas[mShown].hyperparams;
   snapshot->history = state->replicas[mShown].history;
   snapshot->events = mEvents;
   snapshot->appliedSequence = mAppliedSequence;
   snapshot->outcomes.assign(mOutcomes.begin(), mOutcomes.end());
   snapshot->probes = mShownProbes;
   snapshot->datasetVersion = mDataset.version;
+  snapshot->timeline = timelineSummary();
   snapshot->race = std::move(state);
   mMailbox.publish(std::move(snapshot));
 }
@@ -165,6 +186,7 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
   // A replica edit: the hyperparameters of replica `index` become `h`, recorded as an event.
   auto edit = [&](std::size_t index, const Hyperparams& h) {
     if (!replicaIndex(index, "edit replica")) return;
+    leaveView();  // an edit applies at the head
     const Hyperparams before = mRace->hyperparams(index);
     if (!check(mRace->setHyperparams(index, h))) return;
     const auto oldJson = before.toJson(), newJson = h.toJson();
@@ -181,11 +203,13 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
         if constexpr (std::is_same_v<T, Pause>) {
           mRunning = false;
         } else if constexpr (std::is_same_v<T, Resume>) {
+          leaveView();  // training goes on from the head
           mRunning = true;
           mBudget = 1.0;
           mPaceTimer.reset();
           mHoldUntil = 0;
         } else if constexpr (std::is_same_v<T, Step>) {
+          leaveView();
           mPendingSteps += c.steps;
         } else if constexpr (std::is_same_v<T, SetSpeed>) {
           if (!std::isfinite(c.stepsPerSecond) || c.stepsPerSecond < 0.0) {
@@ -198,8 +222,10 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
         } else if constexpr (std::is_same_v<T, Reset>) {
           const std::uint64_t oldSeed = mRace->seed();
           record("reset", "step " + std::to_string(mRace->step()) + ", seed " + std::to_string(oldSeed), "");
+          leaveView();
           mRace->reset(c.seed);
           mEvents.back().after = "step 0, seed " + std::to_string(mRace->seed());
+          restartTimeline();
           ++mRun;
           mProbesStale = true;
         } else if constexpr (std::is_same_v<T, SetProbes>) {
@@ -212,15 +238,23 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
         } else if constexpr (std::is_same_v<T, SetReplica>) {
           edit(c.replica, c.hyperparams);
         } else if constexpr (std::is_same_v<T, AddReplica>) {
+          // A kept step holds every replica: the timeline starts again from here, if it holds one more.
+          const std::size_t n = mRace->size() + 1;
+          if (!check(RaceTimeline::check(mTimeline.every(), mTimeline.budget(), mRace->spec(), n))) return;
+          leaveView();
           if (check(mRace->addReplica(c.hyperparams, c.from))) {
             const std::size_t added = mRace->size() - 1;
             record("add replica", "",
                    replicaName(added, c.hyperparams) + " from replica " + std::to_string(c.from + 1));
+            (void)mTimeline.configure(mTimeline.every(), mTimeline.budget(), mRace->spec(), n);  // checked above
+            restartTimeline();
           }
         } else if constexpr (std::is_same_v<T, RemoveReplica>) {
           if (!replicaIndex(c.replica, "remove replica")) return;
           const std::string name = replicaName(c.replica, mRace->hyperparams(c.replica));
+          leaveView();
           if (!check(mRace->removeReplica(c.replica))) return;
+          mTimeline.removeReplica(c.replica);
           record("remove replica", name, "");
           // The views keep showing the same replicas where they remain.
           auto moved = [&](std::size_t i) { return i > c.replica ? i - 1 : i; };
@@ -236,6 +270,13 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
         } else if constexpr (std::is_same_v<T, SetSessionWork>) {
           if (mWork && mWork != c.work) mWork->release();
           mWork = c.work;
+        } else if constexpr (std::is_same_v<T, SetTimeline> || std::is_same_v<T, ViewStep> ||
+                             std::is_same_v<T, Branch>) {
+          if (!check(applyTimeline(c))) return;
+          // A branch's new settings are the shown replica's, as SetHyperparams edits it.
+          if constexpr (std::is_same_v<T, Branch>) {
+            if (c.hyperparams) edit(mShown, *c.hyperparams);
+          }
         } else if constexpr (std::is_same_v<T, ShowReplica>) {
           if (!replicaIndex(c.replica, "show replica")) return;
           if (c.minus && (!replicaIndex(*c.minus, "show replica") || *c.minus == c.replica)) {
@@ -294,12 +335,17 @@ void RaceSession::loop() {
     } else if (mRunning && held <= held.zero() && !mDeviceFailed) {
       want = pacedSteps();
     }
-    // A submit ends where a replica's path keeps a point.
+    // A submit ends where a replica's path or the timeline keeps a point.
     if (const std::uint64_t next = mPaths.stepsToNext(mRace->step()); want > 0 && next > 0) want = std::min(want, next);
+    if (const std::uint64_t next = mTimeline.stepsToNext(mRace->step()); want > 0 && next > 0)
+      want = std::min(want, next);
     if (want > 0) {
       core::Timer submitTimer;
       const std::uint64_t done = mRace->run(want);
-      if (done > 0 && mRace->status()) mPaths.follow(*mRace);
+      if (done > 0 && mRace->status()) {
+        mPaths.follow(*mRace);
+        keepTimeline();
+      }
       if (done > 0) {
         const double perStep = submitTimer.seconds() / static_cast<double>(done);
         mSecondsPerStep = mSecondsPerStep > 0.0 ? 0.8 * mSecondsPerStep + 0.2 * perStep : perStep;
@@ -335,7 +381,8 @@ void RaceSession::loop() {
     if (mPendingSteps == 0 && !changed) mMailbox.synced(mAppliedSequence);
     // The work (the live landscape) a piece at a time between submits, as LocalSession runs it.
     bool working = false;
-    if (mWork && !mDeviceFailed && mPendingSteps == 0 && held <= held.zero()) {
+    // Not while a kept step is shown: the race's weights there are the head's (a known gap).
+    if (mWork && !mDeviceFailed && mPendingSteps == 0 && held <= held.zero() && !mViewed) {
       RaceContext context{.race = *mRace, .shown = mShown, .edits = mEvents.size(), .paths = {}};
       for (std::size_t i = 0; i < mRace->size(); ++i) context.paths.push_back(mPaths.path(mRace->id(i)));
       working = mWork->advance(*mViews, &context);

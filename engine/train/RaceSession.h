@@ -7,6 +7,9 @@
 // so the probes are always on the host. The session's work (SetSessionWork: the live landscape) runs on
 // that trainer too, with a RaceContext: the race and each replica's path (RacePaths, kept here). Structural and data
 // edits, backend switches and checkpoints are refused: a race compares optimizers on one network.
+// Time travel (RaceSessionTimeline.cpp) keeps every replica's state at the same steps (RaceTimeline); a
+// kept step shown (ViewStep) shows every replica as it was there while the race waits at its head, and a
+// Branch puts the whole race back there as a new run.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -18,6 +21,7 @@
 #include "train/Probes.h"
 #include "train/Race.h"
 #include "train/RacePaths.h"
+#include "train/RaceTimeline.h"
 #include "train/Session.h"
 #include "train/SessionMailbox.h"
 
@@ -39,8 +43,8 @@ class RaceSession final : public Session {
   void holdTraining(std::chrono::steady_clock::time_point until) override;
 
  private:
-  RaceSession(std::unique_ptr<Race> race, std::unique_ptr<Trainer> views, VersionedDataset dataset, bool running,
-              double speed);
+  RaceSession(std::unique_ptr<Race> race, std::unique_ptr<Trainer> views, RaceTimeline timeline,
+              VersionedDataset dataset, bool running, double speed);
   void loop();
   void publish(double stepsPerSecond);
   Outcome apply(std::uint64_t sequence, const Command& command);
@@ -48,6 +52,16 @@ class RaceSession final : public Session {
   void refreshProbes();
   std::uint64_t pacedSteps();
   void record(std::string what, std::string before, std::string after);
+  // RaceSessionTimeline.cpp, session thread: SetTimeline, ViewStep and Branch; keeping the step now when
+  // due, or afresh (a reset, a replica added); and what snapshots show of a kept step shown.
+  core::Status applyTimeline(const Command& command);
+  void keepTimeline();
+  void restartTimeline();
+  // Every replica's kept state at the step shown (ViewStep), in order; none at the head.
+  std::optional<std::vector<const TimelineState*>> viewedStates() const;
+  void leaveView();                                               // back to the head (the views show it again)
+  std::vector<float> shownParameters(std::size_t replica) const;  // at the step shown, or now
+  std::shared_ptr<const TimelineSummary> timelineSummary();
 
   std::unique_ptr<Race> mRace;      // touched only by the session thread after start
   std::unique_ptr<Trainer> mViews;  // never steps: the probes' network
@@ -58,8 +72,11 @@ class RaceSession final : public Session {
   std::size_t mShown = 0;
   std::optional<std::size_t> mMinus;
   std::vector<Event> mEvents;
-  RacePaths mPaths;                    // session thread only
-  std::shared_ptr<SessionWork> mWork;  // SetSessionWork; session thread only
+  RacePaths mPaths;                                         // session thread only
+  RaceTimeline mTimeline;                                   // session thread only
+  std::optional<std::uint64_t> mViewed;                     // the kept step shown (ViewStep); none: the head
+  std::shared_ptr<const TimelineSummary> mTimelineSummary;  // the last published
+  std::shared_ptr<SessionWork> mWork;                       // SetSessionWork; session thread only
 
   SessionMailbox mMailbox;
   const VersionedDataset mDataset;

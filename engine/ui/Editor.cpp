@@ -173,6 +173,7 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
   }
   mImages.update(snapshot, mConfig.heatmaps);
   mPlots.setRun(snapshot.run);  // a new run: the old curves become a faded overlay
+  mRaceCurves.setRun(snapshot.run);
   mSpeeds.record(snapshot);
 
   const ImGuiIO& io = ImGui::GetIO();

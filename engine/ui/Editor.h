@@ -29,6 +29,7 @@
 #include "ui/NetworkOrbit.h"
 #include "ui/NetworkView.h"
 #include "ui/Plots.h"
+#include "ui/RaceCurves.h"
 #include "ui/Rect.h"
 #include "ui/SurfaceView.h"
 
@@ -176,6 +177,7 @@ class Editor {
   // Brings a bottom tab ("Plots", "Images", "Histograms", "Log", "Benchmark") to the front next frame.
   void selectTab(std::string name) { mSelectTab = std::move(name); }
   const Plots& plots() const { return mPlots; }
+  const RaceCurves& raceCurves() const { return mRaceCurves; }
   // Carries the runs of an editor this one replaces (another dataset or preset: a new session): its
   // current run joins the faded earlier runs and this session's first run starts on fresh axes.
   void continueRuns(Plots plots);
@@ -341,6 +343,7 @@ class Editor {
   float mLessonControls = 0.0f;
   std::array<char, 160> mReplicaSpec{};  // the Race tab's replica field ("adam:0.01:beta1=0.8")
   float mRaceTarget = NAN;               // the Race tab's target (NaN: not set yet, from the data's task)
+  RaceCurves mRaceCurves;                // the Race tab's curves, this run's and earlier runs'
 };
 
 }  // namespace nsb::ui

@@ -11,6 +11,7 @@
 
 #include "EditorDriver.h"
 #include "UiTestSupport.h"
+#include "render/Image.h"
 #include "train/RaceSpec.h"
 #include "ui/RaceRanking.h"
 
@@ -124,6 +125,52 @@ void raceInTheEditor(const std::string& backend) {
 }
 
 TEST(EndToEndRace, StartsARaceAddsAndRemovesAReplicaAndRanksThemOnTheCpu) { raceInTheEditor("cpu"); }
+
+// The Race tab is whole at UI scale 1.5 in a 1280x800 window: every column of the ranking table with its
+// header and every row's values, none cut by the table's edge, and no text over other text.
+TEST(EndToEndRace, TheRaceTableIsWholeAtUiScale1_5) {
+  auto options = test::presetOptions("spiral", "cpu", 1280, 800);
+  options.lockstep = false;
+  options.uiScale = 1.5f;
+  auto replicas = train::parseRace("sgd:0.1,momentum:0.1:momentum=0.9,adam:0.01", options.config.hyperparams);
+  ASSERT_TRUE(replicas.ok());
+  options.race = replicas.value();
+  auto created = App::create(options);
+  ASSERT_TRUE(created.ok()) << created.message();
+  App& app = *created.value();
+  EditorDriver d(app);
+  ASSERT_TRUE(d.framesUntil(
+      [&] {
+        const auto& r = *app.session().latest()->race;
+        return std::all_of(r.replicas.begin(), r.replicas.end(), [](const auto& x) { return x.history.size() >= 2; });
+      },
+      600));
+  ASSERT_TRUE(d.click("play"));
+  d.frames(ANSWER_FRAMES / 4);
+  if (const char* dir = std::getenv("NSB_E2E_SCREENSHOTS")) {
+    app.frame(true);
+    auto image = app.captured();
+    ASSERT_TRUE(image.ok()) << image.message();
+    ASSERT_TRUE(render::writePng(std::string(dir) + "/race-scale-1.5.png", image.value()).ok());
+  }
+  d.frame();
+  std::string all;
+  for (const auto& overlap : d.overlappingText()) all += "  " + overlap + "\n";
+  EXPECT_TRUE(all.empty()) << "text over text:\n" << all;
+  for (const char* header : {"rank", "replica", "train loss", "test loss", "accuracy", "steps to target"}) {
+    EXPECT_TRUE(d.shows(header)) << "the header \"" << header << "\" is cut:\n" << d.screenText();
+  }
+  const auto table = app.editor().widgetRect("race-table");
+  ASSERT_TRUE(table);
+  const auto& race = *app.session().latest()->race;
+  for (std::size_t i = 0; i < race.replicas.size(); ++i) {
+    const auto& r = race.replicas[i];
+    const std::string label = std::to_string(r.id + 1) + " " + train::replicaLabel(r.hyperparams);
+    char accuracy[32];
+    std::snprintf(accuracy, sizeof accuracy, "%.1f %%", 100.0 * r.history.back().test.accuracy);
+    EXPECT_TRUE(d.shows(label, accuracy)) << label << "'s row is cut:\n" << d.screenText();
+  }
+}
 
 TEST(EndToEndRace, StartsARaceAddsAndRemovesAReplicaAndRanksThemOnVulkan) {
   if (!test::haveVulkan()) GTEST_SKIP() << "no Vulkan device";

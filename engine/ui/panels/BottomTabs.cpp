@@ -22,13 +22,18 @@ void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
   };
   if (beginPanel("##bottom", rect, ImGuiWindowFlags_NoTitleBar)) {
     if (ImGui::BeginTabBar("##tabs")) {
+      const ImGuiWindowFlags flags = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
       if (snapshot.race && tab("Race", "race")) {
-        drawRace(snapshot);
+        // The race above, the timeline under it (as under the plots).
+        if (ImGui::BeginChild("##race", ImVec2(0, snapshot.timeline ? -timelineHeight() : 0), false, flags)) {
+          drawRace(snapshot);
+        }
+        ImGui::EndChild();
+        drawTimeline(snapshot);
         ImGui::EndTabItem();
       }
       if (tab("Plots", "plots")) {
         // The plots above, the timeline under them.
-        const ImGuiWindowFlags flags = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
         if (ImGui::BeginChild("##plots", ImVec2(0, snapshot.timeline ? -timelineHeight() : 0), false, flags)) {
           mPlots.draw(snapshot);
         }

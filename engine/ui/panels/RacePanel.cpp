@@ -1,8 +1,10 @@
 // RacePanel: a race in the editor (train/RaceSession.h). The Race tab ranks the replicas (loss,
-// accuracy, steps to a target), draws their curves in their colours, and adds, removes and edits
-// replicas; the Viewport's picker chooses the replica the views show, or the difference of two. Every
-// change is a Command to the session.
+// accuracy, steps to a target; at a kept step shown from the timeline, as they were there), draws their
+// curves in their colours over the faded curves of earlier runs (RaceCurves), and adds, removes and
+// edits replicas; the Viewport's picker chooses the replica the views show, or the difference of two.
+// Every change is a Command to the session.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -84,7 +86,16 @@ void Editor::drawReplicaPicker(const train::Snapshot& snapshot) {
 }
 
 void Editor::drawRace(const train::Snapshot& snapshot) {
-  const train::RaceState& race = *snapshot.race;
+  const train::RaceState& whole = *snapshot.race;
+  // A kept step shown (the timeline): the table ranks the replicas as they were there; the curves stay whole.
+  train::RaceState viewed;
+  const bool viewing = snapshot.timeline && snapshot.timeline->viewed;
+  if (viewing) {
+    viewed = whole;
+    for (auto& r : viewed.replicas)
+      std::erase_if(r.history, [&](const train::MetricPoint& p) { return p.step > *snapshot.timeline->viewed; });
+  }
+  const train::RaceState& race = viewing ? viewed : whole;
   bool classification = false, measured = false;
   for (const auto& r : race.replicas) {
     measured = measured || !r.history.empty();
@@ -131,26 +142,58 @@ void Editor::drawRace(const train::Snapshot& snapshot) {
     rememberWidget("race-target");
   }
 
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float tableWidth = std::min(avail.x * 0.5f, 560.0f * mScale);
-  ImGui::BeginChild("##race-table", ImVec2(tableWidth, avail.y));
+  // The table's cells as text first: the table is as wide as its widest cells need (at UI scale 1.5 a
+  // fixed share of the panel cut its last columns), the charts take the rest.
+  struct Row {
+    std::size_t replica = 0;
+    std::array<std::string, 5> cells;  // replica, train loss, test loss, accuracy or test MSE, steps to target
+  };
+  static constexpr const char* HEADERS[] = {"rank",      "replica",  "train loss",
+                                            "test loss", "accuracy", "steps to target"};
+  const char* scoreHeader = classification ? "accuracy" : "test mse";
   const auto order = rankReplicas(race);
-  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
+  std::vector<Row> rows;
+  for (const std::size_t i : order) {
+    const train::ReplicaState& r = race.replicas[i];
+    const train::MetricPoint* last = r.history.empty() ? nullptr : &r.history.back();
+    const auto steps = stepsToTarget(r, mRaceTarget);
+    rows.push_back({i,
+                    {replicaText(r), r.divergedAt ? "diverged" : number(last ? last->trainLoss : r.lastLoss),
+                     number(last ? last->test.loss : NAN),
+                     classification ? number(last ? 100.0 * last->test.accuracy : NAN, "%.1f %%")
+                                    : number(last ? last->test.mse : NAN),
+                     steps ? std::to_string(*steps) : "-"}});
+  }
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const auto textWidth = [](const std::string& text) { return ImGui::CalcTextSize(text.c_str()).x; };
+  // Column widths: the radio button, the x button, the rank, then the widest of each text column.
+  std::array<float, 8> columns{ImGui::GetFrameHeight(), textWidth("x") + 2.0f * style.FramePadding.x,
+                               std::max(textWidth(HEADERS[0]), textWidth(std::to_string(rows.size()) + "."))};
+  for (std::size_t c = 0; c < 5; ++c) {
+    columns[3 + c] = textWidth(c == 3 ? scoreHeader : HEADERS[1 + c]);
+    for (const Row& row : rows) {
+      const float swatchWidth = c == 0 ? ImGui::GetTextLineHeight() - 2.0f + style.ItemSpacing.x : 0.0f;
+      columns[3 + c] = std::max(columns[3 + c], swatchWidth + textWidth(row.cells[c]));
+    }
+  }
+  float needed = style.ScrollbarSize;  // room for a vertical scroll bar when the rows do not fit
+  for (const float w : columns) needed += w + 2.0f * style.CellPadding.x + 1.0f;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  // The charts keep at least this much; past it the table scrolls sideways rather than cut a column.
+  const float chartsLeast = std::min(avail.x * 0.4f, 2.0f * 110.0f * mScale);
+  const float tableWidth = std::min(needed, avail.x - chartsLeast);
+  ImGui::BeginChild("##race-table", ImVec2(tableWidth, avail.y));
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV |
+                                (needed > tableWidth ? ImGuiTableFlags_ScrollX : 0);
   if (ImGui::BeginTable("##ranking", 8, flags)) {
     ImGui::TableSetupColumn("");
     ImGui::TableSetupColumn("");
-    ImGui::TableSetupColumn("rank");
-    ImGui::TableSetupColumn("replica");
-    ImGui::TableSetupColumn("train loss");
-    ImGui::TableSetupColumn("test loss");
-    ImGui::TableSetupColumn(classification ? "accuracy" : "test mse");
-    ImGui::TableSetupColumn("steps to target");
+    for (std::size_t c = 0; c < 6; ++c) ImGui::TableSetupColumn(c == 4 ? scoreHeader : HEADERS[c]);
     ImGui::TableHeadersRow();
-    for (std::size_t rank = 0; rank < order.size(); ++rank) {
-      const std::size_t i = order[rank];
-      const train::ReplicaState& r = race.replicas[i];
+    for (std::size_t rank = 0; rank < rows.size(); ++rank) {
+      const Row& row = rows[rank];
+      const std::size_t i = row.replica;
       const std::string id = std::to_string(i + 1);
-      const train::MetricPoint* last = r.history.empty() ? nullptr : &r.history.back();
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
       if (ImGui::RadioButton(("##show-" + id).c_str(), i == race.shown)) send(train::ShowReplica{i, std::nullopt});
@@ -165,51 +208,41 @@ void Editor::drawRace(const train::Snapshot& snapshot) {
       ImGui::TableNextColumn();
       ImGui::Text("%zu.", rank + 1);
       ImGui::TableNextColumn();
-      swatch(replicaColour(r.id));
+      swatch(replicaColour(race.replicas[i].id));
       ImGui::SameLine();
-      ImGui::TextUnformatted(replicaText(r).c_str());
+      ImGui::TextUnformatted(row.cells[0].c_str());
       rememberWidget("race-row-" + std::to_string(rank + 1));
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r.divergedAt ? "diverged" : number(last ? last->trainLoss : r.lastLoss).c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(number(last ? last->test.loss : NAN).c_str());
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted((classification ? number(last ? 100.0 * last->test.accuracy : NAN, "%.1f %%")
-                                             : number(last ? last->test.mse : NAN))
-                                 .c_str());
-      ImGui::TableNextColumn();
-      const auto steps = stepsToTarget(r, mRaceTarget);
-      ImGui::TextUnformatted(steps ? std::to_string(*steps).c_str() : "-");
+      for (std::size_t c = 1; c < row.cells.size(); ++c) {
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(row.cells[c].c_str());
+      }
     }
     ImGui::EndTable();
   }
   ImGui::EndChild();
+  rememberWidget("race-table");
 
-  // Every replica's curves in its colour: test loss (else training loss) and accuracy (else test MSE).
-  std::vector<PlotSeries> losses, scores;
-  double last = static_cast<double>(snapshot.step);
-  for (std::size_t i = 0; i < race.replicas.size(); ++i) {
-    const train::ReplicaState& r = race.replicas[i];
-    PlotSeries loss{std::to_string(r.id + 1), replicaColour(r.id), {}};
-    PlotSeries score{std::to_string(r.id + 1), replicaColour(r.id), {}};
-    for (const auto& p : r.history) {
-      const double x = static_cast<double>(p.step);
-      loss.points.emplace_back(x, std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss);
-      score.points.emplace_back(x, classification ? p.test.accuracy : p.test.mse);
-      last = std::max(last, x);
-    }
-    losses.push_back(std::move(loss));
-    scores.push_back(std::move(score));
-  }
+  // Every replica's curves in its colour: test loss (else training loss) and accuracy (else test MSE),
+  // over the faded curves of earlier runs (the original of a branch).
+  const double last = std::max(static_cast<double>(snapshot.step), mRaceCurves.update(whole, classification));
   ImGui::SameLine();
+  ImGui::BeginGroup();
+  if (mRaceCurves.earlierRuns() > 0) {
+    ImGui::TextDisabled("faded: %zu earlier run%s", mRaceCurves.earlierRuns(),
+                        mRaceCurves.earlierRuns() == 1 ? "" : "s");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Clear##race-runs")) mRaceCurves.clearEarlierRuns();
+    rememberWidget("race-clear-runs");
+  }
   const ImVec2 rest = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const ImVec2 size(std::max((rest.x - spacing) / 2.0f, 40.0f), std::max(rest.y - 4.0f, 40.0f));
-  Plots::chart("Loss", losses, {}, snapshot.events, size, AxisKind::Log, 0.0, last);
+  Plots::chart("Loss", mRaceCurves.current(0), mRaceCurves.earlier(0), snapshot.events, size, AxisKind::Log, 0.0, last);
   rememberWidget("race-loss");
   ImGui::SameLine();
-  Plots::chart(classification ? "Accuracy" : "Test MSE", scores, {}, snapshot.events, size,
-               classification ? AxisKind::Unit : AxisKind::Log, 0.0, last);
+  Plots::chart(classification ? "Accuracy" : "Test MSE", mRaceCurves.current(1), mRaceCurves.earlier(1),
+               snapshot.events, size, classification ? AxisKind::Unit : AxisKind::Log, 0.0, last);
+  ImGui::EndGroup();
 }
 
 }  // namespace nsb::ui
