@@ -26,11 +26,10 @@
 // (remote/Access.h: 401 without a valid token, 403 for a viewer steering) and the size of a body.
 // Threads: one pool of maxViewers + CONTROL_THREADS (Server::new_task_queue) instead of httplib's
 // default, so that at most maxViewers streams hold a thread and control requests keep the rest; one
-// supervisor thread queues a running job's steps (its session stays paused and runs Step commands, so
-// that a job ends exactly at its last epoch's step, as `train` does), publishes frames and writes
-// checkpoints every checkpointSeconds. Each viewer has one latest-frame slot: a slow client only ever misses frames, it
-// never blocks a job or another viewer. The pages for a browser (GET /, and GET /jobs/ID asking for
-// text/html): remote/WatchPage.h. Tokens and roles: remote/Access.h; TLS: ServerConfig.
+// supervisor thread (remote/JobSupervisor.h) queues a running job's steps, publishes frames and writes
+// checkpoints every checkpointSeconds. Each viewer has one latest-frame slot (remote/JobStream.h): a
+// slow client only ever misses frames, it never blocks a job or another viewer. The pages for a browser (GET /, and GET
+// /jobs/ID asking for text/html): remote/WatchPage.h. Tokens and roles: remote/Access.h; TLS: ServerConfig.
 #include <cstdint>
 #include <functional>
 #include <memory>
