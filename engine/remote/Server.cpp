@@ -12,6 +12,7 @@
 #include "core/Log.h"
 #include "nn/Checkpoint.h"
 #include "remote/DataFolder.h"
+#include "remote/DiskQuota.h"
 #include "remote/JobStream.h"
 #include "remote/JobSupervisor.h"
 #include "remote/ServerJob.h"
@@ -259,6 +260,16 @@ struct Server::Impl {
     reply(res, 200, status(*job));
   }
 
+  // currentCheckpoint saves over the job's checkpoint in the data folder (a new file beside it, renamed
+  // over it): the 507 naming --max-disk when that does not fit, before anything is written.
+  std::optional<Reply> checkpointRefused(Job& job) {
+    const auto snapshot = job.start.session->latest();
+    auto room = checkRoom(folder.root(), config.uploads.maxDisk, checkpointBytes(snapshot->spec),
+                          "the checkpoint of job " + job.id + " at step " + std::to_string(snapshot->step));
+    if (room) return std::nullopt;
+    return errorReply(507, room.message());
+  }
+
   // The job's weights now, as `train --save` writes them.
   core::Result<nn::Checkpoint> currentCheckpoint(Job& job) {
     const std::string path = folder.checkpointPath(job.id);
@@ -272,6 +283,7 @@ struct Server::Impl {
   void download(const httplib::Request& req, httplib::Response& res) {
     auto job = jobOf(req, res);
     if (!job) return;
+    if (auto refused = checkpointRefused(*job)) return reply(res, refused->status, refused->body);
     auto checkpoint = currentCheckpoint(*job);
     if (!checkpoint) return replyError(res, 500, checkpoint.message());
     auto bytes = nn::serializeCheckpoint(checkpoint.value());
@@ -298,6 +310,7 @@ struct Server::Impl {
       dataset = *path;
     }
     if (!evaluator) return replyError(res, 501, "this server does not evaluate");
+    if (auto refused = checkpointRefused(*job)) return reply(res, refused->status, refused->body);
     auto checkpoint = currentCheckpoint(*job);
     if (!checkpoint) return replyError(res, 500, checkpoint.message());
     auto result = evaluator(checkpoint.value(), dataset, job->spec.backend.value_or("auto"));

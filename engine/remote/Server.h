@@ -9,13 +9,15 @@
 //   GET    /jobs/ID                 status
 //   POST   /jobs/ID/pause|resume|stop
 //   POST   /jobs/ID/hyperparams     a live edit (JobSpec.h: parseHyperparamEdit)
-//   GET    /jobs/ID/checkpoint      the job's weights now (safetensors)
+//   GET    /jobs/ID/checkpoint      the job's weights now (safetensors), saved over its checkpoint in the
+//                                   data folder first: 507 when that would pass --max-disk
 //   GET    /jobs/ID/metrics         the metric history kept in the data folder
 //   GET    /jobs/ID/stream          Server-Sent Events: one frame (status + recent metrics and events)
 //                                   at most frameRate times a second and maxRate bytes a second (a
 //                                   capped viewer skips frames); 503 beyond maxViewers streams
 //   DELETE /jobs/ID                 the job and its folder
 //   POST   /jobs/ID/eval            {"dataset": NAME or ID}: eval --json's fields for the job's weights now
+//                                   (saved as for /checkpoint: 507 past --max-disk)
 //   POST   /jobs/ID/commands        an attached editor's command (remote/SessionRoutes.h: the three routes
 //   GET    /jobs/ID/frames          `gui --attach` uses): {"sequence": N}; the job's snapshots as binary
 //   GET    /jobs/ID/dataset         frames; the data it trains on (remote/Wire.h)

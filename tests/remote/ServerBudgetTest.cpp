@@ -155,5 +155,36 @@ TEST(ServerBudget, ACheckpointPastMaxDiskIsNotWrittenAndTheJobTrainsOn) {
   EXPECT_EQ(server.stop(), 0) << server.err();
 }
 
+// A download and an eval save the job's weights over its checkpoint in the data folder first: past
+// --max-disk they are refused with 507 naming the quota, and nothing is written, there or at --out.
+TEST(ServerBudget, ADownloadOrEvalPastMaxDiskIs507AndWritesNothing) {
+  TempDir dir;
+  // The job's checkpoint is counted as ~67 KB (remote/DiskQuota.h: checkpointBytes): over 16 KiB.
+  ServerProcess server((dir.path / "data").string(), {"--max-disk", "16k"});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  auto client = Client::connect(server.url());
+  ASSERT_TRUE(client);
+  json job = smallJob();
+  job["metrics-every"] = 200000;
+  auto created = client->post("/jobs", job);
+  ASSERT_TRUE(created) << created.message();
+  const std::string id = created->value("job", "");
+  const fs::path out = dir.path / "model.safetensors";
+  const auto downloaded = run("remote download " + id + " --out " + out.string() + " --server " + server.url());
+  EXPECT_EQ(downloaded.code, 1) << downloaded.err;
+  EXPECT_NE(downloaded.err.find("the checkpoint of job " + id + " at step"), std::string::npos) << downloaded.err;
+  EXPECT_NE(downloaded.err.find("past its quota of 16.0 KiB (--max-disk) (HTTP 507)"), std::string::npos)
+      << downloaded.err;
+  EXPECT_EQ(lineCount(downloaded.err), 1) << downloaded.err;
+  EXPECT_FALSE(fs::exists(out));
+  const auto evaluated = run("remote eval " + id + " --json --server " + server.url());
+  EXPECT_EQ(evaluated.code, 1) << evaluated.err;
+  EXPECT_NE(evaluated.err.find("(--max-disk) (HTTP 507)"), std::string::npos) << evaluated.err;
+  for (const auto& entry : fs::directory_iterator(dir.path / "data" / "jobs" / id)) {
+    EXPECT_EQ(entry.path().filename().string().find("checkpoint"), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(server.stop(), 0) << server.err();
+}
+
 }  // namespace
 }  // namespace nsb::remote
