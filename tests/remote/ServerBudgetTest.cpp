@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ServerProcess.h"
+#include "compute/MemoryBudget.h"
 #include "nn/Checkpoint.h"
 #include "remote/Client.h"
 #include "sandbox/CliRun.h"
@@ -101,6 +102,40 @@ TEST(ServerBudget, AJobOnAnUploadTooLargeForMemoryIsRefusedBeforeTheDatasetIsLoa
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.message().find("memory: dataset " + dataset + " needs"), std::string::npos) << refused.message();
   EXPECT_NE(refused.message().find("(HTTP 507)"), std::string::npos) << refused.message();
+  EXPECT_EQ(entries(dir.path / "data" / "jobs"), 0u);
+}
+
+// A catalog dataset is measured from its files' IDX headers before it is loaded. The mnist here is
+// headers alone (60000 and 10000 images of 28 x 28, no pixels): a job on it is refused naming the
+// dataset, where loading it would have failed on the truncated files.
+TEST(ServerBudget, AJobOnACatalogDatasetTooLargeForMemoryIsRefusedBeforeItIsLoaded) {
+  TempDir dir;
+  fs::create_directories(dir.path / "catalog" / "mnist");
+  auto header = [&](const std::string& name, std::vector<std::uint32_t> dims) {
+    std::ofstream out(dir.path / "catalog" / "mnist" / name, std::ios::binary);
+    out.put(0).put(0).put(0x08).put(static_cast<char>(dims.size()));
+    for (const auto d : dims) {
+      for (int shift = 24; shift >= 0; shift -= 8) out.put(static_cast<char>((d >> shift) & 0xFF));
+    }
+  };
+  header("train-images-idx3-ubyte", {60000, 28, 28});
+  header("train-labels-idx1-ubyte", {60000});
+  header("t10k-images-idx3-ubyte", {10000, 28, 28});
+  header("t10k-labels-idx1-ubyte", {10000});
+  ServerProcess server((dir.path / "data").string(), {},
+                       {{"NSB_MEMORY_BUDGET", "1000000"}, {"NSB_DATA_DIR", (dir.path / "catalog").string()}});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  auto client = Client::connect(server.url());
+  ASSERT_TRUE(client);
+  // 70000 images of 784 bytes and an int32 label (remote/MemoryGate.h: imageDatasetBytes).
+  const std::string needs = "memory: dataset mnist needs " + compute::formatBytes(70000ull * 788);
+  for (const json& request : {json{{"preset", "mnist-mlp"}, {"backend", "cpu"}},
+                              json{{"preset", "xor"}, {"dataset", "mnist"}, {"backend", "cpu"}}}) {
+    auto refused = client->post("/jobs", request);
+    ASSERT_FALSE(refused) << request.dump();
+    EXPECT_NE(refused.message().find(needs), std::string::npos) << refused.message();
+    EXPECT_NE(refused.message().find("(HTTP 507)"), std::string::npos) << refused.message();
+  }
   EXPECT_EQ(entries(dir.path / "data" / "jobs"), 0u);
 }
 
