@@ -87,11 +87,13 @@ core::Status catalogDatasetFits(const remote::JobSpec& spec, const remote::Memor
                                    "dataset " + name);
 }
 
-core::Result<remote::JobStart> makeJob(const remote::JobSpec& spec, const remote::MemoryGate& memory) {
+core::Result<remote::JobStart> makeJob(const remote::JobSpec& spec, std::vector<train::MetricPoint> history,
+                                       const remote::MemoryGate& memory) {
   NSB_TRY(catalogDatasetFits(spec, memory));
   auto training = buildTraining(trainOptions(spec));
   if (!training) return asFieldError(training.error());
   Training& run = training.value();
+  run.config.history = std::move(history);
   // The memory check (MemoryEstimate against the backend's MemoryBudget) runs here, in the trainer's
   // creation, before any of its buffers is allocated: a network too large is bad input.
   auto session = train::LocalSession::create(run.config, run.dataset, false);
@@ -200,7 +202,11 @@ Action addServeCommand(CLI::App& app) {
     config->host = match[1];
     config->port = std::stoi(match[2]);
     auto server = remote::Server::create(
-        *config, [memory = config->memory](const remote::JobSpec& spec) { return makeJob(spec, memory); }, evaluate);
+        *config,
+        [memory = config->memory](const remote::JobSpec& spec, std::vector<train::MetricPoint> history) {
+          return makeJob(spec, std::move(history), memory);
+        },
+        evaluate);
     if (!server) return fail(server.error());
     // SIGINT and SIGTERM stop the server: the handler writes to a pipe that a thread waits on (threads
     // started before main, OpenBLAS's, may take the signal, so it cannot be blocked and waited for).

@@ -20,6 +20,7 @@
 #include "remote/WatchedSession.h"
 #include "remote/Wire.h"
 #include "train/Snapshot.h"
+#include "train/Thinning.h"
 
 namespace nsb::remote {
 
@@ -106,13 +107,22 @@ struct Server::Impl {
       spec.datasetPath = uploads.datasetPath(*spec.dataset);
       if (!spec.datasetPath) return core::badInput("dataset: no upload " + *spec.dataset + " on this server");
     }
-    auto start = factory(spec);
+    // A resumed job's session starts with its metric history up to its checkpoint's step (from there it
+    // trains again), so that the plots of an attached editor or the watch page start at step 0.
+    const bool fromCheckpoint = resume && std::filesystem::exists(folder.checkpointPath(id));
+    std::vector<train::MetricPoint> history;
+    if (fromCheckpoint) {
+      auto saved = nn::loadCheckpoint(folder.checkpointPath(id));
+      if (!saved) return saved.error();
+      history = folder.readHistory(id, saved->step, train::HISTORY_KEPT);
+    }
+    auto start = factory(spec, std::move(history));
     if (!start) return start.error();
     auto job = std::make_shared<Job>();
     job->id = id;
     job->spec = spec;
     job->start = std::move(start.value());
-    if (resume && std::filesystem::exists(folder.checkpointPath(id))) {
+    if (fromCheckpoint) {
       NSB_TRY(command(*job, train::LoadCheckpoint{folder.checkpointPath(id)}));
       job->hasCheckpoint = true;
       job->checkpointStep = job->start.session->latest()->step;

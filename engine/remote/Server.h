@@ -37,6 +37,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/Result.h"
 #include "nn/Checkpoint.h"
@@ -79,9 +80,11 @@ struct JobStart {
   // epochs), so that `eval` and `train --resume` read it as one of theirs.
   nlohmann::json checkpointExtra = nlohmann::json::object();
 };
-// Called on a request thread (or at start for the data folder's jobs). Bad input: the request is
-// refused with 400 and the message (a network too large for the memory budget is bad input).
-using JobFactory = std::function<core::Result<JobStart>(const JobSpec&)>;
+// Called on a request thread (or at start for the data folder's jobs, with `history`: the job's metric
+// points up to its checkpoint, from the data folder, for its session to start with; empty for a new job).
+// Bad input: the request is refused with 400 and the message (a network too large for the memory
+// budget is bad input).
+using JobFactory = std::function<core::Result<JobStart>(const JobSpec&, std::vector<train::MetricPoint> history)>;
 // Evaluates a checkpoint on a dataset's test split (a catalog name or a file; empty: the checkpoint's
 // own) on a backend: eval --json's fields. Called on a request thread.
 using Evaluator = std::function<core::Result<nlohmann::json>(const nn::Checkpoint&, const std::string& dataset,
