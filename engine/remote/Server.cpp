@@ -169,6 +169,19 @@ struct Server::Impl {
     return MemoryGate::check(config.memory.budget(), uploadedDatasetBytes(*info), "dataset " + *spec.dataset);
   }
 
+  // What the watch page's Details panel says a job's dataset came from: an upload by its id and the
+  // file the client sent, never its path on this server. Empty: the dataset's own (a catalog's).
+  std::string datasetSource(const Job& job) {
+    if (!job.spec.dataset || !isDatasetId(*job.spec.dataset)) return {};
+    std::string source = "upload " + *job.spec.dataset;
+    if (const auto info = uploads.info(*job.spec.dataset)) {
+      const json files = info->value("files", json::object());
+      const std::string file = files.is_object() ? files.value("csv", files.value("train-images", "")) : "";
+      if (!file.empty()) source += " (" + file + ")";
+    }
+    return source;
+  }
+
   // --- routes ---
 
   void createJob(const httplib::Request& req, httplib::Response& res) {
@@ -411,14 +424,15 @@ struct Server::Impl {
     watch = std::make_unique<WatchPage>(config.watchFps, config.painter, [this](const std::string& jobId) {
       const auto job = find(jobId);
       if (!job) return WatchedJob{};
-      auto running = [weak = std::weak_ptr<Job>(job)] {
+      auto state = [weak = std::weak_ptr<Job>(job)] {
         const auto j = weak.lock();
-        if (!j) return false;
+        if (!j) return WatchedJobState{};
         std::lock_guard lock(j->mutex);
-        return j->state == "running";
+        return WatchedJobState{j->state == "running", j->stepsPerSecond};
       };
-      return WatchedJob{std::make_shared<WatchedSession>(job->start.session, running, folder.root().string()),
-                        job->start.presetName};
+      return WatchedJob{
+          std::make_shared<WatchedSession>(job->start.session, state, folder.root().string(), datasetSource(*job)),
+          job->start.presetName};
     });
     watch->addRoutes(*http, id);
     for (const std::string action : {"pause", "resume", "stop"}) {
