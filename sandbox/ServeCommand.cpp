@@ -16,9 +16,11 @@
 #include "TrainOptions.h"
 #include "compute/MemoryBudget.h"
 #include "core/Log.h"
+#include "data/DatasetCatalog.h"
 #include "remote/Server.h"
 #include "render/Image.h"
 #include "train/LocalSession.h"
+#include "train/Preset.h"
 #include "ui/SessionPainter.h"
 
 namespace nsb::sandbox {
@@ -66,10 +68,32 @@ core::Error asFieldError(core::Error error) {
   return error;
 }
 
-core::Result<remote::JobStart> makeJob(const remote::JobSpec& spec) {
+// buildTraining loads a catalog dataset (mnist, fashion-mnist) whole before the network's own memory
+// check: its size, from its files' IDX headers, against the server's budget first (the server checks an
+// upload's from its upload.json). The dataset is the request's, else its preset's.
+core::Status catalogDatasetFits(const remote::JobSpec& spec, const remote::MemoryGate& memory) {
+  if (spec.datasetPath) return core::Ok{};
+  std::string name;
+  if (spec.dataset) {
+    name = *spec.dataset;
+  } else {
+    auto preset = train::Preset::load(spec.preset.value_or(TrainOptions{}.defaultPreset));
+    if (!preset) return core::Ok{};  // buildTraining says why
+    name = preset->dataset.name;
+  }
+  const auto shape = data::catalogDatasetShape(name);
+  if (!shape) return core::Ok{};  // generated, or not found (buildTraining says so)
+  return remote::MemoryGate::check(memory.budget(), remote::imageDatasetBytes(shape->samples, shape->features),
+                                   "dataset " + name);
+}
+
+core::Result<remote::JobStart> makeJob(const remote::JobSpec& spec, std::vector<train::MetricPoint> history,
+                                       const remote::MemoryGate& memory) {
+  NSB_TRY(catalogDatasetFits(spec, memory));
   auto training = buildTraining(trainOptions(spec));
   if (!training) return asFieldError(training.error());
   Training& run = training.value();
+  run.config.history = std::move(history);
   // The memory check (MemoryEstimate against the backend's MemoryBudget) runs here, in the trainer's
   // creation, before any of its buffers is allocated: a network too large is bad input.
   auto session = train::LocalSession::create(run.config, run.dataset, false);
@@ -177,7 +201,12 @@ Action addServeCommand(CLI::App& app) {
     config->memory.fixed = budget.value();
     config->host = match[1];
     config->port = std::stoi(match[2]);
-    auto server = remote::Server::create(*config, makeJob, evaluate);
+    auto server = remote::Server::create(
+        *config,
+        [memory = config->memory](const remote::JobSpec& spec, std::vector<train::MetricPoint> history) {
+          return makeJob(spec, std::move(history), memory);
+        },
+        evaluate);
     if (!server) return fail(server.error());
     // SIGINT and SIGTERM stop the server: the handler writes to a pipe that a thread waits on (threads
     // started before main, OpenBLAS's, may take the signal, so it cannot be blocked and waited for).

@@ -173,6 +173,21 @@ core::Result<Dataset> loadDataset(const DatasetRequest& request) {
   return loadIdxPath(request.name, request);
 }
 
+std::optional<DatasetShape> catalogDatasetShape(const std::string& name) {
+  std::optional<IdxFiles> files;
+  if (name == "mnist") files = findIdxFiles(dataDir() + "/mnist");
+  if (name == "fashion-mnist") files = findIdxFiles(fashionDir());
+  if (!files) return std::nullopt;
+  DatasetShape shape;
+  for (const std::string* images : {&files->trainImages, &files->testImages}) {
+    const auto dims = readIdxDims(*images);
+    if (!dims || dims->size() != 3) return std::nullopt;
+    shape.samples += (*dims)[0];
+    shape.features = std::uint64_t{(*dims)[1]} * (*dims)[2];
+  }
+  return shape;
+}
+
 std::vector<DatasetInfo> listDatasets() {
   std::vector<DatasetInfo> list;
   for (std::size_t i = 0; i < SYNTHETIC_KIND_COUNT; ++i) {

@@ -1,6 +1,8 @@
 #pragma once
 // One entry point from a --dataset value to a Dataset: a synthetic name, mnist, fashion-mnist or a path to
 // a CSV or IDX file; and the list that `neural-sandbox datasets` prints.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,13 @@ const std::vector<std::string>& fashionMnistClassNames();
 std::string dataDir();
 // A missing named dataset is a runtime error saying how to get it; an unknown name is bad input.
 core::Result<Dataset> loadDataset(const DatasetRequest& request);
+// The samples (train and test) and features of mnist or fashion-mnist, read from its files' IDX headers
+// without loading them: what the dataset will take in memory, known first. nullopt for any other name,
+// for files not found or a header that is not IDX images (loadDataset then says why).
+struct DatasetShape {
+  std::uint64_t samples = 0, features = 0;
+};
+std::optional<DatasetShape> catalogDatasetShape(const std::string& name);
 // Every synthetic dataset, mnist, fashion-mnist.
 std::vector<DatasetInfo> listDatasets();
 

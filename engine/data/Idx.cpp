@@ -52,7 +52,8 @@ std::string hexByte(std::uint8_t value) {
   return text;
 }
 
-core::Result<IdxHeader> parseHeader(std::span<const std::uint8_t> bytes, const std::string& name) {
+// The header's checks but the payload's length (`bytes` may hold the header alone).
+core::Result<IdxHeader> parseDims(std::span<const std::uint8_t> bytes, const std::string& name) {
   if (bytes.empty()) return core::badInput(name + ": empty file, not an IDX file");
   if (bytes.size() < 4)
     return core::badInput(name + ": truncated IDX header (" + std::to_string(bytes.size()) + " bytes)");
@@ -87,12 +88,18 @@ core::Result<IdxHeader> parseHeader(std::span<const std::uint8_t> bytes, const s
     product *= dim;
     header.dims.push_back(dim);
   }
-  const std::uint64_t payload = bytes.size() - header.headerBytes;
+  header.payloadBytes = static_cast<std::size_t>(product);
+  return header;
+}
+
+core::Result<IdxHeader> parseHeader(std::span<const std::uint8_t> bytes, const std::string& name) {
+  auto header = parseDims(bytes, name);
+  NSB_TRY(header);
+  const std::uint64_t product = header->payloadBytes, payload = bytes.size() - header->headerBytes;
   if (product != payload) {
     return core::badInput(name + ": IDX dimensions need " + std::to_string(product) + " bytes of data, file has " +
                           std::to_string(payload) + (product > payload ? " (truncated)" : " (trailing bytes)"));
   }
-  header.payloadBytes = static_cast<std::size_t>(product);
   return header;
 }
 
@@ -232,6 +239,18 @@ core::Result<IdxArray> readIdx(const std::string& path) {
   array.data = std::move(bytes).value();
   array.data.erase(array.data.begin(), array.data.begin() + static_cast<std::ptrdiff_t>(header->headerBytes));
   return array;
+}
+
+core::Result<std::vector<std::uint32_t>> readIdxDims(const std::string& path) {
+  // gzread reads a file that is not gzip as it is.
+  std::unique_ptr<gzFile_s, GzCloser> file(gzopen(path.c_str(), "rb"));
+  if (!file) return core::badInput(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::uint8_t head[4 + 4 * 4];  // the longest header: 4 dimensions
+  const int got = gzread(file.get(), head, sizeof head);
+  if (got < 0) return core::badInput(path + ": cannot read its IDX header");
+  auto header = parseDims(std::span<const std::uint8_t>(head, static_cast<std::size_t>(got)), path);
+  NSB_TRY(header);
+  return std::move(header->dims);
 }
 
 core::Result<Dataset> loadIdxDataset(const std::string& imagesPath, const std::string& labelsPath,

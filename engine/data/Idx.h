@@ -22,6 +22,10 @@ core::Result<IdxArray> parseIdx(std::span<const std::uint8_t> bytes, const std::
 // Raw or .gz (by magic bytes); a .gz file stops being read at 1 GiB decompressed.
 core::Result<IdxArray> readIdx(const std::string& path);
 
+// The dimensions in a file's header alone (raw or .gz), nothing sized from them read or allocated: what
+// a dataset will take in memory, known before it is loaded.
+core::Result<std::vector<std::uint32_t>> readIdxDims(const std::string& path);
+
 // Images [n, rows, cols] u8 and labels [n] u8, for the train and the test split. classes = max label + 1
 // over both splits; pixels stay u8 with normalisation.scale = 1/255.
 core::Result<Dataset> loadIdxDataset(const std::string& imagesPath, const std::string& labelsPath,

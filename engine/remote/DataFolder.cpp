@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "remote/JobSpec.h"
+#include "train/Thinning.h"
 
 namespace nsb::remote {
 
@@ -60,6 +61,25 @@ json metricPointJson(const train::MetricPoint& p) {
           {"test_accuracy", numberOrNull(p.test.accuracy)},
           {"test_mse", numberOrNull(p.test.mse)},
           {"learning_rate", p.learningRate}};
+}
+
+std::optional<train::MetricPoint> metricPointFromJson(const json& line) {
+  if (!line.is_object() || !line.contains("step") || !line["step"].is_number_unsigned()) return std::nullopt;
+  auto number = [&](const char* key) {
+    const auto it = line.find(key);
+    return it != line.end() && it->is_number() ? it->get<double>() : train::NOT_MEASURED;
+  };
+  train::MetricPoint p;
+  p.step = line["step"].get<std::uint64_t>();
+  p.epoch = number("epoch");
+  p.trainLoss = number("train_loss");
+  p.test.loss = number("test_loss");
+  p.test.accuracy = number("test_accuracy");
+  p.test.mse = number("test_mse");
+  p.learningRate = number("learning_rate");
+  if (!std::isfinite(p.epoch)) p.epoch = 0.0;
+  if (!std::isfinite(p.learningRate)) p.learningRate = 0.0;
+  return p;
 }
 
 core::Result<DataFolder> DataFolder::open(const std::string& root) {
@@ -150,6 +170,21 @@ std::vector<json> DataFolder::readMetrics(const std::string& id) const {
     // A line cut off by a crash is the last one: it is skipped.
     auto parsed = json::parse(line, nullptr, false);
     if (parsed.is_object()) points.push_back(std::move(parsed));
+  }
+  return points;
+}
+
+std::vector<train::MetricPoint> DataFolder::readHistory(const std::string& id, std::uint64_t lastStep,
+                                                        std::size_t most) const {
+  std::vector<train::MetricPoint> points;
+  std::ifstream in(jobDir(id) / "metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    // A line cut off by a crash is the last one: it is skipped.
+    const auto point = metricPointFromJson(json::parse(line, nullptr, false));
+    if (!point || point->step > lastStep || (!points.empty() && point->step <= points.back().step)) continue;
+    points.push_back(*point);
+    if (most > 0 && points.size() > most) train::halve(points);
   }
   return points;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ class DataFolder {
                                             std::uint64_t afterStep);
   // The metric history's lines (one JSON object each); empty when none was written.
   std::vector<nlohmann::json> readMetrics(const std::string& id) const;
+  // The metric history as points up to `lastStep` (a resumed job's, from its checkpoint's step on it
+  // trains again), read a line at a time and halved whenever past `most` (train/Thinning.h: halve), so
+  // that a long job's file never takes more than that in memory.
+  std::vector<train::MetricPoint> readHistory(const std::string& id, std::uint64_t lastStep, std::size_t most) const;
 
  private:
   explicit DataFolder(std::filesystem::path root) : mRoot(std::move(root)) {}
@@ -48,6 +53,8 @@ class DataFolder {
 // The point as a JSON object (what metrics.jsonl and the stream carry): step, epoch, train_loss,
 // test_loss, test_accuracy, test_mse (null where not measured), learning_rate.
 nlohmann::json metricPointJson(const train::MetricPoint& point);
+// The point a line of metrics.jsonl holds (what metricPointJson wrote); nullopt for anything else.
+std::optional<train::MetricPoint> metricPointFromJson(const nlohmann::json& line);
 // The lines appendMetrics writes for the points after `afterStep`.
 std::string metricLines(const std::vector<train::MetricPoint>& points, std::uint64_t afterStep);
 

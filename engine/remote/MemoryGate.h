@@ -4,7 +4,8 @@
 // host's (compute::hostMemoryBudget: MemAvailable and the cgroup's limit, less the margin), or the fixed
 // NSB_MEMORY_BUDGET as every command reads it (the tests' tiny budget). The network itself is checked
 // where `train` checks it, against its backend's budget when the trainer is made (train/MemoryEstimate.h);
-// this gate covers what is loaded before that: an upload being checked and a job's uploaded dataset.
+// this gate covers what is loaded before that: an upload being checked and a job's dataset (an upload's
+// by the server, a catalog dataset's by the serve command's job factory).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,6 +28,9 @@ struct MemoryGate {
   static core::Status check(const compute::MemoryBudget& budget, std::uint64_t bytes, const std::string& what);
 };
 
+// The bytes an IDX dataset of `samples` images takes in memory once loaded: pixels as bytes and an
+// int32 label each.
+std::uint64_t imageDatasetBytes(std::uint64_t samples, std::uint64_t features);
 // The bytes a complete upload's dataset takes in memory once loaded, from its upload.json (Uploads.h).
 std::uint64_t uploadedDatasetBytes(const nlohmann::json& info);
 

@@ -2,34 +2,29 @@
 
 #include <httplib.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
-#include <condition_variable>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
-#include <thread>
 #include <vector>
 
 #include "core/Log.h"
 #include "nn/Checkpoint.h"
 #include "remote/DataFolder.h"
 #include "remote/DiskQuota.h"
-#include "remote/RateLimit.h"
+#include "remote/JobStream.h"
+#include "remote/JobSupervisor.h"
+#include "remote/ServerJob.h"
 #include "remote/SessionRoutes.h"
 #include "remote/WatchedSession.h"
 #include "remote/Wire.h"
 #include "train/Snapshot.h"
+#include "train/Thinning.h"
 
 namespace nsb::remote {
 
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -37,15 +32,6 @@ namespace {
 constexpr std::size_t CONTROL_THREADS = 4;
 // How long a control request waits for the session to take its command.
 constexpr std::chrono::seconds COMMAND_TIMEOUT{10};
-// A running job's session stays paused and runs the Step commands the supervisor queues, never more
-// than its last epoch needs (a session left running would overshoot by a whole supervisor tick), about
-// QUEUE_SECONDS of them ahead: a command sent meanwhile waits behind them, at most that long.
-constexpr double QUEUE_SECONDS = 0.1;
-constexpr std::chrono::milliseconds SUPERVISOR_TICK{25};
-// Frames a stream's status carries of the recent past.
-constexpr std::size_t FRAME_POINTS = 8, FRAME_EVENTS = 8;
-
-json numberOrNull(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 void reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -56,87 +42,7 @@ void replyError(httplib::Response& res, int status, const std::string& message) 
   reply(res, status, json{{"error", message}});
 }
 
-// One stream's slot: the latest frame it has not sent yet. The supervisor overwrites it; the stream's
-// thread takes it.
-struct Viewer {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::shared_ptr<const std::string> frame;
-  bool closed = false;
-  RateLimit limit;  // used by the stream's thread only
-
-  explicit Viewer(std::uint64_t maxRate) : limit(maxRate) {}
-
-  void offer(std::shared_ptr<const std::string> next) {
-    {
-      std::lock_guard lock(mutex);
-      frame = std::move(next);
-    }
-    changed.notify_one();
-  }
-  void close() {
-    {
-      std::lock_guard lock(mutex);
-      closed = true;
-    }
-    changed.notify_one();
-  }
-};
-
 }  // namespace
-
-struct Job {
-  std::string id;
-  JobSpec spec;
-  JobStart start;
-  std::mutex mutex;  // guards everything below
-  std::string state = "paused";
-  std::uint64_t checkpointStep = 0;
-  bool hasCheckpoint = false;
-  std::uint64_t pendingCheckpoint = 0;  // the SaveCheckpoint's sequence while it is queued
-  Clock::time_point lastCheckpoint = Clock::now();
-  std::uint64_t metricsStep = 0;  // the last metric point written to the data folder
-  std::optional<json> lastMetric;
-  std::uint64_t queuedTo = 0;   // the step the Steps queued so far reach
-  std::uint64_t seenStep = 0;   // the step of the snapshot the supervisor saw last
-  double stepsPerSecond = 0.0;  // measured by the supervisor while running
-  std::uint64_t rateStep = 0;
-  Clock::time_point rateTime = Clock::now();
-  std::shared_ptr<const train::Snapshot> framed;  // the snapshot and state of the last frame
-  std::string framedState;
-  Clock::time_point lastFrame{};
-  std::shared_ptr<const std::string> frame;
-  std::vector<std::shared_ptr<Viewer>> viewers;
-  bool removed = false;  // DELETE took it out of the server: the supervisor leaves it alone
-  std::string diskFull;  // why the last checkpoint due was not written (--max-disk); empty when it was
-
-  // The job as status and frames show it. Called with the mutex held.
-  json status(const train::Snapshot& s) const {
-    json j = {{"job", id},
-              {"state", state},
-              {"preset", start.presetName},
-              {"step", s.step},
-              {"end_step", start.endStep},
-              {"epoch", s.epoch},
-              {"loss", numberOrNull(s.lastLoss)},
-              {"steps_per_second", state == "running" ? stepsPerSecond : 0.0},
-              {"backend", s.backend},
-              {"device", s.device},
-              {"hyperparams", s.hyperparams.toJson()},
-              {"checkpoint_step", hasCheckpoint ? json(checkpointStep) : json(nullptr)},
-              {"disk", diskFull.empty() ? json(nullptr) : json(diskFull)},
-              {"events", s.events.size()},
-              {"divergence", s.divergence ? json{{"what", s.divergence->what},
-                                                 {"step", s.divergence->step},
-                                                 {"good_step", s.divergence->goodStep}}
-                                          : json(nullptr)}};
-    json metric = !s.history.empty() ? metricPointJson(s.history.back()) : lastMetric.value_or(json(nullptr));
-    for (const char* key : {"test_loss", "test_accuracy", "test_mse"}) {
-      j[key] = metric.is_object() ? metric[key] : json(nullptr);
-    }
-    return j;
-  }
-};
 
 struct Server::Impl {
   ServerConfig config;
@@ -150,9 +56,7 @@ struct Server::Impl {
   std::map<std::string, std::shared_ptr<Job>> jobs;
   std::atomic<std::size_t> viewers{0};
   std::atomic<bool> stopping{false};
-  std::mutex supervisorMutex;
-  std::condition_variable supervisorWake;
-  std::thread supervisor;
+  std::unique_ptr<JobSupervisor> supervisor;  // made once the data folder's jobs are resumed
   std::unique_ptr<WatchPage> watch;
   std::unique_ptr<SessionRoutes> sessionRoutes;
 
@@ -182,13 +86,6 @@ struct Server::Impl {
     return job.status(*snapshot);
   }
 
-  void setState(Job& job, const std::string& state) {
-    job.state = state;
-    if (auto written = folder.writeJson(job.id, "state.json", json{{"state", state}}); !written) {
-      core::log().warn("job {}: {}", job.id, written.message());
-    }
-  }
-
   // Submits and waits until the session has taken it: its outcome, or an error line.
   core::Status command(Job& job, train::Command c) {
     auto& session = *job.start.session;
@@ -210,13 +107,22 @@ struct Server::Impl {
       spec.datasetPath = uploads.datasetPath(*spec.dataset);
       if (!spec.datasetPath) return core::badInput("dataset: no upload " + *spec.dataset + " on this server");
     }
-    auto start = factory(spec);
+    // A resumed job's session starts with its metric history up to its checkpoint's step (from there it
+    // trains again), so that the plots of an attached editor or the watch page start at step 0.
+    const bool fromCheckpoint = resume && std::filesystem::exists(folder.checkpointPath(id));
+    std::vector<train::MetricPoint> history;
+    if (fromCheckpoint) {
+      auto saved = nn::loadCheckpoint(folder.checkpointPath(id));
+      if (!saved) return saved.error();
+      history = folder.readHistory(id, saved->step, train::HISTORY_KEPT);
+    }
+    auto start = factory(spec, std::move(history));
     if (!start) return start.error();
     auto job = std::make_shared<Job>();
     job->id = id;
     job->spec = spec;
     job->start = std::move(start.value());
-    if (resume && std::filesystem::exists(folder.checkpointPath(id))) {
+    if (fromCheckpoint) {
       NSB_TRY(command(*job, train::LoadCheckpoint{folder.checkpointPath(id)}));
       job->hasCheckpoint = true;
       job->checkpointStep = job->start.session->latest()->step;
@@ -263,6 +169,19 @@ struct Server::Impl {
     return MemoryGate::check(config.memory.budget(), uploadedDatasetBytes(*info), "dataset " + *spec.dataset);
   }
 
+  // What the watch page's Details panel says a job's dataset came from: an upload by its id and the
+  // file the client sent, never its path on this server. Empty: the dataset's own (a catalog's).
+  std::string datasetSource(const Job& job) {
+    if (!job.spec.dataset || !isDatasetId(*job.spec.dataset)) return {};
+    std::string source = "upload " + *job.spec.dataset;
+    if (const auto info = uploads.info(*job.spec.dataset)) {
+      const json files = info->value("files", json::object());
+      const std::string file = files.is_object() ? files.value("csv", files.value("train-images", "")) : "";
+      if (!file.empty()) source += " (" + file + ")";
+    }
+    return source;
+  }
+
   // --- routes ---
 
   void createJob(const httplib::Request& req, httplib::Response& res) {
@@ -294,7 +213,7 @@ struct Server::Impl {
     auto& j = *job.value();
     {
       std::lock_guard lock(j.mutex);
-      setState(j, "running");
+      setJobState(folder, j, "running");
     }
     {
       std::lock_guard lock(jobsMutex);
@@ -325,7 +244,7 @@ struct Server::Impl {
     }
     if (action == "pause" && state != "running")
       return errorReply(409, "job " + job.id + " is " + state + ", not running");
-    setState(job, action == "resume" ? "running" : action == "pause" ? "paused" : "stopped");
+    setJobState(folder, job, action == "resume" ? "running" : action == "pause" ? "paused" : "stopped");
     job.rateStep = job.start.session->latest()->step;
     job.rateTime = Clock::now();
     if (action == "stop") job.lastCheckpoint = Clock::time_point{};  // a checkpoint at once
@@ -345,7 +264,7 @@ struct Server::Impl {
     if (action != "resume") {
       if (auto applied = command(*job, train::Pause{}); !applied) return replyError(res, 500, applied.message());
     }
-    supervisorWake.notify_one();
+    supervisor->wake();
     reply(res, 200, status(*job));
   }
 
@@ -364,6 +283,16 @@ struct Server::Impl {
     reply(res, 200, status(*job));
   }
 
+  // currentCheckpoint saves over the job's checkpoint in the data folder (a new file beside it, renamed
+  // over it): the 507 naming --max-disk when that does not fit, before anything is written.
+  std::optional<Reply> checkpointRefused(Job& job) {
+    const auto snapshot = job.start.session->latest();
+    auto room = checkRoom(folder.root(), config.uploads.maxDisk, checkpointBytes(snapshot->spec),
+                          "the checkpoint of job " + job.id + " at step " + std::to_string(snapshot->step));
+    if (room) return std::nullopt;
+    return errorReply(507, room.message());
+  }
+
   // The job's weights now, as `train --save` writes them.
   core::Result<nn::Checkpoint> currentCheckpoint(Job& job) {
     const std::string path = folder.checkpointPath(job.id);
@@ -377,6 +306,7 @@ struct Server::Impl {
   void download(const httplib::Request& req, httplib::Response& res) {
     auto job = jobOf(req, res);
     if (!job) return;
+    if (auto refused = checkpointRefused(*job)) return reply(res, refused->status, refused->body);
     auto checkpoint = currentCheckpoint(*job);
     if (!checkpoint) return replyError(res, 500, checkpoint.message());
     auto bytes = nn::serializeCheckpoint(checkpoint.value());
@@ -403,6 +333,7 @@ struct Server::Impl {
       dataset = *path;
     }
     if (!evaluator) return replyError(res, 501, "this server does not evaluate");
+    if (auto refused = checkpointRefused(*job)) return reply(res, refused->status, refused->body);
     auto checkpoint = currentCheckpoint(*job);
     if (!checkpoint) return replyError(res, 500, checkpoint.message());
     auto result = evaluator(checkpoint.value(), dataset, job->spec.backend.value_or("auto"));
@@ -458,59 +389,7 @@ struct Server::Impl {
   void stream(const httplib::Request& req, httplib::Response& res) {
     auto job = jobOf(req, res);
     if (!job) return;
-    if (viewers.fetch_add(1) >= config.maxViewers) {
-      viewers.fetch_sub(1);
-      return replyError(res, 503,
-                        "the server has " + std::to_string(config.maxViewers) + " streams open (--max-viewers)");
-    }
-    auto viewer = std::make_shared<Viewer>(config.maxRate);
-    {
-      std::lock_guard lock(job->mutex);
-      viewer->frame = job->frame;
-      job->viewers.push_back(viewer);
-    }
-    res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [this, viewer](std::size_t, httplib::DataSink& sink) {
-          std::unique_lock lock(viewer->mutex);
-          // Over its --max-rate the viewer waits (at most a second at a time, to notice a close); the frames
-          // arriving meanwhile replace one another in its slot.
-          if (const auto wait = viewer->limit.untilNext(); wait > Clock::duration::zero()) {
-            viewer->changed.wait_for(lock, std::min<Clock::duration>(wait, std::chrono::seconds(1)),
-                                     [&] { return viewer->closed || stopping.load(); });
-            if (viewer->closed || stopping) {
-              lock.unlock();
-              sink.done();
-            }
-            return true;
-          }
-          viewer->changed.wait_for(lock, std::chrono::seconds(1),
-                                   [&] { return viewer->frame || viewer->closed || stopping.load(); });
-          if (viewer->closed || stopping) {
-            lock.unlock();
-            sink.done();
-            return true;
-          }
-          if (!viewer->frame) {
-            lock.unlock();
-            static constexpr char KEEP_ALIVE[] = ": keep-alive\n\n";  // finds a closed connection
-            viewer->limit.sent(sizeof KEEP_ALIVE - 1);
-            return sink.write(KEEP_ALIVE, sizeof KEEP_ALIVE - 1);
-          }
-          const std::string event = "data: " + *viewer->frame + "\n\n";
-          viewer->frame.reset();
-          viewer->limit.sent(event.size());
-          lock.unlock();
-          return sink.write(event.data(), event.size());
-        },
-        [this, job, viewer](bool) {
-          {
-            std::lock_guard lock(job->mutex);
-            std::erase(job->viewers, viewer);
-          }
-          viewers.fetch_sub(1);
-        });
+    if (auto refused = streamJob(job, config, viewers, stopping, res)) reply(res, refused->status, refused->body);
   }
 
   // Every request, before its body is read (remote/Access.h: admit). False: refused, the reply written.
@@ -524,144 +403,6 @@ struct Server::Impl {
     if (refused->status == 411 || refused->status == 413) res.set_header("Connection", "close");
     reply(res, refused->status, refused->body);
     return false;
-  }
-
-  // --- the supervisor ---
-
-  void supervise(Job& job) {
-    const auto snapshot = job.start.session->latest();
-    std::lock_guard lock(job.mutex);
-    if (job.removed) return;
-    const auto& s = *snapshot;
-    // A Reset, a Branch or a loaded checkpoint (an attached editor's) took the step back: Steps are
-    // queued from there, and a job that was done may run again.
-    if (s.step < job.seenStep && !(s.timeline && s.timeline->viewed)) {
-      job.queuedTo = s.step;
-      if (job.state == "done" && s.step < job.start.endStep) setState(job, "paused");
-    }
-    job.seenStep = s.step;
-    if (job.state == "running") {
-      bool end = s.step >= job.start.endStep;
-      if (!s.history.empty()) {
-        const auto& p = s.history.back();
-        const double loss = std::isfinite(p.test.loss) ? p.test.loss : p.trainLoss;
-        if (job.start.stopAtLoss && loss <= *job.start.stopAtLoss) end = true;
-        if (job.start.stopAtAccuracy && std::isfinite(p.test.accuracy) && p.test.accuracy >= *job.start.stopAtAccuracy)
-          end = true;
-      }
-      if (s.divergence) {
-        setState(job, "paused");  // the session paused itself; the status says why
-      } else if (end) {
-        setState(job, "done");
-        job.lastCheckpoint = Clock::time_point{};
-      } else {
-        queueSteps(job, s);
-      }
-    }
-    // Checkpoints: one at a time, every checkpointSeconds while the step moves.
-    if (job.pendingCheckpoint != 0 && s.appliedSequence >= job.pendingCheckpoint) {
-      if (const auto* outcome = train::findOutcome(s, job.pendingCheckpoint); outcome && outcome->ok) {
-        job.checkpointStep = outcome->step;
-        job.hasCheckpoint = true;
-      } else if (outcome) {
-        core::log().warn("job {}: {}", job.id, outcome->message);
-      }
-      job.pendingCheckpoint = 0;
-    }
-    const double since = std::chrono::duration<double>(Clock::now() - job.lastCheckpoint).count();
-    if (job.pendingCheckpoint == 0 && since >= config.checkpointSeconds &&
-        (!job.hasCheckpoint || s.step != job.checkpointStep)) {
-      job.lastCheckpoint = Clock::now();
-      const Room room = diskRoom(job, s);
-      if (room == Room::All) {
-        job.pendingCheckpoint = job.start.session->submit(train::SaveCheckpoint{folder.checkpointPath(job.id)});
-      }
-      if (room != Room::None) {
-        if (auto written = folder.appendMetrics(job.id, s.history, job.metricsStep); written) {
-          job.metricsStep = written.value();
-        } else {
-          core::log().warn("job {}: {}", job.id, written.message());
-        }
-      }
-    }
-    if (!s.history.empty()) job.lastMetric = metricPointJson(s.history.back());
-    // Frames: one per new snapshot, shared by every viewer of the job.
-    const bool frameDue = Clock::now() - job.lastFrame >= std::chrono::duration<double>(1.0 / config.frameRate);
-    if (frameDue && (snapshot != job.framed || job.state != job.framedState)) {
-      job.lastFrame = Clock::now();
-      job.framed = snapshot;
-      job.framedState = job.state;
-      json frame = job.status(s);
-      json points = json::array(), events = json::array();
-      for (std::size_t i = s.history.size() > FRAME_POINTS ? s.history.size() - FRAME_POINTS : 0; i < s.history.size();
-           ++i) {
-        points.push_back(metricPointJson(s.history[i]));
-      }
-      for (std::size_t i = s.events.size() > FRAME_EVENTS ? s.events.size() - FRAME_EVENTS : 0; i < s.events.size();
-           ++i) {
-        const auto& e = s.events[i];
-        events.push_back({{"step", e.step}, {"what", e.what}, {"before", e.before}, {"after", e.after}});
-      }
-      frame["history"] = std::move(points);
-      frame["recent_events"] = std::move(events);
-      job.frame = std::make_shared<const std::string>(frame.dump());
-      for (auto& viewer : job.viewers) viewer->offer(job.frame);
-    }
-  }
-
-  // --max-disk (remote/DiskQuota.h): whether the checkpoint due and the metric points since the last
-  // fit; when both do not, the points alone may. What does not fit is not written: the job trains on
-  // (tried again every checkpointSeconds), says why once in the log and in its status ("disk"), and
-  // keeps its last whole checkpoint. Called with the job's mutex held.
-  enum class Room { All, MetricsOnly, None };
-  Room diskRoom(Job& job, const train::Snapshot& s) {
-    if (config.uploads.maxDisk == 0) return Room::All;
-    const std::uint64_t metricBytes = metricLines(s.history, job.metricsStep).size();
-    auto room = checkRoom(folder.root(), config.uploads.maxDisk, checkpointBytes(s.spec) + metricBytes,
-                          "the checkpoint of step " + std::to_string(s.step) + " and its metrics");
-    if (room) {
-      job.diskFull.clear();
-      return Room::All;
-    }
-    if (job.diskFull.empty()) core::log().warn("job {}: not saved: {}", job.id, room.message());
-    job.diskFull = room.message();
-    return checkRoom(folder.root(), config.uploads.maxDisk, metricBytes, "") ? Room::MetricsOnly : Room::None;
-  }
-
-  // Keeps about QUEUE_SECONDS of steps queued on a running job, never past its end step.
-  void queueSteps(Job& job, const train::Snapshot& s) {
-    const auto now = Clock::now();
-    const double dt = std::chrono::duration<double>(now - job.rateTime).count();
-    if (dt >= 0.2) {
-      const double rate = static_cast<double>(s.step - std::min(s.step, job.rateStep)) / dt;
-      job.stepsPerSecond = job.stepsPerSecond > 0 ? 0.5 * (job.stepsPerSecond + rate) : rate;
-      job.rateStep = s.step;
-      job.rateTime = now;
-    }
-    // Steps dropped by the session (a device error) or a step moved by a load: queue from where it is.
-    if (job.queuedTo < s.step) job.queuedTo = s.step;
-    const auto ahead = static_cast<double>(job.queuedTo - s.step);
-    const double wanted = std::max<double>(s.stepsPerSubmit, job.stepsPerSecond * QUEUE_SECONDS);
-    if (ahead >= wanted || job.queuedTo >= job.start.endStep) return;
-    const auto steps = static_cast<std::uint32_t>(
-        std::min<double>({wanted - ahead + s.stepsPerSubmit, static_cast<double>(job.start.endStep - job.queuedTo),
-                          static_cast<double>(UINT32_MAX)}));
-    job.start.session->submit(train::Step{steps});
-    job.queuedTo += steps;
-  }
-
-  void superviseLoop() {
-    const auto period = SUPERVISOR_TICK;
-    while (!stopping) {
-      std::vector<std::shared_ptr<Job>> all;
-      {
-        std::lock_guard lock(jobsMutex);
-        for (const auto& [id, job] : jobs) all.push_back(job);
-      }
-      for (const auto& job : all) supervise(*job);
-      std::unique_lock lock(supervisorMutex);
-      supervisorWake.wait_for(lock, period, [&] { return stopping.load(); });
-    }
   }
 
   void routes() {
@@ -683,14 +424,15 @@ struct Server::Impl {
     watch = std::make_unique<WatchPage>(config.watchFps, config.painter, [this](const std::string& jobId) {
       const auto job = find(jobId);
       if (!job) return WatchedJob{};
-      auto running = [weak = std::weak_ptr<Job>(job)] {
+      auto state = [weak = std::weak_ptr<Job>(job)] {
         const auto j = weak.lock();
-        if (!j) return false;
+        if (!j) return WatchedJobState{};
         std::lock_guard lock(j->mutex);
-        return j->state == "running";
+        return WatchedJobState{j->state == "running", j->stepsPerSecond};
       };
-      return WatchedJob{std::make_shared<WatchedSession>(job->start.session, running, folder.root().string()),
-                        job->start.presetName};
+      return WatchedJob{
+          std::make_shared<WatchedSession>(job->start.session, state, folder.root().string(), datasetSource(*job)),
+          job->start.presetName};
     });
     watch->addRoutes(*http, id);
     for (const std::string action : {"pause", "resume", "stop"}) {
@@ -715,7 +457,7 @@ struct Server::Impl {
                             const auto job = find(jobId);
                             if (!job) return errorReply(404, "no job " + jobId);
                             auto refused = changeState(*job, action);
-                            supervisorWake.notify_one();
+                            supervisor->wake();
                             return refused;
                           },
                           [this] {
@@ -809,7 +551,12 @@ core::Result<std::unique_ptr<Server>> Server::create(const ServerConfig& config,
     impl->port = config.port;
   }
   impl->resumeJobs();
-  impl->supervisor = std::thread([raw = impl.get()] { raw->superviseLoop(); });
+  impl->supervisor = std::make_unique<JobSupervisor>(impl->config, impl->folder, [raw = impl.get()] {
+    std::vector<std::shared_ptr<Job>> all;
+    std::lock_guard lock(raw->jobsMutex);
+    for (const auto& [id, job] : raw->jobs) all.push_back(job);
+    return all;
+  });
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -817,7 +564,7 @@ Server::Server(std::unique_ptr<Impl> impl) : mImpl(std::move(impl)) {}
 
 Server::~Server() {
   stop();
-  if (mImpl->supervisor.joinable()) mImpl->supervisor.join();
+  mImpl->supervisor.reset();  // joins its thread
 }
 
 int Server::port() const { return mImpl->port; }
@@ -829,7 +576,7 @@ core::Status Server::run() {
 
 void Server::stop() {
   mImpl->stopping = true;
-  mImpl->supervisorWake.notify_all();
+  if (mImpl->supervisor) mImpl->supervisor->stop();
   if (mImpl->watch) mImpl->watch->stop();
   {
     std::lock_guard lock(mImpl->jobsMutex);

@@ -9,13 +9,15 @@
 //   GET    /jobs/ID                 status
 //   POST   /jobs/ID/pause|resume|stop
 //   POST   /jobs/ID/hyperparams     a live edit (JobSpec.h: parseHyperparamEdit)
-//   GET    /jobs/ID/checkpoint      the job's weights now (safetensors)
+//   GET    /jobs/ID/checkpoint      the job's weights now (safetensors), saved over its checkpoint in the
+//                                   data folder first: 507 when that would pass --max-disk
 //   GET    /jobs/ID/metrics         the metric history kept in the data folder
 //   GET    /jobs/ID/stream          Server-Sent Events: one frame (status + recent metrics and events)
 //                                   at most frameRate times a second and maxRate bytes a second (a
 //                                   capped viewer skips frames); 503 beyond maxViewers streams
 //   DELETE /jobs/ID                 the job and its folder
 //   POST   /jobs/ID/eval            {"dataset": NAME or ID}: eval --json's fields for the job's weights now
+//                                   (saved as for /checkpoint: 507 past --max-disk)
 //   POST   /jobs/ID/commands        an attached editor's command (remote/SessionRoutes.h: the three routes
 //   GET    /jobs/ID/frames          `gui --attach` uses): {"sequence": N}; the job's snapshots as binary
 //   GET    /jobs/ID/dataset         frames; the data it trains on (remote/Wire.h)
@@ -26,16 +28,16 @@
 // (remote/Access.h: 401 without a valid token, 403 for a viewer steering) and the size of a body.
 // Threads: one pool of maxViewers + CONTROL_THREADS (Server::new_task_queue) instead of httplib's
 // default, so that at most maxViewers streams hold a thread and control requests keep the rest; one
-// supervisor thread queues a running job's steps (its session stays paused and runs Step commands, so
-// that a job ends exactly at its last epoch's step, as `train` does), publishes frames and writes
-// checkpoints every checkpointSeconds. Each viewer has one latest-frame slot: a slow client only ever misses frames, it
-// never blocks a job or another viewer. The pages for a browser (GET /, and GET /jobs/ID asking for
-// text/html): remote/WatchPage.h. Tokens and roles: remote/Access.h; TLS: ServerConfig.
+// supervisor thread (remote/JobSupervisor.h) queues a running job's steps, publishes frames and writes
+// checkpoints every checkpointSeconds. Each viewer has one latest-frame slot (remote/JobStream.h): a
+// slow client only ever misses frames, it never blocks a job or another viewer. The pages for a browser (GET /, and GET
+// /jobs/ID asking for text/html): remote/WatchPage.h. Tokens and roles: remote/Access.h; TLS: ServerConfig.
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/Result.h"
 #include "nn/Checkpoint.h"
@@ -78,9 +80,11 @@ struct JobStart {
   // epochs), so that `eval` and `train --resume` read it as one of theirs.
   nlohmann::json checkpointExtra = nlohmann::json::object();
 };
-// Called on a request thread (or at start for the data folder's jobs). Bad input: the request is
-// refused with 400 and the message (a network too large for the memory budget is bad input).
-using JobFactory = std::function<core::Result<JobStart>(const JobSpec&)>;
+// Called on a request thread (or at start for the data folder's jobs, with `history`: the job's metric
+// points up to its checkpoint, from the data folder, for its session to start with; empty for a new job).
+// Bad input: the request is refused with 400 and the message (a network too large for the memory
+// budget is bad input).
+using JobFactory = std::function<core::Result<JobStart>(const JobSpec&, std::vector<train::MetricPoint> history)>;
 // Evaluates a checkpoint on a dataset's test split (a catalog name or a file; empty: the checkpoint's
 // own) on a backend: eval --json's fields. Called on a request thread.
 using Evaluator = std::function<core::Result<nlohmann::json>(const nn::Checkpoint&, const std::string& dataset,

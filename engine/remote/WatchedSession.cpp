@@ -1,10 +1,15 @@
 #include "remote/WatchedSession.h"
 
+#include "data/Dataset.h"
+
 namespace nsb::remote {
 
-WatchedSession::WatchedSession(std::shared_ptr<train::Session> session, std::function<bool()> running,
-                               std::string hidden)
-    : mSession(std::move(session)), mRunning(std::move(running)), mHidden(std::move(hidden)) {}
+WatchedSession::WatchedSession(std::shared_ptr<train::Session> session, std::function<WatchedJobState()> state,
+                               std::string hidden, std::string datasetSource)
+    : mSession(std::move(session)),
+      mState(std::move(state)),
+      mHidden(std::move(hidden)),
+      mDatasetSource(std::move(datasetSource)) {}
 
 std::string WatchedSession::withoutPath(std::string text, const std::string& hidden) {
   if (hidden.empty()) return text;
@@ -15,11 +20,14 @@ std::string WatchedSession::withoutPath(std::string text, const std::string& hid
 
 std::shared_ptr<const train::Snapshot> WatchedSession::latest() const {
   auto source = mSession->latest();
-  const bool running = mRunning() && !source->divergence;
+  const WatchedJobState state = mState();
+  const bool running = state.running && !source->divergence;
+  const double stepsPerSecond = running ? state.stepsPerSecond : 0.0;
   std::lock_guard lock(mMutex);
-  if (source != mSource || !mShown || mShown->running != running) {
+  if (source != mSource || !mShown || mShown->running != running || mShown->stepsPerSecond != stepsPerSecond) {
     auto shown = std::make_shared<train::Snapshot>(*source);
     shown->running = running;
+    shown->stepsPerSecond = stepsPerSecond;
     for (auto& e : shown->events) {
       e.what = withoutPath(std::move(e.what), mHidden);
       e.before = withoutPath(std::move(e.before), mHidden);
@@ -30,6 +38,19 @@ std::shared_ptr<const train::Snapshot> WatchedSession::latest() const {
     mShown = std::move(shown);
   }
   return mShown;
+}
+
+train::VersionedDataset WatchedSession::dataset() const {
+  train::VersionedDataset given = mSession->dataset();
+  if (mDatasetSource.empty() || !given.dataset) return given;
+  std::lock_guard lock(mMutex);
+  if (!mDataset || mDatasetVersion != given.version) {
+    auto shown = std::make_shared<data::Dataset>(*given.dataset);
+    shown->source = mDatasetSource;
+    mDataset = std::move(shown);
+    mDatasetVersion = given.version;
+  }
+  return {given.version, mDataset};
 }
 
 }  // namespace nsb::remote

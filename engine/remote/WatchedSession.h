@@ -4,7 +4,9 @@
 // running" and the page's toolbar would offer Play: here `running` is the job's state. And a viewer
 // must not see the server's file system: the data folder's path is taken out of the events and outcomes
 // ("checkpoint /srv/data/jobs/ID/checkpoint.safetensors" reads "checkpoint jobs/ID/checkpoint.safetensors").
-// The snapshot is copied once per snapshot of the job, not per call. Commands pass through.
+// Its rate is the job's, as the server measures it (the session's own says nothing of Steps run while
+// paused), and an uploaded dataset's source is its upload id and file name, not its path on the server.
+// The snapshot is copied once per snapshot of the job, the dataset once per version. Commands pass through.
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -14,10 +16,18 @@
 
 namespace nsb::remote {
 
+// The job as the server runs it.
+struct WatchedJobState {
+  bool running = false;
+  double stepsPerSecond = 0.0;  // measured by the server's supervisor while running
+};
+
 class WatchedSession final : public train::Session {
  public:
-  // `running`: whether the server runs the job now (any thread). `hidden`: the data folder's path.
-  WatchedSession(std::shared_ptr<train::Session> session, std::function<bool()> running, std::string hidden);
+  // `state`: the job's now (any thread). `hidden`: the data folder's path. `datasetSource`: what the
+  // dataset's source reads (empty: the session's own).
+  WatchedSession(std::shared_ptr<train::Session> session, std::function<WatchedJobState()> state, std::string hidden,
+                 std::string datasetSource = {});
 
   std::uint64_t submit(train::Command command) override { return mSession->submit(std::move(command)); }
   std::shared_ptr<const train::Snapshot> latest() const override;
@@ -25,7 +35,7 @@ class WatchedSession final : public train::Session {
   bool awaitApplied(std::uint64_t sequence, std::chrono::milliseconds timeout) override {
     return mSession->awaitApplied(sequence, timeout);
   }
-  train::VersionedDataset dataset() const override { return mSession->dataset(); }
+  train::VersionedDataset dataset() const override;
   std::shared_ptr<const train::DeviceProbes> deviceProbes(std::uint64_t probeVersion) const override {
     return mSession->deviceProbes(probeVersion);
   }
@@ -35,10 +45,12 @@ class WatchedSession final : public train::Session {
 
  private:
   std::shared_ptr<train::Session> mSession;
-  std::function<bool()> mRunning;
-  std::string mHidden;
-  mutable std::mutex mMutex;  // guards the two below
+  std::function<WatchedJobState()> mState;
+  std::string mHidden, mDatasetSource;
+  mutable std::mutex mMutex;  // guards the four below
   mutable std::shared_ptr<const train::Snapshot> mSource, mShown;
+  mutable std::uint64_t mDatasetVersion = 0;
+  mutable std::shared_ptr<const data::Dataset> mDataset;
 };
 
 }  // namespace nsb::remote

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <numeric>
 #include <span>
+#include <utility>
 
 #include "compute/OptimizerMath.h"
 #include "core/Format.h"
@@ -29,7 +30,10 @@ bool isClassification(const data::Dataset& d) { return d.task == data::Task::Cla
 }  // namespace
 
 Trainer::Trainer(TrainerConfig config, std::shared_ptr<const data::Dataset> dataset)
-    : mConfig(std::move(config)), mDataset(std::move(dataset)) {}
+    : mConfig(std::move(config)), mDataset(std::move(dataset)) {
+  mHistory = std::exchange(mConfig.history, {});
+  while (mConfig.historyKept > 0 && mHistory.size() > mConfig.historyKept) halveHistory();
+}
 
 Trainer::~Trainer() {
   if (mBackend) mBackend->synchronize();

@@ -41,6 +41,9 @@ struct TrainerConfig {
   // Metric points kept in history(); past it every second one is dropped, the first and the last kept
   // (a free-running CPU run records thousands a second). 0: all, as `train` writes them to its file.
   std::size_t historyKept = 0;
+  // A resumed run's earlier metric points (a server's job started again, from its data folder):
+  // history() starts with them, halved to historyKept. Taken by the trainer (empty in config()).
+  std::vector<MetricPoint> history;
   // Time travel (train/Timeline.h): a snapshot every timelineEvery steps (0: none) within timelineBytes.
   std::uint64_t timelineEvery = 0;
   std::uint64_t timelineBytes = Timeline::DEFAULT_BYTES;

@@ -328,6 +328,7 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
   editorConfig.uiScale = mUiScale;
   editorConfig.surface = mOptions.surface;
   editorConfig.lesson = mOptions.lesson;
+  editorConfig.watchPage = mOptions.watchPage;
   editorConfig.processLog = mOptions.processLog;
   const bool orbit = mEditor ? mEditor->orbitMode() : mOptions.orbit;  // kept when a preset opens
   // The runs so far stay as faded curves behind the new session's (Reset does the same in a session).

@@ -76,6 +76,9 @@ struct AppOptions {
   // from config and dataset; config then only names the device, and lockstep must be false.
   std::shared_ptr<train::Session> session;
   bool processLog = true;  // the Log tab shows this process's log lines (not the watch page's: the server's)
+  // The watch page's: the toolbar shows the job's rate alone, neither a speed to choose (the server sets
+  // the pace) nor frames a second (the page's are --watch-fps).
+  bool watchPage = false;
 };
 
 // An App's options for a session trained by another owner (a server's job for `gui --attach` or the

@@ -66,6 +66,7 @@ struct EditorConfig {
   std::optional<train::SurfaceSetup> surface;  // a preset of kind "surface": the Surface view in front
   std::optional<lesson::Lesson> lesson;        // `gui --lesson`: the Lesson panel on its first page
   bool processLog = true;                      // the Log tab shows core::recentLogLines()
+  bool watchPage = false;                      // the toolbar: the rate alone, no speed or frames/s
 };
 
 // Per-frame numbers measured by the application.

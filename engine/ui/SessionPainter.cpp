@@ -49,6 +49,7 @@ core::Result<std::unique_ptr<SessionPainter>> SessionPainter::create(std::shared
   AppOptions options = sessionOptions(std::make_shared<ReadOnlySession>(session, fps), presetName);
   options.headless = true;
   options.processLog = false;  // the server's log: other jobs' lines and its paths
+  options.watchPage = true;
   options.width = width;
   options.height = height;
   options.uiScale = uiScale;

@@ -68,6 +68,22 @@ TEST(Idx, ReadsRawAndGzipFilesByMagicNotExtension) {
   }
 }
 
+// The header alone, raw or .gz, with its checks; the payload is neither read nor compared.
+TEST(Idx, ReadsDimsFromTheHeaderAlone) {
+  test::ScratchDir dir;
+  test::writeBytes(dir.file("header.idx"), idxBytes({60000, 28, 28}, {}));
+  test::writeGzip(dir.file("whole.gz"), idxBytes({5, 3, 3}, imagePayload(5, 3, 3)));
+  test::writeBytes(dir.file("text.idx"), {'a', ',', 'b', '\n'});
+  auto header = readIdxDims(dir.file("header.idx"));
+  ASSERT_TRUE(header.ok()) << header.message();
+  EXPECT_EQ(header.value(), (std::vector<std::uint32_t>{60000, 28, 28}));
+  auto whole = readIdxDims(dir.file("whole.gz"));
+  ASSERT_TRUE(whole.ok()) << whole.message();
+  EXPECT_EQ(whole.value(), (std::vector<std::uint32_t>{5, 3, 3}));
+  EXPECT_FALSE(readIdxDims(dir.file("text.idx")).ok());
+  EXPECT_FALSE(readIdxDims(dir.file("missing.idx")).ok());
+}
+
 TEST(Idx, BadFilesAreErrors) {
   test::ScratchDir dir;
   auto missing = readIdx(dir.file("nope"));

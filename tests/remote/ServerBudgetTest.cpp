@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ServerProcess.h"
+#include "compute/MemoryBudget.h"
 #include "nn/Checkpoint.h"
 #include "remote/Client.h"
 #include "sandbox/CliRun.h"
@@ -104,6 +105,40 @@ TEST(ServerBudget, AJobOnAnUploadTooLargeForMemoryIsRefusedBeforeTheDatasetIsLoa
   EXPECT_EQ(entries(dir.path / "data" / "jobs"), 0u);
 }
 
+// A catalog dataset is measured from its files' IDX headers before it is loaded. The mnist here is
+// headers alone (60000 and 10000 images of 28 x 28, no pixels): a job on it is refused naming the
+// dataset, where loading it would have failed on the truncated files.
+TEST(ServerBudget, AJobOnACatalogDatasetTooLargeForMemoryIsRefusedBeforeItIsLoaded) {
+  TempDir dir;
+  fs::create_directories(dir.path / "catalog" / "mnist");
+  auto header = [&](const std::string& name, std::vector<std::uint32_t> dims) {
+    std::ofstream out(dir.path / "catalog" / "mnist" / name, std::ios::binary);
+    out.put(0).put(0).put(0x08).put(static_cast<char>(dims.size()));
+    for (const auto d : dims) {
+      for (int shift = 24; shift >= 0; shift -= 8) out.put(static_cast<char>((d >> shift) & 0xFF));
+    }
+  };
+  header("train-images-idx3-ubyte", {60000, 28, 28});
+  header("train-labels-idx1-ubyte", {60000});
+  header("t10k-images-idx3-ubyte", {10000, 28, 28});
+  header("t10k-labels-idx1-ubyte", {10000});
+  ServerProcess server((dir.path / "data").string(), {},
+                       {{"NSB_MEMORY_BUDGET", "1000000"}, {"NSB_DATA_DIR", (dir.path / "catalog").string()}});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  auto client = Client::connect(server.url());
+  ASSERT_TRUE(client);
+  // 70000 images of 784 bytes and an int32 label (remote/MemoryGate.h: imageDatasetBytes).
+  const std::string needs = "memory: dataset mnist needs " + compute::formatBytes(70000ull * 788);
+  for (const json& request : {json{{"preset", "mnist-mlp"}, {"backend", "cpu"}},
+                              json{{"preset", "xor"}, {"dataset", "mnist"}, {"backend", "cpu"}}}) {
+    auto refused = client->post("/jobs", request);
+    ASSERT_FALSE(refused) << request.dump();
+    EXPECT_NE(refused.message().find(needs), std::string::npos) << refused.message();
+    EXPECT_NE(refused.message().find("(HTTP 507)"), std::string::npos) << refused.message();
+  }
+  EXPECT_EQ(entries(dir.path / "data" / "jobs"), 0u);
+}
+
 TEST(ServerBudget, ACheckpointPastMaxDiskIsNotWrittenAndTheJobTrainsOn) {
   TempDir dir;
   // A checkpoint of this job is counted as ~67 KB (remote/DiskQuota.h: checkpointBytes), an upload of
@@ -152,6 +187,37 @@ TEST(ServerBudget, ACheckpointPastMaxDiskIsNotWrittenAndTheJobTrainsOn) {
     const json s = status();
     return s["disk"].is_null() && s.value("checkpoint_step", std::uint64_t{0}) > saved;
   })) << status().dump();
+  EXPECT_EQ(server.stop(), 0) << server.err();
+}
+
+// A download and an eval save the job's weights over its checkpoint in the data folder first: past
+// --max-disk they are refused with 507 naming the quota, and nothing is written, there or at --out.
+TEST(ServerBudget, ADownloadOrEvalPastMaxDiskIs507AndWritesNothing) {
+  TempDir dir;
+  // The job's checkpoint is counted as ~67 KB (remote/DiskQuota.h: checkpointBytes): over 16 KiB.
+  ServerProcess server((dir.path / "data").string(), {"--max-disk", "16k"});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  auto client = Client::connect(server.url());
+  ASSERT_TRUE(client);
+  json job = smallJob();
+  job["metrics-every"] = 200000;
+  auto created = client->post("/jobs", job);
+  ASSERT_TRUE(created) << created.message();
+  const std::string id = created->value("job", "");
+  const fs::path out = dir.path / "model.safetensors";
+  const auto downloaded = run("remote download " + id + " --out " + out.string() + " --server " + server.url());
+  EXPECT_EQ(downloaded.code, 1) << downloaded.err;
+  EXPECT_NE(downloaded.err.find("the checkpoint of job " + id + " at step"), std::string::npos) << downloaded.err;
+  EXPECT_NE(downloaded.err.find("past its quota of 16.0 KiB (--max-disk) (HTTP 507)"), std::string::npos)
+      << downloaded.err;
+  EXPECT_EQ(lineCount(downloaded.err), 1) << downloaded.err;
+  EXPECT_FALSE(fs::exists(out));
+  const auto evaluated = run("remote eval " + id + " --json --server " + server.url());
+  EXPECT_EQ(evaluated.code, 1) << evaluated.err;
+  EXPECT_NE(evaluated.err.find("(--max-disk) (HTTP 507)"), std::string::npos) << evaluated.err;
+  for (const auto& entry : fs::directory_iterator(dir.path / "data" / "jobs" / id)) {
+    EXPECT_EQ(entry.path().filename().string().find("checkpoint"), std::string::npos) << entry.path();
+  }
   EXPECT_EQ(server.stop(), 0) << server.err();
 }
 

@@ -23,7 +23,11 @@ TEST(WatchedSession, RunningIsTheJobsStateAndTheDataFolderIsNotShown) {
   std::shared_ptr<train::Session> session = std::move(made.value());
   std::atomic<bool> running{true};
   WatchedSession watched(
-      session, [&] { return running.load(); }, root);
+      session,
+      [&] {
+        return WatchedJobState{running.load(), 123.0};
+      },
+      root, "upload ds0123456789ab (points.csv)");
 
   const std::string checkpoint = root + "/jobs/j1/checkpoint.safetensors";
   session->submit(train::Step{3});
@@ -34,6 +38,7 @@ TEST(WatchedSession, RunningIsTheJobsStateAndTheDataFolderIsNotShown) {
   ASSERT_FALSE(session->latest()->running);  // the server's way: paused, run by Steps
   const auto shown = watched.latest();
   EXPECT_TRUE(shown->running);
+  EXPECT_EQ(shown->stepsPerSecond, 123.0) << "the job's rate, as the server measures it";
   EXPECT_EQ(shown->step, session->latest()->step);
   ASSERT_FALSE(shown->events.empty());
   bool named = false;
@@ -49,6 +54,14 @@ TEST(WatchedSession, RunningIsTheJobsStateAndTheDataFolderIsNotShown) {
   EXPECT_EQ(watched.latest(), shown) << "copied again for the same snapshot";
   running = false;
   EXPECT_FALSE(watched.latest()->running);
+  EXPECT_EQ(watched.latest()->stepsPerSecond, 0.0);
+  // The dataset's source is the one given, not the session's; copied once per version.
+  const auto dataset = watched.dataset();
+  ASSERT_TRUE(dataset.dataset);
+  EXPECT_EQ(dataset.version, session->dataset().version);
+  EXPECT_EQ(dataset.dataset->source, "upload ds0123456789ab (points.csv)");
+  EXPECT_EQ(dataset.dataset->train.count, session->dataset().dataset->train.count);
+  EXPECT_EQ(watched.dataset().dataset, dataset.dataset);
 }
 
 TEST(WatchedSession, WithoutPathTakesOutEveryOccurrence) {

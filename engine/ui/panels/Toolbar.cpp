@@ -34,8 +34,10 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
     rememberWidget("reset");
     tooltip("Start a new run from the initial weights of the seed (R).");
     ImGui::SameLine();
-    drawSpeed();
-    ImGui::SameLine();
+    if (!mConfig.watchPage) {
+      drawSpeed();
+      ImGui::SameLine();
+    }
     ImGui::TextDisabled("|");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(90 * mScale);
@@ -67,12 +69,13 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
     char loss[32] = "-";
     if (std::isfinite(snapshot.lastLoss)) std::snprintf(loss, sizeof loss, "%.4g", snapshot.lastLoss);
     // The parts in the order they go when the toolbar is too narrow (large UI scales): the step stays.
-    char parts[5][64];
+    // The watch page's frames are its own (--watch-fps): no frames/s there.
+    char parts[5][64] = {};
     std::snprintf(parts[0], sizeof parts[0], "step %llu", static_cast<unsigned long long>(snapshot.step));
     std::snprintf(parts[1], sizeof parts[1], "   epoch %.2f", snapshot.epoch);
     std::snprintf(parts[2], sizeof parts[2], "   loss %s", loss);
     std::snprintf(parts[3], sizeof parts[3], "   %.0f steps/s", sps);
-    std::snprintf(parts[4], sizeof parts[4], "   %.0f frames/s", fps);
+    if (!mConfig.watchPage) std::snprintf(parts[4], sizeof parts[4], "   %.0f frames/s", fps);
     std::string full, shown;
     for (const char* part : parts) full += part;
     const float room = ImGui::GetContentRegionAvail().x;
