@@ -49,7 +49,7 @@
 namespace nsb::remote {
 
 // The wire protocol's version (with the snapshot's and the commands', GET /version).
-constexpr std::uint32_t REMOTE_PROTOCOL = 1;
+constexpr std::uint32_t REMOTE_PROTOCOL = 2;  // 2: editors, control and JobFrames
 
 struct ServerConfig {
   std::string host = "127.0.0.1";
