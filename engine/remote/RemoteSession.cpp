@@ -380,8 +380,10 @@ bool RemoteSession::receive(std::string_view bytes) {
       mConnected = true;
       mProblem.clear();
       if (++mConnections > 1) {
+        // Only while it steers on both sides of the gap: control gained now sends them in steerLocked().
+        const bool steers = steeringLocked() && decoded->steering.id == mEditor;
         for (const auto* request : {&mProbes, &mWatch}) {
-          if (*request) mOutbox.emplace_back(0, **request);
+          if (*request && steers) mOutbox.emplace_back(0, **request);
         }
         core::log().info("{}: job {}: connected again", mUrl, mJob);
       }
