@@ -50,7 +50,7 @@ std::shared_ptr<SessionRoutes::Channel> SessionRoutes::channel(const std::string
   std::lock_guard lock(mMutex);
   auto& found = mChannels[jobId];
   if (!found) {
-    // The channels of jobs removed since go first (the ids are the server's; a removed one is not reused).
+    // The channels of jobs removed since go first (job ids are random: a removed one does not come back).
     for (auto it = mChannels.begin(); it != mChannels.end();) {
       it = it->second && !mHooks.find(it->first) ? mChannels.erase(it) : std::next(it);
     }
