@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "remote/JobFrames.h"
 #include "remote/JobSpec.h"
 #include "remote/Wire.h"
 
@@ -24,6 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     checkError(snapshot.message());
   }
+  // As an editor reads its job's frames (remote/JobFrames.h).
+  if (auto frame = nsb::remote::decodeFrame(bytes, nullptr); !frame) checkError(frame.message());
   if (auto dataset = nsb::remote::decodeDataset(bytes); dataset) {
     if (nsb::remote::encodeDataset(*dataset.value()) != bytes) __builtin_trap();
   } else {

@@ -132,9 +132,20 @@ std::uint64_t RemoteSession::submit(train::Command command) {
       mProbes = command;
     }
     if (std::holds_alternative<train::WatchParameter>(command)) mWatch = command;
+    const bool view =
+        std::holds_alternative<train::SetProbes>(command) || std::holds_alternative<train::WatchParameter>(command);
     local = mNextLocal++;
     mSent.push_back(Sent{.local = local});
-    if (std::holds_alternative<train::SetSessionWork>(command)) {
+    if (!steeringLocked()) {
+      // Another editor steers: its views are shown; this one's requests wait until it takes control.
+      if (view) {
+        mSent.back().answered = true;
+      } else {
+        refuseLocked(local, "this editor watches: " + (mSteering.name.empty() ? "nobody" : mSteering.name) +
+                                " steers job " + mJob + "; Take control to steer");
+      }
+      publishLocked();
+    } else if (std::holds_alternative<train::SetSessionWork>(command)) {
       // Work beside the training (the live landscape) needs the trainer: it is on the server's machine.
       refuseLocked(local, "an attached editor has no landscape: it is computed beside the training, on the server");
       publishLocked();
@@ -172,7 +183,60 @@ train::VersionedDataset RemoteSession::dataset() const {
 
 train::SessionLink RemoteSession::link() const {
   std::lock_guard lock(mMutex);
-  return {.where = mUrl + " job " + mJob, .connected = mConnected, .problem = mProblem};
+  return {.where = mUrl + " job " + mJob,
+          .connected = mConnected,
+          .problem = mProblem,
+          .steering = steeringLocked(),
+          .steeredBy = mSteering.name};
+}
+
+void RemoteSession::takeControl() {
+  {
+    std::lock_guard lock(mMutex);
+    if (mEditor.empty()) {
+      core::log().warn("{}: job {}: this editor attached with a viewer token, which only watches", mUrl, mJob);
+      return;
+    }
+    mTakeControl = true;
+  }
+  mChanged.notify_all();
+}
+
+bool RemoteSession::steeringLocked() const { return !mEditor.empty() && mSteering.id == mEditor; }
+
+void RemoteSession::steerLocked(Steering steering) {
+  const bool was = steeringLocked();
+  mSteering = std::move(steering);
+  if (steeringLocked() && !was) {
+    // This editor's views replace the other's on the server.
+    for (const auto* request : {&mProbes, &mWatch}) {
+      if (*request) mOutbox.emplace_back(0, **request);
+    }
+    mChanged.notify_all();
+  }
+}
+
+core::Result<std::string> RemoteSession::attachEditor() {
+  std::string rejoin;
+  {
+    std::lock_guard lock(mMutex);
+    rejoin = mEditor;
+  }
+  auto attached = mData.post("/jobs/" + mJob + "/editors", rejoin.empty() ? json::object() : json{{"editor", rejoin}});
+  const std::string frames = "/jobs/" + mJob + "/frames";
+  if (!attached && attached.error().kind == core::ErrorKind::BadInput) {
+    // A viewer token (403): this editor watches, without an id.
+    core::log().info("{}: job {}: this editor only watches: {}", mUrl, mJob, attached.message());
+    return frames;
+  }
+  if (!attached) return attached.error();
+  const auto id = attached->value("editor", json());
+  if (!id.is_string() || id.get<std::string>().empty()) {
+    return core::runtimeError(mUrl + ": POST /jobs/" + mJob + "/editors: the reply has no editor");
+  }
+  std::lock_guard lock(mMutex);
+  mEditor = id.get<std::string>();
+  return frames + "?editor=" + mEditor;
 }
 
 std::uint64_t RemoteSession::connections() const {
@@ -187,14 +251,33 @@ void RemoteSession::sendLoop() {
     train::Command command;
     {
       std::unique_lock lock(mMutex);
-      mChanged.wait(lock, [&] { return mStop || !mOutbox.empty(); });
+      mChanged.wait(lock, [&] { return mStop || !mOutbox.empty() || mTakeControl; });
       if (mStop) return;
+      if (std::exchange(mTakeControl, false)) {
+        const std::string editor = mEditor;
+        lock.unlock();
+        auto taken = mControl.post("/jobs/" + mJob + "/control", json{{"editor", editor}});
+        lock.lock();
+        if (!taken) {
+          core::log().warn("{}: job {}: control not taken: {}", mUrl, mJob, taken.message());
+        } else {
+          const json steering = taken->value("steering", json::object());
+          steerLocked({steering.value("id", ""), steering.value("name", "")});
+          publishLocked();
+        }
+        continue;
+      }
       local = mOutbox.front().first;
       command = std::move(mOutbox.front().second);
       mOutbox.pop_front();
     }
     auto body = commandToJson(command);
-    core::Result<json> reply = body ? mControl.post(path, json{{"command", body.value()}}) : body.error();
+    json request{{"command", body ? body.value() : json()}};
+    {
+      std::lock_guard lock(mMutex);
+      if (!mEditor.empty()) request["editor"] = mEditor;
+    }
+    core::Result<json> reply = body ? mControl.post(path, request) : body.error();
     std::lock_guard lock(mMutex);
     if (local == 0) {
       if (!reply) core::log().warn("{}: the views' request not sent again: {}", mUrl, reply.message());
@@ -214,7 +297,6 @@ void RemoteSession::sendLoop() {
 }
 
 void RemoteSession::readLoop() {
-  const std::string path = "/jobs/" + mJob + "/frames";
   std::chrono::milliseconds wait{250};
   for (;;) {
     {
@@ -222,7 +304,9 @@ void RemoteSession::readLoop() {
       if (mStop) return;
     }
     const std::uint64_t before = connections();
-    core::Status ended = mStream.frames(path, [this](std::string_view bytes) { return receive(bytes); });
+    const auto path = attachEditor();
+    core::Status ended =
+        path ? mStream.frames(path.value(), [this](std::string_view bytes) { return receive(bytes); }) : path.error();
     std::unique_lock lock(mMutex);
     if (mStop) return;
     const std::string why = !ended ? ended.message() : !mDropped.empty() ? mDropped : mUrl + ": the frames stopped";
@@ -248,19 +332,22 @@ bool RemoteSession::receive(std::string_view bytes) {
     std::lock_guard lock(mMutex);
     return !mStop;
   }
-  auto decoded = decodeSnapshot(bytes);
-  if (!decoded) {
-    core::log().warn("{}: job {}: a frame dropped: {}", mUrl, mJob, decoded.message());
-    std::lock_guard lock(mMutex);
-    return !mStop;
-  }
-  const std::uint64_t version = decoded.value()->datasetVersion;
   std::uint64_t have = 0;
+  std::shared_ptr<const train::ProbeSet> probes;
   {
     std::lock_guard lock(mMutex);
     if (mStop) return false;
     have = mServerDatasetVersion;
+    probes = mServer->probes;
   }
+  auto decoded = decodeFrame(bytes, probes);
+  if (!decoded) {
+    // The next frame may keep the probes this one had: the stream starts again.
+    std::lock_guard lock(mMutex);
+    mDropped = "job " + mJob + ": a frame dropped: " + decoded.message();
+    return false;
+  }
+  const std::uint64_t version = decoded->snapshot->datasetVersion;
   // The data first: a view must never draw a network against data of another shape.
   std::shared_ptr<const data::Dataset> fetched;
   std::uint64_t fetchedVersion = version;
@@ -293,13 +380,16 @@ bool RemoteSession::receive(std::string_view bytes) {
       mConnected = true;
       mProblem.clear();
       if (++mConnections > 1) {
+        // Only while it steers on both sides of the gap: control gained now sends them in steerLocked().
+        const bool steers = steeringLocked() && decoded->steering.id == mEditor;
         for (const auto* request : {&mProbes, &mWatch}) {
-          if (*request) mOutbox.emplace_back(0, **request);
+          if (*request && steers) mOutbox.emplace_back(0, **request);
         }
         core::log().info("{}: job {}: connected again", mUrl, mJob);
       }
     }
-    mServer = std::move(decoded.value());
+    mServer = std::move(decoded->snapshot);
+    steerLocked(std::move(decoded->steering));
     publishLocked();
   }
   mChanged.notify_all();

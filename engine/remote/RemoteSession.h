@@ -8,6 +8,10 @@
 // (GET /jobs/ID/dataset) before the first frame made with it is published. A dropped connection keeps
 // the last frame, says so through link() and is tried again, every RETRY_MOST at most; commands sent
 // meanwhile are refused with that line. The job trains on on the server. No shared device.
+// Several editors on one job: each attaches as an editor of its own (POST /jobs/ID/editors, an id the
+// server makes, kept across reconnections) and one steers (remote/ControlLease.h); the frames say which.
+// While another steers, this one shows that editor's views and refuses commands here (the views' own
+// requests wait for the control that takeControl() asks for; a viewer token never gets it).
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -21,6 +25,7 @@
 
 #include "core/Result.h"
 #include "remote/Client.h"
+#include "remote/JobFrames.h"
 #include "train/Session.h"
 
 namespace nsb::remote {
@@ -46,6 +51,7 @@ class RemoteSession final : public train::Session {
   bool awaitApplied(std::uint64_t sequence, std::chrono::milliseconds timeout) override;
   train::VersionedDataset dataset() const override;
   train::SessionLink link() const override;
+  void takeControl() override;
 
   const std::string& job() const { return mJob; }
   const std::string& presetName() const { return mPresetName; }
@@ -61,6 +67,12 @@ class RemoteSession final : public train::Session {
   void readLoop();
   // One frame of the stream (empty: a keep-alive). False to end the stream.
   bool receive(std::string_view bytes);
+  // Attaches this editor to the job (again, after a reconnection): the frames' path, or an error.
+  core::Result<std::string> attachEditor();
+  // Called with mMutex held: whether this editor steers, as the last frame or control reply said.
+  bool steeringLocked() const;
+  // Called with mMutex held: who steers now is `steering`; gaining control sends the views' requests.
+  void steerLocked(Steering steering);
   // The connection broke: remembered for link(), and the commands the server has not answered refused.
   void lost(const std::string& why);
   // Called with mMutex held: the snapshot as the editor sees it (local sequence numbers, the dataset's
@@ -92,6 +104,9 @@ class RemoteSession final : public train::Session {
   std::uint64_t mServerDatasetVersion = 0;  // what mDataset is on the server; 0: fetch on the next frame
   // The views' requests (which heatmaps, which weight), sent again to a server that came back.
   std::optional<train::Command> mProbes, mWatch;
+  std::string mEditor;  // this editor's id on the server; empty: a viewer token's, which never steers
+  Steering mSteering;   // who steers the job
+  bool mTakeControl = false;
   bool mConnected = false;
   std::uint64_t mConnections = 0;
   std::string mProblem;

@@ -18,9 +18,11 @@
 //   DELETE /jobs/ID                 the job and its folder
 //   POST   /jobs/ID/eval            {"dataset": NAME or ID}: eval --json's fields for the job's weights now
 //                                   (saved as for /checkpoint: 507 past --max-disk)
-//   POST   /jobs/ID/commands        an attached editor's command (remote/SessionRoutes.h: the three routes
-//   GET    /jobs/ID/frames          `gui --attach` uses): {"sequence": N}; the job's snapshots as binary
-//   GET    /jobs/ID/dataset         frames; the data it trains on (remote/Wire.h)
+//   POST   /jobs/ID/editors         an attached editor's id; which one steers (remote/SessionRoutes.h: the
+//   POST   /jobs/ID/control         routes `gui --attach` uses): an editor takes control; its command:
+//   POST   /jobs/ID/commands        {"sequence": N}, 409 while another steers; the job's frames (binary
+//   GET    /jobs/ID/frames          snapshots, remote/JobFrames.h); the data it trains on (remote/Wire.h)
+//   GET    /jobs/ID/dataset
 //   POST   /datasets                an upload (multipart/form-data, remote/Uploads.h): 201 {"dataset": ID, ...}
 //   GET    /datasets                {"datasets": [...]}
 //   DELETE /datasets/ID             an upload no job uses
@@ -51,7 +53,7 @@
 namespace nsb::remote {
 
 // The wire protocol's version (with the snapshot's and the commands', GET /version).
-constexpr std::uint32_t REMOTE_PROTOCOL = 1;
+constexpr std::uint32_t REMOTE_PROTOCOL = 2;  // 2: editors, control and JobFrames
 
 struct ServerConfig {
   std::string host = "127.0.0.1";

@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 
-#include <cstring>
 #include <regex>
 #include <thread>
 
@@ -29,13 +28,14 @@ void replyError(httplib::Response& res, int status, const std::string& message) 
   reply(res, status, json{{"error", message}});
 }
 
-// One frame: its length (4 bytes, little-endian as the hosts) and its bytes.
-std::string framed(const std::string& bytes) {
-  const auto size = static_cast<std::uint32_t>(bytes.size());
-  std::string out(4, '\0');
-  std::memcpy(out.data(), &size, 4);
-  return out + bytes;
+// The editor a request names in `field` of its JSON body: empty when left out; bad input when not a string.
+core::Result<std::string> editorOf(const json& body, const std::string& field) {
+  if (!body.is_object() || !body.contains(field)) return std::string();
+  if (!body[field].is_string()) return core::badInput("request." + field + ": expected an editor's id (a string)");
+  return body[field].get<std::string>();
 }
+
+json steeringJson(const Steering& steering) { return json{{"id", steering.id}, {"name", steering.name}}; }
 
 }  // namespace
 
@@ -46,6 +46,24 @@ bool isCommandRoute(const std::string& method, const std::string& path) {
 
 SessionRoutes::SessionRoutes(SessionRouteHooks hooks) : mHooks(std::move(hooks)) {}
 
+std::shared_ptr<SessionRoutes::Channel> SessionRoutes::channel(const std::string& jobId) {
+  std::lock_guard lock(mMutex);
+  auto& found = mChannels[jobId];
+  if (!found) {
+    // The channels of jobs removed since go first (job ids are random: a removed one does not come back).
+    for (auto it = mChannels.begin(); it != mChannels.end();) {
+      it = it->second && !mHooks.find(it->first) ? mChannels.erase(it) : std::next(it);
+    }
+    found = std::make_shared<Channel>();
+  }
+  return found;
+}
+
+Steering SessionRoutes::steering(Channel& channel) {
+  const auto editor = channel.lease.controller(Clock::now());
+  return {editor.id, editor.name};
+}
+
 void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
   http.Post(id + "/commands", [this](const httplib::Request& req, httplib::Response& res) {
     const std::string jobId = req.matches[1];
@@ -53,11 +71,20 @@ void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
     if (!job) return replyError(res, 404, "no job " + jobId);
     auto body = parseRequestJson(req.body, MAX_COMMAND_BYTES);
     if (!body) return replyError(res, 400, body.message());
-    if (!body->is_object() || body->size() != 1 || !body->contains("command")) {
-      return replyError(res, 400, "request: expected {\"command\": {...}}");
+    if (!body->is_object() || !body->contains("command") || body->size() != (body->contains("editor") ? 2u : 1u)) {
+      return replyError(res, 400, "request: expected {\"command\": {...}, \"editor\": ID}");
     }
+    auto editor = editorOf(*body, "editor");
+    if (!editor) return replyError(res, 400, editor.message());
     auto command = commandFromJson((*body)["command"]);
     if (!command) return replyError(res, 400, command.message());
+    if (const auto steers = channel(jobId)->lease.refuses(editor.value(), Clock::now())) {
+      return reply(res, 409,
+                   json{{"error", "job " + jobId + ": " + steers->name +
+                                      " steers it; this editor watches until it takes control (POST /jobs/" + jobId +
+                                      "/control)"},
+                        {"steering", steeringJson({steers->id, steers->name})}});
+    }
     auto& session = *job->session;
     const bool running = job->state == "running";
     // The job's state first, as POST /jobs/ID/pause and /resume change it: the supervisor queues Steps
@@ -89,60 +116,96 @@ void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
     reply(res, 200, json{{"sequence", sequence}});
   });
 
+  http.Post(id + "/editors", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string jobId = req.matches[1];
+    if (!mHooks.find(jobId)) return replyError(res, 404, "no job " + jobId);
+    auto body = parseRequestJson(req.body.empty() ? "{}" : req.body, MAX_REQUEST_BYTES);
+    if (!body) return replyError(res, 400, body.message());
+    auto rejoin = editorOf(*body, "editor");
+    if (!rejoin) return replyError(res, 400, rejoin.message());
+    auto job = channel(jobId);
+    const auto editor = job->lease.attach(rejoin.value(), req.remote_addr, Clock::now());
+    if (!editor) {
+      return replyError(res, 503,
+                        "job " + jobId + " has " + std::to_string(ControlLease::MOST_EDITORS) +
+                            " editors attached, the most it takes");
+    }
+    reply(res, 200, json{{"editor", editor->id}, {"name", editor->name}, {"steering", steeringJson(steering(*job))}});
+  });
+
+  http.Post(id + "/control", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string jobId = req.matches[1];
+    if (!mHooks.find(jobId)) return replyError(res, 404, "no job " + jobId);
+    auto body = parseRequestJson(req.body, MAX_REQUEST_BYTES);
+    if (!body) return replyError(res, 400, body.message());
+    auto editor = editorOf(*body, "editor");
+    if (!editor) return replyError(res, 400, editor.message());
+    if (editor->empty())
+      return replyError(res, 400, "request.editor: expected the id POST /jobs/" + jobId + "/editors gave");
+    auto job = channel(jobId);
+    if (!job->lease.take(editor.value(), Clock::now())) {
+      return replyError(res, 404,
+                        "request.editor: no editor " + editor->substr(0, 32) + " is attached to job " + jobId);
+    }
+    reply(res, 200, json{{"steering", steeringJson(steering(*job))}});
+  });
+
   http.Get(id + "/frames", [this](const httplib::Request& req, httplib::Response& res) {
     const std::string jobId = req.matches[1];
     if (!mHooks.find(jobId)) return replyError(res, 404, "no job " + jobId);
+    auto job = channel(jobId);
+    const std::string editor = req.get_param_value("editor");
+    if (!editor.empty() && !job->lease.knows(editor)) {
+      return replyError(
+          res, 404,
+          "editor " + editor.substr(0, 32) + ": not attached to job " + jobId + " (POST /jobs/" + jobId + "/editors)");
+    }
     if (!mHooks.takeViewer()) {
       return replyError(res, 503, "the server has every stream it may open (--max-viewers)");
     }
-    // This stream's one slot: the snapshot it sent last. A slow client only ever gets the latest one.
+    job->lease.opened(editor);
+    // This stream's one slot: the frame it sent last. A slow client only ever gets the latest one.
     struct Sent {
-      std::shared_ptr<const train::Snapshot> snapshot;
-      bool running = false;
+      std::uint64_t number = 0;
+      std::optional<std::uint64_t> probes;  // the probes the receiver has
       Clock::time_point at{};
     };
     auto sent = std::make_shared<Sent>();
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider(
         "application/octet-stream",
-        [this, jobId, sent](std::size_t, httplib::DataSink& sink) {
+        [this, jobId, job, sent](std::size_t, httplib::DataSink& sink) {
           const auto since = Clock::now();
           std::this_thread::sleep_until(sent->at + std::chrono::duration_cast<Clock::duration>(FRAME_PERIOD));
           while (Clock::now() - since < KEEP_ALIVE) {
-            const auto job = mHooks.find(jobId);
-            if (!job || mHooks.stopping()) {  // the job was removed, or the server stops
+            const auto found = mHooks.find(jobId);
+            if (!found || mHooks.stopping()) {  // the job was removed, or the server stops
               sink.done();
               return true;
             }
-            auto snapshot = job->session->latest();
-            const bool running = job->state == "running";
-            if (snapshot != sent->snapshot || running != sent->running) {
-              sent->snapshot = snapshot;
-              sent->running = running;
-              sent->at = Clock::now();
-              std::string bytes;
-              if (snapshot->running == running) {
-                bytes = encodeSnapshot(*snapshot);
-              } else {
-                // `running` as the job runs: its session stays paused and runs the supervisor's Steps.
-                train::Snapshot shown = *snapshot;
-                shown.running = running;
-                bytes = encodeSnapshot(shown);
-              }
-              if (bytes.size() > MAX_FRAME_BYTES) {
-                core::log().warn("job {}: a frame of {} bytes is over the limit; the stream ends", jobId, bytes.size());
+            // `running` as the job runs: its session stays paused and runs the supervisor's Steps.
+            const auto frame =
+                job->frames.frame(found->session->latest(), found->state == "running", steering(*job), sent->probes);
+            if (frame.number != sent->number) {
+              if (!frame.bytes) {
+                core::log().warn("job {}: a frame is over {} bytes; the stream ends", jobId, MAX_FRAME_BYTES);
                 sink.done();
                 return true;
               }
-              const std::string frame = framed(bytes);
-              return sink.write(frame.data(), frame.size());
+              sent->number = frame.number;
+              sent->probes = frame.probes;
+              sent->at = Clock::now();
+              return sink.write(frame.bytes->data(), frame.bytes->size());
             }
             std::this_thread::sleep_for(FRAME_PERIOD);
           }
           static constexpr char NOTHING[4] = {0, 0, 0, 0};  // a keep-alive: finds a closed connection
           return sink.write(NOTHING, sizeof NOTHING);
         },
-        [this](bool) { mHooks.releaseViewer(); });
+        [this, job, editor](bool) {
+          job->lease.closed(editor, Clock::now());
+          mHooks.releaseViewer();
+        });
   });
 
   http.Get(id + "/dataset", [this](const httplib::Request& req, httplib::Response& res) {

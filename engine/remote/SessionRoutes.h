@@ -1,12 +1,21 @@
 #pragma once
 // SessionRoutes: what an attached editor (`gui --attach`, remote/RemoteSession.h) reads and steers of a
 // server's job, in the formats of remote/Wire.h:
-//   POST /jobs/ID/commands   {"command": {...}}: 200 {"sequence": N}, the job session's submit() number,
-//                            which a later frame's appliedSequence reaches (owner only)
-//   GET  /jobs/ID/frames     the job's snapshots, application/octet-stream: frames of a 4-byte
-//                            little-endian length and encodeSnapshot's bytes, at most FRAME_RATE a second
-//                            and only when the snapshot changed; a zero-length frame every second
-//                            without one (a keep-alive). Counts against --max-viewers (503 beyond).
+//   POST /jobs/ID/editors    {} or {"editor": E}: an editor attaches (or E, whose connection came back,
+//                            again): 200 {"editor": E, "name": ..., "steering": {"id", "name"}}, E made
+//                            here. The first editor steers, the others watch (remote/ControlLease.h).
+//   POST /jobs/ID/control    {"editor": E}: E takes control; the one that had it watches from its next
+//                            frame on. 404 for an editor the job does not know (owner only, as every POST)
+//   POST /jobs/ID/commands   {"command": {...}, "editor": E}: 200 {"sequence": N}, the job session's
+//                            submit() number, which a later frame's appliedSequence reaches (owner only);
+//                            409 {"error", "steering"} while another editor steers (E left out: a client
+//                            that did not attach, which steers only while no editor does)
+//   GET  /jobs/ID/frames     ?editor=E: the job's frames (remote/JobFrames.h: who steers, the snapshot,
+//                            its probes only when they changed), application/octet-stream: each a 4-byte
+//                            little-endian length and the frame, at most FRAME_RATE a second and only when
+//                            the job's state changed; a zero-length frame every second without one (a
+//                            keep-alive). E's stream open keeps its control. Counts against --max-viewers
+//                            (503 beyond).
 //   GET  /jobs/ID/dataset    encodeDataset of the data the job trains on now, its version
 //                            (Snapshot::datasetVersion) in the DATASET_VERSION_HEADER
 // The job's session stays the server's: its supervisor queues the Steps of a running job (Server.h), so
@@ -15,10 +24,14 @@
 // (GET /jobs/ID/checkpoint downloads the weights).
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
+#include "remote/ControlLease.h"
+#include "remote/JobFrames.h"
 #include "remote/Reply.h"
 #include "train/Session.h"
 
@@ -59,7 +72,17 @@ class SessionRoutes {
   void addRoutes(httplib::Server& http, const std::string& id);
 
  private:
+  // A job's editors and its frames, made on the first request that needs them.
+  struct Channel {
+    ControlLease lease;
+    JobFrames frames;
+  };
+  std::shared_ptr<Channel> channel(const std::string& jobId);
+  Steering steering(Channel& channel);
+
   SessionRouteHooks mHooks;
+  std::mutex mMutex;  // guards mChannels
+  std::map<std::string, std::shared_ptr<Channel>> mChannels;
 };
 
 }  // namespace nsb::remote

@@ -8,6 +8,7 @@
 // /version reply carries both; a client that differs refuses to attach with one line).
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,8 +35,15 @@ core::Result<train::Command> commandFromJson(const nlohmann::json& json);
 
 // Every field of the snapshot, the probes' host results included (a ProbeSet on the device travels as
 // host results: the server reads them back; an attached editor has no shared device).
-std::string encodeSnapshot(const train::Snapshot& snapshot);
-core::Result<std::shared_ptr<const train::Snapshot>> decodeSnapshot(std::string_view bytes);
+// A frame (remote/JobFrames.h) changes two fields as it encodes, without a copy of the snapshot: `running`
+// as the job runs, and the probes left out when the editor has them already.
+struct SnapshotEncoding {
+  std::optional<bool> running;
+  bool probes = true;
+};
+std::string encodeSnapshot(const train::Snapshot& snapshot, const SnapshotEncoding& how = {});
+// The snapshot is the caller's until it publishes it (a frame fills in the probes it left out).
+core::Result<std::shared_ptr<train::Snapshot>> decodeSnapshot(std::string_view bytes);
 
 std::string encodeDataset(const data::Dataset& dataset);
 core::Result<std::shared_ptr<const data::Dataset>> decodeDataset(std::string_view bytes);

@@ -275,7 +275,7 @@ void get(ByteReader& r, train::RaceState& race) {
 
 }  // namespace
 
-std::string encodeSnapshot(const train::Snapshot& snapshot) {
+std::string encodeSnapshot(const train::Snapshot& snapshot, const SnapshotEncoding& how) {
   ByteWriter w;
   w.value(SNAPSHOT_MAGIC);
   w.value(train::SNAPSHOT_PROTOCOL);
@@ -285,7 +285,7 @@ std::string encodeSnapshot(const train::Snapshot& snapshot) {
   w.value(step);
   w.value(run);
   w.value(epoch);
-  w.value(running);
+  w.value(how.running.value_or(running));
   w.string(backend);
   w.string(device);
   w.value(stepsPerSubmit);
@@ -321,8 +321,8 @@ std::string encodeSnapshot(const train::Snapshot& snapshot) {
     w.string(what);
     w.value(count);
   }
-  w.value(probes != nullptr);
-  if (probes) put(w, *probes);
+  w.value(probes != nullptr && how.probes);
+  if (probes && how.probes) put(w, *probes);
   w.value(datasetVersion);
   w.value(predictions != nullptr);
   if (predictions) {
@@ -349,7 +349,7 @@ std::string encodeSnapshot(const train::Snapshot& snapshot) {
   return w.take();
 }
 
-core::Result<std::shared_ptr<const train::Snapshot>> decodeSnapshot(std::string_view bytes) {
+core::Result<std::shared_ptr<train::Snapshot>> decodeSnapshot(std::string_view bytes) {
   ByteReader r(bytes);
   std::uint32_t magic = 0, protocol = 0;
   r.value(magic, "snapshot.magic");
@@ -444,7 +444,7 @@ core::Result<std::shared_ptr<const train::Snapshot>> decodeSnapshot(std::string_
   if (!r.end("snapshot")) return core::badInput(r.error());
   // The spec is what every view sizes its drawing by: one the editor could not build is refused here.
   if (auto valid = s->spec.validate(); !valid) return core::badInput("snapshot.spec: " + valid.message());
-  return std::shared_ptr<const train::Snapshot>(std::move(s));
+  return s;
 }
 
 // --- datasets ---

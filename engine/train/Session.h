@@ -54,6 +54,10 @@ struct SessionLink {
   std::string where;
   bool connected = true;
   std::string problem;  // while not connected: what failed and what happens next
+  // A job with several editors attached steers from one of them: this one, or `steeredBy` (empty:
+  // nobody) while this one watches. Session::takeControl() asks for it.
+  bool steering = true;
+  std::string steeredBy;
 };
 
 class Session {
@@ -88,6 +92,8 @@ class Session {
   }
   // Any thread. Where the session trains (see SessionLink).
   virtual SessionLink link() const { return {}; }
+  // Any thread. A session that only watches (SessionLink::steering) asks to steer; link() tells when it does.
+  virtual void takeControl() {}
 
  protected:
   Session() = default;

@@ -314,6 +314,9 @@ void App::makeEditor(bool playing, std::uint32_t stepsPerFrame, double speed) {
     return mSession ? mSession->deviceProbes(version) : nullptr;
   };
   editorConfig.link = [this] { return mSession ? mSession->link() : train::SessionLink{}; };
+  editorConfig.takeControl = [this] {
+    if (mSession) mSession->takeControl();
+  };
   editorConfig.lockstep = lockstep();
   editorConfig.speed = speed;
   editorConfig.dataset = mOptions.dataset;

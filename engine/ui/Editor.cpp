@@ -211,13 +211,19 @@ EditorRequests Editor::draw(const train::Snapshot& snapshot, const FrameStats& s
     handleShortcuts();
     return requests;
   }
+  // An editor that watches another steer shows the controls it would steer with, disabled.
+  const bool watches = watching();
+  ImGui::BeginDisabled(watches);
   drawToolbar(snapshot, stats, Rect{ImVec2(0, menu), ImVec2(W, top)});
   drawOutliner(snapshot, Rect{ImVec2(0, top), ImVec2(mLeftWidth, middleBottom)}, requests);
+  ImGui::EndDisabled();
   // An open lesson's panel stands between the Viewport and Details.
   const float lessonWidth = currentLesson() ? std::min(340.0f * mScale, W * 0.3f) : 0.0f;
   drawViewport(snapshot, Rect{ImVec2(mLeftWidth + SPLITTER, top),
                               ImVec2(W - mRightWidth - SPLITTER - lessonWidth, middleBottom)});
+  ImGui::BeginDisabled(watches);
   drawDetails(snapshot, Rect{ImVec2(W - mRightWidth, top), ImVec2(W, middleBottom)});
+  ImGui::EndDisabled();
   drawBottom(snapshot, Rect{ImVec2(0, H - mBottomHeight), ImVec2(W, H)});
 
   splitter("##split_left", true, Rect{ImVec2(mLeftWidth, top), ImVec2(mLeftWidth + SPLITTER, middleBottom)}, mLeftWidth,
@@ -277,9 +283,11 @@ std::size_t Editor::targetWidth(const train::Snapshot& snapshot, std::size_t lay
   return snapshot.spec.hidden[layer].width;
 }
 
+bool Editor::watching() const { return mConfig.link && !mConfig.link().steering; }
+
 void Editor::handleShortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput || ImGui::IsAnyItemActive()) return;
+  if (io.WantTextInput || ImGui::IsAnyItemActive() || watching()) return;
   // Presenter mode whatever view is in front (a lesson's page may show the Surface view).
   if (ImGui::IsKeyPressed(PRESENTER_KEY, false) && currentLesson()) setPresenter(!mPresenter);
   // A key stands for a control and acts only where that control is shown (presenter mode: where the

@@ -48,6 +48,8 @@ struct EditorConfig {
   std::function<std::shared_ptr<const train::DeviceProbes>(std::uint64_t)> deviceProbes;
   // Where the session trains (Session::link): a remote one is named at the menu bar's right end.
   std::function<train::SessionLink()> link;
+  // Session::takeControl: an attached editor that watches asks to steer (the menu bar's button).
+  std::function<void()> takeControl;
   std::shared_ptr<const data::Dataset> dataset;  // points and labels for the output view
   std::string presetName;
   std::string featureList;                  // the 2D input features, e.g. "x1,x2,sin-x1,sin-x2"
@@ -240,6 +242,8 @@ class Editor {
   void drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect);
   void drawSpeed();
   void drawLink();
+  // Another editor attached to the same job steers it (SessionLink::steering): the controls are disabled.
+  bool watching() const;
   // panels/Outliner.cpp
   void drawOutliner(const train::Snapshot& snapshot, const Rect& rect, EditorRequests& requests);
   void drawDatasetPicker(EditorRequests& requests);

@@ -11,6 +11,7 @@
 #include "remote/Access.h"
 #include "remote/Client.h"
 #include "remote/JobSpec.h"
+#include "remote/Server.h"
 #include "sandbox/CliRun.h"
 
 namespace nsb::remote {
@@ -177,9 +178,11 @@ TEST(RemoteAccess, AProtocolMismatchIsOneClearLine) {
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400);
   const json body = json::parse(result->body, nullptr, false);
-  EXPECT_NE(body.value("error", "").find("protocol: the client speaks version 999, this server 1"), std::string::npos)
+  EXPECT_NE(body.value("error", "")
+                .find("protocol: the client speaks version 999, this server " + std::to_string(REMOTE_PROTOCOL)),
+            std::string::npos)
       << result->body;
-  EXPECT_EQ(result->get_header_value(PROTOCOL_HEADER), "1");
+  EXPECT_EQ(result->get_header_value(PROTOCOL_HEADER), std::to_string(REMOTE_PROTOCOL));
 }
 
 TEST(RemoteAccess, ATlsRoundTripWithASelfSignedCertificate) {
@@ -197,7 +200,7 @@ TEST(RemoteAccess, ATlsRoundTripWithASelfSignedCertificate) {
   ASSERT_TRUE(client) << client.message();
   auto version = client->get("/version");
   ASSERT_TRUE(version) << version.message();
-  EXPECT_EQ(version->value("protocol", 0), 1);
+  EXPECT_EQ(version->value("protocol", 0u), REMOTE_PROTOCOL);
   auto created = client->post("/jobs", {{"preset", "xor"}, {"backend", "cpu"}, {"hidden", {4}}, {"epochs", 2}});
   ASSERT_TRUE(created) << created.message();
   const auto trained =

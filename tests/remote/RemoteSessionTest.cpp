@@ -120,6 +120,65 @@ TEST(RemoteSession, EditsReachTheJobAndTheirAnswersComeBack) {
   EXPECT_EQ(server.stop(), 0) << server.err();
 }
 
+// Two editors on one job (issue 18, item 5): the first steers, the second watches and refuses commands
+// itself (its views' requests wait); it takes control, and the first then watches; the controller gone,
+// control comes back to the first once the lease lapses.
+TEST(RemoteSession, OneOfTwoEditorsSteersAndTheOtherTakesControl) {
+  TempDir dir;
+  ServerProcess server(dir.path.string());
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  const std::string job = startJob(server);
+  ASSERT_FALSE(job.empty());
+  auto first = RemoteSession::attach({.url = server.url()});
+  ASSERT_TRUE(first) << first.message();
+  auto second = RemoteSession::attach({.url = server.url()});
+  ASSERT_TRUE(second) << second.message();
+  RemoteSession& a = *first.value();
+  EXPECT_TRUE(a.link().steering);
+  EXPECT_FALSE(second.value()->link().steering);
+  EXPECT_EQ(second.value()->link().steeredBy, "editor 1 (127.0.0.1)");
+
+  // The watcher's edit is refused here, saying who steers; the job keeps its learning rate.
+  const float lr = serverStatus(server, job)["hyperparams"].value("lr", 0.0f);
+  train::Hyperparams h = second.value()->latest()->hyperparams;
+  h.learningRate = 0.0456f;
+  const std::uint64_t refused = second.value()->submit(train::SetHyperparams{h});
+  ASSERT_TRUE(second.value()->awaitApplied(refused, seconds(10)));
+  const train::Outcome* outcome = train::findOutcome(*second.value()->latest(), refused);
+  ASSERT_NE(outcome, nullptr);
+  EXPECT_FALSE(outcome->ok);
+  EXPECT_NE(outcome->message.find("editor 1 (127.0.0.1) steers job"), std::string::npos) << outcome->message;
+  // The views' requests wait for control: answered, not refused.
+  const std::uint64_t probes = second.value()->submit(train::SetProbes{{{0.0f, 0.0f}}, 0.0});
+  ASSERT_TRUE(second.value()->awaitApplied(probes, seconds(10)));
+  EXPECT_EQ(train::findOutcome(*second.value()->latest(), probes), nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FLOAT_EQ(serverStatus(server, job)["hyperparams"].value("lr", 0.0f), lr);
+
+  // It takes control: it steers, and the first watches from its next frame on.
+  second.value()->takeControl();
+  ASSERT_TRUE(waitFor([&] { return second.value()->link().steering && !a.link().steering; }, 10.0));
+  EXPECT_EQ(a.link().steeredBy, "editor 2 (127.0.0.1)");
+  const std::uint64_t edit = second.value()->submit(train::SetHyperparams{h});
+  ASSERT_TRUE(second.value()->awaitApplied(edit, seconds(10)));
+  ASSERT_NE(train::findOutcome(*second.value()->latest(), edit), nullptr);
+  EXPECT_TRUE(train::findOutcome(*second.value()->latest(), edit)->ok);
+  EXPECT_NEAR(serverStatus(server, job)["hyperparams"].value("lr", 0.0), 0.0456, 1e-7);
+  // The watcher sees the controller's views: the probes the second asked for.
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const auto p = a.latest()->probes;
+        return p && p->probes.size() == 1 && p->probes[0].rows == 1;
+      },
+      10.0));
+
+  // The controller goes: once the lease lapses, the first steers again.
+  second.value().reset();
+  EXPECT_FALSE(a.link().steering);
+  EXPECT_TRUE(waitFor([&] { return a.link().steering; }, 15.0)) << "control never came back";
+  EXPECT_EQ(server.stop(), 0) << server.err();
+}
+
 TEST(RemoteSession, ReconnectsToAServerStartedAgainAndFramesResume) {
   TempDir dir;
   auto server =

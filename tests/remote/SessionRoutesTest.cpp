@@ -8,10 +8,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "ServerProcess.h"
 #include "remote/Client.h"
+#include "remote/JobFrames.h"
 #include "remote/SessionRoutes.h"
 #include "remote/Wire.h"
 
@@ -37,28 +40,35 @@ std::uint64_t submit(Client& client, const std::string& job, const train::Comman
   return sent ? sent->value("sequence", std::uint64_t{0}) : 0;
 }
 
-// Reads frames until `done` holds for one (its snapshot is returned) or 20 s pass (null).
-std::shared_ptr<const train::Snapshot> frameWhere(Client& client, const std::string& job,
-                                                  const std::function<bool(const train::Snapshot&)>& done) {
-  std::shared_ptr<const train::Snapshot> found;
+// Reads the frames of `path` until `done` holds for one (it is returned) or 20 s pass (none).
+std::optional<Frame> frameAt(Client& client, const std::string& path, const std::function<bool(const Frame&)>& done) {
+  std::optional<Frame> found;
+  std::shared_ptr<const train::ProbeSet> probes;  // the last frame's, which the next may keep
   std::string error;
   auto read = client.frames(
-      "/jobs/" + job + "/frames",
+      path,
       [&](std::string_view bytes) {
         if (bytes.empty()) return true;  // a keep-alive
-        auto snapshot = decodeSnapshot(bytes);
-        if (!snapshot) {
-          error = snapshot.message();
+        auto frame = decodeFrame(bytes, probes);
+        if (!frame) {
+          error = frame.message();
           return false;
         }
-        if (!done(*snapshot.value())) return true;
-        found = snapshot.value();
+        probes = frame->snapshot->probes;
+        if (!done(frame.value())) return true;
+        found = std::move(frame.value());
         return false;
       },
       std::chrono::seconds(20));
   EXPECT_TRUE(read) << read.message();
   EXPECT_EQ(error, "");
   return found;
+}
+
+std::shared_ptr<const train::Snapshot> frameWhere(Client& client, const std::string& job,
+                                                  const std::function<bool(const train::Snapshot&)>& done) {
+  auto frame = frameAt(client, "/jobs/" + job + "/frames", [&](const Frame& f) { return done(*f.snapshot); });
+  return frame ? frame->snapshot : nullptr;
 }
 
 TEST(RemoteSessionRoutes, AnAttachedEditorSteersTheJobThroughCommandsAndSeesItInFrames) {
@@ -137,7 +147,7 @@ TEST(RemoteSessionRoutes, AnAttachedEditorSteersTheJobThroughCommandsAndSeesItIn
   EXPECT_EQ(bad.message(), "server: command.steps: not a non-negative integer (HTTP 400)");
   bad = owner->post("/jobs/" + id + "/commands", json{{"type", "Pause"}});
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.message(), "server: request: expected {\"command\": {...}} (HTTP 400)");
+  EXPECT_EQ(bad.message(), "server: request: expected {\"command\": {...}, \"editor\": ID} (HTTP 400)");
   bad = owner->post("/jobs/" + id + "/commands",
                     json{{"command", commandToJson(train::SaveCheckpoint{"/tmp/x.safetensors"}).value()}});
   ASSERT_FALSE(bad);
@@ -206,6 +216,127 @@ TEST(RemoteSessionRoutes, FrameStreamsCountAgainstMaxViewersAndAResetRunsAgain) 
     later = owner->get("/jobs/" + id)->value("step", std::uint64_t{0});
   }
   EXPECT_GT(later, step + 50) << "the job stopped training after a reset";
+}
+
+// Two editors on one job (issue 18, item 5): the first steers; the second's commands are refused with 409
+// naming the first, and nothing changes; the frames say who steers; the second takes control (a viewer
+// token never can: 403) and the first is refused in turn; the controller's connection gone past the
+// lease's lapse, the first steers again.
+TEST(RemoteSessionRoutes, OneEditorSteersTheOthersWatchAndTheOwnerTakesControl) {
+  TempDir dir;
+  const auto ownerFile = writeFile(dir.path / "owner", OWNER + "\n");
+  const auto viewerFile = writeFile(dir.path / "viewer", VIEWER + "\n");
+  ServerProcess server((dir.path / "data").string(), {"--token-file", ownerFile, "--viewer-token-file", viewerFile});
+  ASSERT_FALSE(server.url().empty()) << server.err();
+  auto owner = Client::connect(server.url(), {.token = OWNER});
+  auto firstStream = Client::connect(server.url(), {.token = OWNER});
+  auto secondStream = Client::connect(server.url(), {.token = OWNER});
+  auto viewer = Client::connect(server.url(), {.token = VIEWER});
+  ASSERT_TRUE(owner && firstStream && secondStream && viewer);
+  auto created = owner->post("/jobs", {{"preset", "xor"}, {"backend", "cpu"}, {"hidden", {4}}, {"epochs", 100000}});
+  ASSERT_TRUE(created) << created.message();
+  const std::string id = created->value("job", "");
+  const std::string jobPath = "/jobs/" + id;
+
+  auto first = owner->post(jobPath + "/editors");
+  auto second = owner->post(jobPath + "/editors");
+  ASSERT_TRUE(first && second);
+  const std::string e1 = first->value("editor", ""), e2 = second->value("editor", "");
+  ASSERT_EQ(e1.size(), 16u);
+  ASSERT_EQ(e2.size(), 16u);
+  EXPECT_NE(e1, e2);
+  EXPECT_EQ((*first)["steering"].value("id", ""), e1);
+  EXPECT_EQ((*second)["steering"].value("id", ""), e1) << "the second editor took control from the first";
+  EXPECT_EQ(first->value("name", ""), "editor 1 (127.0.0.1)");
+
+  // The first editor's stream stays open (its connection is up) until the end.
+  std::atomic<bool> stop{false};
+  std::mutex seenMutex;
+  std::string seen;  // who steers, as the first editor's last frame said
+  std::thread held([&] {
+    (void)frameAt(*firstStream, jobPath + "/frames?editor=" + e1, [&](const Frame& frame) {
+      std::lock_guard lock(seenMutex);
+      seen = frame.steering.id;
+      return stop.load();
+    });
+  });
+  const auto firstSees = [&](const std::string& editor) {
+    for (int i = 0; i < 200; ++i) {
+      {
+        std::lock_guard lock(seenMutex);
+        if (seen == editor) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return false;
+  };
+  EXPECT_TRUE(firstSees(e1));
+  const auto command = [&](const std::string& editor, const train::Command& c) {
+    return owner->post(jobPath + "/commands", json{{"command", commandToJson(c).value()}, {"editor", editor}});
+  };
+
+  // The second editor watches: its edit and its Pause are refused, naming the first; nothing changes.
+  auto before = frameWhere(*secondStream, id, [](const train::Snapshot&) { return true; });
+  ASSERT_TRUE(before);
+  train::Hyperparams h = before->hyperparams;
+  const float lr = h.learningRate;
+  h.learningRate = lr * 2;
+  auto refused = command(e2, train::SetHyperparams{h});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.message().find("editor 1 (127.0.0.1) steers it"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("(HTTP 409)"), std::string::npos) << refused.message();
+  EXPECT_FALSE(command(e2, train::Pause{}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto status = owner->get(jobPath);
+  EXPECT_EQ(status->value("state", ""), "running");
+  EXPECT_FLOAT_EQ((*status)["hyperparams"].value("lr", 0.0f), lr);
+  // A client that did not attach is refused too while an editor steers.
+  EXPECT_FALSE(owner->post(jobPath + "/commands", json{{"command", commandToJson(train::Pause{}).value()}}));
+  // The watcher's frames say who steers.
+  auto watched = frameAt(*secondStream, jobPath + "/frames?editor=" + e2, [](const Frame&) { return true; });
+  ASSERT_TRUE(watched);
+  EXPECT_EQ(watched->steering.id, e1);
+  EXPECT_EQ(watched->steering.name, "editor 1 (127.0.0.1)");
+  // The controller steers.
+  EXPECT_TRUE(command(e1, train::SetHyperparams{h}));
+
+  // A viewer token never takes control; an editor the job does not know cannot either.
+  auto viewerTakes = viewer->post(jobPath + "/control", json{{"editor", e2}});
+  ASSERT_FALSE(viewerTakes);
+  EXPECT_NE(viewerTakes.message().find("(HTTP 403)"), std::string::npos) << viewerTakes.message();
+  EXPECT_FALSE(viewer->post(jobPath + "/editors"));
+  auto unknown = owner->post(jobPath + "/control", json{{"editor", "0123456789abcdef"}});
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.message().find("(HTTP 404)"), std::string::npos) << unknown.message();
+  auto malformed = owner->post(jobPath + "/control", json{{"editor", 7}});
+  ASSERT_FALSE(malformed);
+  EXPECT_NE(malformed.message().find("(HTTP 400)"), std::string::npos) << malformed.message();
+  EXPECT_TRUE(firstSees(e1));
+
+  // The second takes control: the first's next frames say so, and the first is refused in turn.
+  auto taken = owner->post(jobPath + "/control", json{{"editor", e2}});
+  ASSERT_TRUE(taken) << taken.message();
+  EXPECT_EQ((*taken)["steering"].value("id", ""), e2);
+  EXPECT_TRUE(firstSees(e2));
+  auto firstRefused = command(e1, train::Pause{});
+  ASSERT_FALSE(firstRefused);
+  EXPECT_NE(firstRefused.message().find("editor 2 (127.0.0.1) steers it"), std::string::npos) << firstRefused.message();
+  EXPECT_EQ(owner->get(jobPath)->value("state", ""), "running");
+
+  // The controller's connection goes: within the lapse it keeps control; past it, the first steers again.
+  auto gone = frameAt(*secondStream, jobPath + "/frames?editor=" + e2, [](const Frame&) { return true; });
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(command(e1, train::Pause{})) << "control moved at once when the controller's stream closed";
+  const auto lapsed = std::chrono::steady_clock::now();
+  EXPECT_TRUE(firstSees(e1)) << "control never came back to the first editor";
+  EXPECT_GE(std::chrono::steady_clock::now() - lapsed, ControlLease::LAPSE - std::chrono::milliseconds(500));
+  EXPECT_TRUE(command(e1, train::Pause{}));
+  for (int i = 0; i < 100 && owner->get(jobPath)->value("state", "") != "paused"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(owner->get(jobPath)->value("state", ""), "paused");
+  stop = true;
+  held.join();
 }
 
 }  // namespace

@@ -3,10 +3,12 @@
 // edit made in the editor reaches the server's session (its status says so) and its marker comes back
 // in the editor's snapshot; Pause and Play steer the job; the server killed and started again: the
 // editor says the connection is lost, keeps its last frame, reconnects, and the job trains on from its
-// checkpoint. Every wait is bounded in frames.
+// checkpoint. Two editors on one job: one steers, the other watches until it takes control. Every wait
+// is bounded in frames.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <future>
 #include <string>
 
@@ -96,6 +98,49 @@ TEST(EndToEndAttach, EditsPauseAndPlayReachTheServerAndTheEditorReconnectsAfterA
       },
       MOST_FRAMES))
       << "no probes from the server started again";
+}
+
+// Two editors attached to one job (issue 18, item 5): the first steers, the second says "watching" with
+// a Take control button and no speed control; its button moves the steering to it, the first then says
+// "watching", and an edit typed in the second reaches the server.
+TEST(EndToEndAttach, TheWatchingEditorTakesControlAndTheOtherWatches) {
+  test::AttachedServer server("spiral", "cpu");
+  ASSERT_TRUE(server) << server.err();
+  auto firstOptions = server.editorOptions(800, 640);
+  ASSERT_TRUE(firstOptions) << firstOptions.message();
+  auto first = App::create(std::move(firstOptions.value()));
+  ASSERT_TRUE(first) << first.message();
+  auto secondOptions = server.editorOptions(800, 640);
+  ASSERT_TRUE(secondOptions) << secondOptions.message();
+  auto second = App::create(std::move(secondOptions.value()));
+  ASSERT_TRUE(second) << second.message();
+  EditorDriver a(*first.value()), b(*second.value());
+  const auto both = [&](auto done) {
+    for (int i = 0; i < MOST_FRAMES; ++i) {
+      a.frame();
+      b.frame();
+      if (done()) return true;
+    }
+    return false;
+  };
+  const std::string attached = "attached to " + server.url() + " job " + server.job();
+  ASSERT_TRUE(both([&] { return a.shows(attached + " - steering") && b.shows(attached + " - watching"); }))
+      << a.screenText() << "\n---\n"
+      << b.screenText();
+  EXPECT_TRUE(b.editor().widgetRect("take-control")) << "the watcher offers no Take control";
+  EXPECT_FALSE(a.editor().widgetRect("take-control"));
+  EXPECT_FALSE(a.editor().widgetRect("speed")) << "a served job is stepped by its server: no speed control";
+
+  ASSERT_TRUE(b.click("take-control", 2));
+  ASSERT_TRUE(both([&] { return b.shows(attached + " - steering") && a.shows(attached + " - watching"); }))
+      << a.screenText() << "\n---\n"
+      << b.screenText();
+  EXPECT_TRUE(a.editor().widgetRect("take-control"));
+  ASSERT_TRUE(b.typeInto("lr", "0.0321", 2));
+  ASSERT_TRUE(both([&] { return std::abs(server.status()["hyperparams"].value("lr", 0.0) - 0.0321) < 1e-7; }))
+      << "the new controller's edit never reached the server";
+  EXPECT_TRUE(both([&] { return a.latest()->hyperparams.learningRate == 0.0321f; }))
+      << "the watcher never saw the controller's edit";
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Toolbar: play/pause, step, reset, the speed control (steps a second, or steps per frame in
 // lockstep), the backend switch, "recording N frames" while File > Record runs and the status line
 // (step, epoch, loss, frames/s, steps/s); at the menu bar's right end, the server and job of an attached
-// session and whether its connection is up.
+// session, whether its connection is up and whether this editor steers or watches (Take control).
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -34,7 +34,8 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
     rememberWidget("reset");
     tooltip("Start a new run from the initial weights of the seed (R).");
     ImGui::SameLine();
-    if (!mConfig.watchPage) {
+    // A served job is stepped by its server: the watch page and an attached editor have no speed to set.
+    if (!mConfig.watchPage && (!mConfig.link || mConfig.link().where.empty())) {
       drawSpeed();
       ImGui::SameLine();
     }
@@ -122,8 +123,14 @@ void Editor::drawLink() {
   if (!mConfig.link) return;
   const train::SessionLink link = mConfig.link();
   if (link.where.empty()) return;
-  const std::string text = link.connected ? "attached to " + link.where : "connection lost, reconnecting...";
-  const float width = ImGui::CalcTextSize(text.c_str()).x + ImGui::GetStyle().ItemSpacing.x;
+  const std::string text = link.connected
+                               ? "attached to " + link.where + (link.steering ? " - steering" : " - watching")
+                               : "connection lost, reconnecting...";
+  const char* TAKE = "Take control";
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const bool offer = link.connected && !link.steering;
+  const float button = offer ? ImGui::CalcTextSize(TAKE).x + 2 * style.FramePadding.x + style.ItemSpacing.x : 0.0f;
+  const float width = ImGui::CalcTextSize(text.c_str()).x + style.ItemSpacing.x + button;
   ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowWidth() - width));
   if (link.connected) {
     ImGui::TextUnformatted(text.c_str());
@@ -131,8 +138,17 @@ void Editor::drawLink() {
     ImGui::TextColored(WARNING_COLOUR, "%s", text.c_str());
   }
   rememberWidget("link");
-  tooltip(link.connected ? "Training runs on the server; the edits made here go to it."
-                         : (link.where + ": " + link.problem + ". The job trains on; the last frame stays.").c_str());
+  tooltip(!link.connected ? (link.where + ": " + link.problem + ". The job trains on; the last frame stays.").c_str()
+          : link.steering ? "Training runs on the server; the edits made here go to it."
+                          : ((link.steeredBy.empty() ? std::string("Nobody") : link.steeredBy) +
+                             " steers this job; its views are shown here and the controls wait.")
+                                .c_str());
+  if (offer) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton(TAKE) && mConfig.takeControl) mConfig.takeControl();
+    rememberWidget("take-control");
+    tooltip("Steer the job from this editor; the one that steers now watches.");
+  }
 }
 
 }  // namespace nsb::ui
