@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "compute/OptimizerMath.h"
+#include "compute/TensorOverlap.h"
 
 namespace nsb::compute {
 namespace {
@@ -89,13 +90,6 @@ bool lossSupported(Head head, LossKind kind) {
 }
 
 namespace {
-
-bool overlaps(const Tensor& a, const Tensor& b) {
-  if (a.buffer != b.buffer) return false;
-  const std::size_t aBegin = a.byteOffset(), aEnd = aBegin + a.bytes();
-  const std::size_t bBegin = b.byteOffset(), bEnd = bBegin + b.bytes();
-  return aBegin < bEnd && bBegin < aEnd;
-}
 
 bool sameRange(const Tensor& a, const Tensor& b) {
   return a.buffer == b.buffer && a.byteOffset() == b.byteOffset() && a.bytes() == b.bytes();

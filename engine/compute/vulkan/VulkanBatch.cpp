@@ -3,17 +3,11 @@
 
 #include <cstdint>
 
+#include "compute/TensorOverlap.h"
 #include "compute/vulkan/VulkanOps.h"
 
 namespace nsb::compute::vulkan {
 namespace {
-
-bool overlaps(const Tensor& a, const Tensor& b) {
-  if (a.buffer != b.buffer) return false;
-  const std::size_t aBegin = a.byteOffset(), aEnd = aBegin + a.bytes();
-  const std::size_t bBegin = b.byteOffset(), bEnd = bBegin + b.bytes();
-  return aBegin < bEnd && bBegin < aEnd;
-}
 
 bool sameBindings(const Command& a, const Command& b) {
   if (a.bindings.size() != b.bindings.size()) return false;

@@ -4,19 +4,14 @@
 
 #include <variant>
 
+#include "compute/TensorOverlap.h"
+
 namespace nsb::compute::vulkan {
 namespace {
 
 // The very same tensor: buffer, offset, size and dtype.
 bool same(const Tensor& a, const Tensor& b) {
   return a.buffer == b.buffer && a.offset == b.offset && a.elements() == b.elements() && a.dtype == b.dtype;
-}
-
-bool overlaps(const Tensor& a, const Tensor& b) {
-  if (a.buffer != b.buffer) return false;
-  const std::size_t aBegin = a.byteOffset(), aEnd = aBegin + a.bytes();
-  const std::size_t bBegin = b.byteOffset(), bEnd = bBegin + b.bytes();
-  return aBegin < bEnd && bBegin < aEnd;
 }
 
 }  // namespace
