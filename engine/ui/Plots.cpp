@@ -277,28 +277,6 @@ std::size_t Plots::chart(const char* title, const std::vector<PlotSeries>& serie
   return markers;
 }
 
-void Plots::beginRun() {
-  const bool empty = std::all_of(mCurrent.begin(), mCurrent.end(), [](const auto& chart) {
-    return std::all_of(chart.begin(), chart.end(), [](const PlotSeries& s) { return s.points.empty(); });
-  });
-  if (!empty) {
-    mEarlier.push_front(std::move(mCurrent));
-    if (mEarlier.size() > EARLIER_RUNS) mEarlier.pop_back();
-  }
-  mCurrent = {};
-}
-
-void Plots::endRun() {
-  beginRun();
-  mHaveRun = false;
-}
-
-void Plots::setRun(std::uint64_t run) {
-  if (mHaveRun && run != mRun) beginRun();
-  mRun = run;
-  mHaveRun = true;
-}
-
 void Plots::draw(const train::Snapshot& snapshot) {
   PlotSeries trainLoss{"train", IM_COL32(90, 170, 255, 255), {}};
   PlotSeries testLoss{"test", IM_COL32(250, 150, 60, 255), {}};
@@ -330,8 +308,8 @@ void Plots::draw(const train::Snapshot& snapshot) {
   mLayerSeries = gradient.size();
   const bool regression = !classification && std::any_of(mse.points.begin(), mse.points.end(),
                                                          [](const auto& p) { return finite(p.second); });
-  mCurrent = {std::vector<PlotSeries>{trainLoss, testLoss}, std::vector<PlotSeries>{regression ? mse : accuracy},
-              std::vector<PlotSeries>{lr}, gradient, ratio};
+  mRuns.current() = {std::vector<PlotSeries>{trainLoss, testLoss}, std::vector<PlotSeries>{regression ? mse : accuracy},
+                     std::vector<PlotSeries>{lr}, gradient, ratio};
 
   // The x axis spans the current run: from step 0 (or from where a resumed run started) to now.
   double first = 0, last = static_cast<double>(snapshot.step);
@@ -341,10 +319,10 @@ void Plots::draw(const train::Snapshot& snapshot) {
   }
   const double x0 = first > last * 0.5 ? first : 0.0;
 
-  if (!mEarlier.empty()) {
-    ImGui::TextDisabled("faded: %zu earlier run%s", mEarlier.size(), mEarlier.size() == 1 ? "" : "s");
+  if (const std::size_t runs = mRuns.earlierRuns(); runs > 0) {
+    ImGui::TextDisabled("faded: %zu earlier run%s", runs, runs == 1 ? "" : "s");
     ImGui::SameLine();
-    if (ImGui::SmallButton("Clear")) mEarlier.clear();
+    if (ImGui::SmallButton("Clear")) mRuns.clearEarlierRuns();
   }
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
@@ -355,11 +333,10 @@ void Plots::draw(const train::Snapshot& snapshot) {
   const AxisKind kinds[CHARTS] = {AxisKind::Log, regression ? AxisKind::Log : AxisKind::Unit, AxisKind::Positive,
                                   AxisKind::Log, AxisKind::Log};
   for (std::size_t c = 0; c < CHARTS; ++c) {
-    std::vector<const std::vector<PlotSeries>*> earlier;
-    for (const auto& run : mEarlier) earlier.push_back(&run[c]);
     if (c > 0) ImGui::SameLine();
     const char* title = c == 1 && regression ? "Test MSE" : TITLES[c];
-    const std::size_t markers = chart(title, mCurrent[c], earlier, snapshot.events, size, kinds[c], x0, last);
+    const std::size_t markers =
+        chart(title, mRuns.current()[c], mRuns.earlier(c), snapshot.events, size, kinds[c], x0, last);
     if (c == 0) mLossMarkers = markers;
   }
 }

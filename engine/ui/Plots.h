@@ -7,6 +7,7 @@
 // that restarts training) gets fresh axes; the last few runs stay behind it as faded curves.
 #include <imgui.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +46,53 @@ std::string tickLabel(double value);
 // hover left or right of the data names the first or the last point, never a step outside them.
 std::size_t nearestPoint(const std::vector<std::pair<double, double>>& points, double step);
 
+// One run's curves per chart, and the curves of up to EARLIER_RUNS earlier runs that the charts draw
+// faded behind them. Shared by the Plots tab and the Race tab.
+template <std::size_t Charts>
+class RunCurves {
+ public:
+  static constexpr std::size_t EARLIER_RUNS = 3;
+  using Curves = std::array<std::vector<PlotSeries>, Charts>;
+
+  // A new run starts: the curves so far (when any has a point) become the newest earlier run.
+  void beginRun() {
+    const bool empty = std::all_of(mCurrent.begin(), mCurrent.end(), [](const auto& chart) {
+      return std::all_of(chart.begin(), chart.end(), [](const PlotSeries& s) { return s.points.empty(); });
+    });
+    if (!empty) {
+      mEarlier.push_front(std::move(mCurrent));
+      if (mEarlier.size() > EARLIER_RUNS) mEarlier.pop_back();
+    }
+    mCurrent = {};
+  }
+  // beginRun() when `run` differs from the number last given.
+  void setRun(std::uint64_t run) {
+    if (mHaveRun && run != mRun) beginRun();
+    mRun = run;
+    mHaveRun = true;
+  }
+  // beginRun(), and the next setRun() starts the current run whatever its number.
+  void endRun() {
+    beginRun();
+    mHaveRun = false;
+  }
+  Curves& current() { return mCurrent; }
+  const Curves& current() const { return mCurrent; }
+  std::vector<const std::vector<PlotSeries>*> earlier(std::size_t chart) const {
+    std::vector<const std::vector<PlotSeries>*> out;
+    for (const Curves& run : mEarlier) out.push_back(&run[chart]);
+    return out;
+  }
+  std::size_t earlierRuns() const { return mEarlier.size(); }
+  void clearEarlierRuns() { mEarlier.clear(); }
+
+ private:
+  Curves mCurrent;
+  std::deque<Curves> mEarlier;  // the newest first
+  std::uint64_t mRun = 0;
+  bool mHaveRun = false;
+};
+
 // How a chart's value axis is laid out.
 enum class AxisKind {
   Positive,  // linear from 0 (a learning rate): never below zero
@@ -61,14 +109,14 @@ class Plots {
   // far become a faded overlay and the axes start afresh. Call before draw() with the new run's
   // snapshot. setRun(n) does it when the run number n differs from the last one given: call it every
   // frame, also while the tab is hidden (the overlay keeps the curves as the last draw() saw them).
-  void beginRun();
-  void setRun(std::uint64_t run);
+  void beginRun() { mRuns.beginRun(); }
+  void setRun(std::uint64_t run) { mRuns.setRun(run); }
   // The curves so far become an earlier run and the next setRun() starts the current one, whatever
   // its number: the runs of a session that another one replaces (a new dataset or preset).
-  void endRun();
-  void clearEarlierRuns() { mEarlier.clear(); }
-  std::size_t earlierRuns() const { return mEarlier.size(); }
-  static constexpr std::size_t EARLIER_RUNS = 3;
+  void endRun() { mRuns.endRun(); }
+  void clearEarlierRuns() { mRuns.clearEarlierRuns(); }
+  std::size_t earlierRuns() const { return mRuns.earlierRuns(); }
+  static constexpr std::size_t EARLIER_RUNS = RunCurves<1>::EARLIER_RUNS;
   // The Histograms tab: per layer, the weights' and the gradients' distributions over time.
   void drawHistograms(const train::Snapshot& snapshot);
   // Markers drawn in the loss chart in the last frame (one per event in the plotted range).
@@ -86,13 +134,9 @@ class Plots {
                            double x1);
 
  private:
-  // One run's curves, per chart (in the order draw() lays the charts out).
+  // Each run's curves, per chart (in the order draw() lays the charts out).
   static constexpr std::size_t CHARTS = 5;
-  using RunCurves = std::array<std::vector<PlotSeries>, CHARTS>;
-  RunCurves mCurrent;
-  std::deque<RunCurves> mEarlier;  // the newest first
-  std::uint64_t mRun = 0;
-  bool mHaveRun = false;
+  RunCurves<CHARTS> mRuns;
 
   std::size_t mLossMarkers = 0;
   std::size_t mLayerSeries = 0;

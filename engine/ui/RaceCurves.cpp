@@ -9,23 +9,8 @@
 
 namespace nsb::ui {
 
-void RaceCurves::setRun(std::uint64_t run) {
-  if (mHaveRun && run != mRun) {
-    const bool empty = std::all_of(mCurrent.begin(), mCurrent.end(), [](const auto& chart) {
-      return std::all_of(chart.begin(), chart.end(), [](const PlotSeries& s) { return s.points.empty(); });
-    });
-    if (!empty) {
-      mEarlier.push_front(std::move(mCurrent));
-      if (mEarlier.size() > EARLIER_RUNS) mEarlier.pop_back();
-    }
-    mCurrent = {};
-  }
-  mRun = run;
-  mHaveRun = true;
-}
-
 double RaceCurves::update(const train::RaceState& race, bool classification) {
-  RunCurves curves;
+  RunCurves<CHARTS>::Curves curves;
   double last = 0.0;
   for (const train::ReplicaState& r : race.replicas) {
     PlotSeries loss{std::to_string(r.id + 1), replicaColour(r.id), {}};
@@ -39,14 +24,8 @@ double RaceCurves::update(const train::RaceState& race, bool classification) {
     curves[0].push_back(std::move(loss));
     curves[1].push_back(std::move(score));
   }
-  mCurrent = std::move(curves);
+  mRuns.current() = std::move(curves);
   return last;
-}
-
-std::vector<const std::vector<PlotSeries>*> RaceCurves::earlier(std::size_t chart) const {
-  std::vector<const std::vector<PlotSeries>*> out;
-  for (const auto& run : mEarlier) out.push_back(&run[chart]);
-  return out;
 }
 
 }  // namespace nsb::ui
