@@ -50,7 +50,7 @@ bool LiveLandscape::advance(train::Trainer& trainer, const train::RaceContext* r
   if (mPass && version != mUsedVersion) release();  // new settings: this refresh is stale
   if (!settings.enabled) return false;
   if (!mPass) {
-    const std::uint64_t step = race ? race->race.step() : trainer.step();
+    const std::uint64_t step = race ? race->step() : trainer.step();
     const std::size_t events = race ? race->edits : trainer.events().size();
     // Due: new settings, new data, an edit (events), a step back (reset, branch, a kept step shown),
     // another replica shown, or `every` steps trained since the last refresh.
@@ -90,12 +90,12 @@ void LiveLandscape::begin(train::Trainer& trainer, const LiveSettings& settings,
   core::Timer timer;
   mRefreshTimer.reset();
   mStarted = true;
-  mLastStep = race ? race->race.step() : trainer.step();
+  mLastStep = race ? race->step() : trainer.step();
   mLastEvents = race ? race->edits : trainer.events().size();
   mLastShown = race ? race->shown : 0;
   mLastDataset = trainer.sharedDataset().get();
   const nn::ModelSpec& spec = trainer.config().spec;
-  const std::vector<float> params = race ? race->race.parameters(race->shown) : trainer.parameters();
+  const std::vector<float> params = race ? race->parameters(race->shown) : trainer.parameters();
 
   auto result = std::make_shared<LiveResult>();
   result->step = mLastStep;
@@ -147,7 +147,7 @@ void LiveLandscape::begin(train::Trainer& trainer, const LiveSettings& settings,
       ReplicaPlanePath replica{.id = race->race.id(i)};
       std::vector<std::vector<float>> kept;
       if (i < race->paths.size() && race->paths[i]) keptPath(*race->paths[i], mLastStep, nullptr, kept, replica.steps);
-      kept.push_back(race->race.parameters(i));
+      kept.push_back(race->parameters(i));
       replica.steps.push_back(mLastStep);
       replica.points = projectPath(directions, kept, params);
       for (const PlanePoint& p : replica.points) extent = std::max({extent, std::fabs(p.alpha), std::fabs(p.beta)});

@@ -2,31 +2,56 @@
 
 #include <string>
 
+#include "core/Check.h"
+
 namespace nsb::nn {
 
 using compute::DType;
 using compute::Tensor;
 
-Model::Model(compute::Backend& backend, ModelSpec spec) : mBackend(&backend), mSpec(std::move(spec)) {
-  const std::size_t bytes = mSpec.parameterCount() * sizeof(float);
-  mParams = backend.allocate(bytes);
-  mGrads = backend.allocate(bytes);
-  mState1 = backend.allocate(bytes);
-  mState2 = backend.allocate(bytes);
-  mPrevious = backend.allocate(bytes);
+std::size_t slotStride(std::size_t elements, std::size_t slots) {
+  constexpr std::size_t ALIGN = 16;
+  return slots > 1 ? (elements + ALIGN - 1) / ALIGN * ALIGN : elements;
 }
 
+ModelStorage::ModelStorage(compute::Backend& backend, const ModelSpec& spec, std::size_t count)
+    : slots(count), stride(slotStride(spec.parameterCount(), count)) {
+  const std::size_t bytes = ((count - 1) * stride + spec.parameterCount()) * sizeof(float);
+  params = backend.allocate(bytes);
+  grads = backend.allocate(bytes);
+  state1 = backend.allocate(bytes);
+  state2 = backend.allocate(bytes);
+  previous = backend.allocate(bytes);
+}
+
+Model::Model(compute::Backend& backend, ModelSpec spec)
+    : mBackend(&backend), mSpec(std::move(spec)), mStorage(std::make_shared<ModelStorage>(backend, mSpec, 1)) {}
+
+Model::Model(compute::Backend& backend, ModelSpec spec, std::shared_ptr<const ModelStorage> storage, std::size_t slot)
+    : mBackend(&backend), mSpec(std::move(spec)), mStorage(std::move(storage)) {
+  NSB_CHECK(mStorage && slot < mStorage->slots && mStorage->stride >= mSpec.parameterCount());
+  mBase = slot * mStorage->stride;
+}
+
+Tensor Model::params() const { return flat(mStorage->params); }
+Tensor Model::grads() const { return flat(mStorage->grads); }
+Tensor Model::state1() const { return flat(mStorage->state1); }
+Tensor Model::state2() const { return flat(mStorage->state2); }
+Tensor Model::previousParams() const { return flat(mStorage->previous); }
+
 Tensor Model::weight(std::size_t layer) const {
-  return mParams.tensor({mSpec.layerOutputs(layer), mSpec.layerInputs(layer)}, DType::F32, mSpec.weightOffset(layer));
+  return mStorage->params.tensor({mSpec.layerOutputs(layer), mSpec.layerInputs(layer)}, DType::F32,
+                                 mBase + mSpec.weightOffset(layer));
 }
 Tensor Model::bias(std::size_t layer) const {
-  return mParams.tensor({mSpec.layerOutputs(layer)}, DType::F32, mSpec.biasOffset(layer));
+  return mStorage->params.tensor({mSpec.layerOutputs(layer)}, DType::F32, mBase + mSpec.biasOffset(layer));
 }
 Tensor Model::weightGrad(std::size_t layer) const {
-  return mGrads.tensor({mSpec.layerOutputs(layer), mSpec.layerInputs(layer)}, DType::F32, mSpec.weightOffset(layer));
+  return mStorage->grads.tensor({mSpec.layerOutputs(layer), mSpec.layerInputs(layer)}, DType::F32,
+                                mBase + mSpec.weightOffset(layer));
 }
 Tensor Model::biasGrad(std::size_t layer) const {
-  return mGrads.tensor({mSpec.layerOutputs(layer)}, DType::F32, mSpec.biasOffset(layer));
+  return mStorage->grads.tensor({mSpec.layerOutputs(layer)}, DType::F32, mBase + mSpec.biasOffset(layer));
 }
 
 std::vector<float> Model::read(const Tensor& flatTensor) const { return mBackend->read<float>(flatTensor); }
@@ -36,23 +61,23 @@ void Model::write(const Tensor& flatTensor, std::span<const float> values) const
   mBackend->write(flatTensor, values);
 }
 
-Workspace Model::makeWorkspace(std::size_t batch, bool classTargets) const {
-  Workspace ws;
-  ws.batch = batch;
-  const std::size_t layers = mSpec.layerCount();
+std::size_t Model::workspaceElements(std::size_t batch, bool classTargets) const {
   // One buffer holds every per-batch tensor: input, 4 per layer, output, loss, predictions, target.
   std::size_t total = batch * mSpec.inputs;
-  for (std::size_t l = 0; l < layers; ++l) total += 4 * batch * mSpec.layerOutputs(l);
-  total += batch * mSpec.outputs + 1 + batch + batch * (classTargets ? 1 : mSpec.outputs);
-  ws.buffer = mBackend->allocate(total * sizeof(float));  // f32 and i32 elements alike
-  std::size_t offset = 0;
+  for (std::size_t l = 0; l < mSpec.layerCount(); ++l) total += 4 * batch * mSpec.layerOutputs(l);
+  return total + batch * mSpec.outputs + 1 + batch + batch * (classTargets ? 1 : mSpec.outputs);
+}
+
+void Model::layOut(Workspace& ws, const compute::Buffer& buffer, std::size_t base, bool classTargets) const {
+  const std::size_t batch = ws.batch;
+  std::size_t offset = base;
   auto take = [&](std::vector<std::size_t> shape, DType type = DType::F32) {
-    Tensor t = ws.buffer.tensor(std::move(shape), type, offset);
+    Tensor t = buffer.tensor(std::move(shape), type, offset);
     offset += t.elements();
     return t;
   };
   ws.input = take({batch, mSpec.inputs});
-  for (std::size_t l = 0; l < layers; ++l) {
+  for (std::size_t l = 0; l < mSpec.layerCount(); ++l) {
     const std::size_t out = mSpec.layerOutputs(l);
     ws.z.push_back(take({batch, out}));
     ws.a.push_back(take({batch, out}));
@@ -63,7 +88,27 @@ Workspace Model::makeWorkspace(std::size_t batch, bool classTargets) const {
   ws.loss = take({1});
   ws.predictions = take({batch}, DType::I32);
   ws.target = classTargets ? take({batch}, DType::I32) : take({batch, mSpec.outputs});
+}
+
+Workspace Model::makeWorkspace(std::size_t batch, bool classTargets) const {
+  Workspace ws;
+  ws.batch = batch;
+  ws.buffer = mBackend->allocate(workspaceElements(batch, classTargets) * sizeof(float));  // f32 and i32 alike
+  layOut(ws, ws.buffer, 0, classTargets);
   return ws;
+}
+
+std::vector<Workspace> Model::makeWorkspaces(std::size_t batch, bool classTargets, std::size_t count,
+                                             compute::Buffer& buffer) const {
+  const std::size_t elements = workspaceElements(batch, classTargets);
+  const std::size_t stride = slotStride(elements, count);
+  buffer = mBackend->allocate(((count - 1) * stride + elements) * sizeof(float));
+  std::vector<Workspace> spaces(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    spaces[i].batch = batch;
+    layOut(spaces[i], buffer, i * stride, classTargets);
+  }
+  return spaces;
 }
 
 void Model::addForward(compute::Graph& graph, const Workspace& ws) const { addLayers(graph, ws, false); }

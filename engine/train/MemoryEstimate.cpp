@@ -82,10 +82,14 @@ MemoryNeed estimateMemory(const MemoryPlan& plan) {
 
   const std::uint64_t params = static_cast<std::uint64_t>(spec.parameterCount()) * FLOAT;
   const EvalChunks chunks = evalChunks(d.test.count, plan.evalChunk);
+  // A race's replicas one after another in shared buffers (nn::ModelStorage): all but the last padded.
+  auto slot = [&](std::uint64_t bytes, std::size_t r) {
+    return r + 1 < plan.replicas ? nn::slotStride(bytes / FLOAT, plan.replicas) * FLOAT : bytes;
+  };
   for (std::size_t r = 0; r < plan.replicas; ++r) {
-    for (int copy = 0; copy < 5; ++copy) add(need[MemoryPart::Model], params);
-    add(need[MemoryPart::Batches], workspaceBytes(spec, plan.batch, classes));
-    add(need[MemoryPart::Batches], workspaceBytes(spec, chunks.chunk, classes));
+    for (int copy = 0; copy < 5; ++copy) add(need[MemoryPart::Model], slot(params, r));
+    add(need[MemoryPart::Batches], slot(workspaceBytes(spec, plan.batch, classes), r));
+    add(need[MemoryPart::Batches], slot(workspaceBytes(spec, chunks.chunk, classes), r));
     add(need[MemoryPart::Small], compute::HYPER_COUNT * FLOAT);
     add(need[MemoryPart::Small], 3 * spec.layerCount() * FLOAT);
   }

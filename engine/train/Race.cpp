@@ -2,6 +2,7 @@
 // (nextSubmit), so that each replica's curve is the curve of its solo run.
 #include "train/Race.h"
 
+#include <array>
 #include <cmath>
 #include <span>
 
@@ -79,30 +80,63 @@ core::Status Race::initialise() {
 
 Race::Replica Race::makeReplica(const Hyperparams& h, const std::vector<float>& parameters) {
   const nn::ModelSpec& spec = mConfig.base.spec;
-  const std::vector<float> zeros(parameters.size(), 0.0f);
   Replica r;
   r.id = mNextId++;
   r.startStep = mStep;
   r.hyperparams = h;
-  r.model = std::make_unique<nn::Model>(*mBackend, spec);
   r.hyper = mBackend->allocate(compute::HYPER_COUNT * sizeof(float));
   r.norms = mBackend->allocate(3 * spec.layerCount() * sizeof(float));
   const auto values = h.deviceValues();
   mBackend->write(r.hyper.tensor({compute::HYPER_COUNT}), std::span<const float>(values));
-  r.model->write(r.model->params(), parameters);
-  r.model->write(r.model->state1(), zeros);
-  r.model->write(r.model->state2(), zeros);
+  r.start = parameters;  // its model is laid out with the others' (layOut)
   return r;
+}
+
+void Race::layOut() {
+  const std::size_t n = mReplicas.size();
+  bool laidOut = mStorage && mStorage->slots == n;
+  for (const Replica& r : mReplicas) laidOut = laidOut && r.model;
+  if (laidOut) return;
+  // Every replica's weights and optimizer state through the host, the old storage freed before the new
+  // one is allocated; a new replica starts from its weights with fresh state.
+  const nn::ModelSpec& spec = mConfig.base.spec;
+  const std::vector<float> zeros(spec.parameterCount(), 0.0f);
+  std::vector<std::array<std::vector<float>, 3>> kept(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Replica& r = mReplicas[i];
+    if (r.model) {
+      kept[i] = {r.model->read(r.model->params()), r.model->read(r.model->state1()), r.model->read(r.model->state2())};
+    } else {
+      kept[i] = {std::move(r.start), zeros, zeros};
+      r.start.clear();
+    }
+  }
+  for (Replica& r : mReplicas) r.model.reset();
+  mStorage.reset();
+  mStorage = std::make_shared<nn::ModelStorage>(*mBackend, spec, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Replica& r = mReplicas[i];
+    r.model = std::make_unique<nn::Model>(*mBackend, spec, mStorage, i);
+    r.model->write(r.model->params(), kept[i][0]);
+    r.model->write(r.model->state1(), kept[i][1]);
+    r.model->write(r.model->state2(), kept[i][2]);
+  }
 }
 
 void Race::buildPrograms() {
   const data::Dataset& d = *mDataset;
   const bool classes = d.task == data::Task::Classification;
   const std::size_t evalRows = evalChunks(d.test.count, mConfig.base.evalChunk).chunk;
+  layOut();
+  // The replicas' workspaces one after another in one buffer, as their models are (nn::ModelStorage).
+  const nn::Model& first = *mReplicas[0].model;
+  std::vector<nn::Workspace> trainSpaces = first.makeWorkspaces(mBatch, classes, mReplicas.size(), mTrainSpace);
+  std::vector<nn::Workspace> evalSpaces = first.makeWorkspaces(evalRows, classes, mReplicas.size(), mEvalSpace);
   std::vector<GraphReplica> train, eval;
-  for (Replica& r : mReplicas) {
-    r.trainWs = r.model->makeWorkspace(mBatch, classes);
-    r.evalWs = r.model->makeWorkspace(evalRows, classes);
+  for (std::size_t i = 0; i < mReplicas.size(); ++i) {
+    Replica& r = mReplicas[i];
+    r.trainWs = std::move(trainSpaces[i]);
+    r.evalWs = std::move(evalSpaces[i]);
     // The batch is gathered once, into the first replica's workspace; the others read it there.
     if (!train.empty()) {
       r.trainWs.input = mReplicas[0].trainWs.input;

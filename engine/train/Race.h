@@ -89,13 +89,16 @@ class Race {
   std::uint64_t stepsPerEpoch() const { return mStepsPerEpoch; }
   std::size_t batchSize() const { return mBatch; }
   compute::Backend& backend() { return *mBackend; }
+  // The step program's per-op timings of its last submit, as Trainer::timings() (with timing on).
+  std::vector<compute::OpTiming> timings() { return mStepProgram->timings(); }
   core::Status status() const { return mBackend->status(); }
 
  private:
   struct Replica {
     std::uint64_t id = 0, startStep = 0;
     Hyperparams hyperparams;
-    std::unique_ptr<nn::Model> model;
+    std::unique_ptr<nn::Model> model;  // in slot i of mStorage for the i-th replica (layOut)
+    std::vector<float> start;          // a new replica's weights until it is laid out
     compute::Buffer hyper, norms;
     nn::Workspace trainWs, evalWs;
     double lastLoss = NOT_MEASURED, lossSum = 0.0;
@@ -106,6 +109,10 @@ class Race {
 
   Race(RaceConfig config, std::shared_ptr<const data::Dataset> dataset);
   core::Status initialise();
+  // Every replica's model in one nn::ModelStorage, slot i for the i-th replica, laid out again (through
+  // the host) when replicas come or go: like ops of the replicas then differ by one offset, and the
+  // Vulkan backend runs them as one dispatch (compute/vulkan/VulkanBatch.h).
+  void layOut();
   void buildPrograms();
   void startEpoch(std::uint64_t epoch);
   void takeMetricPoints();
@@ -117,6 +124,8 @@ class Race {
   DeviceData mData;
   compute::Buffer mCounters, mEvalCounters;
   std::vector<Replica> mReplicas;
+  std::shared_ptr<nn::ModelStorage> mStorage;
+  compute::Buffer mTrainSpace, mEvalSpace;  // every replica's workspaces (nn::Model::makeWorkspaces)
   std::unique_ptr<compute::Program> mStepProgram, mMetricsProgram, mEvalProgram;
   std::size_t mBatch = 0;
   std::uint64_t mNextId = 0;

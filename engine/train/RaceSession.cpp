@@ -381,9 +381,11 @@ void RaceSession::loop() {
     if (mPendingSteps == 0 && !changed) mMailbox.synced(mAppliedSequence);
     // The work (the live landscape) a piece at a time between submits, as LocalSession runs it.
     bool working = false;
-    // Not while a kept step is shown: the race's weights there are the head's (a known gap).
-    if (mWork && !mDeviceFailed && mPendingSteps == 0 && held <= held.zero() && !mViewed) {
-      RaceContext context{.race = *mRace, .shown = mShown, .edits = mEvents.size(), .paths = {}};
+    // With a kept step shown, around every replica's weights there, as a solo session's trainer holds them.
+    if (mWork && !mDeviceFailed && mPendingSteps == 0 && held <= held.zero()) {
+      const auto viewed = viewedStates();
+      RaceContext context{
+          .race = *mRace, .shown = mShown, .edits = mEvents.size(), .paths = {}, .viewed = viewed ? &*viewed : nullptr};
       for (std::size_t i = 0; i < mRace->size(); ++i) context.paths.push_back(mPaths.path(mRace->id(i)));
       working = mWork->advance(*mViews, &context);
     }

@@ -8,8 +8,8 @@
 // that trainer too, with a RaceContext: the race and each replica's path (RacePaths, kept here). Structural and data
 // edits, backend switches and checkpoints are refused: a race compares optimizers on one network.
 // Time travel (RaceSessionTimeline.cpp) keeps every replica's state at the same steps (RaceTimeline); a
-// kept step shown (ViewStep) shows every replica as it was there while the race waits at its head, and a
-// Branch puts the whole race back there as a new run.
+// kept step shown (ViewStep) shows every replica as it was there (the live landscape too) while the race
+// waits at its head, and a Branch puts the whole race back there as a new run.
 #include <atomic>
 #include <condition_variable>
 #include <deque>

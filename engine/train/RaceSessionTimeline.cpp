@@ -4,6 +4,7 @@
 // run), and SetTimeline, answered as a solo session answers them (TimelineEdits.cpp).
 #include "compute/MemoryBudget.h"
 #include "train/RaceSession.h"
+#include "train/SessionWork.h"
 
 namespace nsb::train {
 
@@ -29,6 +30,12 @@ void RaceSession::leaveView() {
   if (!mViewed) return;
   mViewed.reset();
   mProbesStale = true;
+}
+
+std::uint64_t RaceContext::step() const { return viewed ? (*viewed)[0]->step : race.step(); }
+
+std::vector<float> RaceContext::parameters(std::size_t replica) const {
+  return viewed ? (*viewed)[replica]->params : race.parameters(replica);
 }
 
 std::vector<float> RaceSession::shownParameters(std::size_t replica) const {

@@ -5,6 +5,7 @@
 // command waits at most one piece; the work hands its results to other threads itself.
 // A RaceSession runs the same work on its views' trainer (CPU, never steps) with a RaceContext beside it.
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace nsb::train {
@@ -13,14 +14,22 @@ class Race;
 class Timeline;
 class Trainer;
 
+struct TimelineState;
+
 // What a race shows its session's work (RaceSession): the race (its step, every replica's weights now,
-// read on the session thread), the replica the views show, the edits so far and each replica's path
-// (its weights every N steps, in the race's replica order; null where none is kept).
+// read on the session thread), the replica the views show, the edits so far, each replica's path
+// (its weights every N steps, in the race's replica order; null where none is kept) and the kept step
+// shown (ViewStep: one state per replica; null at the head). step() and parameters() are what the views
+// show: the kept step's where one is shown, as a solo session's trainer holds it then.
 struct RaceContext {
   const Race& race;
   std::size_t shown = 0;
   std::size_t edits = 0;
   std::vector<const Timeline*> paths;
+  const std::vector<const TimelineState*>* viewed = nullptr;
+
+  std::uint64_t step() const;
+  std::vector<float> parameters(std::size_t replica) const;
 };
 
 class SessionWork {

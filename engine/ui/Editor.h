@@ -240,7 +240,7 @@ class Editor {
   void panelMenu(const char* panel);
   // panels/Toolbar.cpp
   void drawToolbar(const train::Snapshot& snapshot, const FrameStats& stats, const Rect& rect);
-  void drawSpeed();
+  void drawSpeed(const train::Snapshot& snapshot);
   void drawLink();
   // Another editor attached to the same job steers it (SessionLink::steering): the controls are disabled.
   bool watching() const;

@@ -212,6 +212,46 @@ TEST(LiveLandscape, RefreshesInARaceSessionWhileItTrains) {
   EXPECT_TRUE(session.value()->awaitApplied(paused, std::chrono::seconds(5)));
 }
 
+// A kept step shown in a race session (ViewStep): the landscape goes on, around the shown replica's
+// weights at that step, as a solo session's does around its trainer's (the race waits at its head).
+TEST(LiveLandscape, InARaceSessionFollowsAKeptStepShown) {
+  auto l = train::testing::loadPreset("spiral");
+  l.config.timelineEvery = 50;
+  auto replicas = train::parseRace("sgd:0.1,adam:0.01", l.config.hyperparams);
+  ASSERT_TRUE(replicas.ok());
+  auto made = train::RaceSession::create({.base = l.config, .replicas = replicas.value()}, l.dataset, false);
+  ASSERT_TRUE(made.ok()) << made.message();
+  train::Session& session = *made.value();
+  auto live = std::make_shared<LiveLandscape>(
+      LiveSettings{.points = 5, .span = 1.0f, .every = 50, .rows = 64, .plane = PlaneKind::Random});
+  auto waitFor = [&](std::uint64_t step) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto r = live->latest();
+      if (r && r->error.empty() && r->step == step) return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return live->latest();
+  };
+  session.submit(train::ShowReplica{1, std::nullopt});
+  session.submit(train::Step{200});
+  session.submit(train::SetSessionWork{live});
+  ASSERT_EQ(session.sync(std::chrono::seconds(60)), train::SyncStatus::Synced);
+  ASSERT_TRUE(waitFor(200));
+  session.submit(train::ViewStep{100});
+  const auto r = waitFor(100);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->step, 100u) << "no refresh while a kept step is shown";
+  // The shown replica's weights at step 100, from a race run here to that step.
+  auto again = train::Race::create({.base = l.config, .replicas = replicas.value()}, l.dataset);
+  ASSERT_TRUE(again.ok()) << again.message();
+  again.value()->run(100);
+  const std::vector<float> shown = again.value()->parameters(1);
+  const std::vector<double> weights(shown.begin(), shown.end());
+  const double want = testing::referenceLoss(l.config.spec, weights, *l.dataset, 64);
+  EXPECT_NEAR(r->grid.centre(), want, TOLERANCE * want);
+}
+
 TEST(LiveLandscape, RefreshesInALocalSessionWhileItTrains) {
   auto l = spiral();
   auto session = train::LocalSession::create(l.config, l.dataset, /*running=*/true);

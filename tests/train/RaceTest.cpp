@@ -112,6 +112,29 @@ TEST(Race, EachReplicaIsItsSoloRunWithinTheParityTolerancesOnVulkan) {
   }
 }
 
+// The replicas' like ops run as one dispatch on Vulkan (VulkanBatch): their arrays lie at a constant
+// stride (nn::ModelStorage) and the backend takes their ops in turn. On spiral a solo step is 13
+// dispatches, a race of four 16 (43 when each replica's ops went alone).
+TEST(Race, TheReplicasLikeOpsRunAsOneDispatchOnVulkan) {
+  if (!compute::createBackend("vulkan").ok()) GTEST_SKIP() << "no Vulkan device";
+  Loaded l = loadPreset("spiral", "vulkan");
+  l.config.backendOptions.timing = true;
+  auto dispatches = [](const std::vector<compute::OpTiming>& timings) {
+    std::uint32_t total = 0;
+    for (const auto& t : timings) total += t.dispatches;
+    return total;
+  };
+  auto solo = makeSolo(l, l.config.hyperparams);
+  ASSERT_TRUE(solo);
+  solo->run(1);
+  auto race = makeRace(l, "sgd:0.1,momentum:0.1,adam:0.01,adamw:0.01");
+  ASSERT_TRUE(race);
+  race->run(1);
+  const std::uint32_t one = dispatches(solo->timings()), four = dispatches(race->timings());
+  ASSERT_GT(one, 0u);
+  EXPECT_LT(four, 2 * one) << "a race of 4: " << four << " dispatches a step, a solo run " << one;
+}
+
 TEST(Race, ADivergingReplicaDoesNotStopTheOthers) {
   // A linear head under MSE: sgd at lr 10 overshoots without bound.
   Loaded l = loadPreset("reg-plane");

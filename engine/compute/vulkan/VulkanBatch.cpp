@@ -100,4 +100,45 @@ void batchDispatches(std::vector<CompiledOp>& ops) {
   }
 }
 
+void interleaveLanes(std::vector<CompiledOp>& ops, const std::vector<std::uint32_t>& lanes) {
+  auto lane = [&](std::size_t i) { return i < lanes.size() ? lanes[i] : 0u; };
+  std::vector<CompiledOp> ordered;
+  ordered.reserve(ops.size());
+  std::size_t i = 0;
+  while (i < ops.size()) {
+    if (lane(i) == 0) {
+      ordered.push_back(std::move(ops[i++]));
+      continue;
+    }
+    // The block: each lane's units (an op and the fused ops after it), in order.
+    std::vector<std::uint32_t> names;
+    std::vector<std::vector<std::vector<std::size_t>>> units;
+    std::size_t end = i;
+    for (; end < ops.size() && lane(end) != 0; ++end) {
+      std::size_t k = 0;
+      while (k < names.size() && names[k] != lane(end)) ++k;
+      if (k == names.size()) {
+        names.push_back(lane(end));
+        units.emplace_back();
+      }
+      if (ops[end].fused && !units[k].empty()) {
+        units[k].back().push_back(end);
+      } else {
+        units[k].push_back({end});
+      }
+    }
+    for (std::size_t position = 0;; ++position) {
+      bool any = false;
+      for (const auto& laneUnits : units) {
+        if (position >= laneUnits.size()) continue;
+        any = true;
+        for (const std::size_t op : laneUnits[position]) ordered.push_back(std::move(ops[op]));
+      }
+      if (!any) break;
+    }
+    i = end;
+  }
+  ops = std::move(ordered);
+}
+
 }  // namespace nsb::compute::vulkan

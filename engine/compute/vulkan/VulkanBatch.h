@@ -17,4 +17,10 @@ namespace nsb::compute::vulkan {
 // others none.
 void batchDispatches(std::vector<CompiledOp>& ops);
 
+// A race's replicas (Graph::lanes): in each block of consecutive ops with lanes > 0, the lanes' ops taken
+// in turn - every lane's first op, then every lane's second, ... (an op with the fused ops after it as
+// one) - which keeps each lane's order, all that a block promises, and puts the replicas' like ops next
+// to each other for batchDispatches. `lanes` holds each op's lane (empty: all lane 0).
+void interleaveLanes(std::vector<CompiledOp>& ops, const std::vector<std::uint32_t>& lanes);
+
 }  // namespace nsb::compute::vulkan

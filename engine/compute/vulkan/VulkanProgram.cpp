@@ -52,6 +52,7 @@ VulkanProgram::VulkanProgram(VulkanDevice& device, const Graph& graph) : mDevice
       mOps[i + 1].fused = true;
     }
   }
+  interleaveLanes(mOps, graph.lanes);
   batchDispatches(mOps);
   // A device that failed (now or before) gets no recording: submit() does nothing and the backend's
   // status() says why.

@@ -266,7 +266,7 @@ void Editor::drawLessonControls(const train::Snapshot& snapshot) {
         rememberWidget("speed");
         tooltip(SurfaceView::SPEED_TIP);
       } else {
-        drawSpeed();
+        drawSpeed(snapshot);
       }
     } else if (name == "optimizer") {
       int optimizer = static_cast<int>(editing.optimizer);

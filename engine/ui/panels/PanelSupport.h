@@ -69,6 +69,22 @@ inline void pendingMark(bool on) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Sent; the session applies it before its next step.");
 }
 
+// The speed control's help: steps per drawn frame (lockstep) or a second; in a race (replicas > 0) a
+// step is one of every replica, on the same batch.
+inline std::string speedHelp(bool lockstep, std::size_t replicas) {
+  if (replicas == 0) {
+    return lockstep ? "Training steps per drawn frame."
+                    : "Training steps a second: slow enough to follow each step, or max. The measured rate is on "
+                      "the right.";
+  }
+  const std::string each = "a race step trains each of the " + std::to_string(replicas) +
+                           " replicas one step on the same batch, so " + std::to_string(replicas) +
+                           " times the samples of a solo step";
+  return lockstep ? "Race steps per drawn frame: " + each + "."
+                  : "Race steps a second (" + each +
+                        "): slow enough to follow each step, or max. The measured rate is on the right.";
+}
+
 inline std::string speedLabel(double speed) {
   return speed <= 0.0 ? "max" : core::formatNumber(static_cast<float>(speed)) + " steps/s";
 }

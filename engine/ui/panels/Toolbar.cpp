@@ -36,7 +36,7 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
     ImGui::SameLine();
     // A served job is stepped by its server: the watch page and an attached editor have no speed to set.
     if (!mConfig.watchPage && (!mConfig.link || mConfig.link().where.empty())) {
-      drawSpeed();
+      drawSpeed(snapshot);
       ImGui::SameLine();
     }
     ImGui::TextDisabled("|");
@@ -91,7 +91,8 @@ void Editor::drawToolbar(const train::Snapshot& snapshot, const FrameStats& stat
   ImGui::End();
 }
 
-void Editor::drawSpeed() {
+void Editor::drawSpeed(const train::Snapshot& snapshot) {
+  const std::size_t replicas = snapshot.race ? snapshot.race->replicas.size() : 0;
   if (mConfig.lockstep) {
     // Headless pictures step per frame: the same arguments give the same frames.
     ImGui::SetNextItemWidth(130 * mScale);
@@ -100,7 +101,7 @@ void Editor::drawSpeed() {
       mStepsPerFrame = static_cast<std::uint32_t>(std::max(steps, 1));
     }
     rememberWidget("speed");
-    tooltip("Training steps per drawn frame.");
+    tooltip(speedHelp(true, replicas).c_str());
     return;
   }
   ImGui::TextUnformatted("speed");
@@ -116,7 +117,7 @@ void Editor::drawSpeed() {
     ImGui::EndCombo();
   }
   rememberWidget("speed");
-  tooltip("Training steps a second: slow enough to follow each step, or max. The measured rate is on the right.");
+  tooltip(speedHelp(false, replicas).c_str());
 }
 
 void Editor::drawLink() {
