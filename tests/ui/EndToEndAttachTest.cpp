@@ -143,5 +143,21 @@ TEST(EndToEndAttach, TheWatchingEditorTakesControlAndTheOtherWatches) {
       << "the watcher never saw the controller's edit";
 }
 
+// An editor attached with a viewer token (`gui --attach URL --token-file viewer.token`) watches and
+// says so once the server has refused it an editor's id: no Take control button, which could only fail.
+TEST(EndToEndAttach, AViewerTokensEditorWatchesWithoutTakeControl) {
+  test::AttachedServer server("spiral", "cpu", true);
+  ASSERT_TRUE(server) << server.err();
+  auto options = server.editorOptions(800, 640, test::AttachedServer::Role::Viewer);
+  ASSERT_TRUE(options) << options.message();
+  auto created = App::create(std::move(options.value()));
+  ASSERT_TRUE(created) << created.message();
+  EditorDriver d(*created.value());
+  ASSERT_TRUE(d.framesUntil([&] { return d.shows("watching (viewer)"); }, MOST_FRAMES)) << d.screenText();
+  d.frames(5);
+  EXPECT_FALSE(d.editor().widgetRect("take-control")) << "a viewer is offered Take control";
+  EXPECT_TRUE(created.value()->session().link().viewer);
+}
+
 }  // namespace
 }  // namespace nsb::ui

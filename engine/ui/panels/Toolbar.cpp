@@ -123,12 +123,12 @@ void Editor::drawLink() {
   if (!mConfig.link) return;
   const train::SessionLink link = mConfig.link();
   if (link.where.empty()) return;
-  const std::string text = link.connected
-                               ? "attached to " + link.where + (link.steering ? " - steering" : " - watching")
-                               : "connection lost, reconnecting...";
+  // A viewer token's editor only ever watches: no button that could only be refused.
+  const char* role = link.steering ? " - steering" : link.viewer ? " - watching (viewer)" : " - watching";
+  const std::string text = link.connected ? "attached to " + link.where + role : "connection lost, reconnecting...";
   const char* TAKE = "Take control";
   const ImGuiStyle& style = ImGui::GetStyle();
-  const bool offer = link.connected && !link.steering;
+  const bool offer = link.connected && !link.steering && !link.viewer;
   const float button = offer ? ImGui::CalcTextSize(TAKE).x + 2 * style.FramePadding.x + style.ItemSpacing.x : 0.0f;
   const float width = ImGui::CalcTextSize(text.c_str()).x + style.ItemSpacing.x + button;
   ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowWidth() - width));
@@ -140,9 +140,10 @@ void Editor::drawLink() {
   rememberWidget("link");
   tooltip(!link.connected ? (link.where + ": " + link.problem + ". The job trains on; the last frame stays.").c_str()
           : link.steering ? "Training runs on the server; the edits made here go to it."
+          : link.viewer   ? "This editor's token only watches (the server's --viewer-token-file): it cannot steer."
                           : ((link.steeredBy.empty() ? std::string("Nobody") : link.steeredBy) +
-                             " steers this job; its views are shown here and the controls wait.")
-                                .c_str());
+                           " steers this job; its views are shown here and the controls wait.")
+                              .c_str());
   if (offer) {
     ImGui::SameLine();
     if (ImGui::SmallButton(TAKE) && mConfig.takeControl) mConfig.takeControl();
