@@ -101,8 +101,8 @@ TEST(EndToEndAttach, EditsPauseAndPlayReachTheServerAndTheEditorReconnectsAfterA
 }
 
 // Two editors attached to one job (issue 18, item 5): the first steers, the second says "watching" with
-// a Take control button and no speed control; its button moves the steering to it, the first then says
-// "watching", and an edit typed in the second reaches the server.
+// a Take control button and no speed control, and its timeline disabled; its button moves the steering
+// to it, the first then says "watching", and an edit typed in the second reaches the server.
 TEST(EndToEndAttach, TheWatchingEditorTakesControlAndTheOtherWatches) {
   test::AttachedServer server("spiral", "cpu");
   ASSERT_TRUE(server) << server.err();
@@ -130,6 +130,15 @@ TEST(EndToEndAttach, TheWatchingEditorTakesControlAndTheOtherWatches) {
   EXPECT_TRUE(b.editor().widgetRect("take-control")) << "the watcher offers no Take control";
   EXPECT_FALSE(a.editor().widgetRect("take-control"));
   EXPECT_FALSE(a.editor().widgetRect("speed")) << "a served job is stepped by its server: no speed control";
+
+  // The watcher's timeline (a view of a kept step is a command: the server refuses a watcher's every
+  // one) is disabled like its toolbar: a click on it sends nothing to refuse.
+  ASSERT_TRUE(both([&] { return b.latest()->timeline && b.latest()->timeline->steps.size() >= 2; }))
+      << "the job kept no steps";
+  ASSERT_TRUE(b.click("timeline", 2));
+  b.frames(3);
+  EXPECT_EQ(b.editor().error(), "") << "the watcher's timeline sent a command";
+  EXPECT_FALSE(b.latest()->timeline->viewed.has_value());
 
   ASSERT_TRUE(b.click("take-control", 2));
   ASSERT_TRUE(both([&] { return b.shows(attached + " - steering") && a.shows(attached + " - watching"); }))
