@@ -13,7 +13,6 @@
 #include "compute/Op.h"
 #include "core/Format.h"
 #include "core/Timer.h"
-#include "train/Preset.h"
 #include "train/Race.h"
 #include "train/RaceSpec.h"
 
@@ -102,7 +101,6 @@ int trainRace(const Training& run, const RaceRun& o) {
       nn::Checkpoint checkpoint = race.checkpoint(i);
       checkpoint.extra["preset"] = run.presetSource;
       checkpoint.extra["features"] = run.featureList;
-      train::recordDataset(checkpoint.extra, *run.config.data, run.config.seed);
       checkpoint.extra["epochs"] = run.epochs;
       checkpoint.extra["race"] = run.raceSpec;
       checkpoint.extra["replica"] = i + 1;
