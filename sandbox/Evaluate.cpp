@@ -16,14 +16,12 @@ core::Result<data::Dataset> loadCheckpointDataset(const nn::Checkpoint& c, const
   request.name = dataset.empty() ? c.extra.value("dataset", std::string()) : dataset;
   if (request.name.empty()) return core::badInput("--dataset: the checkpoint does not name its dataset; give one");
   data::parseSyntheticKind(request.name, request.synthetic.kind);
-  // The data as it was made for training (points, noise, split, CSV options): checkpoints since it was
-  // recorded.
-  if (c.extra.contains("data") && c.extra["data"].is_object() && c.extra["data"].value("name", "") == request.name) {
-    if (auto read = train::readDatasetJson(c.extra["data"], request); !read)
-      return core::badInput("--checkpoint: its data: " + read.message());
-  }
   request.synthetic.seed = c.seed;
   request.csv.seed = c.seed;
+  // The data as it was made for training (points, noise, split, CSV options, seed): checkpoints since it
+  // was recorded.
+  if (auto read = train::readDatasetRecord(c.extra, request.name, c.seed, request); !read)
+    return core::badInput("--checkpoint: its data: " + read.message());
   if (c.extra.contains("features") && c.extra["features"].is_string()) {
     auto features = data::FeatureSet::parse(c.extra["features"].get<std::string>());
     if (features) request.features = features.value();

@@ -266,7 +266,6 @@ Action addTrainCommand(CLI::App& app) {
       auto checkpoint = trainer.checkpoint();
       checkpoint.extra["preset"] = run.presetSource;
       checkpoint.extra["features"] = run.featureList;
-      checkpoint.extra["data"] = run.datasetRecord;
       checkpoint.extra["epochs"] = run.epochs;
       return nn::saveCheckpoint(*savePath, checkpoint);
     };

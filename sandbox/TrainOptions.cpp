@@ -123,11 +123,14 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
 
   // Dataset.
   data::DatasetRequest& request = preset.dataset;
-  // A resumed run's data as it was made (its points, noise and split), unless --dataset names another.
-  if (resume && resume->extra.contains("data") && resume->extra["data"].is_object() &&
-      (!o.dataset || *o.dataset == resume->extra["data"].value("name", ""))) {
-    if (auto read = train::readDatasetJson(resume->extra["data"], request); !read)
-      return core::badInput("--resume: the checkpoint's data: " + read.message());
+  // A resumed run's data as it was made (its points, noise, split and seed), unless --dataset names another.
+  bool recorded = false;
+  if (resume) {
+    const std::string name =
+        o.dataset ? *o.dataset : resume->extra.value("data", nlohmann::json::object()).value("name", "");
+    auto read = train::readDatasetRecord(resume->extra, name, resume->seed, request);
+    if (!read) return core::badInput("--resume: the checkpoint's data: " + read.message());
+    recorded = read.value();
   }
   if (o.dataset) {
     request.name = *o.dataset;
@@ -135,8 +138,10 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   }
   const std::uint64_t seed = o.seed ? *o.seed : resume ? resume->seed : preset.seed;
   if (o.seed && resume) overrides("--seed", std::to_string(*o.seed), std::to_string(resume->seed));
-  request.synthetic.seed = seed;
-  request.csv.seed = seed;
+  if (!recorded || o.seed) {  // a recorded data seed stays unless --seed sets another
+    request.synthetic.seed = seed;
+    request.csv.seed = seed;
+  }
   if (o.noise) request.synthetic.noise = *o.noise;
   if (o.points) request.synthetic.points = *o.points;
   if (o.trainRatio) {
@@ -158,7 +163,6 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   auto dataset = data::loadDataset(request);
   if (!dataset) return dataset.error();
   auto shared = std::make_shared<const data::Dataset>(std::move(dataset.value()));
-  t.datasetRecord = train::datasetJson(request);
 
   // Network.
   if (o.hidden) {
@@ -238,6 +242,7 @@ core::Result<Training> buildTraining(const TrainOptions& o, const nn::Checkpoint
   t.config.backendOptions.memoryBudget = budget.value();
   t.config.spec = resume ? resume->spec : spec.value();
   t.config.seed = seed;
+  t.config.data = request;
   t.config.stepsPerSubmit = o.stepsPerSubmit;
   t.config.metricsEvery = o.metricsEvery;
   // Epochs: the flag, else what the checkpoint's run was going to train (saved by `train --save`).

@@ -57,7 +57,6 @@ struct Training {
   std::string presetName;
   std::string presetSource;  // the name or file the preset was loaded from (what a checkpoint records)
   std::string featureList;
-  nlohmann::json datasetRecord;  // train::datasetJson of the data it loaded (a checkpoint's extra "data")
   // Resumed runs: one line per flag that overrides a checkpoint value ("--lr 0.5 overrides the
   // checkpoint's 0.01"), for the command to print.
   std::vector<std::string> notes;

@@ -101,7 +101,6 @@ int trainRace(const Training& run, const RaceRun& o) {
       nn::Checkpoint checkpoint = race.checkpoint(i);
       checkpoint.extra["preset"] = run.presetSource;
       checkpoint.extra["features"] = run.featureList;
-      checkpoint.extra["data"] = run.datasetRecord;
       checkpoint.extra["epochs"] = run.epochs;
       checkpoint.extra["race"] = run.raceSpec;
       checkpoint.extra["replica"] = i + 1;

@@ -187,7 +187,8 @@ train::SessionLink RemoteSession::link() const {
           .connected = mConnected,
           .problem = mProblem,
           .steering = steeringLocked(),
-          .steeredBy = mSteering.name};
+          .steeredBy = mSteering.name,
+          .viewer = mViewer};
 }
 
 void RemoteSession::takeControl() {
@@ -218,15 +219,18 @@ void RemoteSession::steerLocked(Steering steering) {
 
 core::Result<std::string> RemoteSession::attachEditor() {
   std::string rejoin;
+  const std::string frames = "/jobs/" + mJob + "/frames";
   {
     std::lock_guard lock(mMutex);
+    if (mViewer) return frames;  // a token's role does not change: not asked again
     rejoin = mEditor;
   }
   auto attached = mData.post("/jobs/" + mJob + "/editors", rejoin.empty() ? json::object() : json{{"editor", rejoin}});
-  const std::string frames = "/jobs/" + mJob + "/frames";
-  if (!attached && attached.error().kind == core::ErrorKind::BadInput) {
-    // A viewer token (403): this editor watches, without an id.
+  if (!attached && attached.message().find("(HTTP 403)") != std::string::npos) {
+    // A viewer token (remote/Client.h's error names the status): this editor watches, without an id.
     core::log().info("{}: job {}: this editor only watches: {}", mUrl, mJob, attached.message());
+    std::lock_guard lock(mMutex);
+    mViewer = true;
     return frames;
   }
   if (!attached) return attached.error();

@@ -104,8 +104,9 @@ class RemoteSession final : public train::Session {
   std::uint64_t mServerDatasetVersion = 0;  // what mDataset is on the server; 0: fetch on the next frame
   // The views' requests (which heatmaps, which weight), sent again to a server that came back.
   std::optional<train::Command> mProbes, mWatch;
-  std::string mEditor;  // this editor's id on the server; empty: a viewer token's, which never steers
-  Steering mSteering;   // who steers the job
+  std::string mEditor;   // this editor's id on the server; empty: a viewer token's, which never steers
+  bool mViewer = false;  // the server refused this editor an id (403: a viewer token), learned once
+  Steering mSteering;    // who steers the job
   bool mTakeControl = false;
   bool mConnected = false;
   std::uint64_t mConnections = 0;

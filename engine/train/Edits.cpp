@@ -323,6 +323,7 @@ core::Status Trainer::applyStructural(const Command& command) {
     data::applyFeatures(*dataset, features->features);
     NSB_TRY(fitsMemory(*this, state.value().spec, mBatch, "features " + features->features.toString(), dataset.get()));
     rebuild(std::move(state.value()), std::move(dataset));
+    if (mConfig.data) mConfig.data->features = features->features;
     record("features", current.value().toString(), features->features.toString());
   } else if (const auto* regenerate = std::get_if<RegenerateData>(&command)) {
     data::SyntheticConfig synthetic;
@@ -344,6 +345,10 @@ core::Status Trainer::applyStructural(const Command& command) {
       NSB_TRY(fitsMemory(*this, mConfig.spec, mBatch, std::to_string(synthetic.points) + " points", dataset.get()));
     }
     rebuild(hostState(), dataset);
+    if (mConfig.data && mConfig.data->name == mDataset->name) {
+      mConfig.data->synthetic = synthetic;
+      mConfig.data->features = current.value();
+    }
     record("dataset", oldSource, mDataset->source);
   }
   return core::Ok{};

@@ -175,6 +175,24 @@ core::Status readDatasetJson(const json& ds, data::DatasetRequest& request) {
   return core::Ok{};
 }
 
+void recordDataset(json& extra, const data::DatasetRequest& request, std::uint64_t runSeed) {
+  extra["data"] = datasetJson(request);
+  data::SyntheticKind kind{};
+  const std::uint64_t seed = data::parseSyntheticKind(request.name, kind) ? request.synthetic.seed : request.csv.seed;
+  if (seed != runSeed) extra["data_seed"] = seed;
+}
+
+core::Result<bool> readDatasetRecord(const json& extra, const std::string& name, std::uint64_t runSeed,
+                                     data::DatasetRequest& request) {
+  if (!extra.contains("data") || !extra["data"].is_object() || extra["data"].value("name", "") != name) return false;
+  NSB_TRY(readDatasetJson(extra["data"], request));
+  const json seed = extra.value("data_seed", json(runSeed));
+  if (!seed.is_number_unsigned()) return core::badInput("'data_seed' must be an unsigned integer");
+  request.synthetic.seed = seed.get<std::uint64_t>();
+  request.csv.seed = request.synthetic.seed;
+  return true;
+}
+
 core::Result<Preset> Preset::fromJson(const json& j, const std::string& where) {
   auto fail = [&](const std::string& what) { return core::badInput(where + ": " + what); };
   if (!j.is_object()) return fail("expected a JSON object");

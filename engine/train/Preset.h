@@ -60,6 +60,13 @@ struct Preset {
 nlohmann::json datasetJson(const data::DatasetRequest& request);
 // Reads one into `request` over its values; errors name the key ("'dataset.points' must be ...").
 core::Status readDatasetJson(const nlohmann::json& json, data::DatasetRequest& request);
+// A checkpoint's record of its data, written into its extra: "data" (datasetJson) and, where the data
+// was drawn with another seed than the run's (the editor's Regenerate), "data_seed".
+void recordDataset(nlohmann::json& extra, const data::DatasetRequest& request, std::uint64_t runSeed);
+// The data a checkpoint records (recordDataset) read over `request`, seed included; false when it records
+// none for `name`.
+core::Result<bool> readDatasetRecord(const nlohmann::json& extra, const std::string& name, std::uint64_t runSeed,
+                                     data::DatasetRequest& request);
 
 // The built-in presets.
 std::vector<std::string> presetNames();

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 
+#include "train/Preset.h"
 #include "train/Race.h"
 
 namespace nsb::train {
@@ -22,6 +23,7 @@ nn::Checkpoint Race::checkpoint(std::size_t replica) const {
   c.state1 = r.model->read(r.model->state1());
   c.state2 = r.model->read(r.model->state2());
   c.extra = {{"epoch", mEpoch}, {"cursor", mCursor}, {"dataset", mDataset->name}, {"batch", mBatch}};
+  if (mConfig.base.data) recordDataset(c.extra, *mConfig.base.data, mConfig.base.seed);
   return c;
 }
 

@@ -58,6 +58,8 @@ struct SessionLink {
   // nobody) while this one watches. Session::takeControl() asks for it.
   bool steering = true;
   std::string steeredBy;
+  // Attached with a viewer token (the server's answer said so, once): it never steers, nor asks to.
+  bool viewer = false;
 };
 
 class Session {

@@ -16,6 +16,7 @@
 #include "nn/Checkpoint.h"
 #include "nn/Init.h"
 #include "train/MemoryEstimate.h"
+#include "train/Preset.h"
 #include "train/TrainingGraphs.h"
 
 namespace nsb::train {
@@ -319,6 +320,7 @@ nn::Checkpoint Trainer::checkpoint() const {
     c.state1 = mGood.state1;
     c.state2 = mGood.state2;
     c.extra = {{"epoch", mGood.epoch}, {"cursor", mGood.cursor}, {"dataset", mDataset->name}, {"batch", mBatch}};
+    if (mConfig.data) recordDataset(c.extra, *mConfig.data, mConfig.seed);
     return c;
   }
   c.spec = mConfig.spec;
@@ -331,6 +333,7 @@ nn::Checkpoint Trainer::checkpoint() const {
   c.state1 = mModel->read(mModel->state1());
   c.state2 = mModel->read(mModel->state2());
   c.extra = {{"epoch", mEpoch}, {"cursor", mCursor}, {"dataset", mDataset->name}, {"batch", mBatch}};
+  if (mConfig.data) recordDataset(c.extra, *mConfig.data, mConfig.seed);
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include "compute/Registry.h"
 #include "core/Result.h"
 #include "data/Dataset.h"
+#include "data/DatasetCatalog.h"
 #include "nn/Model.h"
 #include "train/Batches.h"
 #include "train/Command.h"
@@ -47,6 +48,10 @@ struct TrainerConfig {
   // Time travel (train/Timeline.h): a snapshot every timelineEvery steps (0: none) within timelineBytes.
   std::uint64_t timelineEvery = 0;
   std::uint64_t timelineBytes = Timeline::DEFAULT_BYTES;
+  // How the dataset was made (what loadDataset was given), kept up to date by RegenerateData and
+  // SetFeatures: a checkpoint records it (recordDataset in train/Preset.h) so that `eval`
+  // and `train --resume` rebuild the same data. Unset: not recorded.
+  std::optional<data::DatasetRequest> data;
 };
 
 class Trainer {

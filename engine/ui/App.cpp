@@ -404,6 +404,7 @@ core::Status App::start(const train::Preset& p) {
   config.spec = spec.value();
   config.hyperparams = p.hyperparams;
   config.seed = p.seed;
+  config.data = p.dataset;
   const bool playing = mEditor->playing();
   const double speed = mEditor->speed();
   std::vector<train::Hyperparams> race;

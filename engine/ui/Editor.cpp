@@ -287,7 +287,7 @@ bool Editor::watching() const { return mConfig.link && !mConfig.link().steering;
 
 void Editor::handleShortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput || ImGui::IsAnyItemActive() || watching()) return;
+  if (io.WantTextInput || ImGui::IsAnyItemActive()) return;
   // Presenter mode whatever view is in front (a lesson's page may show the Surface view).
   if (ImGui::IsKeyPressed(PRESENTER_KEY, false) && currentLesson()) setPresenter(!mPresenter);
   // A key stands for a control and acts only where that control is shown (presenter mode: where the
@@ -295,6 +295,8 @@ void Editor::handleShortcuts() {
   const auto pressed = [&](int key, std::string_view control) {
     return ImGui::IsKeyPressed(key, false) && controlShown(control);
   };
+  // A watcher's keys only change what it shows (F, 3, L): the others send commands the server refuses it.
+  const bool watches = watching();
   const int space = ImGui::GetKeyIndex(ImGuiKey_Space);
   if (mSurfaceMode) {
     // The Surface view is in front: the keys act on its runs, not on the network session behind it, and
@@ -309,9 +311,9 @@ void Editor::handleShortcuts() {
       mSurface.setThreeD(!mSurface.threeD());
     return;
   }
-  if (pressed(space, "play")) play(!mPlaying);
-  if (pressed('S', "step") && !mPlaying) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
-  if (pressed('R', "reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
+  if (!watches && pressed(space, "play")) play(!mPlaying);
+  if (!watches && pressed('S', "step") && !mPlaying) send(train::Step{std::max<std::uint32_t>(mStepsPerFrame, 1)});
+  if (!watches && pressed('R', "reset")) send(train::Reset{static_cast<std::uint64_t>(std::max(mSeed, 0))});
   if (pressed('F', "view-frame")) frameNetwork();
   if (pressed('3', "view-3d")) mOrbitMode = !mOrbitMode;
   if (pressed('L', "view-landscape")) mLandscapeMode = !mLandscapeMode;

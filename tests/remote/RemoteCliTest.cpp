@@ -51,7 +51,9 @@ TEST(RemoteCli, ARemoteRunEndsWhereALocalOneDoesWithTheSameResults) {
   TempDir dir;
   ServerProcess server(dir.path.string());
   ASSERT_FALSE(server.url().empty()) << server.err();
-  const std::string flags = " --preset xor --backend cpu --epochs 4 --seed 5 --hidden 6,6 --json";
+  // Other points and noise than the preset's: the downloaded checkpoint records them for eval.
+  const std::string flags =
+      " --preset xor --backend cpu --epochs 4 --seed 5 --hidden 6,6 --points 300 --noise 0.2 --json";
   const auto remote = run("remote train --server " + server.url() + flags);
   ASSERT_EQ(remote.code, 0) << remote.err;
   const auto local = run("train" + flags);
@@ -63,6 +65,18 @@ TEST(RemoteCli, ARemoteRunEndsWhereALocalOneDoesWithTheSameResults) {
   EXPECT_EQ(r["test_loss"], l["test_loss"]) << remote.out << local.out;
   EXPECT_EQ(r["test_accuracy"], l["test_accuracy"]);
   EXPECT_NE(remote.err.find("epoch 4.00 step"), std::string::npos) << "no validation lines: " << remote.err;
+  // The job's checkpoint, downloaded, evaluates on the data the job trained on.
+  TempDir out;
+  const std::string model = (out.path / "job.safetensors").string();
+  const auto downloaded =
+      run("remote download " + r.value("job", "") + " --out " + model + " --server " + server.url());
+  ASSERT_EQ(downloaded.code, 0) << downloaded.err;
+  const auto evaluated = run("eval --checkpoint " + model + " --backend cpu --json");
+  ASSERT_EQ(evaluated.code, 0) << evaluated.err;
+  const auto e = lastJsonLine(evaluated.out);
+  EXPECT_EQ(e["samples"], 150);  // half of the 300 points
+  EXPECT_EQ(e["test_accuracy"], r["test_accuracy"]) << evaluated.out;
+  EXPECT_EQ(e["test_loss"], r["test_loss"]) << evaluated.out;
 }
 
 TEST(RemoteCli, ADivergedJobIsPausedAndRemoteTrainEndsWithOneLineAsTrainDoes) {

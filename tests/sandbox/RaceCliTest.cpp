@@ -129,6 +129,25 @@ TEST(RaceCli, ASavedRaceResumesExactlyAndEachReplicaFileIsASoloCheckpoint) {
   std::filesystem::remove_all(dir);
 }
 
+// A replica's checkpoint records the race's data (other points and noise than the preset's): eval
+// rebuilds it and gives that replica's test figures.
+TEST(RaceCli, AReplicasCheckpointEvaluatesOnTheRacesData) {
+  const auto dir = std::filesystem::temp_directory_path() / ("nsb-race-data-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto race =
+      run("train --preset spiral --backend cpu --epochs 1 --points 200 --noise 0.2 --race "
+          "\"sgd:0.1,adam:0.01\" --json --save " +
+          (dir / "r.safetensors").string());
+  ASSERT_EQ(race.code, 0) << race.err;
+  const auto evaluated = run("eval --checkpoint " + (dir / "r-2.safetensors").string() + " --backend cpu --json");
+  ASSERT_EQ(evaluated.code, 0) << evaluated.err;
+  const auto e = lastJsonLine(evaluated.out), r = lastJsonLine(race.out)["replicas"][1];
+  EXPECT_EQ(e["samples"], 100);  // half of the 200 points
+  EXPECT_EQ(e["test_loss"], r["test_loss"]);
+  EXPECT_EQ(e["test_accuracy"], r["test_accuracy"]);
+  std::filesystem::remove_all(dir);
+}
+
 // --branch-at in a race goes back with every replica: with nothing changed the branch ends where the
 // race ended (bit for bit on the CPU backend: weights, losses); --branch gives each replica new settings.
 TEST(RaceCli, ABranchOfTheWholeRaceWithNothingChangedEndsWhereTheRaceEnded) {

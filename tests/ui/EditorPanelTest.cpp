@@ -3,10 +3,12 @@
 // Pause/Play send their commands, and clicking a neuron selects it.
 #include <gtest/gtest.h>
 #include <imgui.h>
+#include <imgui_internal.h>  // the tooltip window (ImGui 1.86)
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 #include "HeadlessEditor.h"
@@ -36,6 +38,31 @@ class EditorPanels : public test::HeadlessEditor {
   train::VersionedDataset served;  // what the session's dataset() answers
   std::size_t fetches = 0;
 };
+
+// A control's tooltip shows above it after the hover delay, not over the next row's control (the
+// Details panel's rows); a toolbar button's, with no room above, below it.
+TEST_F(EditorPanels, ATooltipShowsAboveItsControlNotOverTheNextRow) {
+  frame();
+  ImGuiIO& io = ImGui::GetIO();
+  const auto tooltipAfterHovering = [&](const Rect& rect) -> std::optional<Rect> {
+    io.MousePos = rect.center();
+    for (int i = 0; i < 45; ++i) frame();  // 0.75 s at 60 frames/s: past the 0.5 s delay
+    const ImGuiWindow* tip = ImGui::FindWindowByName("##Tooltip_00");
+    if (!tip || !tip->Active) return std::nullopt;
+    return Rect{tip->Pos, ImVec2(tip->Pos.x + tip->Size.x, tip->Pos.y + tip->Size.y)};
+  };
+  const auto lr = editor->widgetRect("lr");
+  ASSERT_TRUE(lr);
+  const auto tip = tooltipAfterHovering(*lr);
+  ASSERT_TRUE(tip) << "no tooltip over the learning rate";
+  EXPECT_LE(tip->max.y, lr->min.y) << "the tooltip is not above its control";
+  EXPECT_LE(tip->max.x, io.DisplaySize.x);
+  const auto play = editor->widgetRect("play");
+  ASSERT_TRUE(play);
+  const auto below = tooltipAfterHovering(*play);
+  ASSERT_TRUE(below) << "no tooltip over Play";
+  EXPECT_GE(below->min.y, play->max.y);
+}
 
 TEST_F(EditorPanels, DraggingTheLearningRateSendsSetHyperparams) {
   frame();

@@ -101,13 +101,14 @@ TEST(EndToEndAttach, EditsPauseAndPlayReachTheServerAndTheEditorReconnectsAfterA
 }
 
 // Two editors attached to one job (issue 18, item 5): the first steers, the second says "watching" with
-// a Take control button and no speed control; its button moves the steering to it, the first then says
-// "watching", and an edit typed in the second reaches the server.
+// a Take control button and no speed control, and its timeline disabled; its button moves the steering
+// to it, the first then says "watching", and an edit typed in the second reaches the server.
 TEST(EndToEndAttach, TheWatchingEditorTakesControlAndTheOtherWatches) {
   test::AttachedServer server("spiral", "cpu");
   ASSERT_TRUE(server) << server.err();
-  auto firstOptions = server.editorOptions(800, 640);
+  auto firstOptions = server.editorOptions(780, 640);  // narrow, and large: the menu bar's end must fit
   ASSERT_TRUE(firstOptions) << firstOptions.message();
+  firstOptions->uiScale = 1.5f;
   auto first = App::create(std::move(firstOptions.value()));
   ASSERT_TRUE(first) << first.message();
   auto secondOptions = server.editorOptions(800, 640);
@@ -124,23 +125,52 @@ TEST(EndToEndAttach, TheWatchingEditorTakesControlAndTheOtherWatches) {
     return false;
   };
   const std::string attached = "attached to " + server.url() + " job " + server.job();
-  ASSERT_TRUE(both([&] { return a.shows(attached + " - steering") && b.shows(attached + " - watching"); }))
+  ASSERT_TRUE(both([&] { return a.shows("steering") && b.shows(attached + " - watching"); }))
       << a.screenText() << "\n---\n"
       << b.screenText();
   EXPECT_TRUE(b.editor().widgetRect("take-control")) << "the watcher offers no Take control";
   EXPECT_FALSE(a.editor().widgetRect("take-control"));
   EXPECT_FALSE(a.editor().widgetRect("speed")) << "a served job is stepped by its server: no speed control";
 
+  // The watcher's timeline (a view of a kept step is a command: the server refuses a watcher's every
+  // one) is disabled like its toolbar: a click on it sends nothing to refuse.
+  ASSERT_TRUE(both([&] { return b.latest()->timeline && b.latest()->timeline->steps.size() >= 2; }))
+      << "the job kept no steps";
+  ASSERT_TRUE(b.click("timeline", 2));
+  b.frames(3);
+  EXPECT_EQ(b.editor().error(), "") << "the watcher's timeline sent a command";
+  EXPECT_FALSE(b.latest()->timeline->viewed.has_value());
+
   ASSERT_TRUE(b.click("take-control", 2));
-  ASSERT_TRUE(both([&] { return b.shows(attached + " - steering") && a.shows(attached + " - watching"); }))
+  ASSERT_TRUE(both([&] { return b.shows(attached + " - steering") && a.shows("watching"); }))
       << a.screenText() << "\n---\n"
       << b.screenText();
-  EXPECT_TRUE(a.editor().widgetRect("take-control"));
+  // 780 px wide at UI scale 1.5: the role and the button fit inside the window (the server gives way).
+  const auto take = a.editor().widgetRect("take-control");
+  ASSERT_TRUE(take) << "the watcher offers no Take control";
+  EXPECT_LE(take->max.x, 780.0f);
+  EXPECT_LE(a.editor().widgetRect("link").value().max.x, take->min.x);
   ASSERT_TRUE(b.typeInto("lr", "0.0321", 2));
   ASSERT_TRUE(both([&] { return std::abs(server.status()["hyperparams"].value("lr", 0.0) - 0.0321) < 1e-7; }))
       << "the new controller's edit never reached the server";
   EXPECT_TRUE(both([&] { return a.latest()->hyperparams.learningRate == 0.0321f; }))
       << "the watcher never saw the controller's edit";
+}
+
+// An editor attached with a viewer token (`gui --attach URL --token-file viewer.token`) watches and
+// says so once the server has refused it an editor's id: no Take control button, which could only fail.
+TEST(EndToEndAttach, AViewerTokensEditorWatchesWithoutTakeControl) {
+  test::AttachedServer server("spiral", "cpu", true);
+  ASSERT_TRUE(server) << server.err();
+  auto options = server.editorOptions(800, 640, test::AttachedServer::Role::Viewer);
+  ASSERT_TRUE(options) << options.message();
+  auto created = App::create(std::move(options.value()));
+  ASSERT_TRUE(created) << created.message();
+  EditorDriver d(*created.value());
+  ASSERT_TRUE(d.framesUntil([&] { return d.shows("watching (viewer)"); }, MOST_FRAMES)) << d.screenText();
+  d.frames(5);
+  EXPECT_FALSE(d.editor().widgetRect("take-control")) << "a viewer is offered Take control";
+  EXPECT_TRUE(created.value()->session().link().viewer);
 }
 
 }  // namespace

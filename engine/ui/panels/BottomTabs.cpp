@@ -20,16 +20,21 @@ void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
     if (open) rememberWidget(std::string("panel-") + panel, rect);
     return open;
   };
+  // A watcher's tabs stay readable; what would steer the job (the race's controls, the timeline: the
+  // server refuses a watcher's every command) is disabled, as in the toolbar.
+  const bool watches = watching();
   if (beginPanel("##bottom", rect, ImGuiWindowFlags_NoTitleBar)) {
     if (ImGui::BeginTabBar("##tabs")) {
       const ImGuiWindowFlags flags = ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse;
       if (snapshot.race && tab("Race", "race")) {
         // The race above, the timeline under it (as under the plots).
+        ImGui::BeginDisabled(watches);
         if (ImGui::BeginChild("##race", ImVec2(0, snapshot.timeline ? -timelineHeight() : 0), false, flags)) {
           drawRace(snapshot);
         }
         ImGui::EndChild();
         drawTimeline(snapshot);
+        ImGui::EndDisabled();
         ImGui::EndTabItem();
       }
       if (tab("Plots", "plots")) {
@@ -38,7 +43,9 @@ void Editor::drawBottom(const train::Snapshot& snapshot, const Rect& rect) {
           mPlots.draw(snapshot);
         }
         ImGui::EndChild();
+        ImGui::BeginDisabled(watches);
         drawTimeline(snapshot);
+        ImGui::EndDisabled();
         ImGui::EndTabItem();
       }
       if (mImages.active() && tab("Images", "images")) {

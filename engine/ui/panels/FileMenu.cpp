@@ -22,9 +22,10 @@ void Editor::drawMenuBar(EditorRequests& requests) {
     if (ImGui::MenuItem("Save preset...")) beginFileAction(FileAction::SavePreset);
     rememberWidget("file-save-preset");
     ImGui::Separator();
-    if (ImGui::MenuItem("Load checkpoint...")) beginFileAction(FileAction::LoadCheckpoint);
+    // Commands to the session: not a watcher's (see watching()).
+    if (ImGui::MenuItem("Load checkpoint...", nullptr, false, !watching())) beginFileAction(FileAction::LoadCheckpoint);
     rememberWidget("file-load-checkpoint");
-    if (ImGui::MenuItem("Save checkpoint...")) beginFileAction(FileAction::SaveCheckpoint);
+    if (ImGui::MenuItem("Save checkpoint...", nullptr, false, !watching())) beginFileAction(FileAction::SaveCheckpoint);
     rememberWidget("file-save-checkpoint");
     ImGui::Separator();
     if (ImGui::MenuItem("Save screenshot...")) beginFileAction(FileAction::Screenshot);

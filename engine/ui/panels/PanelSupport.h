@@ -31,13 +31,19 @@ inline bool beginPanel(const char* name, const Rect& rect, ImGuiWindowFlags extr
 
 constexpr float TOOLTIP_DELAY = 0.5f;  // seconds of hovering before a tooltip shows
 
-// After a hover delay, and below the item (not under the mouse), so that it never covers the control in
-// use: a click that moves on to the next button finds it uncovered.
+// After a hover delay, and above the item (not under the mouse, nor over the next row's control, where
+// the eye and the mouse go next); below it where there is no room above (the menu bar, the toolbar).
+// Kept within the display's width.
 inline void tooltip(const char* text) {
   if (!ImGui::IsItemHovered() || ImGui::IsItemActive()) return;
   const ImGuiContext& g = *ImGui::GetCurrentContext();
   if (g.HoveredId != 0 && g.HoveredIdTimer < TOOLTIP_DELAY) return;
-  ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y + 4.0f));
+  const ImVec2 padding = ImGui::GetStyle().WindowPadding, textSize = ImGui::CalcTextSize(text);
+  const float width = textSize.x + 2.0f * padding.x, height = textSize.y + 2.0f * padding.y;
+  const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+  const float above = min.y - 4.0f - height;
+  const float x = std::clamp(min.x, 0.0f, std::max(ImGui::GetIO().DisplaySize.x - width, 0.0f));
+  ImGui::SetNextWindowPos(ImVec2(x, above >= 0.0f ? above : max.y + 4.0f));
   ImGui::SetTooltip("%s", text);
 }
 

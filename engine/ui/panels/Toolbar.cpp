@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "ui/Editor.h"
 #include "ui/panels/PanelSupport.h"
@@ -124,26 +125,42 @@ void Editor::drawLink() {
   if (!mConfig.link) return;
   const train::SessionLink link = mConfig.link();
   if (link.where.empty()) return;
-  const std::string text = link.connected
-                               ? "attached to " + link.where + (link.steering ? " - steering" : " - watching")
-                               : "connection lost, reconnecting...";
+  // A viewer token's editor only ever watches: no button that could only be refused.
+  const char* role = link.steering ? "steering" : link.viewer ? "watching (viewer)" : "watching";
   const char* TAKE = "Take control";
   const ImGuiStyle& style = ImGui::GetStyle();
-  const bool offer = link.connected && !link.steering;
+  const bool offer = link.connected && !link.steering && !link.viewer;
   const float button = offer ? ImGui::CalcTextSize(TAKE).x + 2 * style.FramePadding.x + style.ItemSpacing.x : 0.0f;
-  const float width = ImGui::CalcTextSize(text.c_str()).x + style.ItemSpacing.x + button;
-  ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowWidth() - width));
+  // The longest text that fits between the menus and the window's right edge (a narrow window): the
+  // server and the job, the job, the role alone. The tooltip has all of it.
+  const std::size_t jobAt = link.where.rfind(" job ");
+  const std::string job = jobAt == std::string::npos ? link.where : link.where.substr(jobAt + 1);
+  const std::vector<std::string> texts =
+      link.connected ? std::vector<std::string>{"attached to " + link.where + " - " + role, job + " - " + role, role}
+                     : std::vector<std::string>{"connection lost, reconnecting...", "reconnecting..."};
+  const float room = ImGui::GetWindowWidth() - ImGui::GetCursorPosX() - style.ItemSpacing.x;
+  const auto widthOf = [&](const std::string& text) {
+    return ImGui::CalcTextSize(text.c_str()).x + style.ItemSpacing.x + button;
+  };
+  std::size_t shown = 0;
+  while (shown + 1 < texts.size() && widthOf(texts[shown]) > room) ++shown;
+  const std::string& text = texts[shown];
+  ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowWidth() - widthOf(text) - style.ItemSpacing.x));
   if (link.connected) {
     ImGui::TextUnformatted(text.c_str());
   } else {
     ImGui::TextColored(WARNING_COLOUR, "%s", text.c_str());
   }
   rememberWidget("link");
+  const std::string whole = shown > 0 && link.connected ? texts.front() + "\n" : std::string();
   tooltip(!link.connected ? (link.where + ": " + link.problem + ". The job trains on; the last frame stays.").c_str()
-          : link.steering ? "Training runs on the server; the edits made here go to it."
-                          : ((link.steeredBy.empty() ? std::string("Nobody") : link.steeredBy) +
-                             " steers this job; its views are shown here and the controls wait.")
-                                .c_str());
+          : link.steering ? (whole + "Training runs on the server; the edits made here go to it.").c_str()
+          : link.viewer   ? (whole + "This editor's token only watches (the server's --viewer-token-file): it cannot "
+                                     "steer.")
+                              .c_str()
+                        : (whole + (link.steeredBy.empty() ? std::string("Nobody") : link.steeredBy) +
+                           " steers this job; its views are shown here and the controls wait.")
+                              .c_str());
   if (offer) {
     ImGui::SameLine();
     if (ImGui::SmallButton(TAKE) && mConfig.takeControl) mConfig.takeControl();

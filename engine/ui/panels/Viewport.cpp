@@ -17,8 +17,12 @@ void Editor::drawViewport(const train::Snapshot& snapshot, const Rect& rect) {
   if (beginPanel("Viewport", rect, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse)) {
     rememberWidget("panel-viewport", rect);
     panelMenu("viewport");
+    // A watcher's views stay live (their own requests wait for control); the banners' ways out and the
+    // replica picker are commands the server refuses it.
+    ImGui::BeginDisabled(watching());
     drawBanners(snapshot);
     if (snapshot.race) drawReplicaPicker(snapshot);
+    ImGui::EndDisabled();
     const ImVec2 min = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const Rect area{min, ImVec2(min.x + avail.x, min.y + avail.y)};
