@@ -87,9 +87,11 @@ struct Server::Impl {
   }
 
   // Submits and waits until the session has taken it: its outcome, or an error line.
-  core::Status command(Job& job, train::Command c) {
+  core::Status command(Job& job, train::Command c) { return applied(job, job.start.session->submit(std::move(c))); }
+
+  // Waits until the session has taken the command of `sequence`: its outcome, or an error line.
+  core::Status applied(Job& job, std::uint64_t sequence) {
     auto& session = *job.start.session;
-    const std::uint64_t sequence = session.submit(std::move(c));
     if (!session.awaitApplied(sequence, COMMAND_TIMEOUT)) {
       return core::runtimeError("job " + job.id + ": the session did not answer in time");
     }
@@ -127,7 +129,6 @@ struct Server::Impl {
       job->hasCheckpoint = true;
       job->checkpointStep = job->start.session->latest()->step;
     }
-    job->queuedTo = job->start.session->latest()->step;
     if (resume) {
       const auto metrics = folder.readMetrics(id);
       if (!metrics.empty()) {
@@ -154,7 +155,10 @@ struct Server::Impl {
       auto state = folder.readJson(id, "state.json");
       const std::string saved = state && state->is_object() ? state->value("state", "paused") : "paused";
       auto& j = *job.value();
-      j.state = saved == "running" || saved == "stopped" || saved == "done" ? saved : "paused";
+      {
+        std::lock_guard lock(j.mutex);
+        setJobState(folder, j, saved == "running" || saved == "stopped" || saved == "done" ? saved : "paused");
+      }
       core::log().info("job {}: resumed at step {} ({})", id, j.checkpointStep, j.state);
       jobs[id] = std::move(job.value());
     }
@@ -234,21 +238,23 @@ struct Server::Impl {
     reply(res, 200, json{{"jobs", list}});
   }
 
-  // The job's state as pause, resume and stop change it (the supervisor queues Steps only while it is
-  // running); an error reply when the job cannot. An attached editor's Pause and Resume come here too.
-  std::optional<Reply> changeState(Job& job, const std::string& action) {
+  // The job's state as pause, resume and stop change it, and its session's command that does it (a Pause,
+  // or a Resume to the job's end step: setJobState); an error reply when the job cannot. An attached
+  // editor's Pause and Resume come here too.
+  StateChange changeState(Job& job, const std::string& action) {
     std::lock_guard lock(job.mutex);
     const std::string state = job.state;
     if (action == "resume" && (state == "done" || state == "stopped")) {
-      return errorReply(409, "job " + job.id + " is " + state + "; it cannot resume");
+      return {errorReply(409, "job " + job.id + " is " + state + "; it cannot resume")};
     }
     if (action == "pause" && state != "running")
-      return errorReply(409, "job " + job.id + " is " + state + ", not running");
-    setJobState(folder, job, action == "resume" ? "running" : action == "pause" ? "paused" : "stopped");
-    job.rateStep = job.start.session->latest()->step;
-    job.rateTime = Clock::now();
+      return {errorReply(409, "job " + job.id + " is " + state + ", not running")};
+    const std::uint64_t sequence = setJobState(folder, job,
+                                               action == "resume"  ? "running"
+                                               : action == "pause" ? "paused"
+                                                                   : "stopped");
     if (action == "stop") job.lastCheckpoint = Clock::time_point{};  // a checkpoint at once
-    return std::nullopt;
+    return {std::nullopt, sequence};
   }
 
   void control(const httplib::Request& req, httplib::Response& res, const std::string& action) {
@@ -259,11 +265,11 @@ struct Server::Impl {
       if (!body) return replyError(res, 400, body.message());
       if (!body->is_object() || !body->empty()) return replyError(res, 400, "request: " + action + " takes no fields");
     }
-    if (auto refused = changeState(*job, action)) return reply(res, refused->status, refused->body);
-    // The supervisor queues no more Steps now; a Pause answers once the queued ones have run.
-    if (action != "resume") {
-      if (auto applied = command(*job, train::Pause{}); !applied) return replyError(res, 500, applied.message());
-    }
+    const StateChange changed = changeState(*job, action);
+    if (changed.refused) return reply(res, changed.refused->status, changed.refused->body);
+    // Nothing is queued on the session before its Pause or Resume but other requests' commands.
+    if (auto done = applied(*job, changed.sequence); !done)
+      return replyError(res, done.error().kind == core::ErrorKind::BadInput ? 409 : 500, done.message());
     supervisor->wake();
     reply(res, 200, status(*job));
   }
@@ -451,14 +457,14 @@ struct Server::Impl {
                             const auto job = find(jobId);
                             if (!job) return std::nullopt;
                             std::lock_guard lock(job->mutex);
-                            return AttachedJob{job->start.session, job->state};
+                            return AttachedJob{job->start.session, job->state, job->start.endStep};
                           },
-                          [this](const std::string& jobId, const std::string& action) -> std::optional<Reply> {
+                          [this](const std::string& jobId, const std::string& action) -> StateChange {
                             const auto job = find(jobId);
-                            if (!job) return errorReply(404, "no job " + jobId);
-                            auto refused = changeState(*job, action);
+                            if (!job) return {errorReply(404, "no job " + jobId)};
+                            auto changed = changeState(*job, action);
                             supervisor->wake();
-                            return refused;
+                            return changed;
                           },
                           [this] {
                             if (viewers.fetch_add(1) < config.maxViewers) return true;
