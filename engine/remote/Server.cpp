@@ -15,6 +15,7 @@
 #include "remote/DiskQuota.h"
 #include "remote/JobStream.h"
 #include "remote/JobSupervisor.h"
+#include "remote/Reply.h"
 #include "remote/ServerJob.h"
 #include "remote/SessionRoutes.h"
 #include "remote/WatchedSession.h"
@@ -32,15 +33,6 @@ namespace {
 constexpr std::size_t CONTROL_THREADS = 4;
 // How long a control request waits for the session to take its command.
 constexpr std::chrono::seconds COMMAND_TIMEOUT{10};
-
-void reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
-}
-
-void replyError(httplib::Response& res, int status, const std::string& message) {
-  reply(res, status, json{{"error", message}});
-}
 
 }  // namespace
 
@@ -266,7 +258,7 @@ struct Server::Impl {
       if (!body->is_object() || !body->empty()) return replyError(res, 400, "request: " + action + " takes no fields");
     }
     const StateChange changed = changeState(*job, action);
-    if (changed.refused) return reply(res, changed.refused->status, changed.refused->body);
+    if (changed.refused) return reply(res, *changed.refused);
     // Nothing is queued on the session before its Pause or Resume but other requests' commands.
     if (auto done = applied(*job, changed.sequence); !done)
       return replyError(res, done.error().kind == core::ErrorKind::BadInput ? 409 : 500, done.message());
@@ -312,7 +304,7 @@ struct Server::Impl {
   void download(const httplib::Request& req, httplib::Response& res) {
     auto job = jobOf(req, res);
     if (!job) return;
-    if (auto refused = checkpointRefused(*job)) return reply(res, refused->status, refused->body);
+    if (auto refused = checkpointRefused(*job)) return reply(res, *refused);
     auto checkpoint = currentCheckpoint(*job);
     if (!checkpoint) return replyError(res, 500, checkpoint.message());
     auto bytes = nn::serializeCheckpoint(checkpoint.value());
@@ -339,7 +331,7 @@ struct Server::Impl {
       dataset = *path;
     }
     if (!evaluator) return replyError(res, 501, "this server does not evaluate");
-    if (auto refused = checkpointRefused(*job)) return reply(res, refused->status, refused->body);
+    if (auto refused = checkpointRefused(*job)) return reply(res, *refused);
     auto checkpoint = currentCheckpoint(*job);
     if (!checkpoint) return replyError(res, 500, checkpoint.message());
     auto result = evaluator(checkpoint.value(), dataset, job->spec.backend.value_or("auto"));
@@ -360,7 +352,7 @@ struct Server::Impl {
       }
     }
     const Reply answer = uploads.remove(id);
-    reply(res, answer.status, answer.body);
+    reply(res, answer);
   }
 
   void metrics(const httplib::Request& req, httplib::Response& res) {
@@ -395,7 +387,7 @@ struct Server::Impl {
   void stream(const httplib::Request& req, httplib::Response& res) {
     auto job = jobOf(req, res);
     if (!job) return;
-    if (auto refused = streamJob(job, config, viewers, stopping, res)) reply(res, refused->status, refused->body);
+    if (auto refused = streamJob(job, config, viewers, stopping, res)) reply(res, *refused);
   }
 
   // Every request, before its body is read (remote/Access.h: admit). False: refused, the reply written.
@@ -407,7 +399,7 @@ struct Server::Impl {
     if (refused->status == 401) res.set_header("WWW-Authenticate", "Bearer");
     // A body left unread cannot be skipped on a kept-alive connection.
     if (refused->status == 411 || refused->status == 413) res.set_header("Connection", "close");
-    reply(res, refused->status, refused->body);
+    reply(res, *refused);
     return false;
   }
 
@@ -478,7 +470,7 @@ struct Server::Impl {
                  const Reply answer = uploads.receive(req, reader);
                  // A refused upload's body may not have been read to its end: the connection cannot go on.
                  if (answer.status >= 400) res.set_header("Connection", "close");
-                 reply(res, answer.status, answer.body);
+                 reply(res, answer);
                });
     http->Get("/datasets", [this](const httplib::Request&, httplib::Response& res) {
       reply(res, 200, json{{"datasets", uploads.list()}});

@@ -19,15 +19,6 @@ namespace {
 constexpr auto FRAME_PERIOD = std::chrono::duration<double>(1.0 / FRAME_RATE);
 constexpr auto KEEP_ALIVE = std::chrono::seconds(1);
 
-void reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
-}
-
-void replyError(httplib::Response& res, int status, const std::string& message) {
-  reply(res, status, json{{"error", message}});
-}
-
 // The editor a request names in `field` of its JSON body: empty when left out; bad input when not a string.
 core::Result<std::string> editorOf(const json& body, const std::string& field) {
   if (!body.is_object() || !body.contains(field)) return std::string();
@@ -122,7 +113,7 @@ void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
           }
         },
         submitted);
-    if (refused) return reply(res, refused->status, refused->body);
+    if (refused) return reply(res, *refused);
     const std::uint64_t sequence = sent ? *sent : session.submit(std::move(submitted));
     reply(res, 200, json{{"sequence", sequence}});
   });
