@@ -116,6 +116,7 @@ struct Server::Impl {
     job->id = id;
     job->spec = spec;
     job->start = std::move(start.value());
+    job->datasetSource = datasetSource(*job);
     if (fromCheckpoint) {
       NSB_TRY(command(*job, train::LoadCheckpoint{folder.checkpointPath(id)}));
       job->hasCheckpoint = true;
@@ -165,8 +166,8 @@ struct Server::Impl {
     return MemoryGate::check(config.memory.budget(), uploadedDatasetBytes(*info), "dataset " + *spec.dataset);
   }
 
-  // What the watch page's Details panel says a job's dataset came from: an upload by its id and the
-  // file the client sent, never its path on this server. Empty: the dataset's own (a catalog's).
+  // What a client (the watch page's Details panel, an attached editor) is told a job's dataset came from: an upload by
+  // its id and the file the client sent, never its path on this server. Empty: the dataset's own (a catalog's).
   std::string datasetSource(const Job& job) {
     if (!job.spec.dataset || !isDatasetId(*job.spec.dataset)) return {};
     std::string source = "upload " + *job.spec.dataset;
@@ -429,7 +430,7 @@ struct Server::Impl {
         return WatchedJobState{j->state == "running", j->stepsPerSecond};
       };
       return WatchedJob{
-          std::make_shared<WatchedSession>(job->start.session, state, folder.root().string(), datasetSource(*job)),
+          std::make_shared<WatchedSession>(job->start.session, state, folder.root().string(), job->datasetSource),
           job->start.presetName};
     });
     watch->addRoutes(*http, id);
@@ -449,7 +450,7 @@ struct Server::Impl {
                             const auto job = find(jobId);
                             if (!job) return std::nullopt;
                             std::lock_guard lock(job->mutex);
-                            return AttachedJob{job->start.session, job->state, job->start.endStep};
+                            return AttachedJob{job->start.session, job->state, job->start.endStep, job->datasetSource};
                           },
                           [this](const std::string& jobId, const std::string& action) -> StateChange {
                             const auto job = find(jobId);

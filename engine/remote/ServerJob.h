@@ -53,6 +53,9 @@ struct Job {
   std::string id;
   JobSpec spec;
   JobStart start;
+  // What a client is told the dataset came from: an upload by its id and file name, never its path on
+  // this server; empty: the dataset's own (a catalog's). Set once, when the job is made.
+  std::string datasetSource;
   std::mutex mutex;  // guards everything below
   std::string state = "paused";
   std::uint64_t checkpointStep = 0;

@@ -216,7 +216,8 @@ void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
     if (!job) return replyError(res, 404, "no job " + jobId);
     const auto data = job->session->dataset();
     if (!data.dataset) return replyError(res, 500, "job " + jobId + " has no dataset");
-    auto bytes = std::make_shared<const std::string>(encodeDataset(*data.dataset));
+    auto bytes = std::make_shared<const std::string>(
+        encodeDataset(*data.dataset, job->datasetSource.empty() ? std::nullopt : std::optional(job->datasetSource)));
     res.set_header(DATASET_VERSION_HEADER, std::to_string(data.version));
     // Served from the one encoded copy (an image dataset is tens of megabytes).
     res.set_content_provider(bytes->size(), "application/octet-stream",

@@ -17,7 +17,8 @@
 //                            keep-alive). E's stream open keeps its control. Counts against --max-viewers
 //                            (503 beyond).
 //   GET  /jobs/ID/dataset    encodeDataset of the data the job trains on now, its version
-//                            (Snapshot::datasetVersion) in the DATASET_VERSION_HEADER
+//                            (Snapshot::datasetVersion) in the DATASET_VERSION_HEADER; an upload's source
+//                            is its id and file name, never its path on the server
 // The job's session stays the server's: Pause, Resume and a ViewStep change the job's state as POST
 // /jobs/ID/pause and /resume do (a Resume runs to the job's end step, never past it; a Step stops there
 // too), and a frame's `running` is that state. Paths are the server's own: SaveCheckpoint and
@@ -49,6 +50,7 @@ struct AttachedJob {
   std::shared_ptr<train::Session> session;
   std::string state;          // "running", "paused", "done" or "stopped" (Server.h)
   std::uint64_t endStep = 0;  // where the job ends: no command runs it further
+  std::string datasetSource;  // an upload's id and file name, not its path (empty: the dataset's own)
 };
 
 // What POST /jobs/ID/pause or /resume did: an error reply, or the sequence of the session's command that
