@@ -14,10 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-// A running job's session stays paused and runs the Step commands the supervisor queues, never more
-// than its last epoch needs (a session left running would overshoot by a whole supervisor tick), about
-// QUEUE_SECONDS of them ahead: a command sent meanwhile waits behind them, at most that long.
-constexpr double QUEUE_SECONDS = 0.1;
 constexpr std::chrono::milliseconds SUPERVISOR_TICK{25};
 // Frames a stream's status carries of the recent past.
 constexpr std::size_t FRAME_POINTS = 8, FRAME_EVENTS = 8;
@@ -44,14 +40,17 @@ void JobSupervisor::supervise(Job& job) {
   std::lock_guard lock(job.mutex);
   if (job.removed) return;
   const auto& s = *snapshot;
-  // A Reset, a Branch or a loaded checkpoint (an attached editor's) took the step back: Steps are
-  // queued from there, and a job that was done may run again.
+  // A Reset or a Branch (an attached editor's) took the step back: a job that was done may run again
+  // (a running one runs on: its session's Resume holds its end step).
   if (s.step < job.seenStep && !(s.timeline && s.timeline->viewed)) {
-    job.queuedTo = s.step;
     if (job.state == "done" && s.step < job.start.endStep) setJobState(mFolder, job, "paused");
   }
   job.seenStep = s.step;
-  if (job.state == "running") {
+  // A running job's session runs by itself to the job's end step (setJobState's Resume). Its snapshots
+  // from before that Resume applied say nothing of the run (an end reached before a Reset, the
+  // divergence a Resume clears).
+  if (job.state == "running" && s.appliedSequence >= job.steered) {
+    job.stepsPerSecond = s.stepsPerSecond;
     bool end = s.step >= job.start.endStep;
     if (!s.history.empty()) {
       const auto& p = s.history.back();
@@ -63,10 +62,8 @@ void JobSupervisor::supervise(Job& job) {
     if (s.divergence) {
       setJobState(mFolder, job, "paused");  // the session paused itself; the status says why
     } else if (end) {
-      setJobState(mFolder, job, "done");
+      setJobState(mFolder, job, "done");  // at the end step the session paused itself; a stop-at target's Pause
       job.lastCheckpoint = Clock::time_point{};
-    } else {
-      queueSteps(job, s);
     }
   }
   // Checkpoints: one at a time, every checkpointSeconds while the step moves.
@@ -132,27 +129,6 @@ JobSupervisor::Room JobSupervisor::diskRoom(Job& job, const train::Snapshot& s) 
   if (job.diskFull.empty()) core::log().warn("job {}: not saved: {}", job.id, room.message());
   job.diskFull = room.message();
   return checkRoom(mFolder.root(), mConfig.uploads.maxDisk, metricBytes, "") ? Room::MetricsOnly : Room::None;
-}
-
-void JobSupervisor::queueSteps(Job& job, const train::Snapshot& s) {
-  const auto now = Clock::now();
-  const double dt = std::chrono::duration<double>(now - job.rateTime).count();
-  if (dt >= 0.2) {
-    const double rate = static_cast<double>(s.step - std::min(s.step, job.rateStep)) / dt;
-    job.stepsPerSecond = job.stepsPerSecond > 0 ? 0.5 * (job.stepsPerSecond + rate) : rate;
-    job.rateStep = s.step;
-    job.rateTime = now;
-  }
-  // Steps dropped by the session (a device error) or a step moved by a load: queue from where it is.
-  if (job.queuedTo < s.step) job.queuedTo = s.step;
-  const auto ahead = static_cast<double>(job.queuedTo - s.step);
-  const double wanted = std::max<double>(s.stepsPerSubmit, job.stepsPerSecond * QUEUE_SECONDS);
-  if (ahead >= wanted || job.queuedTo >= job.start.endStep) return;
-  const auto steps = static_cast<std::uint32_t>(
-      std::min<double>({wanted - ahead + s.stepsPerSubmit, static_cast<double>(job.start.endStep - job.queuedTo),
-                        static_cast<double>(UINT32_MAX)}));
-  job.start.session->submit(train::Step{steps});
-  job.queuedTo += steps;
 }
 
 void JobSupervisor::loop() {

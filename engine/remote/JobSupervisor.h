@@ -1,9 +1,9 @@
 #pragma once
-// JobSupervisor: the server's one thread that runs its jobs. It queues a running job's steps (its
-// session stays paused and runs Step commands, so that a job ends exactly at its last epoch's step, as
-// `train` does), ends it at its end step or stop-at target, writes its checkpoint and metrics into the
-// data folder every checkpointSeconds (within --max-disk) and publishes its frames to the viewers of
-// its stream (remote/JobStream.h) at most frameRate times a second.
+// JobSupervisor: the server's one thread that watches its jobs. A running job's session runs by itself
+// to the job's end step (setJobState's Resume, remote/ServerJob.h) and pauses there, exactly as `train`
+// ends; the supervisor marks it done there or at its stop-at target (a Pause), writes its checkpoint and
+// metrics into the data folder every checkpointSeconds (within --max-disk) and publishes its frames to
+// the viewers of its stream (remote/JobStream.h) at most frameRate times a second.
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -41,8 +41,6 @@ class JobSupervisor {
   // keeps its last whole checkpoint. Called with the job's mutex held.
   enum class Room { All, MetricsOnly, None };
   Room diskRoom(Job& job, const train::Snapshot& s);
-  // Keeps about QUEUE_SECONDS of steps queued on a running job, never past its end step.
-  void queueSteps(Job& job, const train::Snapshot& s);
 
   const ServerConfig& mConfig;
   DataFolder& mFolder;

@@ -15,6 +15,7 @@
 #include "remote/DiskQuota.h"
 #include "remote/JobStream.h"
 #include "remote/JobSupervisor.h"
+#include "remote/Reply.h"
 #include "remote/ServerJob.h"
 #include "remote/SessionRoutes.h"
 #include "remote/WatchedSession.h"
@@ -32,15 +33,6 @@ namespace {
 constexpr std::size_t CONTROL_THREADS = 4;
 // How long a control request waits for the session to take its command.
 constexpr std::chrono::seconds COMMAND_TIMEOUT{10};
-
-void reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
-}
-
-void replyError(httplib::Response& res, int status, const std::string& message) {
-  reply(res, status, json{{"error", message}});
-}
 
 }  // namespace
 
@@ -87,9 +79,11 @@ struct Server::Impl {
   }
 
   // Submits and waits until the session has taken it: its outcome, or an error line.
-  core::Status command(Job& job, train::Command c) {
+  core::Status command(Job& job, train::Command c) { return applied(job, job.start.session->submit(std::move(c))); }
+
+  // Waits until the session has taken the command of `sequence`: its outcome, or an error line.
+  core::Status applied(Job& job, std::uint64_t sequence) {
     auto& session = *job.start.session;
-    const std::uint64_t sequence = session.submit(std::move(c));
     if (!session.awaitApplied(sequence, COMMAND_TIMEOUT)) {
       return core::runtimeError("job " + job.id + ": the session did not answer in time");
     }
@@ -122,12 +116,12 @@ struct Server::Impl {
     job->id = id;
     job->spec = spec;
     job->start = std::move(start.value());
+    job->datasetSource = datasetSource(*job);
     if (fromCheckpoint) {
       NSB_TRY(command(*job, train::LoadCheckpoint{folder.checkpointPath(id)}));
       job->hasCheckpoint = true;
       job->checkpointStep = job->start.session->latest()->step;
     }
-    job->queuedTo = job->start.session->latest()->step;
     if (resume) {
       const auto metrics = folder.readMetrics(id);
       if (!metrics.empty()) {
@@ -154,7 +148,10 @@ struct Server::Impl {
       auto state = folder.readJson(id, "state.json");
       const std::string saved = state && state->is_object() ? state->value("state", "paused") : "paused";
       auto& j = *job.value();
-      j.state = saved == "running" || saved == "stopped" || saved == "done" ? saved : "paused";
+      {
+        std::lock_guard lock(j.mutex);
+        setJobState(folder, j, saved == "running" || saved == "stopped" || saved == "done" ? saved : "paused");
+      }
       core::log().info("job {}: resumed at step {} ({})", id, j.checkpointStep, j.state);
       jobs[id] = std::move(job.value());
     }
@@ -169,8 +166,8 @@ struct Server::Impl {
     return MemoryGate::check(config.memory.budget(), uploadedDatasetBytes(*info), "dataset " + *spec.dataset);
   }
 
-  // What the watch page's Details panel says a job's dataset came from: an upload by its id and the
-  // file the client sent, never its path on this server. Empty: the dataset's own (a catalog's).
+  // What a client (the watch page's Details panel, an attached editor) is told a job's dataset came from: an upload by
+  // its id and the file the client sent, never its path on this server. Empty: the dataset's own (a catalog's).
   std::string datasetSource(const Job& job) {
     if (!job.spec.dataset || !isDatasetId(*job.spec.dataset)) return {};
     std::string source = "upload " + *job.spec.dataset;
@@ -234,21 +231,23 @@ struct Server::Impl {
     reply(res, 200, json{{"jobs", list}});
   }
 
-  // The job's state as pause, resume and stop change it (the supervisor queues Steps only while it is
-  // running); an error reply when the job cannot. An attached editor's Pause and Resume come here too.
-  std::optional<Reply> changeState(Job& job, const std::string& action) {
+  // The job's state as pause, resume and stop change it, and its session's command that does it (a Pause,
+  // or a Resume to the job's end step: setJobState); an error reply when the job cannot. An attached
+  // editor's Pause and Resume come here too.
+  StateChange changeState(Job& job, const std::string& action) {
     std::lock_guard lock(job.mutex);
     const std::string state = job.state;
     if (action == "resume" && (state == "done" || state == "stopped")) {
-      return errorReply(409, "job " + job.id + " is " + state + "; it cannot resume");
+      return {errorReply(409, "job " + job.id + " is " + state + "; it cannot resume")};
     }
     if (action == "pause" && state != "running")
-      return errorReply(409, "job " + job.id + " is " + state + ", not running");
-    setJobState(folder, job, action == "resume" ? "running" : action == "pause" ? "paused" : "stopped");
-    job.rateStep = job.start.session->latest()->step;
-    job.rateTime = Clock::now();
+      return {errorReply(409, "job " + job.id + " is " + state + ", not running")};
+    const std::uint64_t sequence = setJobState(folder, job,
+                                               action == "resume"  ? "running"
+                                               : action == "pause" ? "paused"
+                                                                   : "stopped");
     if (action == "stop") job.lastCheckpoint = Clock::time_point{};  // a checkpoint at once
-    return std::nullopt;
+    return {std::nullopt, sequence};
   }
 
   void control(const httplib::Request& req, httplib::Response& res, const std::string& action) {
@@ -259,11 +258,11 @@ struct Server::Impl {
       if (!body) return replyError(res, 400, body.message());
       if (!body->is_object() || !body->empty()) return replyError(res, 400, "request: " + action + " takes no fields");
     }
-    if (auto refused = changeState(*job, action)) return reply(res, refused->status, refused->body);
-    // The supervisor queues no more Steps now; a Pause answers once the queued ones have run.
-    if (action != "resume") {
-      if (auto applied = command(*job, train::Pause{}); !applied) return replyError(res, 500, applied.message());
-    }
+    const StateChange changed = changeState(*job, action);
+    if (changed.refused) return reply(res, *changed.refused);
+    // Nothing is queued on the session before its Pause or Resume but other requests' commands.
+    if (auto done = applied(*job, changed.sequence); !done)
+      return replyError(res, done.error().kind == core::ErrorKind::BadInput ? 409 : 500, done.message());
     supervisor->wake();
     reply(res, 200, status(*job));
   }
@@ -306,7 +305,7 @@ struct Server::Impl {
   void download(const httplib::Request& req, httplib::Response& res) {
     auto job = jobOf(req, res);
     if (!job) return;
-    if (auto refused = checkpointRefused(*job)) return reply(res, refused->status, refused->body);
+    if (auto refused = checkpointRefused(*job)) return reply(res, *refused);
     auto checkpoint = currentCheckpoint(*job);
     if (!checkpoint) return replyError(res, 500, checkpoint.message());
     auto bytes = nn::serializeCheckpoint(checkpoint.value());
@@ -333,7 +332,7 @@ struct Server::Impl {
       dataset = *path;
     }
     if (!evaluator) return replyError(res, 501, "this server does not evaluate");
-    if (auto refused = checkpointRefused(*job)) return reply(res, refused->status, refused->body);
+    if (auto refused = checkpointRefused(*job)) return reply(res, *refused);
     auto checkpoint = currentCheckpoint(*job);
     if (!checkpoint) return replyError(res, 500, checkpoint.message());
     auto result = evaluator(checkpoint.value(), dataset, job->spec.backend.value_or("auto"));
@@ -354,7 +353,7 @@ struct Server::Impl {
       }
     }
     const Reply answer = uploads.remove(id);
-    reply(res, answer.status, answer.body);
+    reply(res, answer);
   }
 
   void metrics(const httplib::Request& req, httplib::Response& res) {
@@ -389,7 +388,7 @@ struct Server::Impl {
   void stream(const httplib::Request& req, httplib::Response& res) {
     auto job = jobOf(req, res);
     if (!job) return;
-    if (auto refused = streamJob(job, config, viewers, stopping, res)) reply(res, refused->status, refused->body);
+    if (auto refused = streamJob(job, config, viewers, stopping, res)) reply(res, *refused);
   }
 
   // Every request, before its body is read (remote/Access.h: admit). False: refused, the reply written.
@@ -401,7 +400,7 @@ struct Server::Impl {
     if (refused->status == 401) res.set_header("WWW-Authenticate", "Bearer");
     // A body left unread cannot be skipped on a kept-alive connection.
     if (refused->status == 411 || refused->status == 413) res.set_header("Connection", "close");
-    reply(res, refused->status, refused->body);
+    reply(res, *refused);
     return false;
   }
 
@@ -431,7 +430,7 @@ struct Server::Impl {
         return WatchedJobState{j->state == "running", j->stepsPerSecond};
       };
       return WatchedJob{
-          std::make_shared<WatchedSession>(job->start.session, state, folder.root().string(), datasetSource(*job)),
+          std::make_shared<WatchedSession>(job->start.session, state, folder.root().string(), job->datasetSource),
           job->start.presetName};
     });
     watch->addRoutes(*http, id);
@@ -451,14 +450,14 @@ struct Server::Impl {
                             const auto job = find(jobId);
                             if (!job) return std::nullopt;
                             std::lock_guard lock(job->mutex);
-                            return AttachedJob{job->start.session, job->state};
+                            return AttachedJob{job->start.session, job->state, job->start.endStep, job->datasetSource};
                           },
-                          [this](const std::string& jobId, const std::string& action) -> std::optional<Reply> {
+                          [this](const std::string& jobId, const std::string& action) -> StateChange {
                             const auto job = find(jobId);
-                            if (!job) return errorReply(404, "no job " + jobId);
-                            auto refused = changeState(*job, action);
+                            if (!job) return {errorReply(404, "no job " + jobId)};
+                            auto changed = changeState(*job, action);
                             supervisor->wake();
-                            return refused;
+                            return changed;
                           },
                           [this] {
                             if (viewers.fetch_add(1) < config.maxViewers) return true;
@@ -472,7 +471,7 @@ struct Server::Impl {
                  const Reply answer = uploads.receive(req, reader);
                  // A refused upload's body may not have been read to its end: the connection cannot go on.
                  if (answer.status >= 400) res.set_header("Connection", "close");
-                 reply(res, answer.status, answer.body);
+                 reply(res, answer);
                });
     http->Get("/datasets", [this](const httplib::Request&, httplib::Response& res) {
       reply(res, 200, json{{"datasets", uploads.list()}});

@@ -72,7 +72,8 @@ struct ServerConfig {
   PainterFactory painter;       // draws them; empty: the page shows the curves only
 };
 
-// A job's session, made paused, and the run's limits (as `train` computes them from the same flags).
+// A job's session, made paused, and the run's limits (as `train` computes them from the same flags): a
+// running job's session runs by itself to endStep and pauses there (train::Resume::untilStep).
 struct JobStart {
   std::shared_ptr<train::Session> session;  // shared with the watch page's painter
   std::uint64_t endStep = 0;

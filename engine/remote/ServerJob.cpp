@@ -40,11 +40,14 @@ json Job::status(const train::Snapshot& s) const {
   return j;
 }
 
-void setJobState(DataFolder& folder, Job& job, const std::string& state) {
+std::uint64_t setJobState(DataFolder& folder, Job& job, const std::string& state) {
   job.state = state;
   if (auto written = folder.writeJson(job.id, "state.json", json{{"state", state}}); !written) {
     core::log().warn("job {}: {}", job.id, written.message());
   }
+  auto& session = *job.start.session;
+  job.steered = state == "running" ? session.submit(train::Resume{job.start.endStep}) : session.submit(train::Pause{});
+  return job.steered;
 }
 
 }  // namespace nsb::remote

@@ -53,6 +53,9 @@ struct Job {
   std::string id;
   JobSpec spec;
   JobStart start;
+  // What a client is told the dataset came from: an upload by its id and file name, never its path on
+  // this server; empty: the dataset's own (a catalog's). Set once, when the job is made.
+  std::string datasetSource;
   std::mutex mutex;  // guards everything below
   std::string state = "paused";
   std::uint64_t checkpointStep = 0;
@@ -61,11 +64,9 @@ struct Job {
   Clock::time_point lastCheckpoint = Clock::now();
   std::uint64_t metricsStep = 0;  // the last metric point written to the data folder
   std::optional<nlohmann::json> lastMetric;
-  std::uint64_t queuedTo = 0;   // the step the Steps queued so far reach
+  std::uint64_t steered = 0;    // the sequence of the session's command that matches the state (setJobState)
   std::uint64_t seenStep = 0;   // the step of the snapshot the supervisor saw last
-  double stepsPerSecond = 0.0;  // measured by the supervisor while running
-  std::uint64_t rateStep = 0;
-  Clock::time_point rateTime = Clock::now();
+  double stepsPerSecond = 0.0;  // the session's, as the supervisor saw it last
   std::shared_ptr<const train::Snapshot> framed;  // the snapshot and state of the last frame
   std::string framedState;
   Clock::time_point lastFrame{};
@@ -78,8 +79,12 @@ struct Job {
   nlohmann::json status(const train::Snapshot& s) const;
 };
 
-// Sets the job's state and writes it into its folder (state.json), so that a restarted server resumes
-// the job as it was. Called with the job's mutex held.
-void setJobState(DataFolder& folder, Job& job, const std::string& state);
+// Sets the job's state, writes it into its folder (state.json), so that a restarted server resumes the
+// job as it was, and sends its session the command that matches: "running" a Resume to the job's end
+// step (the session pauses itself there, exactly as `train` ends), any other state a Pause. Sent under
+// the mutex, so that two requests cannot leave the state and the session apart; nothing is queued
+// before a Pause but the commands sent before it. The command's sequence (also in `steered`). Called
+// with the job's mutex held.
+std::uint64_t setJobState(DataFolder& folder, Job& job, const std::string& state);
 
 }  // namespace nsb::remote

@@ -19,15 +19,6 @@ namespace {
 constexpr auto FRAME_PERIOD = std::chrono::duration<double>(1.0 / FRAME_RATE);
 constexpr auto KEEP_ALIVE = std::chrono::seconds(1);
 
-void reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
-}
-
-void replyError(httplib::Response& res, int status, const std::string& message) {
-  reply(res, status, json{{"error", message}});
-}
-
 // The editor a request names in `field` of its JSON body: empty when left out; bad input when not a string.
 core::Result<std::string> editorOf(const json& body, const std::string& field) {
   if (!body.is_object() || !body.contains(field)) return std::string();
@@ -87,32 +78,43 @@ void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
     }
     auto& session = *job->session;
     const bool running = job->state == "running";
-    // The job's state first, as POST /jobs/ID/pause and /resume change it: the supervisor queues Steps
-    // while it is running and none otherwise, and the session itself stays paused.
+    const std::uint64_t at = session.latest()->step;
+    // Pause and Resume change the job's state as POST /jobs/ID/pause and /resume do, which send the
+    // session's command (a Resume to the job's end step): its sequence is the answer.
     std::optional<Reply> refused;
-    std::optional<train::Command> submitted = std::move(command.value());
+    std::optional<std::uint64_t> sent;
+    train::Command submitted = std::move(command.value());
     std::visit(
-        [&]<typename T>(const T& c) {
-          // A job that stopped running meanwhile (done) refuses "pause": it is paused all the same.
+        [&]<typename T>(T& c) {
           if constexpr (std::is_same_v<T, train::Pause>) {
-            if (running) (void)mHooks.changeState(jobId, "pause");
+            // A job that stopped running meanwhile (done) refuses "pause": its Pause goes as it is.
+            if (running) {
+              if (const auto changed = mHooks.changeState(jobId, "pause"); !changed.refused) sent = changed.sequence;
+            }
+          } else if constexpr (std::is_same_v<T, train::Resume>) {
+            const auto changed = mHooks.changeState(jobId, "resume");
+            refused = changed.refused;
+            sent = changed.sequence;
           } else if constexpr (std::is_same_v<T, train::ViewStep>) {
             if (c.step && running) (void)mHooks.changeState(jobId, "pause");  // a past step stays on screen
-          } else if constexpr (std::is_same_v<T, train::Resume>) {
-            refused = mHooks.changeState(jobId, "resume");
-            // The session stays paused (the supervisor steps it): a Pause answers in its place, so that
-            // the editor still has a sequence number to wait for.
-            submitted = train::Pause{};
           } else if constexpr (std::is_same_v<T, train::Step>) {
-            if (running) refused = errorReply(409, "job " + jobId + " is running; pause it before stepping");
+            // Cut at the job's end step as the latest snapshot has it (Steps sent faster than they run
+            // can pass it by those still queued).
+            if (running) {
+              refused = errorReply(409, "job " + jobId + " is running; pause it before stepping");
+            } else if (at >= job->endStep) {
+              refused = errorReply(409, "job " + jobId + " is at its end step " + std::to_string(job->endStep));
+            } else {
+              c.steps = static_cast<std::uint32_t>(std::min<std::uint64_t>(c.steps, job->endStep - at));
+            }
           } else if constexpr (std::is_same_v<T, train::SaveCheckpoint> || std::is_same_v<T, train::LoadCheckpoint>) {
             refused = errorReply(403, "command.path: the server's files are its own; GET /jobs/" + jobId +
                                           "/checkpoint downloads the weights");
           }
         },
-        *submitted);
-    if (refused) return reply(res, refused->status, refused->body);
-    const std::uint64_t sequence = session.submit(std::move(*submitted));
+        submitted);
+    if (refused) return reply(res, *refused);
+    const std::uint64_t sequence = sent ? *sent : session.submit(std::move(submitted));
     reply(res, 200, json{{"sequence", sequence}});
   });
 
@@ -183,7 +185,7 @@ void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
               sink.done();
               return true;
             }
-            // `running` as the job runs: its session stays paused and runs the supervisor's Steps.
+            // `running` as the job's state says (set before its session's Resume or Pause applies).
             const auto frame =
                 job->frames.frame(found->session->latest(), found->state == "running", steering(*job), sent->probes);
             if (frame.number != sent->number) {
@@ -214,7 +216,8 @@ void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
     if (!job) return replyError(res, 404, "no job " + jobId);
     const auto data = job->session->dataset();
     if (!data.dataset) return replyError(res, 500, "job " + jobId + " has no dataset");
-    auto bytes = std::make_shared<const std::string>(encodeDataset(*data.dataset));
+    auto bytes = std::make_shared<const std::string>(
+        encodeDataset(*data.dataset, job->datasetSource.empty() ? std::nullopt : std::optional(job->datasetSource)));
     res.set_header(DATASET_VERSION_HEADER, std::to_string(data.version));
     // Served from the one encoded copy (an image dataset is tens of megabytes).
     res.set_content_provider(bytes->size(), "application/octet-stream",

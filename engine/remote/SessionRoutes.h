@@ -17,11 +17,12 @@
 //                            keep-alive). E's stream open keeps its control. Counts against --max-viewers
 //                            (503 beyond).
 //   GET  /jobs/ID/dataset    encodeDataset of the data the job trains on now, its version
-//                            (Snapshot::datasetVersion) in the DATASET_VERSION_HEADER
-// The job's session stays the server's: its supervisor queues the Steps of a running job (Server.h), so
-// Pause, Resume and a ViewStep change the job's state as POST /jobs/ID/pause and /resume do, and a frame's
-// `running` is that state. Paths are the server's own: SaveCheckpoint and LoadCheckpoint are refused
-// (GET /jobs/ID/checkpoint downloads the weights).
+//                            (Snapshot::datasetVersion) in the DATASET_VERSION_HEADER; an upload's source
+//                            is its id and file name, never its path on the server
+// The job's session stays the server's: Pause, Resume and a ViewStep change the job's state as POST
+// /jobs/ID/pause and /resume do (a Resume runs to the job's end step, never past it; a Step stops there
+// too), and a frame's `running` is that state. Paths are the server's own: SaveCheckpoint and
+// LoadCheckpoint are refused (GET /jobs/ID/checkpoint downloads the weights).
 #include <chrono>
 #include <functional>
 #include <map>
@@ -47,15 +48,24 @@ constexpr const char* DATASET_VERSION_HEADER = "X-NSB-Dataset-Version";
 // A job as these routes see it.
 struct AttachedJob {
   std::shared_ptr<train::Session> session;
-  std::string state;  // "running", "paused", "done" or "stopped" (Server.h)
+  std::string state;          // "running", "paused", "done" or "stopped" (Server.h)
+  std::uint64_t endStep = 0;  // where the job ends: no command runs it further
+  std::string datasetSource;  // an upload's id and file name, not its path (empty: the dataset's own)
+};
+
+// What POST /jobs/ID/pause or /resume did: an error reply, or the sequence of the session's command that
+// did it (a Pause, or a Resume to the job's end step).
+struct StateChange {
+  std::optional<Reply> refused;
+  std::uint64_t sequence = 0;
 };
 
 // What the server lends these routes. Each is called on a request thread.
 struct SessionRouteHooks {
   std::function<std::optional<AttachedJob>(const std::string& id)> find;  // none: no such job
-  // "pause" or "resume", as POST /jobs/ID/pause|resume change the job's state (the session's own
-  // Pause is sent by the caller); an error reply when the job cannot (a done job resumed).
-  std::function<std::optional<Reply>(const std::string& id, const std::string& action)> changeState;
+  // "pause" or "resume", as POST /jobs/ID/pause|resume change the job's state and send its session's
+  // command; an error reply when the job cannot (a done job resumed).
+  std::function<StateChange(const std::string& id, const std::string& action)> changeState;
   // A stream's slot of --max-viewers: false when every one is taken. Each slot taken is given back.
   std::function<bool()> takeViewer;
   std::function<void()> releaseViewer;

@@ -19,6 +19,7 @@
 #include "core/Embedded.h"
 #include "core/Format.h"
 #include "core/Log.h"
+#include "remote/Reply.h"
 
 namespace nsb::remote {
 
@@ -37,11 +38,6 @@ constexpr auto FIRST_FRAME_WAIT = std::chrono::seconds(15);
 constexpr int PAINTER_NICENESS = 5;
 
 json numberOrNull(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-void replyError(httplib::Response& res, int status, const std::string& message) {
-  res.status = status;
-  res.set_content(json{{"error", message}}.dump() + "\n", "application/json");
-}
 
 std::string_view webPage(std::string_view name) {
   for (const auto& file : core::embeddedWebPages()) {

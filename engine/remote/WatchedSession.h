@@ -1,11 +1,10 @@
 #pragma once
-// WatchedSession: a server's job as the watch page draws it (remote/WatchPage.h). The server keeps a
-// running job's session paused and runs it by Step commands (Server.h), so its snapshot says "not
-// running" and the page's toolbar would offer Play: here `running` is the job's state. And a viewer
-// must not see the server's file system: the data folder's path is taken out of the events and outcomes
-// ("checkpoint /srv/data/jobs/ID/checkpoint.safetensors" reads "checkpoint jobs/ID/checkpoint.safetensors").
-// Its rate is the job's, as the server measures it (the session's own says nothing of Steps run while
-// paused), and an uploaded dataset's source is its upload id and file name, not its path on the server.
+// WatchedSession: a server's job as the watch page draws it (remote/WatchPage.h). Its `running` is the
+// job's state (set before the session's Resume or Pause applies; a job that reached its end is done).
+// And a viewer must not see the server's file system: the data folder's path is taken out of the events
+// and outcomes ("checkpoint /srv/data/jobs/ID/checkpoint.safetensors" reads "checkpoint
+// jobs/ID/checkpoint.safetensors"). Its rate is the job's, as the server's supervisor saw it last, and an
+// uploaded dataset's source is its upload id and file name, not its path on the server.
 // The snapshot is copied once per snapshot of the job, the dataset once per version. Commands pass through.
 #include <functional>
 #include <memory>
@@ -19,7 +18,7 @@ namespace nsb::remote {
 // The job as the server runs it.
 struct WatchedJobState {
   bool running = false;
-  double stepsPerSecond = 0.0;  // measured by the server's supervisor while running
+  double stepsPerSecond = 0.0;  // as the server's supervisor saw it last while running
 };
 
 class WatchedSession final : public train::Session {

@@ -111,7 +111,9 @@ json optionalJson(const auto& v) { return v ? json(*v) : json(nullptr); }
 
 void fields(json& j, const train::SetHyperparams& c) { j["hyperparams"] = c.hyperparams.toJson(); }
 void fields(json&, const train::Pause&) {}
-void fields(json&, const train::Resume&) {}
+void fields(json& j, const train::Resume& c) {
+  if (c.untilStep) j["until_step"] = *c.untilStep;
+}
 void fields(json& j, const train::Step& c) { j["steps"] = c.steps; }
 void fields(json& j, const train::SetSpeed& c) { j["steps_per_second"] = c.stepsPerSecond; }
 void fields(json& j, const train::Reset& c) { j["seed"] = optionalJson(c.seed); }
@@ -311,7 +313,7 @@ class Fields {
 
 core::Status read(Fields& f, train::SetHyperparams& c) { return f.hyperparams("hyperparams", c.hyperparams); }
 core::Status read(Fields&, train::Pause&) { return core::Ok{}; }
-core::Status read(Fields&, train::Resume&) { return core::Ok{}; }
+core::Status read(Fields& f, train::Resume& c) { return f.optionalInteger("until_step", c.untilStep); }
 core::Status read(Fields& f, train::Step& c) { return f.unsignedInteger("steps", c.steps); }
 core::Status read(Fields& f, train::SetSpeed& c) {
   NSB_TRY(f.finite("steps_per_second", c.stepsPerSecond));

@@ -45,7 +45,8 @@ std::string encodeSnapshot(const train::Snapshot& snapshot, const SnapshotEncodi
 // The snapshot is the caller's until it publishes it (a frame fills in the probes it left out).
 core::Result<std::shared_ptr<train::Snapshot>> decodeSnapshot(std::string_view bytes);
 
-std::string encodeDataset(const data::Dataset& dataset);
+// `source` set: written in place of the dataset's own (a server's upload by its id, not its path there).
+std::string encodeDataset(const data::Dataset& dataset, const std::optional<std::string>& source = std::nullopt);
 core::Result<std::shared_ptr<const data::Dataset>> decodeDataset(std::string_view bytes);
 
 }  // namespace nsb::remote

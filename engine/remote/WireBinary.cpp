@@ -507,14 +507,14 @@ void get(ByteReader& r, data::Split& split, const data::Dataset& d, std::string_
 
 }  // namespace
 
-std::string encodeDataset(const data::Dataset& dataset) {
+std::string encodeDataset(const data::Dataset& dataset, const std::optional<std::string>& shownSource) {
   ByteWriter w;
   w.value(DATASET_MAGIC);
   w.value(DATASET_FORMAT);
   const auto& [name, source, task, features, classes, outputs, u8, imageWidth, imageHeight, featureNames, classNames,
                normalisation, train, test] = dataset;
   w.string(name);
-  w.string(source);
+  w.string(shownSource.value_or(source));
   w.value(static_cast<std::uint8_t>(task));
   w.count(features);
   w.count(classes);

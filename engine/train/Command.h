@@ -25,7 +25,11 @@ struct SetHyperparams {
   Hyperparams hyperparams;
 };  // lr, momentum, betas, L1/L2, optimizer, batch size
 struct Pause {};
-struct Resume {};
+// Set: the session pauses itself once it reaches this step (a served job's end), so that no queue of
+// Steps stands between a Pause and the training it stops.
+struct Resume {
+  std::optional<std::uint64_t> untilStep;
+};
 // While paused: run this many steps, before any command sent after it (headless frames step this way).
 struct Step {
   std::uint32_t steps = 1;
@@ -164,7 +168,7 @@ using Command = std::variant<SetHyperparams, Pause, Resume, Step, SetSpeed, Rese
 
 // The command protocol's version: it changes whenever a command is added, removed or changed, which the
 // static_assert below makes a compile error to forget (a remote session checks it, see remote/).
-inline constexpr std::uint32_t COMMAND_PROTOCOL = 7;
+inline constexpr std::uint32_t COMMAND_PROTOCOL = 8;
 static_assert(std::variant_size_v<Command> == 27, "a command was added or removed: bump COMMAND_PROTOCOL");
 
 // What became of one submitted command, reported against its sequence number (Session::submit).

@@ -153,10 +153,12 @@ Outcome LocalSession::apply(std::uint64_t sequence, const Command& command) {
       [&]<typename T>(const T& c) {
         if constexpr (std::is_same_v<T, Pause>) {
           mRunning = false;
+          mUntilStep.reset();
           if (sequence == mFailureSequence) deviceFailed();
         } else if constexpr (std::is_same_v<T, Resume>) {
           if (deviceFailed()) return;
-          mRunning = true;
+          mUntilStep = c.untilStep;
+          mRunning = !mUntilStep || mTrainer->step() < *mUntilStep;
           mDivergence.reset();
           mBudget = 1.0;  // the first step at once
           mPaceTimer.reset();
@@ -306,10 +308,15 @@ void LocalSession::loop() {
       want = std::min<std::uint64_t>(mPendingSteps, mTrainer->config().stepsPerSubmit);
     } else if (mRunning && held <= held.zero()) {
       want = pacedSteps();
+      if (mUntilStep) want = std::min(want, *mUntilStep - std::min(*mUntilStep, mTrainer->step()));
     }
     if (want > 0) {
       core::Timer submitTimer;
       const std::uint64_t done = mTrainer->run(want);
+      if (mUntilStep && mTrainer->step() >= *mUntilStep) {
+        mRunning = false;  // a Resume's end step reached: paused as by a Pause
+        mUntilStep.reset();
+      }
       if (done > 0) {
         const double perStep = submitTimer.seconds() / static_cast<double>(done);
         mSecondsPerStep = mSecondsPerStep > 0.0 ? 0.8 * mSecondsPerStep + 0.2 * perStep : perStep;

@@ -98,6 +98,7 @@ class LocalSession final : public Session {
   std::shared_ptr<const std::vector<HistogramPoint>> mHistograms;
   std::shared_ptr<const TimelineSummary> mTimeline;  // the last published
   std::shared_ptr<SessionWork> mWork;                // SetSessionWork; session thread only
+  std::optional<std::uint64_t> mUntilStep;           // Resume::untilStep while running
   std::thread mThread;
 };
 

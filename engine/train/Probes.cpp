@@ -132,8 +132,8 @@ bool ProbeSchedule::refresh(Trainer& t, bool running) {
   for (std::size_t i = 0; i < mCount; ++i) stale = stale || !current(i);
   if (!stale) return true;
   // A watcher that draws a few frames a second (SetProbes::everySeconds): not more often, running or
-  // stepped (a server's job runs on Step commands, which would otherwise refresh them at once each
-  // time); the session publishes again until they are current.
+  // stepped (Step commands would otherwise refresh them at once each time); the session publishes
+  // again until they are current.
   if (mEvery > 0.0 && mProbes && !mDirty && mTimer.seconds() < mEvery) return false;
   // An edit (new spec, new weights) is shown at once, so that no snapshot pairs a spec with old probes.
   // While training, every probe runs at most a third of the time: every 30 ms where they are cheap

@@ -202,9 +202,11 @@ Outcome RaceSession::apply(std::uint64_t sequence, const Command& command) {
       [&]<typename T>(const T& c) {
         if constexpr (std::is_same_v<T, Pause>) {
           mRunning = false;
+          mUntilStep.reset();
         } else if constexpr (std::is_same_v<T, Resume>) {
           leaveView();  // training goes on from the head
-          mRunning = true;
+          mUntilStep = c.untilStep;
+          mRunning = !mUntilStep || mRace->step() < *mUntilStep;
           mBudget = 1.0;
           mPaceTimer.reset();
           mHoldUntil = 0;
@@ -334,6 +336,7 @@ void RaceSession::loop() {
       want = std::min<std::uint64_t>(mPendingSteps, mViews->config().stepsPerSubmit);
     } else if (mRunning && held <= held.zero() && !mDeviceFailed) {
       want = pacedSteps();
+      if (mUntilStep) want = std::min(want, *mUntilStep - std::min(*mUntilStep, mRace->step()));
     }
     // A submit ends where a replica's path or the timeline keeps a point.
     if (const std::uint64_t next = mPaths.stepsToNext(mRace->step()); want > 0 && next > 0) want = std::min(want, next);
@@ -342,6 +345,10 @@ void RaceSession::loop() {
     if (want > 0) {
       core::Timer submitTimer;
       const std::uint64_t done = mRace->run(want);
+      if (mUntilStep && mRace->step() >= *mUntilStep) {
+        mRunning = false;  // a Resume's end step reached: paused as by a Pause
+        mUntilStep.reset();
+      }
       if (done > 0 && mRace->status()) {
         mPaths.follow(*mRace);
         keepTimeline();

@@ -94,6 +94,7 @@ class RaceSession final : public Session {
   std::uint64_t mAppliedSequence = 0;
   std::deque<Outcome> mOutcomes;
   static constexpr std::size_t OUTCOMES_KEPT = 16;
+  std::optional<std::uint64_t> mUntilStep;  // Resume::untilStep while running
   std::thread mThread;
 };
 

@@ -17,6 +17,7 @@
 #include "remote/Client.h"
 #include "remote/JobSpec.h"
 #include "remote/Uploads.h"
+#include "remote/Wire.h"
 #include "sandbox/CliRun.h"
 
 namespace nsb::remote {
@@ -171,6 +172,17 @@ TEST(RemoteUpload, ACsvUploadTrainsAndABadOneGetsTheLoadersLineNamingTheClientsF
   const auto trained = run("remote train --dataset " + dataset + " --preset xor --epochs 2 --backend cpu --json" + at);
   ASSERT_EQ(trained.code, 0) << trained.err;
   EXPECT_EQ(lastJsonLine(trained.out).value("state", ""), "done");
+
+  // An attached editor's copy of the data names the upload by its id and the client's file, never the
+  // server's path to it.
+  auto client = Client::connect(server.url());
+  ASSERT_TRUE(client) << client.message();
+  auto bytes = client->download("/jobs/" + lastJsonLine(trained.out).value("job", "") + "/dataset");
+  ASSERT_TRUE(bytes) << bytes.message();
+  auto data = decodeDataset(bytes.value());
+  ASSERT_TRUE(data) << data.message();
+  EXPECT_EQ(data.value()->source, "upload " + dataset + " (points.csv)");
+  EXPECT_EQ(bytes->find((dir.path / "data").string()), std::string::npos) << "the server's path leaked";
 }
 
 // A multipart upload of (part, bytes) through httplib, as the status code itself is the point.

@@ -1,5 +1,5 @@
-// remote/WatchedSession.h: the watch page's view of a job shows it running while the server runs it
-// (its session stays paused and runs Step commands) and never the server's data folder path.
+// remote/WatchedSession.h: the watch page's view of a job shows it running while the job's state says so
+// (also while its session's Resume is still queued) and never the server's data folder path.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -35,7 +35,7 @@ TEST(WatchedSession, RunningIsTheJobsStateAndTheDataFolderIsNotShown) {
   session->submit(train::Step{3});
   session->submit(train::LoadCheckpoint{checkpoint});
   ASSERT_EQ(session->sync(std::chrono::seconds(20)), train::SyncStatus::Synced);
-  ASSERT_FALSE(session->latest()->running);  // the server's way: paused, run by Steps
+  ASSERT_FALSE(session->latest()->running);  // as before the job's Resume applies
   const auto shown = watched.latest();
   EXPECT_TRUE(shown->running);
   EXPECT_EQ(shown->stepsPerSecond, 123.0) << "the job's rate, as the server measures it";

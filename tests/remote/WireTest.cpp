@@ -43,6 +43,7 @@ std::vector<train::Command> everyCommand() {
   return {SetHyperparams{someHyperparams(0.03f)},
           Pause{},
           Resume{},
+          Resume{std::uint64_t{4096}},
           Step{17},
           SetSpeed{12.5},
           Reset{std::uint64_t{99}},
@@ -77,7 +78,7 @@ std::vector<train::Command> everyCommand() {
 // Each command's fields as a tuple, for a field-by-field comparison.
 auto fieldsOf(const train::SetHyperparams& c) { return std::tie(c.hyperparams); }
 auto fieldsOf(const train::Pause&) { return std::tuple<>(); }
-auto fieldsOf(const train::Resume&) { return std::tuple<>(); }
+auto fieldsOf(const train::Resume& c) { return std::tie(c.untilStep); }
 auto fieldsOf(const train::Step& c) { return std::tie(c.steps); }
 auto fieldsOf(const train::SetSpeed& c) { return std::tie(c.stepsPerSecond); }
 auto fieldsOf(const train::Reset& c) { return std::tie(c.seed); }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 #include "TrainTestSupport.h"
 #include "train/LocalSession.h"
@@ -59,6 +60,23 @@ TEST(RaceSession, TrainsEveryReplicaInLockstepAndDescribesTheShownOne) {
   EXPECT_EQ(f.race().shown, 1u);
   EXPECT_EQ(f.session->latest()->hyperparams.optimizer, compute::OptimizerKind::Adam);
   EXPECT_EQ(f.session->latest()->history.back().test.loss, f.race().replicas[1].history.back().test.loss);
+}
+
+// A Resume with an end step runs every replica to exactly that step and pauses the race there.
+TEST(RaceSession, AResumeUntilAStepStopsTheRaceThere) {
+  RaceFixture f("sgd:0.1,adam:0.01");
+  ASSERT_TRUE(f.session);
+  const std::uint64_t end = 301;  // not a multiple of a submit's steps
+  f.session->submit(Resume{end});
+  for (int i = 0; i < 3000 && (f.session->latest()->running || f.session->latest()->step == 0); ++i)
+    std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(f.session->sync(30s), SyncStatus::Synced);
+  EXPECT_EQ(f.session->latest()->step, end);
+  EXPECT_FALSE(f.session->latest()->running);
+  f.session->submit(Resume{end});  // already there: stays paused
+  ASSERT_EQ(f.session->sync(30s), SyncStatus::Synced);
+  EXPECT_EQ(f.session->latest()->step, end);
+  EXPECT_FALSE(f.session->latest()->running);
 }
 
 TEST(RaceSession, AddsRemovesAndEditsReplicasAsCommands) {

@@ -90,6 +90,33 @@ TEST(Session, AHoldStopsTrainingUntilItEndsAndCommandsStillApply) {
   EXPECT_GT(s->latest()->step, paused) << "Resume did not end the hold";
 }
 
+// A Resume with an end step (a served job) runs to exactly that step and pauses itself; a Pause sent
+// meanwhile stops it at the next submit, with nothing queued ahead of it.
+TEST(Session, AResumeUntilAStepStopsThereAndAPauseStillStopsAtOnce) {
+  auto s = makeSession(false);
+  const std::uint64_t end = 777;  // not a multiple of the 4 steps a submit
+  s->submit(Resume{end});
+  for (int i = 0; i < 3000 && (s->latest()->running || s->latest()->step == 0); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  EXPECT_EQ(s->latest()->step, end);
+  EXPECT_FALSE(s->latest()->running);
+  s->submit(Resume{end});  // already there: stays paused
+  ASSERT_EQ(s->sync(), SyncStatus::Synced);
+  EXPECT_EQ(s->latest()->step, end);
+  EXPECT_FALSE(s->latest()->running);
+
+  s->submit(Resume{std::uint64_t{1} << 40});
+  for (int i = 0; i < 3000 && s->latest()->step < end + 100; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::uint64_t pause = s->submit(Pause{});
+  ASSERT_TRUE(s->awaitApplied(pause, std::chrono::seconds(10)));
+  const std::uint64_t stopped = s->latest()->step;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(s->latest()->step, stopped) << "steps ran after the Pause was applied";
+  EXPECT_FALSE(s->latest()->running);
+}
+
 TEST(Session, ResetGoesBackToStepZero) {
   auto s = makeSession(false);
   s->submit(Step{12});

@@ -9,7 +9,7 @@
 // what the 2D presets start at in a window); NSB_LATENCY_THREADS the CPU backend's threads (default 0:
 // its own choice). NSB_LATENCY_ATTACH=1: the editor attached to a job of a `serve` child (gui --attach,
 // issue 18: p95 <= 150 ms on loopback), which trains at full speed; a Pause counts once the server has
-// answered it (its job's state changes at once, the Steps queued ahead still run).
+// answered it (the job's session has applied it).
 #include <gtest/gtest.h>
 
 #include <algorithm>
