@@ -18,6 +18,8 @@ namespace {
 
 constexpr auto FRAME_PERIOD = std::chrono::duration<double>(1.0 / FRAME_RATE);
 constexpr auto KEEP_ALIVE = std::chrono::seconds(1);
+// How often a stream looks for a new state: a command's answer waits at most this long.
+constexpr auto POLL = std::chrono::milliseconds(5);
 
 // The editor a request names in `field` of its JSON body: empty when left out; bad input when not a string.
 core::Result<std::string> editorOf(const json& body, const std::string& field) {
@@ -170,6 +172,7 @@ void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
     struct Sent {
       std::uint64_t number = 0;
       std::optional<std::uint64_t> probes;  // the probes the receiver has
+      std::uint64_t applied = 0;            // the last command the sent snapshot answers
       Clock::time_point at{};
     };
     auto sent = std::make_shared<Sent>();
@@ -178,28 +181,33 @@ void SessionRoutes::addRoutes(httplib::Server& http, const std::string& id) {
         "application/octet-stream",
         [this, jobId, job, sent](std::size_t, httplib::DataSink& sink) {
           const auto since = Clock::now();
-          std::this_thread::sleep_until(sent->at + std::chrono::duration_cast<Clock::duration>(FRAME_PERIOD));
           while (Clock::now() - since < KEEP_ALIVE) {
             const auto found = mHooks.find(jobId);
             if (!found || mHooks.stopping()) {  // the job was removed, or the server stops
               sink.done();
               return true;
             }
-            // `running` as the job's state says (set before its session's Resume or Pause applies).
-            const auto frame =
-                job->frames.frame(found->session->latest(), found->state == "running", steering(*job), sent->probes);
-            if (frame.number != sent->number) {
-              if (!frame.bytes) {
-                core::log().warn("job {}: a frame is over {} bytes; the stream ends", jobId, MAX_FRAME_BYTES);
-                sink.done();
-                return true;
+            // A snapshot that answers a command (an edit, Pause) goes out at once: the editor shows the
+            // edit's effect without waiting for the frame rate. Other changes, at most FRAME_RATE a second.
+            const auto snapshot = found->session->latest();
+            const bool answers = snapshot->appliedSequence != sent->applied;
+            if (answers || Clock::now() - sent->at >= FRAME_PERIOD) {
+              // `running` as the job's state says (set before its session's Resume or Pause applies).
+              const auto frame = job->frames.frame(snapshot, found->state == "running", steering(*job), sent->probes);
+              if (frame.number != sent->number) {
+                if (!frame.bytes) {
+                  core::log().warn("job {}: a frame is over {} bytes; the stream ends", jobId, MAX_FRAME_BYTES);
+                  sink.done();
+                  return true;
+                }
+                sent->number = frame.number;
+                sent->probes = frame.probes;
+                sent->applied = snapshot->appliedSequence;
+                sent->at = Clock::now();
+                return sink.write(frame.bytes->data(), frame.bytes->size());
               }
-              sent->number = frame.number;
-              sent->probes = frame.probes;
-              sent->at = Clock::now();
-              return sink.write(frame.bytes->data(), frame.bytes->size());
             }
-            std::this_thread::sleep_for(FRAME_PERIOD);
+            std::this_thread::sleep_for(POLL);
           }
           static constexpr char NOTHING[4] = {0, 0, 0, 0};  // a keep-alive: finds a closed connection
           return sink.write(NOTHING, sizeof NOTHING);
