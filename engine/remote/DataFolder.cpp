@@ -162,16 +162,15 @@ core::Result<std::uint64_t> DataFolder::appendMetrics(const std::string& id,
   return last;
 }
 
-std::vector<json> DataFolder::readMetrics(const std::string& id) const {
-  std::vector<json> points;
+bool DataFolder::readMetrics(const std::string& id, const std::function<bool(json&&)>& each) const {
   std::ifstream in(jobDir(id) / "metrics.jsonl");
   std::string line;
   while (std::getline(in, line)) {
     // A line cut off by a crash is the last one: it is skipped.
     auto parsed = json::parse(line, nullptr, false);
-    if (parsed.is_object()) points.push_back(std::move(parsed));
+    if (parsed.is_object() && !each(std::move(parsed))) return false;
   }
-  return points;
+  return true;
 }
 
 std::vector<train::MetricPoint> DataFolder::readHistory(const std::string& id, std::uint64_t lastStep,

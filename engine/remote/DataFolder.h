@@ -8,6 +8,7 @@
 // Every file but the metrics is replaced atomically (temporary file, fsync, rename, fsync of the folder).
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -38,8 +39,10 @@ class DataFolder {
   // Appends the points after `afterStep` to metrics.jsonl; returns the last step written.
   core::Result<std::uint64_t> appendMetrics(const std::string& id, const std::vector<train::MetricPoint>& points,
                                             std::uint64_t afterStep);
-  // The metric history's lines (one JSON object each); empty when none was written.
-  std::vector<nlohmann::json> readMetrics(const std::string& id) const;
+  // Calls `each` with the metric history's lines in order (one JSON object each; a line cut off by a
+  // crash skipped) until it returns false, read a line at a time: a long job's file is never whole in
+  // memory. False when `each` stopped it.
+  bool readMetrics(const std::string& id, const std::function<bool(nlohmann::json&&)>& each) const;
   // The metric history as points up to `lastStep` (a resumed job's, from its checkpoint's step on it
   // trains again), read a line at a time and halved whenever past `most` (train/Thinning.h: halve), so
   // that a long job's file never takes more than that in memory.

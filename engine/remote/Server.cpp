@@ -33,6 +33,8 @@ namespace {
 constexpr std::size_t CONTROL_THREADS = 4;
 // How long a control request waits for the session to take its command.
 constexpr std::chrono::seconds COMMAND_TIMEOUT{10};
+// GET /jobs/ID/metrics goes out in pieces of about this many bytes.
+constexpr std::size_t METRICS_PIECE = 64 * 1024;
 
 }  // namespace
 
@@ -123,11 +125,11 @@ struct Server::Impl {
       job->checkpointStep = job->start.session->latest()->step;
     }
     if (resume) {
-      const auto metrics = folder.readMetrics(id);
-      if (!metrics.empty()) {
-        job->lastMetric = metrics.back();
-        job->metricsStep = metrics.back().value("step", std::uint64_t{0});
-      }
+      folder.readMetrics(id, [&](json&& point) {
+        job->metricsStep = point.value("step", std::uint64_t{0});
+        job->lastMetric = std::move(point);
+        return true;
+      });
     }
     return job;
   }
@@ -359,7 +361,28 @@ struct Server::Impl {
   void metrics(const httplib::Request& req, httplib::Response& res) {
     auto job = jobOf(req, res);
     if (!job) return;
-    reply(res, 200, json{{"job", job->id}, {"metrics", folder.readMetrics(job->id)}});
+    // {"job": ID, "metrics": [...]} streamed from the file a line at a time, in pieces of about
+    // METRICS_PIECE bytes: a long job's history is never whole in memory.
+    res.status = 200;
+    res.set_chunked_content_provider("application/json", [this, id = job->id](std::size_t, httplib::DataSink& sink) {
+      std::string piece = json{{"job", id}}.dump();
+      piece.back() = ',';
+      piece += "\"metrics\":[";
+      bool first = true;
+      const bool sent = folder.readMetrics(id, [&](json&& point) {
+        if (!first) piece += ',';
+        first = false;
+        piece += point.dump();
+        if (piece.size() < METRICS_PIECE) return true;
+        const bool written = sink.write(piece.data(), piece.size());
+        piece.clear();
+        return written;
+      });
+      piece += "]}\n";
+      if (!sent || !sink.write(piece.data(), piece.size())) return false;
+      sink.done();
+      return true;
+    });
   }
 
   void removeJob(const httplib::Request& req, httplib::Response& res) {
