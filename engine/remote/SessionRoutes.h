@@ -12,10 +12,10 @@
 //                            that did not attach, which steers only while no editor does)
 //   GET  /jobs/ID/frames     ?editor=E: the job's frames (remote/JobFrames.h: who steers, the snapshot,
 //                            its probes only when they changed), application/octet-stream: each a 4-byte
-//                            little-endian length and the frame, at most FRAME_RATE a second and only when
-//                            the job's state changed; a zero-length frame every second without one (a
-//                            keep-alive). E's stream open keeps its control. Counts against --max-viewers
-//                            (503 beyond).
+//                            little-endian length and the frame, at most FRAME_RATE a second (one that
+//                            answers a command at once) and only when the job's state changed; a
+//                            zero-length frame every second without one (a keep-alive). E's stream open
+//                            keeps its control. Counts against --max-viewers (503 beyond).
 //   GET  /jobs/ID/dataset    encodeDataset of the data the job trains on now, its version
 //                            (Snapshot::datasetVersion) in the DATASET_VERSION_HEADER; an upload's source
 //                            is its id and file name, never its path on the server
