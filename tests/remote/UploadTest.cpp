@@ -308,7 +308,8 @@ TEST(RemoteUpload, AnUploadIsStreamedToDiskNeverHeldWholeInMemory) {
   EXPECT_EQ(refused.code, 1) << refused.err;  // a full server is no fault of the input: a runtime error
   EXPECT_NE(refused.err.find("(--max-disk) (HTTP 507)"), std::string::npos) << refused.err;
   const std::size_t peakAfter = peakBytes(server.pid());
-  EXPECT_LT(peakAfter, peakBefore + (16u << 20)) << peakBefore << " -> " << peakAfter;
+  // Held whole, the upload would take 48 MB or more; ThreadSanitizer's shadow memory alone adds about 20.
+  EXPECT_LT(peakAfter, peakBefore + (24u << 20)) << peakBefore << " -> " << peakAfter;
   EXPECT_EQ(uploadsOnDisk(dir.path / "data"), 0u);
 
   // Over --max-upload: the client asks the server's limit first and sends nothing.
