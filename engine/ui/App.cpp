@@ -284,7 +284,8 @@ bool App::recoverRenderer() {
   if (training && answered) {
     // Whether the session applied the command numbered `sequence`.
     const auto applied = [this](std::uint64_t sequence) {
-      const train::Outcome* outcome = train::findOutcome(*mSession->latest(), sequence);
+      const auto newest = mSession->latest();  // held: the outcome lives in this snapshot
+      const train::Outcome* outcome = train::findOutcome(*newest, sequence);
       return outcome && outcome->ok;
     };
     std::string goesOn;

@@ -113,7 +113,8 @@ TEST(RemoteSession, EditsReachTheJobAndTheirAnswersComeBack) {
   // A command the server refuses comes back refused, with its line, and sync() sees everything answered.
   const std::uint64_t save = session.submit(train::SaveCheckpoint{"/tmp/nsb-never-written.safetensors"});
   EXPECT_EQ(session.sync(seconds(10)), train::SyncStatus::Synced);
-  const train::Outcome* refused = train::findOutcome(*session.latest(), save);
+  const auto answered = session.latest();  // held: the outcome lives in this snapshot
+  const train::Outcome* refused = train::findOutcome(*answered, save);
   ASSERT_NE(refused, nullptr);
   EXPECT_FALSE(refused->ok);
   EXPECT_NE(refused->message.find("HTTP 403"), std::string::npos) << refused->message;
@@ -144,7 +145,8 @@ TEST(RemoteSession, OneOfTwoEditorsSteersAndTheOtherTakesControl) {
   h.learningRate = 0.0456f;
   const std::uint64_t refused = second.value()->submit(train::SetHyperparams{h});
   ASSERT_TRUE(second.value()->awaitApplied(refused, seconds(10)));
-  const train::Outcome* outcome = train::findOutcome(*second.value()->latest(), refused);
+  const auto answered = second.value()->latest();  // held: the outcome lives in this snapshot
+  const train::Outcome* outcome = train::findOutcome(*answered, refused);
   ASSERT_NE(outcome, nullptr);
   EXPECT_FALSE(outcome->ok);
   EXPECT_NE(outcome->message.find("editor 1 (127.0.0.1) steers job"), std::string::npos) << outcome->message;
@@ -202,7 +204,8 @@ TEST(RemoteSession, ReconnectsToAServerStartedAgainAndFramesResume) {
   // An edit made meanwhile is answered at once: refused, with the reason.
   const std::uint64_t lost = session.submit(train::Step{1});
   ASSERT_TRUE(session.awaitApplied(lost, seconds(10)));
-  const train::Outcome* outcome = train::findOutcome(*session.latest(), lost);
+  const auto answered = session.latest();  // held: the outcome lives in this snapshot
+  const train::Outcome* outcome = train::findOutcome(*answered, lost);
   ASSERT_NE(outcome, nullptr);
   EXPECT_FALSE(outcome->ok);
   EXPECT_EQ(session.latest()->step, kept->step);

@@ -35,7 +35,8 @@ struct RaceFixture {
   Outcome run(Command command) {
     const std::uint64_t sequence = session->submit(std::move(command));
     EXPECT_EQ(session->sync(30s), SyncStatus::Synced);
-    const Outcome* outcome = findOutcome(*session->latest(), sequence);
+    const auto answered = session->latest();  // held: the outcome lives in this snapshot
+    const Outcome* outcome = findOutcome(*answered, sequence);
     EXPECT_NE(outcome, nullptr);
     return outcome ? *outcome : Outcome{};
   }
@@ -158,7 +159,8 @@ TEST(RaceSession, ASoloSessionRefusesTheRaceCommands) {
   Session& session = *made.value();
   const std::uint64_t sequence = session.submit(AddReplica{l.config.hyperparams, 0});
   ASSERT_EQ(session.sync(30s), SyncStatus::Synced);
-  const Outcome* outcome = findOutcome(*session.latest(), sequence);
+  const auto answered = session.latest();  // held: the outcome lives in this snapshot
+  const Outcome* outcome = findOutcome(*answered, sequence);
   ASSERT_NE(outcome, nullptr);
   EXPECT_FALSE(outcome->ok);
   EXPECT_FALSE(session.latest()->race);

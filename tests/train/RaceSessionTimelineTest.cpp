@@ -43,7 +43,8 @@ struct Fixture {
   Outcome run(Command command) {
     const std::uint64_t sequence = session->submit(std::move(command));
     EXPECT_EQ(session->sync(60s), SyncStatus::Synced);
-    const Outcome* outcome = findOutcome(*session->latest(), sequence);
+    const auto answered = session->latest();  // held: the outcome lives in this snapshot
+    const Outcome* outcome = findOutcome(*answered, sequence);
     EXPECT_NE(outcome, nullptr);
     return outcome ? *outcome : Outcome{};
   }
@@ -91,7 +92,8 @@ TEST(RaceSessionTimeline, AKeptStepShowsEveryReplicasWeightsAsTheyWereThere) {
   }
   // The difference of two at the kept step too.
   ASSERT_TRUE(f.run(ShowReplica{1, 0}).ok);
-  const auto& difference = f.latest()->probes->parameters;
+  const auto compared = f.latest();  // held: difference lives in it
+  const auto& difference = compared->probes->parameters;
   const auto w0 = alone.value()->parameters(0), w1 = alone.value()->parameters(1);
   ASSERT_EQ(difference.size(), w0.size());
   for (std::size_t k = 0; k < w0.size(); ++k) ASSERT_EQ(difference[k], w1[k] - w0[k]) << k;

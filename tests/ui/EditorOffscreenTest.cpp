@@ -343,7 +343,8 @@ TEST(EditorOffscreen, CheckpointsAndPresetsFromTheEditor) {
   EXPECT_EQ(loaded->probes->parameters, saved->probes->parameters);
   const auto missing = a.session().submit(train::LoadCheckpoint{dir + "/no-such-file.safetensors"});
   a.session().sync();
-  const auto* refused = train::findOutcome(*a.session().latest(), missing);
+  const auto answered = a.session().latest();  // held: the outcome lives in this snapshot
+  const auto* refused = train::findOutcome(*answered, missing);
   ASSERT_TRUE(refused);
   EXPECT_FALSE(refused->ok);
   EXPECT_NE(refused->message.find("no-such-file"), std::string::npos);

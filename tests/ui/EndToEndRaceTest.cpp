@@ -141,7 +141,8 @@ TEST(EndToEndRace, TheRaceTableIsWholeAtUiScale1_5) {
   EditorDriver d(app);
   ASSERT_TRUE(d.framesUntil(
       [&] {
-        const auto& r = *app.session().latest()->race;
+        const auto s = app.session().latest();  // held: r lives in it
+        const auto& r = *s->race;
         return std::all_of(r.replicas.begin(), r.replicas.end(), [](const auto& x) { return x.history.size() >= 2; });
       },
       600));
@@ -162,7 +163,8 @@ TEST(EndToEndRace, TheRaceTableIsWholeAtUiScale1_5) {
   }
   const auto table = app.editor().widgetRect("race-table");
   ASSERT_TRUE(table);
-  const auto& race = *app.session().latest()->race;
+  const auto shown = app.session().latest();  // held: race lives in it
+  const auto& race = *shown->race;
   for (std::size_t i = 0; i < race.replicas.size(); ++i) {
     const auto& r = race.replicas[i];
     const std::string label = std::to_string(r.id + 1) + " " + train::replicaLabel(r.hyperparams);

@@ -131,7 +131,7 @@ void expectImageViewport(std::uint32_t width, std::uint32_t height) {
   // centre, on the diverging map scaled by the tile's largest |w|.
   const auto& source = a.editor().images().weightsSource();
   ASSERT_TRUE(source);
-  const nn::ModelSpec& spec = a.session().latest()->spec;
+  const nn::ModelSpec spec = a.session().latest()->spec;
   const std::size_t side = 28, cells = side * side;
   int worst = 0;
   std::size_t checked = 0;
