@@ -53,7 +53,7 @@ TEST(RemoteAbuse, ABurstOfHostileRequestsGetsTheir4xxWhileTheJobTrainsOn) {
   const std::string job = "/jobs/" + id;
   // Warm up (the first requests allocate the server's pools), then measure.
   for (int i = 0; i < 20; ++i) (void)client->get(job);
-  const std::size_t memoryBefore = residentBytes(server.pid());
+  [[maybe_unused]] const std::size_t memoryBefore = residentBytes(server.pid());
   const std::uint64_t stepBefore = stepOf(*client, id);
 
   const struct {
@@ -97,9 +97,12 @@ TEST(RemoteAbuse, ABurstOfHostileRequestsGetsTheir4xxWhileTheJobTrainsOn) {
   std::string failure;
   for (const auto& f : failures) failure += f.empty() ? "" : f + "; ";
   EXPECT_EQ(wrong.load(), 0) << failure;
-  // Bounded: 1,000 requests (200 MB of bodies offered) grew the server by less than 64 MB.
+  // Bounded: 1,000 requests (200 MB of bodies offered) grew the server by less than 64 MB. Not under
+  // AddressSanitizer, whose quarantine keeps up to 256 MB of freed blocks by design (70 MB here once).
+#ifndef __SANITIZE_ADDRESS__
   const std::size_t memoryAfter = residentBytes(server.pid());
   EXPECT_LT(memoryAfter, memoryBefore + (64u << 20)) << memoryBefore << " -> " << memoryAfter;
+#endif
   // The job trained through it all, and trains on.
   const std::uint64_t stepAfter = stepOf(*client, id);
   EXPECT_GT(stepAfter, stepBefore);
